@@ -1,0 +1,8 @@
+#pragma once
+// The nn namespace: modules (Linear, activations, Sequential) and losses.
+#include "ann/nn/activation.h"
+#include "ann/nn/functional.h"
+#include "ann/nn/linear.h"
+#include "ann/nn/loss.h"
+#include "ann/nn/module.h"
+#include "ann/nn/sequential.h"

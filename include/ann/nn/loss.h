@@ -1,0 +1,70 @@
+#pragma once
+// Loss modules, PyTorch's names: criterion = nn::CrossEntropyLoss(); J = criterion(y_pred, y).
+// The maths of each lives in ann/nn/functional.h.
+#include "ann/nn/functional.h"
+
+namespace ann::nn {
+
+struct LossOptions {
+  Reduction reduction = Reduction::Mean;
+};
+
+/// Base of the loss modules: a function of (output, target).
+class Loss {
+ public:
+  explicit Loss(LossOptions options = {}) : options_(options) {}
+  virtual ~Loss() = default;
+  virtual Tensor forward(const Tensor& input, const Tensor& target) const = 0;
+  Tensor operator()(const Tensor& input, const Tensor& target) const { return forward(input, target); }
+  Reduction reduction() const { return options_.reduction; }
+
+ private:
+  LossOptions options_;
+};
+
+/// LogSoftmax + NLLLoss in one, on logits and int64 class labels.
+class CrossEntropyLoss : public Loss {
+ public:
+  using Loss::Loss;
+  Tensor forward(const Tensor& logits, const Tensor& target) const override {
+    return functional::cross_entropy(logits, target, reduction());
+  }
+};
+
+/// Negative log-likelihood on log-probabilities and int64 class labels.
+class NLLLoss : public Loss {
+ public:
+  using Loss::Loss;
+  Tensor forward(const Tensor& log_probs, const Tensor& target) const override {
+    return functional::nll_loss(log_probs, target, reduction());
+  }
+};
+
+/// Mean squared error.
+class MSELoss : public Loss {
+ public:
+  using Loss::Loss;
+  Tensor forward(const Tensor& input, const Tensor& target) const override {
+    return functional::mse_loss(input, target, reduction());
+  }
+};
+
+/// Binary cross-entropy on probabilities.
+class BCELoss : public Loss {
+ public:
+  using Loss::Loss;
+  Tensor forward(const Tensor& probs, const Tensor& target) const override {
+    return functional::binary_cross_entropy(probs, target, reduction());
+  }
+};
+
+/// Binary cross-entropy on logits (sigmoid included, numerically stable).
+class BCEWithLogitsLoss : public Loss {
+ public:
+  using Loss::Loss;
+  Tensor forward(const Tensor& logits, const Tensor& target) const override {
+    return functional::binary_cross_entropy_with_logits(logits, target, reduction());
+  }
+};
+
+}  // namespace ann::nn

@@ -1,0 +1,66 @@
+#pragma once
+// nn::Module — the base of every layer: it owns named parameters and named child modules,
+// and is called like a function, y = module(x).
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ann/device.h"
+#include "ann/tensor.h"
+
+namespace ann::nn {
+
+class Module {
+ public:
+  virtual ~Module() = default;
+
+  /// The layer's computation.
+  virtual Tensor forward(const Tensor& input) = 0;
+  /// Same as forward(input).
+  Tensor operator()(const Tensor& input) { return forward(input); }
+
+  /// The class name shown when printing, e.g. "Linear".
+  virtual std::string name() const = 0;
+  /// The text inside the parentheses when printing, e.g. "in_features=2, out_features=100, bias=True".
+  virtual std::string extra_repr() const { return ""; }
+  /// PyTorch-style description of the module tree.
+  std::string str() const;
+
+  /// Every parameter of this module and its children, in registration order.
+  std::vector<Tensor> parameters() const;
+  /// Parameters with PyTorch state_dict names: "weight", "0.weight", "2.bias", ...
+  std::vector<std::pair<std::string, Tensor>> named_parameters() const;
+  /// The direct children, with their names ("0", "1", ... in a Sequential).
+  const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& named_children() const { return children_; }
+
+  /// Zeroes the gradient of every parameter (the lesson's step 3).
+  void zero_grad();
+  /// Training mode (the default) or evaluation mode, for this module and its children.
+  void train(bool on = true);
+  void eval() { train(false); }
+  bool is_training() const { return training_; }
+  /// Moves the parameters to `device`; throws DeviceError for a device this build lacks.
+  Module& to(const Device& device);
+
+ protected:
+  Module() = default;
+  Module(const Module&) = default;
+  Module& operator=(const Module&) = default;
+  Module(Module&&) = default;
+  Module& operator=(Module&&) = default;
+
+  /// Registers a parameter under `name` (it is made to require grad) and returns it.
+  Tensor register_parameter(std::string name, Tensor value);
+  /// Registers a child module under `name`.
+  void register_module(std::string name, std::shared_ptr<Module> child);
+
+ private:
+  std::vector<std::pair<std::string, Tensor>> parameters_;
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
+  bool training_ = true;
+};
+
+std::ostream& operator<<(std::ostream& os, const Module& m);
+
+}  // namespace ann::nn

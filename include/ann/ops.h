@@ -1,0 +1,105 @@
+#pragma once
+// The differentiable operations. Each records itself on the autograd graph when an input
+// requires grad (and grad mode is on), so that backward() can run its derivative.
+// Shapes follow PyTorch: elementwise binary ops broadcast like NumPy, reductions take a
+// dimension (negative counts from the end) and keepdim.
+#include <cstdint>
+#include <vector>
+
+#include "ann/tensor.h"
+
+namespace ann {
+
+// ---- linear algebra ----------------------------------------------------------------------
+/// [n, k] @ [k, m] -> [n, m]; [k] @ [k, m] -> [m]; [n, k] @ [k] -> [n]; [k] @ [k] -> [].
+Tensor matmul(const Tensor& a, const Tensor& b);
+/// y = x Wᵀ + b, x [m, in], W [out, in], b [out] (optional) -> [m, out]. One node.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
+
+// ---- elementwise arithmetic (broadcasting) -------------------------------------------------
+Tensor add(const Tensor& a, const Tensor& b);
+Tensor sub(const Tensor& a, const Tensor& b);
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Tensor& b);
+Tensor neg(const Tensor& x);
+/// x^p for a scalar exponent p.
+Tensor pow(const Tensor& x, float exponent);
+
+Tensor operator+(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a, const Tensor& b);
+Tensor operator*(const Tensor& a, const Tensor& b);
+Tensor operator/(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& x);
+Tensor operator+(const Tensor& a, float b);
+Tensor operator-(const Tensor& a, float b);
+Tensor operator*(const Tensor& a, float b);
+Tensor operator/(const Tensor& a, float b);
+Tensor operator+(float a, const Tensor& b);
+Tensor operator-(float a, const Tensor& b);
+Tensor operator*(float a, const Tensor& b);
+Tensor operator/(float a, const Tensor& b);
+
+// ---- elementwise functions ----------------------------------------------------------------
+Tensor exp(const Tensor& x);
+Tensor log(const Tensor& x);
+Tensor sqrt(const Tensor& x);
+Tensor abs(const Tensor& x);
+/// min(max(x, lo), hi); the gradient passes where lo <= x <= hi.
+Tensor clamp(const Tensor& x, float lo, float hi);
+Tensor relu(const Tensor& x);
+Tensor tanh(const Tensor& x);
+Tensor sigmoid(const Tensor& x);
+
+// ---- softargmax ---------------------------------------------------------------------------
+/// exp(x - max) / sum exp(x - max) along `dim`.
+Tensor softmax(const Tensor& x, std::int64_t dim);
+/// x - max - log sum exp(x - max) along `dim`.
+Tensor log_softmax(const Tensor& x, std::int64_t dim);
+
+// ---- reductions ---------------------------------------------------------------------------
+Tensor sum(const Tensor& x);
+Tensor sum(const Tensor& x, std::int64_t dim, bool keepdim = false);
+Tensor mean(const Tensor& x);
+Tensor mean(const Tensor& x, std::int64_t dim, bool keepdim = false);
+/// Largest value; the gradient goes to the (first) arg-max.
+Tensor max(const Tensor& x);
+Tensor max(const Tensor& x, std::int64_t dim, bool keepdim = false);
+Tensor min(const Tensor& x);
+Tensor min(const Tensor& x, std::int64_t dim, bool keepdim = false);
+/// Index of the first largest value (int64, not differentiable).
+Tensor argmax(const Tensor& x);
+Tensor argmax(const Tensor& x, std::int64_t dim, bool keepdim = false);
+/// Variance, unbiased (divides by n - 1) by default like torch.var.
+Tensor var(const Tensor& x, bool unbiased = true);
+Tensor var(const Tensor& x, std::int64_t dim, bool unbiased = true, bool keepdim = false);
+Tensor std(const Tensor& x, bool unbiased = true);
+Tensor std(const Tensor& x, std::int64_t dim, bool unbiased = true, bool keepdim = false);
+
+// ---- joining and indexing -----------------------------------------------------------------
+/// Joins tensors of equal shape along a new dimension `dim`.
+Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
+/// Joins tensors along existing dimension `dim` (other sizes must match).
+Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
+/// Picks the slices `index` (1-D int64) along `dim`.
+Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index);
+/// out[i][j] = x[i][index[i][j]] for dim 1 (and likewise for other dims), as torch.gather.
+Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index);
+
+// ---- comparisons (bool masks, not differentiable) -----------------------------------------
+Tensor eq(const Tensor& a, const Tensor& b);
+Tensor ne(const Tensor& a, const Tensor& b);
+Tensor lt(const Tensor& a, const Tensor& b);
+Tensor le(const Tensor& a, const Tensor& b);
+Tensor gt(const Tensor& a, const Tensor& b);
+Tensor ge(const Tensor& a, const Tensor& b);
+Tensor operator==(const Tensor& a, const Tensor& b);
+Tensor operator!=(const Tensor& a, const Tensor& b);
+Tensor operator<(const Tensor& a, const Tensor& b);
+Tensor operator<=(const Tensor& a, const Tensor& b);
+Tensor operator>(const Tensor& a, const Tensor& b);
+Tensor operator>=(const Tensor& a, const Tensor& b);
+
+/// Whether every element of a and b differs by at most atol + rtol·|b| (shapes must match).
+bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8);
+
+}  // namespace ann

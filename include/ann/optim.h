@@ -1,0 +1,5 @@
+#pragma once
+// The optim namespace: SGD, Adam, AdamW.
+#include "ann/optim/adam.h"
+#include "ann/optim/optimizer.h"
+#include "ann/optim/sgd.h"

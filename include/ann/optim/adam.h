@@ -1,0 +1,60 @@
+#pragma once
+// Adam (torch.optim.Adam, weight decay as L2 added to the gradient) and AdamW (decoupled
+// weight decay). For each parameter θ with gradient g at step t:
+//   g ← g + weight_decay·θ                    (Adam)   |  θ ← θ(1 − lr·weight_decay)  (AdamW)
+//   m ← β1·m + (1 − β1)·g                     first moment
+//   v ← β2·v + (1 − β2)·g²                    second moment
+//   θ ← θ − lr/(1 − β1ᵗ) · m / (√v/√(1 − β2ᵗ) + eps)   bias-corrected step
+#include <cstdint>
+
+#include "ann/optim/optimizer.h"
+
+namespace ann::optim {
+
+struct AdamOptions {
+  double lr = 1e-3;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+  double weight_decay = 0.0;
+};
+
+struct AdamWOptions {
+  double lr = 1e-3;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+  double weight_decay = 1e-2;
+};
+
+/// Per-parameter Adam state; step counts this parameter's updates (its bias correction).
+struct AdamParamState {
+  std::int64_t step = 0;
+  Tensor exp_avg;
+  Tensor exp_avg_sq;
+};
+
+class Adam : public Optimizer {
+ public:
+  /// Throws ValueError for lr < 0, eps < 0, betas outside [0, 1), weight_decay < 0.
+  explicit Adam(std::vector<Tensor> parameters, AdamOptions options = {});
+  void step() override;
+  const AdamOptions& options() const { return options_; }
+  const std::vector<AdamParamState>& state() const { return state_; }
+  std::vector<AdamParamState>& state() { return state_; }
+
+ protected:
+  Adam(std::vector<Tensor> parameters, AdamOptions options, bool decoupled);
+
+ private:
+  AdamOptions options_;
+  bool decoupled_;
+  std::vector<AdamParamState> state_;
+};
+
+class AdamW : public Adam {
+ public:
+  explicit AdamW(std::vector<Tensor> parameters, AdamWOptions options = {});
+};
+
+}  // namespace ann::optim

@@ -1,0 +1,41 @@
+#pragma once
+// Stochastic gradient descent, torch.optim.SGD's update in its order:
+//   g ← ∇θ + weight_decay·θ
+//   b ← g on the first step, else momentum·b + (1 − dampening)·g
+//   g ← g + momentum·b  (nesterov)   or   g ← b  (momentum > 0)
+//   θ ← θ − lr·g
+#include <cstdint>
+
+#include "ann/optim/optimizer.h"
+
+namespace ann::optim {
+
+struct SGDOptions {
+  double lr = 1e-3;
+  double momentum = 0.0;
+  double dampening = 0.0;
+  double weight_decay = 0.0;
+  bool nesterov = false;
+};
+
+class SGD : public Optimizer {
+ public:
+  /// Throws ValueError for lr < 0, momentum < 0, weight_decay < 0, or nesterov without
+  /// momentum or with dampening.
+  explicit SGD(std::vector<Tensor> parameters, SGDOptions options = {});
+  void step() override;
+  const SGDOptions& options() const { return options_; }
+
+  /// Per-parameter state: the momentum buffer, created on the first step.
+  struct ParamState {
+    Tensor momentum_buffer;
+  };
+  const std::vector<ParamState>& state() const { return state_; }
+  std::vector<ParamState>& state() { return state_; }
+
+ private:
+  SGDOptions options_;
+  std::vector<ParamState> state_;
+};
+
+}  // namespace ann::optim

@@ -1,0 +1,203 @@
+#pragma once
+// ann::Tensor — an N-d array that records the operations made on it, so that
+// backward() can compute gradients (reverse-mode autograd).
+//
+//   ann::Tensor x = ann::randn({3000, 2});
+//   ann::Tensor w = ann::zeros({2, 3}).requires_grad_();
+//   ann::Tensor loss = ann::matmul(x, w).relu().sum();
+//   loss.backward();                 // w.grad() now holds dloss/dw
+//
+// Memory: a Tensor is a cheap handle. Views (view, reshape, transpose, slice, operator[])
+// share the storage of the tensor they come from; clone() and contiguous() copy.
+// Storage is row-major; a view may have other strides, and operations that need
+// contiguous data make a contiguous copy themselves.
+#include <cstdint>
+#include <initializer_list>
+#include <iosfwd>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ann/device.h"
+#include "ann/dtype.h"
+#include "ann/shape.h"
+
+namespace ann {
+
+class TensorImpl;
+class Generator;
+
+/// Options for creating a tensor: element type, device, and whether it requires grad.
+struct TensorOptions {
+  DType dtype = DType::Float32;
+  Device device{};
+  bool requires_grad = false;
+};
+
+class Tensor {
+ public:
+  /// An undefined tensor (like a None gradient); most methods throw on it.
+  Tensor() = default;
+  explicit Tensor(std::shared_ptr<TensorImpl> impl);
+
+  // ---- description ---------------------------------------------------------------------
+  /// Whether this handle refers to a tensor.
+  bool defined() const { return impl_ != nullptr; }
+  const Shape& sizes() const;
+  /// Size of one dimension; negative dims count from the end.
+  std::int64_t size(std::int64_t dim) const;
+  const Shape& strides() const;
+  std::int64_t dim() const;
+  std::int64_t numel() const;
+  DType dtype() const;
+  Device device() const;
+  bool is_contiguous() const;
+
+  // ---- element access --------------------------------------------------------------------
+  /// The value of a one-element tensor.
+  float item() const;
+  template <class T> T item() const;
+  /// Element at the given indices (one per dimension), converted to T.
+  template <class T = float> T at(std::initializer_list<std::int64_t> index) const;
+  /// Writes one element (no autograd).
+  template <class T = float> void set(std::initializer_list<std::int64_t> index, T value);
+  /// Pointer to the first element; T must match dtype(). Mind strides on views.
+  template <class T> T* data();
+  template <class T> const T* data() const;
+  /// The elements in row-major order, converted to T (copies).
+  template <class T = float> std::vector<T> to_vector() const;
+
+  // ---- views and copies ------------------------------------------------------------------
+  /// Same storage, new shape; needs a contiguous tensor. One size may be -1.
+  Tensor view(Shape shape) const;
+  /// view() when possible, else a copy with the new shape.
+  Tensor reshape(Shape shape) const;
+  Tensor flatten() const;
+  Tensor unsqueeze(std::int64_t dim) const;
+  /// Removes dimension `dim`, which must have size 1.
+  Tensor squeeze(std::int64_t dim) const;
+  /// Removes every dimension of size 1.
+  Tensor squeeze() const;
+  Tensor transpose(std::int64_t dim0, std::int64_t dim1) const;
+  /// Transpose of a 2-D tensor (a 0-D or 1-D tensor is returned as is).
+  Tensor t() const;
+  /// Elements [start, end) along `dim` (a view).
+  Tensor slice(std::int64_t dim, std::int64_t start, std::int64_t end) const;
+  /// Row i along the first dimension (a view with one dimension fewer).
+  Tensor operator[](std::int64_t i) const;
+  /// A contiguous tensor with the same values (this one if already contiguous).
+  Tensor contiguous() const;
+  /// A copy with its own storage; gradients flow back to this tensor.
+  Tensor clone() const;
+  /// Shares storage, but is cut from the graph: no grad_fn, requires_grad false.
+  Tensor detach() const;
+  /// A copy converted to another element type (differentiable only float -> float).
+  Tensor to(DType dtype) const;
+  /// The tensor on another device; throws DeviceError for a device this build lacks.
+  Tensor to(const Device& device) const;
+
+  // ---- autograd --------------------------------------------------------------------------
+  bool requires_grad() const;
+  /// Marks a leaf tensor as a parameter whose gradient backward() accumulates.
+  Tensor& requires_grad_(bool requires_grad = true);
+  /// The accumulated gradient, or an undefined tensor before any backward().
+  Tensor grad() const;
+  void set_grad(const Tensor& grad);
+  /// Zeroes the accumulated gradient in place (keeps it allocated), like torch's zero_grad.
+  void zero_grad();
+  /// Whether the tensor was created by the user rather than by a recorded operation.
+  bool is_leaf() const;
+  /// Name of the operation that created this tensor ("" for a leaf), e.g. "matmul".
+  std::string grad_fn_name() const;
+  /// Back-propagates from this tensor: every leaf x that requires grad gets
+  /// x.grad <- x.grad + dthis/dx. A non-scalar needs `gradient` (same shape).
+  /// The graph is freed afterwards unless retain_graph.
+  void backward(const Tensor& gradient = Tensor(), bool retain_graph = false) const;
+
+  // ---- in-place updates (never recorded; for optimizers and initialisers) ----------------
+  Tensor& fill_(float value);
+  Tensor& zero_();
+  /// Copies values from `src` (broadcast to this shape).
+  Tensor& copy_(const Tensor& src);
+  /// Draws U(from, to) exactly as torch's uniform_.
+  Tensor& uniform_(double from = 0.0, double to = 1.0);
+  Tensor& uniform_(double from, double to, Generator& generator);
+  /// Draws N(mean, std²) exactly as torch's normal_.
+  Tensor& normal_(double mean = 0.0, double std = 1.0);
+  Tensor& normal_(double mean, double std, Generator& generator);
+
+  // ---- operations as methods (see ann/ops.h for what each does) -------------------------
+  Tensor matmul(const Tensor& other) const;
+  Tensor neg() const;
+  Tensor pow(float exponent) const;
+  Tensor exp() const;
+  Tensor log() const;
+  Tensor sqrt() const;
+  Tensor abs() const;
+  Tensor clamp(float min, float max) const;
+  Tensor relu() const;
+  Tensor tanh() const;
+  Tensor sigmoid() const;
+  Tensor softmax(std::int64_t dim) const;
+  Tensor log_softmax(std::int64_t dim) const;
+  Tensor sum() const;
+  Tensor sum(std::int64_t dim, bool keepdim = false) const;
+  Tensor mean() const;
+  Tensor mean(std::int64_t dim, bool keepdim = false) const;
+  Tensor max() const;
+  Tensor max(std::int64_t dim, bool keepdim = false) const;
+  Tensor min() const;
+  Tensor min(std::int64_t dim, bool keepdim = false) const;
+  Tensor argmax() const;
+  Tensor argmax(std::int64_t dim, bool keepdim = false) const;
+  Tensor var(bool unbiased = true) const;
+  Tensor var(std::int64_t dim, bool unbiased = true, bool keepdim = false) const;
+  Tensor std(bool unbiased = true) const;
+  Tensor std(std::int64_t dim, bool unbiased = true, bool keepdim = false) const;
+
+  /// PyTorch-style text: tensor([[0.1000, 0.2000], ...]).
+  std::string str() const;
+
+  /// The implementation object (for ann's own ops; not part of the stable API).
+  const std::shared_ptr<TensorImpl>& impl() const { return impl_; }
+
+ private:
+  std::shared_ptr<TensorImpl> impl_;
+};
+
+std::ostream& operator<<(std::ostream& os, const Tensor& t);
+
+// ---- creation ----------------------------------------------------------------------------
+Tensor empty(const Shape& shape, const TensorOptions& options = {});
+Tensor zeros(const Shape& shape, const TensorOptions& options = {});
+Tensor ones(const Shape& shape, const TensorOptions& options = {});
+Tensor full(const Shape& shape, float value, const TensorOptions& options = {});
+Tensor zeros_like(const Tensor& t);
+Tensor ones_like(const Tensor& t);
+/// A 0-D float tensor.
+Tensor scalar_tensor(float value, const TensorOptions& options = {});
+/// [start, end) in steps of `step`, like torch.arange (float32 unless options say int64).
+Tensor arange(double start, double end, double step = 1.0, const TensorOptions& options = {});
+Tensor arange(double end, const TensorOptions& options = {});
+/// `steps` evenly spaced values from start to end inclusive, computed as torch.linspace does.
+Tensor linspace(double start, double end, std::int64_t steps, const TensorOptions& options = {});
+/// U[0, 1) from the global generator (or `generator`), as torch.rand.
+Tensor rand(const Shape& shape, const TensorOptions& options = {});
+Tensor rand(const Shape& shape, Generator& generator, const TensorOptions& options = {});
+/// N(0, 1) from the global generator (or `generator`), as torch.randn.
+Tensor randn(const Shape& shape, const TensorOptions& options = {});
+Tensor randn(const Shape& shape, Generator& generator, const TensorOptions& options = {});
+
+/// Builds a tensor from values in row-major order; their count must equal the shape's.
+Tensor from_vector(const std::vector<float>& values, const Shape& shape, const TensorOptions& options = {});
+Tensor from_vector(const std::vector<std::int64_t>& values, const Shape& shape);
+Tensor from_vector(const std::vector<bool>& values, const Shape& shape);
+
+/// Nested initializer lists: tensor({1, 2, 3}), tensor({{1, 2}, {3, 4}}).
+Tensor tensor(std::initializer_list<float> values, const TensorOptions& options = {});
+Tensor tensor(std::initializer_list<std::initializer_list<float>> rows, const TensorOptions& options = {});
+Tensor tensor(std::initializer_list<std::initializer_list<std::initializer_list<float>>> planes,
+              const TensorOptions& options = {});
+
+}  // namespace ann

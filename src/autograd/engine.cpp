@@ -1,0 +1,86 @@
+// backward(): the reverse walk over the recorded graph, in two steps as in micrograd —
+// (1) put the nodes in topological order, (2) walk it backwards from the root, seeded with
+// dJ/dJ = 1, handing each node the sum of the gradients of its output.
+#include <unordered_map>
+#include <unordered_set>
+
+#include "ann/autograd.h"
+#include "ann/error.h"
+#include "ann/ops.h"
+#include "autograd/node.h"
+#include "tensor_impl.h"
+
+namespace ann::autograd {
+
+namespace {
+
+// Post-order depth-first walk with an explicit stack (a 10 000-op chain must not recurse).
+std::vector<std::shared_ptr<Node>> topological_order(const std::shared_ptr<Node>& root) {
+  std::vector<std::shared_ptr<Node>> order;
+  std::unordered_set<const Node*> seen{root.get()};
+  std::vector<std::pair<std::shared_ptr<Node>, std::size_t>> stack{{root, 0}};
+  while (!stack.empty()) {
+    auto& [node, next_input] = stack.back();
+    if (next_input < node->inputs().size()) {
+      const Tensor& input = node->inputs()[next_input++];
+      const auto& child = input.defined() ? input.impl()->grad_fn : nullptr;
+      if (child && seen.insert(child.get()).second) stack.emplace_back(child, 0);
+    } else {
+      order.push_back(std::move(node));
+      stack.pop_back();
+    }
+  }
+  return order;  // inputs before the nodes that use them
+}
+
+// leaf.grad <- leaf.grad + g (the lesson's step 4: gradients accumulate)
+void accumulate_into_leaf(TensorImpl& leaf, const Tensor& g) {
+  if (!leaf.grad.defined()) {
+    leaf.grad = g.clone();  // own storage: g may alias another tensor's gradient
+  } else {
+    leaf.grad.copy_(leaf.grad + g);
+  }
+}
+
+}  // namespace
+
+void run_backward(const Tensor& root, const Tensor& seed, bool retain_graph) {
+  NoGradGuard no_grad;  // the backward pass itself is not recorded
+  const auto& root_node = root.impl()->grad_fn;
+  if (!root_node) {  // backward() on a leaf: its gradient is the seed
+    accumulate_into_leaf(*root.impl(), seed);
+    return;
+  }
+  const std::vector<std::shared_ptr<Node>> order = topological_order(root_node);
+
+  std::unordered_map<const Node*, Tensor> pending;  // dJ/d(output of node), summed over uses
+  pending[root_node.get()] = seed;
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    Node& node = **it;
+    auto found = pending.find(&node);
+    if (found == pending.end()) continue;  // no path from the root carries a gradient here
+    const Tensor dout = std::move(found->second);
+    pending.erase(found);
+
+    const std::vector<Tensor> dinputs = node.apply(dout);
+    for (std::size_t i = 0; i < node.inputs().size(); ++i) {
+      const Tensor& input = node.inputs()[i];
+      if (i >= dinputs.size() || !dinputs[i].defined() || !input.defined() || !input.requires_grad()) continue;
+      if (dinputs[i].sizes() != input.sizes()) {
+        throw AutogradError(std::string("backward: '") + node.name() + "' produced a gradient of shape " +
+                            to_string(dinputs[i].sizes()) + " for an input of shape " + to_string(input.sizes()));
+      }
+      if (const auto& producer = input.impl()->grad_fn) {
+        auto [slot, inserted] = pending.try_emplace(producer.get(), dinputs[i]);
+        if (!inserted) slot->second = slot->second + dinputs[i];
+      } else {
+        accumulate_into_leaf(*input.impl(), dinputs[i]);
+      }
+    }
+  }
+  if (!retain_graph) {
+    for (const auto& node : order) node->release();
+  }
+}
+
+}  // namespace ann::autograd

@@ -1,0 +1,77 @@
+#include "autograd/node.h"
+
+#include <utility>
+
+#include "ann/autograd.h"
+#include "ann/error.h"
+#include "tensor_impl.h"
+
+namespace ann::autograd {
+
+namespace {
+thread_local bool grad_enabled = true;
+
+// Moves the nodes that only `inputs` keep alive onto `pending`, so the caller can destroy
+// them one at a time instead of recursively.
+void take_sole_owned_nodes(std::vector<Tensor>& inputs, std::vector<std::shared_ptr<Node>>& pending) {
+  for (Tensor& t : inputs) {
+    const auto& impl = t.impl();
+    if (impl && impl.use_count() == 1 && impl->grad_fn && impl->grad_fn.use_count() == 1) {
+      pending.push_back(std::move(impl->grad_fn));
+    }
+  }
+  inputs.clear();
+}
+}  // namespace
+
+Node::Node(const char* name, std::vector<Tensor> inputs, BackwardFn backward)
+    : name_(name), inputs_(std::move(inputs)), backward_(std::move(backward)) {}
+
+Node::~Node() {
+  // The closure may share inputs; drop it first so inputs_ holds the last references.
+  backward_ = nullptr;
+  std::vector<std::shared_ptr<Node>> pending;
+  take_sole_owned_nodes(inputs_, pending);
+  while (!pending.empty()) {
+    std::shared_ptr<Node> node = std::move(pending.back());
+    pending.pop_back();
+    node->backward_ = nullptr;
+    take_sole_owned_nodes(node->inputs_, pending);
+    // `node` is destroyed here with nothing left behind it.
+  }
+}
+
+std::vector<Tensor> Node::apply(const Tensor& dout) const {
+  if (!backward_) {
+    throw AutogradError(std::string("backward: the graph of '") + name_ +
+                        "' was already freed; call backward(gradient, /*retain_graph=*/true) the first time");
+  }
+  return backward_(dout);
+}
+
+void Node::release() {
+  backward_ = nullptr;
+  std::vector<std::shared_ptr<Node>> pending;
+  take_sole_owned_nodes(inputs_, pending);
+}
+
+bool any_requires_grad(const std::vector<Tensor>& inputs) {
+  for (const Tensor& t : inputs) {
+    if (t.defined() && t.requires_grad()) return true;
+  }
+  return false;
+}
+
+Tensor record(const char* name, Tensor out, std::vector<Tensor> inputs, BackwardFn backward) {
+  if (!grad_enabled || !any_requires_grad(inputs)) return out;
+  out.impl()->requires_grad = true;
+  out.impl()->grad_fn = std::make_shared<Node>(name, std::move(inputs), std::move(backward));
+  return out;
+}
+
+}  // namespace ann::autograd
+
+namespace ann {
+bool is_grad_enabled() { return autograd::grad_enabled; }
+void set_grad_enabled(bool enabled) { autograd::grad_enabled = enabled; }
+}  // namespace ann

@@ -1,0 +1,50 @@
+#pragma once
+// One recorded operation of the autograd graph. The graph points backwards only:
+// an output tensor owns its Node, the Node owns its input tensors. Backward closures must
+// therefore capture inputs or detached tensors only — capturing the output would make a
+// cycle (output -> node -> closure -> output) and leak.
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "ann/tensor.h"
+
+namespace ann::autograd {
+
+/// Maps the gradient of the op's output to the gradients of its inputs (one per input,
+/// undefined where an input needs none). Gradients are returned, never accumulated here.
+using BackwardFn = std::function<std::vector<Tensor>(const Tensor& dout)>;
+
+class Node {
+ public:
+  Node(const char* name, std::vector<Tensor> inputs, BackwardFn backward);
+  /// Releases the chain of nodes behind this one iteratively: a 10 000-op chain must not
+  /// recurse 10 000 levels deep through shared_ptr destructors.
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  const char* name() const { return name_; }
+  const std::vector<Tensor>& inputs() const { return inputs_; }
+  /// Runs the derivative; throws AutogradError if the graph was already freed.
+  std::vector<Tensor> apply(const Tensor& dout) const;
+  /// Frees what the backward pass needed (saved tensors and inputs).
+  void release();
+
+ private:
+  const char* name_;
+  std::vector<Tensor> inputs_;
+  BackwardFn backward_;
+};
+
+/// Whether any defined tensor in `inputs` requires grad.
+bool any_requires_grad(const std::vector<Tensor>& inputs);
+
+/// Attaches a Node named `name` to `out` (making it require grad) when grad mode is on and
+/// any input requires grad; otherwise returns `out` untouched.
+Tensor record(const char* name, Tensor out, std::vector<Tensor> inputs, BackwardFn backward);
+
+/// Runs back-propagation from `root` seeded with `seed` (same shape as root).
+void run_backward(const Tensor& root, const Tensor& seed, bool retain_graph);
+
+}  // namespace ann::autograd

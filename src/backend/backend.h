@@ -1,0 +1,115 @@
+#pragma once
+// The backend boundary: every loop over tensor elements runs behind this interface, so a
+// CUDA backend can be added by implementing it, without touching ops, nn or optim.
+// Kernels see raw pointers into device memory; tensors given to them are contiguous unless
+// strides are passed explicitly. Shapes are in elements.
+#include <cstddef>
+#include <cstdint>
+
+#include "ann/device.h"
+#include "ann/dtype.h"
+#include "ann/shape.h"
+
+namespace ann::backend {
+
+enum class UnaryOp { Neg, Exp, Log, Sqrt, Abs, Relu, Tanh, Sigmoid, Pow, Clamp };
+enum class BinaryOp { Add, Sub, Mul, Div, Eq, Ne, Lt, Le, Gt, Ge };
+enum class ReduceOp { Sum, Max, Min, ArgMax };
+
+/// True for the comparison ops, whose result is a bool mask.
+constexpr bool is_comparison(BinaryOp op) { return op >= BinaryOp::Eq; }
+
+/// Constants of one optimizer update. The optimizer computes them in double, as PyTorch's
+/// Python code does, and rounds each to float once, as PyTorch's kernels receive them.
+struct SgdStep {
+  float lr, momentum, one_minus_dampening, weight_decay;
+  bool nesterov;
+  bool first_step;  // the momentum buffer starts as a copy of the gradient
+};
+struct AdamStep {
+  float weight_decay;           // L2 term added to the gradient (Adam), else 0
+  float decay_factor;           // θ ← θ·(1 − lr·λ) before the update (AdamW), else 1
+  float beta1, one_minus_beta1, beta2, one_minus_beta2;
+  float bias_correction2_sqrt;  // √(1 − β2ᵗ)
+  float eps;
+  float step_size;              // lr / (1 − β1ᵗ)
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  // ---- memory ----------------------------------------------------------------------------
+  virtual void* allocate(std::size_t nbytes) const = 0;
+  virtual void deallocate(void* ptr) const = 0;
+  /// dst (contiguous) <- src viewed with sizes/strides; elements of `elem_size` bytes.
+  virtual void copy_strided(void* dst, const void* src, const Shape& sizes, const Shape& strides,
+                            std::size_t elem_size) const = 0;
+  /// n elements of `dtype` set to `value`.
+  virtual void fill(void* dst, DType dtype, std::int64_t n, double value) const = 0;
+  /// Converts n contiguous elements between element types.
+  virtual void cast(const void* src, DType from, void* dst, DType to, std::int64_t n) const = 0;
+
+  // ---- elementwise -----------------------------------------------------------------------
+  /// y = f(x); p0, p1 are the op's scalars (Pow: exponent; Clamp: lo, hi).
+  virtual void unary(UnaryOp op, const float* x, float* y, std::int64_t n, float p0, float p1) const = 0;
+  /// dx = dy * f'(x), using y = f(x) where cheaper (exp, tanh, sigmoid, sqrt).
+  virtual void unary_backward(UnaryOp op, const float* x, const float* y, const float* dy, float* dx,
+                              std::int64_t n, float p0, float p1) const = 0;
+  /// out = a op b over `sizes`, reading a and b with the given (broadcast, 0 where
+  /// broadcast) strides; out is contiguous, float32 for arithmetic and bool for comparisons.
+  /// a and b have element type `dtype` (float32 or int64).
+  virtual void binary(BinaryOp op, DType dtype, const void* a, const Shape& a_strides, const void* b,
+                      const Shape& b_strides, void* out, const Shape& sizes) const = 0;
+
+  // ---- reductions (x contiguous, seen as [outer, n, inner], reduced over n) ---------------
+  /// out is float32 for Sum/Max/Min of float32 input, int64 for ArgMax and for Sum of int64.
+  virtual void reduce(ReduceOp op, DType dtype, const void* x, void* out, std::int64_t outer, std::int64_t n,
+                      std::int64_t inner) const = 0;
+
+  // ---- matrix product --------------------------------------------------------------------
+  /// C[M,N] = alpha * op(A) op(B) + beta * C, row-major, op = transpose when the flag is set.
+  virtual void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
+                    const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
+                    std::int64_t ldc) const = 0;
+
+  // ---- softargmax (x seen as [outer, n, inner], normalised over n) ------------------------
+  virtual void softmax(bool log, const float* x, float* y, std::int64_t outer, std::int64_t n,
+                       std::int64_t inner) const = 0;
+  /// dx from y = (log_)softmax(x) and dy.
+  virtual void softmax_backward(bool log, const float* y, const float* dy, float* dx, std::int64_t outer,
+                                std::int64_t n, std::int64_t inner) const = 0;
+
+  // ---- indexing (x contiguous, seen as [outer, n, inner]; index along n) ------------------
+  /// out[o, j, i] = x[o, index[j], i] for j < k.
+  virtual void index_select(const void* x, std::size_t elem_size, const std::int64_t* index, std::int64_t k,
+                            void* out, std::int64_t outer, std::int64_t n, std::int64_t inner) const = 0;
+  /// dx[o, index[j], i] += dy[o, j, i].
+  virtual void index_add(const float* dy, const std::int64_t* index, std::int64_t k, float* dx,
+                         std::int64_t outer, std::int64_t n, std::int64_t inner) const = 0;
+  /// out[o, j, i] = x[o, index[o, j, i], i]; index has shape [outer, k, inner].
+  virtual void gather(const float* x, const std::int64_t* index, float* out, std::int64_t outer, std::int64_t n,
+                      std::int64_t k, std::int64_t inner) const = 0;
+  /// dx[o, index[o, j, i], i] += dy[o, j, i].
+  virtual void scatter_add(const float* dy, const std::int64_t* index, float* dx, std::int64_t outer,
+                           std::int64_t n, std::int64_t k, std::int64_t inner) const = 0;
+
+  // ---- fused cross-entropy (logits [m, c] contiguous, target int64 [m]) -------------------
+  /// loss[i] = -log softmax(logits[i])[target[i]].
+  virtual void cross_entropy(const float* logits, const std::int64_t* target, float* loss, std::int64_t m,
+                             std::int64_t c) const = 0;
+  /// dlogits[i] = scale[i] * (softmax(logits[i]) - onehot(target[i])).
+  virtual void cross_entropy_backward(const float* logits, const std::int64_t* target, const float* scale,
+                                      float* dlogits, std::int64_t m, std::int64_t c) const = 0;
+
+  // ---- optimizer updates (all arrays of n elements) ---------------------------------------
+  virtual void sgd_step(const SgdStep& h, float* param, const float* grad, float* momentum_buffer,
+                        std::int64_t n) const = 0;
+  virtual void adam_step(const AdamStep& h, float* param, const float* grad, float* exp_avg, float* exp_avg_sq,
+                         std::int64_t n) const = 0;
+};
+
+/// The backend that runs tensors on `device`; throws DeviceError if this build has none.
+const Backend& backend_for(const Device& device);
+
+}  // namespace ann::backend

@@ -1,0 +1,410 @@
+#include "backend/cpu/cpu_backend.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <new>
+
+#include "backend/cpu/sgemm.h"
+
+namespace ann::backend {
+namespace {
+
+using std::int64_t;
+
+// Calls f(a_offset, b_offset, out_index, inner_len, a_inner_stride, b_inner_stride) for each
+// run of the innermost dimension of `sizes`, walking the outer dimensions like an odometer.
+template <class F>
+void for_each_inner_run(const Shape& sizes, const Shape& a_strides, const Shape& b_strides, F&& f) {
+  const std::size_t rank = sizes.size();
+  if (rank == 0) {
+    f(int64_t{0}, int64_t{0}, int64_t{0}, int64_t{1}, int64_t{0}, int64_t{0});
+    return;
+  }
+  const int64_t inner = sizes[rank - 1];
+  int64_t outer = 1;
+  for (std::size_t d = 0; d + 1 < rank; ++d) outer *= sizes[d];
+  if (inner == 0 || outer == 0) return;
+  Shape counter(rank, 0);
+  int64_t a_off = 0, b_off = 0;
+  for (int64_t run = 0; run < outer; ++run) {
+    f(a_off, b_off, run * inner, inner, a_strides[rank - 1], b_strides[rank - 1]);
+    for (std::size_t d = rank - 1; d-- > 0;) {
+      if (++counter[d] < sizes[d]) {
+        a_off += a_strides[d];
+        b_off += b_strides[d];
+        break;
+      }
+      a_off -= a_strides[d] * (sizes[d] - 1);
+      b_off -= b_strides[d] * (sizes[d] - 1);
+      counter[d] = 0;
+    }
+  }
+}
+
+template <class T>
+void binary_typed(BinaryOp op, const T* a, const Shape& as, const T* b, const Shape& bs, void* out_raw,
+                  const Shape& sizes) {
+  auto run = [&](auto&& fn, auto* out) {
+    for_each_inner_run(sizes, as, bs, [&](int64_t ao, int64_t bo, int64_t oo, int64_t len, int64_t sa, int64_t sb) {
+      const T* pa = a + ao;
+      const T* pb = b + bo;
+      auto* po = out + oo;
+      if (sa == 1 && sb == 1) {
+        for (int64_t i = 0; i < len; ++i) po[i] = fn(pa[i], pb[i]);
+      } else if (sa == 1 && sb == 0) {
+        const T vb = *pb;
+        for (int64_t i = 0; i < len; ++i) po[i] = fn(pa[i], vb);
+      } else if (sa == 0 && sb == 1) {
+        const T va = *pa;
+        for (int64_t i = 0; i < len; ++i) po[i] = fn(va, pb[i]);
+      } else {
+        for (int64_t i = 0; i < len; ++i) po[i] = fn(pa[i * sa], pb[i * sb]);
+      }
+    });
+  };
+  if (is_comparison(op)) {
+    bool* out = static_cast<bool*>(out_raw);
+    switch (op) {
+      case BinaryOp::Eq: run([](T x, T y) { return x == y; }, out); break;
+      case BinaryOp::Ne: run([](T x, T y) { return x != y; }, out); break;
+      case BinaryOp::Lt: run([](T x, T y) { return x < y; }, out); break;
+      case BinaryOp::Le: run([](T x, T y) { return x <= y; }, out); break;
+      case BinaryOp::Gt: run([](T x, T y) { return x > y; }, out); break;
+      case BinaryOp::Ge: run([](T x, T y) { return x >= y; }, out); break;
+      default: break;
+    }
+    return;
+  }
+  T* out = static_cast<T*>(out_raw);
+  switch (op) {
+    case BinaryOp::Add: run([](T x, T y) { return x + y; }, out); break;
+    case BinaryOp::Sub: run([](T x, T y) { return x - y; }, out); break;
+    case BinaryOp::Mul: run([](T x, T y) { return x * y; }, out); break;
+    case BinaryOp::Div: run([](T x, T y) { return x / y; }, out); break;
+    default: break;
+  }
+}
+
+template <class T>
+void reduce_typed(ReduceOp op, const T* x, void* out_raw, int64_t outer, int64_t n, int64_t inner) {
+  for (int64_t o = 0; o < outer; ++o) {
+    for (int64_t i = 0; i < inner; ++i) {
+      const T* p = x + o * n * inner + i;
+      const int64_t dst = o * inner + i;
+      switch (op) {
+        case ReduceOp::Sum: {
+          if constexpr (std::is_same_v<T, float>) {
+            double acc = 0.0;  // double accumulation keeps long sums exact to float precision
+            for (int64_t j = 0; j < n; ++j) acc += p[j * inner];
+            static_cast<float*>(out_raw)[dst] = static_cast<float>(acc);
+          } else {
+            int64_t acc = 0;
+            for (int64_t j = 0; j < n; ++j) acc += static_cast<int64_t>(p[j * inner]);
+            static_cast<int64_t*>(out_raw)[dst] = acc;
+          }
+          break;
+        }
+        case ReduceOp::Max:
+        case ReduceOp::Min: {
+          T best = p[0];
+          for (int64_t j = 1; j < n; ++j) {
+            const T v = p[j * inner];
+            // NaN propagates, as in torch.max
+            if (std::isnan(static_cast<double>(v))) { best = v; break; }
+            if (op == ReduceOp::Max ? v > best : v < best) best = v;
+          }
+          static_cast<T*>(out_raw)[dst] = best;
+          break;
+        }
+        case ReduceOp::ArgMax: {
+          int64_t best_j = 0;
+          T best = p[0];
+          for (int64_t j = 1; j < n; ++j) {
+            const T v = p[j * inner];
+            if (std::isnan(static_cast<double>(best))) break;
+            if (v > best || std::isnan(static_cast<double>(v))) { best = v; best_j = j; }
+          }
+          static_cast<int64_t*>(out_raw)[dst] = best_j;
+          break;
+        }
+      }
+    }
+  }
+}
+
+class CpuBackend final : public Backend {
+ public:
+  void* allocate(std::size_t nbytes) const override {
+    // 64-byte alignment suits AVX-512 loads; aligned_alloc needs a multiple of the alignment.
+    const std::size_t rounded = std::max<std::size_t>(64, (nbytes + 63) / 64 * 64);
+    void* p = std::aligned_alloc(64, rounded);
+    if (!p) throw std::bad_alloc();
+    return p;
+  }
+  void deallocate(void* ptr) const override { std::free(ptr); }
+
+  void copy_strided(void* dst, const void* src, const Shape& sizes, const Shape& strides,
+                    std::size_t elem_size) const override {
+    auto* out = static_cast<std::byte*>(dst);
+    const auto* in = static_cast<const std::byte*>(src);
+    const Shape zero(sizes.size(), 0);
+    for_each_inner_run(sizes, strides, zero, [&](int64_t ao, int64_t, int64_t oo, int64_t len, int64_t sa, int64_t) {
+      if (sa == 1) {
+        std::memcpy(out + oo * elem_size, in + ao * elem_size, static_cast<std::size_t>(len) * elem_size);
+      } else {
+        for (int64_t i = 0; i < len; ++i)
+          std::memcpy(out + (oo + i) * elem_size, in + (ao + i * sa) * elem_size, elem_size);
+      }
+    });
+  }
+
+  void fill(void* dst, DType dtype, int64_t n, double value) const override {
+    switch (dtype) {
+      case DType::Float32: std::fill_n(static_cast<float*>(dst), n, static_cast<float>(value)); break;
+      case DType::Int64: std::fill_n(static_cast<int64_t*>(dst), n, static_cast<int64_t>(value)); break;
+      case DType::Bool: std::fill_n(static_cast<bool*>(dst), n, value != 0.0); break;
+    }
+  }
+
+  void cast(const void* src, DType from, void* dst, DType to, int64_t n) const override {
+    auto convert = [&](const auto* in) {
+      switch (to) {
+        case DType::Float32: std::transform(in, in + n, static_cast<float*>(dst), [](auto v) { return static_cast<float>(v); }); break;
+        case DType::Int64: std::transform(in, in + n, static_cast<int64_t*>(dst), [](auto v) { return static_cast<int64_t>(v); }); break;
+        case DType::Bool: std::transform(in, in + n, static_cast<bool*>(dst), [](auto v) { return v != 0; }); break;
+      }
+    };
+    switch (from) {
+      case DType::Float32: convert(static_cast<const float*>(src)); break;
+      case DType::Int64: convert(static_cast<const int64_t*>(src)); break;
+      case DType::Bool: convert(static_cast<const bool*>(src)); break;
+    }
+  }
+
+  void unary(UnaryOp op, const float* x, float* y, int64_t n, float p0, float p1) const override {
+    auto map = [&](auto&& f) {
+      for (int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
+    };
+    switch (op) {
+      case UnaryOp::Neg: map([](float v) { return -v; }); break;
+      case UnaryOp::Exp: map([](float v) { return std::exp(v); }); break;
+      case UnaryOp::Log: map([](float v) { return std::log(v); }); break;
+      case UnaryOp::Sqrt: map([](float v) { return std::sqrt(v); }); break;
+      case UnaryOp::Abs: map([](float v) { return std::fabs(v); }); break;
+      case UnaryOp::Relu: map([](float v) { return v > 0.f ? v : 0.f; }); break;
+      case UnaryOp::Tanh: map([](float v) { return std::tanh(v); }); break;
+      case UnaryOp::Sigmoid: map([](float v) { return 1.f / (1.f + std::exp(-v)); }); break;
+      case UnaryOp::Pow:
+        // small integer and half exponents as torch's pow kernel computes them (x·x·x, not powf)
+        if (p0 == 2.f) map([](float v) { return v * v; });
+        else if (p0 == 3.f) map([](float v) { return v * v * v; });
+        else if (p0 == 0.5f) map([](float v) { return std::sqrt(v); });
+        else if (p0 == -1.f) map([](float v) { return 1.f / v; });
+        else map([p0](float v) { return std::pow(v, p0); });
+        break;
+      case UnaryOp::Clamp: map([p0, p1](float v) { return std::min(std::max(v, p0), p1); }); break;
+    }
+  }
+
+  void unary_backward(UnaryOp op, const float* x, const float* y, const float* dy, float* dx, int64_t n, float p0,
+                      float p1) const override {
+    auto map = [&](auto&& f) {
+      for (int64_t i = 0; i < n; ++i) dx[i] = f(x[i], y[i], dy[i]);
+    };
+    switch (op) {
+      // y = -x                 dy/dx = -1
+      case UnaryOp::Neg: map([](float, float, float g) { return -g; }); break;
+      // y = exp(x)             dy/dx = y
+      case UnaryOp::Exp: map([](float, float v, float g) { return g * v; }); break;
+      // y = log(x)             dy/dx = 1/x
+      case UnaryOp::Log: map([](float u, float, float g) { return g / u; }); break;
+      // y = sqrt(x)            dy/dx = 1/(2y)
+      case UnaryOp::Sqrt: map([](float, float v, float g) { return g / (2.f * v); }); break;
+      // y = |x|                dy/dx = sign(x), 0 at 0 (as torch)
+      case UnaryOp::Abs: map([](float u, float, float g) { return u > 0.f ? g : (u < 0.f ? -g : 0.f); }); break;
+      // y = max(x, 0)          dy/dx = [x > 0]
+      case UnaryOp::Relu: map([](float, float v, float g) { return v > 0.f ? g : 0.f; }); break;
+      // y = tanh(x)            dy/dx = 1 - y²
+      case UnaryOp::Tanh: map([](float, float v, float g) { return g * (1.f - v * v); }); break;
+      // y = 1/(1+e^-x)         dy/dx = y(1 - y)
+      case UnaryOp::Sigmoid: map([](float, float v, float g) { return g * v * (1.f - v); }); break;
+      // y = x^p                dy/dx = p x^(p-1)
+      case UnaryOp::Pow:
+        map([p0](float u, float, float g) { return p0 == 0.f ? 0.f : g * p0 * std::pow(u, p0 - 1.f); });
+        break;
+      // y = clamp(x, lo, hi)   dy/dx = [lo <= x <= hi]
+      case UnaryOp::Clamp: map([p0, p1](float u, float, float g) { return (u >= p0 && u <= p1) ? g : 0.f; }); break;
+    }
+  }
+
+  void binary(BinaryOp op, DType dtype, const void* a, const Shape& as, const void* b, const Shape& bs, void* out,
+              const Shape& sizes) const override {
+    if (dtype == DType::Int64) {
+      binary_typed(op, static_cast<const int64_t*>(a), as, static_cast<const int64_t*>(b), bs, out, sizes);
+    } else {
+      binary_typed(op, static_cast<const float*>(a), as, static_cast<const float*>(b), bs, out, sizes);
+    }
+  }
+
+  void reduce(ReduceOp op, DType dtype, const void* x, void* out, int64_t outer, int64_t n,
+              int64_t inner) const override {
+    switch (dtype) {
+      case DType::Float32: reduce_typed(op, static_cast<const float*>(x), out, outer, n, inner); break;
+      case DType::Int64: reduce_typed(op, static_cast<const int64_t*>(x), out, outer, n, inner); break;
+      case DType::Bool: reduce_typed(op, static_cast<const bool*>(x), out, outer, n, inner); break;
+    }
+  }
+
+  void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+            const float* B, int64_t ldb, float beta, float* C, int64_t ldc) const override {
+    if (K == 0) {  // BLAS rejects lda = 0; the product of empty matrices is 0
+      for (int64_t i = 0; i < M; ++i)
+        for (int64_t j = 0; j < N; ++j) C[i * ldc + j] = beta == 0.f ? 0.f : beta * C[i * ldc + j];
+      return;
+    }
+    cpu::sgemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  }
+
+  void softmax(bool log, const float* x, float* y, int64_t outer, int64_t n, int64_t inner) const override {
+    // softmax(x)_j = exp(x_j - max) / Σ_k exp(x_k - max); subtracting the max keeps exp finite.
+    for (int64_t o = 0; o < outer; ++o) {
+      for (int64_t i = 0; i < inner; ++i) {
+        const float* px = x + o * n * inner + i;
+        float* py = y + o * n * inner + i;
+        float mx = -std::numeric_limits<float>::infinity();
+        for (int64_t j = 0; j < n; ++j) mx = std::max(mx, px[j * inner]);
+        double total = 0.0;
+        for (int64_t j = 0; j < n; ++j) total += std::exp(static_cast<double>(px[j * inner] - mx));
+        if (log) {
+          const float lse = static_cast<float>(std::log(total));
+          for (int64_t j = 0; j < n; ++j) py[j * inner] = px[j * inner] - mx - lse;
+        } else {
+          const double inv = 1.0 / total;
+          for (int64_t j = 0; j < n; ++j)
+            py[j * inner] = static_cast<float>(std::exp(static_cast<double>(px[j * inner] - mx)) * inv);
+        }
+      }
+    }
+  }
+
+  void softmax_backward(bool log, const float* y, const float* dy, float* dx, int64_t outer, int64_t n,
+                        int64_t inner) const override {
+    for (int64_t o = 0; o < outer; ++o) {
+      for (int64_t i = 0; i < inner; ++i) {
+        const int64_t base = o * n * inner + i;
+        double s = 0.0;
+        if (log) {
+          // y = log softmax(x):  dx_j = dy_j - softmax_j Σ_k dy_k
+          for (int64_t j = 0; j < n; ++j) s += dy[base + j * inner];
+          for (int64_t j = 0; j < n; ++j)
+            dx[base + j * inner] = dy[base + j * inner] - std::exp(y[base + j * inner]) * static_cast<float>(s);
+        } else {
+          // y = softmax(x):      dx_j = y_j (dy_j - Σ_k y_k dy_k)
+          for (int64_t j = 0; j < n; ++j) s += static_cast<double>(y[base + j * inner]) * dy[base + j * inner];
+          for (int64_t j = 0; j < n; ++j)
+            dx[base + j * inner] = y[base + j * inner] * (dy[base + j * inner] - static_cast<float>(s));
+        }
+      }
+    }
+  }
+
+  void index_select(const void* x, std::size_t elem_size, const int64_t* index, int64_t k, void* out,
+                    int64_t outer, int64_t n, int64_t inner) const override {
+    const auto* in = static_cast<const std::byte*>(x);
+    auto* o = static_cast<std::byte*>(out);
+    const std::size_t row = static_cast<std::size_t>(inner) * elem_size;
+    for (int64_t b = 0; b < outer; ++b)
+      for (int64_t j = 0; j < k; ++j)
+        std::memcpy(o + (b * k + j) * row, in + (b * n + index[j]) * row, row);
+  }
+
+  void index_add(const float* dy, const int64_t* index, int64_t k, float* dx, int64_t outer, int64_t n,
+                 int64_t inner) const override {
+    for (int64_t b = 0; b < outer; ++b)
+      for (int64_t j = 0; j < k; ++j)
+        for (int64_t i = 0; i < inner; ++i) dx[(b * n + index[j]) * inner + i] += dy[(b * k + j) * inner + i];
+  }
+
+  void gather(const float* x, const int64_t* index, float* out, int64_t outer, int64_t n, int64_t k,
+              int64_t inner) const override {
+    for (int64_t b = 0; b < outer; ++b)
+      for (int64_t j = 0; j < k; ++j)
+        for (int64_t i = 0; i < inner; ++i) {
+          const int64_t at = (b * k + j) * inner + i;
+          out[at] = x[(b * n + index[at]) * inner + i];
+        }
+  }
+
+  void scatter_add(const float* dy, const int64_t* index, float* dx, int64_t outer, int64_t n, int64_t k,
+                   int64_t inner) const override {
+    for (int64_t b = 0; b < outer; ++b)
+      for (int64_t j = 0; j < k; ++j)
+        for (int64_t i = 0; i < inner; ++i) {
+          const int64_t at = (b * k + j) * inner + i;
+          dx[(b * n + index[at]) * inner + i] += dy[at];
+        }
+  }
+
+  void cross_entropy(const float* logits, const int64_t* target, float* loss, int64_t m, int64_t c) const override {
+    // loss_i = -log softmax(z_i)[t_i] = log Σ_k exp(z_ik - max_i) + max_i - z_i,t_i
+    for (int64_t r = 0; r < m; ++r) {
+      const float* z = logits + r * c;
+      const float mx = *std::max_element(z, z + c);
+      double total = 0.0;
+      for (int64_t k = 0; k < c; ++k) total += std::exp(static_cast<double>(z[k] - mx));
+      loss[r] = static_cast<float>(std::log(total)) + mx - z[target[r]];
+    }
+  }
+
+  void cross_entropy_backward(const float* logits, const int64_t* target, const float* scale, float* dlogits,
+                              int64_t m, int64_t c) const override {
+    // dloss_i/dz_i = softmax(z_i) - onehot(t_i)   (the lesson's softargmax minus Y)
+    for (int64_t r = 0; r < m; ++r) {
+      const float* z = logits + r * c;
+      float* dz = dlogits + r * c;
+      const float mx = *std::max_element(z, z + c);
+      double total = 0.0;
+      for (int64_t k = 0; k < c; ++k) total += std::exp(static_cast<double>(z[k] - mx));
+      const double inv = 1.0 / total;
+      for (int64_t k = 0; k < c; ++k) {
+        const float p = static_cast<float>(std::exp(static_cast<double>(z[k] - mx)) * inv);
+        dz[k] = scale[r] * (p - (k == target[r] ? 1.f : 0.f));
+      }
+    }
+  }
+
+  void sgd_step(const SgdStep& h, float* param, const float* grad, float* buf, int64_t n) const override {
+    for (int64_t i = 0; i < n; ++i) {
+      float g = grad[i];
+      if (h.weight_decay != 0.f) g += h.weight_decay * param[i];             // g = ∇θ + λθ
+      if (h.momentum != 0.f) {
+        buf[i] = h.first_step ? g : buf[i] * h.momentum + h.one_minus_dampening * g;  // b = μb + (1−τ)g
+        g = h.nesterov ? g + h.momentum * buf[i] : buf[i];                   // g = g + μb | b
+      }
+      param[i] -= h.lr * g;                                                  // θ = θ − lr·g
+    }
+  }
+
+  void adam_step(const AdamStep& h, float* param, const float* grad, float* m, float* v, int64_t n) const override {
+    for (int64_t i = 0; i < n; ++i) {
+      param[i] *= h.decay_factor;                                            // AdamW: θ = θ(1 − lr·λ)
+      const float g = grad[i] + h.weight_decay * param[i];                   // Adam: g = ∇θ + λθ
+      m[i] = m[i] * h.beta1 + h.one_minus_beta1 * g;                         // first moment
+      v[i] = v[i] * h.beta2 + h.one_minus_beta2 * g * g;                     // second moment
+      const float denom = std::sqrt(v[i]) / h.bias_correction2_sqrt + h.eps;  // √v̂ + eps, as torch orders it
+      param[i] -= h.step_size * (m[i] / denom);                              // θ = θ − lr/(1−β1ᵗ) · m/denom
+    }
+  }
+};
+
+}  // namespace
+
+const Backend& cpu_backend() {
+  static const CpuBackend instance;
+  return instance;
+}
+
+}  // namespace ann::backend

@@ -1,0 +1,135 @@
+// The losses. Cross-entropy is one fused node (its gradient is the famous softmax − one-hot);
+// the others are compositions of differentiable ops, so their gradients follow.
+#include "ann/nn/functional.h"
+
+#include "ann/autograd.h"
+#include "ann/error.h"
+#include "ann/ops.h"
+#include "autograd/node.h"
+#include "ops/op_util.h"
+
+namespace ann::nn::functional {
+
+namespace {
+
+Tensor reduce(const Tensor& per_example, Reduction reduction) {
+  switch (reduction) {
+    case Reduction::None: return per_example;
+    case Reduction::Sum: return sum(per_example);
+    case Reduction::Mean: return mean(per_example);
+  }
+  return per_example;
+}
+
+void check_same_shape(const Tensor& input, const Tensor& target, const char* op) {
+  check_defined(input, op);
+  check_defined(target, op);
+  if (input.sizes() != target.sizes()) {
+    throw ShapeError(std::string(op) + ": input of shape " + to_string(input.sizes()) + " and target of shape " +
+                     to_string(target.sizes()) + " differ");
+  }
+}
+
+// Checks scores [m, C] against labels [m] (int64, each in [0, C)).
+void check_class_targets(const Tensor& scores, const Tensor& target, const char* op) {
+  ops::check_float(scores, op);
+  check_defined(target, op);
+  if (scores.dim() != 2) {
+    throw ShapeError(std::string(op) + ": expects input of shape [batch, classes], got " + to_string(scores.sizes()));
+  }
+  if (target.dtype() != DType::Int64) {
+    throw TypeError(std::string(op) + ": target must hold int64 class labels, got " +
+                    std::string(to_string(target.dtype())));
+  }
+  if (target.sizes() != Shape{scores.size(0)}) {
+    throw ShapeError(std::string(op) + ": target of shape " + to_string(target.sizes()) + " for input of shape " +
+                     to_string(scores.sizes()) + " (expected [" + std::to_string(scores.size(0)) + "])");
+  }
+  const std::int64_t classes = scores.size(1);
+  const Tensor t = target.contiguous();
+  const std::int64_t* p = t.data<std::int64_t>();
+  for (std::int64_t i = 0; i < t.numel(); ++i) {
+    if (p[i] < 0 || p[i] >= classes) {
+      throw ValueError(std::string(op) + ": target " + std::to_string(p[i]) + " out of range for " +
+                       std::to_string(classes) + " classes");
+    }
+  }
+}
+
+}  // namespace
+
+// ℓ_i = −log softargmax(z_i)[c_i] = log Σ_k exp(z_ik) − z_i,c_i
+// ∂ℓ_i/∂z_i = softargmax(z_i) − y_i, y_i the one-hot row of c_i; the mean divides by m.
+Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduction) {
+  check_class_targets(logits, target, "cross_entropy");
+  const Tensor z = logits.contiguous().detach();
+  const Tensor c = target.contiguous();
+  const std::int64_t m = z.size(0);
+  Tensor per_example = make_tensor({m}, DType::Float32, z.device());
+  ops::backend_of(z).cross_entropy(z.data<float>(), c.data<std::int64_t>(), per_example.data<float>(), m, z.size(1));
+
+  Tensor loss = per_example;
+  {
+    NoGradGuard no_grad;
+    if (reduction != Reduction::None) loss = reduce(per_example, reduction);
+  }
+  return autograd::record("cross_entropy", loss, {logits}, [z, c, reduction, m](const Tensor& dloss) {
+    // per-row weight of (softargmax − one-hot): dloss/m for the mean, dloss for the sum,
+    // dloss_i for no reduction
+    const Tensor scale = reduction == Reduction::None ? dloss.contiguous()
+                         : reduction == Reduction::Mean ? ops::broadcast_to(dloss / static_cast<float>(m), {m})
+                                                        : ops::broadcast_to(dloss, {m});
+    Tensor dz = make_tensor(z.sizes(), DType::Float32, z.device());
+    ops::backend_of(z).cross_entropy_backward(z.data<float>(), c.data<std::int64_t>(), scale.data<float>(),
+                                              dz.data<float>(), m, z.size(1));
+    return std::vector<Tensor>{dz};
+  });
+}
+
+// ℓ_i = −log_probs[i, c_i]
+Tensor nll_loss(const Tensor& log_probs, const Tensor& target, Reduction reduction) {
+  check_class_targets(log_probs, target, "nll_loss");
+  return reduce(neg(gather(log_probs, 1, target.unsqueeze(1)).squeeze(1)), reduction);
+}
+
+// ℓ = (x − y)²
+Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
+  check_same_shape(input, target, "mse_loss");
+  const Tensor diff = input - target;
+  return reduce(diff * diff, reduction);
+}
+
+// ℓ = −(y log p + (1 − y) log(1 − p)), each log clamped at −100 like torch so ℓ stays finite
+Tensor binary_cross_entropy(const Tensor& probs, const Tensor& target, Reduction reduction) {
+  check_same_shape(probs, target, "binary_cross_entropy");
+  {
+    const std::vector<float> p = probs.to_vector<float>();
+    for (float v : p) {
+      if (!(v >= 0.f && v <= 1.f)) {
+        throw ValueError("binary_cross_entropy: input " + std::to_string(v) + " is not a probability in [0, 1]");
+      }
+    }
+  }
+  const Tensor log_p = clamp(log(probs), -100.f, 0.f);
+  const Tensor log_1mp = clamp(log(1.f - probs), -100.f, 0.f);
+  return reduce(neg(target * log_p + (1.f - target) * log_1mp), reduction);
+}
+
+// ℓ = max(x, 0) − x y + log(1 + exp(−|x|))    (stable form of BCE(sigmoid(x), y))
+// ∂ℓ/∂x = sigmoid(x) − y
+Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& target, Reduction reduction) {
+  check_same_shape(logits, target, "binary_cross_entropy_with_logits");
+  ops::check_float(logits, "binary_cross_entropy_with_logits");
+  Tensor per_example;
+  {
+    NoGradGuard no_grad;
+    per_example = relu(logits) - logits * target + log(1.f + exp(neg(abs(logits))));
+  }
+  per_example = autograd::record("binary_cross_entropy_with_logits", per_example, {logits, target},
+                                 [x = logits.detach(), y = target.detach()](const Tensor& dl) {
+                                   return std::vector<Tensor>{dl * (sigmoid(x) - y), dl * neg(x)};
+                                 });
+  return reduce(per_example, reduction);
+}
+
+}  // namespace ann::nn::functional

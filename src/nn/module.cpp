@@ -1,0 +1,73 @@
+#include "ann/nn/module.h"
+
+#include <ostream>
+
+#include "ann/error.h"
+
+namespace ann::nn {
+
+namespace {
+// Indents every line after the first by two spaces (nested modules in str()).
+std::string indent_tail(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    out += c;
+    if (c == '\n') out += "  ";
+  }
+  return out;
+}
+}  // namespace
+
+std::string Module::str() const {
+  if (children_.empty()) return name() + "(" + extra_repr() + ")";
+  std::string s = name() + "(";
+  if (!extra_repr().empty()) s += "\n  " + extra_repr();
+  for (const auto& [child_name, child] : children_) s += "\n  (" + child_name + "): " + indent_tail(child->str());
+  return s + "\n)";
+}
+
+std::ostream& operator<<(std::ostream& os, const Module& m) { return os << m.str(); }
+
+std::vector<std::pair<std::string, Tensor>> Module::named_parameters() const {
+  std::vector<std::pair<std::string, Tensor>> out = parameters_;
+  for (const auto& [child_name, child] : children_) {
+    for (auto& [name, p] : child->named_parameters()) out.emplace_back(child_name + "." + name, p);
+  }
+  return out;
+}
+
+std::vector<Tensor> Module::parameters() const {
+  std::vector<Tensor> out;
+  for (auto& [name, p] : named_parameters()) out.push_back(p);
+  return out;
+}
+
+void Module::zero_grad() {
+  for (Tensor& p : parameters()) p.zero_grad();
+}
+
+void Module::train(bool on) {
+  training_ = on;
+  for (auto& [name, child] : children_) child->train(on);
+}
+
+Module& Module::to(const Device& device) {
+  check_available(device, (name() + ".to").c_str());
+  for (auto& [name, p] : parameters_) p = p.to(device);
+  for (auto& [name, child] : children_) child->to(device);
+  return *this;
+}
+
+Tensor Module::register_parameter(std::string name, Tensor value) {
+  if (!value.defined()) throw ValueError(this->name() + ": parameter '" + name + "' is undefined");
+  value.requires_grad_(true);
+  parameters_.emplace_back(std::move(name), value);
+  return value;
+}
+
+void Module::register_module(std::string name, std::shared_ptr<Module> child) {
+  if (!child) throw ValueError(this->name() + ": child module '" + name + "' is null");
+  children_.emplace_back(std::move(name), std::move(child));
+}
+
+}  // namespace ann::nn

@@ -1,0 +1,151 @@
+// Elementwise operations: arithmetic with NumPy broadcasting, functions, comparisons.
+// Each forward is followed by its backward; broadcast gradients are summed back (sum_to).
+#include <cmath>
+
+#include "ann/error.h"
+#include "ann/ops.h"
+#include "autograd/node.h"
+#include "ops/op_util.h"
+
+namespace ann {
+
+using autograd::record;
+using backend::BinaryOp;
+using backend::UnaryOp;
+
+namespace {
+
+// Element type both operands are computed in: float32 if either is float32, else int64.
+DType common_dtype(const Tensor& a, const Tensor& b) {
+  return (a.dtype() == DType::Float32 || b.dtype() == DType::Float32) ? DType::Float32 : DType::Int64;
+}
+
+// out = a op b, broadcast; not recorded.
+Tensor binary_kernel(BinaryOp op, const Tensor& a_in, const Tensor& b_in, const char* name) {
+  check_defined(a_in, name);
+  check_defined(b_in, name);
+  const Shape out_shape = broadcast_shapes(a_in.sizes(), b_in.sizes(), name);
+  const DType dtype = common_dtype(a_in, b_in);
+  const Tensor a = a_in.to(dtype), b = b_in.to(dtype);
+  Tensor out = make_tensor(out_shape, backend::is_comparison(op) ? DType::Bool : dtype, a.device());
+  ops::backend_of(a).binary(op, dtype, a.impl()->raw_data(), ops::broadcast_strides(a, out_shape),
+                            b.impl()->raw_data(), ops::broadcast_strides(b, out_shape), out.impl()->raw_data(),
+                            out_shape);
+  return out;
+}
+
+// y = f(x) elementwise, recorded with dx = dy · f'(x).
+Tensor unary(const char* name, UnaryOp op, const Tensor& x, float p0 = 0.f, float p1 = 0.f) {
+  ops::check_float(x, name);
+  const Tensor xc = x.contiguous().detach();
+  Tensor y = make_tensor(x.sizes(), DType::Float32, x.device());
+  ops::backend_of(x).unary(op, xc.data<float>(), y.data<float>(), x.numel(), p0, p1);
+  const Tensor ys = y.detach();
+  return record(name, y, {x}, [xc, ys, op, p0, p1](const Tensor& dy) {
+    const Tensor dyc = dy.contiguous();
+    Tensor dx = make_tensor(xc.sizes(), DType::Float32, xc.device());
+    ops::backend_of(xc).unary_backward(op, xc.data<float>(), ys.data<float>(), dyc.data<float>(), dx.data<float>(),
+                                       xc.numel(), p0, p1);
+    return std::vector<Tensor>{dx};
+  });
+}
+
+}  // namespace
+
+// ---- arithmetic ------------------------------------------------------------------------------
+
+// y = a + b          da = dy, db = dy   (summed back over broadcast dims)
+Tensor add(const Tensor& a, const Tensor& b) {
+  Tensor y = binary_kernel(BinaryOp::Add, a, b, "add");
+  return record("add", y, {a, b}, [sa = a.sizes(), sb = b.sizes()](const Tensor& dy) {
+    return std::vector<Tensor>{ops::sum_to(dy, sa), ops::sum_to(dy, sb)};
+  });
+}
+
+// y = a − b          da = dy, db = −dy
+Tensor sub(const Tensor& a, const Tensor& b) {
+  Tensor y = binary_kernel(BinaryOp::Sub, a, b, "sub");
+  return record("sub", y, {a, b}, [sa = a.sizes(), sb = b.sizes()](const Tensor& dy) {
+    return std::vector<Tensor>{ops::sum_to(dy, sa), ops::sum_to(neg(dy), sb)};
+  });
+}
+
+// y = a · b          da = dy · b, db = dy · a
+Tensor mul(const Tensor& a, const Tensor& b) {
+  Tensor y = binary_kernel(BinaryOp::Mul, a, b, "mul");
+  return record("mul", y, {a, b}, [a = a.detach(), b = b.detach()](const Tensor& dy) {
+    return std::vector<Tensor>{ops::sum_to(mul(dy, b), a.sizes()), ops::sum_to(mul(dy, a), b.sizes())};
+  });
+}
+
+// y = a / b          da = dy / b, db = −dy · a / b²
+Tensor div(const Tensor& a, const Tensor& b) {
+  Tensor y = binary_kernel(BinaryOp::Div, a, b, "div");
+  return record("div", y, {a, b}, [a = a.detach(), b = b.detach()](const Tensor& dy) {
+    return std::vector<Tensor>{ops::sum_to(div(dy, b), a.sizes()),
+                               ops::sum_to(neg(div(mul(dy, a), mul(b, b))), b.sizes())};
+  });
+}
+
+Tensor neg(const Tensor& x) { return unary("neg", UnaryOp::Neg, x); }
+Tensor pow(const Tensor& x, float exponent) { return unary("pow", UnaryOp::Pow, x, exponent); }
+
+Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
+Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
+Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
+Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
+Tensor operator-(const Tensor& x) { return neg(x); }
+Tensor operator+(const Tensor& a, float b) { return add(a, scalar_tensor(b)); }
+Tensor operator-(const Tensor& a, float b) { return sub(a, scalar_tensor(b)); }
+Tensor operator*(const Tensor& a, float b) { return mul(a, scalar_tensor(b)); }
+Tensor operator/(const Tensor& a, float b) { return div(a, scalar_tensor(b)); }
+Tensor operator+(float a, const Tensor& b) { return add(scalar_tensor(a), b); }
+Tensor operator-(float a, const Tensor& b) { return sub(scalar_tensor(a), b); }
+Tensor operator*(float a, const Tensor& b) { return mul(scalar_tensor(a), b); }
+Tensor operator/(float a, const Tensor& b) { return div(scalar_tensor(a), b); }
+
+// ---- functions (derivatives in the CPU kernel, src/backend/cpu/cpu_backend.cpp) ------------
+
+Tensor exp(const Tensor& x) { return unary("exp", UnaryOp::Exp, x); }
+Tensor log(const Tensor& x) { return unary("log", UnaryOp::Log, x); }
+Tensor sqrt(const Tensor& x) { return unary("sqrt", UnaryOp::Sqrt, x); }
+Tensor abs(const Tensor& x) { return unary("abs", UnaryOp::Abs, x); }
+Tensor relu(const Tensor& x) { return unary("relu", UnaryOp::Relu, x); }
+Tensor tanh(const Tensor& x) { return unary("tanh", UnaryOp::Tanh, x); }
+Tensor sigmoid(const Tensor& x) { return unary("sigmoid", UnaryOp::Sigmoid, x); }
+
+Tensor clamp(const Tensor& x, float lo, float hi) {
+  if (!(lo <= hi)) {
+    throw ValueError("clamp: min " + std::to_string(lo) + " is greater than max " + std::to_string(hi));
+  }
+  return unary("clamp", UnaryOp::Clamp, x, lo, hi);
+}
+
+// ---- comparisons -----------------------------------------------------------------------------
+
+Tensor eq(const Tensor& a, const Tensor& b) { return binary_kernel(BinaryOp::Eq, a, b, "eq"); }
+Tensor ne(const Tensor& a, const Tensor& b) { return binary_kernel(BinaryOp::Ne, a, b, "ne"); }
+Tensor lt(const Tensor& a, const Tensor& b) { return binary_kernel(BinaryOp::Lt, a, b, "lt"); }
+Tensor le(const Tensor& a, const Tensor& b) { return binary_kernel(BinaryOp::Le, a, b, "le"); }
+Tensor gt(const Tensor& a, const Tensor& b) { return binary_kernel(BinaryOp::Gt, a, b, "gt"); }
+Tensor ge(const Tensor& a, const Tensor& b) { return binary_kernel(BinaryOp::Ge, a, b, "ge"); }
+Tensor operator==(const Tensor& a, const Tensor& b) { return eq(a, b); }
+Tensor operator!=(const Tensor& a, const Tensor& b) { return ne(a, b); }
+Tensor operator<(const Tensor& a, const Tensor& b) { return lt(a, b); }
+Tensor operator<=(const Tensor& a, const Tensor& b) { return le(a, b); }
+Tensor operator>(const Tensor& a, const Tensor& b) { return gt(a, b); }
+Tensor operator>=(const Tensor& a, const Tensor& b) { return ge(a, b); }
+
+bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol) {
+  if (a.sizes() != b.sizes()) {
+    throw ShapeError("allclose: shapes " + to_string(a.sizes()) + " and " + to_string(b.sizes()) + " differ");
+  }
+  const std::vector<float> va = a.to_vector<float>(), vb = b.to_vector<float>();
+  for (std::size_t i = 0; i < va.size(); ++i) {
+    if (!(std::fabs(static_cast<double>(va[i]) - vb[i]) <= atol + rtol * std::fabs(static_cast<double>(vb[i]))))
+      return false;
+  }
+  return true;
+}
+
+}  // namespace ann

@@ -1,0 +1,109 @@
+// Matrix products: matmul (with the vector cases of torch.matmul) and linear, the affine
+// layer y = x Wᵀ + b as one node.
+#include "ann/error.h"
+#include "ann/ops.h"
+#include "autograd/node.h"
+#include "ops/op_util.h"
+
+namespace ann {
+
+using autograd::record;
+
+namespace {
+
+// A 2-D operand as BLAS wants it: a pointer, its leading dimension, and whether it is stored
+// transposed. Row-major and column-major (transposed view) layouts are used in place.
+struct GemmOperand {
+  Tensor keep_alive;
+  const float* data;
+  std::int64_t ld;
+  bool transposed;
+};
+
+GemmOperand gemm_operand(const Tensor& t) {
+  const std::int64_t rows = t.size(0), cols = t.size(1);
+  const Shape& st = t.strides();
+  if (st[1] == 1 && (st[0] >= std::max<std::int64_t>(cols, 1) || rows == 1))
+    return {t, t.impl()->data<float>(), std::max<std::int64_t>(st[0], cols), false};
+  if (st[0] == 1 && (st[1] >= std::max<std::int64_t>(rows, 1) || cols == 1))
+    return {t, t.impl()->data<float>(), std::max<std::int64_t>(st[1], rows), true};
+  const Tensor c = t.contiguous().detach();
+  return {c, c.impl()->data<float>(), std::max<std::int64_t>(cols, 1), false};
+}
+
+// C[M,N] = A[M,K] B[K,N] (+ beta·C), not recorded.
+void gemm_into(Tensor& c, const Tensor& a, const Tensor& b, float beta) {
+  const GemmOperand ga = gemm_operand(a), gb = gemm_operand(b);
+  const std::int64_t M = a.size(0), K = a.size(1), N = b.size(1);
+  ops::backend_of(a).gemm(ga.transposed, gb.transposed, M, N, K, 1.f, ga.data, ga.ld, gb.data, gb.ld, beta,
+                          c.data<float>(), std::max<std::int64_t>(N, 1));
+}
+
+Tensor mm_kernel(const Tensor& a, const Tensor& b) {
+  Tensor c = make_tensor({a.size(0), b.size(1)}, DType::Float32, a.device());
+  gemm_into(c, a, b, 0.f);
+  return c;
+}
+
+// y = a b            da = dy bᵀ, db = aᵀ dy      (a [n,k], b [k,m], dy [n,m])
+Tensor mm(const Tensor& a, const Tensor& b) {
+  Tensor y = mm_kernel(a, b);
+  return record("matmul", y, {a, b}, [a = a.detach(), b = b.detach()](const Tensor& dy) {
+    return std::vector<Tensor>{mm_kernel(dy, b.t()), mm_kernel(a.t(), dy)};
+  });
+}
+
+}  // namespace
+
+Tensor matmul(const Tensor& a, const Tensor& b) {
+  ops::check_float(a, "matmul");
+  ops::check_float(b, "matmul");
+  const auto ra = a.dim(), rb = b.dim();
+  if (ra < 1 || rb < 1 || ra > 2 || rb > 2) {
+    throw ShapeError("matmul: supports 1-D and 2-D operands, got shapes " + to_string(a.sizes()) + " and " +
+                     to_string(b.sizes()));
+  }
+  const std::int64_t ka = a.size(-1), kb = b.size(0);
+  if (ka != kb) {
+    throw ShapeError("matmul: shapes " + to_string(a.sizes()) + " and " + to_string(b.sizes()) + " do not align (" +
+                     std::to_string(ka) + " != " + std::to_string(kb) + ")");
+  }
+  // Vectors become a row (left) or a column (right), and that dimension is dropped after.
+  const Tensor a2 = ra == 1 ? a.unsqueeze(0) : a;
+  const Tensor b2 = rb == 1 ? b.unsqueeze(1) : b;
+  Tensor y = mm(a2, b2);
+  if (rb == 1) y = y.squeeze(1);
+  if (ra == 1) y = y.squeeze(0);
+  return y;
+}
+
+// y = x Wᵀ + b       dx = dy W, dW = dyᵀ x, db = Σ_rows dy     (x [m,in], W [out,in], dy [m,out])
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  ops::check_float(x, "linear");
+  ops::check_float(weight, "linear");
+  if (weight.dim() != 2 || x.dim() != 2 || x.size(1) != weight.size(1)) {
+    throw ShapeError("linear: input of shape " + to_string(x.sizes()) + " and weight of shape " +
+                     to_string(weight.sizes()) + " do not align (expected input [m, " +
+                     std::to_string(weight.dim() == 2 ? weight.size(1) : -1) + "])");
+  }
+  const std::int64_t m = x.size(0), out = weight.size(0);
+  Tensor y;
+  if (bias.defined()) {
+    ops::check_float(bias, "linear");
+    if (bias.sizes() != Shape{out}) {
+      throw ShapeError("linear: bias of shape " + to_string(bias.sizes()) + " for " + std::to_string(out) +
+                       " outputs");
+    }
+    y = ops::broadcast_to(bias.detach(), {m, out});  // then y += x Wᵀ, as torch.addmm
+    gemm_into(y, x, weight.t(), 1.f);
+  } else {
+    y = mm_kernel(x, weight.t());
+  }
+  return record("linear", y, {x, weight, bias},
+                [x = x.detach(), w = weight.detach(), has_bias = bias.defined()](const Tensor& dy) {
+                  return std::vector<Tensor>{mm_kernel(dy, w), mm_kernel(dy.t(), x),
+                                             has_bias ? sum(dy, 0) : Tensor()};
+                });
+}
+
+}  // namespace ann

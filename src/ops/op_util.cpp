@@ -1,0 +1,68 @@
+#include "ops/op_util.h"
+
+#include "ann/error.h"
+#include "ann/ops.h"
+
+namespace ann::ops {
+
+Shape broadcast_strides(const Tensor& t, const Shape& out) {
+  const Shape& sizes = t.sizes();
+  const Shape& strides = t.strides();
+  Shape result(out.size(), 0);
+  const std::size_t lead = out.size() - sizes.size();
+  for (std::size_t i = 0; i < sizes.size(); ++i) result[lead + i] = sizes[i] == 1 ? 0 : strides[i];
+  return result;
+}
+
+Tensor broadcast_to(const Tensor& t, const Shape& shape) {
+  if (t.sizes() == shape && t.is_contiguous()) return t;
+  Tensor out = make_tensor(shape, t.dtype(), t.device());
+  backend_of(t).copy_strided(out.impl()->raw_data(), t.impl()->raw_data(), shape, broadcast_strides(t, shape),
+                             element_size(t.dtype()));
+  return out;
+}
+
+Tensor sum_to(const Tensor& grad, const Shape& shape) {
+  if (grad.sizes() == shape) return grad;
+  Tensor g = grad;
+  while (g.dim() > static_cast<std::int64_t>(shape.size())) g = sum(g, 0);
+  for (std::size_t d = 0; d < shape.size(); ++d) {
+    if (shape[d] == 1 && g.size(static_cast<std::int64_t>(d)) != 1) g = sum(g, static_cast<std::int64_t>(d), true);
+  }
+  return g;
+}
+
+Split split_at(const Shape& shape, std::int64_t dim) {
+  Split s;
+  for (std::int64_t i = 0; i < static_cast<std::int64_t>(shape.size()); ++i) {
+    const std::int64_t size = shape[static_cast<std::size_t>(i)];
+    if (i < dim) s.outer *= size;
+    else if (i == dim) s.n = size;
+    else s.inner *= size;
+  }
+  return s;
+}
+
+Shape reduced_shape(const Shape& shape, std::int64_t dim, bool keepdim) {
+  Shape out = shape;
+  if (out.empty()) return out;
+  if (keepdim) out[static_cast<std::size_t>(dim)] = 1;
+  else out.erase(out.begin() + dim);
+  return out;
+}
+
+void check_float(const Tensor& t, const char* op) { check_dtype(t, DType::Float32, op); }
+
+void check_indices(const Tensor& index, std::int64_t n, const char* op) {
+  check_dtype(index, DType::Int64, op);
+  const Tensor c = index.contiguous();
+  const std::int64_t* p = c.impl()->data<std::int64_t>();
+  for (std::int64_t i = 0; i < c.numel(); ++i) {
+    if (p[i] < 0 || p[i] >= n) {
+      throw ValueError(std::string(op) + ": index " + std::to_string(p[i]) + " out of range for a dimension of size " +
+                       std::to_string(n));
+    }
+  }
+}
+
+}  // namespace ann::ops

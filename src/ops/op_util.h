@@ -1,0 +1,39 @@
+#pragma once
+// Helpers shared by the op implementations.
+#include <cstdint>
+
+#include "ann/tensor.h"
+#include "backend/backend.h"
+#include "tensor_impl.h"
+
+namespace ann::ops {
+
+/// The backend of the device `t` lives on.
+inline const backend::Backend& backend_of(const Tensor& t) { return backend::backend_for(t.device()); }
+
+/// Strides that read `t` as if broadcast to `out` (0 along broadcast dimensions).
+Shape broadcast_strides(const Tensor& t, const Shape& out);
+
+/// `t` broadcast to `shape` and materialised contiguously (not recorded).
+Tensor broadcast_to(const Tensor& t, const Shape& shape);
+
+/// Sums a gradient of a broadcast result back to the shape of the input that was broadcast:
+/// leading dimensions are summed away, dimensions of size 1 are summed with keepdim.
+Tensor sum_to(const Tensor& grad, const Shape& shape);
+
+/// A shape seen around one dimension: [outer, n, inner] with n = shape[dim].
+struct Split {
+  std::int64_t outer = 1, n = 1, inner = 1;
+};
+Split split_at(const Shape& shape, std::int64_t dim);
+
+/// `shape` without dimension `dim` (or with it set to 1 when keepdim).
+Shape reduced_shape(const Shape& shape, std::int64_t dim, bool keepdim);
+
+/// Throws TypeError unless `t` is a float32 tensor; `op` names the caller.
+void check_float(const Tensor& t, const char* op);
+
+/// Throws ValueError naming `op` if an index in `index` (int64) is outside [0, n).
+void check_indices(const Tensor& index, std::int64_t n, const char* op);
+
+}  // namespace ann::ops

@@ -1,0 +1,124 @@
+// Reductions along a dimension or over all elements: sum, mean, max, min, argmax, var, std.
+#include "ann/error.h"
+#include "ann/ops.h"
+#include "autograd/node.h"
+#include "ops/op_util.h"
+
+namespace ann {
+
+using autograd::record;
+using backend::ReduceOp;
+
+namespace {
+
+// Runs a reduction kernel over `dim` of contiguous x; out has reduced_shape(dim, keepdim).
+Tensor reduce_kernel(ReduceOp op, const Tensor& x, std::int64_t dim, bool keepdim, DType out_dtype,
+                     const char* name) {
+  const Tensor xc = x.contiguous();
+  if (x.dim() > 0 && x.size(dim) == 0 && op != ReduceOp::Sum) {
+    throw ValueError(std::string(name) + ": cannot reduce over dimension " + std::to_string(dim) +
+                     " of size 0 (shape " + to_string(x.sizes()) + ")");
+  }
+  const ops::Split s = ops::split_at(x.sizes(), dim);
+  Tensor out = make_tensor(ops::reduced_shape(x.sizes(), dim, keepdim), out_dtype, x.device());
+  ops::backend_of(x).reduce(op, xc.dtype(), xc.impl()->raw_data(), out.impl()->raw_data(), s.outer, s.n, s.inner);
+  return out;
+}
+
+// Reductions over all elements are reductions of the flattened tensor along its only dim.
+Tensor flat(const Tensor& x) { return x.reshape({x.numel()}); }
+
+// y = max or min along dim    dx = dy at the (first) arg-extremum, 0 elsewhere
+Tensor extremum(const Tensor& x, std::int64_t dim_in, bool keepdim, bool is_max) {
+  const char* name = is_max ? "max" : "min";
+  ops::check_float(x, name);
+  const std::int64_t dim = wrap_dim(dim_in, x.dim(), name);
+  Tensor y = reduce_kernel(is_max ? ReduceOp::Max : ReduceOp::Min, x, dim, keepdim, DType::Float32, name);
+  const Tensor index = argmax(is_max ? x.detach() : neg(x.detach()), dim, true);
+  return record(name, y, {x}, [index, sizes = x.sizes(), dim, keepdim](const Tensor& dy) {
+    const Tensor dyk = keepdim || sizes.empty() ? dy.reshape(index.sizes()) : dy.unsqueeze(dim);
+    Tensor dx = zeros(sizes);
+    const ops::Split s = ops::split_at(sizes, dim);
+    const Tensor dyc = dyk.contiguous();
+    ops::backend_of(dy).scatter_add(dyc.data<float>(), index.data<std::int64_t>(), dx.data<float>(), s.outer, s.n, 1,
+                                    s.inner);
+    return std::vector<Tensor>{dx};
+  });
+}
+
+}  // namespace
+
+// y = Σ_dim x        dx = dy broadcast back along dim
+Tensor sum(const Tensor& x, std::int64_t dim_in, bool keepdim) {
+  check_defined(x, "sum");
+  const std::int64_t dim = wrap_dim(dim_in, x.dim(), "sum");
+  const DType out_dtype = x.dtype() == DType::Float32 ? DType::Float32 : DType::Int64;
+  Tensor y = reduce_kernel(ReduceOp::Sum, x, dim, keepdim, out_dtype, "sum");
+  return record("sum", y, {x}, [sizes = x.sizes(), dim, keepdim](const Tensor& dy) {
+    const Tensor dyk = keepdim || sizes.empty() ? dy.reshape(ops::reduced_shape(sizes, dim, true)) : dy.unsqueeze(dim);
+    return std::vector<Tensor>{ops::broadcast_to(dyk, sizes)};
+  });
+}
+
+Tensor sum(const Tensor& x) {
+  check_defined(x, "sum");
+  return sum(flat(x), 0).reshape({});
+}
+
+// y = Σ_dim x / n
+Tensor mean(const Tensor& x, std::int64_t dim, bool keepdim) {
+  ops::check_float(x, "mean");
+  const std::int64_t n = x.dim() == 0 ? 1 : x.size(wrap_dim(dim, x.dim(), "mean"));
+  return sum(x, dim, keepdim) / static_cast<float>(n);
+}
+
+Tensor mean(const Tensor& x) {
+  ops::check_float(x, "mean");
+  return sum(x) / static_cast<float>(x.numel());
+}
+
+Tensor max(const Tensor& x, std::int64_t dim, bool keepdim) { return extremum(x, dim, keepdim, true); }
+Tensor min(const Tensor& x, std::int64_t dim, bool keepdim) { return extremum(x, dim, keepdim, false); }
+Tensor max(const Tensor& x) {
+  check_defined(x, "max");
+  return max(flat(x), 0).reshape({});
+}
+Tensor min(const Tensor& x) {
+  check_defined(x, "min");
+  return min(flat(x), 0).reshape({});
+}
+
+Tensor argmax(const Tensor& x, std::int64_t dim_in, bool keepdim) {
+  check_defined(x, "argmax");
+  const std::int64_t dim = wrap_dim(dim_in, x.dim(), "argmax");
+  const Tensor values = x.dtype() == DType::Bool ? x.to(DType::Int64) : x;
+  return reduce_kernel(ReduceOp::ArgMax, values, dim, keepdim, DType::Int64, "argmax");
+}
+
+Tensor argmax(const Tensor& x) {
+  check_defined(x, "argmax");
+  return argmax(flat(x), 0).reshape({});
+}
+
+// var = Σ (x − mean)² / (n − 1)   (n when biased); the gradient follows by composition:
+// dx = 2 (x − mean) / (n − 1) · dy
+Tensor var(const Tensor& x, std::int64_t dim, bool unbiased, bool keepdim) {
+  ops::check_float(x, "var");
+  const std::int64_t d = wrap_dim(dim, x.dim(), "var");
+  const std::int64_t n = x.dim() == 0 ? 1 : x.size(d);
+  const Tensor centred = x - mean(x, d, true);
+  return sum(centred * centred, d, keepdim) / static_cast<float>(unbiased ? n - 1 : n);
+}
+
+Tensor var(const Tensor& x, bool unbiased) {
+  check_defined(x, "var");
+  return var(flat(x), 0, unbiased).reshape({});
+}
+
+Tensor std(const Tensor& x, std::int64_t dim, bool unbiased, bool keepdim) {
+  return sqrt(var(x, dim, unbiased, keepdim));
+}
+
+Tensor std(const Tensor& x, bool unbiased) { return sqrt(var(x, unbiased)); }
+
+}  // namespace ann

@@ -1,0 +1,215 @@
+// Views and copies that change shape: view/reshape/squeeze/unsqueeze/transpose/slice/select
+// share storage with their input; clone/contiguous copy; stack/cat join. Each gradient is
+// the inverse rearrangement of dy.
+#include "ann/error.h"
+#include "ann/ops.h"
+#include "autograd/node.h"
+#include "ops/op_util.h"
+
+namespace ann {
+
+using autograd::record;
+
+namespace {
+
+Tensor alias(const Tensor& base, Shape sizes, Shape strides, std::int64_t offset) {
+  const TensorImpl& b = *base.impl();
+  return Tensor(std::make_shared<TensorImpl>(b.storage, offset, std::move(sizes), std::move(strides), b.dtype));
+}
+
+// Resolves one -1 in a requested shape against numel; throws ShapeError naming `op`.
+Shape infer_shape(Shape shape, std::int64_t numel, const Shape& from, const char* op) {
+  std::int64_t known = 1;
+  int unknown = -1;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == -1) {
+      if (unknown >= 0) throw ShapeError(std::string(op) + ": only one dimension can be -1, got " + to_string(shape));
+      unknown = static_cast<int>(i);
+    } else if (shape[i] < 0) {
+      throw ShapeError(std::string(op) + ": invalid size in shape " + to_string(shape));
+    } else {
+      known *= shape[i];
+    }
+  }
+  if (unknown >= 0 && known != 0 && numel % known == 0) shape[static_cast<std::size_t>(unknown)] = numel / known;
+  if (numel_of(shape) != numel || (unknown >= 0 && known == 0)) {
+    throw ShapeError(std::string(op) + ": shape " + to_string(shape) + " is invalid for a tensor of shape " +
+                     to_string(from) + " (" + std::to_string(numel) + " elements)");
+  }
+  return shape;
+}
+
+// The gradient of a view is dy reshaped/rearranged back to the input's shape.
+Tensor record_reshaping_view(const char* name, Tensor y, const Tensor& x) {
+  return record(name, y, {x}, [sizes = x.sizes()](const Tensor& dy) {
+    return std::vector<Tensor>{dy.reshape(sizes)};
+  });
+}
+
+}  // namespace
+
+Tensor Tensor::view(Shape shape) const {
+  check_defined(*this, "view");
+  shape = infer_shape(std::move(shape), numel(), sizes(), "view");
+  if (!is_contiguous()) {
+    throw ShapeError("view: tensor of shape " + to_string(sizes()) + " with strides " + to_string(strides()) +
+                     " is not contiguous; use reshape()");
+  }
+  Shape strides = contiguous_strides(shape);
+  return record_reshaping_view("view", alias(*this, std::move(shape), std::move(strides), impl()->offset), *this);
+}
+
+Tensor Tensor::reshape(Shape shape) const {
+  check_defined(*this, "reshape");
+  return is_contiguous() ? view(std::move(shape)) : clone().view(std::move(shape));
+}
+
+Tensor Tensor::flatten() const { return reshape({numel()}); }
+
+Tensor Tensor::unsqueeze(std::int64_t dim) const {
+  check_defined(*this, "unsqueeze");
+  const std::int64_t d = wrap_dim(dim, this->dim() + 1, "unsqueeze");
+  Shape s = sizes(), st = strides();
+  const std::int64_t stride = d < this->dim() ? st[static_cast<std::size_t>(d)] * s[static_cast<std::size_t>(d)] : 1;
+  s.insert(s.begin() + d, 1);
+  st.insert(st.begin() + d, stride);
+  return record_reshaping_view("unsqueeze", alias(*this, s, st, impl()->offset), *this);
+}
+
+Tensor Tensor::squeeze(std::int64_t dim) const {
+  check_defined(*this, "squeeze");
+  const std::int64_t d = wrap_dim(dim, this->dim(), "squeeze");
+  if (this->dim() == 0) return *this;
+  if (size(d) != 1) {
+    throw ShapeError("squeeze: dimension " + std::to_string(dim) + " of shape " + to_string(sizes()) +
+                     " has size " + std::to_string(size(d)) + ", not 1");
+  }
+  Shape s = sizes(), st = strides();
+  s.erase(s.begin() + d);
+  st.erase(st.begin() + d);
+  return record_reshaping_view("squeeze", alias(*this, s, st, impl()->offset), *this);
+}
+
+Tensor Tensor::squeeze() const {
+  check_defined(*this, "squeeze");
+  Shape s, st;
+  for (std::size_t i = 0; i < sizes().size(); ++i) {
+    if (sizes()[i] != 1) {
+      s.push_back(sizes()[i]);
+      st.push_back(strides()[i]);
+    }
+  }
+  return record_reshaping_view("squeeze", alias(*this, s, st, impl()->offset), *this);
+}
+
+// y = xᵀ over (dim0, dim1)    dx = dyᵀ over the same pair
+Tensor Tensor::transpose(std::int64_t dim0, std::int64_t dim1) const {
+  check_defined(*this, "transpose");
+  const auto d0 = static_cast<std::size_t>(wrap_dim(dim0, dim(), "transpose"));
+  const auto d1 = static_cast<std::size_t>(wrap_dim(dim1, dim(), "transpose"));
+  if (dim() < 2) return *this;
+  Shape s = sizes(), st = strides();
+  std::swap(s[d0], s[d1]);
+  std::swap(st[d0], st[d1]);
+  return record("transpose", alias(*this, s, st, impl()->offset), {*this}, [d0, d1](const Tensor& dy) {
+    return std::vector<Tensor>{dy.transpose(static_cast<std::int64_t>(d0), static_cast<std::int64_t>(d1))};
+  });
+}
+
+Tensor Tensor::t() const {
+  check_defined(*this, "t");
+  if (dim() > 2) throw ShapeError("t: expects a tensor with at most 2 dimensions, got shape " + to_string(sizes()));
+  return transpose(0, 1);
+}
+
+// y = x[start:end] along dim     dx = dy placed into zeros at [start:end]
+Tensor Tensor::slice(std::int64_t dim_in, std::int64_t start, std::int64_t end) const {
+  check_defined(*this, "slice");
+  const std::int64_t d = wrap_dim(dim_in, dim(), "slice");
+  const std::int64_t n = size(d);
+  if (start < 0) start += n;
+  if (end < 0) end += n;
+  if (start < 0 || end > n || start > end) {
+    throw ValueError("slice: range [" + std::to_string(start) + ", " + std::to_string(end) + ") out of bounds for dimension " +
+                     std::to_string(d) + " of size " + std::to_string(n));
+  }
+  Shape s = sizes();
+  s[static_cast<std::size_t>(d)] = end - start;
+  const std::int64_t offset = impl()->offset + start * strides()[static_cast<std::size_t>(d)];
+  return record("slice", alias(*this, s, strides(), offset), {*this}, [sizes = sizes(), d, start, end](const Tensor& dy) {
+    Tensor dx = zeros(sizes);
+    dx.slice(d, start, end).copy_(dy);
+    return std::vector<Tensor>{dx};
+  });
+}
+
+Tensor Tensor::operator[](std::int64_t i) const {
+  check_defined(*this, "operator[]");
+  if (dim() == 0) throw ValueError("operator[]: cannot index a 0-d tensor");
+  const std::int64_t n = size(0);
+  if (i < -n || i >= n) {
+    throw ValueError("operator[]: index " + std::to_string(i) + " out of range for dimension 0 of size " +
+                     std::to_string(n));
+  }
+  if (i < 0) i += n;
+  return slice(0, i, i + 1).squeeze(0);
+}
+
+// y = copy of x      dx = dy
+Tensor Tensor::clone() const {
+  check_defined(*this, "clone");
+  Tensor y = make_tensor(sizes(), dtype(), device());
+  ops::backend_of(*this).copy_strided(y.impl()->raw_data(), impl()->raw_data(), sizes(), strides(),
+                                      element_size(dtype()));
+  return record("clone", y, {*this}, [](const Tensor& dy) { return std::vector<Tensor>{dy}; });
+}
+
+// y = [x0; x1; ...] along dim     dx_i = the slice of dy that x_i filled
+Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
+  if (tensors.empty()) throw ValueError("cat: expects a non-empty list of tensors");
+  const Tensor& first = tensors.front();
+  check_defined(first, "cat");
+  const std::int64_t d = wrap_dim(dim, first.dim(), "cat");
+  Shape out_shape = first.sizes();
+  out_shape[static_cast<std::size_t>(d)] = 0;
+  for (const Tensor& t : tensors) {
+    check_defined(t, "cat");
+    bool ok = t.dim() == first.dim() && t.dtype() == first.dtype();
+    for (std::int64_t i = 0; ok && i < t.dim(); ++i) ok = i == d || t.size(i) == first.size(i);
+    if (!ok) {
+      throw ShapeError("cat: tensors of shapes " + to_string(first.sizes()) + " and " + to_string(t.sizes()) +
+                       " cannot be joined along dimension " + std::to_string(d));
+    }
+    out_shape[static_cast<std::size_t>(d)] += t.size(d);
+  }
+  Tensor y = make_tensor(out_shape, first.dtype(), first.device());
+  std::vector<std::int64_t> starts, lengths;
+  std::int64_t at = 0;
+  for (const Tensor& t : tensors) {
+    starts.push_back(at);
+    lengths.push_back(t.size(d));
+    y.slice(d, at, at + t.size(d)).copy_(t.detach());
+    at += t.size(d);
+  }
+  return record("cat", y, tensors, [starts, lengths, d](const Tensor& dy) {
+    std::vector<Tensor> dxs;
+    for (std::size_t i = 0; i < starts.size(); ++i) dxs.push_back(dy.slice(d, starts[i], starts[i] + lengths[i]).contiguous());
+    return dxs;
+  });
+}
+
+Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim) {
+  if (tensors.empty()) throw ValueError("stack: expects a non-empty list of tensors");
+  std::vector<Tensor> unsqueezed;
+  for (const Tensor& t : tensors) {
+    check_defined(t, "stack");
+    if (t.sizes() != tensors.front().sizes()) {
+      throw ShapeError("stack: tensors of shapes " + to_string(tensors.front().sizes()) + " and " +
+                       to_string(t.sizes()) + " differ; stack needs equal shapes");
+    }
+    unsqueezed.push_back(t.unsqueeze(wrap_dim(dim, t.dim() + 1, "stack")));
+  }
+  return cat(unsqueezed, dim);
+}
+
+}  // namespace ann

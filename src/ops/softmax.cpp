@@ -1,0 +1,37 @@
+// softargmax along a dimension: softmax(x)_j = exp(x_j) / Σ_k exp(x_k), computed with the
+// maximum subtracted first so that exp never overflows; log_softmax likewise.
+#include "ann/ops.h"
+#include "autograd/node.h"
+#include "ops/op_util.h"
+
+namespace ann {
+
+using autograd::record;
+
+namespace {
+
+Tensor softmax_impl(const Tensor& x, std::int64_t dim_in, bool log) {
+  const char* name = log ? "log_softmax" : "softmax";
+  ops::check_float(x, name);
+  const std::int64_t dim = wrap_dim(dim_in, x.dim(), name);
+  const ops::Split s = ops::split_at(x.sizes(), dim);
+  const Tensor xc = x.contiguous();
+  Tensor y = make_tensor(x.sizes(), DType::Float32, x.device());
+  ops::backend_of(x).softmax(log, xc.data<float>(), y.data<float>(), s.outer, s.n, s.inner);
+  // softmax:      dx = y ⊙ (dy − Σ y ⊙ dy)
+  // log_softmax:  dx = dy − softmax ⊙ Σ dy
+  return record(name, y, {x}, [ys = y.detach(), s, log](const Tensor& dy) {
+    const Tensor dyc = dy.contiguous();
+    Tensor dx = make_tensor(ys.sizes(), DType::Float32, ys.device());
+    ops::backend_of(ys).softmax_backward(log, ys.data<float>(), dyc.data<float>(), dx.data<float>(), s.outer, s.n,
+                                         s.inner);
+    return std::vector<Tensor>{dx};
+  });
+}
+
+}  // namespace
+
+Tensor softmax(const Tensor& x, std::int64_t dim) { return softmax_impl(x, dim, false); }
+Tensor log_softmax(const Tensor& x, std::int64_t dim) { return softmax_impl(x, dim, true); }
+
+}  // namespace ann

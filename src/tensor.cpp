@@ -1,0 +1,461 @@
+// Tensor handles: description, element access, creation and in-place updates.
+// Differentiable views and operations live in src/ops/.
+#include "ann/tensor.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "ann/autograd.h"
+#include "ann/error.h"
+#include "ann/generator.h"
+#include "ann/ops.h"
+#include "autograd/node.h"
+#include "backend/backend.h"
+#include "tensor_impl.h"
+
+namespace ann {
+
+// ---- storage and impl ------------------------------------------------------------------------
+
+Storage::Storage(std::size_t nbytes, const Device& device) : nbytes_(nbytes), device_(device) {
+  data_ = backend::backend_for(device).allocate(nbytes);
+}
+
+Storage::~Storage() { backend::backend_for(device_).deallocate(data_); }
+
+TensorImpl::TensorImpl(std::shared_ptr<Storage> storage_, std::int64_t offset_, Shape sizes_, Shape strides_,
+                       DType dtype_)
+    : storage(std::move(storage_)),
+      offset(offset_),
+      sizes(std::move(sizes_)),
+      strides(std::move(strides_)),
+      numel(numel_of(sizes)),
+      dtype(dtype_) {}
+
+bool TensorImpl::is_contiguous() const {
+  std::int64_t expected = 1;
+  for (std::size_t i = sizes.size(); i-- > 0;) {
+    if (sizes[i] != 1 && strides[i] != expected) return false;
+    expected *= sizes[i];
+  }
+  return true;
+}
+
+Tensor make_tensor(const Shape& sizes, DType dtype, const Device& device) {
+  for (std::int64_t s : sizes) {
+    if (s < 0) throw ValueError("empty: negative size in shape " + to_string(sizes));
+  }
+  const auto n = static_cast<std::size_t>(numel_of(sizes));
+  auto storage = std::make_shared<Storage>(n * element_size(dtype), device);
+  return Tensor(std::make_shared<TensorImpl>(std::move(storage), 0, sizes, contiguous_strides(sizes), dtype));
+}
+
+void check_defined(const Tensor& t, const char* op) {
+  if (!t.defined()) throw ValueError(std::string(op) + ": tensor is undefined");
+}
+
+void check_dtype(const Tensor& t, DType expected, const char* op) {
+  check_defined(t, op);
+  if (t.dtype() != expected) {
+    throw TypeError(std::string(op) + ": expected a " + std::string(to_string(expected)) + " tensor, got " +
+                    std::string(to_string(t.dtype())) + " with shape " + to_string(t.sizes()));
+  }
+}
+
+namespace {
+const TensorImpl& checked(const std::shared_ptr<TensorImpl>& impl) {
+  if (!impl) throw ValueError("Tensor: operation on an undefined tensor");
+  return *impl;
+}
+
+// Offset in elements of a multi-index, after checking it against the shape.
+std::int64_t element_offset(const TensorImpl& t, std::initializer_list<std::int64_t> index, const char* op) {
+  if (static_cast<std::int64_t>(index.size()) != static_cast<std::int64_t>(t.sizes.size())) {
+    throw ValueError(std::string(op) + ": " + std::to_string(index.size()) + " indices for a tensor of shape " +
+                     to_string(t.sizes));
+  }
+  std::int64_t off = t.offset;
+  std::size_t d = 0;
+  for (std::int64_t i : index) {
+    const std::int64_t wrapped = i < 0 ? i + t.sizes[d] : i;
+    if (wrapped < 0 || wrapped >= t.sizes[d]) {
+      throw ValueError(std::string(op) + ": index " + std::to_string(i) + " out of range for dimension " +
+                       std::to_string(d) + " of size " + std::to_string(t.sizes[d]));
+    }
+    off += wrapped * t.strides[d];
+    ++d;
+  }
+  return off;
+}
+
+template <class T>
+T read_as(const TensorImpl& t, std::int64_t off) {
+  const void* base = t.storage->data();
+  switch (t.dtype) {
+    case DType::Float32: return static_cast<T>(static_cast<const float*>(base)[off]);
+    case DType::Int64: return static_cast<T>(static_cast<const std::int64_t*>(base)[off]);
+    case DType::Bool: return static_cast<T>(static_cast<const bool*>(base)[off]);
+  }
+  return T{};
+}
+}  // namespace
+
+Tensor::Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+
+// ---- description ------------------------------------------------------------------------------
+
+const Shape& Tensor::sizes() const { return checked(impl_).sizes; }
+const Shape& Tensor::strides() const { return checked(impl_).strides; }
+std::int64_t Tensor::dim() const { return static_cast<std::int64_t>(sizes().size()); }
+std::int64_t Tensor::numel() const { return checked(impl_).numel; }
+DType Tensor::dtype() const { return checked(impl_).dtype; }
+Device Tensor::device() const { return checked(impl_).storage->device(); }
+bool Tensor::is_contiguous() const { return checked(impl_).is_contiguous(); }
+
+std::int64_t Tensor::size(std::int64_t dim) const {
+  return sizes()[static_cast<std::size_t>(wrap_dim(dim, this->dim(), "size"))];
+}
+
+// ---- element access ----------------------------------------------------------------------------
+
+float Tensor::item() const { return item<float>(); }
+
+template <class T>
+T Tensor::item() const {
+  const TensorImpl& t = checked(impl_);
+  if (t.numel != 1) {
+    throw ValueError("item: tensor with " + std::to_string(t.numel) + " elements (shape " + to_string(t.sizes) +
+                     ") cannot be converted to a scalar");
+  }
+  return read_as<T>(t, t.offset);
+}
+
+template <class T>
+T Tensor::at(std::initializer_list<std::int64_t> index) const {
+  const TensorImpl& t = checked(impl_);
+  return read_as<T>(t, element_offset(t, index, "at"));
+}
+
+template <class T>
+void Tensor::set(std::initializer_list<std::int64_t> index, T value) {
+  const TensorImpl& t = checked(impl_);
+  const std::int64_t off = element_offset(t, index, "set");
+  void* base = t.storage->data();
+  switch (t.dtype) {
+    case DType::Float32: static_cast<float*>(base)[off] = static_cast<float>(value); break;
+    case DType::Int64: static_cast<std::int64_t*>(base)[off] = static_cast<std::int64_t>(value); break;
+    case DType::Bool: static_cast<bool*>(base)[off] = static_cast<bool>(value); break;
+  }
+}
+
+template <class T>
+T* Tensor::data() {
+  check_dtype(*this, dtype_of<T>(), "data");
+  return impl_->data<T>();
+}
+
+template <class T>
+const T* Tensor::data() const {
+  check_dtype(*this, dtype_of<T>(), "data");
+  return impl_->data<T>();
+}
+
+template <class T>
+std::vector<T> Tensor::to_vector() const {
+  const Tensor c = contiguous().to(dtype_of<T>());
+  const T* p = c.impl()->data<T>();
+  return std::vector<T>(p, p + c.numel());
+}
+
+#define ANN_INSTANTIATE_ACCESS(T)                                              \
+  template T Tensor::item<T>() const;                                          \
+  template T Tensor::at<T>(std::initializer_list<std::int64_t>) const;         \
+  template void Tensor::set<T>(std::initializer_list<std::int64_t>, T);        \
+  template T* Tensor::data<T>();                                               \
+  template const T* Tensor::data<T>() const;                                   \
+  template std::vector<T> Tensor::to_vector<T>() const;
+ANN_INSTANTIATE_ACCESS(float)
+ANN_INSTANTIATE_ACCESS(std::int64_t)
+ANN_INSTANTIATE_ACCESS(bool)
+#undef ANN_INSTANTIATE_ACCESS
+
+// ---- conversion ------------------------------------------------------------------------------
+
+Tensor Tensor::contiguous() const {
+  if (is_contiguous()) return *this;
+  return clone();
+}
+
+Tensor Tensor::detach() const {
+  const TensorImpl& t = checked(impl_);
+  return Tensor(std::make_shared<TensorImpl>(t.storage, t.offset, t.sizes, t.strides, t.dtype));
+}
+
+Tensor Tensor::to(DType target) const {
+  if (dtype() == target) return *this;
+  const Tensor src = contiguous();
+  Tensor out = make_tensor(src.sizes(), target, src.device());
+  backend::backend_for(src.device())
+      .cast(src.impl()->raw_data(), src.dtype(), out.impl()->raw_data(), target, src.numel());
+  return out;  // conversions between element types are not differentiable
+}
+
+Tensor Tensor::to(const Device& device) const {
+  check_available(device, "to");
+  check_defined(*this, "to");
+  return *this;  // one backend: the tensor is already there
+}
+
+// ---- autograd --------------------------------------------------------------------------------
+
+bool Tensor::requires_grad() const { return checked(impl_).requires_grad; }
+
+Tensor& Tensor::requires_grad_(bool requires_grad) {
+  checked(impl_);
+  if (!is_leaf() && !requires_grad) {
+    throw AutogradError("requires_grad_: cannot turn off requires_grad on the non-leaf output of '" +
+                        grad_fn_name() + "'; use detach()");
+  }
+  if (requires_grad && dtype() != DType::Float32) {
+    throw TypeError("requires_grad_: only float32 tensors can require grad, got " +
+                    std::string(to_string(dtype())));
+  }
+  impl_->requires_grad = requires_grad;
+  return *this;
+}
+
+Tensor Tensor::grad() const { return checked(impl_).grad; }
+
+void Tensor::set_grad(const Tensor& grad) {
+  checked(impl_);
+  if (grad.defined() && grad.sizes() != sizes()) {
+    throw ShapeError("set_grad: gradient of shape " + to_string(grad.sizes()) + " for a tensor of shape " +
+                     to_string(sizes()));
+  }
+  impl_->grad = grad;
+}
+
+void Tensor::zero_grad() {
+  checked(impl_);
+  if (impl_->grad.defined()) impl_->grad.zero_();
+}
+
+bool Tensor::is_leaf() const { return checked(impl_).grad_fn == nullptr; }
+
+std::string Tensor::grad_fn_name() const {
+  const TensorImpl& t = checked(impl_);
+  return t.grad_fn ? t.grad_fn->name() : "";
+}
+
+void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
+  const TensorImpl& t = checked(impl_);
+  if (!t.requires_grad) {
+    throw AutogradError("backward: tensor of shape " + to_string(t.sizes) +
+                        " does not require grad and has no grad_fn");
+  }
+  Tensor seed = gradient;
+  if (!seed.defined()) {
+    if (t.numel != 1) {
+      throw AutogradError("backward: called on a tensor with " + std::to_string(t.numel) +
+                          " elements; pass a gradient or reduce to a scalar first");
+    }
+    seed = ones(t.sizes);
+  } else if (seed.sizes() != t.sizes) {
+    throw ShapeError("backward: gradient of shape " + to_string(seed.sizes()) + " for a tensor of shape " +
+                     to_string(t.sizes));
+  }
+  autograd::run_backward(*this, seed, retain_graph);
+}
+
+// ---- in-place updates --------------------------------------------------------------------------
+
+Tensor& Tensor::fill_(float value) {
+  const TensorImpl& t = checked(impl_);
+  if (t.is_contiguous()) {
+    backend::backend_for(device()).fill(t.raw_data(), t.dtype, t.numel, value);
+  } else {
+    copy_(full({}, value).to(t.dtype));
+  }
+  return *this;
+}
+
+Tensor& Tensor::zero_() { return fill_(0.f); }
+
+Tensor& Tensor::copy_(const Tensor& src) {
+  const TensorImpl& t = checked(impl_);
+  check_defined(src, "copy_");
+  NoGradGuard no_grad;
+  if (broadcast_shapes(t.sizes, src.sizes(), "copy_") != t.sizes) {
+    throw ShapeError("copy_: source of shape " + to_string(src.sizes()) + " does not broadcast to " +
+                     to_string(t.sizes));
+  }
+  // Materialise the broadcast source in the destination's dtype, then write it through our strides.
+  Tensor values = (src.dtype() == DType::Float32 ? src + zeros(t.sizes) : src.to(DType::Float32) + zeros(t.sizes))
+                      .to(t.dtype);
+  const std::size_t es = element_size(t.dtype);
+  const auto* from = static_cast<const std::byte*>(values.impl()->raw_data());
+  if (t.is_contiguous()) {
+    std::memcpy(t.raw_data(), from, static_cast<std::size_t>(t.numel) * es);
+  } else {
+    // scatter into a strided destination, element by element
+    Shape counter(t.sizes.size(), 0);
+    for (std::int64_t i = 0; i < t.numel; ++i) {
+      std::int64_t off = t.offset;
+      for (std::size_t d = 0; d < counter.size(); ++d) off += counter[d] * t.strides[d];
+      std::memcpy(static_cast<std::byte*>(t.storage->data()) + off * static_cast<std::int64_t>(es), from + i * es,
+                  es);
+      for (std::size_t d = counter.size(); d-- > 0;) {
+        if (++counter[d] < t.sizes[d]) break;
+        counter[d] = 0;
+      }
+    }
+  }
+  return *this;
+}
+
+Tensor& Tensor::uniform_(double from, double to) { return uniform_(from, to, default_generator()); }
+Tensor& Tensor::uniform_(double from, double to, Generator& generator) {
+  check_dtype(*this, DType::Float32, "uniform_");
+  if (!is_contiguous()) throw ValueError("uniform_: needs a contiguous tensor, got strides " + to_string(strides()));
+  if (!(from <= to)) {
+    throw ValueError("uniform_: expects from <= to, got from=" + std::to_string(from) + " to=" + std::to_string(to));
+  }
+  generator.fill_uniform(impl_->data<float>(), static_cast<std::size_t>(numel()), from, to);
+  return *this;
+}
+
+Tensor& Tensor::normal_(double mean, double std) { return normal_(mean, std, default_generator()); }
+Tensor& Tensor::normal_(double mean, double std, Generator& generator) {
+  check_dtype(*this, DType::Float32, "normal_");
+  if (!is_contiguous()) throw ValueError("normal_: needs a contiguous tensor, got strides " + to_string(strides()));
+  if (!(std >= 0.0)) throw ValueError("normal_: expects std >= 0, got " + std::to_string(std));
+  generator.fill_normal(impl_->data<float>(), static_cast<std::size_t>(numel()), mean, std);
+  return *this;
+}
+
+// ---- creation ----------------------------------------------------------------------------------
+
+namespace {
+Tensor finish(Tensor t, const TensorOptions& options) {
+  if (options.requires_grad) t.requires_grad_(true);
+  return t;
+}
+}  // namespace
+
+Tensor empty(const Shape& shape, const TensorOptions& options) {
+  return finish(make_tensor(shape, options.dtype, options.device), options);
+}
+
+Tensor full(const Shape& shape, float value, const TensorOptions& options) {
+  Tensor t = make_tensor(shape, options.dtype, options.device);
+  backend::backend_for(options.device).fill(t.impl()->raw_data(), options.dtype, t.numel(), value);
+  return finish(t, options);
+}
+
+Tensor zeros(const Shape& shape, const TensorOptions& options) { return full(shape, 0.f, options); }
+Tensor ones(const Shape& shape, const TensorOptions& options) { return full(shape, 1.f, options); }
+Tensor zeros_like(const Tensor& t) { return zeros(t.sizes(), {.dtype = t.dtype(), .device = t.device()}); }
+Tensor ones_like(const Tensor& t) { return ones(t.sizes(), {.dtype = t.dtype(), .device = t.device()}); }
+Tensor scalar_tensor(float value, const TensorOptions& options) { return full({}, value, options); }
+
+Tensor arange(double start, double end, double step, const TensorOptions& options) {
+  if (step == 0.0 || !std::isfinite(start) || !std::isfinite(end) || !std::isfinite(step) ||
+      (end - start) / step < 0.0) {
+    throw ValueError("arange: invalid range start=" + std::to_string(start) + " end=" + std::to_string(end) +
+                     " step=" + std::to_string(step));
+  }
+  // torch.arange: size = ceil((end - start) / step), element i = start + i·step (in double)
+  const auto n = static_cast<std::int64_t>(std::ceil((end - start) / step));
+  Tensor t = make_tensor({n}, options.dtype, options.device);
+  for (std::int64_t i = 0; i < n; ++i) t.set<double>({i}, start + static_cast<double>(i) * step);
+  return finish(t, options);
+}
+
+Tensor arange(double end, const TensorOptions& options) { return arange(0.0, end, 1.0, options); }
+
+Tensor linspace(double start, double end, std::int64_t steps, const TensorOptions& options) {
+  if (steps < 0) throw ValueError("linspace: number of steps must be non-negative, got " + std::to_string(steps));
+  check_dtype(empty({0}, {.dtype = options.dtype}), DType::Float32, "linspace");
+  Tensor t = make_tensor({steps}, DType::Float32, options.device);
+  float* p = t.impl()->data<float>();
+  if (steps == 1) p[0] = static_cast<float>(start);
+  if (steps > 1) {
+    // torch's CPU kernel: float step; the first half counts up from start, the second half
+    // counts down from end, so both ends are exact.
+    const float s = static_cast<float>(start), e = static_cast<float>(end);
+    const float step = (e - s) / static_cast<float>(steps - 1);
+    const std::int64_t half = steps / 2;
+    for (std::int64_t i = 0; i < steps; ++i) {
+      p[i] = i < half ? s + step * static_cast<float>(i) : e - step * static_cast<float>(steps - i - 1);
+    }
+  }
+  return finish(t, options);
+}
+
+Tensor rand(const Shape& shape, const TensorOptions& options) { return rand(shape, default_generator(), options); }
+Tensor rand(const Shape& shape, Generator& generator, const TensorOptions& options) {
+  Tensor t = make_tensor(shape, DType::Float32, options.device);
+  t.uniform_(0.0, 1.0, generator);
+  return finish(t, options);
+}
+
+Tensor randn(const Shape& shape, const TensorOptions& options) { return randn(shape, default_generator(), options); }
+Tensor randn(const Shape& shape, Generator& generator, const TensorOptions& options) {
+  Tensor t = make_tensor(shape, DType::Float32, options.device);
+  t.normal_(0.0, 1.0, generator);
+  return finish(t, options);
+}
+
+namespace {
+template <class T>
+Tensor from_values(const T* values, std::size_t count, const Shape& shape, DType dtype, const Device& device) {
+  if (static_cast<std::int64_t>(count) != numel_of(shape)) {
+    throw ShapeError("from_vector: " + std::to_string(count) + " values do not fill shape " + to_string(shape) +
+                     " (" + std::to_string(numel_of(shape)) + " elements)");
+  }
+  Tensor t = make_tensor(shape, dtype, device);
+  std::copy(values, values + count, t.impl()->template data<T>());
+  return t;
+}
+}  // namespace
+
+Tensor from_vector(const std::vector<float>& values, const Shape& shape, const TensorOptions& options) {
+  Tensor t = from_values(values.data(), values.size(), shape, DType::Float32, options.device);
+  return finish(options.dtype == DType::Float32 ? t : t.to(options.dtype), options);
+}
+
+Tensor from_vector(const std::vector<std::int64_t>& values, const Shape& shape) {
+  return from_values(values.data(), values.size(), shape, DType::Int64, Device{});
+}
+
+Tensor from_vector(const std::vector<bool>& values, const Shape& shape) {
+  std::vector<std::int64_t> widened(values.begin(), values.end());
+  return from_vector(widened, shape).to(DType::Bool);
+}
+
+Tensor tensor(std::initializer_list<float> values, const TensorOptions& options) {
+  return from_vector(std::vector<float>(values), {static_cast<std::int64_t>(values.size())}, options);
+}
+
+Tensor tensor(std::initializer_list<std::initializer_list<float>> rows, const TensorOptions& options) {
+  std::vector<float> flat;
+  const std::size_t cols = rows.size() ? rows.begin()->size() : 0;
+  for (const auto& row : rows) {
+    if (row.size() != cols) {
+      throw ShapeError("tensor: ragged nested list (rows of " + std::to_string(cols) + " and " +
+                       std::to_string(row.size()) + " values)");
+    }
+    flat.insert(flat.end(), row.begin(), row.end());
+  }
+  return from_vector(flat, {static_cast<std::int64_t>(rows.size()), static_cast<std::int64_t>(cols)}, options);
+}
+
+Tensor tensor(std::initializer_list<std::initializer_list<std::initializer_list<float>>> planes,
+              const TensorOptions& options) {
+  std::vector<Tensor> parts;
+  for (const auto& plane : planes) parts.push_back(tensor(plane));
+  if (parts.empty()) return from_vector(std::vector<float>{}, {0, 0, 0}, options);
+  return finish(stack(parts, 0), options);
+}
+
+}  // namespace ann

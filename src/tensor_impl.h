@@ -1,0 +1,65 @@
+#pragma once
+// What a Tensor handle points to: a view (offset, sizes, strides, dtype) of a shared
+// storage, plus its autograd state. Private to the library.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "ann/device.h"
+#include "ann/dtype.h"
+#include "ann/shape.h"
+#include "ann/tensor.h"
+
+namespace ann {
+
+namespace autograd { class Node; }
+
+/// A block of device memory, freed by the backend that allocated it.
+class Storage {
+ public:
+  Storage(std::size_t nbytes, const Device& device);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  void* data() const { return data_; }
+  std::size_t nbytes() const { return nbytes_; }
+  const Device& device() const { return device_; }
+
+ private:
+  void* data_ = nullptr;
+  std::size_t nbytes_ = 0;
+  Device device_;
+};
+
+class TensorImpl {
+ public:
+  TensorImpl(std::shared_ptr<Storage> storage, std::int64_t offset, Shape sizes, Shape strides, DType dtype);
+
+  std::shared_ptr<Storage> storage;
+  std::int64_t offset = 0;  // in elements
+  Shape sizes;
+  Shape strides;  // in elements
+  std::int64_t numel = 0;
+  DType dtype = DType::Float32;
+
+  // autograd
+  bool requires_grad = false;
+  Tensor grad;                               // accumulated by backward() on leaves
+  std::shared_ptr<autograd::Node> grad_fn;   // the op that made this tensor; null on leaves
+
+  template <class T> T* data() const { return static_cast<T*>(storage->data()) + offset; }
+  void* raw_data() const { return static_cast<std::byte*>(storage->data()) + offset * element_size(dtype); }
+  bool is_contiguous() const;
+};
+
+/// A fresh contiguous tensor of the given shape (contents uninitialised).
+Tensor make_tensor(const Shape& sizes, DType dtype, const Device& device);
+
+/// Throws TypeError unless `t` has dtype `expected`; `op` names the caller.
+void check_dtype(const Tensor& t, DType expected, const char* op);
+
+/// Throws ValueError if `t` is undefined; `op` names the caller.
+void check_defined(const Tensor& t, const char* op);
+
+}  // namespace ann
