@@ -86,7 +86,7 @@ static_assert(std::bit_cast<std::uint32_t>(kCosP1) == 0xbab6061au);
 static_assert(std::bit_cast<std::uint32_t>(kCosP2) == 0x3d2aaaa5u);
 
 // ln(x) for x in [2^-24, 1] (all that 1 - uniform can be). x = m * 2^e with m in [sqrt(1/2),
-// sqrt(2)); with f = m - 1: ln x = f - f^2/2 + f^3 P(f) + e * ln 2, ln 2 = q2 - q1 split in two.
+// sqrt(2)); with f = m - 1: ln x = f - f^2/2 + f^3 P(f) + e * ln 2, ln 2 split as q2 + q1.
 float cephes_log(float x) {
   const std::uint32_t bits = std::bit_cast<std::uint32_t>(x);
   float e = static_cast<float>(static_cast<std::int32_t>(bits >> 23) - 0x7f) + 1.0f;

@@ -3,7 +3,9 @@
 // manual_seed(s) must start from exactly the weights PyTorch gives it, so that whole training
 // runs can be compared against PyTorch fixtures instead of "roughly the same" statistics.
 //
-// What PyTorch 1.13.1 (Debian build, AVX2 kernels) does, each point checked against torch:
+// What PyTorch 1.13.1 (Debian build) does with its AVX2 kernels, which it also uses on AVX512
+// CPUs; each point checked against torch. (Without AVX2, torch's own results differ: about half
+// of uniform_ values by 1 ulp, since nothing is fused, and normals by up to 2e-6.)
 //  - Engine: the standard MT19937. manual_seed(s) keeps all 64 bits of s for initial_seed() but
 //    seeds MT19937 with s & 0xffffffff (2**32 + 7 and 7 give the same stream), and drops the
 //    cached normal sample.
@@ -15,9 +17,10 @@
 //    with uniforms as above, then Box-Muller per block of 16 (v[j], v[j+8] for j < 8) with
 //    torch's AVX2 float code (Cephes-style log / sincos polynomials). When 16 does not divide
 //    n, the last 16 elements get 16 fresh uniforms and are transformed again as one block.
-//  - n < 16: per element, normal_distribution<double>: two 53-bit uniforms from random64(),
-//    u1 -> angle, u2 -> radius; the sine half is cached and returned by the next call (also by
-//    the next fill_normal call) before any new draw.
+//  - n < 16: per element, torch's normal_distribution<double>: u1, u2 = 53-bit uniforms from
+//    random64(), r = sqrt(-2 ln(1 - u2)), theta = 2 pi u1; it returns r cos theta and caches
+//    r sin theta, which the next n < 16 element (in this or a later call) takes instead of
+//    drawing. The n >= 16 path leaves the cache alone. Output: float(fma(z, std, mean)).
 // The exact float operation sequence is written once, in src/generator.cpp.
 //
 // Not thread-safe: share a Generator between threads only behind a lock.

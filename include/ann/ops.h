@@ -69,10 +69,12 @@ Tensor min(const Tensor& x, std::int64_t dim, bool keepdim = false);
 /// Index of the first largest value (int64, not differentiable).
 Tensor argmax(const Tensor& x);
 Tensor argmax(const Tensor& x, std::int64_t dim, bool keepdim = false);
-/// Variance, unbiased (divides by n - 1) by default like torch.var.
-Tensor var(const Tensor& x, bool unbiased = true);
+/// Variance, unbiased (divides by n - 1) by default like torch.var. Over all elements, or
+/// along `dim`. (No var(x, bool) overload: var(x, 0) must mean dimension 0.)
+Tensor var(const Tensor& x);
 Tensor var(const Tensor& x, std::int64_t dim, bool unbiased = true, bool keepdim = false);
-Tensor std(const Tensor& x, bool unbiased = true);
+/// √var.
+Tensor std(const Tensor& x);
 Tensor std(const Tensor& x, std::int64_t dim, bool unbiased = true, bool keepdim = false);
 
 // ---- joining and indexing -----------------------------------------------------------------

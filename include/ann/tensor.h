@@ -151,9 +151,9 @@ class Tensor {
   Tensor min(std::int64_t dim, bool keepdim = false) const;
   Tensor argmax() const;
   Tensor argmax(std::int64_t dim, bool keepdim = false) const;
-  Tensor var(bool unbiased = true) const;
+  Tensor var() const;
   Tensor var(std::int64_t dim, bool unbiased = true, bool keepdim = false) const;
-  Tensor std(bool unbiased = true) const;
+  Tensor std() const;
   Tensor std(std::int64_t dim, bool unbiased = true, bool keepdim = false) const;
 
   /// PyTorch-style text: tensor([[0.1000, 0.2000], ...]).

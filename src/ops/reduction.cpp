@@ -110,15 +110,15 @@ Tensor var(const Tensor& x, std::int64_t dim, bool unbiased, bool keepdim) {
   return sum(centred * centred, d, keepdim) / static_cast<float>(unbiased ? n - 1 : n);
 }
 
-Tensor var(const Tensor& x, bool unbiased) {
+Tensor var(const Tensor& x) {
   check_defined(x, "var");
-  return var(flat(x), 0, unbiased).reshape({});
+  return var(flat(x), 0).reshape({});
 }
 
 Tensor std(const Tensor& x, std::int64_t dim, bool unbiased, bool keepdim) {
   return sqrt(var(x, dim, unbiased, keepdim));
 }
 
-Tensor std(const Tensor& x, bool unbiased) { return sqrt(var(x, unbiased)); }
+Tensor std(const Tensor& x) { return sqrt(var(x)); }
 
 }  // namespace ann

@@ -26,9 +26,9 @@ Tensor Tensor::min() const { return ann::min(*this); }
 Tensor Tensor::min(std::int64_t dim, bool keepdim) const { return ann::min(*this, dim, keepdim); }
 Tensor Tensor::argmax() const { return ann::argmax(*this); }
 Tensor Tensor::argmax(std::int64_t dim, bool keepdim) const { return ann::argmax(*this, dim, keepdim); }
-Tensor Tensor::var(bool unbiased) const { return ann::var(*this, unbiased); }
+Tensor Tensor::var() const { return ann::var(*this); }
 Tensor Tensor::var(std::int64_t dim, bool unbiased, bool keepdim) const { return ann::var(*this, dim, unbiased, keepdim); }
-Tensor Tensor::std(bool unbiased) const { return ann::std(*this, unbiased); }
+Tensor Tensor::std() const { return ann::std(*this); }
 Tensor Tensor::std(std::int64_t dim, bool unbiased, bool keepdim) const { return ann::std(*this, dim, unbiased, keepdim); }
 
 }  // namespace ann

@@ -5,7 +5,7 @@ What it generates (into tests/fixtures/ by default):
   spiral_linear_sgd.json    the lesson's linear model on the spiral (expected: acc 0.504)
   spiral_relu_adam.json     ReLU + Adam on the spiral, seeded fresh (a CLI run, not the lesson)
   spiral_tanh3_sgdm.json    3 hidden Tanh layers, SGD with momentum (other code paths)
-  spiral_sigmoid_adam.json  4 classes, 2 hidden Sigmoid layers, Adam lr 1e-2
+  spiral_sigmoid_adam.json  4 classes, 2 hidden Sigmoid layers, Adam lr 1e-3
   lesson_spiral.json        the spiral notebook in order: linear model, then ReLU + Adam
                             initialised from the same generator stream (expected: acc 0.949)
   regression.json           the regression notebook: linear fit, 5 ReLU + 5 Tanh nets,
@@ -141,8 +141,8 @@ SPIRAL_CONFIGS = {
                           "lr": 0.05, "momentum": 0.9, "weight_decay": 0.0, "epochs": 1000},
     "spiral_sigmoid_adam": {"seed": 3, "per_class": 300, "classes": 4, "noise": 0.1,
                             "hidden": 50, "layers": 2, "activation": "sigmoid",
-                            "optimizer": "adam", "lr": 1e-2, "momentum": 0.0,
-                            "weight_decay": 1e-5, "epochs": 500},
+                            "optimizer": "adam", "lr": 1e-3, "momentum": 0.0,
+                            "weight_decay": 1e-5, "epochs": 1000},
 }
 
 
