@@ -21,7 +21,7 @@ Storage::Storage(std::size_t nbytes, const Device& device) : nbytes_(nbytes), de
   data_ = backend::backend_for(device).allocate(nbytes);
 }
 
-Storage::~Storage() { backend::backend_for(device_).deallocate(data_); }
+Storage::~Storage() { backend::backend_for(device_).deallocate(data_, nbytes_); }
 
 TensorImpl::TensorImpl(std::shared_ptr<Storage> storage_, std::int64_t offset_, Shape sizes_, Shape strides_,
                        DType dtype_)

@@ -41,7 +41,8 @@ class Backend {
 
   // ---- memory ----------------------------------------------------------------------------
   virtual void* allocate(std::size_t nbytes) const = 0;
-  virtual void deallocate(void* ptr) const = 0;
+  /// Frees a block from allocate(nbytes).
+  virtual void deallocate(void* ptr, std::size_t nbytes) const = 0;
   /// dst (contiguous) <- src viewed with sizes/strides; elements of `elem_size` bytes.
   virtual void copy_strided(void* dst, const void* src, const Shape& sizes, const Shape& strides,
                             std::size_t elem_size) const = 0;

@@ -7,6 +7,7 @@
 #include <limits>
 #include <new>
 
+#include "backend/cpu/block_cache.h"
 #include "backend/cpu/sgemm.h"
 
 namespace ann::backend {
@@ -88,8 +89,27 @@ void binary_typed(BinaryOp op, const T* a, const Shape& as, const T* b, const Sh
   }
 }
 
+// Sum over the middle of [outer, n, inner] with inner > 1: walk rows in memory order, adding
+// each row into a row of double accumulators (contiguous, so it vectorises; columnwise
+// walks miss the cache on tall matrices like the [3000, 100] bias gradient).
+void sum_rows(const float* x, float* out, int64_t outer, int64_t n, int64_t inner) {
+  std::vector<double> acc(static_cast<std::size_t>(inner));
+  for (int64_t o = 0; o < outer; ++o) {
+    std::fill(acc.begin(), acc.end(), 0.0);
+    const float* block = x + o * n * inner;
+    for (int64_t j = 0; j < n; ++j) {
+      const float* row = block + j * inner;
+      for (int64_t i = 0; i < inner; ++i) acc[static_cast<std::size_t>(i)] += row[i];
+    }
+    for (int64_t i = 0; i < inner; ++i) out[o * inner + i] = static_cast<float>(acc[static_cast<std::size_t>(i)]);
+  }
+}
+
 template <class T>
 void reduce_typed(ReduceOp op, const T* x, void* out_raw, int64_t outer, int64_t n, int64_t inner) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (op == ReduceOp::Sum && inner > 1) return sum_rows(x, static_cast<float*>(out_raw), outer, n, inner);
+  }
   for (int64_t o = 0; o < outer; ++o) {
     for (int64_t i = 0; i < inner; ++i) {
       const T* p = x + o * n * inner + i;
@@ -137,14 +157,8 @@ void reduce_typed(ReduceOp op, const T* x, void* out_raw, int64_t outer, int64_t
 
 class CpuBackend final : public Backend {
  public:
-  void* allocate(std::size_t nbytes) const override {
-    // 64-byte alignment suits AVX-512 loads; aligned_alloc needs a multiple of the alignment.
-    const std::size_t rounded = std::max<std::size_t>(64, (nbytes + 63) / 64 * 64);
-    void* p = std::aligned_alloc(64, rounded);
-    if (!p) throw std::bad_alloc();
-    return p;
-  }
-  void deallocate(void* ptr) const override { std::free(ptr); }
+  void* allocate(std::size_t nbytes) const override { return cache_.allocate(nbytes); }
+  void deallocate(void* ptr, std::size_t nbytes) const override { cache_.release(ptr, nbytes); }
 
   void copy_strided(void* dst, const void* src, const Shape& sizes, const Shape& strides,
                     std::size_t elem_size) const override {
@@ -398,6 +412,9 @@ class CpuBackend final : public Backend {
       param[i] -= h.step_size * (m[i] / denom);                              // θ = θ − lr/(1−β1ᵗ) · m/denom
     }
   }
+
+ private:
+  mutable cpu::BlockCache cache_;  // allocation is logically const: it hands out fresh memory
 };
 
 }  // namespace

@@ -1,0 +1,31 @@
+#pragma once
+// Reuses freed memory blocks. A training step allocates the same tensor sizes every epoch;
+// fresh pages from the OS cost a page fault each (and zeroing), which dominated the small
+// networks of the lesson. Freed blocks are kept in bins by rounded size and handed out again.
+#include <cstddef>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+namespace ann::backend::cpu {
+
+class BlockCache {
+ public:
+  /// Most bytes kept for reuse; blocks freed beyond it go back to the OS.
+  static constexpr std::size_t kMaxCachedBytes = std::size_t{256} << 20;
+
+  ~BlockCache();
+  /// A 64-byte aligned block of at least `nbytes` bytes.
+  void* allocate(std::size_t nbytes);
+  /// Returns a block obtained from allocate(nbytes) for reuse.
+  void release(void* ptr, std::size_t nbytes);
+
+ private:
+  static std::size_t bin_size(std::size_t nbytes);
+
+  std::mutex mutex_;
+  std::unordered_map<std::size_t, std::vector<void*>> free_;
+  std::size_t cached_bytes_ = 0;
+};
+
+}  // namespace ann::backend::cpu
