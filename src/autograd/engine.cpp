@@ -8,6 +8,7 @@
 #include "ann/error.h"
 #include "ann/ops.h"
 #include "autograd/node.h"
+#include "ops/op_util.h"
 #include "tensor_impl.h"
 
 namespace ann::autograd {
@@ -38,7 +39,7 @@ void accumulate_into_leaf(TensorImpl& leaf, const Tensor& g) {
   if (!leaf.grad.defined()) {
     leaf.grad = g.clone();  // own storage: g may alias another tensor's gradient
   } else {
-    leaf.grad.copy_(leaf.grad + g);
+    ops::add_into(leaf.grad, g);
   }
 }
 

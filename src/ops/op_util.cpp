@@ -22,6 +22,18 @@ Tensor broadcast_to(const Tensor& t, const Shape& shape) {
   return out;
 }
 
+void add_into(Tensor& dst, const Tensor& src) {
+  check_float(dst, "add_into");
+  check_float(src, "add_into");
+  // Elementwise, each output position reads only the same position of dst: aliasing is safe.
+  const Shape& shape = dst.sizes();
+  if (broadcast_shapes(shape, src.sizes(), "add_into") != shape || !dst.is_contiguous()) {
+    throw ShapeError("add_into: cannot add " + to_string(src.sizes()) + " into " + to_string(shape));
+  }
+  backend_of(dst).binary(backend::BinaryOp::Add, DType::Float32, dst.impl()->raw_data(), dst.strides(),
+                         src.impl()->raw_data(), broadcast_strides(src, shape), dst.impl()->raw_data(), shape);
+}
+
 Tensor sum_to(const Tensor& grad, const Shape& shape) {
   if (grad.sizes() == shape) return grad;
   Tensor g = grad;

@@ -17,6 +17,9 @@ Shape broadcast_strides(const Tensor& t, const Shape& out);
 /// `t` broadcast to `shape` and materialised contiguously (not recorded).
 Tensor broadcast_to(const Tensor& t, const Shape& shape);
 
+/// dst += src in place (src broadcast to dst's shape; dst contiguous float32). Not recorded.
+void add_into(Tensor& dst, const Tensor& src);
+
 /// Sums a gradient of a broadcast result back to the shape of the input that was broadcast:
 /// leading dimensions are summed away, dimensions of size 1 are summed with keepdim.
 Tensor sum_to(const Tensor& grad, const Shape& shape);
