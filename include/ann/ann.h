@@ -33,3 +33,4 @@
 #include "ann/optim.h"
 #include "ann/shape.h"
 #include "ann/tensor.h"
+#include "ann/threads.h"
