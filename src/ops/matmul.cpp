@@ -48,9 +48,13 @@ Tensor mm_kernel(const Tensor& a, const Tensor& b) {
 // y = a b            da = dy bᵀ, db = aᵀ dy      (a [n,k], b [k,m], dy [n,m])
 Tensor mm(const Tensor& a, const Tensor& b) {
   Tensor y = mm_kernel(a, b);
-  return record("matmul", y, {a, b}, [a = a.detach(), b = b.detach()](const Tensor& dy) {
-    return std::vector<Tensor>{mm_kernel(dy, b.t()), mm_kernel(a.t(), dy)};
-  });
+  // Products are the expensive part of a step: skip those whose gradient nobody needs.
+  return record("matmul", y, {a, b},
+                [a = a.detach(), b = b.detach(), need_da = a.requires_grad(), need_db = b.requires_grad()](
+                    const Tensor& dy) {
+                  return std::vector<Tensor>{need_da ? mm_kernel(dy, b.t()) : Tensor(),
+                                             need_db ? mm_kernel(a.t(), dy) : Tensor()};
+                });
 }
 
 }  // namespace
@@ -99,10 +103,13 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   } else {
     y = mm_kernel(x, weight.t());
   }
+  // The input gradient is skipped when nobody needs it (the first layer's input is the data).
   return record("linear", y, {x, weight, bias},
-                [x = x.detach(), w = weight.detach(), has_bias = bias.defined()](const Tensor& dy) {
-                  return std::vector<Tensor>{mm_kernel(dy, w), mm_kernel(dy.t(), x),
-                                             has_bias ? sum(dy, 0) : Tensor()};
+                [x = x.detach(), w = weight.detach(), need_dx = x.requires_grad(), need_dw = weight.requires_grad(),
+                 need_db = bias.defined() && bias.requires_grad()](const Tensor& dy) {
+                  return std::vector<Tensor>{need_dx ? mm_kernel(dy, w) : Tensor(),
+                                             need_dw ? mm_kernel(dy.t(), x) : Tensor(),
+                                             need_db ? sum(dy, 0) : Tensor()};
                 });
 }
 

@@ -1,0 +1,85 @@
+// Micro-benchmarks of the kernels behind the lesson's training step (Google Benchmark).
+// Shapes are the lesson's: a batch of 3000 points, 100 hidden units, 3 classes.
+#include <benchmark/benchmark.h>
+
+#include "ann/ann.h"
+
+using namespace ann;
+
+namespace {
+
+// C = A Bᵀ for the spiral's layers and a large square case.
+void BM_matmul(benchmark::State& state) {
+  const std::int64_t m = state.range(0), k = state.range(1), n = state.range(2);
+  manual_seed(0);
+  const Tensor a = randn({m, k}), b = randn({n, k});
+  for (auto _ : state) benchmark::DoNotOptimize(matmul(a, b.t()));
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * double(m * n * k), benchmark::Counter::kIsIterationInvariantRate,
+                                                 benchmark::Counter::kIs1000);
+}
+BENCHMARK(BM_matmul)->Args({3000, 2, 100})->Args({3000, 100, 3})->Args({100, 3000, 3})->Args({1024, 1024, 1024});
+
+void BM_relu(benchmark::State& state) {
+  const Tensor x = randn({3000, 100});
+  for (auto _ : state) benchmark::DoNotOptimize(relu(x));
+  state.SetBytesProcessed(state.iterations() * x.numel() * 8);
+}
+BENCHMARK(BM_relu);
+
+void BM_tanh(benchmark::State& state) {
+  const Tensor x = randn({3000, 100});
+  for (auto _ : state) benchmark::DoNotOptimize(tanh(x));
+  state.SetBytesProcessed(state.iterations() * x.numel() * 8);
+}
+BENCHMARK(BM_tanh);
+
+void BM_add_bias(benchmark::State& state) {
+  const Tensor x = randn({3000, 100}), b = randn({100});
+  for (auto _ : state) benchmark::DoNotOptimize(x + b);
+}
+BENCHMARK(BM_add_bias);
+
+void BM_log_softmax(benchmark::State& state) {
+  const Tensor z = randn({3000, 3});
+  for (auto _ : state) benchmark::DoNotOptimize(log_softmax(z, 1));
+}
+BENCHMARK(BM_log_softmax);
+
+// Forward and backward of the fused cross-entropy.
+void BM_cross_entropy(benchmark::State& state) {
+  Tensor z = randn({3000, 3}).requires_grad_();
+  const Tensor y = argmax(randn({3000, 3}), 1);
+  for (auto _ : state) {
+    Tensor loss = nn::functional::cross_entropy(z, y);
+    loss.backward();
+  }
+}
+BENCHMARK(BM_cross_entropy);
+
+void BM_adam_step(benchmark::State& state) {
+  Tensor w = randn({100, 100}).requires_grad_();
+  w.set_grad(randn({100, 100}));
+  optim::Adam adam({w}, {.lr = 1e-3, .weight_decay = 1e-5});
+  for (auto _ : state) adam.step();
+}
+BENCHMARK(BM_adam_step);
+
+// One whole training step of the lesson's two-layer model.
+void BM_spiral_step(benchmark::State& state) {
+  manual_seed(12345);
+  auto [X, y] = data::spiral(1000, 3, 0.2);
+  nn::Sequential model{nn::Linear(2, 100), nn::ReLU(), nn::Linear(100, 3)};
+  nn::CrossEntropyLoss criterion;
+  optim::Adam optimizer(model.parameters(), {.lr = 1e-3, .weight_decay = 1e-5});
+  for (auto _ : state) {
+    Tensor loss = criterion(model(X), y);
+    optimizer.zero_grad();
+    loss.backward();
+    optimizer.step();
+  }
+}
+BENCHMARK(BM_spiral_step);
+
+}  // namespace
+
+BENCHMARK_MAIN();

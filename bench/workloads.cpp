@@ -1,0 +1,122 @@
+// The workloads of bench/compare, run through ann's public API exactly as the examples use
+// it (Sequential of Linear and activations, CrossEntropyLoss/MSELoss, Adam/SGD).
+// Usage: ann_workload NAME [--threads N]; prints "seconds <s>" for the timed part.
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "ann/ann.h"
+#include "ann/lesson.h"
+#include "backend/cpu/sgemm.h"
+
+using namespace ann;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+double spiral(lesson::Activation activation, lesson::OptimizerKind optimizer) {
+  lesson::SpiralConfig config{.activation = activation, .optimizer = optimizer};
+  return lesson::run_spiral(config).history.seconds;
+}
+
+double regression() {
+  const auto t0 = Clock::now();
+  lesson::run_regression({});
+  return since(t0);
+}
+
+// The decision-boundary mesh, arange(-1.1, 1.1, 0.01)² = 220 × 220 points, under no_grad;
+// the median-free total of 20 evaluations, divided by 20.
+double boundary() {
+  manual_seed(12345);
+  nn::Sequential model{nn::Linear(2, 100), nn::ReLU(), nn::Linear(100, 3)};
+  const Tensor axis = arange(-1.1, 1.1, 0.01);
+  const std::int64_t n = axis.size(0);
+  Tensor mesh = empty({n * n, 2});
+  for (std::int64_t i = 0; i < n; ++i)
+    for (std::int64_t j = 0; j < n; ++j) {
+      mesh.set<float>({i * n + j, 0}, axis.at<float>({j}));
+      mesh.set<float>({i * n + j, 1}, axis.at<float>({i}));
+    }
+  NoGradGuard no_grad;
+  argmax(model(mesh), 1);  // warm-up
+  const auto t0 = Clock::now();
+  for (int r = 0; r < 20; ++r) argmax(model(mesh), 1);
+  return since(t0) / 20;
+}
+
+constexpr std::int64_t kBatch = 4096, kIn = 784, kHidden = 1024, kOut = 10;
+
+// One SGD step of 784 -> 1024 -> 1024 -> 10 on a batch of 4096 (the median-free mean of 3
+// steps after one warm-up step).
+double large_step() {
+  manual_seed(0);
+  nn::Sequential model{nn::Linear(kIn, kHidden), nn::ReLU(), nn::Linear(kHidden, kHidden), nn::ReLU(),
+                       nn::Linear(kHidden, kOut)};
+  const Tensor X = randn({kBatch, kIn});
+  const Tensor y = argmax(randn({kBatch, kOut}), 1);
+  nn::CrossEntropyLoss criterion;
+  optim::SGD optimizer(model.parameters(), {.lr = 1e-3});
+  auto step = [&] {
+    Tensor loss = criterion(model(X), y);
+    optimizer.zero_grad();
+    loss.backward();
+    optimizer.step();
+  };
+  step();
+  const auto t0 = Clock::now();
+  for (int r = 0; r < 3; ++r) step();
+  return since(t0) / 3;
+}
+
+// The same step's matrix products alone, straight into the sgemm library: the floor that
+// the whole step is compared with.
+double large_step_gemms() {
+  std::vector<float> x(kBatch * kIn, 0.5f), w1(kHidden * kIn, 0.01f), w2(kHidden * kHidden, 0.01f),
+      w3(kOut * kHidden, 0.01f), h(kBatch * kHidden), g(kBatch * kHidden), dw(kHidden * kHidden), o(kBatch * kOut);
+  auto products = [&] {
+    using backend::cpu::sgemm;
+    sgemm(false, true, kBatch, kHidden, kIn, 1.f, x.data(), kIn, w1.data(), kIn, 0.f, h.data(), kHidden);  // h1
+    sgemm(false, true, kBatch, kHidden, kHidden, 1.f, h.data(), kHidden, w2.data(), kHidden, 0.f, g.data(), kHidden);
+    sgemm(false, true, kBatch, kOut, kHidden, 1.f, g.data(), kHidden, w3.data(), kHidden, 0.f, o.data(), kOut);
+    sgemm(false, false, kBatch, kHidden, kOut, 1.f, o.data(), kOut, w3.data(), kHidden, 0.f, h.data(), kHidden);  // dh2
+    sgemm(true, false, kOut, kHidden, kBatch, 1.f, o.data(), kOut, g.data(), kHidden, 0.f, dw.data(), kHidden);    // dW3
+    sgemm(false, false, kBatch, kHidden, kHidden, 1.f, h.data(), kHidden, w2.data(), kHidden, 0.f, g.data(), kHidden);  // dh1
+    sgemm(true, false, kHidden, kHidden, kBatch, 1.f, h.data(), kHidden, g.data(), kHidden, 0.f, dw.data(), kHidden);  // dW2
+    std::vector<float> dw1(kHidden * kIn);
+    sgemm(true, false, kHidden, kIn, kBatch, 1.f, g.data(), kHidden, x.data(), kIn, 0.f, dw1.data(), kIn);  // dW1
+  };
+  products();
+  const auto t0 = Clock::now();
+  for (int r = 0; r < 3; ++r) products();
+  return since(t0) / 3;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr,
+                 "usage: ann_workload spiral_relu_adam|spiral_linear_sgd|regression|boundary|large_step|"
+                 "large_step_gemms [--threads N]\n");
+    return 2;
+  }
+  const std::string name = argv[1];
+  if (argc == 4 && std::strcmp(argv[2], "--threads") == 0) set_num_threads(std::stoi(argv[3]));
+  double seconds = 0;
+  if (name == "spiral_relu_adam") seconds = spiral(lesson::Activation::ReLU, lesson::OptimizerKind::Adam);
+  else if (name == "spiral_linear_sgd") seconds = spiral(lesson::Activation::None, lesson::OptimizerKind::SGD);
+  else if (name == "regression") seconds = regression();
+  else if (name == "boundary") seconds = boundary();
+  else if (name == "large_step") seconds = large_step();
+  else if (name == "large_step_gemms") seconds = large_step_gemms();
+  else {
+    std::fprintf(stderr, "ann_workload: unknown workload %s\n", name.c_str());
+    return 2;
+  }
+  std::printf("seconds %.6f\n", seconds);
+  return 0;
+}

@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""The workloads of bench/compare in PyTorch (Debian's python3-torch), mirroring
+bench/workloads.cpp line for line. Usage: workloads.py NAME [--threads N]; prints
+"seconds <s>" for the timed part, like ann_workload."""
+import math
+import sys
+import time
+
+import torch
+from torch import nn
+
+
+def spiral_data(N=1000, C=3, noise=0.2):
+    X = torch.zeros(N * C, 2)
+    y = torch.zeros(N * C, dtype=torch.long)
+    for c in range(C):
+        t = torch.linspace(0, 1, N)
+        inner = torch.linspace(2 * math.pi / C * c, 2 * math.pi / C * (2 + c), N) + torch.randn(N) * noise
+        X[N * c:N * (c + 1)] = torch.stack((t * torch.sin(inner), t * torch.cos(inner)), 1)
+        y[N * c:N * (c + 1)] = c
+    return X, y
+
+
+def train(model, optimizer, criterion, X, y, epochs=1000, classify=True):
+    t0 = time.perf_counter()
+    for _ in range(epochs):
+        y_pred = model(X)
+        loss = criterion(y_pred, y)
+        loss.item()
+        if classify:
+            (y == y_pred.argmax(1)).float().mean().item()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return time.perf_counter() - t0
+
+
+def spiral(activation):
+    torch.manual_seed(12345)
+    X, y = spiral_data()
+    layers = [nn.Linear(2, 100)] + ([nn.ReLU()] if activation else []) + [nn.Linear(100, 3)]
+    model = nn.Sequential(*layers)
+    opt = (torch.optim.Adam if activation else torch.optim.SGD)(model.parameters(), lr=1e-3, weight_decay=1e-5)
+    return train(model, opt, nn.CrossEntropyLoss(), X, y)
+
+
+def regression():
+    t0 = time.perf_counter()
+    torch.manual_seed(1)
+    X = torch.linspace(-1, 1, 100).unsqueeze(1)
+    y = X.pow(3) + 0.3 * torch.rand(X.size())
+    model = nn.Sequential(nn.Linear(1, 100), nn.Linear(100, 1))
+    train(model, torch.optim.SGD(model.parameters(), lr=1e-3, weight_decay=1e-5), nn.MSELoss(), X, y,
+          classify=False)
+    for i in range(10):
+        model = nn.Sequential(nn.Linear(1, 100), nn.ReLU() if i < 5 else nn.Tanh(), nn.Linear(100, 1))
+        train(model, torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-5), nn.MSELoss(), X, y,
+              classify=False)
+        with torch.no_grad():
+            model(torch.linspace(-4, 4, 1001).unsqueeze(1))
+    return time.perf_counter() - t0
+
+
+def boundary():
+    torch.manual_seed(12345)
+    model = nn.Sequential(nn.Linear(2, 100), nn.ReLU(), nn.Linear(100, 3))
+    axis = torch.arange(-1.1, 1.1, 0.01)
+    xx, yy = torch.meshgrid(axis, axis, indexing="xy")
+    mesh = torch.stack((xx.reshape(-1), yy.reshape(-1)), 1)
+    with torch.no_grad():
+        model(mesh).argmax(1)
+        t0 = time.perf_counter()
+        for _ in range(20):
+            model(mesh).argmax(1)
+    return (time.perf_counter() - t0) / 20
+
+
+def large_step():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(784, 1024), nn.ReLU(), nn.Linear(1024, 1024), nn.ReLU(), nn.Linear(1024, 10))
+    X = torch.randn(4096, 784)
+    y = torch.randn(4096, 10).argmax(1)
+    criterion = nn.CrossEntropyLoss()
+    opt = torch.optim.SGD(model.parameters(), lr=1e-3)
+
+    def step():
+        loss = criterion(model(X), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    step()
+    t0 = time.perf_counter()
+    for _ in range(3):
+        step()
+    return (time.perf_counter() - t0) / 3
+
+
+WORKLOADS = {
+    "spiral_relu_adam": lambda: spiral(True),
+    "spiral_linear_sgd": lambda: spiral(False),
+    "regression": regression,
+    "boundary": boundary,
+    "large_step": large_step,
+}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in WORKLOADS:
+        sys.exit("usage: workloads.py " + "|".join(WORKLOADS) + " [--threads N]")
+    threads = int(sys.argv[3]) if len(sys.argv) == 4 and sys.argv[2] == "--threads" else 1
+    torch.set_num_threads(threads)
+    print("seconds %.6f" % WORKLOADS[sys.argv[1]]())
