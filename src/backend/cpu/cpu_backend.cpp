@@ -9,6 +9,7 @@
 
 #include "backend/cpu/block_cache.h"
 #include "backend/cpu/sgemm.h"
+#include "backend/cpu/simd.h"
 
 namespace ann::backend {
 namespace {
@@ -92,7 +93,7 @@ void binary_typed(BinaryOp op, const T* a, const Shape& as, const T* b, const Sh
 // Sum over the middle of [outer, n, inner] with inner > 1: walk rows in memory order, adding
 // each row into a row of double accumulators (contiguous, so it vectorises; columnwise
 // walks miss the cache on tall matrices like the [3000, 100] bias gradient).
-void sum_rows(const float* x, float* out, int64_t outer, int64_t n, int64_t inner) {
+ANN_KERNEL void sum_rows(const float* x, float* out, int64_t outer, int64_t n, int64_t inner) {
   std::vector<double> acc(static_cast<std::size_t>(inner));
   for (int64_t o = 0; o < outer; ++o) {
     std::fill(acc.begin(), acc.end(), 0.0);
@@ -155,6 +156,85 @@ void reduce_typed(ReduceOp op, const T* x, void* out_raw, int64_t outer, int64_t
   }
 }
 
+ANN_KERNEL void unary_kernel(UnaryOp op, const float* x, float* y, int64_t n, float p0, float p1) {
+  auto map = [&](auto&& f) {
+    for (int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
+  };
+  switch (op) {
+    case UnaryOp::Neg: map([](float v) { return -v; }); break;
+    case UnaryOp::Exp: map([](float v) { return std::exp(v); }); break;
+    case UnaryOp::Log: map([](float v) { return std::log(v); }); break;
+    case UnaryOp::Sqrt: map([](float v) { return std::sqrt(v); }); break;
+    case UnaryOp::Abs: map([](float v) { return std::fabs(v); }); break;
+    case UnaryOp::Relu: map([](float v) { return v > 0.f ? v : 0.f; }); break;
+    case UnaryOp::Tanh: map([](float v) { return std::tanh(v); }); break;
+    case UnaryOp::Sigmoid: map([](float v) { return 1.f / (1.f + std::exp(-v)); }); break;
+    case UnaryOp::Pow:
+      // small integer and half exponents as torch's pow kernel computes them (x·x·x, not powf)
+      if (p0 == 2.f) map([](float v) { return v * v; });
+      else if (p0 == 3.f) map([](float v) { return v * v * v; });
+      else if (p0 == 0.5f) map([](float v) { return std::sqrt(v); });
+      else if (p0 == -1.f) map([](float v) { return 1.f / v; });
+      else map([p0](float v) { return std::pow(v, p0); });
+      break;
+    case UnaryOp::Clamp: map([p0, p1](float v) { return std::min(std::max(v, p0), p1); }); break;
+  }
+}
+
+ANN_KERNEL void unary_backward_kernel(UnaryOp op, const float* x, const float* y, const float* dy, float* dx,
+                                    int64_t n, float p0, float p1) {
+  auto map = [&](auto&& f) {
+    for (int64_t i = 0; i < n; ++i) dx[i] = f(x[i], y[i], dy[i]);
+  };
+  switch (op) {
+    // y = -x                 dy/dx = -1
+    case UnaryOp::Neg: map([](float, float, float g) { return -g; }); break;
+    // y = exp(x)             dy/dx = y
+    case UnaryOp::Exp: map([](float, float v, float g) { return g * v; }); break;
+    // y = log(x)             dy/dx = 1/x
+    case UnaryOp::Log: map([](float u, float, float g) { return g / u; }); break;
+    // y = sqrt(x)            dy/dx = 1/(2y)
+    case UnaryOp::Sqrt: map([](float, float v, float g) { return g / (2.f * v); }); break;
+    // y = |x|                dy/dx = sign(x), 0 at 0 (as torch)
+    case UnaryOp::Abs: map([](float u, float, float g) { return u > 0.f ? g : (u < 0.f ? -g : 0.f); }); break;
+    // y = max(x, 0)          dy/dx = [x > 0]
+    case UnaryOp::Relu: map([](float, float v, float g) { return v > 0.f ? g : 0.f; }); break;
+    // y = tanh(x)            dy/dx = 1 - y²
+    case UnaryOp::Tanh: map([](float, float v, float g) { return g * (1.f - v * v); }); break;
+    // y = 1/(1+e^-x)         dy/dx = y(1 - y)
+    case UnaryOp::Sigmoid: map([](float, float v, float g) { return g * v * (1.f - v); }); break;
+    // y = x^p                dy/dx = p x^(p-1)
+    case UnaryOp::Pow:
+      map([p0](float u, float, float g) { return p0 == 0.f ? 0.f : g * p0 * std::pow(u, p0 - 1.f); });
+      break;
+    // y = clamp(x, lo, hi)   dy/dx = [lo <= x <= hi]
+    case UnaryOp::Clamp: map([p0, p1](float u, float, float g) { return (u >= p0 && u <= p1) ? g : 0.f; }); break;
+  }
+}
+
+ANN_KERNEL void sgd_kernel(const SgdStep& h, float* param, const float* grad, float* buf, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    float g = grad[i];
+    if (h.weight_decay != 0.f) g += h.weight_decay * param[i];             // g = ∇θ + λθ
+    if (h.momentum != 0.f) {
+      buf[i] = h.first_step ? g : buf[i] * h.momentum + h.one_minus_dampening * g;  // b = μb + (1−τ)g
+      g = h.nesterov ? g + h.momentum * buf[i] : buf[i];                   // g = g + μb | b
+    }
+    param[i] -= h.lr * g;                                                  // θ = θ − lr·g
+  }
+}
+
+ANN_KERNEL void adam_kernel(const AdamStep& h, float* param, const float* grad, float* m, float* v, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    param[i] *= h.decay_factor;                                            // AdamW: θ = θ(1 − lr·λ)
+    const float g = grad[i] + h.weight_decay * param[i];                   // Adam: g = ∇θ + λθ
+    m[i] = m[i] * h.beta1 + h.one_minus_beta1 * g;                         // first moment
+    v[i] = v[i] * h.beta2 + h.one_minus_beta2 * g * g;                     // second moment
+    const float denom = std::sqrt(v[i]) / h.bias_correction2_sqrt + h.eps;  // √v̂ + eps, as torch orders it
+    param[i] -= h.step_size * (m[i] / denom);                              // θ = θ − lr/(1−β1ᵗ) · m/denom
+  }
+}
+
 class CpuBackend final : public Backend {
  public:
   void* allocate(std::size_t nbytes) const override { return cache_.allocate(nbytes); }
@@ -199,59 +279,12 @@ class CpuBackend final : public Backend {
   }
 
   void unary(UnaryOp op, const float* x, float* y, int64_t n, float p0, float p1) const override {
-    auto map = [&](auto&& f) {
-      for (int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
-    };
-    switch (op) {
-      case UnaryOp::Neg: map([](float v) { return -v; }); break;
-      case UnaryOp::Exp: map([](float v) { return std::exp(v); }); break;
-      case UnaryOp::Log: map([](float v) { return std::log(v); }); break;
-      case UnaryOp::Sqrt: map([](float v) { return std::sqrt(v); }); break;
-      case UnaryOp::Abs: map([](float v) { return std::fabs(v); }); break;
-      case UnaryOp::Relu: map([](float v) { return v > 0.f ? v : 0.f; }); break;
-      case UnaryOp::Tanh: map([](float v) { return std::tanh(v); }); break;
-      case UnaryOp::Sigmoid: map([](float v) { return 1.f / (1.f + std::exp(-v)); }); break;
-      case UnaryOp::Pow:
-        // small integer and half exponents as torch's pow kernel computes them (x·x·x, not powf)
-        if (p0 == 2.f) map([](float v) { return v * v; });
-        else if (p0 == 3.f) map([](float v) { return v * v * v; });
-        else if (p0 == 0.5f) map([](float v) { return std::sqrt(v); });
-        else if (p0 == -1.f) map([](float v) { return 1.f / v; });
-        else map([p0](float v) { return std::pow(v, p0); });
-        break;
-      case UnaryOp::Clamp: map([p0, p1](float v) { return std::min(std::max(v, p0), p1); }); break;
-    }
+    unary_kernel(op, x, y, n, p0, p1);
   }
 
   void unary_backward(UnaryOp op, const float* x, const float* y, const float* dy, float* dx, int64_t n, float p0,
                       float p1) const override {
-    auto map = [&](auto&& f) {
-      for (int64_t i = 0; i < n; ++i) dx[i] = f(x[i], y[i], dy[i]);
-    };
-    switch (op) {
-      // y = -x                 dy/dx = -1
-      case UnaryOp::Neg: map([](float, float, float g) { return -g; }); break;
-      // y = exp(x)             dy/dx = y
-      case UnaryOp::Exp: map([](float, float v, float g) { return g * v; }); break;
-      // y = log(x)             dy/dx = 1/x
-      case UnaryOp::Log: map([](float u, float, float g) { return g / u; }); break;
-      // y = sqrt(x)            dy/dx = 1/(2y)
-      case UnaryOp::Sqrt: map([](float, float v, float g) { return g / (2.f * v); }); break;
-      // y = |x|                dy/dx = sign(x), 0 at 0 (as torch)
-      case UnaryOp::Abs: map([](float u, float, float g) { return u > 0.f ? g : (u < 0.f ? -g : 0.f); }); break;
-      // y = max(x, 0)          dy/dx = [x > 0]
-      case UnaryOp::Relu: map([](float, float v, float g) { return v > 0.f ? g : 0.f; }); break;
-      // y = tanh(x)            dy/dx = 1 - y²
-      case UnaryOp::Tanh: map([](float, float v, float g) { return g * (1.f - v * v); }); break;
-      // y = 1/(1+e^-x)         dy/dx = y(1 - y)
-      case UnaryOp::Sigmoid: map([](float, float v, float g) { return g * v * (1.f - v); }); break;
-      // y = x^p                dy/dx = p x^(p-1)
-      case UnaryOp::Pow:
-        map([p0](float u, float, float g) { return p0 == 0.f ? 0.f : g * p0 * std::pow(u, p0 - 1.f); });
-        break;
-      // y = clamp(x, lo, hi)   dy/dx = [lo <= x <= hi]
-      case UnaryOp::Clamp: map([p0, p1](float u, float, float g) { return (u >= p0 && u <= p1) ? g : 0.f; }); break;
-    }
+    unary_backward_kernel(op, x, y, dy, dx, n, p0, p1);
   }
 
   void binary(BinaryOp op, DType dtype, const void* a, const Shape& as, const void* b, const Shape& bs, void* out,
@@ -391,26 +424,11 @@ class CpuBackend final : public Backend {
   }
 
   void sgd_step(const SgdStep& h, float* param, const float* grad, float* buf, int64_t n) const override {
-    for (int64_t i = 0; i < n; ++i) {
-      float g = grad[i];
-      if (h.weight_decay != 0.f) g += h.weight_decay * param[i];             // g = ∇θ + λθ
-      if (h.momentum != 0.f) {
-        buf[i] = h.first_step ? g : buf[i] * h.momentum + h.one_minus_dampening * g;  // b = μb + (1−τ)g
-        g = h.nesterov ? g + h.momentum * buf[i] : buf[i];                   // g = g + μb | b
-      }
-      param[i] -= h.lr * g;                                                  // θ = θ − lr·g
-    }
+    sgd_kernel(h, param, grad, buf, n);
   }
 
   void adam_step(const AdamStep& h, float* param, const float* grad, float* m, float* v, int64_t n) const override {
-    for (int64_t i = 0; i < n; ++i) {
-      param[i] *= h.decay_factor;                                            // AdamW: θ = θ(1 − lr·λ)
-      const float g = grad[i] + h.weight_decay * param[i];                   // Adam: g = ∇θ + λθ
-      m[i] = m[i] * h.beta1 + h.one_minus_beta1 * g;                         // first moment
-      v[i] = v[i] * h.beta2 + h.one_minus_beta2 * g * g;                     // second moment
-      const float denom = std::sqrt(v[i]) / h.bias_correction2_sqrt + h.eps;  // √v̂ + eps, as torch orders it
-      param[i] -= h.step_size * (m[i] / denom);                              // θ = θ − lr/(1−β1ᵗ) · m/denom
-    }
+    adam_kernel(h, param, grad, m, v, n);
   }
 
  private:
