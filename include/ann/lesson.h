@@ -12,6 +12,7 @@
 #include "ann/data.h"
 #include "ann/generator.h"
 #include "ann/nn.h"
+#include "ann/ops.h"
 #include "ann/optim.h"
 
 namespace ann::lesson {
@@ -19,7 +20,7 @@ namespace ann::lesson {
 // ---- building blocks ------------------------------------------------------------------------
 
 /// The squashing function after each hidden affine layer; None is the lesson's linear model.
-enum class Activation { None, ReLU, Tanh, Sigmoid };
+using ann::Activation;
 enum class OptimizerKind { SGD, Adam };
 
 /// "none", "relu", "tanh", "sigmoid" (and back); throws ValueError naming the valid choices.

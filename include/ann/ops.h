@@ -13,8 +13,15 @@ namespace ann {
 // ---- linear algebra ----------------------------------------------------------------------
 /// [n, k] @ [k, m] -> [n, m]; [k] @ [k, m] -> [m]; [n, k] @ [k] -> [n]; [k] @ [k] -> [].
 Tensor matmul(const Tensor& a, const Tensor& b);
-/// y = x Wᵀ + b, x [m, in], W [out, in], b [out] (optional) -> [m, out]. One node.
-Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
+/// The squashing function applied after an affine layer (None: the layer stays affine).
+enum class Activation { None, ReLU, Tanh, Sigmoid };
+
+/// y = f(x Wᵀ + b), x [m, in], W [out, in], b [out] (optional) -> [m, out], as ONE node:
+/// the bias and f are applied in one pass over the product, and the backward pass forms
+/// dz = dy ⊙ f'(y) and Σ_rows dz in one pass too. nn::Sequential uses it for every Linear
+/// followed by its activation; the result is bit-identical to linear() then f.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor(),
+              Activation activation = Activation::None);
 
 // ---- elementwise arithmetic (broadcasting) -------------------------------------------------
 Tensor add(const Tensor& a, const Tensor& b);

@@ -63,6 +63,15 @@ class Backend {
   virtual void binary(BinaryOp op, DType dtype, const void* a, const Shape& a_strides, const void* b,
                       const Shape& b_strides, void* out, const Shape& sizes) const = 0;
 
+  // ---- affine layer epilogue (y [m, n] contiguous, b [n] or null) --------------------------
+  /// y = f(y + b) in place, row by row; f is Relu, Tanh or Sigmoid, or nothing when null.
+  virtual void bias_activation(float* y, const float* b, std::int64_t m, std::int64_t n,
+                               const UnaryOp* f) const = 0;
+  /// dz = dy ⊙ f'(y) (y the layer's output; dz = dy when f is null), and db = Σ_rows dz
+  /// (summed in double, when db is not null).
+  virtual void activation_backward_bias(const float* y, const float* dy, float* dz, float* db, std::int64_t m,
+                                        std::int64_t n, const UnaryOp* f) const = 0;
+
   // ---- reductions (x contiguous, seen as [outer, n, inner], reduced over n) ---------------
   /// out is float32 for Sum/Max/Min of float32 input, int64 for ArgMax and for Sum of int64.
   virtual void reduce(ReduceOp op, DType dtype, const void* x, void* out, std::int64_t outer, std::int64_t n,

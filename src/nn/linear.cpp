@@ -39,7 +39,9 @@ Linear::Linear(std::int64_t in_features, std::int64_t out_features, bool with_bi
   }
 }
 
-Tensor Linear::forward(const Tensor& x) {
+Tensor Linear::forward(const Tensor& x) { return forward(x, Activation::None); }
+
+Tensor Linear::forward(const Tensor& x, Activation f) {
   if (!x.defined() || x.dim() != 2 || x.size(1) != in_features_) {
     const std::string got = !x.defined() ? "an undefined tensor"
                             : x.dim() == 2 ? std::to_string(x.size(1)) + " features"
@@ -48,7 +50,7 @@ Tensor Linear::forward(const Tensor& x) {
                      "): input has " + got + ", expected " + std::to_string(in_features_) +
                      (x.defined() && x.dim() != 2 ? " features in a [batch, features] matrix" : ""));
   }
-  return linear(x, weight, bias);
+  return linear(x, weight, bias, f);
 }
 
 std::string Linear::extra_repr() const {

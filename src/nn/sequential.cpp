@@ -1,6 +1,8 @@
 #include "ann/nn/sequential.h"
 
 #include "ann/error.h"
+#include "ann/nn/activation.h"
+#include "ann/nn/linear.h"
 
 namespace ann::nn {
 
@@ -13,9 +15,30 @@ void Sequential::push_back(AnyModule module) {
   modules_.push_back(std::move(module.ptr));
 }
 
+namespace {
+// The activation module that follows a Linear, if it is one the fused layer computes.
+Activation fusable_activation(const Module& m) {
+  if (dynamic_cast<const ReLU*>(&m)) return Activation::ReLU;
+  if (dynamic_cast<const Tanh*>(&m)) return Activation::Tanh;
+  if (dynamic_cast<const Sigmoid*>(&m)) return Activation::Sigmoid;
+  return Activation::None;
+}
+}  // namespace
+
 Tensor Sequential::forward(const Tensor& x) {
   Tensor h = x;
-  for (const auto& m : modules_) h = m->forward(h);
+  for (std::size_t i = 0; i < modules_.size(); ++i) {
+    // A Linear followed by ReLU/Tanh/Sigmoid runs as one fused layer (bit-identical to the
+    // two modules in turn, one pass over the activations fewer each way).
+    auto* affine = dynamic_cast<Linear*>(modules_[i].get());
+    const Activation f = i + 1 < modules_.size() ? fusable_activation(*modules_[i + 1]) : Activation::None;
+    if (affine && f != Activation::None) {
+      h = affine->forward(h, f);
+      ++i;
+    } else {
+      h = modules_[i]->forward(h);
+    }
+  }
   return h;
 }
 

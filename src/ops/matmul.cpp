@@ -31,17 +31,13 @@ GemmOperand gemm_operand(const Tensor& t) {
   return {c, c.impl()->data<float>(), std::max<std::int64_t>(cols, 1), false};
 }
 
-// C[M,N] = A[M,K] B[K,N] (+ beta·C), not recorded.
-void gemm_into(Tensor& c, const Tensor& a, const Tensor& b, float beta) {
-  const GemmOperand ga = gemm_operand(a), gb = gemm_operand(b);
-  const std::int64_t M = a.size(0), K = a.size(1), N = b.size(1);
-  ops::backend_of(a).gemm(ga.transposed, gb.transposed, M, N, K, 1.f, ga.data, ga.ld, gb.data, gb.ld, beta,
-                          c.data<float>(), std::max<std::int64_t>(N, 1));
-}
-
+// C[M,N] = A[M,K] B[K,N], not recorded.
 Tensor mm_kernel(const Tensor& a, const Tensor& b) {
   Tensor c = make_tensor({a.size(0), b.size(1)}, DType::Float32, a.device());
-  gemm_into(c, a, b, 0.f);
+  const GemmOperand ga = gemm_operand(a), gb = gemm_operand(b);
+  const std::int64_t M = a.size(0), K = a.size(1), N = b.size(1);
+  ops::backend_of(a).gemm(ga.transposed, gb.transposed, M, N, K, 1.f, ga.data, ga.ld, gb.data, gb.ld, 0.f,
+                          c.data<float>(), std::max<std::int64_t>(N, 1));
   return c;
 }
 
@@ -81,8 +77,34 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   return y;
 }
 
-// y = x Wᵀ + b       dx = dy W, dW = dyᵀ x, db = Σ_rows dy     (x [m,in], W [out,in], dy [m,out])
-Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+namespace {
+// The UnaryOp that computes `activation` (null for None).
+const backend::UnaryOp* squash_op(Activation activation) {
+  static constexpr backend::UnaryOp relu = backend::UnaryOp::Relu, tanh = backend::UnaryOp::Tanh,
+                                    sigmoid = backend::UnaryOp::Sigmoid;
+  switch (activation) {
+    case Activation::ReLU: return &relu;
+    case Activation::Tanh: return &tanh;
+    case Activation::Sigmoid: return &sigmoid;
+    case Activation::None: break;
+  }
+  return nullptr;
+}
+
+const char* linear_name(Activation activation) {
+  switch (activation) {
+    case Activation::ReLU: return "linear_relu";
+    case Activation::Tanh: return "linear_tanh";
+    case Activation::Sigmoid: return "linear_sigmoid";
+    case Activation::None: break;
+  }
+  return "linear";
+}
+}  // namespace
+
+// y = f(z), z = x Wᵀ + b      dz = dy ⊙ f'(y)
+//                             dx = dz W, dW = dzᵀ x, db = Σ_rows dz   (x [m,in], W [out,in], dy [m,out])
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Activation activation) {
   ops::check_float(x, "linear");
   ops::check_float(weight, "linear");
   if (weight.dim() != 2 || x.dim() != 2 || x.size(1) != weight.size(1)) {
@@ -91,25 +113,29 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                      std::to_string(weight.dim() == 2 ? weight.size(1) : -1) + "])");
   }
   const std::int64_t m = x.size(0), out = weight.size(0);
-  Tensor y;
   if (bias.defined()) {
     ops::check_float(bias, "linear");
     if (bias.sizes() != Shape{out}) {
       throw ShapeError("linear: bias of shape " + to_string(bias.sizes()) + " for " + std::to_string(out) +
                        " outputs");
     }
-    y = ops::broadcast_to(bias.detach(), {m, out});  // then y += x Wᵀ, as torch.addmm
-    gemm_into(y, x, weight.t(), 1.f);
-  } else {
-    y = mm_kernel(x, weight.t());
   }
-  // The input gradient is skipped when nobody needs it (the first layer's input is the data).
-  return record("linear", y, {x, weight, bias},
-                [x = x.detach(), w = weight.detach(), need_dx = x.requires_grad(), need_dw = weight.requires_grad(),
-                 need_db = bias.defined() && bias.requires_grad()](const Tensor& dy) {
-                  return std::vector<Tensor>{need_dx ? mm_kernel(dy, w) : Tensor(),
-                                             need_dw ? mm_kernel(dy.t(), x) : Tensor(),
-                                             need_db ? sum(dy, 0) : Tensor()};
+  const backend::UnaryOp* f = squash_op(activation);
+  const Tensor b = bias.defined() ? bias.contiguous() : Tensor();
+  Tensor y = mm_kernel(x, weight.t());
+  ops::backend_of(x).bias_activation(y.data<float>(), b.defined() ? b.data<float>() : nullptr, m, out, f);
+  // Products are skipped when nobody needs their gradient (the first layer's input is data).
+  return record(linear_name(activation), y, {x, weight, bias},
+                [x = x.detach(), w = weight.detach(), ys = y.detach(), f, need_dx = x.requires_grad(),
+                 need_dw = weight.requires_grad(), need_db = bias.defined() && bias.requires_grad()](const Tensor& dy) {
+                  const Tensor dyc = dy.contiguous();
+                  Tensor dz = make_tensor(dyc.sizes(), DType::Float32, dyc.device());
+                  Tensor db = need_db ? make_tensor({dyc.size(1)}, DType::Float32, dyc.device()) : Tensor();
+                  ops::backend_of(dyc).activation_backward_bias(ys.data<float>(), dyc.data<float>(), dz.data<float>(),
+                                                                need_db ? db.data<float>() : nullptr, dyc.size(0),
+                                                                dyc.size(1), f);
+                  return std::vector<Tensor>{need_dx ? mm_kernel(dz, w) : Tensor(), need_dw ? mm_kernel(dz.t(), x) : Tensor(),
+                                             db};
                 });
 }
 

@@ -4,6 +4,7 @@
 
 #include "ann/generator.h"
 #include "ann/nn/module.h"
+#include "ann/ops.h"
 
 namespace ann::nn {
 
@@ -17,6 +18,8 @@ class Linear : public Module {
 
   /// x [m, in] -> [m, out].
   Tensor forward(const Tensor& x) override;
+  /// f(x Wᵀ + b) as one fused node (what Sequential runs for Linear followed by f).
+  Tensor forward(const Tensor& x, Activation f);
   std::string name() const override { return "Linear"; }
   std::string extra_repr() const override;
 

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 #include <new>
+#include <vector>
 
 #include "backend/cpu/block_cache.h"
 #include "backend/cpu/sgemm.h"
@@ -156,6 +157,14 @@ void reduce_typed(ReduceOp op, const T* x, void* out_raw, int64_t outer, int64_t
   }
 }
 
+// The squashing functions and their derivatives, written once: the standalone ops and the
+// fused affine-layer epilogue must round identically.
+inline float relu_of(float v) { return v > 0.f ? v : 0.f; }
+inline float sigmoid_of(float v) { return 1.f / (1.f + std::exp(-v)); }
+inline float relu_grad(float y, float g) { return y > 0.f ? g : 0.f; }          // [x > 0] = [y > 0]
+inline float tanh_grad(float y, float g) { return g * (1.f - y * y); }          // 1 − y²
+inline float sigmoid_grad(float y, float g) { return g * y * (1.f - y); }       // y (1 − y)
+
 ANN_KERNEL void unary_kernel(UnaryOp op, const float* x, float* y, int64_t n, float p0, float p1) {
   auto map = [&](auto&& f) {
     for (int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
@@ -166,9 +175,9 @@ ANN_KERNEL void unary_kernel(UnaryOp op, const float* x, float* y, int64_t n, fl
     case UnaryOp::Log: map([](float v) { return std::log(v); }); break;
     case UnaryOp::Sqrt: map([](float v) { return std::sqrt(v); }); break;
     case UnaryOp::Abs: map([](float v) { return std::fabs(v); }); break;
-    case UnaryOp::Relu: map([](float v) { return v > 0.f ? v : 0.f; }); break;
+    case UnaryOp::Relu: map(relu_of); break;
     case UnaryOp::Tanh: map([](float v) { return std::tanh(v); }); break;
-    case UnaryOp::Sigmoid: map([](float v) { return 1.f / (1.f + std::exp(-v)); }); break;
+    case UnaryOp::Sigmoid: map(sigmoid_of); break;
     case UnaryOp::Pow:
       // small integer and half exponents as torch's pow kernel computes them (x·x·x, not powf)
       if (p0 == 2.f) map([](float v) { return v * v; });
@@ -198,11 +207,11 @@ ANN_KERNEL void unary_backward_kernel(UnaryOp op, const float* x, const float* y
     // y = |x|                dy/dx = sign(x), 0 at 0 (as torch)
     case UnaryOp::Abs: map([](float u, float, float g) { return u > 0.f ? g : (u < 0.f ? -g : 0.f); }); break;
     // y = max(x, 0)          dy/dx = [x > 0]
-    case UnaryOp::Relu: map([](float, float v, float g) { return v > 0.f ? g : 0.f; }); break;
+    case UnaryOp::Relu: map([](float, float v, float g) { return relu_grad(v, g); }); break;
     // y = tanh(x)            dy/dx = 1 - y²
-    case UnaryOp::Tanh: map([](float, float v, float g) { return g * (1.f - v * v); }); break;
+    case UnaryOp::Tanh: map([](float, float v, float g) { return tanh_grad(v, g); }); break;
     // y = 1/(1+e^-x)         dy/dx = y(1 - y)
-    case UnaryOp::Sigmoid: map([](float, float v, float g) { return g * v * (1.f - v); }); break;
+    case UnaryOp::Sigmoid: map([](float, float v, float g) { return sigmoid_grad(v, g); }); break;
     // y = x^p                dy/dx = p x^(p-1)
     case UnaryOp::Pow:
       map([p0](float u, float, float g) { return p0 == 0.f ? 0.f : g * p0 * std::pow(u, p0 - 1.f); });
@@ -233,6 +242,40 @@ ANN_KERNEL void adam_kernel(const AdamStep& h, float* param, const float* grad, 
     const float denom = std::sqrt(v[i]) / h.bias_correction2_sqrt + h.eps;  // √v̂ + eps, as torch orders it
     param[i] -= h.step_size * (m[i] / denom);                              // θ = θ − lr/(1−β1ᵗ) · m/denom
   }
+}
+
+// y = f(y + b), row by row: the epilogue of an affine layer.
+ANN_KERNEL void bias_activation_kernel(float* y, const float* b, int64_t m, int64_t n, const UnaryOp* f) {
+  for (int64_t r = 0; r < m; ++r) {
+    float* row = y + r * n;
+    if (b) for (int64_t i = 0; i < n; ++i) row[i] += b[i];
+    if (!f) continue;
+    switch (*f) {
+      case UnaryOp::Relu: for (int64_t i = 0; i < n; ++i) row[i] = relu_of(row[i]); break;
+      case UnaryOp::Tanh: for (int64_t i = 0; i < n; ++i) row[i] = std::tanh(row[i]); break;
+      case UnaryOp::Sigmoid: for (int64_t i = 0; i < n; ++i) row[i] = sigmoid_of(row[i]); break;
+      default: break;
+    }
+  }
+}
+
+// dz = dy ⊙ f'(y) and db = Σ_rows dz, in one pass (db in double, rows in order, as sum_rows).
+ANN_KERNEL void activation_backward_bias_kernel(const float* y, const float* dy, float* dz, float* db, int64_t m,
+                                                int64_t n, const UnaryOp* f) {
+  std::vector<double> acc(db ? static_cast<std::size_t>(n) : 0, 0.0);
+  for (int64_t r = 0; r < m; ++r) {
+    const float* yr = y + r * n;
+    const float* gr = dy + r * n;
+    float* zr = dz + r * n;
+    switch (f ? *f : UnaryOp::Neg) {
+      case UnaryOp::Relu: for (int64_t i = 0; i < n; ++i) zr[i] = relu_grad(yr[i], gr[i]); break;
+      case UnaryOp::Tanh: for (int64_t i = 0; i < n; ++i) zr[i] = tanh_grad(yr[i], gr[i]); break;
+      case UnaryOp::Sigmoid: for (int64_t i = 0; i < n; ++i) zr[i] = sigmoid_grad(yr[i], gr[i]); break;
+      default: for (int64_t i = 0; i < n; ++i) zr[i] = gr[i]; break;
+    }
+    if (db) for (int64_t i = 0; i < n; ++i) acc[static_cast<std::size_t>(i)] += zr[i];
+  }
+  for (std::size_t i = 0; i < acc.size(); ++i) db[i] = static_cast<float>(acc[i]);
 }
 
 class CpuBackend final : public Backend {
@@ -285,6 +328,15 @@ class CpuBackend final : public Backend {
   void unary_backward(UnaryOp op, const float* x, const float* y, const float* dy, float* dx, int64_t n, float p0,
                       float p1) const override {
     unary_backward_kernel(op, x, y, dy, dx, n, p0, p1);
+  }
+
+  void bias_activation(float* y, const float* b, int64_t m, int64_t n, const UnaryOp* f) const override {
+    bias_activation_kernel(y, b, m, n, f);
+  }
+
+  void activation_backward_bias(const float* y, const float* dy, float* dz, float* db, int64_t m, int64_t n,
+                                const UnaryOp* f) const override {
+    activation_backward_bias_kernel(y, dy, dz, db, m, n, f);
   }
 
   void binary(BinaryOp op, DType dtype, const void* a, const Shape& as, const void* b, const Shape& bs, void* out,
