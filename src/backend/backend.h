@@ -105,11 +105,11 @@ class Backend {
                            std::int64_t n, std::int64_t k, std::int64_t inner) const = 0;
 
   // ---- fused cross-entropy (logits [m, c] contiguous, target int64 [m]) -------------------
-  /// loss[i] = -log softmax(logits[i])[target[i]].
-  virtual void cross_entropy(const float* logits, const std::int64_t* target, float* loss, std::int64_t m,
-                             std::int64_t c) const = 0;
-  /// dlogits[i] = scale[i] * (softmax(logits[i]) - onehot(target[i])).
-  virtual void cross_entropy_backward(const float* logits, const std::int64_t* target, const float* scale,
+  /// loss[i] = −log softmax(logits[i])[target[i]]; probs = softmax(logits) (for the backward).
+  virtual void cross_entropy(const float* logits, const std::int64_t* target, float* loss, float* probs,
+                             std::int64_t m, std::int64_t c) const = 0;
+  /// dlogits[i] = scale[i] * (probs[i] − onehot(target[i])).
+  virtual void cross_entropy_backward(const float* probs, const std::int64_t* target, const float* scale,
                                       float* dlogits, std::int64_t m, std::int64_t c) const = 0;
 
   // ---- optimizer updates (all arrays of n elements) ---------------------------------------

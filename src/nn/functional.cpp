@@ -66,22 +66,24 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduc
   const Tensor c = target.contiguous();
   const std::int64_t m = z.size(0);
   Tensor per_example = make_tensor({m}, DType::Float32, z.device());
-  ops::backend_of(z).cross_entropy(z.data<float>(), c.data<std::int64_t>(), per_example.data<float>(), m, z.size(1));
+  Tensor probs = make_tensor(z.sizes(), DType::Float32, z.device());
+  ops::backend_of(z).cross_entropy(z.data<float>(), c.data<std::int64_t>(), per_example.data<float>(),
+                                   probs.data<float>(), m, z.size(1));
 
   Tensor loss = per_example;
   {
     NoGradGuard no_grad;
     if (reduction != Reduction::None) loss = reduce(per_example, reduction);
   }
-  return autograd::record("cross_entropy", loss, {logits}, [z, c, reduction, m](const Tensor& dloss) {
+  return autograd::record("cross_entropy", loss, {logits}, [probs, c, reduction, m](const Tensor& dloss) {
     // per-row weight of (softargmax − one-hot): dloss/m for the mean, dloss for the sum,
     // dloss_i for no reduction
     const Tensor scale = reduction == Reduction::None ? dloss.contiguous()
                          : reduction == Reduction::Mean ? ops::broadcast_to(dloss / static_cast<float>(m), {m})
                                                         : ops::broadcast_to(dloss, {m});
-    Tensor dz = make_tensor(z.sizes(), DType::Float32, z.device());
-    ops::backend_of(z).cross_entropy_backward(z.data<float>(), c.data<std::int64_t>(), scale.data<float>(),
-                                              dz.data<float>(), m, z.size(1));
+    Tensor dz = make_tensor(probs.sizes(), DType::Float32, probs.device());
+    ops::backend_of(probs).cross_entropy_backward(probs.data<float>(), c.data<std::int64_t>(), scale.data<float>(),
+                                                  dz.data<float>(), m, probs.size(1));
     return std::vector<Tensor>{dz};
   });
 }

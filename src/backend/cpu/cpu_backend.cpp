@@ -278,6 +278,33 @@ ANN_KERNEL void activation_backward_bias_kernel(const float* y, const float* dy,
   for (std::size_t i = 0; i < acc.size(); ++i) db[i] = static_cast<float>(acc[i]);
 }
 
+// ℓ_i = log Σ_k exp(z_ik − max_i) − (z_i,t_i − max_i)   (−log softargmax, max subtracted)
+// p_ik = exp(z_ik − max_i) / Σ_k exp(z_ik − max_i)      (kept for the backward pass)
+ANN_KERNEL void cross_entropy_kernel(const float* logits, const int64_t* target, float* loss, float* probs, int64_t m,
+                                     int64_t c) {
+  for (int64_t r = 0; r < m; ++r) {
+    const float* z = logits + r * c;
+    float* p = probs + r * c;
+    float mx = z[0];
+    for (int64_t k = 1; k < c; ++k) mx = std::max(mx, z[k]);
+    float total = 0.f;
+    for (int64_t k = 0; k < c; ++k) {
+      p[k] = std::exp(z[k] - mx);
+      total += p[k];
+    }
+    loss[r] = std::log(total) - (z[target[r]] - mx);
+    for (int64_t k = 0; k < c; ++k) p[k] /= total;
+  }
+}
+
+// dℓ_i/dz_i = p_i − onehot(t_i), the lesson's softargmax minus Y, weighted per row
+ANN_KERNEL void cross_entropy_backward_kernel(const float* probs, const int64_t* target, const float* scale,
+                                              float* dlogits, int64_t m, int64_t c) {
+  for (int64_t r = 0; r < m; ++r)
+    for (int64_t k = 0; k < c; ++k)
+      dlogits[r * c + k] = scale[r] * (probs[r * c + k] - (k == target[r] ? 1.f : 0.f));
+}
+
 class CpuBackend final : public Backend {
  public:
   void* allocate(std::size_t nbytes) const override { return cache_.allocate(nbytes); }
@@ -447,32 +474,14 @@ class CpuBackend final : public Backend {
         }
   }
 
-  void cross_entropy(const float* logits, const int64_t* target, float* loss, int64_t m, int64_t c) const override {
-    // loss_i = -log softmax(z_i)[t_i] = log Σ_k exp(z_ik - max_i) + max_i - z_i,t_i
-    for (int64_t r = 0; r < m; ++r) {
-      const float* z = logits + r * c;
-      const float mx = *std::max_element(z, z + c);
-      double total = 0.0;
-      for (int64_t k = 0; k < c; ++k) total += std::exp(static_cast<double>(z[k] - mx));
-      loss[r] = static_cast<float>(std::log(total)) + mx - z[target[r]];
-    }
+  void cross_entropy(const float* logits, const int64_t* target, float* loss, float* probs, int64_t m,
+                     int64_t c) const override {
+    cross_entropy_kernel(logits, target, loss, probs, m, c);
   }
 
-  void cross_entropy_backward(const float* logits, const int64_t* target, const float* scale, float* dlogits,
+  void cross_entropy_backward(const float* probs, const int64_t* target, const float* scale, float* dlogits,
                               int64_t m, int64_t c) const override {
-    // dloss_i/dz_i = softmax(z_i) - onehot(t_i)   (the lesson's softargmax minus Y)
-    for (int64_t r = 0; r < m; ++r) {
-      const float* z = logits + r * c;
-      float* dz = dlogits + r * c;
-      const float mx = *std::max_element(z, z + c);
-      double total = 0.0;
-      for (int64_t k = 0; k < c; ++k) total += std::exp(static_cast<double>(z[k] - mx));
-      const double inv = 1.0 / total;
-      for (int64_t k = 0; k < c; ++k) {
-        const float p = static_cast<float>(std::exp(static_cast<double>(z[k] - mx)) * inv);
-        dz[k] = scale[r] * (p - (k == target[r] ? 1.f : 0.f));
-      }
-    }
+    cross_entropy_backward_kernel(probs, target, scale, dlogits, m, c);
   }
 
   void sgd_step(const SgdStep& h, float* param, const float* grad, float* buf, int64_t n) const override {
