@@ -1,0 +1,16 @@
+#pragma once
+// Everything `ann lesson` saves. One function, so that adding a file (a figure, a checkpoint)
+// is one more line in it.
+#include <filesystem>
+#include <vector>
+
+#include "ann/lesson.h"
+
+namespace ann::cli {
+
+/// Writes the lesson's results into `dir` (which must exist), each file atomically; returns
+/// the paths written, in order.
+std::vector<std::filesystem::path> write_lesson_outputs(const lesson::LessonRun& run,
+                                                        const std::filesystem::path& dir);
+
+}  // namespace ann::cli

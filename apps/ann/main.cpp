@@ -1,0 +1,52 @@
+// `ann` — the lesson's experiments from the command line.
+// Exit codes: 0 success (and --help), 2 bad input or an output that cannot be written (any
+// ann::Error, any option CLI11 rejects), 1 an unexpected failure. Errors are one line on
+// stderr, "ann: error: <message>", so that scripts can show or grep them.
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "ann/error.h"
+#include "commands.h"
+
+namespace {
+
+int report_error(std::string message, int code) {
+  // Keep it to one line whatever the message holds.
+  for (char& c : message)
+    if (c == '\n' || c == '\r') c = ' ';
+  std::fflush(stdout);
+  fmt::print(stderr, "ann: error: {}\n", message);
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"The lesson's experiments: spiral classification and regression ensembles.", "ann"};
+  // Every option shows its default in --help (set before the subcommands copy these defaults).
+  app.option_defaults()->always_capture_default();
+  // A repeated option takes its last value, as in most tools: a script can append overrides.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.require_subcommand(1);
+  const ann::cli::Command commands[] = {ann::cli::add_spiral_command(app), ann::cli::add_regression_command(app),
+                                        ann::cli::add_lesson_command(app)};
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help prints the usage and succeeds
+    return report_error(e.what(), 2);
+  }
+  try {
+    for (const ann::cli::Command& command : commands)
+      if (command.app->parsed()) command.run();
+  } catch (const ann::Error& e) {
+    return report_error(e.what(), 2);
+  } catch (const std::exception& e) {
+    return report_error(e.what(), 1);
+  }
+  return 0;
+}

@@ -1,0 +1,80 @@
+// ProgressDisplay: the live line, the plain lines, and their shared text.
+#include "progress.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+namespace ann::cli {
+
+namespace {
+// A terminal redraw costs far more than a small epoch; 20 redraws a second look live.
+constexpr auto kRedrawInterval = std::chrono::milliseconds(50);
+
+// Whether this epoch crosses into a new tenth of the run: at most ten plain lines per run,
+// evenly spaced, and always the last epoch.
+bool at_tenth(std::int64_t epoch, std::int64_t epochs) {
+  return (10 * (epoch + 1)) / epochs != (10 * epoch) / epochs || epoch + 1 == epochs;
+}
+}  // namespace
+
+ProgressDisplay::Mode ProgressDisplay::mode_for(std::FILE* out, bool quiet) {
+  if (quiet) return Mode::Quiet;
+  return ::isatty(::fileno(out)) ? Mode::Live : Mode::Lines;
+}
+
+void ProgressDisplay::update(std::string_view run, const lesson::EpochReport& report, bool with_accuracy) {
+  if (mode_ == Mode::Quiet) return;
+  const Clock::time_point now = Clock::now();
+  if (report.epoch == 0 || run != run_) {
+    run_.assign(run);
+    run_start_ = now;
+    last_draw_ = {};
+  }
+  const bool last = report.epoch + 1 == report.epochs;
+  if (mode_ == Mode::Lines) {
+    if (!at_tenth(report.epoch, report.epochs)) return;
+    fmt::print(out_, "{}\n", format(report, with_accuracy, now));
+    std::fflush(out_);
+    return;
+  }
+  if (last) {
+    clear();
+    return;
+  }
+  if (now - last_draw_ < kRedrawInterval) return;
+  last_draw_ = now;
+  // \r back to the line's start, the text, then erase whatever a longer old line left.
+  fmt::print(out_, "\r{}\x1b[K", format(report, with_accuracy, now));
+  std::fflush(out_);
+  line_showing_ = true;
+}
+
+void ProgressDisplay::clear() {
+  if (!line_showing_) return;
+  fmt::print(out_, "\r\x1b[K");
+  std::fflush(out_);
+  line_showing_ = false;
+}
+
+std::string ProgressDisplay::format(const lesson::EpochReport& r, bool with_accuracy, Clock::time_point now) const {
+  const std::int64_t done = r.epoch + 1;
+  std::string text = fmt::format("{:<19} epoch {:>{}}/{}  loss {:.6f}", run_, done,
+                                 fmt::formatted_size("{}", r.epochs), r.epochs, r.loss);
+  if (with_accuracy) text += fmt::format("  accuracy {:.3f}", r.accuracy);
+  // The rate counts the epochs after the first report, whose start time is not known.
+  const double elapsed = std::chrono::duration<double>(now - run_start_).count();
+  if (r.epoch > 0 && elapsed > 0) {
+    const double rate = static_cast<double>(r.epoch) / elapsed;
+    text += fmt::format("  {:.0f} epochs/s  ETA {:.1f} s", rate, static_cast<double>(r.epochs - done) / rate);
+  }
+  return text;
+}
+
+std::string regression_run_name(std::int64_t index, std::int64_t networks) {
+  if (index <= 0) return "linear";
+  const std::int64_t half = networks / 2;
+  const std::int64_t net = index - 1;
+  return net < half ? fmt::format("relu {}/{}", net + 1, half) : fmt::format("tanh {}/{}", net - half + 1, half);
+}
+
+}  // namespace ann::cli
