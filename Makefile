@@ -19,7 +19,7 @@ build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
 demo: build
-	$(BUILD)/examples/spiral_classification
+	$(BUILD)/apps/ann lesson --out figures
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
