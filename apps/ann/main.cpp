@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "ann/error.h"
+#include "ann/threads.h"
 #include "commands.h"
 
 namespace {
@@ -32,6 +33,10 @@ int main(int argc, char** argv) {
   // A repeated option takes its last value, as in most tools: a script can append overrides.
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.require_subcommand(1);
+  int threads = 1;
+  app.add_option("--threads", threads, "CPU threads for large matrix products (results are the same for any count)")
+      ->check(CLI::Range(1, 1024));
+  app.fallthrough();  // `ann spiral --threads 2` as well as `ann --threads 2 spiral`
   const ann::cli::Command commands[] = {ann::cli::add_spiral_command(app), ann::cli::add_regression_command(app),
                                         ann::cli::add_lesson_command(app)};
   try {
@@ -41,6 +46,7 @@ int main(int argc, char** argv) {
     return report_error(e.what(), 2);
   }
   try {
+    ann::set_num_threads(threads);
     for (const ann::cli::Command& command : commands)
       if (command.app->parsed()) command.run();
   } catch (const ann::Error& e) {
