@@ -19,6 +19,8 @@ namespace {
 
 struct LessonOptions {
   std::string out = "figures";
+  std::string format = "png";
+  std::string theme = "dark";
   bool quiet = false;
 };
 
@@ -59,6 +61,8 @@ void print_table(const lesson::LessonRun& run) {
 }
 
 void run_lesson_command(const LessonOptions& o) {
+  const plot::Format format = plot::parse_format(o.format);
+  const plot::Theme theme = plot::parse_theme(o.theme);
   // Creating the directory first also checks, before the long run, that it can be created.
   prepare_output_dir(o.out, "--out");
 
@@ -76,7 +80,9 @@ void run_lesson_command(const LessonOptions& o) {
   display.clear();
 
   print_table(run);
-  for (const std::filesystem::path& file : write_lesson_outputs(run, o.out)) fmt::print("wrote {}\n", file.string());
+  if (!o.quiet) fmt::print("drawing the figures into {}/ ...\n", o.out);
+  for (const std::filesystem::path& file : write_lesson_outputs(run, o.out, format, theme))
+    fmt::print("wrote {}\n", file.string());
 }
 
 }  // namespace
@@ -85,7 +91,10 @@ Command add_lesson_command(CLI::App& parent) {
   auto o = std::make_shared<LessonOptions>();
   CLI::App* app = parent.add_subcommand(
       "lesson", "Run the whole lesson (spiral: linear and two-layer ReLU; regression ensembles) and save its results.");
-  app->add_option("--out", o->out, "Directory for the results (lesson.json), created if missing")->type_name("DIR");
+  app->add_option("--out", o->out, "Directory for the figures and lesson.json, created if missing")->type_name("DIR");
+  app->add_option("--format", o->format, "Figure files: png, svg or both")->check(CLI::IsMember({"png", "svg", "both"}));
+  app->add_option("--theme", o->theme, "Figure colours: dark (the notebooks') or light")
+      ->check(CLI::IsMember({"dark", "light"}));
   app->add_flag("--quiet", o->quiet, "No progress, only the summary table");
   return {app, [o] { run_lesson_command(*o); }};
 }

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ann/plot/lesson_figures.h"
 #include "json_output.h"
 
 namespace ann::cli {
@@ -15,9 +16,9 @@ nlohmann::json lesson_json(const lesson::LessonRun& run) {
 }
 }  // namespace
 
-std::vector<std::filesystem::path> write_lesson_outputs(const lesson::LessonRun& run,
-                                                        const std::filesystem::path& dir) {
-  std::vector<std::filesystem::path> written;
+std::vector<std::filesystem::path> write_lesson_outputs(const lesson::LessonRun& run, const std::filesystem::path& dir,
+                                                        plot::Format format, plot::Theme theme) {
+  std::vector<std::filesystem::path> written = plot::write_lesson_figures(run, dir, format, theme);
   auto write = [&](const std::filesystem::path& name, const nlohmann::json& document) {
     write_json(dir / name, document);
     written.push_back(dir / name);

@@ -5,12 +5,13 @@
 #include <vector>
 
 #include "ann/lesson.h"
+#include "ann/plot/figure.h"
 
 namespace ann::cli {
 
-/// Writes the lesson's results into `dir` (which must exist), each file atomically; returns
-/// the paths written, in order.
-std::vector<std::filesystem::path> write_lesson_outputs(const lesson::LessonRun& run,
-                                                        const std::filesystem::path& dir);
+/// Writes the lesson's results into `dir` (which must exist), each file atomically: every
+/// figure of the lesson in `format` and `theme`, then lesson.json. Returns the paths written.
+std::vector<std::filesystem::path> write_lesson_outputs(const lesson::LessonRun& run, const std::filesystem::path& dir,
+                                                        plot::Format format, plot::Theme theme);
 
 }  // namespace ann::cli

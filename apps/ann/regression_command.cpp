@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "ann/lesson.h"
+#include "ann/plot/lesson_figures.h"
 #include "commands.h"
 #include "json_output.h"
 #include "output_path.h"
@@ -21,6 +22,9 @@ namespace {
 struct RegressionOptions {
   lesson::RegressionConfig config;
   std::string json;
+  std::string plot;
+  double zoom = 1.0;
+  std::string theme = "dark";
   bool quiet = false;
 };
 
@@ -64,6 +68,11 @@ void print_results(const lesson::RegressionRun& run) {
 void run_regression_command(RegressionOptions& o) {
   lesson::validate(o.config);
   if (!o.json.empty()) check_output_file(o.json, "--json");
+  const plot::Theme theme = plot::parse_theme(o.theme);
+  if (!o.plot.empty()) {
+    plot::format_of(o.plot);  // a bad extension fails now, not after training
+    check_output_file(o.plot, "--plot");
+  }
 
   ProgressDisplay display(stdout, ProgressDisplay::mode_for(stdout, o.quiet));
   // run_regression reports its runs one after the other; epoch 0 marks the next one.
@@ -81,6 +90,10 @@ void run_regression_command(RegressionOptions& o) {
     document["config"] = config_json(o.config);
     write_json(o.json, document);
     fmt::print("wrote {}\n", o.json);
+  }
+  if (!o.plot.empty()) {
+    plot::regression_ensembles_figure(run, o.zoom, {.theme = theme}).save(o.plot);
+    fmt::print("wrote {}\n", o.plot);
   }
 }
 
@@ -100,6 +113,11 @@ Command add_regression_command(CLI::App& parent) {
   app->add_option("--weight-decay", c.weight_decay, "L2 weight decay");
   app->add_option("--json", o->json, "Write the config, final MSEs, predictions and spreads to FILE (default: no file)")
       ->type_name("FILE");
+  app->add_option("--plot", o->plot, "Draw the ensembles' predictions and spread to FILE (.png or .svg)")
+      ->type_name("FILE");
+  app->add_option("--zoom", o->zoom, "Axis limits ±1.1·zoom of --plot: 1 (Fig. 11) or 4 (Fig. 12)")
+      ->check(CLI::IsMember({1.0, 4.0}));
+  app->add_option("--theme", o->theme, "Colours of --plot: dark or light")->check(CLI::IsMember({"dark", "light"}));
   app->add_flag("--quiet", o->quiet, "No progress, only the final results");
   return {app, [o] { run_regression_command(*o); }};
 }

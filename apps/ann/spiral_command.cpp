@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "ann/lesson.h"
+#include "ann/plot/lesson_figures.h"
 #include "commands.h"
 #include "json_output.h"
 #include "output_path.h"
@@ -20,6 +21,8 @@ struct SpiralOptions {
   std::string activation{lesson::to_string(lesson::SpiralConfig{}.activation)};
   std::string optimizer{lesson::to_string(lesson::SpiralConfig{}.optimizer)};
   std::string json;
+  std::string plot;
+  std::string theme = "dark";
   bool quiet = false;
 };
 
@@ -44,6 +47,11 @@ void run_spiral_command(SpiralOptions& o) {
   o.config.optimizer = lesson::parse_optimizer(o.optimizer);
   lesson::validate(o.config);
   if (!o.json.empty()) check_output_file(o.json, "--json");
+  const plot::Theme theme = plot::parse_theme(o.theme);
+  if (!o.plot.empty()) {
+    plot::format_of(o.plot);  // a bad extension fails now, not after training
+    check_output_file(o.plot, "--plot");
+  }
 
   ProgressDisplay display(stdout, ProgressDisplay::mode_for(stdout, o.quiet));
   const lesson::SpiralRun run =
@@ -60,6 +68,11 @@ void run_spiral_command(SpiralOptions& o) {
                         {"final_accuracy", json_number(h.accuracy.back())},
                         {"seconds", h.seconds}});
     fmt::print("wrote {}\n", o.json);
+  }
+  if (!o.plot.empty()) {
+    const std::string name = o.config.activation == lesson::Activation::None ? "Linear model" : "Trained model";
+    plot::boundary_figure(*run.model, run.data, name, {.theme = theme}).save(o.plot);
+    fmt::print("wrote {}\n", o.plot);
   }
 }
 
@@ -85,6 +98,9 @@ Command add_spiral_command(CLI::App& parent) {
   app->add_option("--epochs", c.epochs, "Full-batch training epochs");
   app->add_option("--json", o->json, "Write the config and the loss and accuracy curves to FILE (default: no file)")
       ->type_name("FILE");
+  app->add_option("--plot", o->plot, "Draw the trained model's decision regions to FILE (.png or .svg)")
+      ->type_name("FILE");
+  app->add_option("--theme", o->theme, "Colours of --plot: dark or light")->check(CLI::IsMember({"dark", "light"}));
   app->add_flag("--quiet", o->quiet, "No progress, only the final result");
   return {app, [o] { run_spiral_command(*o); }};
 }

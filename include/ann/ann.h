@@ -31,6 +31,7 @@
 #include "ann/nn.h"
 #include "ann/ops.h"
 #include "ann/optim.h"
+#include "ann/serialize.h"
 #include "ann/shape.h"
 #include "ann/tensor.h"
 #include "ann/threads.h"

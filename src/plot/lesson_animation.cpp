@@ -34,7 +34,10 @@ class GeneratorScope {
 void load(nn::Module& model, const std::vector<std::pair<std::string, Tensor>>& initial) {
   NoGradGuard no_grad;
   auto params = model.named_parameters();
-  for (const auto& [name, value] : initial) {
+  for (const auto& entry : initial) {
+    // (no structured binding: clang 14 cannot capture one in the lambda below)
+    const std::string& name = entry.first;
+    const Tensor& value = entry.second;
     auto it = std::find_if(params.begin(), params.end(), [&](const auto& p) { return p.first == name; });
     if (it == params.end() || it->second.sizes() != value.sizes()) {
       throw ValueError("plot: initial parameter \"" + name + "\" does not fit the animation's model");

@@ -1,0 +1,110 @@
+#pragma once
+// Saving and loading tensors, models and training checkpoints as .safetensors files — the
+// format PyTorch users load with safetensors.torch.load_file, so a model trained here loads
+// into the equivalent torch.nn.Sequential with load_state_dict, and the other way round.
+//
+//   ann::save(model, "spiral.safetensors", ann::describe_mlp(2, 100, 1, 3, lesson::Activation::ReLU));
+//   nn::Sequential again = ann::load_mlp("spiral.safetensors");   // architecture from the file
+//
+//   ann::save_checkpoint("run.ckpt", model, optimizer, ann::default_generator().state(), epoch);
+//   ann::Checkpoint c = ann::load_checkpoint("run.ckpt", model, optimizer);   // resume
+//   ann::default_generator().set_state(c.generator);
+//
+// Every file is written with io::write_file_atomic: a crash leaves the old file or the new,
+// never half of one. Loading checks everything a file claims against what it holds and throws
+// ann::IOError naming the file and the problem for a corrupt one; where the file is fine but
+// does not fit the model or optimizer, ValueError / ShapeError / TypeError. A failed load
+// leaves the model and optimizer untouched.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ann/generator.h"
+#include "ann/lesson.h"
+#include "ann/nn/module.h"
+#include "ann/nn/sequential.h"
+#include "ann/optim/optimizer.h"
+#include "ann/tensor.h"
+
+namespace ann {
+
+using Metadata = std::map<std::string, std::string>;
+
+// ---- tensors -----------------------------------------------------------------------------------
+
+/// The contents of a .safetensors file.
+struct TensorFile {
+  std::map<std::string, Tensor> tensors;  ///< contiguous CPU tensors with their own storage
+  Metadata metadata;                      ///< the "__metadata__" strings
+};
+
+/// Writes named tensors (float32, int64 or bool; views are fine) and string metadata.
+/// Throws ValueError for duplicate names, the reserved name "__metadata__" or an undefined
+/// tensor; IOError when the file cannot be written.
+void save_tensors(const std::vector<std::pair<std::string, Tensor>>& tensors, const std::filesystem::path& path,
+                  const Metadata& metadata = {});
+
+/// Reads every tensor of a file (dtypes F32, I64, BOOL). Throws IOError naming the file and the
+/// problem for a missing, truncated, corrupt or hostile file, or an unsupported dtype.
+TensorFile load_tensors(const std::filesystem::path& path);
+
+// ---- models ------------------------------------------------------------------------------------
+
+/// Saves the model's parameters under their state_dict names ("0.weight", "0.bias",
+/// "2.weight", ...), plus `metadata` and {"format": "pt"} (what torch loaders expect).
+void save(const nn::Module& model, const std::filesystem::path& path, const Metadata& metadata = {});
+
+/// Copies a file's tensors into the model's existing parameters (in place, so an optimizer
+/// holding them sees the new values). Every parameter must be in the file with the model's
+/// shape (ShapeError naming the tensor and both shapes) and dtype (TypeError); tensors the model
+/// lacks are a ValueError listing them — except, in a checkpoint, its optimizer and generator
+/// tensors, so load() also takes the model out of a checkpoint file.
+void load(nn::Module& model, const std::filesystem::path& path);
+
+/// Metadata that describes lesson::make_mlp(in, hidden, layers, out, activation):
+/// "ann.arch" = "mlp", "ann.in", "ann.hidden", "ann.layers", "ann.out", "ann.activation"
+/// (decimal integers; the activation as lesson::to_string spells it). Throws ValueError for
+/// what build_mlp_from_metadata would refuse (sizes < 1, more than 2^28 parameters).
+Metadata describe_mlp(std::int64_t in, std::int64_t hidden, std::int64_t layers, std::int64_t out,
+                      lesson::Activation activation);
+
+/// Builds the model that describe_mlp's metadata describes, with make_mlp. Its initial weights
+/// are drawn from the global generator, whose state is restored afterwards (building a model
+/// to load weights into should not shift the random stream). Throws ValueError naming the
+/// missing or malformed key, or sizes too large to be a real model (> 2^28 parameters).
+nn::Sequential build_mlp_from_metadata(const Metadata& metadata);
+
+/// build_mlp_from_metadata(the file's metadata) then load(): the model from the file alone.
+/// The file's tensor shapes are checked against the architecture before the model is built.
+nn::Sequential load_mlp(const std::filesystem::path& path);
+
+// ---- training checkpoints ----------------------------------------------------------------------
+
+/// What a checkpoint holds besides the model and optimizer state.
+struct Checkpoint {
+  std::int64_t epoch = 0;      ///< as given to save_checkpoint (e.g. epochs completed)
+  Generator::State generator;  ///< bit-exact, cached normal sample included
+  Metadata metadata;           ///< every metadata string of the file, "ann.*" keys included
+};
+
+/// Saves, in one file: the model's parameters (state_dict names); the optimizer's
+/// per-parameter state as "optim.<i>.momentum_buffer" (SGD) or "optim.<i>.step" (I64),
+/// "optim.<i>.exp_avg", "optim.<i>.exp_avg_sq" (Adam, AdamW), i indexing
+/// optimizer.parameters(); the generator's MT words as "generator.mt" (I64 [624]); and in
+/// metadata "ann.kind" = "checkpoint", "ann.epoch", "ann.optimizer" (sgd, adam, adamw), its
+/// hyper-parameters, the generator's index, seed and cached normal, plus `metadata`.
+/// Throws ValueError for an optimizer other than SGD/Adam/AdamW or a metadata key that
+/// collides with those.
+void save_checkpoint(const std::filesystem::path& path, const nn::Module& model, const optim::Optimizer& optimizer,
+                     const Generator::State& generator, std::int64_t epoch, const Metadata& metadata = {});
+
+/// Restores the model's parameters and the optimizer's state from save_checkpoint's file and
+/// returns the rest. The optimizer must be of the saved kind with as many parameters
+/// (ValueError otherwise); the hyper-parameters are the optimizer object's own, so a resumed
+/// run may change them. Nothing is modified unless every check passes.
+Checkpoint load_checkpoint(const std::filesystem::path& path, nn::Module& model, optim::Optimizer& optimizer);
+
+}  // namespace ann
