@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <string>
 #include <ostream>
 
 #include "ann/tensor.h"
@@ -67,7 +68,12 @@ Formatter make_formatter(DType dtype, const std::vector<double>& shown) {
       f.style = any && (hi / lo > 1000.0 || hi > 1e8 || lo < 1e-4) ? FloatStyle::Scientific : FloatStyle::Fixed;
     }
   }
-  for (double v : shown) f.width = std::max(f.width, f.format(v).size());
+  // torch sizes the columns by the nonzero finite values only (zeros, nan and inf are padded to
+  // that width, never widen it); integers and bools by every value.
+  for (double v : shown) {
+    if (dtype == DType::Float32 && (v == 0.0 || !std::isfinite(v))) continue;
+    f.width = std::max(f.width, f.format(v).size());
+  }
   return f;
 }
 
@@ -125,7 +131,9 @@ struct Printer {
           s.append(indent + 1, ' ');
         }
       }
-      s += idx[k] < 0 ? "..." : render(d + 1, off + idx[k] * t.strides[d], indent + 1, f);
+      // torch writes the gap of a row of numbers as " ..." (one more space), of a block as "..."
+      if (idx[k] < 0) s += last_dim ? " ..." : "...";
+      else s += render(d + 1, off + idx[k] * t.strides[d], indent + 1, f);
     }
     return s + "]";
   }
@@ -142,7 +150,12 @@ std::string Tensor::str() const {
   const Formatter f = make_formatter(t.dtype, shown);
   std::string body = t.numel == 0 && !t.sizes.empty() ? "[]" : p.render(0, t.offset, 7, f);
   std::string s = "tensor(" + body;
-  if (t.numel == 0 && t.sizes.size() != 1) s += ", size=" + to_string(t.sizes);
+  if (t.numel == 0 && t.sizes.size() != 1) {  // torch's tuple: size=(0, 3)
+    std::string size = to_string(t.sizes);
+    s += ", size=(" + size.substr(1, size.size() - 2) + ")";
+  }
+  // an empty tensor shows no values to tell its type by, so torch names it
+  if (t.numel == 0 && t.dtype != DType::Float32) s += ", dtype=torch." + std::string(to_string(t.dtype));
   if (t.grad_fn) s += ", grad_fn=<" + grad_fn_name() + ">";
   else if (t.requires_grad) s += ", requires_grad=True";
   return s + ")";

@@ -119,6 +119,7 @@ Tensor Tensor::transpose(std::int64_t dim0, std::int64_t dim1) const {
 Tensor Tensor::t() const {
   check_defined(*this, "t");
   if (dim() > 2) throw ShapeError("t: expects a tensor with at most 2 dimensions, got shape " + to_string(sizes()));
+  if (dim() < 2) return *this;  // as torch: a 0-D or 1-D tensor is its own transpose
   return transpose(0, 1);
 }
 
