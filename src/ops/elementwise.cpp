@@ -80,6 +80,11 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 
 // y = a / b          da = dy / b, db = −dy · a / b²
 Tensor div(const Tensor& a, const Tensor& b) {
+  // True division, as torch: integer operands are divided as float32 (3 / 2 = 1.5, 1 / 0 = inf;
+  // an int64 kernel would truncate, and trap on a zero divisor).
+  check_defined(a, "div");
+  check_defined(b, "div");
+  if (a.dtype() != DType::Float32 && b.dtype() != DType::Float32) return div(a.to(DType::Float32), b);
   Tensor y = binary_kernel(BinaryOp::Div, a, b, "div");
   return record("div", y, {a, b}, [a = a.detach(), b = b.detach()](const Tensor& dy) {
     return std::vector<Tensor>{ops::sum_to(div(dy, b), a.sizes()),

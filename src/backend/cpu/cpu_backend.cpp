@@ -499,7 +499,10 @@ class CpuBackend final : public Backend {
 }  // namespace
 
 const Backend& cpu_backend() {
-  static const CpuBackend instance;
+  // Never destroyed: a tensor with static storage duration (a global, a test's table) frees its
+  // storage during exit, after function-local statics are gone, and must still find its backend
+  // (and the block cache it returns memory to). Reachable to the end, so not a leak.
+  static const CpuBackend& instance = *new CpuBackend;
   return instance;
 }
 

@@ -1,0 +1,420 @@
+// Autograd: accumulation, zero_grad, detach, grad mode, retain_graph, explicit gradients,
+// shared subexpressions, very deep graphs, and freeing the graph.
+#include <gtest/gtest.h>
+#include <pthread.h>
+
+#include <cmath>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "ann/ann.h"
+
+namespace {
+
+using namespace ann;
+
+std::vector<float> values(const Tensor& t) { return t.to_vector<float>(); }
+
+Tensor leaf(std::initializer_list<float> v) { return tensor(v, {.requires_grad = true}); }
+
+void expect_values_near(const Tensor& t, const std::vector<float>& expected, float tol = 1e-6f) {
+  ASSERT_TRUE(t.defined());
+  const std::vector<float> got = values(t);
+  ASSERT_EQ(got.size(), expected.size());
+  for (std::size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], expected[i], tol) << "element " << i;
+}
+
+// Runs `body` on a thread with a small stack, so that a recursion as deep as a long graph
+// crashes instead of passing by luck on a large main-thread stack.
+void run_on_small_stack(std::size_t stack_bytes, const std::function<void()>& body) {
+  pthread_attr_t attr;
+  ASSERT_EQ(pthread_attr_init(&attr), 0);
+  ASSERT_EQ(pthread_attr_setstacksize(&attr, stack_bytes), 0);
+  struct Call {
+    const std::function<void()>* body;
+    std::string error;
+  } call{&body, {}};
+  pthread_t thread;
+  auto trampoline = [](void* p) -> void* {
+    auto* c = static_cast<Call*>(p);
+    try {
+      (*c->body)();
+    } catch (const std::exception& e) {
+      c->error = e.what();
+    }
+    return nullptr;
+  };
+  ASSERT_EQ(pthread_create(&thread, &attr, trampoline, &call), 0);
+  ASSERT_EQ(pthread_join(thread, nullptr), 0);
+  pthread_attr_destroy(&attr);
+  EXPECT_EQ(call.error, "");
+}
+
+// ---- accumulation ------------------------------------------------------------------------------
+
+TEST(Autograd, GradientsAccumulateOverBackwardCalls) {
+  Tensor x = leaf({1.f, -2.f, 3.f});
+  EXPECT_FALSE(x.grad().defined());  // None before any backward
+  (x * x).sum().backward();
+  expect_values_near(x.grad(), {2.f, -4.f, 6.f});
+  (x * x).sum().backward();  // a second graph: x.grad += 2x
+  expect_values_near(x.grad(), {4.f, -8.f, 12.f});
+  (3.f * x).sum().backward();
+  expect_values_near(x.grad(), {7.f, -5.f, 15.f});
+}
+
+TEST(Autograd, ZeroGradZeroesInPlace) {
+  Tensor x = leaf({1.f, 2.f});
+  (x * x).sum().backward();
+  const Tensor before = x.grad();
+  x.zero_grad();
+  ASSERT_TRUE(x.grad().defined());
+  EXPECT_EQ(x.grad().impl(), before.impl());  // the same tensor, zeroed: kept allocated
+  expect_values_near(before, {0.f, 0.f});
+  (x * x).sum().backward();  // accumulates from zero
+  expect_values_near(x.grad(), {2.f, 4.f});
+
+  Tensor fresh = leaf({1.f});
+  fresh.zero_grad();  // no gradient yet: nothing to zero, stays undefined
+  EXPECT_FALSE(fresh.grad().defined());
+}
+
+TEST(Autograd, AccumulatedGradientDoesNotAliasTheSeed) {
+  Tensor x = leaf({1.f, 2.f, 3.f});
+  Tensor seed = tensor({1.f, 1.f, 1.f});
+  x.view({3}).backward(seed);  // the view's backward passes the seed straight through
+  seed.fill_(100.f);
+  expect_values_near(x.grad(), {1.f, 1.f, 1.f});
+  x.view({3}).backward(tensor({1.f, 2.f, 3.f}));
+  expect_values_near(x.grad(), {2.f, 3.f, 4.f});
+  expect_values_near(seed, {100.f, 100.f, 100.f});
+}
+
+TEST(Autograd, BackwardOnALeaf) {
+  Tensor x = leaf({1.f, 2.f});
+  x.backward(tensor({0.5f, -1.f}));
+  expect_values_near(x.grad(), {0.5f, -1.f});
+}
+
+// ---- what is recorded ----------------------------------------------------------------------------
+
+TEST(Autograd, LeavesAndRecordedOps) {
+  Tensor x = leaf({1.f, 2.f});
+  const Tensor c = tensor({3.f, 4.f});
+  EXPECT_TRUE(x.is_leaf());
+  EXPECT_EQ(x.grad_fn_name(), "");
+  const Tensor y = x * c;
+  EXPECT_FALSE(y.is_leaf());
+  EXPECT_TRUE(y.requires_grad());
+  EXPECT_EQ(y.grad_fn_name(), "mul");
+  EXPECT_EQ(matmul(x.view({1, 2}), c.view({2, 1})).grad_fn_name(), "matmul");
+  const Tensor plain = c * c;  // no input requires grad: nothing recorded
+  EXPECT_FALSE(plain.requires_grad());
+  EXPECT_TRUE(plain.is_leaf());
+  y.sum().backward();
+  expect_values_near(x.grad(), {3.f, 4.f});
+  EXPECT_FALSE(c.grad().defined());  // no gradient for a tensor that does not require it
+}
+
+TEST(Autograd, DetachCutsTheGraph) {
+  Tensor x = leaf({1.f, -2.f, 3.f});
+  const Tensor d = x.detach();
+  EXPECT_FALSE(d.requires_grad());
+  EXPECT_TRUE(d.is_leaf());
+  EXPECT_EQ(d.data<float>(), x.data<float>());  // shares storage
+  EXPECT_FALSE((d * 3.f).requires_grad());
+  (x * x.detach()).sum().backward();  // d/dx (x · c) = c, not 2x
+  expect_values_near(x.grad(), {1.f, -2.f, 3.f});
+  EXPECT_THROW((d * 2.f).sum().backward(), AutogradError);
+  const Tensor h = (x * 2.f).detach();
+  EXPECT_TRUE(h.is_leaf());
+  EXPECT_EQ(h.grad_fn_name(), "");
+}
+
+TEST(Autograd, NoGradGuardRecordsNothing) {
+  Tensor x = leaf({1.f, 2.f});
+  EXPECT_TRUE(is_grad_enabled());
+  {
+    NoGradGuard no_grad;
+    EXPECT_FALSE(is_grad_enabled());
+    const Tensor y = (x * x).exp().sum();
+    EXPECT_FALSE(y.requires_grad());
+    EXPECT_TRUE(y.is_leaf());
+    EXPECT_EQ(y.grad_fn_name(), "");
+    EXPECT_THROW(y.backward(), AutogradError);
+    {
+      NoGradGuard nested;
+      EXPECT_FALSE(is_grad_enabled());
+    }
+    EXPECT_FALSE(is_grad_enabled());  // the nested guard restores "off", not "on"
+    EXPECT_TRUE(x.requires_grad());   // leaves keep their flag
+  }
+  EXPECT_TRUE(is_grad_enabled());
+  const Tensor z = x * x;
+  EXPECT_TRUE(z.requires_grad());
+  EXPECT_EQ(z.grad_fn_name(), "mul");
+
+  try {
+    NoGradGuard no_grad;
+    throw std::runtime_error("unwind");
+  } catch (const std::runtime_error&) {
+  }
+  EXPECT_TRUE(is_grad_enabled());  // restored on unwinding too
+
+  set_grad_enabled(false);
+  EXPECT_FALSE((x * 2.f).requires_grad());
+  set_grad_enabled(true);
+  EXPECT_TRUE((x * 2.f).requires_grad());
+}
+
+TEST(Autograd, RequiresGradFlag) {
+  Tensor x = tensor({1.f, 2.f});
+  EXPECT_FALSE(x.requires_grad());
+  x.requires_grad_();
+  EXPECT_TRUE(x.requires_grad());
+  x.requires_grad_(false);
+  EXPECT_FALSE(x.requires_grad());
+  Tensor y = leaf({1.f}) * 2.f;
+  EXPECT_THROW(y.requires_grad_(false), AutogradError);  // a non-leaf: use detach()
+}
+
+// ---- retain_graph ----------------------------------------------------------------------------------
+
+TEST(Autograd, SecondBackwardNeedsRetainGraph) {
+  Tensor x = leaf({1.f, 2.f});
+  const Tensor y = (x * x).exp().sum();
+  y.backward(Tensor(), /*retain_graph=*/true);
+  const std::vector<float> once = values(x.grad());
+  y.backward(Tensor(), true);  // works: the graph was kept
+  expect_values_near(x.grad(), {2 * once[0], 2 * once[1]}, 1e-4f);
+  y.backward();  // works, and frees the graph
+  expect_values_near(x.grad(), {3 * once[0], 3 * once[1]}, 1e-4f);
+  EXPECT_THROW(y.backward(), AutogradError);
+  try {
+    y.backward();
+    FAIL() << "expected AutogradError";
+  } catch (const AutogradError& e) {
+    EXPECT_NE(std::string(e.what()).find("already freed"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("retain_graph"), std::string::npos) << e.what();
+  }
+  expect_values_near(x.grad(), {3 * once[0], 3 * once[1]}, 1e-4f);  // the failed call changed nothing
+}
+
+TEST(Autograd, WithoutRetainGraphTheSecondBackwardFails) {
+  Tensor x = leaf({1.f, 2.f});
+  const Tensor y = (x * 3.f).sum();
+  y.backward();
+  EXPECT_THROW(y.backward(), AutogradError);
+  expect_values_near(x.grad(), {3.f, 3.f});
+}
+
+TEST(Autograd, SharedSubgraphWithRetainGraph) {
+  Tensor x = leaf({0.5f, -1.f});
+  const Tensor h = x.tanh();
+  const Tensor a = (h * 2.f).sum();
+  const Tensor b = (h * h).sum();
+  a.backward(Tensor(), true);
+  b.backward();
+  // d/dx [2 tanh x + tanh² x] = (2 + 2 tanh x)(1 − tanh² x)
+  std::vector<float> expected;
+  for (float v : {0.5f, -1.f}) {
+    const float t = std::tanh(v);
+    expected.push_back((2.f + 2.f * t) * (1.f - t * t));
+  }
+  expect_values_near(x.grad(), expected, 1e-5f);
+}
+
+// ---- explicit gradients and graph shapes -----------------------------------------------------------
+
+TEST(Autograd, ExplicitGradientOnANonScalar) {
+  Tensor x = leaf({1.f, 2.f, 3.f});
+  const Tensor y = x * x;
+  y.backward(tensor({1.f, 0.5f, -2.f}));  // vector-Jacobian product: g · 2x
+  expect_values_near(x.grad(), {2.f, 2.f, -12.f});
+  Tensor m = tensor({{1.f, 2.f}, {3.f, 4.f}}, {.requires_grad = true});
+  matmul(m, m).backward(ones({2, 2}));  // d/dm Σ (m m) = 1 mᵀ + mᵀ 1: row sums + column sums
+  expect_values_near(m.grad(), {3.f + 4.f, 7.f + 4.f, 3.f + 6.f, 7.f + 6.f});
+  // wrong shape of gradient
+  Tensor z = leaf({1.f, 2.f});
+  EXPECT_THROW((z * 2.f).backward(ones({3})), ShapeError);
+  EXPECT_THROW((z * 2.f).backward(), AutogradError);
+}
+
+TEST(Autograd, TensorUsedTwice) {
+  Tensor x = leaf({1.f, -2.f, 0.5f});
+  (x * x).sum().backward();
+  expect_values_near(x.grad(), {2.f, -4.f, 1.f});
+  Tensor y = leaf({1.f, -2.f});
+  (y + y).sum().backward();  // both operands' gradients land on the same leaf
+  expect_values_near(y.grad(), {2.f, 2.f});
+  Tensor z = leaf({3.f});
+  (z * z * z).sum().backward();
+  expect_values_near(z.grad(), {27.f});
+}
+
+TEST(Autograd, DiamondGraph) {
+  // x → a = 2x → b = 3a, c = tanh(a) → y = Σ (b + c·a)
+  // dy/dx = 2 · (3 + tanh'(a)·a + tanh(a))
+  Tensor x = leaf({0.25f, -0.4f, 0.1f});
+  const Tensor a = x * 2.f;
+  const Tensor b = a * 3.f;
+  const Tensor c = a.tanh();
+  (b + c * a).sum().backward();
+  std::vector<float> expected;
+  for (float v : {0.25f, -0.4f, 0.1f}) {
+    const double av = 2.0 * v, t = std::tanh(av);
+    expected.push_back(static_cast<float>(2.0 * (3.0 + (1.0 - t * t) * av + t)));
+  }
+  expect_values_near(x.grad(), expected, 1e-5f);
+}
+
+TEST(Autograd, BackwardFromAnIntermediate) {
+  Tensor x = leaf({1.f, 2.f});
+  Tensor w = leaf({3.f, 4.f});
+  const Tensor h = x * 5.f;
+  const Tensor y = (h * w).sum();
+  h.sum().backward();  // only the part below h
+  expect_values_near(x.grad(), {5.f, 5.f});
+  EXPECT_FALSE(w.grad().defined());
+  (void)y;
+}
+
+// ---- deep graphs -----------------------------------------------------------------------------------
+
+constexpr int kDepth = 10000;
+constexpr std::size_t kSmallStack = 128 << 10;  // 128 KiB: 13 bytes per level, were it to recurse
+
+TEST(Autograd, DeepMultiplyChainBackwardAndDestruction) {
+  run_on_small_stack(kSmallStack, [] {
+    Tensor x = leaf({1.f, 2.f});
+    Tensor y = x;
+    for (int i = 0; i < kDepth; ++i) y = y * 1.0001f;
+    y.sum().backward();
+    // dy/dx = 1.0001^10000 ≈ e
+    const double expected = std::pow(static_cast<double>(1.0001f), kDepth);
+    const std::vector<float> g = values(x.grad());
+    EXPECT_NEAR(g[0], expected, 1e-3 * expected);
+    EXPECT_NEAR(g[1], expected, 1e-3 * expected);
+    EXPECT_NEAR(y.at({1}), 2.0 * expected, 2e-3 * expected);
+  });
+}
+
+TEST(Autograd, DeepAddChainBackward) {
+  run_on_small_stack(kSmallStack, [] {
+    Tensor x = leaf({1.f, -1.f});
+    Tensor y = x;
+    for (int i = 0; i < kDepth; ++i) y = y + x;  // x used 10 001 times
+    y.sum().backward();
+    EXPECT_EQ(values(x.grad()), (std::vector<float>{10001.f, 10001.f}));
+  });
+}
+
+TEST(Autograd, DeepGraphDestroyedWithoutBackward) {
+  run_on_small_stack(kSmallStack, [] {
+    Tensor x = leaf({1.f});
+    std::weak_ptr<TensorImpl> first;
+    {
+      Tensor y = x.tanh();
+      first = y.impl();
+      for (int i = 0; i < kDepth; ++i) y = (i % 2 == 0) ? y * 0.5f : y.exp();
+      EXPECT_FALSE(first.expired());  // the chain keeps its start alive
+    }  // the whole chain is destroyed here, iteratively
+    EXPECT_TRUE(first.expired());
+  });
+}
+
+TEST(Autograd, DeepGraphWithRetainGraphThenDestroyed) {
+  run_on_small_stack(kSmallStack, [] {
+    Tensor x = leaf({0.5f});
+    Tensor y = x;
+    for (int i = 0; i < kDepth; ++i) y = y + 0.f;
+    y.backward(Tensor(), true);
+    y.backward(Tensor(), true);
+    EXPECT_EQ(values(x.grad()), std::vector<float>{2.f});
+  });
+}
+
+// ---- the graph is freed --------------------------------------------------------------------------
+
+TEST(Autograd, BackwardFreesTheGraph) {
+  Tensor x = leaf({1.f, 2.f, 3.f});
+  std::weak_ptr<TensorImpl> hidden;
+  Tensor y;
+  {
+    Tensor h = (x * 2.f).exp();
+    hidden = h.impl();
+    y = (h * h).sum();
+  }
+  EXPECT_FALSE(hidden.expired());  // held by y's graph
+  y.backward();
+  EXPECT_TRUE(hidden.expired());  // freed by backward, although y is alive
+  EXPECT_TRUE(x.grad().defined());
+}
+
+TEST(Autograd, RetainedGraphIsFreedWithItsOutput) {
+  Tensor x = leaf({1.f, 2.f, 3.f});
+  std::weak_ptr<TensorImpl> hidden, out;
+  {
+    Tensor y;
+    {
+      Tensor h = x.tanh();
+      hidden = h.impl();
+      y = nn::functional::mse_loss(softmax(h.view({1, 3}), 1), zeros({1, 3}));
+      out = y.impl();
+    }
+    y.backward(Tensor(), true);
+    EXPECT_FALSE(hidden.expired());  // retained
+  }
+  EXPECT_TRUE(hidden.expired());
+  EXPECT_TRUE(out.expired());
+}
+
+// No op may keep its own output alive (a closure capturing the output would be a cycle).
+TEST(Autograd, OutputsDoNotKeepThemselvesAlive) {
+  Tensor x = tensor({{0.5f, -1.f, 2.f}, {1.5f, 0.25f, -0.75f}}, {.requires_grad = true});
+  Tensor w = tensor({{0.1f, 0.2f}, {0.3f, 0.4f}, {0.5f, 0.6f}}, {.requires_grad = true});
+  const Tensor labels = from_vector(std::vector<std::int64_t>{1, 0}, {2});
+  const std::vector<std::pair<const char*, std::function<Tensor()>>> ops = {
+      {"add", [&] { return x + x; }},
+      {"sub", [&] { return x - 1.f; }},
+      {"mul", [&] { return x * x; }},
+      {"div", [&] { return x / 2.f; }},
+      {"exp", [&] { return x.exp(); }},
+      {"sqrt", [&] { return x.abs().sqrt(); }},
+      {"tanh", [&] { return x.tanh(); }},
+      {"sigmoid", [&] { return x.sigmoid(); }},
+      {"relu", [&] { return x.relu(); }},
+      {"pow", [&] { return x.pow(2.f); }},
+      {"clamp", [&] { return x.clamp(-0.5f, 0.5f); }},
+      {"matmul", [&] { return matmul(x, w); }},
+      {"linear", [&] { return linear(x, w.t(), Tensor()); }},
+      {"softmax", [&] { return x.softmax(1); }},
+      {"log_softmax", [&] { return x.log_softmax(1); }},
+      {"sum", [&] { return x.sum(0); }},
+      {"max", [&] { return x.max(1); }},
+      {"var", [&] { return x.var(1); }},
+      {"view", [&] { return x.view({3, 2}); }},
+      {"transpose", [&] { return x.t(); }},
+      {"slice", [&] { return x.slice(1, 0, 2); }},
+      {"clone", [&] { return x.clone(); }},
+      {"cat", [&] { return cat({x, x}, 0); }},
+      {"gather", [&] { return gather(x, 1, labels.unsqueeze(1)); }},
+      {"index_select", [&] { return index_select(x, 1, labels); }},
+      {"cross_entropy", [&] { return nn::functional::cross_entropy(x, labels); }},
+      {"bce_with_logits", [&] { return nn::functional::binary_cross_entropy_with_logits(x, zeros({2, 3})); }},
+  };
+  for (const auto& [name, op] : ops) {
+    std::weak_ptr<TensorImpl> out;
+    {
+      const Tensor y = op();
+      ASSERT_TRUE(y.requires_grad()) << name;
+      out = y.impl();
+    }
+    EXPECT_TRUE(out.expired()) << name << " keeps its output alive";
+  }
+}
+
+}  // namespace
