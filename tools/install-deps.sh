@@ -8,7 +8,7 @@ packages=(
   cmake ninja-build g++ make pkg-config   # toolchain
   libopenblas-dev                          # tuned sgemm
   libcli11-dev nlohmann-json3-dev libfmt-dev
-  libcairo2-dev libgif-dev                 # figures
+  libcairo2-dev libgif-dev fonts-dejavu-core   # figures (the golden images use DejaVu Sans)
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 
