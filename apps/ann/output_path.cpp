@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "ann/error.h"
+#include "ann/plot/figure.h"
 
 namespace ann::cli {
 
@@ -32,6 +33,11 @@ void prepare_output_dir(const fs::path& dir, std::string_view option) {
   fs::create_directories(dir, ec);
   if (ec) fail(option, dir, "cannot create directory: " + ec.message());
   if (!fs::is_directory(dir, ec)) fail(option, dir, "not a directory");
+}
+
+void check_figure_file(const std::filesystem::path& file, std::string_view option) {
+  plot::format_of(file);  // a bad extension fails now, not after training
+  check_output_file(file, option);
 }
 
 }  // namespace ann::cli

@@ -69,10 +69,7 @@ void run_regression_command(RegressionOptions& o) {
   lesson::validate(o.config);
   if (!o.json.empty()) check_output_file(o.json, "--json");
   const plot::Theme theme = plot::parse_theme(o.theme);
-  if (!o.plot.empty()) {
-    plot::format_of(o.plot);  // a bad extension fails now, not after training
-    check_output_file(o.plot, "--plot");
-  }
+  if (!o.plot.empty()) check_figure_file(o.plot, "--plot");
 
   ProgressDisplay display(stdout, ProgressDisplay::mode_for(stdout, o.quiet));
   // run_regression reports its runs one after the other; epoch 0 marks the next one.
