@@ -10,6 +10,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libfmt-dev
   libcairo2-dev libgif-dev fonts-dejavu-core   # figures (the golden images use DejaVu Sans)
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-dev                    # the libFuzzer targets (tests/fuzz) that `make test` runs
 )
 
 missing=()

@@ -16,5 +16,6 @@ struct Command {
 Command add_spiral_command(CLI::App& parent);
 Command add_regression_command(CLI::App& parent);
 Command add_lesson_command(CLI::App& parent);
+Command add_predict_command(CLI::App& parent);
 
 }  // namespace ann::cli

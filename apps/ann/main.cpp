@@ -1,7 +1,8 @@
 // `ann` — the lesson's experiments from the command line.
 // Exit codes: 0 success (and --help), 2 bad input or an output that cannot be written (any
-// ann::Error, any option CLI11 rejects), 1 an unexpected failure. Errors are one line on
-// stderr, "ann: error: <message>", so that scripts can show or grep them.
+// ann::Error, any option CLI11 rejects), 3 a training run that diverged (a non-finite loss,
+// gradient or parameter; its last good checkpoint is kept), 1 an unexpected failure. Errors
+// are one line on stderr, "ann: error: <message>", so that scripts can show or grep them.
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -10,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "ann/error.h"
+#include "ann/lesson.h"
 #include "ann/threads.h"
 #include "commands.h"
 
@@ -38,7 +40,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1024));
   app.fallthrough();  // `ann spiral --threads 2` as well as `ann --threads 2 spiral`
   const ann::cli::Command commands[] = {ann::cli::add_spiral_command(app), ann::cli::add_regression_command(app),
-                                        ann::cli::add_lesson_command(app)};
+                                        ann::cli::add_lesson_command(app), ann::cli::add_predict_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -49,6 +51,8 @@ int main(int argc, char** argv) {
     ann::set_num_threads(threads);
     for (const ann::cli::Command& command : commands)
       if (command.app->parsed()) command.run();
+  } catch (const ann::lesson::TrainingDiverged& e) {
+    return report_error(e.what(), 3);
   } catch (const ann::Error& e) {
     return report_error(e.what(), 2);
   } catch (const std::exception& e) {

@@ -28,6 +28,7 @@ void ProgressDisplay::update(std::string_view run, const lesson::EpochReport& re
   if (report.epoch == 0 || run != run_) {
     run_.assign(run);
     run_start_ = now;
+    first_epoch_ = report.epoch;  // a resumed run starts past 0
     last_draw_ = {};
   }
   const bool last = report.epoch + 1 == report.epochs;
@@ -63,8 +64,8 @@ std::string ProgressDisplay::format(const lesson::EpochReport& r, bool with_accu
   if (with_accuracy) text += fmt::format("  accuracy {:.3f}", r.accuracy);
   // The rate counts the epochs after the first report, whose start time is not known.
   const double elapsed = std::chrono::duration<double>(now - run_start_).count();
-  if (r.epoch > 0 && elapsed > 0) {
-    const double rate = static_cast<double>(r.epoch) / elapsed;
+  if (r.epoch > first_epoch_ && elapsed > 0) {
+    const double rate = static_cast<double>(r.epoch - first_epoch_) / elapsed;
     text += fmt::format("  {:.0f} epochs/s  ETA {:.1f} s", rate, static_cast<double>(r.epochs - done) / rate);
   }
   return text;

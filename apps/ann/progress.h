@@ -40,6 +40,7 @@ class ProgressDisplay {
   std::FILE* out_;
   Mode mode_;
   std::string run_;
+  std::int64_t first_epoch_ = 0;  // the epoch of the run's first report
   Clock::time_point run_start_{};
   Clock::time_point last_draw_{};
   bool line_showing_ = false;

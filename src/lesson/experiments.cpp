@@ -1,10 +1,13 @@
 // The lesson's experiments, in the notebooks' order of random draws.
 #include <cmath>
+#include <optional>
+#include <system_error>
 
 #include "ann/autograd.h"
 #include "ann/error.h"
 #include "ann/lesson.h"
 #include "ann/ops.h"
+#include "spiral_checkpoint.h"
 
 namespace ann::lesson {
 
@@ -27,6 +30,41 @@ void validate_training(const char* experiment, std::int64_t epochs, double lr, d
           "weight decay must be >= 0, got " + show(weight_decay));
   require(hidden >= 1, experiment, "hidden units must be at least 1, got " + std::to_string(hidden));
 }
+
+std::string gib(double bytes) {
+  char buf[64];
+  const double g = bytes / (1024.0 * 1024.0 * 1024.0);
+  std::snprintf(buf, sizeof buf, g < 1024 ? "%.1f GiB" : "%.3g GiB", g);
+  return buf;
+}
+
+// Last of the checks: the sizes are known to be valid numbers by now.
+void require_memory(const char* experiment, double needed) {
+  const double available = physical_memory();
+  require(available <= 0 || needed <= available, experiment,
+          "this run needs about " + gib(needed) + " of memory; the machine has " + gib(available));
+}
+
+// The data, the model and its optimizer, drawn in the notebook's order from `seed`.
+struct SpiralSetup {
+  SpiralRun run;
+  std::unique_ptr<optim::Optimizer> optimizer;
+};
+
+SpiralSetup setup_spiral(const SpiralConfig& c) {
+  manual_seed(c.seed);
+  SpiralSetup s;
+  s.run.data = data::spiral(c.per_class, c.classes, c.noise);
+  s.run.model = std::make_shared<nn::Sequential>(make_mlp(2, c.hidden, c.layers, c.classes, c.activation));
+  s.run.initial_parameters = snapshot(*s.run.model);
+  s.optimizer = make_optimizer(c.optimizer, s.run.model->parameters(), c.lr, c.weight_decay, c.momentum);
+  return s;
+}
+
+bool same_file(const std::filesystem::path& a, const std::filesystem::path& b) {
+  std::error_code ec;
+  return !a.empty() && !b.empty() && std::filesystem::equivalent(a, b, ec);
+}
 }  // namespace
 
 void validate(const SpiralConfig& c) {
@@ -36,6 +74,15 @@ void validate(const SpiralConfig& c) {
   require(c.noise >= 0 && std::isfinite(c.noise), "spiral", "noise must be >= 0, got " + show(c.noise));
   require(c.layers >= 1, "spiral", "layers must be at least 1, got " + std::to_string(c.layers));
   require(c.momentum >= 0 && std::isfinite(c.momentum), "spiral", "momentum must be >= 0, got " + show(c.momentum));
+  require_memory("spiral", memory_needed(c));
+}
+
+void validate(const SpiralTraining& t) {
+  require(t.checkpoint_every >= 0, "spiral",
+          "checkpoint interval must be >= 0 epochs, got " + std::to_string(t.checkpoint_every));
+  require(t.checkpoint_every == 0 || !t.checkpoint.empty(), "spiral", "a checkpoint interval needs a checkpoint file");
+  require(t.clip_grad_norm >= 0 && std::isfinite(t.clip_grad_norm), "spiral",
+          "the gradient norm to clip to must be a finite number >= 0, got " + show(t.clip_grad_norm));
 }
 
 void validate(const RegressionConfig& c) {
@@ -43,18 +90,51 @@ void validate(const RegressionConfig& c) {
   require(c.points >= 2, "regression", "needs at least 2 points, got " + std::to_string(c.points));
   require(c.networks >= 2 && c.networks % 2 == 0, "regression",
           "networks must be an even number >= 2 (half ReLU, half Tanh), got " + std::to_string(c.networks));
+  require_memory("regression", memory_needed(c));
 }
 
 SpiralRun run_spiral(const SpiralConfig& c, const Progress& progress) {
   validate(c);
-  manual_seed(c.seed);
-  SpiralRun run;
-  run.data = data::spiral(c.per_class, c.classes, c.noise);
-  run.model = std::make_shared<nn::Sequential>(make_mlp(2, c.hidden, c.layers, c.classes, c.activation));
-  run.initial_parameters = snapshot(*run.model);
-  auto optimizer = make_optimizer(c.optimizer, run.model->parameters(), c.lr, c.weight_decay, c.momentum);
-  run.history = train_classifier(*run.model, *optimizer, run.data.X, run.data.y, c.epochs, progress);
-  return run;
+  SpiralSetup s = setup_spiral(c);
+  s.run.history = train_classifier(*s.run.model, *s.optimizer, s.run.data.X, s.run.data.y, c.epochs, progress);
+  return std::move(s.run);
+}
+
+SpiralRun run_spiral(const SpiralConfig& c, const SpiralTraining& training, const Progress& progress) {
+  validate(c);
+  validate(training);
+  SpiralSetup s = setup_spiral(c);
+  TrainingControl control;
+  control.clip_grad_norm = training.clip_grad_norm;
+  control.check_finite = training.check_finite;
+  if (!training.resume.empty()) {
+    detail::Resumed resumed = detail::resume_spiral(training.resume, c, *s.run.model, *s.optimizer);
+    control.start_epoch = resumed.epochs_done;
+    s.run.resumed_at = resumed.epochs_done;
+    control.history = std::move(resumed.history);
+  }
+  std::optional<detail::SpiralCheckpointWriter> writer;
+  if (!training.checkpoint.empty()) {
+    const bool own = same_file(training.resume, training.checkpoint);  // resumed from the file it keeps
+    writer.emplace(training.checkpoint, training.checkpoint_every, c, control.history,
+                   own ? control.start_epoch : -1);
+    control.after_epoch = [&writer](const TrainingState& state) { writer->after_epoch(state); };
+  }
+  try {
+    s.run.history = train_classifier(*s.run.model, *s.optimizer, s.run.data.X, s.run.data.y, c.epochs, control,
+                                     progress);
+  } catch (const TrainingDiverged& e) {
+    std::string message = "spiral: " + std::string(e.what());
+    message += "; a smaller learning rate or gradient clipping may help";
+    if (writer) {
+      message += writer->on_disk() >= 0 ? "; " + writer->path().string() + " keeps epoch " +
+                                               std::to_string(writer->on_disk())
+                                         : "; no checkpoint was written";
+    }
+    throw TrainingDiverged(message, e.epoch);
+  }
+  if (writer) writer->finish(*s.run.model, *s.optimizer, s.run.history);
+  return std::move(s.run);
 }
 
 RegressionRun run_regression(const RegressionConfig& c, const Progress& progress) {

@@ -1,12 +1,14 @@
 // The building blocks of the lesson's experiments: the model, the optimizer, and the
-// five-step training loop.
+// five-step training loop (with what TrainingControl adds around the steps).
 #include <chrono>
 #include <cmath>
 
 #include "ann/autograd.h"
 #include "ann/error.h"
 #include "ann/lesson.h"
+#include "ann/nn/utils.h"
 #include "ann/ops.h"
+#include "finite_checks.h"
 
 namespace ann::lesson {
 
@@ -88,14 +90,34 @@ std::vector<std::pair<std::string, Tensor>> snapshot(const nn::Module& model) {
 }
 
 namespace {
+
+void check_control(const TrainingControl& c, std::int64_t epochs, bool classify) {
+  if (c.start_epoch < 0 || c.start_epoch > epochs) {
+    throw ValueError("train: start epoch " + std::to_string(c.start_epoch) + " is outside [0, " +
+                     std::to_string(epochs) + "]");
+  }
+  const auto start = static_cast<std::size_t>(c.start_epoch);
+  if (c.history.loss.size() != start || (classify && c.history.accuracy.size() != start)) {
+    throw ValueError("train: the history holds " + std::to_string(c.history.loss.size()) +
+                     " epochs but the run resumes after " + std::to_string(start));
+  }
+  if (!(c.clip_grad_norm >= 0) || !std::isfinite(c.clip_grad_norm)) {
+    throw ValueError("train: clip_grad_norm must be a finite number >= 0, got " + std::to_string(c.clip_grad_norm));
+  }
+}
+
 // The lesson's loop. `criterion` gives the loss; `classify` says whether to measure accuracy.
 template <class Criterion>
 History train(nn::Module& model, optim::Optimizer& optimizer, const Tensor& X, const Tensor& y, std::int64_t epochs,
-              const Progress& progress, Criterion&& criterion, bool classify) {
-  History h;
+              const TrainingControl& control, const Progress& progress, Criterion&& criterion, bool classify) {
+  check_control(control, epochs, classify);
+  History h = control.history;
   h.loss.reserve(static_cast<std::size_t>(epochs));
+  if (classify) h.accuracy.reserve(static_cast<std::size_t>(epochs));
+  const detail::FiniteChecks finite(model);
+  const double earlier = h.seconds;
   const auto start = std::chrono::steady_clock::now();
-  for (std::int64_t t = 0; t < epochs; ++t) {
+  for (std::int64_t t = control.start_epoch; t < epochs; ++t) {
     Tensor y_pred = model(X);             // 1. forward
     Tensor loss = criterion(y_pred, y);   // 2. loss
     EpochReport report{t, epochs, loss.item(), classify ? accuracy(y_pred, y) : 0.f};
@@ -103,22 +125,40 @@ History train(nn::Module& model, optim::Optimizer& optimizer, const Tensor& X, c
     if (classify) h.accuracy.push_back(report.accuracy);
     optimizer.zero_grad();                // 3. zero the gradients
     loss.backward();                      // 4. back-propagate (accumulate into .grad)
+    if (control.check_finite) finite.after_backward(t, report.loss);
+    if (control.clip_grad_norm > 0) nn::utils::clip_grad_norm_(optimizer.parameters(), control.clip_grad_norm);
     optimizer.step();                     // 5. step of gradient descent
+    if (control.check_finite) finite.after_step(t);
     if (progress) progress(report);
+    if (control.after_epoch) {
+      h.seconds = earlier + seconds_since(start);
+      control.after_epoch(TrainingState{model, optimizer, t + 1, epochs, h});
+    }
   }
-  h.seconds = seconds_since(start);
+  h.seconds = earlier + seconds_since(start);
   return h;
 }
+
 }  // namespace
 
 History train_classifier(nn::Module& model, optim::Optimizer& optimizer, const Tensor& X, const Tensor& y,
                          std::int64_t epochs, const Progress& progress) {
-  return train(model, optimizer, X, y, epochs, progress, nn::CrossEntropyLoss(), true);
+  return train(model, optimizer, X, y, epochs, TrainingControl{}, progress, nn::CrossEntropyLoss(), true);
 }
 
 History train_regressor(nn::Module& model, optim::Optimizer& optimizer, const Tensor& X, const Tensor& y,
                         std::int64_t epochs, const Progress& progress) {
-  return train(model, optimizer, X, y, epochs, progress, nn::MSELoss(), false);
+  return train(model, optimizer, X, y, epochs, TrainingControl{}, progress, nn::MSELoss(), false);
+}
+
+History train_classifier(nn::Module& model, optim::Optimizer& optimizer, const Tensor& X, const Tensor& y,
+                         std::int64_t epochs, const TrainingControl& control, const Progress& progress) {
+  return train(model, optimizer, X, y, epochs, control, progress, nn::CrossEntropyLoss(), true);
+}
+
+History train_regressor(nn::Module& model, optim::Optimizer& optimizer, const Tensor& X, const Tensor& y,
+                        std::int64_t epochs, const TrainingControl& control, const Progress& progress) {
+  return train(model, optimizer, X, y, epochs, control, progress, nn::MSELoss(), false);
 }
 
 }  // namespace ann::lesson

@@ -1,0 +1,53 @@
+#pragma once
+// Reading rows of numbers from CSV text: `ann predict`'s points, or any table of features.
+//
+//   ann::csv::Table t = ann::csv::parse("x,y\n0.5,-1\n2,3e-2\n", {.columns = 2, .header = {"x", "y"}});
+//   ann::Tensor X = t.to_tensor();   // [2, 2] float32
+//
+// The accepted text: lines separated by \n (a \r before it is dropped, and a UTF-8 byte order
+// mark at the very start); blank lines are skipped; every other line holds exactly `columns`
+// numbers separated by commas, with optional spaces or tabs around each. A number is what
+// std::from_chars reads as a double ("-1", "0.5", "3e-2", "+2"); it must be finite and fit in a
+// float32. The first line may instead be the header, when its names are `header`'s (ASCII case
+// ignored). Anything else is an ann::ValueError naming the line, e.g.
+//   "csv: line 3: expected 2 numbers, got 1"
+//   "csv: points.csv: line 4: column 2: \"abc\" is not a number"
+//   "csv: line 2: column 1: nan is not a finite number"
+//   "csv: the input holds no rows"
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <iosfwd>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ann/tensor.h"
+
+namespace ann::csv {
+
+struct Options {
+  std::size_t columns = 2;           ///< numbers per row, >= 1
+  std::vector<std::string> header{};  ///< the optional first line's names; empty: no header allowed
+  std::string source{};               ///< named in messages (a file name); empty: none
+};
+
+/// The rows read, row-major.
+struct Table {
+  std::size_t columns = 0;
+  std::vector<float> values;  ///< rows() × columns, all finite
+  bool had_header = false;
+
+  std::size_t rows() const { return columns == 0 ? 0 : values.size() / columns; }
+  /// A [rows, columns] float32 tensor of the values.
+  Tensor to_tensor() const;
+};
+
+/// Parses CSV text; throws ValueError as described above (also for columns == 0).
+Table parse(std::string_view text, const Options& options);
+/// The same, reading `in` line by line until its end.
+Table read(std::istream& in, const Options& options);
+/// The same for a file (options.source defaults to its path); IOError when it cannot be read.
+Table read_file(const std::filesystem::path& path, Options options);
+
+}  // namespace ann::csv
