@@ -46,7 +46,8 @@ INSTANTIATE_TEST_SUITE_P(Activations, FusedLinear,
 
 TEST(FusedLinear, SequentialFusesAndNamesTheNode) {
   manual_seed(1);
-  nn::Sequential model{nn::Linear(2, 4), nn::Tanh(), nn::Linear(4, 3)};
+  // (5 outputs: a net with at most 4 inputs and outputs fuses further, see test_narrow_mlp.cpp)
+  nn::Sequential model{nn::Linear(2, 4), nn::Tanh(), nn::Linear(4, 5)};
   Tensor x = randn({6, 2});
   EXPECT_EQ(model(x).grad_fn_name(), "linear");
   nn::Sequential hidden{nn::Linear(2, 4), nn::Tanh()};

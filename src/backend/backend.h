@@ -35,6 +35,22 @@ struct AdamStep {
   float step_size;              // lr / (1 − β1ᵗ)
 };
 
+/// A two-layer perceptron with narrow ends, y = f(x W1ᵀ + b1) W2ᵀ + b2, that the CPU backend
+/// runs as one kernel: x [m, in], W1 [hidden, in], b1 [hidden], W2 [out, hidden], b2 [out],
+/// all contiguous; a null bias is zero; f is Relu, Tanh or Sigmoid, or nothing when null.
+struct NarrowMlp {
+  std::int64_t m, in, hidden, out;
+  const float *W1, *b1, *W2, *b2;
+  const UnaryOp* f;
+};
+/// in and out of a NarrowMlp are at most this; hidden and m are free.
+constexpr std::int64_t kNarrowMlpMaxEnds = 4;
+/// The hidden activations a narrow MLP's forward keeps for its backward, in floats: rows are
+/// padded to blocks of 16 (the kernel's own layout, opaque to callers).
+constexpr std::int64_t narrow_mlp_hidden_floats(std::int64_t m, std::int64_t hidden) {
+  return (m + 15) / 16 * 16 * hidden;
+}
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -71,6 +87,14 @@ class Backend {
   /// (summed in double, when db is not null).
   virtual void activation_backward_bias(const float* y, const float* dy, float* dz, float* db, std::int64_t m,
                                         std::int64_t n, const UnaryOp* f) const = 0;
+
+  // ---- two-layer perceptron with narrow ends (see NarrowMlp) ------------------------------
+  /// y [m, out]; h (narrow_mlp_hidden_floats, or null when no backward follows) keeps f(x W1ᵀ + b1).
+  virtual void narrow_mlp_forward(const NarrowMlp& p, const float* x, float* y, float* h) const = 0;
+  /// From dy [m, out] and the forward's h: dW1, db1, dW2, db2 and dx [m, in], each written
+  /// (not accumulated) unless null.
+  virtual void narrow_mlp_backward(const NarrowMlp& p, const float* x, const float* h, const float* dy, float* dx,
+                                   float* dW1, float* db1, float* dW2, float* db2) const = 0;
 
   // ---- reductions (x contiguous, seen as [outer, n, inner], reduced over n) ---------------
   /// out is float32 for Sum/Max/Min of float32 input, int64 for ArgMax and for Sum of int64.

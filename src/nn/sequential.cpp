@@ -3,6 +3,7 @@
 #include "ann/error.h"
 #include "ann/nn/activation.h"
 #include "ann/nn/linear.h"
+#include "ops/narrow_mlp.h"
 
 namespace ann::nn {
 
@@ -28,10 +29,19 @@ Activation fusable_activation(const Module& m) {
 Tensor Sequential::forward(const Tensor& x) {
   Tensor h = x;
   for (std::size_t i = 0; i < modules_.size(); ++i) {
-    // A Linear followed by ReLU/Tanh/Sigmoid runs as one fused layer (bit-identical to the
-    // two modules in turn, one pass over the activations fewer each way).
     auto* affine = dynamic_cast<Linear*>(modules_[i].get());
     const Activation f = i + 1 < modules_.size() ? fusable_activation(*modules_[i + 1]) : Activation::None;
+    // Linear – [ReLU|Tanh|Sigmoid] – Linear with at most 4 inputs and 4 outputs runs as one
+    // node that keeps its hidden activations in cache (src/ops/narrow_mlp.h).
+    const std::size_t second = i + (f == Activation::None ? 1 : 2);
+    auto* affine2 = affine && second < modules_.size() ? dynamic_cast<Linear*>(modules_[second].get()) : nullptr;
+    if (affine2 && detail::narrow_mlp_applies(h, affine->weight, affine2->weight)) {
+      h = detail::narrow_mlp(h, affine->weight, affine->bias, f, affine2->weight, affine2->bias);
+      i = second;
+      continue;
+    }
+    // A Linear followed by ReLU/Tanh/Sigmoid runs as one fused layer (bit-identical to the
+    // two modules in turn, one pass over the activations fewer each way).
     if (affine && f != Activation::None) {
       h = affine->forward(h, f);
       ++i;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "backend/cpu/block_cache.h"
+#include "backend/cpu/narrow_mlp.h"
 #include "backend/cpu/sgemm.h"
 #include "backend/cpu/simd.h"
 
@@ -364,6 +365,15 @@ class CpuBackend final : public Backend {
   void activation_backward_bias(const float* y, const float* dy, float* dz, float* db, int64_t m, int64_t n,
                                 const UnaryOp* f) const override {
     activation_backward_bias_kernel(y, dy, dz, db, m, n, f);
+  }
+
+  void narrow_mlp_forward(const NarrowMlp& p, const float* x, float* y, float* h) const override {
+    narrow_mlp_forward_cpu(p, x, y, h);
+  }
+
+  void narrow_mlp_backward(const NarrowMlp& p, const float* x, const float* h, const float* dy, float* dx,
+                           float* dW1, float* db1, float* dW2, float* db2) const override {
+    narrow_mlp_backward_cpu(p, x, h, dy, dx, dW1, db1, dW2, db2);
   }
 
   void binary(BinaryOp op, DType dtype, const void* a, const Shape& as, const void* b, const Shape& bs, void* out,

@@ -1,0 +1,236 @@
+// The two-layer perceptron with narrow ends (the lesson's Linear(2,H)–f–Linear(H,3) and
+// Linear(1,H)–f–Linear(H,1)) as one pass over the data each way.
+//
+// Layer by layer, such a net makes ~9 passes over its [m, H] hidden activation per step, each
+// a GEMM with K or N of 1-4 that BLAS runs far below its peak. Here 16 rows at a time sit in
+// the lanes of one vector: the hidden unit j of those rows is
+//     h_j = f(Σ_i x_i W1[j,i] + b1[j])          (IN multiply-adds of broadcast weights)
+// and the outputs accumulate z_k += h_j W2[k,j] while h_j is still in a register. Backward,
+// from dz = ∂L/∂y [m, out]:
+//     dW2[k,j] = Σ_rows dz_k h_j      db2[k] = Σ_rows dz_k
+//     g_j = f'(h_j) Σ_k dz_k W2[k,j]  (f' from the output: [h>0], 1−h², h(1−h), 1)
+//     dW1[j,i] = Σ_rows g_j x_i       db1[j] = Σ_rows g_j       dx_i = Σ_j g_j W1[j,i]
+// with the row sums kept per lane and added across lanes once at the end, in a fixed order:
+// the result depends on m and the data only, never on timing or threads.
+#include "backend/cpu/narrow_mlp.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+
+#include "backend/cpu/simd.h"
+
+namespace ann::backend {
+
+namespace {
+
+constexpr int kLanes = 16;
+using Vec = float __attribute__((vector_size(kLanes * sizeof(float))));
+
+enum class Act { None, Relu, Tanh, Sigmoid };
+
+#define ANN_INLINE inline __attribute__((always_inline))
+
+ANN_INLINE Vec load(const float* p) {
+  Vec v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+ANN_INLINE void store(float* p, Vec v) { __builtin_memcpy(p, &v, sizeof v); }
+
+// Rows r0 .. r0+rows-1 of a row-major [*, N] array as N vectors (lane = row); missing rows are 0.
+template <int N>
+ANN_INLINE void load_columns(const float* a, int rows, Vec (&v)[N]) {
+  float t[N][kLanes] = {};
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < N; ++c) t[c][r] = a[r * N + c];
+  for (int c = 0; c < N; ++c) v[c] = load(t[c]);
+}
+template <int N>
+ANN_INLINE void store_columns(const Vec (&v)[N], int rows, float* a) {
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < N; ++c) a[r * N + c] = v[c][r];
+}
+
+// The same activations as the layer-by-layer kernels (cpu_backend.cpp), lane by lane.
+template <Act A>
+ANN_INLINE Vec activate(Vec a) {
+  if constexpr (A == Act::Relu) {
+    const Vec zero = {};
+    return a > zero ? a : zero;
+  } else if constexpr (A == Act::Tanh) {
+    for (int l = 0; l < kLanes; ++l) a[l] = std::tanh(a[l]);
+  } else if constexpr (A == Act::Sigmoid) {
+    for (int l = 0; l < kLanes; ++l) a[l] = 1.f / (1.f + std::exp(-a[l]));
+  }
+  return a;
+}
+// g f'(·) from the activation's output h.
+template <Act A>
+ANN_INLINE Vec activation_grad(Vec h, Vec g) {
+  if constexpr (A == Act::Relu) {
+    const Vec zero = {};
+    return h > zero ? g : zero;
+  } else if constexpr (A == Act::Tanh) {
+    return g * (1.f - h * h);
+  } else if constexpr (A == Act::Sigmoid) {
+    return g * h * (1.f - h);
+  } else {
+    return g;
+  }
+}
+
+// The 16 lanes added pairwise, always in the same order.
+ANN_INLINE float lane_sum(Vec v) {
+  float t[kLanes];
+  store(t, v);
+  for (int width = kLanes / 2; width > 0; width /= 2)
+    for (int l = 0; l < width; ++l) t[l] += t[l + width];
+  return t[0];
+}
+
+template <int IN, int OUT, Act A>
+ANN_INLINE void forward_body(const NarrowMlp& p, const float* x, float* y, float* hidden) {
+  const std::int64_t H = p.hidden;
+  for (std::int64_t r0 = 0; r0 < p.m; r0 += kLanes) {
+    const int rows = static_cast<int>(std::min<std::int64_t>(kLanes, p.m - r0));
+    Vec xs[IN];
+    load_columns<IN>(x + r0 * IN, rows, xs);
+    float* h_block = hidden ? hidden + r0 * H : nullptr;
+    Vec z[OUT] = {};
+    for (std::int64_t j = 0; j < H; ++j) {
+      const float* w1 = p.W1 + j * IN;
+      Vec a = xs[0] * w1[0];
+      for (int i = 1; i < IN; ++i) a += xs[i] * w1[i];
+      if (p.b1) a += p.b1[j];
+      const Vec h = activate<A>(a);
+      if (h_block) store(h_block + j * kLanes, h);
+      for (int k = 0; k < OUT; ++k) z[k] += h * p.W2[k * H + j];
+    }
+    if (p.b2)
+      for (int k = 0; k < OUT; ++k) z[k] += p.b2[k];
+    store_columns<OUT>(z, rows, y + r0 * OUT);
+  }
+}
+
+// Row blocks per chunk: the chunk's x and dz columns stay in registers or L1 while every
+// hidden unit passes over them, and each unit's sums stay in registers for the chunk.
+constexpr int kChunkBlocks = 8;
+
+template <int IN, int OUT, Act A>
+ANN_INLINE void backward_body(const NarrowMlp& p, const float* x, const float* hidden, const float* dy, float* dx,
+                              float* dW1, float* db1, float* dW2, float* db2) {
+  const std::int64_t H = p.hidden;
+  const auto n = static_cast<std::size_t>(H);
+  // Per-lane sums over every row so far (zero-initialised).
+  const std::unique_ptr<Vec[]> sum_W2(new Vec[n * OUT]()), sum_W1(new Vec[n * IN]()), sum_b1(new Vec[n]());
+  Vec sum_b2[OUT] = {};
+  for (std::int64_t c0 = 0; c0 < p.m; c0 += kLanes * kChunkBlocks) {
+    const int blocks = static_cast<int>(std::min<std::int64_t>(kChunkBlocks, (p.m - c0 + kLanes - 1) / kLanes));
+    Vec xs[kChunkBlocks][IN], dz[kChunkBlocks][OUT], dxs[kChunkBlocks][IN] = {};
+    for (int b = 0; b < blocks; ++b) {
+      const std::int64_t r0 = c0 + b * kLanes;
+      const int rows = static_cast<int>(std::min<std::int64_t>(kLanes, p.m - r0));
+      load_columns<IN>(x + r0 * IN, rows, xs[b]);
+      load_columns<OUT>(dy + r0 * OUT, rows, dz[b]);  // missing rows: dz = 0, so they add nothing
+      for (int k = 0; k < OUT; ++k) sum_b2[k] += dz[b][k];
+    }
+    const float* h_chunk = hidden + c0 * H;
+    for (std::int64_t j = 0; j < H; ++j) {
+      float w2[OUT];
+      for (int k = 0; k < OUT; ++k) w2[k] = p.W2[k * H + j];
+      const float* w1 = p.W1 + j * IN;
+      Vec s_W2[OUT] = {}, s_W1[IN] = {}, s_b1 = {};
+      for (int b = 0; b < blocks; ++b) {
+        const Vec h = load(h_chunk + (b * H + j) * kLanes);
+        for (int k = 0; k < OUT; ++k) s_W2[k] += dz[b][k] * h;
+        Vec g = dz[b][0] * w2[0];
+        for (int k = 1; k < OUT; ++k) g += dz[b][k] * w2[k];
+        g = activation_grad<A>(h, g);
+        for (int i = 0; i < IN; ++i) s_W1[i] += g * xs[b][i];
+        s_b1 += g;
+        if (dx)
+          for (int i = 0; i < IN; ++i) dxs[b][i] += g * w1[i];
+      }
+      for (int k = 0; k < OUT; ++k) sum_W2[k * n + j] += s_W2[k];
+      for (int i = 0; i < IN; ++i) sum_W1[j * IN + i] += s_W1[i];
+      sum_b1[j] += s_b1;
+    }
+    if (dx) {
+      for (int b = 0; b < blocks; ++b) {
+        const std::int64_t r0 = c0 + b * kLanes;
+        store_columns<IN>(dxs[b], static_cast<int>(std::min<std::int64_t>(kLanes, p.m - r0)), dx + r0 * IN);
+      }
+    }
+  }
+  for (std::size_t j = 0; j < n; ++j) {
+    if (dW2)
+      for (std::size_t k = 0; k < OUT; ++k) dW2[k * n + j] = lane_sum(sum_W2[k * n + j]);
+    if (dW1)
+      for (std::size_t i = 0; i < IN; ++i) dW1[j * IN + i] = lane_sum(sum_W1[j * IN + i]);
+    if (db1) db1[j] = lane_sum(sum_b1[j]);
+  }
+  if (db2)
+    for (int k = 0; k < OUT; ++k) db2[k] = lane_sum(sum_b2[k]);
+}
+
+// One instantiation per (in, out, activation): the loops over i and k unroll completely.
+template <int IN, int OUT>
+ANN_INLINE void forward_act(const NarrowMlp& p, const float* x, float* y, float* h) {
+  switch (p.f ? *p.f : UnaryOp::Neg) {
+    case UnaryOp::Relu: return forward_body<IN, OUT, Act::Relu>(p, x, y, h);
+    case UnaryOp::Tanh: return forward_body<IN, OUT, Act::Tanh>(p, x, y, h);
+    case UnaryOp::Sigmoid: return forward_body<IN, OUT, Act::Sigmoid>(p, x, y, h);
+    default: return forward_body<IN, OUT, Act::None>(p, x, y, h);
+  }
+}
+template <int IN, int OUT>
+ANN_INLINE void backward_act(const NarrowMlp& p, const float* x, const float* h, const float* dy, float* dx,
+                             float* dW1, float* db1, float* dW2, float* db2) {
+  switch (p.f ? *p.f : UnaryOp::Neg) {
+    case UnaryOp::Relu: return backward_body<IN, OUT, Act::Relu>(p, x, h, dy, dx, dW1, db1, dW2, db2);
+    case UnaryOp::Tanh: return backward_body<IN, OUT, Act::Tanh>(p, x, h, dy, dx, dW1, db1, dW2, db2);
+    case UnaryOp::Sigmoid: return backward_body<IN, OUT, Act::Sigmoid>(p, x, h, dy, dx, dW1, db1, dW2, db2);
+    default: return backward_body<IN, OUT, Act::None>(p, x, h, dy, dx, dW1, db1, dW2, db2);
+  }
+}
+
+// Dispatches (in, out) ∈ [1, 4]² to F<IN, OUT>.
+#define ANN_NARROW_MLP_DISPATCH(CALL)                       \
+  switch ((p.in - 1) * kNarrowMlpMaxEnds + (p.out - 1)) {   \
+    case 0: CALL(1, 1); break;                              \
+    case 1: CALL(1, 2); break;                              \
+    case 2: CALL(1, 3); break;                              \
+    case 3: CALL(1, 4); break;                              \
+    case 4: CALL(2, 1); break;                              \
+    case 5: CALL(2, 2); break;                              \
+    case 6: CALL(2, 3); break;                              \
+    case 7: CALL(2, 4); break;                              \
+    case 8: CALL(3, 1); break;                              \
+    case 9: CALL(3, 2); break;                              \
+    case 10: CALL(3, 3); break;                             \
+    case 11: CALL(3, 4); break;                             \
+    case 12: CALL(4, 1); break;                             \
+    case 13: CALL(4, 2); break;                             \
+    case 14: CALL(4, 3); break;                             \
+    case 15: CALL(4, 4); break;                             \
+    default: break;                                         \
+  }
+
+}  // namespace
+
+ANN_KERNEL void narrow_mlp_forward_cpu(const NarrowMlp& p, const float* x, float* y, float* h) {
+#define ANN_CALL(I, O) forward_act<I, O>(p, x, y, h)
+  ANN_NARROW_MLP_DISPATCH(ANN_CALL)
+#undef ANN_CALL
+}
+
+ANN_KERNEL void narrow_mlp_backward_cpu(const NarrowMlp& p, const float* x, const float* h, const float* dy,
+                                        float* dx, float* dW1, float* db1, float* dW2, float* db2) {
+#define ANN_CALL(I, O) backward_act<I, O>(p, x, h, dy, dx, dW1, db1, dW2, db2)
+  ANN_NARROW_MLP_DISPATCH(ANN_CALL)
+#undef ANN_CALL
+}
+
+}  // namespace ann::backend

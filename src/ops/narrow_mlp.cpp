@@ -1,0 +1,83 @@
+// The fused two-layer perceptron with narrow ends: forward and backward of one node. The math
+// of both passes is written next to the kernel, src/backend/cpu/narrow_mlp.cpp.
+#include "ops/narrow_mlp.h"
+
+#include <array>
+
+#include "ann/autograd.h"
+#include "ann/error.h"
+#include "autograd/node.h"
+#include "ops/op_util.h"
+
+namespace ann::detail {
+
+namespace {
+
+const backend::UnaryOp* squash(Activation f) {
+  static constexpr backend::UnaryOp relu = backend::UnaryOp::Relu, tanh = backend::UnaryOp::Tanh,
+                                    sigmoid = backend::UnaryOp::Sigmoid;
+  switch (f) {
+    case Activation::ReLU: return &relu;
+    case Activation::Tanh: return &tanh;
+    case Activation::Sigmoid: return &sigmoid;
+    case Activation::None: break;
+  }
+  return nullptr;
+}
+
+bool is_vector_of(const Tensor& b, std::int64_t n) {
+  return !b.defined() || (b.dtype() == DType::Float32 && b.dim() == 1 && b.size(0) == n);
+}
+
+const float* data_or_null(const Tensor& t) { return t.defined() ? t.data<float>() : nullptr; }
+float* data_or_null(Tensor& t) { return t.defined() ? t.data<float>() : nullptr; }
+
+}  // namespace
+
+bool narrow_mlp_applies(const Tensor& x, const Tensor& W1, const Tensor& W2) {
+  return x.defined() && x.dtype() == DType::Float32 && x.dim() == 2 && x.device().is_cpu() &&
+         W1.dtype() == DType::Float32 && W1.dim() == 2 && W2.dtype() == DType::Float32 && W2.dim() == 2 &&
+         x.size(1) == W1.size(1) && W2.size(1) == W1.size(0) && W1.size(1) >= 1 &&
+         W1.size(1) <= backend::kNarrowMlpMaxEnds && W2.size(0) >= 1 && W2.size(0) <= backend::kNarrowMlpMaxEnds;
+}
+
+Tensor narrow_mlp(const Tensor& x, const Tensor& W1, const Tensor& b1, Activation f, const Tensor& W2,
+                  const Tensor& b2) {
+  if (!narrow_mlp_applies(x, W1, W2) || !is_vector_of(b1, W1.size(0)) || !is_vector_of(b2, W2.size(0))) {
+    throw ShapeError("narrow_mlp: input " + to_string(x.sizes()) + ", weights " + to_string(W1.sizes()) + " and " +
+                     to_string(W2.sizes()) + " are not a 2-layer perceptron with at most " +
+                     std::to_string(backend::kNarrowMlpMaxEnds) + " inputs and outputs");
+  }
+  const Tensor xc = x.contiguous(), W1c = W1.contiguous(), W2c = W2.contiguous();
+  const Tensor b1c = b1.defined() ? b1.contiguous() : Tensor(), b2c = b2.defined() ? b2.contiguous() : Tensor();
+  const backend::NarrowMlp p{x.size(0), W1.size(1), W1.size(0), W2.size(0), W1c.data<float>(),
+                             data_or_null(b1c), W2c.data<float>(), data_or_null(b2c), squash(f)};
+  const std::vector<Tensor> inputs{x, W1, b1, W2, b2};
+  const bool backward_follows = is_grad_enabled() && autograd::any_requires_grad(inputs);
+  Tensor y = make_tensor({p.m, p.out}, DType::Float32, x.device());
+  Tensor hidden = backward_follows
+                      ? make_tensor({backend::narrow_mlp_hidden_floats(p.m, p.hidden)}, DType::Float32, x.device())
+                      : Tensor();
+  const backend::Backend& cpu = ops::backend_of(x);
+  cpu.narrow_mlp_forward(p, xc.data<float>(), y.data<float>(), data_or_null(hidden));
+  if (!backward_follows) return y;
+  return autograd::record(
+      "narrow_mlp", y, inputs,
+      [p, xc = xc.detach(), W1c = W1c.detach(), b1c = b1c.defined() ? b1c.detach() : Tensor(), W2c = W2c.detach(),
+       b2c = b2c.defined() ? b2c.detach() : Tensor(), hidden, &cpu, need = std::array<bool, 5>{
+           x.requires_grad(), W1.requires_grad(), b1.defined() && b1.requires_grad(), W2.requires_grad(),
+           b2.defined() && b2.requires_grad()}](const Tensor& dy) {
+        // The kernel reads the parameters through p's pointers; the captured tensors keep them alive.
+        const Tensor dyc = dy.contiguous();
+        auto grad = [&](bool needed, Shape shape) {
+          return needed ? make_tensor(shape, DType::Float32, dyc.device()) : Tensor();
+        };
+        std::vector<Tensor> g{grad(need[0], {p.m, p.in}), grad(need[1], {p.hidden, p.in}), grad(need[2], {p.hidden}),
+                              grad(need[3], {p.out, p.hidden}), grad(need[4], {p.out})};
+        cpu.narrow_mlp_backward(p, xc.data<float>(), hidden.data<float>(), dyc.data<float>(), data_or_null(g[0]),
+                                data_or_null(g[1]), data_or_null(g[2]), data_or_null(g[3]), data_or_null(g[4]));
+        return g;
+      });
+}
+
+}  // namespace ann::detail

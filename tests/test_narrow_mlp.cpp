@@ -1,0 +1,188 @@
+// The fused two-layer perceptron with narrow ends (src/ops/narrow_mlp.h) that nn::Sequential
+// runs for Linear – f – Linear with at most 4 inputs and outputs: the same values and
+// gradients as the layers one by one (up to float rounding), finite-difference gradients,
+// every (in, out, activation) the kernel instantiates, batches that are not a multiple of its
+// 16-row blocks, layers without bias, and where the fusion must not apply.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "ann/ann.h"
+#include "gradcheck.h"
+
+namespace ann {
+namespace {
+
+nn::AnyModule activation_module(Activation f) {
+  switch (f) {
+    case Activation::ReLU: return nn::ReLU();
+    case Activation::Tanh: return nn::Tanh();
+    case Activation::Sigmoid: return nn::Sigmoid();
+    case Activation::None: break;
+  }
+  return nn::Identity();
+}
+
+nn::Sequential make_net(std::int64_t in, std::int64_t hidden, std::int64_t out, Activation f, bool bias = true) {
+  nn::Sequential net;
+  net.push_back(nn::Linear(in, hidden, bias));
+  if (f != Activation::None) net.push_back(activation_module(f));
+  net.push_back(nn::Linear(hidden, out, bias));
+  return net;
+}
+
+// The same net one layer after the other (linear() is the unfused, BLAS path).
+Tensor layer_by_layer(nn::Sequential& net, const Tensor& x, Activation f) {
+  auto& first = net.at<nn::Linear>(0);
+  auto& last = net.at<nn::Linear>(net.size() - 1);
+  return linear(linear(x, first.weight, first.bias, f), last.weight, last.bias);
+}
+
+double max_abs(const std::vector<float>& v) {
+  double m = 0;
+  for (float a : v) m = std::max(m, static_cast<double>(std::fabs(a)));
+  return m;
+}
+
+// |a − b| <= 1e-5 · max|b| + 1e-6 elementwise: float rounding, never a wrong term.
+::testing::AssertionResult close(const Tensor& a, const Tensor& b, const std::string& what) {
+  if (a.sizes() != b.sizes()) return ::testing::AssertionFailure() << what << ": shapes differ";
+  const std::vector<float> x = a.to_vector<float>(), y = b.to_vector<float>();
+  const double tol = 1e-5 * max_abs(y) + 1e-6;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (!(std::fabs(x[i] - y[i]) <= tol)) {
+      return ::testing::AssertionFailure() << what << " element " << i << ": fused " << x[i] << ", layer by layer "
+                                           << y[i] << " (tolerance " << tol << ")";
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+const Activation kActivations[] = {Activation::None, Activation::ReLU, Activation::Tanh, Activation::Sigmoid};
+
+TEST(narrow_mlp, SequentialFusesTheLessonsNetworksIntoOneNode) {
+  manual_seed(0);
+  nn::Sequential net{nn::Linear(2, 100), nn::ReLU(), nn::Linear(100, 3)};
+  const Tensor y = net(randn({50, 2}));
+  ASSERT_TRUE(y.requires_grad());
+  EXPECT_EQ(y.grad_fn_name(), "narrow_mlp");
+  // Four outputs still fuse, five do not; neither do three hidden layers.
+  nn::Sequential wide{nn::Linear(2, 8), nn::ReLU(), nn::Linear(8, 5)};
+  EXPECT_NE(wide(randn({4, 2})).grad_fn_name(), "narrow_mlp");
+  nn::Sequential deep{nn::Linear(2, 8), nn::Tanh(), nn::Linear(8, 8), nn::Tanh(), nn::Linear(8, 3)};
+  EXPECT_NE(deep(randn({4, 2})).grad_fn_name(), "narrow_mlp");
+}
+
+TEST(narrow_mlp, EqualsTheLayersOneByOneForEveryShapeAndActivation) {
+  for (std::int64_t in = 1; in <= 4; ++in) {
+    for (std::int64_t out = 1; out <= 4; ++out) {
+      for (Activation f : kActivations) {
+        for (std::int64_t m : {1, 15, 16, 17, 130, 300}) {  // 300: 2 full chunks of 128 rows and a part
+          SCOPED_TRACE("in " + std::to_string(in) + " out " + std::to_string(out) + " activation " +
+                       std::to_string(static_cast<int>(f)) + " rows " + std::to_string(m));
+          manual_seed(static_cast<std::uint64_t>(100 * in + 10 * out + m));
+          nn::Sequential net = make_net(in, 37, out, f);
+          Tensor x = randn({m, in}).requires_grad_();
+          const Tensor dy = randn({m, out});
+
+          const Tensor fused = net(x);
+          ASSERT_EQ(fused.grad_fn_name(), "narrow_mlp");
+          (fused * dy).sum().backward();
+          std::vector<Tensor> fused_grads{x.grad()};
+          for (const Tensor& p : net.parameters()) fused_grads.push_back(p.grad());
+
+          x.set_grad(Tensor());
+          for (Tensor p : net.parameters()) p.set_grad(Tensor());
+          const Tensor reference = layer_by_layer(net, x, f);
+          (reference * dy).sum().backward();
+          std::vector<Tensor> reference_grads{x.grad()};
+          for (const Tensor& p : net.parameters()) reference_grads.push_back(p.grad());
+
+          EXPECT_TRUE(close(fused, reference, "output"));
+          const char* names[] = {"dx", "dW1", "db1", "dW2", "db2"};
+          for (std::size_t i = 0; i < fused_grads.size(); ++i)
+            EXPECT_TRUE(close(fused_grads[i], reference_grads[i], names[i]));
+        }
+      }
+    }
+  }
+}
+
+TEST(narrow_mlp, GradientsMatchFiniteDifferences) {
+  for (Activation f : kActivations) {
+    SCOPED_TRACE(static_cast<int>(f));
+    manual_seed(3);
+    nn::Sequential net = make_net(2, 6, 3, f);
+    Tensor x = randn({21, 2}).requires_grad_();
+    std::vector<Tensor> leaves{x};
+    for (const Tensor& p : net.parameters()) leaves.push_back(p);
+    // ReLU's kink: a central difference across it is meaningless, so every pre-activation is
+    // moved at least 0.1 from 0 (steps of 0.01 change them by far less).
+    auto min_pre_activation = [&] {
+      NoGradGuard no_grad;
+      auto& first = net.at<nn::Linear>(0);
+      const std::vector<float> z = linear(x, first.weight, first.bias).to_vector<float>();
+      std::size_t at = 0;
+      for (std::size_t i = 1; i < z.size(); ++i)
+        if (std::fabs(z[i]) < std::fabs(z[at])) at = i;
+      return std::pair{std::fabs(z[at]), at};
+    };
+    for (int pass = 0; pass < 1000 && min_pre_activation().first < 0.1f; ++pass)
+      x.data<float>()[min_pre_activation().second / 6 * 2] += 0.05f;  // that row's first coordinate
+    ASSERT_GE(min_pre_activation().first, 0.1f);
+    EXPECT_TRUE(testing::check_gradients([&] { return net(x); }, leaves));
+  }
+}
+
+TEST(narrow_mlp, LayersWithoutBiasAndInputsWithoutGradient) {
+  for (bool bias : {false, true}) {
+    manual_seed(5);
+    nn::Sequential net = make_net(3, 20, 2, Activation::Tanh, bias);
+    const Tensor x = randn({40, 3});  // data: no gradient wanted
+    const Tensor y = net(x);
+    ASSERT_EQ(y.grad_fn_name(), "narrow_mlp");
+    EXPECT_TRUE(close(y, layer_by_layer(net, x, Activation::Tanh), "output"));
+    y.sum().backward();
+    EXPECT_FALSE(x.grad().defined());
+    for (const Tensor& p : net.parameters()) EXPECT_TRUE(p.grad().defined());
+    EXPECT_EQ(net.parameters().size(), bias ? 4u : 2u);
+  }
+}
+
+TEST(narrow_mlp, UnderNoGradItIsAPlainForward) {
+  manual_seed(9);
+  nn::Sequential net = make_net(2, 100, 3, Activation::ReLU);
+  const Tensor x = randn({1000, 2});
+  Tensor y;
+  {
+    NoGradGuard no_grad;
+    y = net(x);
+  }
+  EXPECT_FALSE(y.requires_grad());
+  EXPECT_TRUE(close(y, layer_by_layer(net, x, Activation::ReLU).detach(), "output"));
+}
+
+TEST(narrow_mlp, NonContiguousInputsAreRead) {
+  manual_seed(11);
+  nn::Sequential net = make_net(2, 10, 3, Activation::Sigmoid);
+  const Tensor x = randn({2, 33}).t();  // [33, 2] transposed view
+  ASSERT_FALSE(x.is_contiguous());
+  EXPECT_TRUE(close(net(x), layer_by_layer(net, x.contiguous(), Activation::Sigmoid), "output"));
+}
+
+TEST(narrow_mlp, NonFiniteValuesPropagate) {
+  manual_seed(13);
+  nn::Sequential net = make_net(2, 10, 3, Activation::Tanh);
+  std::vector<float> values(2 * 20, 0.5f);
+  values[7] = std::nanf("");
+  const Tensor y = net(from_vector(values, {20, 2}));
+  const std::vector<float> out = y.to_vector<float>();
+  EXPECT_TRUE(std::isnan(out[3 * 3]));  // row 3 holds the NaN
+  EXPECT_TRUE(std::isfinite(out[0]));   // the other rows do not see it
+}
+
+}  // namespace
+}  // namespace ann
