@@ -45,8 +45,8 @@ struct NarrowMlp {
 };
 /// in and out of a NarrowMlp are at most this; hidden and m are free.
 constexpr std::int64_t kNarrowMlpMaxEnds = 4;
-/// The hidden activations a narrow MLP's forward keeps for its backward, in floats: rows are
-/// padded to blocks of 16 (the kernel's own layout, opaque to callers).
+/// The size in floats of the hidden activations a narrow MLP's forward keeps for its
+/// backward: rows are padded to blocks of 16 (the kernel's own layout, opaque to callers).
 constexpr std::int64_t narrow_mlp_hidden_floats(std::int64_t m, std::int64_t hidden) {
   return (m + 15) / 16 * 16 * hidden;
 }

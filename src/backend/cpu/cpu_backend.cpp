@@ -8,6 +8,7 @@
 #include <new>
 #include <vector>
 
+#include "backend/cpu/activations.h"
 #include "backend/cpu/block_cache.h"
 #include "backend/cpu/narrow_mlp.h"
 #include "backend/cpu/sgemm.h"
@@ -113,58 +114,52 @@ void reduce_typed(ReduceOp op, const T* x, void* out_raw, int64_t outer, int64_t
   if constexpr (std::is_same_v<T, float>) {
     if (op == ReduceOp::Sum && inner > 1) return sum_rows(x, static_cast<float*>(out_raw), outer, n, inner);
   }
-  for (int64_t o = 0; o < outer; ++o) {
-    for (int64_t i = 0; i < inner; ++i) {
-      const T* p = x + o * n * inner + i;
-      const int64_t dst = o * inner + i;
-      switch (op) {
-        case ReduceOp::Sum: {
-          if constexpr (std::is_same_v<T, float>) {
-            double acc = 0.0;  // double accumulation keeps long sums exact to float precision
-            for (int64_t j = 0; j < n; ++j) acc += p[j * inner];
-            static_cast<float*>(out_raw)[dst] = static_cast<float>(acc);
-          } else {
-            int64_t acc = 0;
-            for (int64_t j = 0; j < n; ++j) acc += static_cast<int64_t>(p[j * inner]);
-            static_cast<int64_t*>(out_raw)[dst] = acc;
-          }
-          break;
+  // One loop nest per op (the op chosen once, not per output element).
+  auto each_output = [&](auto&& reduce_one) {
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t i = 0; i < inner; ++i) reduce_one(x + o * n * inner + i, o * inner + i);
+  };
+  switch (op) {
+    case ReduceOp::Sum:
+      each_output([&](const T* p, int64_t dst) {
+        if constexpr (std::is_same_v<T, float>) {
+          double acc = 0.0;  // double accumulation keeps long sums exact to float precision
+          for (int64_t j = 0; j < n; ++j) acc += p[j * inner];
+          static_cast<float*>(out_raw)[dst] = static_cast<float>(acc);
+        } else {
+          int64_t acc = 0;
+          for (int64_t j = 0; j < n; ++j) acc += static_cast<int64_t>(p[j * inner]);
+          static_cast<int64_t*>(out_raw)[dst] = acc;
         }
-        case ReduceOp::Max:
-        case ReduceOp::Min: {
-          T best = p[0];
-          for (int64_t j = 1; j < n; ++j) {
-            const T v = p[j * inner];
-            // NaN propagates, as in torch.max
-            if (std::isnan(static_cast<double>(v))) { best = v; break; }
-            if (op == ReduceOp::Max ? v > best : v < best) best = v;
-          }
-          static_cast<T*>(out_raw)[dst] = best;
-          break;
+      });
+      break;
+    case ReduceOp::Max:
+    case ReduceOp::Min:
+      each_output([&](const T* p, int64_t dst) {
+        T best = p[0];
+        for (int64_t j = 1; j < n; ++j) {
+          const T v = p[j * inner];
+          // NaN propagates, as in torch.max
+          if (std::isnan(static_cast<double>(v))) { best = v; break; }
+          if (op == ReduceOp::Max ? v > best : v < best) best = v;
         }
-        case ReduceOp::ArgMax: {
-          int64_t best_j = 0;
-          T best = p[0];
-          for (int64_t j = 1; j < n; ++j) {
-            const T v = p[j * inner];
-            if (std::isnan(static_cast<double>(best))) break;
-            if (v > best || std::isnan(static_cast<double>(v))) { best = v; best_j = j; }
-          }
-          static_cast<int64_t*>(out_raw)[dst] = best_j;
-          break;
+        static_cast<T*>(out_raw)[dst] = best;
+      });
+      break;
+    case ReduceOp::ArgMax:
+      each_output([&](const T* p, int64_t dst) {
+        int64_t best_j = 0;
+        T best = p[0];
+        for (int64_t j = 1; j < n; ++j) {
+          const T v = p[j * inner];
+          if (std::isnan(static_cast<double>(best))) break;
+          if (v > best || std::isnan(static_cast<double>(v))) { best = v; best_j = j; }
         }
-      }
-    }
+        static_cast<int64_t*>(out_raw)[dst] = best_j;
+      });
+      break;
   }
 }
-
-// The squashing functions and their derivatives, written once: the standalone ops and the
-// fused affine-layer epilogue must round identically.
-inline float relu_of(float v) { return v > 0.f ? v : 0.f; }
-inline float sigmoid_of(float v) { return 1.f / (1.f + std::exp(-v)); }
-inline float relu_grad(float y, float g) { return y > 0.f ? g : 0.f; }          // [x > 0] = [y > 0]
-inline float tanh_grad(float y, float g) { return g * (1.f - y * y); }          // 1 − y²
-inline float sigmoid_grad(float y, float g) { return g * y * (1.f - y); }       // y (1 − y)
 
 ANN_KERNEL void unary_kernel(UnaryOp op, const float* x, float* y, int64_t n, float p0, float p1) {
   auto map = [&](auto&& f) {
@@ -172,12 +167,12 @@ ANN_KERNEL void unary_kernel(UnaryOp op, const float* x, float* y, int64_t n, fl
   };
   switch (op) {
     case UnaryOp::Neg: map([](float v) { return -v; }); break;
-    case UnaryOp::Exp: map([](float v) { return std::exp(v); }); break;
-    case UnaryOp::Log: map([](float v) { return std::log(v); }); break;
+    case UnaryOp::Exp: map(vmath::exp); break;
+    case UnaryOp::Log: map(vmath::log); break;
     case UnaryOp::Sqrt: map([](float v) { return std::sqrt(v); }); break;
     case UnaryOp::Abs: map([](float v) { return std::fabs(v); }); break;
     case UnaryOp::Relu: map(relu_of); break;
-    case UnaryOp::Tanh: map([](float v) { return std::tanh(v); }); break;
+    case UnaryOp::Tanh: map(tanh_of); break;
     case UnaryOp::Sigmoid: map(sigmoid_of); break;
     case UnaryOp::Pow:
       // small integer and half exponents as torch's pow kernel computes them (x·x·x, not powf)
@@ -253,7 +248,7 @@ ANN_KERNEL void bias_activation_kernel(float* y, const float* b, int64_t m, int6
     if (!f) continue;
     switch (*f) {
       case UnaryOp::Relu: for (int64_t i = 0; i < n; ++i) row[i] = relu_of(row[i]); break;
-      case UnaryOp::Tanh: for (int64_t i = 0; i < n; ++i) row[i] = std::tanh(row[i]); break;
+      case UnaryOp::Tanh: for (int64_t i = 0; i < n; ++i) row[i] = tanh_of(row[i]); break;
       case UnaryOp::Sigmoid: for (int64_t i = 0; i < n; ++i) row[i] = sigmoid_of(row[i]); break;
       default: break;
     }
@@ -281,20 +276,50 @@ ANN_KERNEL void activation_backward_bias_kernel(const float* y, const float* dy,
 
 // ℓ_i = log Σ_k exp(z_ik − max_i) − (z_i,t_i − max_i)   (−log softargmax, max subtracted)
 // p_ik = exp(z_ik − max_i) / Σ_k exp(z_ik − max_i)      (kept for the backward pass)
+// ℓ_r = log Σ_k e^(z_rk − max_r) − (z_r,t − max_r), p_rk = e^(z_rk − max_r) / Σ_k e^(z_rk − max_r).
+// With few classes (the lesson has 3) a row is too short to vectorise, so 16 rows at a time
+// are turned into columns and every step runs across the rows.
+constexpr int64_t kRowBlock = 16, kMaxBlockClasses = 16;
+
+__attribute__((always_inline)) inline void cross_entropy_rows(const float* logits, const int64_t* target, float* loss, float* probs, int64_t r0,
+                               int64_t rows, int64_t c) {
+  float e[kMaxBlockClasses][kRowBlock], mx[kRowBlock], total[kRowBlock], log_total[kRowBlock];
+  for (int64_t k = 0; k < c; ++k)
+    for (int64_t l = 0; l < kRowBlock; ++l) e[k][l] = l < rows ? logits[(r0 + l) * c + k] : 0.f;
+  for (int64_t l = 0; l < kRowBlock; ++l) mx[l] = e[0][l];
+  for (int64_t k = 1; k < c; ++k)
+    for (int64_t l = 0; l < kRowBlock; ++l) mx[l] = std::max(mx[l], e[k][l]);
+  for (int64_t r = 0; r < rows; ++r) loss[r0 + r] = logits[(r0 + r) * c + target[r0 + r]] - mx[r];
+  for (int64_t k = 0; k < c; ++k)
+    for (int64_t l = 0; l < kRowBlock; ++l) e[k][l] = vmath::exp(e[k][l] - mx[l]);
+  for (int64_t l = 0; l < kRowBlock; ++l) total[l] = e[0][l];
+  for (int64_t k = 1; k < c; ++k)
+    for (int64_t l = 0; l < kRowBlock; ++l) total[l] += e[k][l];
+  for (int64_t k = 0; k < c; ++k)
+    for (int64_t l = 0; l < kRowBlock; ++l) e[k][l] /= total[l];
+  for (int64_t l = 0; l < kRowBlock; ++l) log_total[l] = vmath::log(total[l]);
+  for (int64_t r = 0; r < rows; ++r) {
+    loss[r0 + r] = log_total[r] - loss[r0 + r];
+    for (int64_t k = 0; k < c; ++k) probs[(r0 + r) * c + k] = e[k][r];
+  }
+}
+
 ANN_KERNEL void cross_entropy_kernel(const float* logits, const int64_t* target, float* loss, float* probs, int64_t m,
                                      int64_t c) {
+  if (c <= kMaxBlockClasses) {
+    for (int64_t r0 = 0; r0 < m; r0 += kRowBlock) cross_entropy_rows(logits, target, loss, probs, r0, std::min(kRowBlock, m - r0), c);
+    return;
+  }
   for (int64_t r = 0; r < m; ++r) {
     const float* z = logits + r * c;
     float* p = probs + r * c;
     float mx = z[0];
     for (int64_t k = 1; k < c; ++k) mx = std::max(mx, z[k]);
-    float total = 0.f;
-    for (int64_t k = 0; k < c; ++k) {
-      p[k] = std::exp(z[k] - mx);
-      total += p[k];
-    }
-    loss[r] = std::log(total) - (z[target[r]] - mx);
+    for (int64_t k = 0; k < c; ++k) p[k] = vmath::exp(z[k] - mx);
+    float total = p[0];
+    for (int64_t k = 1; k < c; ++k) total += p[k];
     for (int64_t k = 0; k < c; ++k) p[k] /= total;
+    loss[r] = vmath::log(total) - (z[target[r]] - mx);
   }
 }
 

@@ -11,14 +11,18 @@
 //     g_j = f'(h_j) Σ_k dz_k W2[k,j]  (f' from the output: [h>0], 1−h², h(1−h), 1)
 //     dW1[j,i] = Σ_rows g_j x_i       db1[j] = Σ_rows g_j       dx_i = Σ_j g_j W1[j,i]
 // with the row sums kept per lane and added across lanes once at the end, in a fixed order:
-// the result depends on m and the data only, never on timing or threads.
+// the result depends on m and the data only, never on timing or threads. (Recomputing ReLU's
+// h_j in the backward instead of keeping the [m, H] activations was measured slower here,
+// even though the spiral's 1.2 MB of them do not fit this CPU's L2.)
 #include "backend/cpu/narrow_mlp.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
+#include "backend/cpu/activations.h"
 #include "backend/cpu/simd.h"
 
 namespace ann::backend {
@@ -53,31 +57,33 @@ ANN_INLINE void store_columns(const Vec (&v)[N], int rows, float* a) {
     for (int c = 0; c < N; ++c) a[r * N + c] = v[c][r];
 }
 
-// The same activations as the layer-by-layer kernels (cpu_backend.cpp), lane by lane.
-template <Act A>
-ANN_INLINE Vec activate(Vec a) {
-  if constexpr (A == Act::Relu) {
-    const Vec zero = {};
-    return a > zero ? a : zero;
-  } else if constexpr (A == Act::Tanh) {
-    for (int l = 0; l < kLanes; ++l) a[l] = std::tanh(a[l]);
-  } else if constexpr (A == Act::Sigmoid) {
-    for (int l = 0; l < kLanes; ++l) a[l] = 1.f / (1.f + std::exp(-a[l]));
+// g f'(·) from the activation's output h, as activations.h's *_grad (relu as a vector select).
+ANN_INLINE Vec activation_grad(Act act, Vec h, Vec g) {
+  const Vec zero = {};
+  switch (act) {
+    case Act::Relu: return h > zero ? g : zero;
+    case Act::Tanh: return g * (1.f - h * h);
+    case Act::Sigmoid: return g * h * (1.f - h);
+    case Act::None: break;
   }
-  return a;
+  return g;
 }
-// g f'(·) from the activation's output h.
-template <Act A>
-ANN_INLINE Vec activation_grad(Vec h, Vec g) {
-  if constexpr (A == Act::Relu) {
-    const Vec zero = {};
-    return h > zero ? g : zero;
-  } else if constexpr (A == Act::Tanh) {
-    return g * (1.f - h * h);
-  } else if constexpr (A == Act::Sigmoid) {
-    return g * h * (1.f - h);
-  } else {
-    return g;
+
+// Tanh and sigmoid of a block's pre-activations, in place: a loop of its own, which the
+// compiler vectorises once (inside the two-layer loop it would be compiled for every shape).
+ANN_KERNEL void squash_in_place(Act act, float* a, std::int64_t n) {
+  if (act == Act::Tanh)
+    for (std::int64_t i = 0; i < n; ++i) a[i] = tanh_of(a[i]);
+  if (act == Act::Sigmoid)
+    for (std::int64_t i = 0; i < n; ++i) a[i] = sigmoid_of(a[i]);
+}
+
+Act act_of(const UnaryOp* f) {
+  switch (f ? *f : UnaryOp::Neg) {
+    case UnaryOp::Relu: return Act::Relu;
+    case UnaryOp::Tanh: return Act::Tanh;
+    case UnaryOp::Sigmoid: return Act::Sigmoid;
+    default: return Act::None;
   }
 }
 
@@ -90,23 +96,37 @@ ANN_INLINE float lane_sum(Vec v) {
   return t[0];
 }
 
-template <int IN, int OUT, Act A>
-ANN_INLINE void forward_body(const NarrowMlp& p, const float* x, float* y, float* hidden) {
+// ReLU (or no activation) is applied as each hidden unit is computed; tanh and sigmoid in a
+// pass of their own over the block's pre-activations, which are kept in `hidden` (or in
+// `scratch` when no backward follows) either way.
+template <int IN, int OUT>
+ANN_INLINE void forward_body(const NarrowMlp& p, const float* x, float* y, float* hidden, float* scratch) {
   const std::int64_t H = p.hidden;
+  const Act act = act_of(p.f);
+  const bool separate = act == Act::Tanh || act == Act::Sigmoid;
+  const Vec zero = {};
   for (std::int64_t r0 = 0; r0 < p.m; r0 += kLanes) {
     const int rows = static_cast<int>(std::min<std::int64_t>(kLanes, p.m - r0));
     Vec xs[IN];
     load_columns<IN>(x + r0 * IN, rows, xs);
-    float* h_block = hidden ? hidden + r0 * H : nullptr;
+    float* h_block = hidden ? hidden + r0 * H : (separate ? scratch : nullptr);
     Vec z[OUT] = {};
     for (std::int64_t j = 0; j < H; ++j) {
       const float* w1 = p.W1 + j * IN;
       Vec a = xs[0] * w1[0];
       for (int i = 1; i < IN; ++i) a += xs[i] * w1[i];
       if (p.b1) a += p.b1[j];
-      const Vec h = activate<A>(a);
-      if (h_block) store(h_block + j * kLanes, h);
-      for (int k = 0; k < OUT; ++k) z[k] += h * p.W2[k * H + j];
+      if (act == Act::Relu) a = a > zero ? a : zero;
+      if (h_block) store(h_block + j * kLanes, a);
+      if (!separate)
+        for (int k = 0; k < OUT; ++k) z[k] += a * p.W2[k * H + j];
+    }
+    if (separate) {
+      squash_in_place(act, h_block, H * kLanes);
+      for (std::int64_t j = 0; j < H; ++j) {
+        const Vec h = load(h_block + j * kLanes);
+        for (int k = 0; k < OUT; ++k) z[k] += h * p.W2[k * H + j];
+      }
     }
     if (p.b2)
       for (int k = 0; k < OUT; ++k) z[k] += p.b2[k];
@@ -118,11 +138,12 @@ ANN_INLINE void forward_body(const NarrowMlp& p, const float* x, float* y, float
 // hidden unit passes over them, and each unit's sums stay in registers for the chunk.
 constexpr int kChunkBlocks = 8;
 
-template <int IN, int OUT, Act A>
+template <int IN, int OUT>
 ANN_INLINE void backward_body(const NarrowMlp& p, const float* x, const float* hidden, const float* dy, float* dx,
                               float* dW1, float* db1, float* dW2, float* db2) {
   const std::int64_t H = p.hidden;
   const auto n = static_cast<std::size_t>(H);
+  const Act act = act_of(p.f);
   // Per-lane sums over every row so far (zero-initialised).
   const std::unique_ptr<Vec[]> sum_W2(new Vec[n * OUT]()), sum_W1(new Vec[n * IN]()), sum_b1(new Vec[n]());
   Vec sum_b2[OUT] = {};
@@ -147,7 +168,7 @@ ANN_INLINE void backward_body(const NarrowMlp& p, const float* x, const float* h
         for (int k = 0; k < OUT; ++k) s_W2[k] += dz[b][k] * h;
         Vec g = dz[b][0] * w2[0];
         for (int k = 1; k < OUT; ++k) g += dz[b][k] * w2[k];
-        g = activation_grad<A>(h, g);
+        g = activation_grad(act, h, g);
         for (int i = 0; i < IN; ++i) s_W1[i] += g * xs[b][i];
         s_b1 += g;
         if (dx)
@@ -175,27 +196,6 @@ ANN_INLINE void backward_body(const NarrowMlp& p, const float* x, const float* h
     for (int k = 0; k < OUT; ++k) db2[k] = lane_sum(sum_b2[k]);
 }
 
-// One instantiation per (in, out, activation): the loops over i and k unroll completely.
-template <int IN, int OUT>
-ANN_INLINE void forward_act(const NarrowMlp& p, const float* x, float* y, float* h) {
-  switch (p.f ? *p.f : UnaryOp::Neg) {
-    case UnaryOp::Relu: return forward_body<IN, OUT, Act::Relu>(p, x, y, h);
-    case UnaryOp::Tanh: return forward_body<IN, OUT, Act::Tanh>(p, x, y, h);
-    case UnaryOp::Sigmoid: return forward_body<IN, OUT, Act::Sigmoid>(p, x, y, h);
-    default: return forward_body<IN, OUT, Act::None>(p, x, y, h);
-  }
-}
-template <int IN, int OUT>
-ANN_INLINE void backward_act(const NarrowMlp& p, const float* x, const float* h, const float* dy, float* dx,
-                             float* dW1, float* db1, float* dW2, float* db2) {
-  switch (p.f ? *p.f : UnaryOp::Neg) {
-    case UnaryOp::Relu: return backward_body<IN, OUT, Act::Relu>(p, x, h, dy, dx, dW1, db1, dW2, db2);
-    case UnaryOp::Tanh: return backward_body<IN, OUT, Act::Tanh>(p, x, h, dy, dx, dW1, db1, dW2, db2);
-    case UnaryOp::Sigmoid: return backward_body<IN, OUT, Act::Sigmoid>(p, x, h, dy, dx, dW1, db1, dW2, db2);
-    default: return backward_body<IN, OUT, Act::None>(p, x, h, dy, dx, dW1, db1, dW2, db2);
-  }
-}
-
 // Dispatches (in, out) ∈ [1, 4]² to F<IN, OUT>.
 #define ANN_NARROW_MLP_DISPATCH(CALL)                       \
   switch ((p.in - 1) * kNarrowMlpMaxEnds + (p.out - 1)) {   \
@@ -221,14 +221,17 @@ ANN_INLINE void backward_act(const NarrowMlp& p, const float* x, const float* h,
 }  // namespace
 
 ANN_KERNEL void narrow_mlp_forward_cpu(const NarrowMlp& p, const float* x, float* y, float* h) {
-#define ANN_CALL(I, O) forward_act<I, O>(p, x, y, h)
+  // Without a hidden buffer to keep, tanh and sigmoid still need one block's worth.
+  std::vector<float> scratch(h ? 0 : static_cast<std::size_t>(p.hidden * kLanes));
+  float* block = scratch.empty() ? nullptr : scratch.data();
+#define ANN_CALL(I, O) forward_body<I, O>(p, x, y, h, block)
   ANN_NARROW_MLP_DISPATCH(ANN_CALL)
 #undef ANN_CALL
 }
 
 ANN_KERNEL void narrow_mlp_backward_cpu(const NarrowMlp& p, const float* x, const float* h, const float* dy,
                                         float* dx, float* dW1, float* db1, float* dW2, float* db2) {
-#define ANN_CALL(I, O) backward_act<I, O>(p, x, h, dy, dx, dW1, db1, dW2, db2)
+#define ANN_CALL(I, O) backward_body<I, O>(p, x, h, dy, dx, dW1, db1, dW2, db2)
   ANN_NARROW_MLP_DISPATCH(ANN_CALL)
 #undef ANN_CALL
 }
