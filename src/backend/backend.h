@@ -45,6 +45,9 @@ struct NarrowMlp {
 };
 /// in and out of a NarrowMlp are at most this; hidden and m are free.
 constexpr std::int64_t kNarrowMlpMaxEnds = 4;
+/// Whether a narrow MLP's forward keeps its hidden activations for the backward: not without
+/// an activation, where the net is one affine map and the kernel uses that.
+constexpr bool narrow_mlp_keeps_hidden(const UnaryOp* f) { return f != nullptr; }
 /// The size in floats of the hidden activations a narrow MLP's forward keeps for its
 /// backward: rows are padded to blocks of 16 (the kernel's own layout, opaque to callers).
 constexpr std::int64_t narrow_mlp_hidden_floats(std::int64_t m, std::int64_t hidden) {
@@ -89,10 +92,11 @@ class Backend {
                                         std::int64_t n, const UnaryOp* f) const = 0;
 
   // ---- two-layer perceptron with narrow ends (see NarrowMlp) ------------------------------
-  /// y [m, out]; h (narrow_mlp_hidden_floats, or null when no backward follows) keeps f(x W1ᵀ + b1).
+  /// y [m, out]; h (narrow_mlp_hidden_floats; null when no backward follows or when
+  /// !narrow_mlp_keeps_hidden(p.f)) keeps f(x W1ᵀ + b1).
   virtual void narrow_mlp_forward(const NarrowMlp& p, const float* x, float* y, float* h) const = 0;
-  /// From dy [m, out] and the forward's h: dW1, db1, dW2, db2 and dx [m, in], each written
-  /// (not accumulated) unless null.
+  /// From dy [m, out] and the forward's h (null when not kept): dW1, db1, dW2, db2 and dx
+  /// [m, in], each written (not accumulated) unless null.
   virtual void narrow_mlp_backward(const NarrowMlp& p, const float* x, const float* h, const float* dy, float* dx,
                                    float* dW1, float* db1, float* dW2, float* db2) const = 0;
 
@@ -129,12 +133,14 @@ class Backend {
                            std::int64_t n, std::int64_t k, std::int64_t inner) const = 0;
 
   // ---- fused cross-entropy (logits [m, c] contiguous, target int64 [m]) -------------------
-  /// loss[i] = −log softmax(logits[i])[target[i]]; probs = softmax(logits) (for the backward).
-  virtual void cross_entropy(const float* logits, const std::int64_t* target, float* loss, float* probs,
+  /// loss[i] = −log softmax(logits[i])[target[i]]; grad[i] = softmax(logits[i]) − onehot(target[i]),
+  /// the gradient of loss[i], kept for the backward.
+  virtual void cross_entropy(const float* logits, const std::int64_t* target, float* loss, float* grad,
                              std::int64_t m, std::int64_t c) const = 0;
-  /// dlogits[i] = scale[i] * (probs[i] − onehot(target[i])).
-  virtual void cross_entropy_backward(const float* probs, const std::int64_t* target, const float* scale,
-                                      float* dlogits, std::int64_t m, std::int64_t c) const = 0;
+  /// dlogits[i] = scale[i] * grad[i] (grad from cross_entropy), or scale[0] for every row
+  /// when !per_row (a mean or sum reduction).
+  virtual void cross_entropy_backward(const float* grad, const float* scale, bool per_row, float* dlogits,
+                                      std::int64_t m, std::int64_t c) const = 0;
 
   // ---- optimizer updates (all arrays of n elements) ---------------------------------------
   virtual void sgd_step(const SgdStep& h, float* param, const float* grad, float* momentum_buffer,

@@ -66,24 +66,25 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduc
   const Tensor c = target.contiguous();
   const std::int64_t m = z.size(0);
   Tensor per_example = make_tensor({m}, DType::Float32, z.device());
-  Tensor probs = make_tensor(z.sizes(), DType::Float32, z.device());
+  Tensor grad = make_tensor(z.sizes(), DType::Float32, z.device());  // softargmax − one-hot
   ops::backend_of(z).cross_entropy(z.data<float>(), c.data<std::int64_t>(), per_example.data<float>(),
-                                   probs.data<float>(), m, z.size(1));
+                                   grad.data<float>(), m, z.size(1));
 
   Tensor loss = per_example;
   {
     NoGradGuard no_grad;
     if (reduction != Reduction::None) loss = reduce(per_example, reduction);
   }
-  return autograd::record("cross_entropy", loss, {logits}, [probs, c, reduction, m](const Tensor& dloss) {
-    // per-row weight of (softargmax − one-hot): dloss/m for the mean, dloss for the sum,
-    // dloss_i for no reduction
-    const Tensor scale = reduction == Reduction::None ? dloss.contiguous()
-                         : reduction == Reduction::Mean ? ops::broadcast_to(dloss / static_cast<float>(m), {m})
-                                                        : ops::broadcast_to(dloss, {m});
-    Tensor dz = make_tensor(probs.sizes(), DType::Float32, probs.device());
-    ops::backend_of(probs).cross_entropy_backward(probs.data<float>(), c.data<std::int64_t>(), scale.data<float>(),
-                                                  dz.data<float>(), m, probs.size(1));
+  return autograd::record("cross_entropy", loss, {logits}, [grad, reduction, m](const Tensor& dloss) {
+    // Row weights: dloss_i for no reduction; dloss for the sum, dloss/m for the mean (one
+    // number, divided in float32 as the tensor op would).
+    const bool per_row = reduction == Reduction::None;
+    const Tensor d = per_row ? dloss.contiguous() : Tensor();
+    float uniform = per_row ? 0.f : dloss.item<float>();
+    if (reduction == Reduction::Mean) uniform /= static_cast<float>(m);
+    Tensor dz = make_tensor(grad.sizes(), DType::Float32, grad.device());
+    ops::backend_of(grad).cross_entropy_backward(grad.data<float>(), per_row ? d.data<float>() : &uniform, per_row,
+                                                 dz.data<float>(), m, grad.size(1));
     return std::vector<Tensor>{dz};
   });
 }

@@ -55,7 +55,7 @@ Tensor narrow_mlp(const Tensor& x, const Tensor& W1, const Tensor& b1, Activatio
   const std::vector<Tensor> inputs{x, W1, b1, W2, b2};
   const bool backward_follows = is_grad_enabled() && autograd::any_requires_grad(inputs);
   Tensor y = make_tensor({p.m, p.out}, DType::Float32, x.device());
-  Tensor hidden = backward_follows
+  Tensor hidden = backward_follows && backend::narrow_mlp_keeps_hidden(p.f)
                       ? make_tensor({backend::narrow_mlp_hidden_floats(p.m, p.hidden)}, DType::Float32, x.device())
                       : Tensor();
   const backend::Backend& cpu = ops::backend_of(x);
@@ -74,7 +74,7 @@ Tensor narrow_mlp(const Tensor& x, const Tensor& W1, const Tensor& b1, Activatio
         };
         std::vector<Tensor> g{grad(need[0], {p.m, p.in}), grad(need[1], {p.hidden, p.in}), grad(need[2], {p.hidden}),
                               grad(need[3], {p.out, p.hidden}), grad(need[4], {p.out})};
-        cpu.narrow_mlp_backward(p, xc.data<float>(), hidden.data<float>(), dyc.data<float>(), data_or_null(g[0]),
+        cpu.narrow_mlp_backward(p, xc.data<float>(), data_or_null(hidden), dyc.data<float>(), data_or_null(g[0]),
                                 data_or_null(g[1]), data_or_null(g[2]), data_or_null(g[3]), data_or_null(g[4]));
         return g;
       });

@@ -281,8 +281,9 @@ ANN_KERNEL void activation_backward_bias_kernel(const float* y, const float* dy,
 // are turned into columns and every step runs across the rows.
 constexpr int64_t kRowBlock = 16, kMaxBlockClasses = 16;
 
-__attribute__((always_inline)) inline void cross_entropy_rows(const float* logits, const int64_t* target, float* loss, float* probs, int64_t r0,
-                               int64_t rows, int64_t c) {
+__attribute__((always_inline)) inline void cross_entropy_rows(const float* logits, const int64_t* target,
+                                                              float* loss, float* grad, int64_t r0, int64_t rows,
+                                                              int64_t c) {
   float e[kMaxBlockClasses][kRowBlock], mx[kRowBlock], total[kRowBlock], log_total[kRowBlock];
   for (int64_t k = 0; k < c; ++k)
     for (int64_t l = 0; l < kRowBlock; ++l) e[k][l] = l < rows ? logits[(r0 + l) * c + k] : 0.f;
@@ -300,35 +301,42 @@ __attribute__((always_inline)) inline void cross_entropy_rows(const float* logit
   for (int64_t l = 0; l < kRowBlock; ++l) log_total[l] = vmath::log(total[l]);
   for (int64_t r = 0; r < rows; ++r) {
     loss[r0 + r] = log_total[r] - loss[r0 + r];
-    for (int64_t k = 0; k < c; ++k) probs[(r0 + r) * c + k] = e[k][r];
+    for (int64_t k = 0; k < c; ++k) grad[(r0 + r) * c + k] = e[k][r];
+    grad[(r0 + r) * c + target[r0 + r]] -= 1.f;
   }
 }
 
-ANN_KERNEL void cross_entropy_kernel(const float* logits, const int64_t* target, float* loss, float* probs, int64_t m,
+ANN_KERNEL void cross_entropy_kernel(const float* logits, const int64_t* target, float* loss, float* grad, int64_t m,
                                      int64_t c) {
   if (c <= kMaxBlockClasses) {
-    for (int64_t r0 = 0; r0 < m; r0 += kRowBlock) cross_entropy_rows(logits, target, loss, probs, r0, std::min(kRowBlock, m - r0), c);
+    for (int64_t r0 = 0; r0 < m; r0 += kRowBlock)
+      cross_entropy_rows(logits, target, loss, grad, r0, std::min(kRowBlock, m - r0), c);
     return;
   }
   for (int64_t r = 0; r < m; ++r) {
     const float* z = logits + r * c;
-    float* p = probs + r * c;
+    float* p = grad + r * c;
     float mx = z[0];
     for (int64_t k = 1; k < c; ++k) mx = std::max(mx, z[k]);
     for (int64_t k = 0; k < c; ++k) p[k] = vmath::exp(z[k] - mx);
     float total = p[0];
     for (int64_t k = 1; k < c; ++k) total += p[k];
     for (int64_t k = 0; k < c; ++k) p[k] /= total;
+    p[target[r]] -= 1.f;
     loss[r] = vmath::log(total) - (z[target[r]] - mx);
   }
 }
 
-// dℓ_i/dz_i = p_i − onehot(t_i), the lesson's softargmax minus Y, weighted per row
-ANN_KERNEL void cross_entropy_backward_kernel(const float* probs, const int64_t* target, const float* scale,
-                                              float* dlogits, int64_t m, int64_t c) {
+// dℓ_i/dz_i = p_i − onehot(t_i), the lesson's softargmax minus Y (kept by the forward), weighted
+ANN_KERNEL void cross_entropy_backward_kernel(const float* grad, const float* scale, bool per_row, float* dlogits,
+                                              int64_t m, int64_t c) {
+  if (!per_row) {
+    const float s = scale[0];
+    for (int64_t i = 0; i < m * c; ++i) dlogits[i] = s * grad[i];
+    return;
+  }
   for (int64_t r = 0; r < m; ++r)
-    for (int64_t k = 0; k < c; ++k)
-      dlogits[r * c + k] = scale[r] * (probs[r * c + k] - (k == target[r] ? 1.f : 0.f));
+    for (int64_t k = 0; k < c; ++k) dlogits[r * c + k] = scale[r] * grad[r * c + k];
 }
 
 class CpuBackend final : public Backend {
@@ -509,14 +517,14 @@ class CpuBackend final : public Backend {
         }
   }
 
-  void cross_entropy(const float* logits, const int64_t* target, float* loss, float* probs, int64_t m,
+  void cross_entropy(const float* logits, const int64_t* target, float* loss, float* grad, int64_t m,
                      int64_t c) const override {
-    cross_entropy_kernel(logits, target, loss, probs, m, c);
+    cross_entropy_kernel(logits, target, loss, grad, m, c);
   }
 
-  void cross_entropy_backward(const float* probs, const int64_t* target, const float* scale, float* dlogits,
-                              int64_t m, int64_t c) const override {
-    cross_entropy_backward_kernel(probs, target, scale, dlogits, m, c);
+  void cross_entropy_backward(const float* grad, const float* scale, bool per_row, float* dlogits, int64_t m,
+                              int64_t c) const override {
+    cross_entropy_backward_kernel(grad, scale, per_row, dlogits, m, c);
   }
 
   void sgd_step(const SgdStep& h, float* param, const float* grad, float* buf, int64_t n) const override {
