@@ -1,5 +1,6 @@
-// The losses. Cross-entropy is one fused node (its gradient is the famous softmax − one-hot);
-// the others are compositions of differentiable ops, so their gradients follow.
+// The losses. Cross-entropy and the reduced mean squared error are fused nodes (the first's
+// gradient is the famous softmax − one-hot); the others are compositions of differentiable
+// ops, so their gradients follow.
 #include "ann/nn/functional.h"
 
 #include "ann/autograd.h"
@@ -95,11 +96,30 @@ Tensor nll_loss(const Tensor& log_probs, const Tensor& target, Reduction reducti
   return reduce(neg(gather(log_probs, 1, target.unsqueeze(1)).squeeze(1)), reduction);
 }
 
-// ℓ = (x − y)²
+// ℓ = (x − y)²      ∂ℓ/∂x = 2 (x − y) = −∂ℓ/∂y
+// Reduced (the lesson's regression loss), it is one node that keeps x − y: the same numbers
+// as the composition (g·d + g·d = 2·(g·d) exactly), a third of the graph.
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
   check_same_shape(input, target, "mse_loss");
-  const Tensor diff = input - target;
-  return reduce(diff * diff, reduction);
+  if (reduction == Reduction::None) {
+    const Tensor diff = input - target;
+    return diff * diff;
+  }
+  Tensor diff, loss;
+  {
+    NoGradGuard no_grad;
+    diff = input - target;
+    loss = reduce(diff * diff, reduction);
+  }
+  return autograd::record(
+      "mse_loss", loss, {input, target},
+      [diff, reduction, need_input = input.requires_grad(), need_target = target.requires_grad()](const Tensor& dloss) {
+        NoGradGuard no_grad;
+        float g = dloss.item<float>();
+        if (reduction == Reduction::Mean) g /= static_cast<float>(diff.numel());
+        const Tensor d_input = (diff * g) * 2.f;
+        return std::vector<Tensor>{need_input ? d_input : Tensor(), need_target ? -d_input : Tensor()};
+      });
 }
 
 // ℓ = −(y log p + (1 − y) log(1 − p)), each log clamped at −100 like torch so ℓ stays finite
