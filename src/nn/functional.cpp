@@ -49,6 +49,10 @@ void check_class_targets(const Tensor& scores, const Tensor& target, const char*
   const std::int64_t classes = scores.size(1);
   const Tensor t = target.contiguous();
   const std::int64_t* p = t.data<std::int64_t>();
+  // Every epoch checks every label: one branch-free pass, then a second only to name the bad one.
+  bool any_bad = false;
+  for (std::int64_t i = 0; i < t.numel(); ++i) any_bad |= (p[i] < 0) | (p[i] >= classes);
+  if (!any_bad) return;
   for (std::int64_t i = 0; i < t.numel(); ++i) {
     if (p[i] < 0 || p[i] >= classes) {
       throw ValueError(std::string(op) + ": target " + std::to_string(p[i]) + " out of range for " +
