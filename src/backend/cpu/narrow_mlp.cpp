@@ -158,26 +158,35 @@ ANN_INLINE void backward_body(const NarrowMlp& p, const float* x, const float* h
       for (int k = 0; k < OUT; ++k) sum_b2[k] += dz[b][k];
     }
     const float* h_chunk = hidden + c0 * H;
-    for (std::int64_t j = 0; j < H; ++j) {
-      float w2[OUT];
-      for (int k = 0; k < OUT; ++k) w2[k] = p.W2[k * H + j];
-      const float* w1 = p.W1 + j * IN;
-      Vec s_W2[OUT] = {}, s_W1[IN] = {}, s_b1 = {};
+    // J hidden units j0 .. j0+J-1 at a time: they share the loads of the chunk's dz and x.
+    auto units = [&]<int J>(std::int64_t j0) {
+      float w2[J][OUT];
+      for (int u = 0; u < J; ++u)
+        for (int k = 0; k < OUT; ++k) w2[u][k] = p.W2[k * H + j0 + u];
+      Vec s_W2[J][OUT] = {}, s_W1[J][IN] = {}, s_b1[J] = {};
       for (int b = 0; b < blocks; ++b) {
-        const Vec h = load(h_chunk + (b * H + j) * kLanes);
-        for (int k = 0; k < OUT; ++k) s_W2[k] += dz[b][k] * h;
-        Vec g = dz[b][0] * w2[0];
-        for (int k = 1; k < OUT; ++k) g += dz[b][k] * w2[k];
-        g = activation_grad(act, h, g);
-        for (int i = 0; i < IN; ++i) s_W1[i] += g * xs[b][i];
-        s_b1 += g;
-        if (dx)
-          for (int i = 0; i < IN; ++i) dxs[b][i] += g * w1[i];
+        for (int u = 0; u < J; ++u) {
+          const Vec h = load(h_chunk + (b * H + j0 + u) * kLanes);
+          for (int k = 0; k < OUT; ++k) s_W2[u][k] += dz[b][k] * h;
+          Vec g = dz[b][0] * w2[u][0];
+          for (int k = 1; k < OUT; ++k) g += dz[b][k] * w2[u][k];
+          g = activation_grad(act, h, g);
+          for (int i = 0; i < IN; ++i) s_W1[u][i] += g * xs[b][i];
+          s_b1[u] += g;
+          if (dx)
+            for (int i = 0; i < IN; ++i) dxs[b][i] += g * p.W1[(j0 + u) * IN + i];
+        }
       }
-      for (int k = 0; k < OUT; ++k) sum_W2[k * n + j] += s_W2[k];
-      for (int i = 0; i < IN; ++i) sum_W1[j * IN + i] += s_W1[i];
-      sum_b1[j] += s_b1;
-    }
+      for (int u = 0; u < J; ++u) {
+        const auto j = static_cast<std::size_t>(j0 + u);
+        for (int k = 0; k < OUT; ++k) sum_W2[k * n + j] += s_W2[u][k];
+        for (int i = 0; i < IN; ++i) sum_W1[j * IN + i] += s_W1[u][i];
+        sum_b1[j] += s_b1[u];
+      }
+    };
+    std::int64_t j = 0;
+    for (; j + 2 <= H; j += 2) units.template operator()<2>(j);
+    if (j < H) units.template operator()<1>(j);
     if (dx) {
       for (int b = 0; b < blocks; ++b) {
         const std::int64_t r0 = c0 + b * kLanes;
