@@ -59,11 +59,13 @@ inline float log(float x) {
   constexpr float min_normal = std::numeric_limits<float>::min();
   const bool subnormal = x < min_normal;
   const float scaled = x * (subnormal ? 8388608.f : 1.f);  // · 2^23 brings subnormals into range
-  const auto bits = std::bit_cast<std::int32_t>(scaled);
-  // Exponent and mantissa, with the mantissa moved into [√½, √2) (0x3f3504f3 is √½).
-  const std::int32_t shifted = bits - 0x3f3504f3;
+  const auto bits = std::bit_cast<std::uint32_t>(scaled);
+  // Exponent and mantissa, with the mantissa moved into [√½, √2) (0x3f3504f3 is √½). Unsigned
+  // arithmetic wraps where a negative x's bits would overflow a signed subtraction; the
+  // conversion back is modular (C++20) and the right shift arithmetic.
+  const auto shifted = static_cast<std::int32_t>(bits - 0x3f3504f3u);
   const std::int32_t e = (shifted >> 23) - (subnormal ? 23 : 0);
-  const float m = std::bit_cast<float>((shifted & 0x007fffff) + 0x3f3504f3);
+  const float m = std::bit_cast<float>((static_cast<std::uint32_t>(shifted) & 0x007fffffu) + 0x3f3504f3u);
   const float s = (m - 1.f) / (m + 1.f);
   const float s2 = s * s;
   float p = 2.f / 11;
