@@ -20,31 +20,14 @@
 #include "ann/ops.h"
 #include "ann/optim/sgd.h"
 #include "ann/serialize.h"
+#include "test_support.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace ann;
-
-class TempDir {
- public:
-  TempDir() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() /
-            ("ann-resume-" + std::to_string(::getpid()) + "-" + info->test_suite_name() + "-" + info->name());
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using ann::testing::message_of;
+using ann::testing::TempDir;
 
 // Bit patterns, so that the comparisons are exact (and -0.0 is not 0.0).
 std::vector<std::uint32_t> bits(const std::vector<float>& v) {
@@ -58,18 +41,6 @@ void expect_same_parameters(const nn::Module& a, const nn::Module& b) {
   ASSERT_EQ(pa.size(), pb.size());
   for (std::size_t i = 0; i < pa.size(); ++i)
     EXPECT_EQ(bits(pa[i].second.to_vector<float>()), bits(pb[i].second.to_vector<float>())) << pa[i].first;
-}
-
-template <class E>
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    return std::string("wrong exception type: ") + e.what();
-  }
-  return "no exception";
 }
 
 lesson::SpiralConfig small_config(std::int64_t epochs) {

@@ -19,31 +19,15 @@
 #include "ann/optim/adam.h"
 #include "ann/optim/sgd.h"
 #include "ann/serialize.h"
+#include "test_support.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace ann;
+using ann::testing::message_of;
+using ann::testing::TempDir;
 using lesson::Activation;
-
-class TempDir {
- public:
-  TempDir() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() /
-            ("ann-ser-" + std::to_string(::getpid()) + "-" + info->test_suite_name() + "-" + info->name());
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
 
 // Bit patterns, so that -0.0 and NaN compare as what they are.
 std::vector<std::uint32_t> bits(const Tensor& t) {
@@ -66,18 +50,6 @@ nn::Sequential mlp(std::uint64_t seed, std::int64_t hidden = 16, std::int64_t la
                    Activation activation = Activation::Tanh) {
   manual_seed(seed);
   return lesson::make_mlp(2, hidden, layers, 3, activation);
-}
-
-template <class E>
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    return std::string("wrong exception type: ") + e.what();
-  }
-  return "no exception";
 }
 
 #define EXPECT_CONTAINS(haystack, needle) \
