@@ -74,8 +74,9 @@ void run_predict_command(const PredictOptions& o) {
     const std::int64_t n = std::min(kChunkRows, rows - first);
     const auto begin = table.values.begin() + first * in;
     const Tensor X = from_vector(std::vector<float>(begin, begin + n * in), {n, in});
-    const std::vector<float> p = softmax(model(X), 1).to_vector<float>();
-    const std::vector<std::int64_t> classes = argmax(from_vector(p, {n, out}), 1).to_vector<std::int64_t>();
+    const Tensor probabilities = softmax(model(X), 1);
+    const std::vector<float> p = probabilities.to_vector<float>();
+    const std::vector<std::int64_t> classes = argmax(probabilities, 1).to_vector<std::int64_t>();
     for (std::int64_t i = 0; i < n; ++i) {
       for (std::int64_t j = 0; j < in; ++j) {
         append_number(text, table.values[static_cast<std::size_t>((first + i) * in + j)]);

@@ -78,19 +78,6 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 }
 
 namespace {
-// The UnaryOp that computes `activation` (null for None).
-const backend::UnaryOp* squash_op(Activation activation) {
-  static constexpr backend::UnaryOp relu = backend::UnaryOp::Relu, tanh = backend::UnaryOp::Tanh,
-                                    sigmoid = backend::UnaryOp::Sigmoid;
-  switch (activation) {
-    case Activation::ReLU: return &relu;
-    case Activation::Tanh: return &tanh;
-    case Activation::Sigmoid: return &sigmoid;
-    case Activation::None: break;
-  }
-  return nullptr;
-}
-
 const char* linear_name(Activation activation) {
   switch (activation) {
     case Activation::ReLU: return "linear_relu";
@@ -120,7 +107,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Activat
                        " outputs");
     }
   }
-  const backend::UnaryOp* f = squash_op(activation);
+  const backend::UnaryOp* f = ops::squash_op(activation);
   const Tensor b = bias.defined() ? bias.contiguous() : Tensor();
   Tensor y = mm_kernel(x, weight.t());
   ops::backend_of(x).bias_activation(y.data<float>(), b.defined() ? b.data<float>() : nullptr, m, out, f);

@@ -311,53 +311,40 @@ ANN_KERNEL void activation_backward_bias_kernel(const float* y, const float* dy,
 // p_ik = exp(z_ik − max_i) / Σ_k exp(z_ik − max_i)      (kept for the backward pass)
 // ℓ_r = log Σ_k e^(z_rk − max_r) − (z_r,t − max_r), p_rk = e^(z_rk − max_r) / Σ_k e^(z_rk − max_r).
 // With few classes (the lesson has 3) a row is too short to vectorise, so 16 rows at a time
-// are turned into columns and every step runs across the rows.
-constexpr int64_t kRowBlock = 16, kMaxBlockClasses = 16;
+// are turned into columns and every step runs across the rows (for any number of classes).
+constexpr int64_t kRowBlock = 16;
 
+// Rows r0 .. r0+rows-1, with `e` room for c columns of kRowBlock floats (e[k·kRowBlock + l]).
 __attribute__((always_inline)) inline void cross_entropy_rows(const float* logits, const int64_t* target,
                                                               float* loss, float* grad, int64_t r0, int64_t rows,
-                                                              int64_t c) {
-  float e[kMaxBlockClasses][kRowBlock], mx[kRowBlock], total[kRowBlock], log_total[kRowBlock];
+                                                              int64_t c, float* e) {
+  float mx[kRowBlock], total[kRowBlock], log_total[kRowBlock];
   for (int64_t k = 0; k < c; ++k)
-    for (int64_t l = 0; l < kRowBlock; ++l) e[k][l] = l < rows ? logits[(r0 + l) * c + k] : 0.f;
-  for (int64_t l = 0; l < kRowBlock; ++l) mx[l] = e[0][l];
+    for (int64_t l = 0; l < kRowBlock; ++l) e[k * kRowBlock + l] = l < rows ? logits[(r0 + l) * c + k] : 0.f;
+  for (int64_t l = 0; l < kRowBlock; ++l) mx[l] = e[l];
   for (int64_t k = 1; k < c; ++k)
-    for (int64_t l = 0; l < kRowBlock; ++l) mx[l] = std::max(mx[l], e[k][l]);
+    for (int64_t l = 0; l < kRowBlock; ++l) mx[l] = std::max(mx[l], e[k * kRowBlock + l]);
   for (int64_t r = 0; r < rows; ++r) loss[r0 + r] = logits[(r0 + r) * c + target[r0 + r]] - mx[r];
   for (int64_t k = 0; k < c; ++k)
-    for (int64_t l = 0; l < kRowBlock; ++l) e[k][l] = vmath::exp(e[k][l] - mx[l]);
-  for (int64_t l = 0; l < kRowBlock; ++l) total[l] = e[0][l];
+    for (int64_t l = 0; l < kRowBlock; ++l) e[k * kRowBlock + l] = vmath::exp(e[k * kRowBlock + l] - mx[l]);
+  for (int64_t l = 0; l < kRowBlock; ++l) total[l] = e[l];
   for (int64_t k = 1; k < c; ++k)
-    for (int64_t l = 0; l < kRowBlock; ++l) total[l] += e[k][l];
+    for (int64_t l = 0; l < kRowBlock; ++l) total[l] += e[k * kRowBlock + l];
   for (int64_t k = 0; k < c; ++k)
-    for (int64_t l = 0; l < kRowBlock; ++l) e[k][l] /= total[l];
+    for (int64_t l = 0; l < kRowBlock; ++l) e[k * kRowBlock + l] /= total[l];
   for (int64_t l = 0; l < kRowBlock; ++l) log_total[l] = vmath::log(total[l]);
   for (int64_t r = 0; r < rows; ++r) {
     loss[r0 + r] = log_total[r] - loss[r0 + r];
-    for (int64_t k = 0; k < c; ++k) grad[(r0 + r) * c + k] = e[k][r];
+    for (int64_t k = 0; k < c; ++k) grad[(r0 + r) * c + k] = e[k * kRowBlock + r];
     grad[(r0 + r) * c + target[r0 + r]] -= 1.f;
   }
 }
 
 ANN_KERNEL void cross_entropy_kernel(const float* logits, const int64_t* target, float* loss, float* grad, int64_t m,
                                      int64_t c) {
-  if (c <= kMaxBlockClasses) {
-    for (int64_t r0 = 0; r0 < m; r0 += kRowBlock)
-      cross_entropy_rows(logits, target, loss, grad, r0, std::min(kRowBlock, m - r0), c);
-    return;
-  }
-  for (int64_t r = 0; r < m; ++r) {
-    const float* z = logits + r * c;
-    float* p = grad + r * c;
-    float mx = z[0];
-    for (int64_t k = 1; k < c; ++k) mx = std::max(mx, z[k]);
-    for (int64_t k = 0; k < c; ++k) p[k] = vmath::exp(z[k] - mx);
-    float total = p[0];
-    for (int64_t k = 1; k < c; ++k) total += p[k];
-    for (int64_t k = 0; k < c; ++k) p[k] /= total;
-    p[target[r]] -= 1.f;
-    loss[r] = vmath::log(total) - (z[target[r]] - mx);
-  }
+  std::vector<float> block(static_cast<std::size_t>(c * kRowBlock));
+  for (int64_t r0 = 0; r0 < m; r0 += kRowBlock)
+    cross_entropy_rows(logits, target, loss, grad, r0, std::min(kRowBlock, m - r0), c, block.data());
 }
 
 // dℓ_i/dz_i = p_i − onehot(t_i), the lesson's softargmax minus Y (kept by the forward), weighted
