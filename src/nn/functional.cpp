@@ -50,8 +50,9 @@ void check_class_targets(const Tensor& scores, const Tensor& target, const char*
   const Tensor t = target.contiguous();
   const std::int64_t* p = t.data<std::int64_t>();
   // Every epoch checks every label: one branch-free pass, then a second only to name the bad one.
+  const std::int64_t n = t.numel();
   bool any_bad = false;
-  for (std::int64_t i = 0; i < t.numel(); ++i) any_bad |= (p[i] < 0) | (p[i] >= classes);
+  for (std::int64_t i = 0; i < n; ++i) any_bad |= (p[i] < 0) | (p[i] >= classes);
   if (!any_bad) return;
   for (std::int64_t i = 0; i < t.numel(); ++i) {
     if (p[i] < 0 || p[i] >= classes) {

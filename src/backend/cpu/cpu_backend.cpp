@@ -10,6 +10,7 @@
 
 #include "backend/cpu/activations.h"
 #include "backend/cpu/block_cache.h"
+#include "backend/cpu/cross_entropy.h"
 #include "backend/cpu/narrow_mlp.h"
 #include "backend/cpu/sgemm.h"
 #include "backend/cpu/simd.h"
@@ -139,10 +140,59 @@ ANN_KERNEL void sum_rows(const float* x, float* out, int64_t outer, int64_t n, i
   }
 }
 
+// Σ of n contiguous floats in double: eight running sums (lane l takes elements l, l + 8, ...)
+// added pairwise at the end, always in the same order. Independent lanes vectorise; one running
+// sum was a chain of dependent additions (the lesson's mean loss over 3000 rows).
+__attribute__((always_inline)) inline double sum_contiguous(const float* p, int64_t n) {
+  constexpr int kLanes = 8;
+  double lane[kLanes] = {};
+  int64_t j = 0;
+  for (; j + kLanes <= n; j += kLanes)
+    for (int l = 0; l < kLanes; ++l) lane[l] += p[j + l];
+  for (int l = 0; j < n; ++j, ++l) lane[l] += p[j];
+  for (int width = kLanes / 2; width > 0; width /= 2)
+    for (int l = 0; l < width; ++l) lane[l] += lane[l + width];
+  return lane[0];
+}
+
+// The index of the first maximum of p[0], p[stride], ... p[(n−1)·stride], or of the first NaN (as
+// torch.argmax). Without branches: which class wins is data, and a mispredicted branch per row
+// cost more than the comparisons.
 template <class T>
-void reduce_typed(ReduceOp op, const T* x, void* out_raw, int64_t outer, int64_t n, int64_t inner) {
+__attribute__((always_inline)) inline int64_t argmax_of(const T* p, int64_t n, int64_t stride) {
+  int64_t best_j = 0;
+  T best = p[0];
+  for (int64_t j = 1; j < n; ++j) {
+    const T v = p[j * stride];
+    const bool take = (v > best) | ((v != v) & (best == best));
+    best = take ? v : best;
+    best_j = take ? j : best_j;
+  }
+  return best_j;
+}
+
+// argmax along contiguous rows of kN elements (a class count known at compile time, so the loop
+// over rows vectorises), or of n when kN is 0.
+template <int kN, class T>
+__attribute__((always_inline)) inline void argmax_rows(const T* x, int64_t* out, int64_t rows, int64_t n) {
+  const int64_t width = kN ? kN : n;
+  for (int64_t r = 0; r < rows; ++r) out[r] = argmax_of(x + r * width, width, 1);
+}
+
+template <class T>
+__attribute__((always_inline)) inline void reduce_typed(ReduceOp op, const T* x, void* out_raw, int64_t outer,
+                                                        int64_t n, int64_t inner) {
   if constexpr (std::is_same_v<T, float>) {
     if (op == ReduceOp::Sum && inner > 1) return sum_rows(x, static_cast<float*>(out_raw), outer, n, inner);
+  }
+  if (op == ReduceOp::ArgMax && inner == 1) {
+    auto* out = static_cast<int64_t*>(out_raw);
+    switch (n) {
+      case 2: return argmax_rows<2>(x, out, outer, n);
+      case 3: return argmax_rows<3>(x, out, outer, n);
+      case 4: return argmax_rows<4>(x, out, outer, n);
+      default: return argmax_rows<0>(x, out, outer, n);
+    }
   }
   // One loop nest per op (the op chosen once, not per output element).
   auto each_output = [&](auto&& reduce_one) {
@@ -153,9 +203,8 @@ void reduce_typed(ReduceOp op, const T* x, void* out_raw, int64_t outer, int64_t
     case ReduceOp::Sum:
       each_output([&](const T* p, int64_t dst) {
         if constexpr (std::is_same_v<T, float>) {
-          double acc = 0.0;  // double accumulation keeps long sums exact to float precision
-          for (int64_t j = 0; j < n; ++j) acc += p[j * inner];
-          static_cast<float*>(out_raw)[dst] = static_cast<float>(acc);
+          // double accumulation keeps long sums exact to float precision
+          static_cast<float*>(out_raw)[dst] = static_cast<float>(sum_contiguous(p, n));  // inner is 1 here
         } else {
           int64_t acc = 0;
           for (int64_t j = 0; j < n; ++j) acc += static_cast<int64_t>(p[j * inner]);
@@ -177,20 +226,17 @@ void reduce_typed(ReduceOp op, const T* x, void* out_raw, int64_t outer, int64_t
       });
       break;
     case ReduceOp::ArgMax:
-      // The first maximum, or the first NaN (as torch.argmax). Without branches: which class
-      // wins is data, and a mispredicted branch per row cost more than the comparisons.
-      each_output([&](const T* p, int64_t dst) {
-        int64_t best_j = 0;
-        T best = p[0];
-        for (int64_t j = 1; j < n; ++j) {
-          const T v = p[j * inner];
-          const bool take = (v > best) | ((v != v) & (best == best));
-          best = take ? v : best;
-          best_j = take ? j : best_j;
-        }
-        static_cast<int64_t*>(out_raw)[dst] = best_j;
-      });
+      each_output([&](const T* p, int64_t dst) { static_cast<int64_t*>(out_raw)[dst] = argmax_of(p, n, inner); });
       break;
+  }
+}
+
+ANN_KERNEL void reduce_kernel(ReduceOp op, DType dtype, const void* x, void* out, int64_t outer, int64_t n,
+                              int64_t inner) {
+  switch (dtype) {
+    case DType::Float32: reduce_typed(op, static_cast<const float*>(x), out, outer, n, inner); break;
+    case DType::Int64: reduce_typed(op, static_cast<const int64_t*>(x), out, outer, n, inner); break;
+    case DType::Bool: reduce_typed(op, static_cast<const bool*>(x), out, outer, n, inner); break;
   }
 }
 
@@ -307,58 +353,6 @@ ANN_KERNEL void activation_backward_bias_kernel(const float* y, const float* dy,
   for (std::size_t i = 0; i < acc.size(); ++i) db[i] = static_cast<float>(acc[i]);
 }
 
-// ℓ_i = log Σ_k exp(z_ik − max_i) − (z_i,t_i − max_i)   (−log softargmax, max subtracted)
-// p_ik = exp(z_ik − max_i) / Σ_k exp(z_ik − max_i)      (kept for the backward pass)
-// ℓ_r = log Σ_k e^(z_rk − max_r) − (z_r,t − max_r), p_rk = e^(z_rk − max_r) / Σ_k e^(z_rk − max_r).
-// With few classes (the lesson has 3) a row is too short to vectorise, so 16 rows at a time
-// are turned into columns and every step runs across the rows (for any number of classes).
-constexpr int64_t kRowBlock = 16;
-
-// Rows r0 .. r0+rows-1, with `e` room for c columns of kRowBlock floats (e[k·kRowBlock + l]).
-__attribute__((always_inline)) inline void cross_entropy_rows(const float* logits, const int64_t* target,
-                                                              float* loss, float* grad, int64_t r0, int64_t rows,
-                                                              int64_t c, float* e) {
-  float mx[kRowBlock], total[kRowBlock], log_total[kRowBlock];
-  for (int64_t k = 0; k < c; ++k)
-    for (int64_t l = 0; l < kRowBlock; ++l) e[k * kRowBlock + l] = l < rows ? logits[(r0 + l) * c + k] : 0.f;
-  for (int64_t l = 0; l < kRowBlock; ++l) mx[l] = e[l];
-  for (int64_t k = 1; k < c; ++k)
-    for (int64_t l = 0; l < kRowBlock; ++l) mx[l] = std::max(mx[l], e[k * kRowBlock + l]);
-  for (int64_t r = 0; r < rows; ++r) loss[r0 + r] = logits[(r0 + r) * c + target[r0 + r]] - mx[r];
-  for (int64_t k = 0; k < c; ++k)
-    for (int64_t l = 0; l < kRowBlock; ++l) e[k * kRowBlock + l] = vmath::exp(e[k * kRowBlock + l] - mx[l]);
-  for (int64_t l = 0; l < kRowBlock; ++l) total[l] = e[l];
-  for (int64_t k = 1; k < c; ++k)
-    for (int64_t l = 0; l < kRowBlock; ++l) total[l] += e[k * kRowBlock + l];
-  for (int64_t k = 0; k < c; ++k)
-    for (int64_t l = 0; l < kRowBlock; ++l) e[k * kRowBlock + l] /= total[l];
-  for (int64_t l = 0; l < kRowBlock; ++l) log_total[l] = vmath::log(total[l]);
-  for (int64_t r = 0; r < rows; ++r) {
-    loss[r0 + r] = log_total[r] - loss[r0 + r];
-    for (int64_t k = 0; k < c; ++k) grad[(r0 + r) * c + k] = e[k * kRowBlock + r];
-    grad[(r0 + r) * c + target[r0 + r]] -= 1.f;
-  }
-}
-
-ANN_KERNEL void cross_entropy_kernel(const float* logits, const int64_t* target, float* loss, float* grad, int64_t m,
-                                     int64_t c) {
-  std::vector<float> block(static_cast<std::size_t>(c * kRowBlock));
-  for (int64_t r0 = 0; r0 < m; r0 += kRowBlock)
-    cross_entropy_rows(logits, target, loss, grad, r0, std::min(kRowBlock, m - r0), c, block.data());
-}
-
-// dℓ_i/dz_i = p_i − onehot(t_i), the lesson's softargmax minus Y (kept by the forward), weighted
-ANN_KERNEL void cross_entropy_backward_kernel(const float* grad, const float* scale, bool per_row, float* dlogits,
-                                              int64_t m, int64_t c) {
-  if (!per_row) {
-    const float s = scale[0];
-    for (int64_t i = 0; i < m * c; ++i) dlogits[i] = s * grad[i];
-    return;
-  }
-  for (int64_t r = 0; r < m; ++r)
-    for (int64_t k = 0; k < c; ++k) dlogits[r * c + k] = scale[r] * grad[r * c + k];
-}
-
 class CpuBackend final : public Backend {
  public:
   void* allocate(std::size_t nbytes) const override { return cache_.allocate(nbytes); }
@@ -440,11 +434,7 @@ class CpuBackend final : public Backend {
 
   void reduce(ReduceOp op, DType dtype, const void* x, void* out, int64_t outer, int64_t n,
               int64_t inner) const override {
-    switch (dtype) {
-      case DType::Float32: reduce_typed(op, static_cast<const float*>(x), out, outer, n, inner); break;
-      case DType::Int64: reduce_typed(op, static_cast<const int64_t*>(x), out, outer, n, inner); break;
-      case DType::Bool: reduce_typed(op, static_cast<const bool*>(x), out, outer, n, inner); break;
-    }
+    reduce_kernel(op, dtype, x, out, outer, n, inner);
   }
 
   void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
@@ -539,12 +529,12 @@ class CpuBackend final : public Backend {
 
   void cross_entropy(const float* logits, const int64_t* target, float* loss, float* grad, int64_t m,
                      int64_t c) const override {
-    cross_entropy_kernel(logits, target, loss, grad, m, c);
+    cross_entropy_cpu(logits, target, loss, grad, m, c);
   }
 
   void cross_entropy_backward(const float* grad, const float* scale, bool per_row, float* dlogits, int64_t m,
                               int64_t c) const override {
-    cross_entropy_backward_kernel(grad, scale, per_row, dlogits, m, c);
+    cross_entropy_backward_cpu(grad, scale, per_row, dlogits, m, c);
   }
 
   void sgd_step(const SgdStep& h, float* param, const float* grad, float* buf, int64_t n) const override {

@@ -24,38 +24,20 @@
 
 #include "backend/cpu/activations.h"
 #include "backend/cpu/simd.h"
+#include "backend/cpu/vec16.h"
 
 namespace ann::backend {
 
 namespace {
 
-constexpr int kLanes = 16;
-using Vec = float __attribute__((vector_size(kLanes * sizeof(float))));
+using vec16::kLanes;
+using vec16::load;
+using vec16::load_columns;
+using vec16::store;
+using vec16::store_columns;
+using vec16::Vec;
 
 enum class Act { None, Relu, Tanh, Sigmoid };
-
-#define ANN_INLINE inline __attribute__((always_inline))
-
-ANN_INLINE Vec load(const float* p) {
-  Vec v;
-  __builtin_memcpy(&v, p, sizeof v);
-  return v;
-}
-ANN_INLINE void store(float* p, Vec v) { __builtin_memcpy(p, &v, sizeof v); }
-
-// Rows r0 .. r0+rows-1 of a row-major [*, N] array as N vectors (lane = row); missing rows are 0.
-template <int N>
-ANN_INLINE void load_columns(const float* a, int rows, Vec (&v)[N]) {
-  float t[N][kLanes] = {};
-  for (int r = 0; r < rows; ++r)
-    for (int c = 0; c < N; ++c) t[c][r] = a[r * N + c];
-  for (int c = 0; c < N; ++c) v[c] = load(t[c]);
-}
-template <int N>
-ANN_INLINE void store_columns(const Vec (&v)[N], int rows, float* a) {
-  for (int r = 0; r < rows; ++r)
-    for (int c = 0; c < N; ++c) a[r * N + c] = v[c][r];
-}
 
 // g f'(·) from the activation's output h, as activations.h's *_grad (relu as a vector select).
 ANN_INLINE Vec activation_grad(Act act, Vec h, Vec g) {
