@@ -34,12 +34,20 @@ std::vector<std::shared_ptr<Node>> topological_order(const std::shared_ptr<Node>
   return order;  // inputs before the nodes that use them
 }
 
+// Whether nothing but the caller's handle sees g's memory: a fresh gradient the leaf may keep.
+bool sole_owner(const Tensor& g) {
+  const auto& impl = g.impl();
+  return impl.use_count() == 1 && impl->storage.use_count() == 1 && impl->offset == 0 && impl->is_contiguous();
+}
+
 // leaf.grad <- leaf.grad + g (the lesson's step 4: gradients accumulate)
-void accumulate_into_leaf(TensorImpl& leaf, const Tensor& g) {
-  if (!leaf.grad.defined()) {
-    leaf.grad = g.clone();  // own storage: g may alias another tensor's gradient
-  } else {
+void accumulate_into_leaf(TensorImpl& leaf, Tensor&& g) {
+  if (leaf.grad.defined()) {
     ops::add_into(leaf.grad, g);
+  } else if (sole_owner(g)) {
+    leaf.grad = std::move(g);
+  } else {
+    leaf.grad = g.clone();  // own storage: g may alias another tensor's gradient
   }
 }
 
@@ -49,7 +57,7 @@ void run_backward(const Tensor& root, const Tensor& seed, bool retain_graph) {
   NoGradGuard no_grad;  // the backward pass itself is not recorded
   const auto& root_node = root.impl()->grad_fn;
   if (!root_node) {  // backward() on a leaf: its gradient is the seed
-    accumulate_into_leaf(*root.impl(), seed);
+    accumulate_into_leaf(*root.impl(), Tensor(seed));
     return;
   }
   const std::vector<std::shared_ptr<Node>> order = topological_order(root_node);
@@ -63,7 +71,7 @@ void run_backward(const Tensor& root, const Tensor& seed, bool retain_graph) {
     const Tensor dout = std::move(found->second);
     pending.erase(found);
 
-    const std::vector<Tensor> dinputs = node.apply(dout);
+    std::vector<Tensor> dinputs = node.apply(dout);
     for (std::size_t i = 0; i < node.inputs().size(); ++i) {
       const Tensor& input = node.inputs()[i];
       if (i >= dinputs.size() || !dinputs[i].defined() || !input.defined() || !input.requires_grad()) continue;
@@ -75,7 +83,7 @@ void run_backward(const Tensor& root, const Tensor& seed, bool retain_graph) {
         auto [slot, inserted] = pending.try_emplace(producer.get(), dinputs[i]);
         if (!inserted) slot->second = slot->second + dinputs[i];
       } else {
-        accumulate_into_leaf(*input.impl(), dinputs[i]);
+        accumulate_into_leaf(*input.impl(), std::move(dinputs[i]));
       }
     }
   }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "ann/autograd.h"
 #include "ann/tensor.h"
 
 namespace ann::autograd {
@@ -39,6 +40,13 @@ class Node {
 
 /// Whether any defined tensor in `inputs` requires grad.
 bool any_requires_grad(const std::vector<Tensor>& inputs);
+
+/// Whether an op on these inputs is recorded (grad mode on, some input requires grad). Ops
+/// ask before building their backward closure, whose captures cost allocations every step.
+template <class... Tensors>
+bool should_record(const Tensors&... inputs) {
+  return is_grad_enabled() && ((inputs.defined() && inputs.requires_grad()) || ...);
+}
 
 /// Attaches a Node named `name` to `out` (making it require grad) when grad mode is on and
 /// any input requires grad; otherwise returns `out` untouched.

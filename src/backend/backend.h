@@ -81,6 +81,10 @@ class Backend {
   /// a and b have element type `dtype` (float32 or int64).
   virtual void binary(BinaryOp op, DType dtype, const void* a, const Shape& a_strides, const void* b,
                       const Shape& b_strides, void* out, const Shape& sizes) const = 0;
+  /// The same for a, b and out contiguous and of one shape, n elements: the common case,
+  /// without the per-call work of walking shapes and strides.
+  virtual void binary_contiguous(BinaryOp op, DType dtype, const void* a, const void* b, void* out,
+                                 std::int64_t n) const = 0;
 
   // ---- affine layer epilogue (y [m, n] contiguous, b [n] or null) --------------------------
   /// y = f(y + b) in place, row by row; f is Relu, Tanh or Sigmoid, or nothing when null.

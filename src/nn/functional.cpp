@@ -122,7 +122,7 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) 
         NoGradGuard no_grad;
         float g = dloss.item<float>();
         if (reduction == Reduction::Mean) g /= static_cast<float>(diff.numel());
-        const Tensor d_input = (diff * g) * 2.f;
+        const Tensor d_input = diff * (2.f * g);  // = (diff · g) · 2: doubling is exact
         return std::vector<Tensor>{need_input ? d_input : Tensor(), need_target ? -d_input : Tensor()};
       });
 }

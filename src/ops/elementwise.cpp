@@ -24,6 +24,13 @@ DType common_dtype(const Tensor& a, const Tensor& b) {
 Tensor binary_kernel(BinaryOp op, const Tensor& a_in, const Tensor& b_in, const char* name) {
   check_defined(a_in, name);
   check_defined(b_in, name);
+  if (a_in.sizes() == b_in.sizes() && a_in.dtype() == b_in.dtype() && a_in.dtype() != DType::Bool &&
+      a_in.is_contiguous() && b_in.is_contiguous()) {
+    Tensor out = make_tensor(a_in.sizes(), backend::is_comparison(op) ? DType::Bool : a_in.dtype(), a_in.device());
+    ops::backend_of(a_in).binary_contiguous(op, a_in.dtype(), a_in.impl()->raw_data(), b_in.impl()->raw_data(),
+                                            out.impl()->raw_data(), a_in.numel());
+    return out;
+  }
   const Shape out_shape = broadcast_shapes(a_in.sizes(), b_in.sizes(), name);
   const DType dtype = common_dtype(a_in, b_in);
   const Tensor a = a_in.to(dtype), b = b_in.to(dtype);
@@ -40,6 +47,7 @@ Tensor unary(const char* name, UnaryOp op, const Tensor& x, float p0 = 0.f, floa
   const Tensor xc = x.contiguous().detach();
   Tensor y = make_tensor(x.sizes(), DType::Float32, x.device());
   ops::backend_of(x).unary(op, xc.data<float>(), y.data<float>(), x.numel(), p0, p1);
+  if (!autograd::should_record(x)) return y;
   const Tensor ys = y.detach();
   return record(name, y, {x}, [xc, ys, op, p0, p1](const Tensor& dy) {
     const Tensor dyc = dy.contiguous();
@@ -57,6 +65,7 @@ Tensor unary(const char* name, UnaryOp op, const Tensor& x, float p0 = 0.f, floa
 // y = a + b          da = dy, db = dy   (summed back over broadcast dims)
 Tensor add(const Tensor& a, const Tensor& b) {
   Tensor y = binary_kernel(BinaryOp::Add, a, b, "add");
+  if (!autograd::should_record(a, b)) return y;
   return record("add", y, {a, b}, [sa = a.sizes(), sb = b.sizes()](const Tensor& dy) {
     return std::vector<Tensor>{ops::sum_to(dy, sa), ops::sum_to(dy, sb)};
   });
@@ -65,6 +74,7 @@ Tensor add(const Tensor& a, const Tensor& b) {
 // y = a − b          da = dy, db = −dy
 Tensor sub(const Tensor& a, const Tensor& b) {
   Tensor y = binary_kernel(BinaryOp::Sub, a, b, "sub");
+  if (!autograd::should_record(a, b)) return y;
   return record("sub", y, {a, b}, [sa = a.sizes(), sb = b.sizes()](const Tensor& dy) {
     return std::vector<Tensor>{ops::sum_to(dy, sa), ops::sum_to(neg(dy), sb)};
   });
@@ -73,6 +83,7 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 // y = a · b          da = dy · b, db = dy · a
 Tensor mul(const Tensor& a, const Tensor& b) {
   Tensor y = binary_kernel(BinaryOp::Mul, a, b, "mul");
+  if (!autograd::should_record(a, b)) return y;
   return record("mul", y, {a, b}, [a = a.detach(), b = b.detach()](const Tensor& dy) {
     return std::vector<Tensor>{ops::sum_to(mul(dy, b), a.sizes()), ops::sum_to(mul(dy, a), b.sizes())};
   });
@@ -86,6 +97,7 @@ Tensor div(const Tensor& a, const Tensor& b) {
   check_defined(b, "div");
   if (a.dtype() != DType::Float32 && b.dtype() != DType::Float32) return div(a.to(DType::Float32), b);
   Tensor y = binary_kernel(BinaryOp::Div, a, b, "div");
+  if (!autograd::should_record(a, b)) return y;
   return record("div", y, {a, b}, [a = a.detach(), b = b.detach()](const Tensor& dy) {
     return std::vector<Tensor>{ops::sum_to(div(dy, b), a.sizes()),
                                ops::sum_to(neg(div(mul(dy, a), mul(b, b))), b.sizes())};

@@ -51,8 +51,9 @@ Tensor narrow_mlp(const Tensor& x, const Tensor& W1, const Tensor& b1, Activatio
   if (!backward_follows) return y;
   return autograd::record(
       "narrow_mlp", y, inputs,
-      [p, xc = xc.detach(), W1c = W1c.detach(), b1c = b1c.defined() ? b1c.detach() : Tensor(), W2c = W2c.detach(),
-       b2c = b2c.defined() ? b2c.detach() : Tensor(), hidden, &cpu, need = std::array<bool, 5>{
+      // The closure keeps the (contiguous) inputs alive, not detached copies: inputs, or fresh
+      // copies of them, make no cycle (node.h), and a detach costs allocations every step.
+      [p, xc, W1c, b1c, W2c, b2c, hidden, &cpu, need = std::array<bool, 5>{
            x.requires_grad(), W1.requires_grad(), b1.defined() && b1.requires_grad(), W2.requires_grad(),
            b2.defined() && b2.requires_grad()}](const Tensor& dy) {
         // The kernel reads the parameters through p's pointers; the captured tensors keep them alive.

@@ -27,6 +27,11 @@ void add_into(Tensor& dst, const Tensor& src) {
   check_float(src, "add_into");
   // Elementwise, each output position reads only the same position of dst: aliasing is safe.
   const Shape& shape = dst.sizes();
+  if (src.sizes() == shape && dst.is_contiguous() && src.is_contiguous()) {
+    backend_of(dst).binary_contiguous(backend::BinaryOp::Add, DType::Float32, dst.impl()->raw_data(),
+                                      src.impl()->raw_data(), dst.impl()->raw_data(), dst.numel());
+    return;
+  }
   if (broadcast_shapes(shape, src.sizes(), "add_into") != shape || !dst.is_contiguous()) {
     throw ShapeError("add_into: cannot add " + to_string(src.sizes()) + " into " + to_string(shape));
   }

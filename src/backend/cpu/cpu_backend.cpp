@@ -80,11 +80,12 @@ void for_each_inner_run(const Shape& full_sizes, const Shape& full_a_strides, co
   }
 }
 
-template <class T>
-void binary_typed(BinaryOp op, const T* a, const Shape& as, const T* b, const Shape& bs, void* out_raw,
-                  const Shape& sizes) {
+// for_each_run(f) calls f(a_offset, b_offset, out_index, len, a_stride, b_stride) per run, as
+// for_each_inner_run does (or once, for operands of one contiguous shape).
+template <class T, class ForEachRun>
+void binary_typed(BinaryOp op, const T* a, const T* b, void* out_raw, ForEachRun&& for_each_run) {
   auto run = [&](auto&& fn, auto* out) {
-    for_each_inner_run(sizes, as, bs, [&](int64_t ao, int64_t bo, int64_t oo, int64_t len, int64_t sa, int64_t sb) {
+    for_each_run([&](int64_t ao, int64_t bo, int64_t oo, int64_t len, int64_t sa, int64_t sb) {
       const T* pa = a + ao;
       const T* pb = b + bo;
       auto* po = out + oo;
@@ -425,10 +426,20 @@ class CpuBackend final : public Backend {
 
   void binary(BinaryOp op, DType dtype, const void* a, const Shape& as, const void* b, const Shape& bs, void* out,
               const Shape& sizes) const override {
+    auto runs = [&](auto&& f) { for_each_inner_run(sizes, as, bs, f); };
     if (dtype == DType::Int64) {
-      binary_typed(op, static_cast<const int64_t*>(a), as, static_cast<const int64_t*>(b), bs, out, sizes);
+      binary_typed(op, static_cast<const int64_t*>(a), static_cast<const int64_t*>(b), out, runs);
     } else {
-      binary_typed(op, static_cast<const float*>(a), as, static_cast<const float*>(b), bs, out, sizes);
+      binary_typed(op, static_cast<const float*>(a), static_cast<const float*>(b), out, runs);
+    }
+  }
+
+  void binary_contiguous(BinaryOp op, DType dtype, const void* a, const void* b, void* out, int64_t n) const override {
+    auto one_run = [&](auto&& f) { f(0, 0, 0, n, 1, 1); };
+    if (dtype == DType::Int64) {
+      binary_typed(op, static_cast<const int64_t*>(a), static_cast<const int64_t*>(b), out, one_run);
+    } else {
+      binary_typed(op, static_cast<const float*>(a), static_cast<const float*>(b), out, one_run);
     }
   }
 
