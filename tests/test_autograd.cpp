@@ -93,6 +93,21 @@ TEST(Autograd, AccumulatedGradientDoesNotAliasTheSeed) {
   expect_values_near(seed, {100.f, 100.f, 100.f});
 }
 
+// add's backward hands the same gradient tensor to both inputs: each leaf must get its own
+// copy, while a gradient nobody else holds is kept as it is (no copy per step).
+TEST(Autograd, LeavesSharingOneGradientGetTheirOwnCopies) {
+  Tensor a = leaf({1.f, 2.f});
+  Tensor b = leaf({3.f, 4.f});
+  (a + b).backward(tensor({5.f, 6.f}));
+  ASSERT_TRUE(a.grad().defined() && b.grad().defined());
+  EXPECT_NE(a.grad().data<float>(), b.grad().data<float>());
+  a.grad().fill_(0.f);
+  expect_values_near(b.grad(), {5.f, 6.f});
+  Tensor c = leaf({2.f, 3.f});
+  (c * c).sum().backward();
+  expect_values_near(c.grad(), {4.f, 6.f});
+}
+
 TEST(Autograd, BackwardOnALeaf) {
   Tensor x = leaf({1.f, 2.f});
   x.backward(tensor({0.5f, -1.f}));
