@@ -80,6 +80,32 @@ void BM_spiral_step(benchmark::State& state) {
 }
 BENCHMARK(BM_spiral_step);
 
+// One training step of a regression net of the lesson: 100 points, Linear(1,100)–f–Linear(100,1),
+// MSE, Adam. Arg 0: ReLU, 1: Tanh, 2: the linear fit Linear(1,1) (per-step overhead, little math).
+void BM_regression_step(benchmark::State& state) {
+  manual_seed(1);
+  const Tensor X = linspace(-1, 1, 100).unsqueeze(1);
+  const Tensor y = X * X * X - X;
+  nn::Sequential model;
+  if (state.range(0) == 2) {
+    model.push_back(nn::Linear(1, 1));
+  } else {
+    model.push_back(nn::Linear(1, 100));
+    if (state.range(0) == 0) model.push_back(nn::ReLU());
+    else model.push_back(nn::Tanh());
+    model.push_back(nn::Linear(100, 1));
+  }
+  nn::MSELoss criterion;
+  optim::Adam optimizer(model.parameters(), {.lr = 1e-2, .weight_decay = 1e-5});
+  for (auto _ : state) {
+    Tensor loss = criterion(model(X), y);
+    optimizer.zero_grad();
+    loss.backward();
+    optimizer.step();
+  }
+}
+BENCHMARK(BM_regression_step)->Arg(0)->Arg(1)->Arg(2);
+
 }  // namespace
 
 BENCHMARK_MAIN();

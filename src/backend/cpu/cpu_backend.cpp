@@ -297,7 +297,10 @@ ANN_KERNEL void unary_backward_kernel(UnaryOp op, const float* x, const float* y
   }
 }
 
-ANN_KERNEL void sgd_kernel(const SgdStep& h, float* param, const float* grad, float* buf, int64_t n) {
+// The hyper-parameters are copied in: read through a reference they might alias the float
+// arrays, and would be reloaded every element.
+ANN_KERNEL void sgd_kernel(const SgdStep& step, float* param, const float* grad, float* buf, int64_t n) {
+  const SgdStep h = step;
   for (int64_t i = 0; i < n; ++i) {
     float g = grad[i];
     if (h.weight_decay != 0.f) g += h.weight_decay * param[i];             // g = ∇θ + λθ
@@ -309,7 +312,8 @@ ANN_KERNEL void sgd_kernel(const SgdStep& h, float* param, const float* grad, fl
   }
 }
 
-ANN_KERNEL void adam_kernel(const AdamStep& h, float* param, const float* grad, float* m, float* v, int64_t n) {
+ANN_KERNEL void adam_kernel(const AdamStep& step, float* param, const float* grad, float* m, float* v, int64_t n) {
+  const AdamStep h = step;
   for (int64_t i = 0; i < n; ++i) {
     param[i] *= h.decay_factor;                                            // AdamW: θ = θ(1 − lr·λ)
     const float g = grad[i] + h.weight_decay * param[i];                   // Adam: g = ∇θ + λθ
