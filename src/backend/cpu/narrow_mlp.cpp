@@ -137,9 +137,9 @@ ANN_INLINE void forward_body(const NarrowMlp& p, const float* x, float* y, float
     Vec z[OUT] = {};
     for (std::int64_t j = 0; j < H; ++j) {
       const float* w1 = p.W1 + j * IN;
-      Vec a = xs[0] * w1[0];
+      // The bias rides on the first multiply-add (one instruction fewer per unit and block).
+      Vec a = xs[0] * w1[0] + (p.b1 ? p.b1[j] : 0.f);
       for (int i = 1; i < IN; ++i) a += xs[i] * w1[i];
-      if (p.b1) a += p.b1[j];
       if (act == Act::Relu) a = a > zero ? a : zero;
       if (h_block) store(h_block + j * kLanes, a);
       if (!separate)
