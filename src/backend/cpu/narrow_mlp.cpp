@@ -106,8 +106,9 @@ ANN_INLINE void lane_sum_level(const Vec* in, Vec* out) {
 
 // out[q] = lane_sum(v[q]) for q < count, bit for bit (the same additions in the same tree), but
 // sixteen at a time with 15 vector additions instead of 16 × 15 scalar ones: the lane sums were
-// half of the backward pass of the lesson's 100-row regression nets.
-ANN_INLINE void lane_sums(const Vec* v, std::size_t count, float* out) {
+// half of the backward pass of the lesson's 100-row regression nets. A kernel of its own, not
+// inlined into each of the 16 backward shapes (compile time).
+ANN_KERNEL void lane_sums(const Vec* v, std::size_t count, float* out) {
   std::size_t q = 0;
   for (; q + kLanes <= count; q += kLanes) {
     Vec l8[8], l4[4], l2[2], l1[1];
@@ -122,40 +123,68 @@ ANN_INLINE void lane_sums(const Vec* v, std::size_t count, float* out) {
 
 // ReLU (or no activation) is applied as each hidden unit is computed; tanh and sigmoid in a
 // pass of their own over the block's pre-activations, which are kept in `hidden` (or in
-// `scratch` when no backward follows) either way.
-template <int IN, int OUT>
-ANN_INLINE void forward_body(const NarrowMlp& p, const float* x, float* y, float* hidden, float* scratch) {
+// `scratch` when no backward follows) either way. kWhen says which, at compile time, so that the
+// loop over units tests nothing per unit.
+enum class Squash { AsComputed, InAPassOfItsOwn };
+
+template <int IN, int OUT, Squash kWhen>
+ANN_INLINE void forward_blocks(const NarrowMlp& p, const float* x, const float* b1, float* y, float* hidden,
+                               float* scratch) {
   const std::int64_t H = p.hidden;
-  const Act act = act_of(p.f);
-  const bool separate = act == Act::Tanh || act == Act::Sigmoid;
   const Vec zero = {};
   for (std::int64_t r0 = 0; r0 < p.m; r0 += kLanes) {
     const int rows = static_cast<int>(std::min<std::int64_t>(kLanes, p.m - r0));
     Vec xs[IN];
     load_columns<IN>(x + r0 * IN, rows, xs);
-    float* h_block = hidden ? hidden + r0 * H : (separate ? scratch : nullptr);
-    Vec z[OUT] = {};
-    for (std::int64_t j = 0; j < H; ++j) {
+    float* h_block = hidden ? hidden + r0 * H : (kWhen == Squash::InAPassOfItsOwn ? scratch : nullptr);
+    auto hidden_unit = [&](std::int64_t j) {
       const float* w1 = p.W1 + j * IN;
-      // The bias rides on the first multiply-add (one instruction fewer per unit and block).
-      Vec a = xs[0] * w1[0] + (p.b1 ? p.b1[j] : 0.f);
+      Vec a = xs[0] * w1[0] + b1[j];  // the bias rides on the first multiply-add
       for (int i = 1; i < IN; ++i) a += xs[i] * w1[i];
-      if (act == Act::Relu) a = a > zero ? a : zero;
+      if constexpr (kWhen == Squash::AsComputed) a = a > zero ? a : zero;
       if (h_block) store(h_block + j * kLanes, a);
-      if (!separate)
+      return a;
+    };
+    // Even and odd units add into separate sums: two chains of dependent multiply-adds, whose
+    // latency one chain of H would expose.
+    Vec z[OUT] = {}, z_odd[OUT] = {};
+    std::int64_t j = 0;
+    for (; j + 2 <= H; j += 2) {
+      const Vec a = hidden_unit(j), b = hidden_unit(j + 1);
+      if constexpr (kWhen != Squash::InAPassOfItsOwn)
+        for (int k = 0; k < OUT; ++k) {
+          z[k] += a * p.W2[k * H + j];
+          z_odd[k] += b * p.W2[k * H + j + 1];
+        }
+    }
+    if (j < H) {
+      const Vec a = hidden_unit(j);
+      if constexpr (kWhen != Squash::InAPassOfItsOwn)
         for (int k = 0; k < OUT; ++k) z[k] += a * p.W2[k * H + j];
     }
-    if (separate) {
-      squash_in_place(act, h_block, H * kLanes);
-      for (std::int64_t j = 0; j < H; ++j) {
-        const Vec h = load(h_block + j * kLanes);
-        for (int k = 0; k < OUT; ++k) z[k] += h * p.W2[k * H + j];
+    for (int k = 0; k < OUT; ++k) z[k] += z_odd[k];
+    if constexpr (kWhen == Squash::InAPassOfItsOwn) {
+      squash_in_place(act_of(p.f), h_block, H * kLanes);
+      for (std::int64_t u = 0; u < H; ++u) {
+        const Vec h = load(h_block + u * kLanes);
+        for (int k = 0; k < OUT; ++k) z[k] += h * p.W2[k * H + u];
       }
     }
     if (p.b2)
       for (int k = 0; k < OUT; ++k) z[k] += p.b2[k];
     store_columns<OUT>(z, rows, y + r0 * OUT);
   }
+}
+
+template <int IN, int OUT>
+ANN_INLINE void forward_body(const NarrowMlp& p, const float* x, float* y, float* hidden, float* scratch) {
+  // Without b1 the units read zeros: one more operand of a multiply-add instead of a branch.
+  const std::vector<float> zeros(p.b1 ? 0 : static_cast<std::size_t>(p.hidden), 0.f);
+  const float* b1 = p.b1 ? p.b1 : zeros.data();
+  // (Without an activation the caller takes the affine path; were it to come here, the pass of
+  // its own would leave the pre-activations as they are, which is right too.)
+  if (act_of(p.f) == Act::Relu) return forward_blocks<IN, OUT, Squash::AsComputed>(p, x, b1, y, hidden, scratch);
+  forward_blocks<IN, OUT, Squash::InAPassOfItsOwn>(p, x, b1, y, hidden, scratch);
 }
 
 // Row blocks per chunk: the chunk's x and dz columns stay in registers or L1 while every
