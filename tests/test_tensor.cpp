@@ -319,6 +319,40 @@ TEST(DTypes, ComparisonsMasksAndIntegerResults) {
 
 // ---- printing (PyTorch's exact text) ----------------------------------------------------------------
 
+// argmax along rows of 2–5 classes over 37 rows (two whole blocks of 16 and a part, for the
+// kernel that puts 16 rows in vector lanes): the first maximum wins a tie, the first NaN wins
+// outright, −inf and +inf are ordinary values. Checked against a plain loop.
+TEST(DTypes, ArgmaxOfShortRowsTiesNaNAndInfinities) {
+  const float nan = std::nanf(""), inf = INFINITY;
+  for (std::int64_t classes = 2; classes <= 5; ++classes) {
+    manual_seed(static_cast<std::uint64_t>(classes));
+    constexpr std::int64_t kRows = 37;
+    std::vector<float> v = randn({kRows, classes}).to_vector<float>();
+    auto at = [&](std::int64_t r, std::int64_t k) -> float& { return v[static_cast<std::size_t>(r * classes + k)]; };
+    for (std::int64_t k = 0; k < classes; ++k) at(3, k) = 1.f;   // all tied: 0
+    at(5, classes - 1) = 7.f;                                     // tie at the end with...
+    at(5, 1) = 7.f;                                               // ...an earlier one: 1
+    at(17, classes - 1) = nan;                                    // NaN last: it wins
+    at(20, 1) = nan;                                              // two NaNs: the first
+    at(20, classes - 1) = nan;
+    at(22, 0) = -inf;                                             // −inf never wins
+    at(36, classes - 1) = inf;                                    // +inf in the last, partial block
+    std::vector<std::int64_t> expected;
+    for (std::int64_t r = 0; r < kRows; ++r) {
+      std::int64_t best = 0;
+      for (std::int64_t k = 1; k < classes; ++k) {
+        const float x = at(r, k), b = at(r, best);
+        if (!std::isnan(b) && (std::isnan(x) || x > b)) best = k;
+      }
+      expected.push_back(best);
+    }
+    EXPECT_EQ(expected[3], 0);
+    EXPECT_EQ(expected[5], 1);
+    EXPECT_EQ(expected[20], 1);
+    EXPECT_EQ(argmax(from_vector(v, {kRows, classes}), 1).to_vector<std::int64_t>(), expected) << classes << " classes";
+  }
+}
+
 TEST(Printing, FixedPointFourDecimals) {
   EXPECT_EQ(tensor({{0.1f, 0.2f}, {0.3f, 0.4f}}).str(), "tensor([[0.1000, 0.2000],\n        [0.3000, 0.4000]])");
   EXPECT_EQ(tensor({-1.5f, 0.f, 2.25f}).str(), "tensor([-1.5000,  0.0000,  2.2500])");

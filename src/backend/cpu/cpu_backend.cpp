@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "backend/cpu/activations.h"
+#include "backend/cpu/argmax.h"
 #include "backend/cpu/block_cache.h"
 #include "backend/cpu/cross_entropy.h"
 #include "backend/cpu/narrow_mlp.h"
@@ -172,28 +173,13 @@ __attribute__((always_inline)) inline int64_t argmax_of(const T* p, int64_t n, i
   return best_j;
 }
 
-// argmax along contiguous rows of kN elements (a class count known at compile time, so the loop
-// over rows vectorises), or of n when kN is 0.
-template <int kN, class T>
-__attribute__((always_inline)) inline void argmax_rows(const T* x, int64_t* out, int64_t rows, int64_t n) {
-  const int64_t width = kN ? kN : n;
-  for (int64_t r = 0; r < rows; ++r) out[r] = argmax_of(x + r * width, width, 1);
-}
-
 template <class T>
 __attribute__((always_inline)) inline void reduce_typed(ReduceOp op, const T* x, void* out_raw, int64_t outer,
                                                         int64_t n, int64_t inner) {
   if constexpr (std::is_same_v<T, float>) {
     if (op == ReduceOp::Sum && inner > 1) return sum_rows(x, static_cast<float*>(out_raw), outer, n, inner);
-  }
-  if (op == ReduceOp::ArgMax && inner == 1) {
-    auto* out = static_cast<int64_t*>(out_raw);
-    switch (n) {
-      case 2: return argmax_rows<2>(x, out, outer, n);
-      case 3: return argmax_rows<3>(x, out, outer, n);
-      case 4: return argmax_rows<4>(x, out, outer, n);
-      default: return argmax_rows<0>(x, out, outer, n);
-    }
+    if (op == ReduceOp::ArgMax && inner == 1 && n >= 2 && n <= kArgmaxShortRowsMax)
+      return argmax_short_rows(x, static_cast<int64_t*>(out_raw), outer, n);
   }
   // One loop nest per op (the op chosen once, not per output element).
   auto each_output = [&](auto&& reduce_one) {
