@@ -21,9 +21,67 @@ ANN_INLINE Vec load(const float* p) {
 }
 ANN_INLINE void store(float* p, Vec v) { __builtin_memcpy(p, &v, sizeof v); }
 
+// Shuffles that gather lane q of the result from lane lane_of(q) of source vector from(q), K
+// sources: the first takes sources 0 and 1, each further one adds a source (at least one
+// shuffle, K − 1 for K >= 2). Computed at compile time, so each is one permute instruction.
+template <int K>
+struct ShuffleChain {
+  std::int32_t mask[K > 1 ? K - 1 : 1][kLanes];
+};
+template <int K, class From, class LaneOf>
+constexpr ShuffleChain<K> shuffle_chain(From from, LaneOf lane_of) {
+  ShuffleChain<K> chain{};
+  for (int q = 0; q < kLanes; ++q) chain.mask[0][q] = (from(q) == 1 ? kLanes : 0) + lane_of(q);
+  for (int s = 2; s < K; ++s)
+    for (int q = 0; q < kLanes; ++q) chain.mask[s - 1][q] = from(q) == s ? kLanes + lane_of(q) : q;
+  return chain;
+}
+template <int K>
+ANN_INLINE Vec gather_lanes(const Vec (&src)[K], const ShuffleChain<K>& chain) {
+  Mask m;
+  __builtin_memcpy(&m, chain.mask[0], sizeof m);
+  if constexpr (K == 1) {
+    return __builtin_shuffle(src[0], m);
+  } else {
+    Vec out = __builtin_shuffle(src[0], src[1], m);
+    for (int s = 2; s < K; ++s) {
+      __builtin_memcpy(&m, chain.mask[s - 1], sizeof m);
+      out = __builtin_shuffle(out, src[s], m);
+    }
+    return out;
+  }
+}
+
+// A row-major [16, N] block is 16N floats, N vectors as loaded; element l·N + c is row l,
+// column c. To columns: lane l of column c is element l·N + c. Back: lane q of the block's
+// vector s is element 16s + q, of column (16s + q) mod N, row (16s + q) / N.
+template <int N>
+struct BlockShuffles {
+  ShuffleChain<N> to_column[N], to_block[N];
+};
+template <int N>
+constexpr BlockShuffles<N> block_shuffles() {
+  BlockShuffles<N> b{};
+  for (int c = 0; c < N; ++c)
+    b.to_column[c] = shuffle_chain<N>([=](int l) { return (l * N + c) / kLanes; },
+                                      [=](int l) { return (l * N + c) % kLanes; });
+  for (int s = 0; s < N; ++s)
+    b.to_block[s] = shuffle_chain<N>([=](int q) { return (s * kLanes + q) % N; },
+                                     [=](int q) { return (s * kLanes + q) / N; });
+  return b;
+}
+
 // Rows 0 .. rows-1 of a row-major [*, N] array as N vectors (lane = row); missing rows are 0.
+// A whole block of 16 rows moves by shuffles, a partial one element by element.
 template <int N>
 ANN_INLINE void load_columns(const float* a, int rows, Vec (&v)[N]) {
+  if (rows == kLanes) {
+    static constexpr BlockShuffles<N> shuffles = block_shuffles<N>();
+    Vec block[N];
+    for (int s = 0; s < N; ++s) block[s] = load(a + s * kLanes);
+    for (int c = 0; c < N; ++c) v[c] = gather_lanes<N>(block, shuffles.to_column[c]);
+    return;
+  }
   float t[N][kLanes] = {};
   for (int r = 0; r < rows; ++r)
     for (int c = 0; c < N; ++c) t[c][r] = a[r * N + c];
@@ -31,6 +89,11 @@ ANN_INLINE void load_columns(const float* a, int rows, Vec (&v)[N]) {
 }
 template <int N>
 ANN_INLINE void store_columns(const Vec (&v)[N], int rows, float* a) {
+  if (rows == kLanes) {
+    static constexpr BlockShuffles<N> shuffles = block_shuffles<N>();
+    for (int s = 0; s < N; ++s) store(a + s * kLanes, gather_lanes<N>(v, shuffles.to_block[s]));
+    return;
+  }
   for (int r = 0; r < rows; ++r)
     for (int c = 0; c < N; ++c) a[r * N + c] = v[c][r];
 }
