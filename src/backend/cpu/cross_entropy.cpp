@@ -31,10 +31,14 @@ ANN_INLINE void cross_entropy_block(const float* z, const int64_t* target, float
   const int rows = kRows ? kRows : static_cast<int>(block_rows);
   Mask t;
   for (int l = 0; l < kLanes; ++l) t[l] = l < rows ? static_cast<std::int32_t>(target[l]) : -1;
-  for (int64_t k = 0; k < c; ++k) {
-    float column[kLanes] = {};
-    for (int l = 0; l < rows; ++l) column[l] = z[l * c + k];
-    e[k] = vec16::load(column);
+  if constexpr (kC > 0) {
+    vec16::load_columns<kC>(z, rows, e);
+  } else {
+    for (int64_t k = 0; k < c; ++k) {
+      float column[kLanes] = {};
+      for (int l = 0; l < rows; ++l) column[l] = z[l * c + k];
+      e[k] = vec16::load(column);
+    }
   }
   Vec max = e[0];
   for (int64_t k = 1; k < c; ++k) max = max < e[k] ? e[k] : max;
@@ -49,8 +53,12 @@ ANN_INLINE void cross_entropy_block(const float* z, const int64_t* target, float
   const Vec zero = {}, one = zero + 1.f;
   for (int64_t k = 0; k < c; ++k) e[k] = e[k] / total - (t == static_cast<std::int32_t>(k) ? one : zero);
   for (int l = 0; l < rows; ++l) loss[l] = row_loss[l];
-  for (int l = 0; l < rows; ++l)
-    for (int64_t k = 0; k < c; ++k) grad[l * c + k] = e[k][l];
+  if constexpr (kC > 0) {
+    vec16::store_columns<kC>(e, rows, grad);
+  } else {
+    for (int l = 0; l < rows; ++l)
+      for (int64_t k = 0; k < c; ++k) grad[l * c + k] = e[k][l];
+  }
 }
 
 template <int kC>

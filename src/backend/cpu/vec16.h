@@ -37,7 +37,7 @@ constexpr ShuffleChain<K> shuffle_chain(From from, LaneOf lane_of) {
   return chain;
 }
 template <int K>
-ANN_INLINE Vec gather_lanes(const Vec (&src)[K], const ShuffleChain<K>& chain) {
+ANN_INLINE Vec gather_lanes(const Vec* src, const ShuffleChain<K>& chain) {
   Mask m;
   __builtin_memcpy(&m, chain.mask[0], sizeof m);
   if constexpr (K == 1) {
@@ -74,7 +74,7 @@ constexpr BlockShuffles<N> block_shuffles() {
 // Rows 0 .. rows-1 of a row-major [*, N] array as N vectors (lane = row); missing rows are 0.
 // A whole block of 16 rows moves by shuffles, a partial one element by element.
 template <int N>
-ANN_INLINE void load_columns(const float* a, int rows, Vec (&v)[N]) {
+ANN_INLINE void load_columns(const float* a, int rows, Vec* v) {
   if (rows == kLanes) {
     static constexpr BlockShuffles<N> shuffles = block_shuffles<N>();
     Vec block[N];
@@ -88,7 +88,7 @@ ANN_INLINE void load_columns(const float* a, int rows, Vec (&v)[N]) {
   for (int c = 0; c < N; ++c) v[c] = load(t[c]);
 }
 template <int N>
-ANN_INLINE void store_columns(const Vec (&v)[N], int rows, float* a) {
+ANN_INLINE void store_columns(const Vec* v, int rows, float* a) {
   if (rows == kLanes) {
     static constexpr BlockShuffles<N> shuffles = block_shuffles<N>();
     for (int s = 0; s < N; ++s) store(a + s * kLanes, gather_lanes<N>(v, shuffles.to_block[s]));
