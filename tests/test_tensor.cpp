@@ -278,6 +278,7 @@ TEST(DTypes, ComparisonsMasksAndIntegerResults) {
   EXPECT_EQ(n.dtype(), DType::Int64);  // torch: (x > 0).sum().dtype == torch.int64
   EXPECT_EQ(n.item<std::int64_t>(), 4);
   EXPECT_EQ(sum(mask, 1).to_vector<std::int64_t>(), (std::vector<std::int64_t>{2, 2}));
+  EXPECT_EQ(sum(mask, 0).to_vector<std::int64_t>(), (std::vector<std::int64_t>{2, 1, 1}));  // down columns
 
   EXPECT_EQ((x == x).to_vector<bool>(), std::vector<bool>(6, true));
   EXPECT_EQ((x != x).to_vector<bool>(), std::vector<bool>(6, false));

@@ -69,6 +69,8 @@ class Backend {
   virtual void fill(void* dst, DType dtype, std::int64_t n, double value) const = 0;
   /// Converts n contiguous elements between element types.
   virtual void cast(const void* src, DType from, void* dst, DType to, std::int64_t n) const = 0;
+  /// The index of the first of v[0 .. n) outside [0, bound) (a class label, an index), or −1.
+  virtual std::int64_t first_outside(const std::int64_t* v, std::int64_t n, std::int64_t bound) const = 0;
 
   // ---- elementwise -----------------------------------------------------------------------
   /// y = f(x); p0, p1 are the op's scalars (Pow: exponent; Clamp: lo, hi).

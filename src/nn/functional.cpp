@@ -48,17 +48,10 @@ void check_class_targets(const Tensor& scores, const Tensor& target, const char*
   }
   const std::int64_t classes = scores.size(1);
   const Tensor t = target.contiguous();
-  const std::int64_t* p = t.data<std::int64_t>();
-  // Every epoch checks every label: one branch-free pass, then a second only to name the bad one.
-  const std::int64_t n = t.numel();
-  bool any_bad = false;
-  for (std::int64_t i = 0; i < n; ++i) any_bad |= (p[i] < 0) | (p[i] >= classes);
-  if (!any_bad) return;
-  for (std::int64_t i = 0; i < t.numel(); ++i) {
-    if (p[i] < 0 || p[i] >= classes) {
-      throw ValueError(std::string(op) + ": target " + std::to_string(p[i]) + " out of range for " +
-                       std::to_string(classes) + " classes");
-    }
+  const std::int64_t bad = ops::backend_of(t).first_outside(t.data<std::int64_t>(), t.numel(), classes);
+  if (bad >= 0) {
+    throw ValueError(std::string(op) + ": target " + std::to_string(t.data<std::int64_t>()[bad]) +
+                     " out of range for " + std::to_string(classes) + " classes");
   }
 }
 

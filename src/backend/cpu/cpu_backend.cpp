@@ -84,7 +84,8 @@ void for_each_inner_run(const Shape& full_sizes, const Shape& full_a_strides, co
 // for_each_run(f) calls f(a_offset, b_offset, out_index, len, a_stride, b_stride) per run, as
 // for_each_inner_run does (or once, for operands of one contiguous shape).
 template <class T, class ForEachRun>
-void binary_typed(BinaryOp op, const T* a, const T* b, void* out_raw, ForEachRun&& for_each_run) {
+__attribute__((always_inline)) inline void binary_typed(BinaryOp op, const T* a, const T* b, void* out_raw,
+                                                        ForEachRun&& for_each_run) {
   auto run = [&](auto&& fn, auto* out) {
     for_each_run([&](int64_t ao, int64_t bo, int64_t oo, int64_t len, int64_t sa, int64_t sb) {
       const T* pa = a + ao;
@@ -194,7 +195,11 @@ __attribute__((always_inline)) inline void reduce_typed(ReduceOp op, const T* x,
           static_cast<float*>(out_raw)[dst] = static_cast<float>(sum_contiguous(p, n));  // inner is 1 here
         } else {
           int64_t acc = 0;
-          for (int64_t j = 0; j < n; ++j) acc += static_cast<int64_t>(p[j * inner]);
+          if (inner == 1) {  // a contiguous loop vectorises (counting an accuracy's hits)
+            for (int64_t j = 0; j < n; ++j) acc += static_cast<int64_t>(p[j]);
+          } else {
+            for (int64_t j = 0; j < n; ++j) acc += static_cast<int64_t>(p[j * inner]);
+          }
           static_cast<int64_t*>(out_raw)[dst] = acc;
         }
       });
@@ -225,6 +230,29 @@ ANN_KERNEL void reduce_kernel(ReduceOp op, DType dtype, const void* x, void* out
     case DType::Int64: reduce_typed(op, static_cast<const int64_t*>(x), out, outer, n, inner); break;
     case DType::Bool: reduce_typed(op, static_cast<const bool*>(x), out, outer, n, inner); break;
   }
+}
+
+// flatten: the lambdas of binary_typed are functions of their own, compiled for the baseline
+// ISA unless inlined into each clone.
+ANN_KERNEL __attribute__((flatten)) void binary_contiguous_kernel(BinaryOp op, DType dtype, const void* a,
+                                                                  const void* b, void* out, int64_t n) {
+  auto one_run = [&](auto&& f) { f(0, 0, 0, n, 1, 1); };
+  if (dtype == DType::Int64) {
+    binary_typed(op, static_cast<const int64_t*>(a), static_cast<const int64_t*>(b), out, one_run);
+  } else {
+    binary_typed(op, static_cast<const float*>(a), static_cast<const float*>(b), out, one_run);
+  }
+}
+
+// One pass that vectorises (every epoch checks every label: a count, as GCC does not vectorise
+// an OR of bools; unsigned, a negative value is above any bound), then a second to find which.
+ANN_KERNEL int64_t first_outside_kernel(const int64_t* v, int64_t n, int64_t bound) {
+  int64_t outside = 0;
+  for (int64_t i = 0; i < n; ++i) outside += static_cast<std::uint64_t>(v[i]) >= static_cast<std::uint64_t>(bound);
+  if (outside == 0) return -1;
+  for (int64_t i = 0; i < n; ++i)
+    if (v[i] < 0 || v[i] >= bound) return i;
+  return -1;
 }
 
 ANN_KERNEL void unary_kernel(UnaryOp op, const float* x, float* y, int64_t n, float p0, float p1) {
@@ -425,12 +453,11 @@ class CpuBackend final : public Backend {
   }
 
   void binary_contiguous(BinaryOp op, DType dtype, const void* a, const void* b, void* out, int64_t n) const override {
-    auto one_run = [&](auto&& f) { f(0, 0, 0, n, 1, 1); };
-    if (dtype == DType::Int64) {
-      binary_typed(op, static_cast<const int64_t*>(a), static_cast<const int64_t*>(b), out, one_run);
-    } else {
-      binary_typed(op, static_cast<const float*>(a), static_cast<const float*>(b), out, one_run);
-    }
+    binary_contiguous_kernel(op, dtype, a, b, out, n);
+  }
+
+  int64_t first_outside(const int64_t* v, int64_t n, int64_t bound) const override {
+    return first_outside_kernel(v, n, bound);
   }
 
   void reduce(ReduceOp op, DType dtype, const void* x, void* out, int64_t outer, int64_t n,
