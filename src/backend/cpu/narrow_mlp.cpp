@@ -101,7 +101,7 @@ ANN_INLINE void lane_sum_level(const Vec* in, Vec* out) {
   __builtin_memcpy(&lo, s.lo, sizeof lo);
   __builtin_memcpy(&hi, s.hi, sizeof hi);
   for (int q = 0; q < W; ++q)  // 2W vectors in, W out
-    out[q] = __builtin_shuffle(in[2 * q], in[2 * q + 1], lo) + __builtin_shuffle(in[2 * q], in[2 * q + 1], hi);
+    out[q] = vec16::shuffle2(in[2 * q], in[2 * q + 1], lo) + vec16::shuffle2(in[2 * q], in[2 * q + 1], hi);
 }
 
 // out[q] = lane_sum(v[q]) for q < count, bit for bit (the same additions in the same tree), but

@@ -21,6 +21,18 @@ ANN_INLINE Vec load(const float* p) {
 }
 ANN_INLINE void store(float* p, Vec v) { __builtin_memcpy(p, &v, sizeof v); }
 
+// Lanes of a (indices 0–15) and b (16–31) chosen by m. Clang has no __builtin_shuffle with a
+// mask vector (the fuzz build compiles the library with it): there, a loop over lanes.
+ANN_INLINE Vec shuffle2(Vec a, Vec b, Mask m) {
+#if defined(__clang__)
+  Vec r;
+  for (int q = 0; q < kLanes; ++q) r[q] = m[q] < kLanes ? a[m[q]] : b[m[q] - kLanes];
+  return r;
+#else
+  return __builtin_shuffle(a, b, m);
+#endif
+}
+
 // Shuffles that gather lane q of the result from lane lane_of(q) of source vector from(q), K
 // sources: the first takes sources 0 and 1, each further one adds a source (at least one
 // shuffle, K − 1 for K >= 2). Computed at compile time, so each is one permute instruction.
@@ -41,12 +53,12 @@ ANN_INLINE Vec gather_lanes(const Vec* src, const ShuffleChain<K>& chain) {
   Mask m;
   __builtin_memcpy(&m, chain.mask[0], sizeof m);
   if constexpr (K == 1) {
-    return __builtin_shuffle(src[0], m);
+    return shuffle2(src[0], src[0], m);
   } else {
-    Vec out = __builtin_shuffle(src[0], src[1], m);
+    Vec out = shuffle2(src[0], src[1], m);
     for (int s = 2; s < K; ++s) {
       __builtin_memcpy(&m, chain.mask[s - 1], sizeof m);
-      out = __builtin_shuffle(out, src[s], m);
+      out = shuffle2(out, src[s], m);
     }
     return out;
   }
