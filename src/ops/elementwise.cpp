@@ -44,12 +44,12 @@ Tensor binary_kernel(BinaryOp op, const Tensor& a_in, const Tensor& b_in, const 
 // y = f(x) elementwise, recorded with dx = dy · f'(x).
 Tensor unary(const char* name, UnaryOp op, const Tensor& x, float p0 = 0.f, float p1 = 0.f) {
   ops::check_float(x, name);
-  const Tensor xc = x.contiguous().detach();
+  const Tensor xc = x.contiguous();
   Tensor y = make_tensor(x.sizes(), DType::Float32, x.device());
   ops::backend_of(x).unary(op, xc.data<float>(), y.data<float>(), x.numel(), p0, p1);
   if (!autograd::should_record(x)) return y;
   const Tensor ys = y.detach();
-  return record(name, y, {x}, [xc, ys, op, p0, p1](const Tensor& dy) {
+  return record(name, y, {x}, [xc = xc.detach(), ys, op, p0, p1](const Tensor& dy) {
     const Tensor dyc = dy.contiguous();
     Tensor dx = make_tensor(xc.sizes(), DType::Float32, xc.device());
     ops::backend_of(xc).unary_backward(op, xc.data<float>(), ys.data<float>(), dyc.data<float>(), dx.data<float>(),

@@ -78,30 +78,19 @@ ANN_INLINE float lane_sum(Vec v) {
   return t[0];
 }
 
-// One level w of lane_sum's tree for two vectors at once, each holding 16 / 2w units' sums as
-// 2w partials per unit: output lane o takes unit o / w of the first vector (o < 8) or of the
-// second (o ≥ 8), its partial o % w from the lower half (lo) plus the same from the upper (hi).
-struct LevelShuffle {
-  std::int32_t lo[kLanes], hi[kLanes];
-};
-constexpr LevelShuffle level_shuffle(int w) {
-  LevelShuffle s{};
-  for (int o = 0; o < kLanes; ++o) {
-    const int which = o / 8, unit = o % 8 / w, partial = o % w;
-    s.lo[o] = which * kLanes + unit * 2 * w + partial;
-    s.hi[o] = s.lo[o] + w;
-  }
-  return s;
+// One level W of lane_sum's tree for two vectors at once, each holding 16 / 2W units' sums as
+// 2W partials per unit: output lane o takes unit o % 8 / W of the first vector (o < 8) or of the
+// second (o >= 8), its partial o % W from the lower half (lo) plus the same from the upper (hi).
+template <int W>
+constexpr vec16::ShuffleChain<2> level_half(int half) {
+  return vec16::shuffle_chain<2>([](int o) { return o / 8; },
+                                 [half](int o) { return o % 8 / W * 2 * W + o % W + half * W; });
 }
-
 template <int W>
 ANN_INLINE void lane_sum_level(const Vec* in, Vec* out) {
-  static constexpr LevelShuffle s = level_shuffle(W);
-  vec16::Mask lo, hi;
-  __builtin_memcpy(&lo, s.lo, sizeof lo);
-  __builtin_memcpy(&hi, s.hi, sizeof hi);
+  static constexpr vec16::ShuffleChain<2> lo = level_half<W>(0), hi = level_half<W>(1);
   for (int q = 0; q < W; ++q)  // 2W vectors in, W out
-    out[q] = vec16::shuffle2(in[2 * q], in[2 * q + 1], lo) + vec16::shuffle2(in[2 * q], in[2 * q + 1], hi);
+    out[q] = vec16::gather_lanes<2>(in + 2 * q, lo) + vec16::gather_lanes<2>(in + 2 * q, hi);
 }
 
 // out[q] = lane_sum(v[q]) for q < count, bit for bit (the same additions in the same tree), but
