@@ -6,6 +6,11 @@
 
 namespace ann {
 
+void Shape::throw_too_many_dims(size_type count) {
+  throw ShapeError("shape: " + std::to_string(count) + " dimensions, more than the " + std::to_string(kMaxDims) +
+                   " a tensor may have");
+}
+
 std::string to_string(const Shape& shape) {
   std::string s = "[";
   for (std::size_t i = 0; i < shape.size(); ++i) {

@@ -206,6 +206,8 @@ std::vector<BadFile> bad_files() {
       {"size as a string", one_tensor(R"("dtype":"F32","shape":["1"],"data_offsets":[0,4])", four),
        "not an integer size"},
       {"shape not a list", one_tensor(R"("dtype":"F32","shape":4,"data_offsets":[0,4])", four), "is not a list"},
+      {"nine dimensions", one_tensor(R"("dtype":"F32","shape":[1,1,1,1,1,1,1,1,1],"data_offsets":[0,4])", four),
+       "shape [1,1,1,1,1,1,1,1,1] has 9 dimensions, more than the 8 a tensor may have"},
       {"shape product overflows",
        one_tensor(R"("dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,4])", four),
        "too many elements (overflows 64 bits)"},

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ann/ann.h"
+#include "test_support.h"
 
 namespace {
 
@@ -243,6 +244,31 @@ TEST(Views, ViewShapes) {
   EXPECT_THROW(x.view({5, -1}), ShapeError);
   EXPECT_THROW(x.view({-1, -1}), ShapeError);
   EXPECT_THROW(x.view({2, 3, 4}).squeeze(1), ShapeError);
+}
+
+// Shape holds its sizes inline: it must still behave as the std::vector it replaced.
+TEST(Views, ShapeIsAVectorOfAtMostEightSizes) {
+  Shape s{2, 3};
+  s.insert(s.begin(), 1);
+  s.push_back(4);
+  EXPECT_EQ(s, (Shape{1, 2, 3, 4}));
+  s.erase(s.begin() + 1);
+  EXPECT_EQ(s, (Shape{1, 3, 4}));
+  EXPECT_EQ(Shape(std::vector<std::int64_t>{5, 6}), (Shape{5, 6}));
+  EXPECT_EQ(Shape(3, 7), (Shape{7, 7, 7}));
+  EXPECT_NE(s, (Shape{1, 3}));
+  EXPECT_EQ(to_string(s), "[1, 3, 4]");
+  Shape copy = s;
+  copy[0] = 9;
+  EXPECT_EQ(s[0], 1);  // copies do not share sizes
+
+  const Tensor eight = ones({1, 2, 1, 2, 1, 2, 1, 2});
+  EXPECT_EQ(sum(eight).item<float>(), 16.f);
+  EXPECT_EQ(eight.contiguous().strides(), (Shape{16, 8, 8, 4, 4, 2, 2, 1}));
+  const std::string message = ann::testing::message_of<ShapeError>([&] { (void)eight.unsqueeze(0); });
+  EXPECT_NE(message.find("9 dimensions, more than the 8 a tensor may have"), std::string::npos) << message;
+  EXPECT_THROW(zeros({1, 1, 1, 1, 1, 1, 1, 1, 1}), ShapeError);
+  EXPECT_THROW(s.resize(9), ShapeError);
 }
 
 // ---- element access -----------------------------------------------------------------------------

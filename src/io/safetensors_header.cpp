@@ -78,8 +78,11 @@ DType parse_dtype(const json& value, const std::string& tensor, const Problem& b
 Shape parse_shape(const json& value, const std::string& tensor, const Problem& bad) {
   const std::string what = "tensor " + in_quotes(tensor) + ": shape " + excerpt(value);
   if (!value.is_array()) throw bad(what + " is not a list");
+  if (value.size() > Shape::kMaxDims) {
+    throw bad(what + " has " + std::to_string(value.size()) + " dimensions, more than the " +
+              std::to_string(Shape::kMaxDims) + " a tensor may have");
+  }
   Shape shape;
-  shape.reserve(value.size());
   std::uint64_t product = 1;
   constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
   for (const json& size : value) {
