@@ -6,25 +6,26 @@
 
 namespace ann::backend::cpu {
 
-std::size_t BlockCache::bin_size(std::size_t nbytes) {
+std::size_t BlockCache::bin_of(std::size_t nbytes) {
   // Powers of two from 64 bytes: few bins, at most 2× the request (pages beyond what a
   // tensor touches are never faulted in, so resident memory grows far less than that).
-  return std::bit_ceil(nbytes < 64 ? std::size_t{64} : nbytes);
+  return static_cast<std::size_t>(std::bit_width(nbytes <= 64 ? std::size_t{63} : nbytes - 1));
 }
 
 BlockCache::~BlockCache() {
-  for (auto& [size, blocks] : free_)
+  for (auto& blocks : free_)
     for (void* p : blocks) std::free(p);
 }
 
 void* BlockCache::allocate(std::size_t nbytes) {
-  const std::size_t size = bin_size(nbytes);
+  if (nbytes > (std::size_t{1} << 62)) throw std::bad_alloc();  // no power of two above it fits a size_t
+  const std::size_t bin = bin_of(nbytes);
+  const std::size_t size = std::size_t{1} << bin;
   {
     std::lock_guard lock(mutex_);
-    auto it = free_.find(size);
-    if (it != free_.end() && !it->second.empty()) {
-      void* p = it->second.back();
-      it->second.pop_back();
+    if (auto& blocks = free_[bin]; !blocks.empty()) {
+      void* p = blocks.back();
+      blocks.pop_back();
       cached_bytes_ -= size;
       return p;
     }
@@ -36,11 +37,12 @@ void* BlockCache::allocate(std::size_t nbytes) {
 
 void BlockCache::release(void* ptr, std::size_t nbytes) {
   if (!ptr) return;
-  const std::size_t size = bin_size(nbytes);
+  const std::size_t bin = bin_of(nbytes);
+  const std::size_t size = std::size_t{1} << bin;
   {
     std::lock_guard lock(mutex_);
     if (cached_bytes_ + size <= kMaxCachedBytes) {
-      free_[size].push_back(ptr);
+      free_[bin].push_back(ptr);
       cached_bytes_ += size;
       return;
     }

@@ -2,9 +2,9 @@
 // Reuses freed memory blocks. A training step allocates the same tensor sizes every epoch;
 // fresh pages from the OS cost a page fault each (and zeroing), which dominated the small
 // networks of the lesson. Freed blocks are kept in bins by rounded size and handed out again.
+#include <array>
 #include <cstddef>
 #include <mutex>
-#include <unordered_map>
 #include <vector>
 
 namespace ann::backend::cpu {
@@ -21,10 +21,11 @@ class BlockCache {
   void release(void* ptr, std::size_t nbytes);
 
  private:
-  static std::size_t bin_size(std::size_t nbytes);
+  // Bin b holds blocks of 2^b bytes (64 bytes and up; b < 64 covers every size_t).
+  static std::size_t bin_of(std::size_t nbytes);
 
   std::mutex mutex_;
-  std::unordered_map<std::size_t, std::vector<void*>> free_;
+  std::array<std::vector<void*>, 64> free_;
   std::size_t cached_bytes_ = 0;
 };
 
