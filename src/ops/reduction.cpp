@@ -60,9 +60,17 @@ Tensor sum(const Tensor& x, std::int64_t dim_in, bool keepdim) {
   });
 }
 
+// The same kernel call as summing the flattened tensor along its only dim, without the two
+// views around it (a loss reduces every step).
 Tensor sum(const Tensor& x) {
   check_defined(x, "sum");
-  return sum(flat(x), 0).reshape({});
+  const Tensor xc = x.contiguous();
+  Tensor y = make_tensor({}, x.dtype() == DType::Float32 ? DType::Float32 : DType::Int64, x.device());
+  ops::backend_of(x).reduce(ReduceOp::Sum, xc.dtype(), xc.impl()->raw_data(), y.impl()->raw_data(), 1, x.numel(), 1);
+  if (!autograd::should_record(x)) return y;
+  return record("sum", y, {x}, [sizes = x.sizes()](const Tensor& dy) {
+    return std::vector<Tensor>{ops::broadcast_to(dy, sizes)};
+  });
 }
 
 // y = Σ_dim x / n
