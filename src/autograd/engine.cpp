@@ -2,7 +2,8 @@
 // (1) put the nodes in topological order, (2) walk it backwards from the root, seeded with
 // dJ/dJ = 1, handing each node the sum of the gradients of its output.
 #include <unordered_map>
-#include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include "ann/autograd.h"
 #include "ann/error.h"
@@ -15,17 +16,51 @@ namespace ann::autograd {
 
 namespace {
 
+// Node → value for the nodes of one backward pass. A training step's graph has a handful of
+// nodes, for which a linear search beats hashing and allocates once; past kFew entries (a long
+// chain of ops) it moves to a hash map.
+template <class V>
+class NodeMap {
+ public:
+  V* find(const Node* node) {
+    if (!many_.empty()) {
+      const auto it = many_.find(node);
+      return it == many_.end() ? nullptr : &it->second;
+    }
+    for (auto& [key, value] : few_)
+      if (key == node) return &value;
+    return nullptr;
+  }
+  // Inserts node → value unless the node is there; returns its value and whether it was new.
+  std::pair<V*, bool> try_emplace(const Node* node, V value) {
+    if (V* found = find(node)) return {found, false};
+    if (many_.empty() && few_.size() < kFew) return {&few_.emplace_back(node, std::move(value)).second, true};
+    if (many_.empty()) {
+      many_.reserve(2 * kFew);
+      for (auto& [key, v] : few_) many_.emplace(key, std::move(v));
+      few_.clear();
+    }
+    return {&many_.emplace(node, std::move(value)).first->second, true};
+  }
+
+ private:
+  static constexpr std::size_t kFew = 32;
+  std::vector<std::pair<const Node*, V>> few_;
+  std::unordered_map<const Node*, V> many_;
+};
+
 // Post-order depth-first walk with an explicit stack (a 10 000-op chain must not recurse).
 std::vector<std::shared_ptr<Node>> topological_order(const std::shared_ptr<Node>& root) {
   std::vector<std::shared_ptr<Node>> order;
-  std::unordered_set<const Node*> seen{root.get()};
+  NodeMap<bool> seen;
+  seen.try_emplace(root.get(), true);
   std::vector<std::pair<std::shared_ptr<Node>, std::size_t>> stack{{root, 0}};
   while (!stack.empty()) {
     auto& [node, next_input] = stack.back();
     if (next_input < node->inputs().size()) {
       const Tensor& input = node->inputs()[next_input++];
       const auto& child = input.defined() ? input.impl()->grad_fn : nullptr;
-      if (child && seen.insert(child.get()).second) stack.emplace_back(child, 0);
+      if (child && seen.try_emplace(child.get(), true).second) stack.emplace_back(child, 0);
     } else {
       order.push_back(std::move(node));
       stack.pop_back();
@@ -62,14 +97,14 @@ void run_backward(const Tensor& root, const Tensor& seed, bool retain_graph) {
   }
   const std::vector<std::shared_ptr<Node>> order = topological_order(root_node);
 
-  std::unordered_map<const Node*, Tensor> pending;  // dJ/d(output of node), summed over uses
-  pending[root_node.get()] = seed;
+  NodeMap<Tensor> pending;  // dJ/d(output of node), summed over uses
+  pending.try_emplace(root_node.get(), seed);
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     Node& node = **it;
-    auto found = pending.find(&node);
-    if (found == pending.end()) continue;  // no path from the root carries a gradient here
-    const Tensor dout = std::move(found->second);
-    pending.erase(found);
+    Tensor* found = pending.find(&node);
+    if (!found || !found->defined()) continue;  // no path from the root carries a gradient here
+    const Tensor dout = std::move(*found);
+    *found = Tensor();  // each node is visited once: its slot is not read again
 
     std::vector<Tensor> dinputs = node.apply(dout);
     for (std::size_t i = 0; i < node.inputs().size(); ++i) {
@@ -81,7 +116,7 @@ void run_backward(const Tensor& root, const Tensor& seed, bool retain_graph) {
       }
       if (const auto& producer = input.impl()->grad_fn) {
         auto [slot, inserted] = pending.try_emplace(producer.get(), dinputs[i]);
-        if (!inserted) slot->second = slot->second + dinputs[i];
+        if (!inserted) *slot = *slot + dinputs[i];
       } else {
         accumulate_into_leaf(*input.impl(), std::move(dinputs[i]));
       }

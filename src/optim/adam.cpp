@@ -24,6 +24,9 @@ Adam::Adam(std::vector<Tensor> parameters, AdamOptions options, bool decoupled)
 }
 
 void Adam::step() {
+  // The bias corrections 1 − β^t, computed once for all parameters at the same step t.
+  std::int64_t corrected_step = -1;
+  double bias_correction1 = 0, bias_correction2 = 0;
   for (std::size_t i = 0; i < parameters_.size(); ++i) {
     Tensor& p = parameters_[i];
     const Tensor g = p.grad();
@@ -35,8 +38,11 @@ void Adam::step() {
     }
     ++s.step;
     const AdamOptions& o = options_;
-    const double bias_correction1 = 1.0 - std::pow(o.beta1, static_cast<double>(s.step));
-    const double bias_correction2 = 1.0 - std::pow(o.beta2, static_cast<double>(s.step));
+    if (s.step != corrected_step) {
+      corrected_step = s.step;
+      bias_correction1 = 1.0 - std::pow(o.beta1, static_cast<double>(s.step));
+      bias_correction2 = 1.0 - std::pow(o.beta2, static_cast<double>(s.step));
+    }
     const backend::AdamStep h{
         .weight_decay = decoupled_ ? 0.f : static_cast<float>(o.weight_decay),
         .decay_factor = decoupled_ ? static_cast<float>(1.0 - o.lr * o.weight_decay) : 1.f,

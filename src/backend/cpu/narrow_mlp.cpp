@@ -187,8 +187,12 @@ ANN_INLINE void backward_body(const NarrowMlp& p, const float* x, const float* h
   const std::int64_t H = p.hidden;
   const auto n = static_cast<std::size_t>(H);
   const Act act = kRelu ? Act::Relu : act_of(p.f);
-  // Per-lane sums over every row so far (zero-initialised).
-  const std::unique_ptr<Vec[]> sum_W2(new Vec[n * OUT]()), sum_W1(new Vec[n * IN]()), sum_b1(new Vec[n]());
+  // Per-lane sums over every row so far (zero-initialised), in one allocation: blocks this
+  // size come from malloc's slower bins, and the lesson's regression takes three a step.
+  const std::unique_ptr<Vec[]> sums(new Vec[n * (OUT + IN + 1)]());
+  Vec* const sum_W2 = sums.get();
+  Vec* const sum_W1 = sum_W2 + n * OUT;
+  Vec* const sum_b1 = sum_W1 + n * IN;
   Vec sum_b2[OUT] = {};
   for (std::int64_t c0 = 0; c0 < p.m; c0 += kLanes * kChunkBlocks) {
     const int blocks = static_cast<int>(std::min<std::int64_t>(kChunkBlocks, (p.m - c0 + kLanes - 1) / kLanes));
@@ -239,8 +243,8 @@ ANN_INLINE void backward_body(const NarrowMlp& p, const float* x, const float* h
   }
   if (dW2)
     for (std::size_t k = 0; k < OUT; ++k) lane_sums(&sum_W2[k * n], n, dW2 + k * n);
-  if (dW1) lane_sums(sum_W1.get(), n * IN, dW1);
-  if (db1) lane_sums(sum_b1.get(), n, db1);
+  if (dW1) lane_sums(sum_W1, n * IN, dW1);
+  if (db1) lane_sums(sum_b1, n, db1);
   if (db2)
     for (int k = 0; k < OUT; ++k) db2[k] = lane_sum(sum_b2[k]);
 }
