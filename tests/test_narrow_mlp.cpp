@@ -63,6 +63,26 @@ double max_abs(const std::vector<float>& v) {
 
 const Activation kActivations[] = {Activation::None, Activation::ReLU, Activation::Tanh, Activation::Sigmoid};
 
+// The backward's per-unit sums are written by the first chunk of rows; with no rows there is
+// none, and the gradients must still be zeros (not what a previous pass left in that memory).
+TEST(narrow_mlp, NoRowsGiveZeroGradients) {
+  manual_seed(0);
+  for (const Activation f : {Activation::ReLU, Activation::Tanh}) {
+    nn::Sequential net = make_net(2, 40, 3, f);
+    for (const std::int64_t rows : {33, 0}) {
+      net.zero_grad();
+      const Tensor y = net(randn({rows, 2}));
+      ASSERT_EQ(y.grad_fn_name(), "narrow_mlp");
+      sum(y * y).backward();
+      for (const Tensor& p : net.parameters()) {
+        const double largest = max_abs(p.grad().to_vector<float>());
+        if (rows == 0) EXPECT_EQ(largest, 0.0) << "rows " << rows;
+        else EXPECT_GT(largest, 0.0);
+      }
+    }
+  }
+}
+
 TEST(narrow_mlp, SequentialFusesTheLessonsNetworksIntoOneNode) {
   manual_seed(0);
   nn::Sequential net{nn::Linear(2, 100), nn::ReLU(), nn::Linear(100, 3)};

@@ -187,9 +187,11 @@ ANN_INLINE void backward_body(const NarrowMlp& p, const float* x, const float* h
   const std::int64_t H = p.hidden;
   const auto n = static_cast<std::size_t>(H);
   const Act act = kRelu ? Act::Relu : act_of(p.f);
-  // Per-lane sums over every row so far (zero-initialised), in one allocation: blocks this
-  // size come from malloc's slower bins, and the lesson's regression takes three a step.
-  const std::unique_ptr<Vec[]> sums(new Vec[n * (OUT + IN + 1)]());
+  // Per-lane sums over every row so far, in one allocation: blocks this size come from
+  // malloc's slower bins, and the lesson's regression takes three a step. The first chunk of
+  // rows writes every unit's sums; later chunks add to them (no rows: zeros).
+  const std::size_t count = n * (OUT + IN + 1);
+  const std::unique_ptr<Vec[]> sums(p.m > 0 ? new Vec[count] : new Vec[count]());
   Vec* const sum_W2 = sums.get();
   Vec* const sum_W1 = sum_W2 + n * OUT;
   Vec* const sum_b1 = sum_W1 + n * IN;
@@ -226,9 +228,15 @@ ANN_INLINE void backward_body(const NarrowMlp& p, const float* x, const float* h
       }
       for (int u = 0; u < J; ++u) {
         const auto j = static_cast<std::size_t>(j0 + u);
-        for (int k = 0; k < OUT; ++k) sum_W2[k * n + j] += s_W2[u][k];
-        for (int i = 0; i < IN; ++i) sum_W1[j * IN + i] += s_W1[u][i];
-        sum_b1[j] += s_b1[u];
+        if (c0 == 0) {
+          for (int k = 0; k < OUT; ++k) sum_W2[k * n + j] = s_W2[u][k];
+          for (int i = 0; i < IN; ++i) sum_W1[j * IN + i] = s_W1[u][i];
+          sum_b1[j] = s_b1[u];
+        } else {
+          for (int k = 0; k < OUT; ++k) sum_W2[k * n + j] += s_W2[u][k];
+          for (int i = 0; i < IN; ++i) sum_W1[j * IN + i] += s_W1[u][i];
+          sum_b1[j] += s_b1[u];
+        }
       }
     };
     std::int64_t j = 0;
