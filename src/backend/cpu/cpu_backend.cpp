@@ -439,7 +439,14 @@ class CpuBackend final : public Backend {
 
   void narrow_mlp_backward(const NarrowMlp& p, const float* x, const float* h, const float* dy, float* dx,
                            float* dW1, float* db1, float* dW2, float* db2) const override {
-    narrow_mlp_backward_cpu(p, x, h, dy, dx, dW1, db1, dW2, db2);
+    // From the block cache: malloc serves blocks this size from its slower bins, every step.
+    struct Scratch {
+      const CpuBackend& backend;
+      std::size_t bytes;
+      void* block = backend.allocate(bytes);
+      ~Scratch() { backend.deallocate(block, bytes); }
+    } scratch{*this, narrow_mlp_backward_scratch_bytes(p)};
+    narrow_mlp_backward_cpu(p, x, h, dy, dx, dW1, db1, dW2, db2, scratch.block);
   }
 
   void binary(BinaryOp op, DType dtype, const void* a, const Shape& as, const void* b, const Shape& bs, void* out,

@@ -183,16 +183,14 @@ constexpr int kChunkBlocks = 8;
 // kRelu: the lesson's activation, compiled apart so that the loop over units tests nothing.
 template <int IN, int OUT, bool kRelu>
 ANN_INLINE void backward_body(const NarrowMlp& p, const float* x, const float* hidden, const float* dy, float* dx,
-                              float* dW1, float* db1, float* dW2, float* db2) {
+                              float* dW1, float* db1, float* dW2, float* db2, void* scratch) {
   const std::int64_t H = p.hidden;
   const auto n = static_cast<std::size_t>(H);
   const Act act = kRelu ? Act::Relu : act_of(p.f);
-  // Per-lane sums over every row so far, in one allocation: blocks this size come from
-  // malloc's slower bins, and the lesson's regression takes three a step. The first chunk of
+  // Per-lane sums over every row so far, in the caller's scratch block. The first chunk of
   // rows writes every unit's sums; later chunks add to them (no rows: zeros).
-  const std::size_t count = n * (OUT + IN + 1);
-  const std::unique_ptr<Vec[]> sums(p.m > 0 ? new Vec[count] : new Vec[count]());
-  Vec* const sum_W2 = sums.get();
+  Vec* const sum_W2 = static_cast<Vec*>(scratch);
+  if (p.m == 0) std::fill_n(sum_W2, n * (OUT + IN + 1), Vec{});
   Vec* const sum_W1 = sum_W2 + n * OUT;
   Vec* const sum_b1 = sum_W1 + n * IN;
   Vec sum_b2[OUT] = {};
@@ -380,8 +378,12 @@ ANN_KERNEL void narrow_mlp_forward_cpu(const NarrowMlp& p, const float* x, float
 #undef ANN_CALL
 }
 
+std::size_t narrow_mlp_backward_scratch_bytes(const NarrowMlp& p) {
+  return static_cast<std::size_t>(p.hidden * (p.out + p.in + 1)) * sizeof(Vec);
+}
+
 ANN_KERNEL void narrow_mlp_backward_cpu(const NarrowMlp& p, const float* x, const float* h, const float* dy,
-                                        float* dx, float* dW1, float* db1, float* dW2, float* db2) {
+                                        float* dx, float* dW1, float* db1, float* dW2, float* db2, void* scratch) {
   if (!p.f) {
 #define ANN_CALL(I, O) affine_backward<I, O>(p, x, dy, dx, dW1, db1, dW2, db2)
     ANN_NARROW_MLP_DISPATCH(ANN_CALL)
@@ -389,12 +391,12 @@ ANN_KERNEL void narrow_mlp_backward_cpu(const NarrowMlp& p, const float* x, cons
     return;
   }
   if (act_of(p.f) == Act::Relu) {
-#define ANN_CALL(I, O) backward_body<I, O, true>(p, x, h, dy, dx, dW1, db1, dW2, db2)
+#define ANN_CALL(I, O) backward_body<I, O, true>(p, x, h, dy, dx, dW1, db1, dW2, db2, scratch)
     ANN_NARROW_MLP_DISPATCH(ANN_CALL)
 #undef ANN_CALL
     return;
   }
-#define ANN_CALL(I, O) backward_body<I, O, false>(p, x, h, dy, dx, dW1, db1, dW2, db2)
+#define ANN_CALL(I, O) backward_body<I, O, false>(p, x, h, dy, dx, dW1, db1, dW2, db2, scratch)
   ANN_NARROW_MLP_DISPATCH(ANN_CALL)
 #undef ANN_CALL
 }
