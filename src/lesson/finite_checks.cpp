@@ -2,7 +2,9 @@
 // next to an epoch's forward and backward passes over the whole data set.
 #include "finite_checks.h"
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 namespace ann::lesson::detail {
@@ -18,14 +20,26 @@ std::string show(float value) {
 
 std::string at_epoch(std::int64_t epoch) { return "epoch " + std::to_string(epoch + 1) + ": "; }
 
+// The first of n floats that is a NaN or an infinity (all exponent bits set), or -1: a count
+// that vectorises, then a search only when it finds one (every epoch checks every value).
+std::int64_t first_non_finite(const float* v, std::int64_t n) {
+  std::int64_t bad = 0;
+  for (std::int64_t i = 0; i < n; ++i) bad += (std::bit_cast<std::uint32_t>(v[i]) & 0x7f800000u) == 0x7f800000u;
+  if (bad == 0) return -1;
+  for (std::int64_t i = 0; i < n; ++i)
+    if (!std::isfinite(v[i])) return i;
+  return -1;
+}
+
 }  // namespace
 
 std::pair<std::string, float> FiniteChecks::first_bad(bool gradients) const {
   for (const auto& [name, parameter] : parameters_) {
     const Tensor values = gradients ? parameter.grad() : parameter;
     if (!values.defined()) continue;  // no gradient (yet): nothing to check
-    for (float v : values.to_vector<float>())
-      if (!std::isfinite(v)) return {name, v};
+    const Tensor dense = values.contiguous();
+    const float* v = dense.data<float>();
+    if (const std::int64_t i = first_non_finite(v, dense.numel()); i >= 0) return {name, v[i]};
   }
   return {};
 }
