@@ -74,7 +74,7 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduc
     NoGradGuard no_grad;
     if (reduction != Reduction::None) loss = reduce(per_example, reduction);
   }
-  return autograd::record("cross_entropy", loss, {logits}, [grad, reduction, m](const Tensor& dloss) {
+  return autograd::record("cross_entropy", std::move(loss), {logits}, [grad, reduction, m](const Tensor& dloss) {
     // Row weights: dloss_i for no reduction; dloss for the sum, dloss/m for the mean (one
     // number, divided in float32 as the tensor op would).
     const bool per_row = reduction == Reduction::None;
@@ -110,8 +110,9 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) 
     loss = reduce(diff * diff, reduction);
   }
   return autograd::record(
-      "mse_loss", loss, {input, target},
-      [diff, reduction, need_input = input.requires_grad(), need_target = target.requires_grad()](const Tensor& dloss) {
+      "mse_loss", std::move(loss), {input, target},
+      [diff = std::move(diff), reduction, need_input = input.requires_grad(),
+       need_target = target.requires_grad()](const Tensor& dloss) {
         NoGradGuard no_grad;
         float g = dloss.item<float>();
         if (reduction == Reduction::Mean) g /= static_cast<float>(diff.numel());

@@ -49,7 +49,7 @@ Tensor unary(const char* name, UnaryOp op, const Tensor& x, float p0 = 0.f, floa
   ops::backend_of(x).unary(op, xc.data<float>(), y.data<float>(), x.numel(), p0, p1);
   if (!autograd::should_record(x)) return y;
   const Tensor ys = y.detach();
-  return record(name, y, {x}, [xc = xc.detach(), ys, op, p0, p1](const Tensor& dy) {
+  return record(name, std::move(y), {x}, [xc = xc.detach(), ys, op, p0, p1](const Tensor& dy) {
     const Tensor dyc = dy.contiguous();
     Tensor dx = make_tensor(xc.sizes(), DType::Float32, xc.device());
     ops::backend_of(xc).unary_backward(op, xc.data<float>(), ys.data<float>(), dyc.data<float>(), dx.data<float>(),
@@ -66,7 +66,7 @@ Tensor unary(const char* name, UnaryOp op, const Tensor& x, float p0 = 0.f, floa
 Tensor add(const Tensor& a, const Tensor& b) {
   Tensor y = binary_kernel(BinaryOp::Add, a, b, "add");
   if (!autograd::should_record(a, b)) return y;
-  return record("add", y, {a, b}, [sa = a.sizes(), sb = b.sizes()](const Tensor& dy) {
+  return record("add", std::move(y), {a, b}, [sa = a.sizes(), sb = b.sizes()](const Tensor& dy) {
     return std::vector<Tensor>{ops::sum_to(dy, sa), ops::sum_to(dy, sb)};
   });
 }
@@ -75,7 +75,7 @@ Tensor add(const Tensor& a, const Tensor& b) {
 Tensor sub(const Tensor& a, const Tensor& b) {
   Tensor y = binary_kernel(BinaryOp::Sub, a, b, "sub");
   if (!autograd::should_record(a, b)) return y;
-  return record("sub", y, {a, b}, [sa = a.sizes(), sb = b.sizes()](const Tensor& dy) {
+  return record("sub", std::move(y), {a, b}, [sa = a.sizes(), sb = b.sizes()](const Tensor& dy) {
     return std::vector<Tensor>{ops::sum_to(dy, sa), ops::sum_to(neg(dy), sb)};
   });
 }
@@ -84,7 +84,7 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 Tensor mul(const Tensor& a, const Tensor& b) {
   Tensor y = binary_kernel(BinaryOp::Mul, a, b, "mul");
   if (!autograd::should_record(a, b)) return y;
-  return record("mul", y, {a, b}, [a = a.detach(), b = b.detach()](const Tensor& dy) {
+  return record("mul", std::move(y), {a, b}, [a = a.detach(), b = b.detach()](const Tensor& dy) {
     return std::vector<Tensor>{ops::sum_to(mul(dy, b), a.sizes()), ops::sum_to(mul(dy, a), b.sizes())};
   });
 }
@@ -98,7 +98,7 @@ Tensor div(const Tensor& a, const Tensor& b) {
   if (a.dtype() != DType::Float32 && b.dtype() != DType::Float32) return div(a.to(DType::Float32), b);
   Tensor y = binary_kernel(BinaryOp::Div, a, b, "div");
   if (!autograd::should_record(a, b)) return y;
-  return record("div", y, {a, b}, [a = a.detach(), b = b.detach()](const Tensor& dy) {
+  return record("div", std::move(y), {a, b}, [a = a.detach(), b = b.detach()](const Tensor& dy) {
     return std::vector<Tensor>{ops::sum_to(div(dy, b), a.sizes()),
                                ops::sum_to(neg(div(mul(dy, a), mul(b, b))), b.sizes())};
   });

@@ -25,7 +25,7 @@ Tensor index_select(const Tensor& x, std::int64_t dim_in, const Tensor& index) {
   Tensor y = make_tensor(out_shape, x.dtype(), x.device());
   ops::backend_of(x).index_select(xc.impl()->raw_data(), element_size(x.dtype()), ic.data<std::int64_t>(), ic.numel(),
                                   y.impl()->raw_data(), s.outer, s.n, s.inner);
-  return record("index_select", y, {x}, [ic, s, sizes = x.sizes()](const Tensor& dy) {
+  return record("index_select", std::move(y), {x}, [ic, s, sizes = x.sizes()](const Tensor& dy) {
     Tensor dx = zeros(sizes);
     const Tensor dyc = dy.contiguous();
     ops::backend_of(dy).index_add(dyc.data<float>(), ic.data<std::int64_t>(), ic.numel(), dx.data<float>(), s.outer,
@@ -52,7 +52,7 @@ Tensor gather(const Tensor& x, std::int64_t dim_in, const Tensor& index) {
   const std::int64_t k = ic.dim() == 0 ? 1 : ic.size(dim);
   Tensor y = make_tensor(ic.sizes(), DType::Float32, x.device());
   ops::backend_of(x).gather(xc.data<float>(), ic.data<std::int64_t>(), y.data<float>(), s.outer, s.n, k, s.inner);
-  return record("gather", y, {x}, [ic, s, k, sizes = x.sizes()](const Tensor& dy) {
+  return record("gather", std::move(y), {x}, [ic, s, k, sizes = x.sizes()](const Tensor& dy) {
     Tensor dx = zeros(sizes);
     const Tensor dyc = dy.contiguous();
     ops::backend_of(dy).scatter_add(dyc.data<float>(), ic.data<std::int64_t>(), dx.data<float>(), s.outer, s.n, k,

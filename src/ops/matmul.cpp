@@ -45,7 +45,7 @@ Tensor mm_kernel(const Tensor& a, const Tensor& b) {
 Tensor mm(const Tensor& a, const Tensor& b) {
   Tensor y = mm_kernel(a, b);
   // Products are the expensive part of a step: skip those whose gradient nobody needs.
-  return record("matmul", y, {a, b},
+  return record("matmul", std::move(y), {a, b},
                 [a = a.detach(), b = b.detach(), need_da = a.requires_grad(), need_db = b.requires_grad()](
                     const Tensor& dy) {
                   return std::vector<Tensor>{need_da ? mm_kernel(dy, b.t()) : Tensor(),

@@ -36,11 +36,11 @@ Tensor narrow_mlp(const Tensor& x, const Tensor& W1, const Tensor& b1, Activatio
                      to_string(W2.sizes()) + " are not a 2-layer perceptron with at most " +
                      std::to_string(backend::kNarrowMlpMaxEnds) + " inputs and outputs");
   }
-  const Tensor xc = x.contiguous(), W1c = W1.contiguous(), W2c = W2.contiguous();
-  const Tensor b1c = b1.defined() ? b1.contiguous() : Tensor(), b2c = b2.defined() ? b2.contiguous() : Tensor();
+  Tensor xc = x.contiguous(), W1c = W1.contiguous(), W2c = W2.contiguous();
+  Tensor b1c = b1.defined() ? b1.contiguous() : Tensor(), b2c = b2.defined() ? b2.contiguous() : Tensor();
   const backend::NarrowMlp p{x.size(0), W1.size(1), W1.size(0), W2.size(0), W1c.data<float>(),
                              data_or_null(b1c), W2c.data<float>(), data_or_null(b2c), ops::squash_op(f)};
-  const std::vector<Tensor> inputs{x, W1, b1, W2, b2};
+  std::vector<Tensor> inputs{x, W1, b1, W2, b2};
   const bool backward_follows = is_grad_enabled() && autograd::any_requires_grad(inputs);
   Tensor y = make_tensor({p.m, p.out}, DType::Float32, x.device());
   Tensor hidden = backward_follows && backend::narrow_mlp_keeps_hidden(p.f)
@@ -49,11 +49,13 @@ Tensor narrow_mlp(const Tensor& x, const Tensor& W1, const Tensor& b1, Activatio
   const backend::Backend& cpu = ops::backend_of(x);
   cpu.narrow_mlp_forward(p, xc.data<float>(), y.data<float>(), data_or_null(hidden));
   if (!backward_follows) return y;
+  // Everything below moves into the node: each copy of a tensor handle is an atomic count.
   return autograd::record(
-      "narrow_mlp", y, inputs,
+      "narrow_mlp", std::move(y), std::move(inputs),
       // The closure keeps the (contiguous) inputs alive, not detached copies: inputs, or fresh
       // copies of them, make no cycle (node.h), and a detach costs allocations every step.
-      [p, xc, W1c, b1c, W2c, b2c, hidden, &cpu, need = std::array<bool, 5>{
+      [p, xc = std::move(xc), W1c = std::move(W1c), b1c = std::move(b1c), W2c = std::move(W2c),
+       b2c = std::move(b2c), hidden = std::move(hidden), &cpu, need = std::array<bool, 5>{
            x.requires_grad(), W1.requires_grad(), b1.defined() && b1.requires_grad(), W2.requires_grad(),
            b2.defined() && b2.requires_grad()}](const Tensor& dy) {
         // The kernel reads the parameters through p's pointers; the captured tensors keep them alive.

@@ -162,7 +162,7 @@ Tensor Tensor::clone() const {
   Tensor y = make_tensor(sizes(), dtype(), device());
   ops::backend_of(*this).copy_strided(y.impl()->raw_data(), impl()->raw_data(), sizes(), strides(),
                                       element_size(dtype()));
-  return record("clone", y, {*this}, [](const Tensor& dy) { return std::vector<Tensor>{dy}; });
+  return record("clone", std::move(y), {*this}, [](const Tensor& dy) { return std::vector<Tensor>{dy}; });
 }
 
 // y = [x0; x1; ...] along dim     dx_i = the slice of dy that x_i filled
@@ -192,7 +192,7 @@ Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
     y.slice(d, at, at + t.size(d)).copy_(t.detach());
     at += t.size(d);
   }
-  return record("cat", y, tensors, [starts, lengths, d](const Tensor& dy) {
+  return record("cat", std::move(y), tensors, [starts, lengths, d](const Tensor& dy) {
     std::vector<Tensor> dxs;
     for (std::size_t i = 0; i < starts.size(); ++i) dxs.push_back(dy.slice(d, starts[i], starts[i] + lengths[i]).contiguous());
     return dxs;
