@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -152,6 +153,46 @@ TEST(OpValues, IntegerResults) {
   EXPECT_EQ(A.argmax(1).to_vector<std::int64_t>(), (std::vector<std::int64_t>{2, 1, 0}));     // A.argmax(1)
   EXPECT_EQ(A.argmax(0).to_vector<std::int64_t>(), (std::vector<std::int64_t>{2, 1, 0, 1}));  // A.argmax(0)
   EXPECT_EQ(sum(A > zeros({})).item<std::int64_t>(), 7);                                      // (A > 0).sum()
+}
+
+// ReLU's special values, the same through the op, the affine layer's fused epilogue and the
+// fused two-layer kernel (they share relu_of's definition on the float's bits): below +0 and
+// −0 give +0, +inf stays, a NaN keeps or loses itself by its sign bit.
+TEST(OpValues, ReluOfSpecialValuesAgreesAcrossKernels) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<float> x = {-1.5f, -0.f, 0.f, 2.5f, inf, -inf, nan, -nan, -1e-40f, 1e-40f};
+  const std::vector<float> expected = {0.f, 0.f, 0.f, 2.5f, inf, 0.f, nan, 0.f, 0.f, 1e-40f};
+  const auto n = static_cast<std::int64_t>(x.size());
+  const Tensor column = from_vector(x, {n, 1});
+  // relu(x · 1 + 0) as an affine layer with its epilogue, and as the first layer of a two-layer
+  // net whose second layer is the identity (the kernel keeps the hidden activations for backward).
+  nn::Sequential net{nn::Linear(1, 1), nn::ReLU(), nn::Linear(1, 1)};
+  {
+    NoGradGuard no_grad;
+    for (const std::int64_t layer : {0, 2}) {
+      net.at<nn::Linear>(layer).weight.set<float>({0, 0}, 1.f);
+      net.at<nn::Linear>(layer).bias.set<float>({0}, 0.f);
+    }
+  }
+  const Tensor fused_two_layer = net(column);
+  ASSERT_EQ(fused_two_layer.grad_fn_name(), "narrow_mlp");
+  const Tensor& weight = net.at<nn::Linear>(0).weight;
+  const Tensor& bias = net.at<nn::Linear>(0).bias;
+  const std::vector<std::vector<float>> results = {
+      relu(column).to_vector<float>(), linear(column, weight, bias, Activation::ReLU).to_vector<float>(),
+      fused_two_layer.to_vector<float>()};
+  for (std::size_t k = 0; k < results.size(); ++k) {
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const float got = results[k][i];
+      if (std::isnan(expected[i])) {
+        EXPECT_TRUE(std::isnan(got)) << "path " << k << ", x = " << x[i];
+      } else {
+        EXPECT_EQ(got, expected[i]) << "path " << k << ", x = " << x[i];
+        EXPECT_FALSE(std::signbit(got)) << "path " << k << ", x = " << x[i];
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "backend/cpu/narrow_mlp.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -38,6 +39,15 @@ using vec16::store_columns;
 using vec16::Vec;
 
 enum class Act { None, Relu, Tanh, Sigmoid };
+
+// relu_of (activations.h) for 16 lanes, written on the bits so that GCC emits the integer max
+// (off the multiply-add pipes): the float select a > 0 ? a : 0 compiled to a compare into a
+// mask register and a masked move, which took a multiply-add's slot (the spiral's forward 14 %
+// slower).
+ANN_INLINE Vec relu(Vec a) {
+  const auto bits = std::bit_cast<vec16::Mask>(a);
+  return std::bit_cast<Vec>(bits > 0 ? bits : vec16::Mask{});
+}
 
 // g f'(·) from the activation's output h, as activations.h's *_grad (relu as a vector select).
 ANN_INLINE Vec activation_grad(Act act, Vec h, Vec g) {
@@ -120,7 +130,6 @@ template <int IN, int OUT, Squash kWhen>
 ANN_INLINE void forward_blocks(const NarrowMlp& p, const float* x, const float* b1, float* y, float* hidden,
                                float* scratch) {
   const std::int64_t H = p.hidden;
-  const Vec zero = {};
   for (std::int64_t r0 = 0; r0 < p.m; r0 += kLanes) {
     const int rows = static_cast<int>(std::min<std::int64_t>(kLanes, p.m - r0));
     Vec xs[IN];
@@ -130,7 +139,7 @@ ANN_INLINE void forward_blocks(const NarrowMlp& p, const float* x, const float* 
       const float* w1 = p.W1 + j * IN;
       Vec a = xs[0] * w1[0] + b1[j];  // the bias rides on the first multiply-add
       for (int i = 1; i < IN; ++i) a += xs[i] * w1[i];
-      if constexpr (kWhen == Squash::AsComputed) a = a > zero ? a : zero;
+      if constexpr (kWhen == Squash::AsComputed) a = relu(a);
       if (h_block) store(h_block + j * kLanes, a);
       return a;
     };
