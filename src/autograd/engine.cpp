@@ -17,8 +17,8 @@ namespace ann::autograd {
 namespace {
 
 // Node → value for the nodes of one backward pass. A training step's graph has a handful of
-// nodes, for which a linear search beats hashing and allocates once; past kFew entries (a long
-// chain of ops) it moves to a hash map.
+// nodes, for which a linear search beats hashing and one reserved vector is the only
+// allocation; past kFew entries (a long chain of ops) it moves to a hash map.
 template <class V>
 class NodeMap {
  public:
@@ -34,6 +34,7 @@ class NodeMap {
   // Inserts node → value unless the node is there; returns its value and whether it was new.
   std::pair<V*, bool> try_emplace(const Node* node, V value) {
     if (V* found = find(node)) return {found, false};
+    if (few_.capacity() == 0) few_.reserve(kFew);
     if (many_.empty() && few_.size() < kFew) return {&few_.emplace_back(node, std::move(value)).second, true};
     if (many_.empty()) {
       many_.reserve(2 * kFew);
@@ -115,8 +116,11 @@ void run_backward(const Tensor& root, const Tensor& seed, bool retain_graph) {
                             to_string(dinputs[i].sizes()) + " for an input of shape " + to_string(input.sizes()));
       }
       if (const auto& producer = input.impl()->grad_fn) {
-        auto [slot, inserted] = pending.try_emplace(producer.get(), dinputs[i]);
-        if (!inserted) *slot = *slot + dinputs[i];
+        if (Tensor* slot = pending.find(producer.get())) {
+          *slot = *slot + dinputs[i];
+        } else {
+          pending.try_emplace(producer.get(), std::move(dinputs[i]));
+        }
       } else {
         accumulate_into_leaf(*input.impl(), std::move(dinputs[i]));
       }

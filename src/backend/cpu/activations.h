@@ -10,8 +10,11 @@
 namespace ann::backend {
 
 // max(v, 0) as the signed integer max of v's bits and 0 (one integer instruction in a vector
-// loop): every float below +0, and −0, has its sign bit set and gives +0; a NaN gives +0 or
-// stays NaN by its sign bit.
+// loop, off the multiply-add pipes): every float below +0, and −0, has its sign bit set and
+// gives +0. A NaN gives +0 or stays NaN by its sign bit: x86 arithmetic makes NaNs with the
+// bit set, so a NaN the network computes becomes +0 (as the float select it replaced did),
+// one read from data stays NaN; torch keeps every NaN. The training loop's finite checks
+// (src/lesson/finite_checks.h) stop a run whose loss or gradients are not finite either way.
 inline float relu_of(float v) {
   const auto bits = std::bit_cast<std::int32_t>(v);
   return std::bit_cast<float>(bits > 0 ? bits : 0);

@@ -18,7 +18,8 @@ BlockCache::~BlockCache() {
 }
 
 void* BlockCache::allocate(std::size_t nbytes) {
-  if (nbytes > (std::size_t{1} << 62)) throw std::bad_alloc();  // no power of two above it fits a size_t
+  // Past 2^62 bytes the rounded size would be 2^63, which no allocation gets: refused early.
+  if (nbytes > (std::size_t{1} << 62)) throw std::bad_alloc();
   const std::size_t bin = bin_of(nbytes);
   const std::size_t size = std::size_t{1} << bin;
   {
@@ -42,9 +43,12 @@ void BlockCache::release(void* ptr, std::size_t nbytes) {
   {
     std::lock_guard lock(mutex_);
     if (cached_bytes_ + size <= kMaxCachedBytes) {
-      free_[bin].push_back(ptr);
-      cached_bytes_ += size;
-      return;
+      try {  // release runs in destructors: a full bin's growth failing frees the block instead
+        free_[bin].push_back(ptr);
+        cached_bytes_ += size;
+        return;
+      } catch (const std::bad_alloc&) {
+      }
     }
   }
   std::free(ptr);

@@ -443,8 +443,10 @@ class CpuBackend final : public Backend {
     struct Scratch {
       const CpuBackend& backend;
       std::size_t bytes;
-      void* block = backend.allocate(bytes);
-      ~Scratch() { backend.deallocate(block, bytes); }
+      void* block = bytes ? backend.allocate(bytes) : nullptr;
+      ~Scratch() {
+        if (block) backend.deallocate(block, bytes);
+      }
     } scratch{*this, narrow_mlp_backward_scratch_bytes(p)};
     narrow_mlp_backward_cpu(p, x, h, dy, dx, dW1, db1, dW2, db2, scratch.block);
   }

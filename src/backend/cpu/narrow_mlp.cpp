@@ -390,6 +390,7 @@ ANN_KERNEL void narrow_mlp_forward_cpu(const NarrowMlp& p, const float* x, float
 }
 
 std::size_t narrow_mlp_backward_scratch_bytes(const NarrowMlp& p) {
+  if (!p.f) return 0;  // the affine path sums in registers
   return static_cast<std::size_t>(p.hidden * (p.out + p.in + 1)) * sizeof(Vec);
 }
 
