@@ -104,8 +104,7 @@ void run_backward(const Tensor& root, const Tensor& seed, bool retain_graph) {
     Node& node = **it;
     Tensor* found = pending.find(&node);
     if (!found || !found->defined()) continue;  // no path from the root carries a gradient here
-    const Tensor dout = std::move(*found);
-    *found = Tensor();  // each node is visited once: its slot is not read again
+    const Tensor dout = std::move(*found);  // leaves the slot undefined: each node is visited once
 
     std::vector<Tensor> dinputs = node.apply(dout);
     for (std::size_t i = 0; i < node.inputs().size(); ++i) {

@@ -235,17 +235,12 @@ ANN_INLINE void backward_body(const NarrowMlp& p, const float* x, const float* h
             for (int i = 0; i < IN; ++i) dxs[b][i] += g * p.W1[(j0 + u) * IN + i];
         }
       }
+      auto put = [first_chunk = c0 == 0](Vec& sum, Vec chunk) { sum = first_chunk ? chunk : sum + chunk; };
       for (int u = 0; u < J; ++u) {
         const auto j = static_cast<std::size_t>(j0 + u);
-        if (c0 == 0) {
-          for (int k = 0; k < OUT; ++k) sum_W2[k * n + j] = s_W2[u][k];
-          for (int i = 0; i < IN; ++i) sum_W1[j * IN + i] = s_W1[u][i];
-          sum_b1[j] = s_b1[u];
-        } else {
-          for (int k = 0; k < OUT; ++k) sum_W2[k * n + j] += s_W2[u][k];
-          for (int i = 0; i < IN; ++i) sum_W1[j * IN + i] += s_W1[u][i];
-          sum_b1[j] += s_b1[u];
-        }
+        for (int k = 0; k < OUT; ++k) put(sum_W2[k * n + j], s_W2[u][k]);
+        for (int i = 0; i < IN; ++i) put(sum_W1[j * IN + i], s_W1[u][i]);
+        put(sum_b1[j], s_b1[u]);
       }
     };
     std::int64_t j = 0;

@@ -25,16 +25,25 @@ inline float pow2(float n) {
   return std::bit_cast<float>(static_cast<std::int32_t>((static_cast<std::int32_t>(n) + 127) << 23));
 }
 
+constexpr float log2e = 1.44269504088896341f;
+constexpr float ln2_hi = 0.693145751953125f;  // ln 2 split: n·ln2_hi is exact for |n| < 2^8
+constexpr float ln2_lo = 1.42860682030941723212e-6f;
+
+// Cody–Waite: x = n·ln2 + r with n an integer (as a float) and |r| <= ln2/2, r to float precision.
+struct Ln2Reduced {
+  float n, r;
+};
+inline Ln2Reduced reduce_by_ln2(float x) {
+  const float n = round_to_int(x * log2e);
+  return {n, (x - n * ln2_hi) - n * ln2_lo};
+}
+
 /// e^x. Cody–Waite: x = n·ln2 + r with |r| <= ln2/2, e^r by its Taylor series to r⁷
 /// (truncation < 1e-8 relative), times 2^n (split in two factors so that n down to −149
 /// gives the subnormal results).
 inline float exp(float x) {
-  constexpr float log2e = 1.44269504088896341f;
-  constexpr float ln2_hi = 0.693145751953125f;  // ln 2 split: n·ln2_hi is exact for |n| < 2^8
-  constexpr float ln2_lo = 1.42860682030941723212e-6f;
   const float clamped = x > 88.8f ? 88.8f : (x < -104.f ? -104.f : x);
-  const float n = round_to_int(clamped * log2e);
-  const float r = (clamped - n * ln2_hi) - n * ln2_lo;
+  const auto [n, r] = reduce_by_ln2(clamped);
   float p = 1.f / 5040;
   p = p * r + 1.f / 720;
   p = p * r + 1.f / 120;
@@ -54,8 +63,6 @@ inline float exp(float x) {
 /// ln x. x = 2^e·m with m in [√½, √2), ln m = 2 atanh(s) with s = (m − 1)/(m + 1), |s| < 0.172,
 /// by its odd series to s¹¹; e·ln2 added in two parts.
 inline float log(float x) {
-  constexpr float ln2_hi = 0.693145751953125f;
-  constexpr float ln2_lo = 1.42860682030941723212e-6f;
   constexpr float min_normal = std::numeric_limits<float>::min();
   const bool subnormal = x < min_normal;
   const float scaled = x * (subnormal ? 8388608.f : 1.f);  // · 2^23 brings subnormals into range
@@ -92,15 +99,10 @@ inline float log(float x) {
 /// rounded sum and δ = E + 2 − d (exact by Fast2Sum while E < 2), E/(d + δ) ≈ y − y·δ/d and
 /// 1/d = (1 − y)/2 for y = E/d.
 inline float tanh(float x) {
-  constexpr float log2e = 1.44269504088896341f;
-  constexpr float ln2_hi = 0.693145751953125f;
-  constexpr float ln2_lo = 1.42860682030941723212e-6f;
   // |x| by its sign bit and the clamp as one compare-and-take (x86's min, whose NaN case the
   // last line mends): the expression forms GCC keeps as a compare, a negate and a blend.
   const float a = std::bit_cast<float>(std::bit_cast<std::uint32_t>(x) & 0x7fffffffu);
-  const float t = 2.f * (a < 10.f ? a : 10.f);
-  const float n = round_to_int(t * log2e);
-  const float r = (t - n * ln2_hi) - n * ln2_lo;
+  const auto [n, r] = reduce_by_ln2(2.f * (a < 10.f ? a : 10.f));
   float p = 1.f / 40320;
   p = p * r + 1.f / 5040;
   p = p * r + 1.f / 720;
