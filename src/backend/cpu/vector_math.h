@@ -29,13 +29,23 @@ constexpr float log2e = 1.44269504088896341f;
 constexpr float ln2_hi = 0.693145751953125f;  // ln 2 split: n·ln2_hi is exact for |n| < 2^8
 constexpr float ln2_lo = 1.42860682030941723212e-6f;
 
-// Cody–Waite: x = n·ln2 + r with n an integer (as a float) and |r| <= ln2/2, r to float precision.
+// Cody–Waite: x = n·ln2 + r with n an integer (as a float) and |r| <= ln2/2, r to float
+// precision. n is rounded by the 1.5·2^23 shifter (as round_to_int), whose sum `shifted` keeps n
+// in its low bits for pow2_of_shifted.
 struct Ln2Reduced {
-  float n, r;
+  float n, r, shifted;
 };
 inline Ln2Reduced reduce_by_ln2(float x) {
-  const float n = round_to_int(x * log2e);
-  return {n, (x - n * ln2_hi) - n * ln2_lo};
+  constexpr float shifter = 12582912.f;  // 1.5 · 2^23
+  const float shifted = x * log2e + shifter;
+  const float n = shifted - shifter;
+  return {n, (x - n * ln2_hi) - n * ln2_lo, shifted};
+}
+
+// 2^n for reduce_by_ln2's n in [-126, 127], from the low bits of its `shifted`: two integer
+// instructions, where pow2(n) takes three.
+inline float pow2_of_shifted(float shifted) {
+  return std::bit_cast<float>((std::bit_cast<std::uint32_t>(shifted) << 23) + (127u << 23));
 }
 
 /// e^x. Cody–Waite: x = n·ln2 + r with |r| <= ln2/2, e^r by its Taylor series to r⁷
@@ -43,7 +53,7 @@ inline Ln2Reduced reduce_by_ln2(float x) {
 /// gives the subnormal results).
 inline float exp(float x) {
   const float clamped = x > 88.8f ? 88.8f : (x < -104.f ? -104.f : x);
-  const auto [n, r] = reduce_by_ln2(clamped);
+  const auto [n, r, shifted] = reduce_by_ln2(clamped);
   float p = 1.f / 5040;
   p = p * r + 1.f / 720;
   p = p * r + 1.f / 120;
@@ -90,33 +100,36 @@ inline float log(float x) {
   return x == x ? result : x;  // NaN stays NaN
 }
 
-/// tanh x = E / (E + 2) with E = e^{2|x|} − 1, the sign put back; |x| clamped at 10 (tanh 10
-/// rounds to 1). E = 2^n (e^r − 1) + (2^n − 1) after Cody–Waite's 2|x| = n·ln2 + r, with
-/// e^r − 1 = r + r²·(1/2 + r/6 + ... + r⁶/8!) (truncation < 1e-9 relative for |r| <= ln2/2), so
-/// that small x loses no digits (no 1 − 2/(e^{2x} + 1) cancellation) and one formula serves
-/// every x: 1.5× faster than a Taylor series near 0 next to an exp, with both computed per lane.
-/// The rounding of E + 2 would cost up to an ulp for small E; it is compensated: with d the
-/// rounded sum and δ = E + 2 − d (exact by Fast2Sum while E < 2), E/(d + δ) ≈ y − y·δ/d and
-/// 1/d = (1 − y)/2 for y = E/d.
+/// tanh x = E / (E + 2) with E = e^{2|x|} − 1, the sign put back; |x| clamped at 9.1 (tanh
+/// rounds to 1 from 9.011 on). E = 2^n (e^r − 1) + (2^n − 1) after Cody–Waite's 2|x| = n·ln2 + r,
+/// with e^r − 1 = r + r²·p(r), p of degree 5 interpolating (e^r − 1 − r)/r² at the Chebyshev
+/// points of [−ln2/2, ln2/2] (|error| < 1.4e-9; tools/fit_expm1_poly.py), so that small x loses
+/// no digits (no 1 − 2/(e^{2x} + 1) cancellation) and one formula serves every x. The rounding of
+/// E + 2 would cost up to an ulp for small E; it is compensated: with d the rounded sum and
+/// δ = E + 2 − d (exact by Fast2Sum while E < 2), E/(d + δ) ≈ y − y·δ/d and 1/d = (1 − y)/2 for
+/// y = E/d. Past E = 2 the correction is dropped: it is below an ulp there, and past d = 2^24 the
+/// Fast2Sum no longer holds.
 inline float tanh(float x) {
-  // |x| by its sign bit and the clamp as one compare-and-take (x86's min, whose NaN case the
-  // last line mends): the expression forms GCC keeps as a compare, a negate and a blend.
-  const float a = std::bit_cast<float>(std::bit_cast<std::uint32_t>(x) & 0x7fffffffu);
-  const auto [n, r] = reduce_by_ln2(2.f * (a < 10.f ? a : 10.f));
-  float p = 1.f / 40320;
-  p = p * r + 1.f / 5040;
-  p = p * r + 1.f / 720;
-  p = p * r + 1.f / 120;
-  p = p * r + 1.f / 24;
-  p = p * r + 1.f / 6;
-  p = p * r + 0.5f;
+  // |x| clamped as integers: the bits of non-negative floats order like the floats, and GCC
+  // keeps an integer min as one instruction where it turned the float select into blends of
+  // the constants the clamped lanes would produce. A NaN is clamped too; the last line mends it.
+  const std::uint32_t abs_bits = std::bit_cast<std::uint32_t>(x) & 0x7fffffffu;
+  constexpr std::uint32_t clamp_bits = 0x4111999au;  // 9.1f
+  const float a = std::bit_cast<float>(abs_bits < clamp_bits ? abs_bits : clamp_bits);
+  const auto [n, r, shifted] = reduce_by_ln2(a + a);
+  float p = 1.9890980869750325563e-4f;
+  p = p * r + 1.393364103198670115e-3f;
+  p = p * r + 8.3333109344488684687e-3f;
+  p = p * r + 4.1666465006040048761e-2f;
+  p = p * r + 0.16666666681614255706f;
+  p = p * r + 0.5000000013457727153f;
   const float expm1_r = r + (r * r) * p;
-  const float scale = pow2(n);  // n in [0, 29]
+  const float scale = pow2_of_shifted(shifted);  // n in [0, 26]
   const float e = scale * expm1_r + (scale - 1.f);
   const float d = e + 2.f;
   const float delta = e < 2.f ? (2.f - d) + e : 0.f;
   const float y = e / d;
-  const float magnitude = y - (y * delta) * ((1.f - y) * 0.5f);
+  const float magnitude = y - (y * delta) * (0.5f - 0.5f * y);
   // The sign of x put back by its bit, so that tanh(−0) is −0.
   const float result =
       std::bit_cast<float>(std::bit_cast<std::uint32_t>(magnitude) | (std::bit_cast<std::uint32_t>(x) & 0x80000000u));
