@@ -196,3 +196,25 @@ TEST(OpValues, ReluOfSpecialValuesAgreesAcrossKernels) {
 }
 
 }  // namespace
+
+// The fused squared error (one pass keeping the difference) against the ops it replaces, bit
+// for bit, on a length that leaves a remainder after the kernel's eight running sums; a
+// transposed (non-contiguous) input; and a non-float input refused by name.
+TEST(OpValues, MseLossIsTheMeanOfSquaredDifferences) {
+  manual_seed(7);
+  const Tensor a = randn({1003}), b = randn({1003});
+  const Tensor d = a - b;
+  EXPECT_EQ(nn::functional::mse_loss(a, b).item(), mean(d * d).item());
+  EXPECT_EQ(nn::functional::mse_loss(a, b, Reduction::Sum).item(), sum(d * d).item());
+
+  const Tensor A = randn({4, 3}), B = randn({3, 4});
+  const Tensor At = A.t();  // [3, 4], not contiguous
+  EXPECT_EQ(nn::functional::mse_loss(At, B).item(), nn::functional::mse_loss(At.contiguous(), B).item());
+
+  try {
+    nn::functional::mse_loss(zeros({3}, {.dtype = DType::Int64}), zeros({3}, {.dtype = DType::Int64}));
+    FAIL() << "an int64 input was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("mse_loss"), std::string::npos) << e.what();
+  }
+}

@@ -111,6 +111,10 @@ class Backend {
   virtual void reduce(ReduceOp op, DType dtype, const void* x, void* out, std::int64_t outer, std::int64_t n,
                       std::int64_t inner) const = 0;
 
+  /// diff = a − b (n floats) and Σ diff², each square rounded to float and added in double
+  /// in reduce's order for Sum: the squared-error loss in one pass.
+  virtual double squared_error(const float* a, const float* b, float* diff, std::int64_t n) const = 0;
+
   // ---- matrix product --------------------------------------------------------------------
   /// C[M,N] = alpha * op(A) op(B) + beta * C, row-major, op = transpose when the flag is set.
   virtual void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,

@@ -146,16 +146,30 @@ ANN_KERNEL void sum_rows(const float* x, float* out, int64_t outer, int64_t n, i
 // Σ of n contiguous floats in double: eight running sums (lane l takes elements l, l + 8, ...)
 // added pairwise at the end, always in the same order. Independent lanes vectorise; one running
 // sum was a chain of dependent additions (the lesson's mean loss over 3000 rows).
-__attribute__((always_inline)) inline double sum_contiguous(const float* p, int64_t n) {
+// value(j) gives the j-th float; sum_contiguous and squared_error_kernel add theirs alike.
+template <class Value>
+__attribute__((always_inline)) inline double sum_in_lanes(int64_t n, Value value) {
   constexpr int kLanes = 8;
   double lane[kLanes] = {};
   int64_t j = 0;
   for (; j + kLanes <= n; j += kLanes)
-    for (int l = 0; l < kLanes; ++l) lane[l] += p[j + l];
-  for (int l = 0; j < n; ++j, ++l) lane[l] += p[j];
+    for (int l = 0; l < kLanes; ++l) lane[l] += value(j + l);
+  for (int l = 0; j < n; ++j, ++l) lane[l] += value(j);
   for (int width = kLanes / 2; width > 0; width /= 2)
     for (int l = 0; l < width; ++l) lane[l] += lane[l + width];
   return lane[0];
+}
+__attribute__((always_inline)) inline double sum_contiguous(const float* p, int64_t n) {
+  return sum_in_lanes(n, [p](int64_t j) { return p[j]; });
+}
+
+// diff = a − b and Σ diff² in one pass; the squares are rounded to float before they are added,
+// so the sum is bit for bit sum(diff * diff).
+ANN_KERNEL double squared_error_kernel(const float* a, const float* b, float* diff, int64_t n) {
+  return sum_in_lanes(n, [=](int64_t j) {
+    diff[j] = a[j] - b[j];
+    return diff[j] * diff[j];
+  });
 }
 
 // The index of the first maximum of p[0], p[stride], ... p[(n−1)·stride], or of the first NaN (as
@@ -576,6 +590,10 @@ class CpuBackend final : public Backend {
 
   void sgd_step(const SgdStep& h, float* param, const float* grad, float* buf, int64_t n) const override {
     sgd_kernel(h, param, grad, buf, n);
+  }
+
+  double squared_error(const float* a, const float* b, float* diff, int64_t n) const override {
+    return squared_error_kernel(a, b, diff, n);
   }
 
   void adam_step(const AdamStep& h, float* param, const float* grad, float* m, float* v, int64_t n) const override {
