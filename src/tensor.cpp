@@ -46,8 +46,8 @@ Tensor make_tensor(const Shape& sizes, DType dtype, const Device& device) {
     if (s < 0) throw ValueError("empty: negative size in shape " + to_string(sizes));
   }
   const auto n = static_cast<std::size_t>(numel_of(sizes));
-  auto storage = std::make_shared<Storage>(n * element_size(dtype), device);
-  return Tensor(std::make_shared<TensorImpl>(std::move(storage), 0, sizes, contiguous_strides(sizes), dtype));
+  auto storage = make_pooled<Storage>(n * element_size(dtype), device);
+  return Tensor(make_pooled<TensorImpl>(std::move(storage), 0, sizes, contiguous_strides(sizes), dtype));
 }
 
 void check_defined(const Tensor& t, const char* op) {
@@ -188,7 +188,7 @@ Tensor Tensor::contiguous() const {
 
 Tensor Tensor::detach() const {
   const TensorImpl& t = checked(impl_);
-  return Tensor(std::make_shared<TensorImpl>(t.storage, t.offset, t.sizes, t.strides, t.dtype));
+  return Tensor(make_pooled<TensorImpl>(t.storage, t.offset, t.sizes, t.strides, t.dtype));
 }
 
 Tensor Tensor::to(DType target) const {

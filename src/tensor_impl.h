@@ -4,11 +4,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <utility>
 
 #include "ann/device.h"
 #include "ann/dtype.h"
 #include "ann/shape.h"
 #include "ann/tensor.h"
+#include "small_object_pool.h"
 
 namespace ann {
 
@@ -55,6 +57,13 @@ class TensorImpl {
 
 /// A fresh contiguous tensor of the given shape (contents uninitialised).
 Tensor make_tensor(const Shape& sizes, DType dtype, const Device& device);
+
+/// std::make_shared from the small-object pool: for TensorImpl and Storage, made and freed
+/// about ten times a training step of a small network.
+template <class T, class... Args>
+std::shared_ptr<T> make_pooled(Args&&... args) {
+  return std::allocate_shared<T>(detail::PoolAllocator<T>(), std::forward<Args>(args)...);
+}
 
 /// Throws TypeError unless `t` has dtype `expected`; `op` names the caller.
 void check_dtype(const Tensor& t, DType expected, const char* op);

@@ -14,7 +14,7 @@ namespace {
 
 Tensor alias(const Tensor& base, Shape sizes, Shape strides, std::int64_t offset) {
   const TensorImpl& b = *base.impl();
-  return Tensor(std::make_shared<TensorImpl>(b.storage, offset, std::move(sizes), std::move(strides), b.dtype));
+  return Tensor(make_pooled<TensorImpl>(b.storage, offset, std::move(sizes), std::move(strides), b.dtype));
 }
 
 // Resolves one -1 in a requested shape against numel; throws ShapeError naming `op`.
