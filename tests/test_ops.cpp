@@ -15,6 +15,7 @@
 //   print(", ".join("%.9g" % x for x in EXPR.flatten().tolist()))
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -217,4 +218,26 @@ TEST(OpValues, MseLossIsTheMeanOfSquaredDifferences) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("mse_loss"), std::string::npos) << e.what();
   }
+}
+
+// A tensor times a number (one pass, no 0-d tensor) against the broadcast product with a
+// tensor of that number: the same floats, special values included, either operand order; an
+// integer tensor times a number is float, as before.
+TEST(OpValues, TensorTimesNumberIsTheBroadcastProduct) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const Tensor x = tensor({1.5f, -0.f, inf, -3e38f, 1e-45f, std::nanf(""), 7.f});
+  for (const float c : {2.5f, -0.f, 0.f, 1e10f, -inf}) {
+    const Tensor by_number = x * c, number_first = c * x, by_tensor = mul(x, full({7}, c));
+    for (std::int64_t i = 0; i < 7; ++i) {
+      const float want = by_tensor.at<float>({i});
+      for (const Tensor& got : {by_number, number_first}) {
+        const float v = got.at<float>({i});
+        EXPECT_TRUE(std::isnan(want) ? std::isnan(v) : std::bit_cast<std::uint32_t>(v) == std::bit_cast<std::uint32_t>(want))
+            << "x = " << x.at<float>({i}) << ", c = " << c << ": " << v << " against " << want;
+      }
+    }
+  }
+  const Tensor ints = arange(4, {.dtype = DType::Int64}) * 0.5f;
+  EXPECT_EQ(ints.dtype(), DType::Float32);
+  EXPECT_EQ(ints.at<float>({3}), 1.5f);
 }

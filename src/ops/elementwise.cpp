@@ -114,11 +114,16 @@ Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
 Tensor operator-(const Tensor& x) { return neg(x); }
 Tensor operator+(const Tensor& a, float b) { return add(a, scalar_tensor(b)); }
 Tensor operator-(const Tensor& a, float b) { return sub(a, scalar_tensor(b)); }
-Tensor operator*(const Tensor& a, float b) { return mul(a, scalar_tensor(b)); }
+// A float tensor times a number: one pass, without a 0-d tensor for the number and the
+// broadcast machinery (the same products, as x · c rounds like c · x).
+Tensor operator*(const Tensor& a, float b) {
+  if (a.defined() && a.dtype() == DType::Float32) return unary("mul", UnaryOp::Scale, a, b);
+  return mul(a, scalar_tensor(b));
+}
 Tensor operator/(const Tensor& a, float b) { return div(a, scalar_tensor(b)); }
 Tensor operator+(float a, const Tensor& b) { return add(scalar_tensor(a), b); }
 Tensor operator-(float a, const Tensor& b) { return sub(scalar_tensor(a), b); }
-Tensor operator*(float a, const Tensor& b) { return mul(scalar_tensor(a), b); }
+Tensor operator*(float a, const Tensor& b) { return b * a; }
 Tensor operator/(float a, const Tensor& b) { return div(scalar_tensor(a), b); }
 
 // ---- functions (derivatives in the CPU kernel, src/backend/cpu/cpu_backend.cpp) ------------

@@ -291,6 +291,7 @@ ANN_KERNEL void unary_kernel(UnaryOp op, const float* x, float* y, int64_t n, fl
       else map([p0](float v) { return std::pow(v, p0); });
       break;
     case UnaryOp::Clamp: map([p0, p1](float v) { return std::min(std::max(v, p0), p1); }); break;
+    case UnaryOp::Scale: map([p0](float v) { return v * p0; }); break;
   }
 }
 
@@ -322,6 +323,8 @@ ANN_KERNEL void unary_backward_kernel(UnaryOp op, const float* x, const float* y
       break;
     // y = clamp(x, lo, hi)   dy/dx = [lo <= x <= hi]
     case UnaryOp::Clamp: map([p0, p1](float u, float, float g) { return (u >= p0 && u <= p1) ? g : 0.f; }); break;
+    // y = c x                dy/dx = c
+    case UnaryOp::Scale: map([p0](float, float, float g) { return g * p0; }); break;
   }
 }
 
