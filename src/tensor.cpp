@@ -113,7 +113,11 @@ Device Tensor::device() const { return checked(impl_).storage->device(); }
 bool Tensor::is_contiguous() const { return checked(impl_).is_contiguous(); }
 
 std::int64_t Tensor::size(std::int64_t dim) const {
-  return sizes()[static_cast<std::size_t>(wrap_dim(dim, this->dim(), "size"))];
+  const Shape& s = checked(impl_).sizes;
+  const auto rank = static_cast<std::int64_t>(s.size());
+  if (dim >= 0 && dim < rank) return s[static_cast<std::size_t>(dim)];  // the common case, checked once
+  if (rank == 0) throw ValueError("size: dimension " + std::to_string(dim) + " of a 0-d tensor, which has none");
+  return s[static_cast<std::size_t>(wrap_dim(dim, rank, "size"))];
 }
 
 // ---- element access ----------------------------------------------------------------------------

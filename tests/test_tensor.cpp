@@ -604,3 +604,21 @@ TEST(Devices, CpuTensors) {
 }
 
 }  // namespace
+
+// size(d) counts from the end for negative d, and a 0-d tensor has no dimension to ask about
+// (torch raises too): the size was read from past the end of its shape.
+TEST(Tensor, SizeOfADimension) {
+  const Tensor x = zeros({2, 3, 4});
+  EXPECT_EQ(x.size(0), 2);
+  EXPECT_EQ(x.size(-1), 4);
+  EXPECT_EQ(x.size(-3), 2);
+  EXPECT_THROW(x.size(3), ValueError);
+  EXPECT_THROW(x.size(-4), ValueError);
+  const Tensor scalar = tensor({5.f}).reshape({});
+  try {
+    scalar.size(0);
+    FAIL() << "a 0-d tensor gave a size";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("0-d"), std::string::npos) << e.what();
+  }
+}
