@@ -1,7 +1,9 @@
 #pragma once
 // Reuses freed memory blocks. A training step allocates the same tensor sizes every epoch;
 // fresh pages from the OS cost a page fault each (and zeroing), which dominated the small
-// networks of the lesson. Freed blocks are kept in bins by rounded size and handed out again.
+// networks of the lesson. Freed blocks are kept in bins by rounded size and handed out again:
+// a few small ones in bins of the freeing thread (no lock; block_cache.cpp), the rest in bins
+// shared under a mutex. Blocks are interchangeable between caches.
 #include <array>
 #include <cstddef>
 #include <mutex>
