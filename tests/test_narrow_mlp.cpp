@@ -172,6 +172,30 @@ TEST(narrow_mlp, LayersWithoutBiasAndInputsWithoutGradient) {
   }
 }
 
+// The Tanh forward takes the short tanh for units whose pre-activations it bounds inside
+// (−1, 1) over a block of rows and the general one elsewhere: weights scaled so that units fall
+// on either side and across the bound (pre-activations from 0 to about ±4), sorted rows so that
+// whole blocks share a side, and a batch that ends in a partial block. A bound that let a value
+// past 1 into the short formula would be off by far more than the tolerance.
+TEST(narrow_mlp, TanhUnitsInsideAndOutsideTheBoundAgreeWithTheLayers) {
+  manual_seed(11);
+  nn::Sequential net = make_net(1, 64, 1, Activation::Tanh);
+  {
+    NoGradGuard no_grad;
+    auto& first = net.at<nn::Linear>(0);
+    std::vector<float> w(64);
+    for (std::size_t j = 0; j < w.size(); ++j) w[j] = (j % 2 ? -1.f : 1.f) * (0.1f + 3.9f * static_cast<float>(j) / 63);
+    first.weight.copy_(from_vector(w, {64, 1}));
+    first.bias.copy_(first.bias * 0.5f);
+  }
+  for (std::int64_t m : {100, 37}) {
+    const Tensor x = linspace(-1, 1, m).unsqueeze(1);
+    const Tensor y = net(x);
+    ASSERT_EQ(y.grad_fn_name(), "narrow_mlp");
+    EXPECT_TRUE(close(y, layer_by_layer(net, x, Activation::Tanh), "output, m = " + std::to_string(m)));
+  }
+}
+
 TEST(narrow_mlp, UnderNoGradItIsAPlainForward) {
   manual_seed(9);
   nn::Sequential net = make_net(2, 100, 3, Activation::ReLU);

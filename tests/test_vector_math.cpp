@@ -75,4 +75,24 @@ TEST(vector_math, TanhIsWithin2UlpEverywhere) {
   EXPECT_TRUE(std::isnan(vmath::tanh(std::nanf(""))));
 }
 
+// tanh_small over its range (−1, 1): every 17th bit pattern (the range is 2·1.07·10⁹ floats).
+TEST(vector_math, TanhSmallIsWithin2UlpBelowOne) {
+  double worst = 0;
+  float at = 0;
+  for (std::uint32_t bits = 0; bits < 0x3f800000u; bits += 17) {
+    for (const float x : {std::bit_cast<float>(bits), -std::bit_cast<float>(bits)}) {
+      const double e = ulps(vmath::tanh_small(x), std::tanh(static_cast<double>(x)));
+      if (e > worst) {
+        worst = e;
+        at = x;
+      }
+    }
+  }
+  EXPECT_LE(worst, 2.0) << "at x = " << at;
+  EXPECT_TRUE(std::signbit(vmath::tanh_small(-0.f)));
+  EXPECT_FALSE(std::signbit(vmath::tanh_small(0.f)));
+  EXPECT_EQ(vmath::tanh_small(1e-30f), 1e-30f);
+  EXPECT_EQ(vmath::tanh_small(-1e-40f), -1e-40f);  // subnormal
+}
+
 }  // namespace
