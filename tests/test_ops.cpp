@@ -241,3 +241,21 @@ TEST(OpValues, TensorTimesNumberIsTheBroadcastProduct) {
   EXPECT_EQ(ints.dtype(), DType::Float32);
   EXPECT_EQ(ints.at<float>({3}), 1.5f);
 }
+
+// Counting the true values of a bool tensor (an accuracy's hits): lengths around the vector
+// widths and an uneven tail, against a count by hand.
+TEST(OpValues, SumOfBoolsCountsTheTrueOnes) {
+  for (const std::int64_t n : {1, 15, 16, 17, 63, 64, 100, 3001}) {
+    std::vector<float> v(static_cast<std::size_t>(n));
+    std::int64_t expected = 0;
+    for (std::int64_t i = 0; i < n; ++i) {
+      v[static_cast<std::size_t>(i)] = static_cast<float>((i * 7) % 5);
+      expected += (i * 7) % 5 == 2;
+    }
+    const Tensor hits = from_vector(v, {n}) == full({n}, 2.f);
+    ASSERT_EQ(hits.dtype(), DType::Bool);
+    const Tensor count = sum(hits);
+    EXPECT_EQ(count.dtype(), DType::Int64);
+    EXPECT_EQ(count.item<std::int64_t>(), expected) << "n = " << n;
+  }
+}
