@@ -40,11 +40,11 @@ TEST(BlockCache, AThreadThatExitsLeavesItsBlocksUsable) {
     for (int round = 0; round < 3; ++round) {
       std::vector<void*> blocks;
       for (int i = 0; i < 6; ++i) blocks.push_back(cache.allocate(200));
-      for (void* b : blocks) static_cast<char*>(b)[199] = 1;  // the whole rounded block is ours
+      for (void* b : blocks) static_cast<char*>(b)[255] = 1;  // the whole rounded block (256 bytes) is ours
       for (void* b : blocks) cache.release(b, 200);
     }
   }).join();  // its own bins are freed as it exits; the rest stay in the shared bins
   void* b = cache.allocate(200);
-  static_cast<char*>(b)[199] = 2;
+  static_cast<char*>(b)[255] = 2;
   cache.release(b, 200);
 }

@@ -196,6 +196,29 @@ TEST(narrow_mlp, TanhUnitsInsideAndOutsideTheBoundAgreeWithTheLayers) {
   }
 }
 
+// Large terms that cancel: every row's pre-activation is 13 · 8388607 − 109051888, which is 3
+// exactly but rounds to 0 when the product is rounded first (13 · 8388607 lies between
+// multiples of 8). A bound computed from rounded terms would call it 0 and send it to the short
+// tanh, which is valid only below 1 (its polynomial at 3 is far from 1); the kernel must take
+// the general tanh. Its fused multiply-add sees 3 (tanh 3), a build without FMA sees 0.
+TEST(narrow_mlp, TanhOfLargeCancellingTermsIsNotTakenForSmall) {
+  nn::Sequential net = make_net(1, 1, 1, Activation::Tanh);
+  {
+    NoGradGuard no_grad;
+    net.at<nn::Linear>(0).weight.copy_(from_vector(std::vector<float>{13.f}, {1, 1}));
+    net.at<nn::Linear>(0).bias.copy_(from_vector(std::vector<float>{-109051888.f}, {1}));
+    net.at<nn::Linear>(2).weight.copy_(from_vector(std::vector<float>{1.f}, {1, 1}));
+    net.at<nn::Linear>(2).bias.copy_(from_vector(std::vector<float>{0.f}, {1}));
+  }
+  const Tensor x = full({16, 1}, 8388607.f);
+  const Tensor y = net(x);
+  ASSERT_EQ(y.grad_fn_name(), "narrow_mlp");
+  for (std::int64_t r = 0; r < 16; ++r) {
+    const float v = y.at<float>({r, 0});
+    EXPECT_TRUE(std::fabs(v - std::tanh(3.f)) < 1e-6f || v == 0.f) << "row " << r << ": " << v;
+  }
+}
+
 TEST(narrow_mlp, UnderNoGradItIsAPlainForward) {
   manual_seed(9);
   nn::Sequential net = make_net(2, 100, 3, Activation::ReLU);

@@ -208,9 +208,20 @@ TEST(OpValues, MseLossIsTheMeanOfSquaredDifferences) {
   EXPECT_EQ(nn::functional::mse_loss(a, b).item(), mean(d * d).item());
   EXPECT_EQ(nn::functional::mse_loss(a, b, Reduction::Sum).item(), sum(d * d).item());
 
-  const Tensor A = randn({4, 3}), B = randn({3, 4});
-  const Tensor At = A.t();  // [3, 4], not contiguous
-  EXPECT_EQ(nn::functional::mse_loss(At, B).item(), nn::functional::mse_loss(At.contiguous(), B).item());
+  // A transposed input (not contiguous) against the ops on it, with its gradient.
+  Tensor A = randn({4, 3}).requires_grad_();
+  const Tensor B = randn({3, 4});
+  const Tensor At = A.t(), At_again = A.t();  // a graph each: each loss goes backward once
+  const Tensor by_ops = mean((At - B) * (At - B));
+  const Tensor fused = nn::functional::mse_loss(At_again, B);
+  EXPECT_EQ(fused.item(), by_ops.item());
+  fused.backward();
+  const Tensor g_fused = A.grad().clone();
+  A.zero_grad();
+  by_ops.backward();
+  const Tensor g_ops = A.grad();
+  for (std::int64_t i = 0; i < 4; ++i)
+    for (std::int64_t j = 0; j < 3; ++j) EXPECT_NEAR(g_fused.at<float>({i, j}), g_ops.at<float>({i, j}), 1e-6f);
 
   try {
     nn::functional::mse_loss(zeros({3}, {.dtype = DType::Int64}), zeros({3}, {.dtype = DType::Int64}));

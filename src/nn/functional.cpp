@@ -107,14 +107,17 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) 
   // gradient 2 (input − target) · dℓ (/ n).
   ops::check_float(input, "mse_loss");
   ops::check_float(target, "mse_loss");
-  const Tensor a = input.contiguous(), b = target.contiguous();
-  Tensor diff = make_tensor(a.sizes(), DType::Float32, a.device());
-  const std::int64_t n = a.numel();
-  float total = static_cast<float>(
-      ops::backend_of(a).squared_error(a.data<float>(), b.data<float>(), diff.data<float>(), n));
-  if (reduction == Reduction::Mean) total /= static_cast<float>(n);  // as mean(): the float sum / n
-  Tensor loss = make_tensor({}, DType::Float32, a.device());
-  *loss.data<float>() = total;
+  const std::int64_t n = input.numel();
+  Tensor diff = make_tensor(input.sizes(), DType::Float32, input.device());
+  Tensor loss = make_tensor({}, DType::Float32, input.device());
+  {
+    NoGradGuard no_grad;  // the copies of non-contiguous operands are not part of the graph
+    const Tensor a = input.contiguous(), b = target.contiguous();
+    float total = static_cast<float>(
+        ops::backend_of(a).squared_error(a.data<float>(), b.data<float>(), diff.data<float>(), n));
+    if (reduction == Reduction::Mean) total /= static_cast<float>(n);  // as mean(): the float sum / n
+    *loss.data<float>() = total;
+  }
   return autograd::record(
       "mse_loss", std::move(loss), {input, target},
       [diff = std::move(diff), reduction, need_input = input.requires_grad(),

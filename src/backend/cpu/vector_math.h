@@ -5,25 +5,28 @@
 // most of the time of the lesson's cross-entropy and Tanh networks). Each is within 2 ulp of
 // the correctly rounded result over its whole range (tests/test_vector_math.cpp measures it
 // against double precision), and handles ±inf, NaN and out-of-range arguments as the C
-// library does. They are the only exp/log/tanh of the CPU kernels. The fused two-layer kernel
-// compiles them with fused multiply-adds and takes tanh_small where it has bounded the
-// arguments inside (−1, 1), so its values may differ from the layer-by-layer ops' in the last
-// bits (each within 2 ulp).
+// library does. They are the only exp/log/tanh of the CPU kernels. The two-layer and the
+// cross-entropy kernels compile them with fused multiply-adds (and the two-layer kernel takes
+// tanh_small where it has bounded the arguments inside (−1, 1)), so their values may differ
+// from the layer-by-layer ops' in the last bits, each within 2 ulp (tests/test_vector_math.cpp
+// checks the build without FMA; the bounds were checked over every float with both). Always
+// inlined: files compiled with and without contraction must not share one out-of-line copy.
 #include <bit>
 #include <cstdint>
 #include <limits>
 
+#define ANN_VMATH inline __attribute__((always_inline))
+
 namespace ann::backend::vmath {
 
-// Round to the nearest integer (ties to even) for |v| < 2^22: adding 1.5·2^23 pushes the
-// fraction bits out of the float.
-inline float round_to_int(float v) {
-  constexpr float shifter = 12582912.f;  // 1.5 · 2^23
-  return (v + shifter) - shifter;
-}
+// Adding 1.5·2^23 to |v| < 2^22 pushes the fraction bits out of the float: the sum is v rounded
+// to the nearest integer (ties to even) plus the shifter, with that integer in its low bits.
+constexpr float kShifter = 12582912.f;
+
+ANN_VMATH float round_to_int(float v) { return (v + kShifter) - kShifter; }
 
 // 2^n for an integer-valued n in [-126, 127], built from its exponent bits.
-inline float pow2(float n) {
+ANN_VMATH float pow2(float n) {
   return std::bit_cast<float>(static_cast<std::int32_t>((static_cast<std::int32_t>(n) + 127) << 23));
 }
 
@@ -32,28 +35,27 @@ constexpr float ln2_hi = 0.693145751953125f;  // ln 2 split: n·ln2_hi is exact 
 constexpr float ln2_lo = 1.42860682030941723212e-6f;
 
 // Cody–Waite: x = n·ln2 + r with n an integer (as a float) and |r| <= ln2/2, r to float
-// precision. n is rounded by the 1.5·2^23 shifter (as round_to_int), whose sum `shifted` keeps n
-// in its low bits for pow2_of_shifted.
+// precision. n is rounded by the shifter (as round_to_int), whose sum `shifted` keeps n in its
+// low bits for pow2_of_shifted.
 struct Ln2Reduced {
   float n, r, shifted;
 };
-inline Ln2Reduced reduce_by_ln2(float x) {
-  constexpr float shifter = 12582912.f;  // 1.5 · 2^23
-  const float shifted = x * log2e + shifter;
-  const float n = shifted - shifter;
+ANN_VMATH Ln2Reduced reduce_by_ln2(float x) {
+  const float shifted = x * log2e + kShifter;
+  const float n = shifted - kShifter;
   return {n, (x - n * ln2_hi) - n * ln2_lo, shifted};
 }
 
 // 2^n for reduce_by_ln2's n in [-126, 127], from the low bits of its `shifted`: two integer
 // instructions, where pow2(n) takes three.
-inline float pow2_of_shifted(float shifted) {
+ANN_VMATH float pow2_of_shifted(float shifted) {
   return std::bit_cast<float>((std::bit_cast<std::uint32_t>(shifted) << 23) + (127u << 23));
 }
 
 /// e^x. Cody–Waite: x = n·ln2 + r with |r| <= ln2/2, e^r by its Taylor series to r⁷
 /// (truncation < 1e-8 relative), times 2^n (split in two factors so that n down to −149
 /// gives the subnormal results).
-inline float exp(float x) {
+ANN_VMATH float exp(float x) {
   const float clamped = x > 88.8f ? 88.8f : (x < -104.f ? -104.f : x);
   const auto [n, r, shifted] = reduce_by_ln2(clamped);
   float p = 1.f / 5040;
@@ -74,7 +76,7 @@ inline float exp(float x) {
 
 /// ln x. x = 2^e·m with m in [√½, √2), ln m = 2 atanh(s) with s = (m − 1)/(m + 1), |s| < 0.172,
 /// by its odd series to s¹¹; e·ln2 added in two parts.
-inline float log(float x) {
+ANN_VMATH float log(float x) {
   constexpr float min_normal = std::numeric_limits<float>::min();
   const bool subnormal = x < min_normal;
   const float scaled = x * (subnormal ? 8388608.f : 1.f);  // · 2^23 brings subnormals into range
@@ -111,7 +113,7 @@ inline float log(float x) {
 /// δ = E + 2 − d (exact by Fast2Sum while E < 2), E/(d + δ) ≈ y − y·δ/d and 1/d = (1 − y)/2 for
 /// y = E/d. Past E = 2 the correction is dropped: it is below an ulp there, and past d = 2^24 the
 /// Fast2Sum no longer holds.
-inline float tanh(float x) {
+ANN_VMATH float tanh(float x) {
   // |x| clamped as integers: the bits of non-negative floats order like the floats, and GCC
   // keeps an integer min as one instruction where it turned the float select into blends of
   // the constants the clamped lanes would produce. A NaN is clamped too; the last line mends it.
@@ -144,7 +146,7 @@ inline float tanh(float x) {
 /// correction below a third of x so that its rounding weighs little. Within 1.32 ulp on
 /// (−1, 1), checked against double for every float with and without fused multiply-adds; 13
 /// vector instructions where tanh takes 34.
-inline float tanh_small(float x) {
+ANN_VMATH float tanh_small(float x) {
   const float s = x * x;
   float r = 1.4279318799621564838e-4f;
   r = r * s - 9.2350084634817608789e-4f;
@@ -160,3 +162,5 @@ inline float tanh_small(float x) {
 }
 
 }  // namespace ann::backend::vmath
+
+#undef ANN_VMATH
