@@ -9,13 +9,10 @@
 // cross-entropy kernels compile them with fused multiply-adds (and the two-layer kernel takes
 // tanh_small where it has bounded the arguments inside (−1, 1)), so their values may differ
 // from the layer-by-layer ops' in the last bits, each within 2 ulp (tests/test_vector_math.cpp
-// checks the build without FMA; the bounds were checked over every float with both). Always
-// inlined: files compiled with and without contraction must not share one out-of-line copy.
+// checks the build without FMA; the bounds were checked over every float with both).
 #include <bit>
 #include <cstdint>
 #include <limits>
-
-#define ANN_VMATH inline __attribute__((always_inline))
 
 namespace ann::backend::vmath {
 
@@ -23,10 +20,10 @@ namespace ann::backend::vmath {
 // to the nearest integer (ties to even) plus the shifter, with that integer in its low bits.
 constexpr float kShifter = 12582912.f;
 
-ANN_VMATH float round_to_int(float v) { return (v + kShifter) - kShifter; }
+inline float round_to_int(float v) { return (v + kShifter) - kShifter; }
 
 // 2^n for an integer-valued n in [-126, 127], built from its exponent bits.
-ANN_VMATH float pow2(float n) {
+inline float pow2(float n) {
   return std::bit_cast<float>(static_cast<std::int32_t>((static_cast<std::int32_t>(n) + 127) << 23));
 }
 
@@ -40,7 +37,7 @@ constexpr float ln2_lo = 1.42860682030941723212e-6f;
 struct Ln2Reduced {
   float n, r, shifted;
 };
-ANN_VMATH Ln2Reduced reduce_by_ln2(float x) {
+inline Ln2Reduced reduce_by_ln2(float x) {
   const float shifted = x * log2e + kShifter;
   const float n = shifted - kShifter;
   return {n, (x - n * ln2_hi) - n * ln2_lo, shifted};
@@ -48,14 +45,14 @@ ANN_VMATH Ln2Reduced reduce_by_ln2(float x) {
 
 // 2^n for reduce_by_ln2's n in [-126, 127], from the low bits of its `shifted`: two integer
 // instructions, where pow2(n) takes three.
-ANN_VMATH float pow2_of_shifted(float shifted) {
+inline float pow2_of_shifted(float shifted) {
   return std::bit_cast<float>((std::bit_cast<std::uint32_t>(shifted) << 23) + (127u << 23));
 }
 
 /// e^x. Cody–Waite: x = n·ln2 + r with |r| <= ln2/2, e^r by its Taylor series to r⁷
 /// (truncation < 1e-8 relative), times 2^n (split in two factors so that n down to −149
 /// gives the subnormal results).
-ANN_VMATH float exp(float x) {
+inline float exp(float x) {
   const float clamped = x > 88.8f ? 88.8f : (x < -104.f ? -104.f : x);
   const auto [n, r, shifted] = reduce_by_ln2(clamped);
   float p = 1.f / 5040;
@@ -76,7 +73,7 @@ ANN_VMATH float exp(float x) {
 
 /// ln x. x = 2^e·m with m in [√½, √2), ln m = 2 atanh(s) with s = (m − 1)/(m + 1), |s| < 0.172,
 /// by its odd series to s¹¹; e·ln2 added in two parts.
-ANN_VMATH float log(float x) {
+inline float log(float x) {
   constexpr float min_normal = std::numeric_limits<float>::min();
   const bool subnormal = x < min_normal;
   const float scaled = x * (subnormal ? 8388608.f : 1.f);  // · 2^23 brings subnormals into range
@@ -113,7 +110,7 @@ ANN_VMATH float log(float x) {
 /// δ = E + 2 − d (exact by Fast2Sum while E < 2), E/(d + δ) ≈ y − y·δ/d and 1/d = (1 − y)/2 for
 /// y = E/d. Past E = 2 the correction is dropped: it is below an ulp there, and past d = 2^24 the
 /// Fast2Sum no longer holds.
-ANN_VMATH float tanh(float x) {
+inline float tanh(float x) {
   // |x| clamped as integers: the bits of non-negative floats order like the floats, and GCC
   // keeps an integer min as one instruction where it turned the float select into blends of
   // the constants the clamped lanes would produce. A NaN is clamped too; the last line mends it.
@@ -146,7 +143,7 @@ ANN_VMATH float tanh(float x) {
 /// correction below a third of x so that its rounding weighs little. Within 1.32 ulp on
 /// (−1, 1), checked against double for every float with and without fused multiply-adds; 13
 /// vector instructions where tanh takes 34.
-ANN_VMATH float tanh_small(float x) {
+inline float tanh_small(float x) {
   const float s = x * x;
   float r = 1.4279318799621564838e-4f;
   r = r * s - 9.2350084634817608789e-4f;
@@ -162,5 +159,3 @@ ANN_VMATH float tanh_small(float x) {
 }
 
 }  // namespace ann::backend::vmath
-
-#undef ANN_VMATH
