@@ -49,6 +49,12 @@ inline float pow2_of_shifted(float shifted) {
   return std::bit_cast<float>((std::bit_cast<std::uint32_t>(shifted) << 23) + (127u << 23));
 }
 
+// v with x's sign bit ORed in (v non-negative or already of x's sign): the sign put back by its
+// bit, so that an odd function of −0 is −0.
+inline float with_sign_of(float v, float x) {
+  return std::bit_cast<float>(std::bit_cast<std::uint32_t>(v) | (std::bit_cast<std::uint32_t>(x) & 0x80000000u));
+}
+
 /// e^x. Cody–Waite: x = n·ln2 + r with |r| <= ln2/2, e^r by its Taylor series to r⁷
 /// (truncation < 1e-8 relative), times 2^n (split in two factors so that n down to −149
 /// gives the subnormal results).
@@ -131,10 +137,7 @@ inline float tanh(float x) {
   const float delta = e < 2.f ? (2.f - d) + e : 0.f;
   const float y = e / d;
   const float magnitude = y - (y * delta) * (0.5f - 0.5f * y);
-  // The sign of x put back by its bit, so that tanh(−0) is −0.
-  const float result =
-      std::bit_cast<float>(std::bit_cast<std::uint32_t>(magnitude) | (std::bit_cast<std::uint32_t>(x) & 0x80000000u));
-  return x == x ? result : x;
+  return x == x ? with_sign_of(magnitude, x) : x;
 }
 
 /// tanh x for |x| < 1, which the caller knows (the two-layer kernel, from bounds on a unit's
@@ -153,9 +156,8 @@ inline float tanh_small(float x) {
   r = r * s - 5.3963414754438835794e-2f;
   r = r * s + 0.13333310655545100574f;
   r = r * s - 0.33333333156722313937f;
-  const float y = (x * s) * r + x;
-  // x's sign bit put back: for x = −0 the sum is +0 (−0 · s · r is +0).
-  return std::bit_cast<float>(std::bit_cast<std::uint32_t>(y) | (std::bit_cast<std::uint32_t>(x) & 0x80000000u));
+  // y has x's sign except for x = −0, where the sum is +0 (−0 · s · r is +0).
+  return with_sign_of((x * s) * r + x, x);
 }
 
 }  // namespace ann::backend::vmath
