@@ -226,6 +226,20 @@ TEST(Autograd, WithoutRetainGraphTheSecondBackwardFails) {
   expect_values_near(x.grad(), {3.f, 3.f});
 }
 
+// The engine keeps its working lists per thread from pass to pass: a pass that fails halfway
+// (here at a node an earlier pass freed) must leave them empty for the next one.
+TEST(Autograd, APassThatFailsHalfwayLeavesTheNextOneIntact) {
+  Tensor x = leaf({0.5f, -1.f});
+  const Tensor h = x.tanh();
+  const Tensor a = (h * 2.f).sum();
+  (h * h).sum().backward();  // frees tanh's node, which a's graph shares
+  EXPECT_THROW(a.backward(), AutogradError);
+  Tensor z = leaf({2.f, 3.f});
+  (z * z * 0.5f).sum().backward();
+  expect_values_near(z.grad(), {2.f, 3.f});
+  EXPECT_THROW(a.backward(), AutogradError);  // the failed graph stays failed, nothing pending
+}
+
 TEST(Autograd, SharedSubgraphWithRetainGraph) {
   Tensor x = leaf({0.5f, -1.f});
   const Tensor h = x.tanh();

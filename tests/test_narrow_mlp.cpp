@@ -172,6 +172,55 @@ TEST(narrow_mlp, LayersWithoutBiasAndInputsWithoutGradient) {
   }
 }
 
+// The parameters' gradients of one backward of the net on x, as float vectors.
+std::vector<std::vector<float>> gradients_of_a_pass(nn::Sequential& net, const Tensor& x, const Tensor& weights) {
+  sum(net(x) * weights).backward();
+  std::vector<std::vector<float>> g;
+  for (const Tensor& p : net.parameters()) g.push_back(p.grad().to_vector<float>());
+  return g;
+}
+
+// Where the parameters hold gradients already, the kernel adds into them itself (autograd's
+// sinks): the result must be the engine's addition, bit for bit, old + new, on every path
+// (the affine one without activation, ReLU's, the others').
+TEST(narrow_mlp, AddsIntoExistingGradientsAsTheEngineWould) {
+  for (const Activation f : kActivations) {
+    manual_seed(3);
+    nn::Sequential net = make_net(2, 37, 3, f);
+    const Tensor x = randn({50, 2}), weights = randn({50, 3});
+    const auto fresh = gradients_of_a_pass(net, x, weights);  // no gradients before: no sinks
+    std::vector<std::vector<float>> old;
+    for (Tensor& p : net.parameters()) {
+      p.set_grad(randn(p.sizes()));
+      old.push_back(p.grad().to_vector<float>());
+    }
+    const auto summed = gradients_of_a_pass(net, x, weights);
+    for (std::size_t i = 0; i < fresh.size(); ++i)
+      for (std::size_t e = 0; e < fresh[i].size(); ++e)
+        ASSERT_EQ(summed[i][e], old[i][e] + fresh[i][e]) << "activation " << static_cast<int>(f) << " parameter " << i << " element " << e;
+  }
+}
+
+// Two parameters whose gradients share memory (set_grad with views of one tensor): the kernel
+// must leave the additions to the engine, which makes them in input order — b1's before W2's.
+TEST(narrow_mlp, GradientsSharingMemoryAreAddedByTheEngineInOrder) {
+  manual_seed(4);
+  nn::Sequential net = make_net(1, 40, 1, Activation::ReLU);
+  const Tensor x = randn({30, 1}), weights = randn({30, 1});
+  const auto fresh = gradients_of_a_pass(net, x, weights);  // W1, b1, W2, b2
+  const Tensor shared = randn({40});
+  const std::vector<float> before = shared.to_vector<float>();
+  auto& first = net.at<nn::Linear>(0);
+  auto& last = net.at<nn::Linear>(2);
+  first.bias.set_grad(shared);
+  last.weight.set_grad(shared.unsqueeze(0));
+  first.weight.set_grad(zeros({40, 1}));
+  last.bias.set_grad(zeros({1}));
+  gradients_of_a_pass(net, x, weights);
+  const std::vector<float> after = shared.to_vector<float>();
+  for (std::size_t e = 0; e < after.size(); ++e) ASSERT_EQ(after[e], (before[e] + fresh[1][e]) + fresh[2][e]) << e;
+}
+
 // The Tanh forward takes the short tanh for units whose pre-activations it bounds inside
 // (−1, 1) over a block of rows and the general one elsewhere: weights scaled so that units fall
 // on either side and across the bound (pre-activations from 0 to about ±4), sorted rows so that

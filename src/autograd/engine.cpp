@@ -1,6 +1,7 @@
 // backward(): the reverse walk over the recorded graph, in two steps as in micrograd —
 // (1) put the nodes in topological order, (2) walk it backwards from the root, seeded with
 // dJ/dJ = 1, handing each node the sum of the gradients of its output.
+#include <optional>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -32,6 +33,11 @@ class NodeMap {
     return nullptr;
   }
   // Inserts node → value unless the node is there; returns its value and whether it was new.
+  // Empties the map, keeping its memory for the next pass.
+  void clear() {
+    few_.clear();
+    many_.clear();
+  }
   std::pair<V*, bool> try_emplace(const Node* node, V value) {
     if (V* found = find(node)) return {found, false};
     if (few_.capacity() == 0) few_.reserve(kFew);
@@ -50,24 +56,65 @@ class NodeMap {
   std::unordered_map<const Node*, V> many_;
 };
 
-// Post-order depth-first walk with an explicit stack (a 10 000-op chain must not recurse).
-std::vector<std::shared_ptr<Node>> topological_order(const std::shared_ptr<Node>& root) {
+// What one backward pass keeps while it runs: the nodes in order, the walk's stack and marks,
+// the pending gradients and one node's sinks. Kept per thread from pass to pass (a training
+// step's pass otherwise spent six allocations on them) and emptied when a pass ends, however it
+// ends: nothing of a graph outlives its pass here.
+struct PassScratch {
   std::vector<std::shared_ptr<Node>> order;
+  std::vector<std::pair<std::shared_ptr<Node>, std::size_t>> stack;
   NodeMap<bool> seen;
-  seen.try_emplace(root.get(), true);
-  std::vector<std::pair<std::shared_ptr<Node>, std::size_t>> stack{{root, 0}};
-  while (!stack.empty()) {
-    auto& [node, next_input] = stack.back();
+  NodeMap<Tensor> pending;  // dJ/d(output of node), summed over uses
+  std::vector<Tensor*> sinks;
+  bool in_use = false;
+
+  void clear() {
+    order.clear();
+    stack.clear();
+    seen.clear();
+    pending.clear();
+    sinks.clear();
+  }
+};
+
+// The calling thread's scratch, or a fresh one for a pass that starts inside another.
+class ScratchLease {
+ public:
+  ScratchLease() : scratch_(shared().in_use ? own_.emplace() : shared()) { scratch_.in_use = true; }
+  ~ScratchLease() {
+    scratch_.clear();
+    scratch_.in_use = false;
+  }
+  ScratchLease(const ScratchLease&) = delete;
+  ScratchLease& operator=(const ScratchLease&) = delete;
+  PassScratch& operator*() { return scratch_; }
+  PassScratch* operator->() { return &scratch_; }
+
+ private:
+  static PassScratch& shared() {
+    thread_local PassScratch scratch;
+    return scratch;
+  }
+  std::optional<PassScratch> own_;
+  PassScratch& scratch_;
+};
+
+// Post-order depth-first walk with an explicit stack (a 10 000-op chain must not recurse):
+// inputs before the nodes that use them.
+void topological_order(const std::shared_ptr<Node>& root, PassScratch& s) {
+  s.seen.try_emplace(root.get(), true);
+  s.stack.emplace_back(root, 0);
+  while (!s.stack.empty()) {
+    auto& [node, next_input] = s.stack.back();
     if (next_input < node->inputs().size()) {
       const Tensor& input = node->inputs()[next_input++];
       const auto& child = input.defined() ? input.impl()->grad_fn : nullptr;
-      if (child && seen.try_emplace(child.get(), true).second) stack.emplace_back(child, 0);
+      if (child && s.seen.try_emplace(child.get(), true).second) s.stack.emplace_back(child, 0);
     } else {
-      order.push_back(std::move(node));
-      stack.pop_back();
+      s.order.push_back(std::move(node));
+      s.stack.pop_back();
     }
   }
-  return order;  // inputs before the nodes that use them
 }
 
 // Whether nothing but the caller's handle sees g's memory: a fresh gradient the leaf may keep.
@@ -96,17 +143,22 @@ void run_backward(const Tensor& root, const Tensor& seed, bool retain_graph) {
     accumulate_into_leaf(*root.impl(), Tensor(seed));
     return;
   }
-  const std::vector<std::shared_ptr<Node>> order = topological_order(root_node);
-
-  NodeMap<Tensor> pending;  // dJ/d(output of node), summed over uses
-  pending.try_emplace(root_node.get(), seed);
-  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+  ScratchLease s;
+  topological_order(root_node, *s);
+  s->pending.try_emplace(root_node.get(), seed);
+  for (auto it = s->order.rbegin(); it != s->order.rend(); ++it) {
     Node& node = **it;
-    Tensor* found = pending.find(&node);
+    Tensor* found = s->pending.find(&node);
     if (!found || !found->defined()) continue;  // no path from the root carries a gradient here
     const Tensor dout = std::move(*found);  // leaves the slot undefined: each node is visited once
 
-    std::vector<Tensor> dinputs = node.apply(dout);
+    // A leaf that has a gradient already is a sink: the node may add into it itself.
+    s->sinks.clear();
+    for (const Tensor& input : node.inputs()) {
+      TensorImpl* leaf = input.defined() && input.requires_grad() && !input.impl()->grad_fn ? input.impl().get() : nullptr;
+      s->sinks.push_back(leaf && leaf->grad.defined() ? &leaf->grad : nullptr);
+    }
+    std::vector<Tensor> dinputs = node.apply(dout, s->sinks);
     for (std::size_t i = 0; i < node.inputs().size(); ++i) {
       const Tensor& input = node.inputs()[i];
       if (i >= dinputs.size() || !dinputs[i].defined() || !input.defined() || !input.requires_grad()) continue;
@@ -115,10 +167,10 @@ void run_backward(const Tensor& root, const Tensor& seed, bool retain_graph) {
                             to_string(dinputs[i].sizes()) + " for an input of shape " + to_string(input.sizes()));
       }
       if (const auto& producer = input.impl()->grad_fn) {
-        if (Tensor* slot = pending.find(producer.get())) {
+        if (Tensor* slot = s->pending.find(producer.get())) {
           *slot = *slot + dinputs[i];
         } else {
-          pending.try_emplace(producer.get(), std::move(dinputs[i]));
+          s->pending.try_emplace(producer.get(), std::move(dinputs[i]));
         }
       } else {
         accumulate_into_leaf(*input.impl(), std::move(dinputs[i]));
@@ -126,7 +178,7 @@ void run_backward(const Tensor& root, const Tensor& seed, bool retain_graph) {
     }
   }
   if (!retain_graph) {
-    for (const auto& node : order) node->release();
+    for (const auto& node : s->order) node->release();
   }
 }
 

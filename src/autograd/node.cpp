@@ -41,12 +41,12 @@ Node::~Node() {
   }
 }
 
-std::vector<Tensor> Node::apply(const Tensor& dout) const {
+std::vector<Tensor> Node::apply(const Tensor& dout, GradSinks sinks) const {
   if (!backward_) {
     throw AutogradError(std::string("backward: the graph of '") + name_ +
                         "' was already freed; call backward(gradient, /*retain_graph=*/true) the first time");
   }
-  return backward_(dout);
+  return backward_(dout, sinks);
 }
 
 void Node::release() {
@@ -62,7 +62,7 @@ bool any_requires_grad(const std::vector<Tensor>& inputs) {
   return false;
 }
 
-Tensor record(const char* name, Tensor out, std::vector<Tensor> inputs, BackwardFn backward) {
+Tensor record_node(const char* name, Tensor out, std::vector<Tensor> inputs, BackwardFn backward) {
   if (!grad_enabled || !any_requires_grad(inputs)) return out;
   out.impl()->requires_grad = true;
   out.impl()->grad_fn = std::make_shared<Node>(name, std::move(inputs), std::move(backward));

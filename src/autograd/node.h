@@ -5,6 +5,9 @@
 // cycle (output -> node -> closure -> output) and leak.
 #include <functional>
 #include <memory>
+#include <span>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "ann/autograd.h"
@@ -12,9 +15,15 @@
 
 namespace ann::autograd {
 
+/// One entry per input of a node: the leaf gradient (.grad) the engine would add that input's
+/// gradient into, or null (not a leaf, or no gradient yet).
+using GradSinks = std::span<Tensor* const>;
+
 /// Maps the gradient of the op's output to the gradients of its inputs (one per input,
-/// undefined where an input needs none). Gradients are returned, never accumulated here.
-using BackwardFn = std::function<std::vector<Tensor>(const Tensor& dout)>;
+/// undefined where an input needs none). A backward may instead add an input's gradient into
+/// its sink itself (the same float additions), returning an undefined tensor for it: a fused
+/// kernel adds while its sums are in registers, saving a tensor and a pass per parameter.
+using BackwardFn = std::function<std::vector<Tensor>(const Tensor& dout, GradSinks sinks)>;
 
 class Node {
  public:
@@ -28,7 +37,7 @@ class Node {
   const char* name() const { return name_; }
   const std::vector<Tensor>& inputs() const { return inputs_; }
   /// Runs the derivative; throws AutogradError if the graph was already freed.
-  std::vector<Tensor> apply(const Tensor& dout) const;
+  std::vector<Tensor> apply(const Tensor& dout, GradSinks sinks) const;
   /// Frees what the backward pass needed (saved tensors and inputs).
   void release();
 
@@ -48,9 +57,20 @@ bool should_record(const Tensors&... inputs) {
   return is_grad_enabled() && ((inputs.defined() && inputs.requires_grad()) || ...);
 }
 
+Tensor record_node(const char* name, Tensor out, std::vector<Tensor> inputs, BackwardFn backward);
+
 /// Attaches a Node named `name` to `out` (making it require grad) when grad mode is on and
-/// any input requires grad; otherwise returns `out` untouched.
-Tensor record(const char* name, Tensor out, std::vector<Tensor> inputs, BackwardFn backward);
+/// any input requires grad; otherwise returns `out` untouched. `backward` takes (dout) or, to
+/// use the sinks, (dout, sinks).
+template <class F>
+Tensor record(const char* name, Tensor out, std::vector<Tensor> inputs, F backward) {
+  if constexpr (std::is_invocable_v<F&, const Tensor&, GradSinks>) {
+    return record_node(name, std::move(out), std::move(inputs), std::move(backward));
+  } else {
+    return record_node(name, std::move(out), std::move(inputs),
+                       [f = std::move(backward)](const Tensor& dout, GradSinks) { return f(dout); });
+  }
+}
 
 /// Runs back-propagation from `root` seeded with `seed` (same shape as root).
 void run_backward(const Tensor& root, const Tensor& seed, bool retain_graph);

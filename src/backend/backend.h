@@ -43,6 +43,14 @@ struct NarrowMlp {
   const float *W1, *b1, *W2, *b2;
   const UnaryOp* f;
 };
+/// Where a NarrowMlp's backward puts its gradients: dx [m, in], dW1, db1, dW2 and db2, each
+/// skipped when null. dx is written; the parameters' gradients are written too, or, with
+/// add_to_parameters, added to what they hold (g ← g + ∂L/∂θ: the addition autograd makes into
+/// a leaf's .grad, done while the sums are at hand instead of in a pass of its own).
+struct NarrowMlpGrads {
+  float *dx, *dW1, *db1, *dW2, *db2;
+  bool add_to_parameters;
+};
 /// in and out of a NarrowMlp are at most this; hidden and m are free.
 constexpr std::int64_t kNarrowMlpMaxEnds = 4;
 /// Whether a narrow MLP's forward keeps its hidden activations for the backward: not without
@@ -101,10 +109,9 @@ class Backend {
   /// y [m, out]; h (narrow_mlp_hidden_floats; null when no backward follows or when
   /// !narrow_mlp_keeps_hidden(p.f)) keeps f(x W1ᵀ + b1).
   virtual void narrow_mlp_forward(const NarrowMlp& p, const float* x, float* y, float* h) const = 0;
-  /// From dy [m, out] and the forward's h (null when not kept): dW1, db1, dW2, db2 and dx
-  /// [m, in], each written (not accumulated) unless null.
-  virtual void narrow_mlp_backward(const NarrowMlp& p, const float* x, const float* h, const float* dy, float* dx,
-                                   float* dW1, float* db1, float* dW2, float* db2) const = 0;
+  /// From dy [m, out] and the forward's h (null when not kept): the gradients (NarrowMlpGrads).
+  virtual void narrow_mlp_backward(const NarrowMlp& p, const float* x, const float* h, const float* dy,
+                                   const NarrowMlpGrads& grads) const = 0;
 
   // ---- reductions (x contiguous, seen as [outer, n, inner], reduced over n) ---------------
   /// out is float32 for Sum/Max/Min of float32 input, int64 for ArgMax and for Sum of int64.

@@ -3,11 +3,13 @@
 #include "ops/narrow_mlp.h"
 
 #include <array>
+#include <initializer_list>
 
 #include "ann/autograd.h"
 #include "ann/error.h"
 #include "autograd/node.h"
 #include "ops/op_util.h"
+#include "tensor_impl.h"
 
 namespace ann::detail {
 
@@ -19,6 +21,28 @@ bool is_vector_of(const Tensor& b, std::int64_t n) {
 
 const float* data_or_null(const Tensor& t) { return t.defined() ? t.data<float>() : nullptr; }
 float* data_or_null(Tensor& t) { return t.defined() ? t.data<float>() : nullptr; }
+
+// Whether the kernel may add the parameters' gradients (inputs 1–4) into their sinks itself:
+// each one needed has a sink of contiguous float32 memory that no other sink and nothing the
+// kernel reads shares (the engine's own addition comes after the kernel, so sharing is safe
+// there and not here).
+bool adds_into_sinks(autograd::GradSinks sinks, const std::array<bool, 5>& need,
+                     std::initializer_list<const Tensor*> reads) {
+  if (sinks.size() != need.size()) return false;
+  std::array<const Storage*, 4> taken{};
+  for (std::size_t i = 1; i < need.size(); ++i) {
+    if (!need[i]) continue;
+    const Tensor* sink = sinks[i];
+    if (!sink || sink->dtype() != DType::Float32 || !sink->is_contiguous()) return false;
+    const Storage* memory = sink->impl()->storage.get();
+    for (const Storage* other : taken)
+      if (other == memory) return false;
+    for (const Tensor* read : reads)
+      if (read->defined() && read->impl()->storage.get() == memory) return false;
+    taken[i - 1] = memory;
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -57,16 +81,25 @@ Tensor narrow_mlp(const Tensor& x, const Tensor& W1, const Tensor& b1, Activatio
       [p, xc = std::move(xc), W1c = std::move(W1c), b1c = std::move(b1c), W2c = std::move(W2c),
        b2c = std::move(b2c), hidden = std::move(hidden), &cpu, need = std::array<bool, 5>{
            x.requires_grad(), W1.requires_grad(), b1.defined() && b1.requires_grad(), W2.requires_grad(),
-           b2.defined() && b2.requires_grad()}](const Tensor& dy) {
+           b2.defined() && b2.requires_grad()}](const Tensor& dy, autograd::GradSinks sinks) {
         // The kernel reads the parameters through p's pointers; the captured tensors keep them alive.
         const Tensor dyc = dy.contiguous();
-        auto grad = [&](bool needed, Shape shape) {
-          return needed ? make_tensor(shape, DType::Float32, dyc.device()) : Tensor();
-        };
-        std::vector<Tensor> g{grad(need[0], {p.m, p.in}), grad(need[1], {p.hidden, p.in}), grad(need[2], {p.hidden}),
-                              grad(need[3], {p.out, p.hidden}), grad(need[4], {p.out})};
-        cpu.narrow_mlp_backward(p, xc.data<float>(), data_or_null(hidden), dyc.data<float>(), data_or_null(g[0]),
-                                data_or_null(g[1]), data_or_null(g[2]), data_or_null(g[3]), data_or_null(g[4]));
+        const bool into_sinks = adds_into_sinks(sinks, need, {&xc, &W1c, &b1c, &W2c, &b2c, &hidden, &dyc});
+        const std::array<Shape, 5> shapes{Shape{p.m, p.in}, Shape{p.hidden, p.in}, Shape{p.hidden},
+                                          Shape{p.out, p.hidden}, Shape{p.out}};
+        std::vector<Tensor> g(shapes.size());
+        std::array<float*, 5> out{};
+        for (std::size_t i = 0; i < shapes.size(); ++i) {
+          if (!need[i]) continue;
+          if (i > 0 && into_sinks) {
+            out[i] = sinks[i]->data<float>();  // the gradient is added there; g[i] stays undefined
+          } else {
+            g[i] = make_tensor(shapes[i], DType::Float32, dyc.device());
+            out[i] = g[i].data<float>();
+          }
+        }
+        cpu.narrow_mlp_backward(p, xc.data<float>(), data_or_null(hidden), dyc.data<float>(),
+                                {out[0], out[1], out[2], out[3], out[4], into_sinks});
         return g;
       });
 }

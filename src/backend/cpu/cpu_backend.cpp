@@ -471,8 +471,8 @@ class CpuBackend final : public Backend {
     narrow_mlp_forward_cpu(p, x, y, h);
   }
 
-  void narrow_mlp_backward(const NarrowMlp& p, const float* x, const float* h, const float* dy, float* dx,
-                           float* dW1, float* db1, float* dW2, float* db2) const override {
+  void narrow_mlp_backward(const NarrowMlp& p, const float* x, const float* h, const float* dy,
+                           const NarrowMlpGrads& grads) const override {
     // From the block cache: malloc serves blocks this size from its slower bins, every step.
     struct Scratch {
       const CpuBackend& backend;
@@ -482,7 +482,7 @@ class CpuBackend final : public Backend {
         if (block) backend.deallocate(block, bytes);
       }
     } scratch{*this, narrow_mlp_backward_scratch_bytes(p)};
-    narrow_mlp_backward_cpu(p, x, h, dy, dx, dW1, db1, dW2, db2, scratch.block);
+    narrow_mlp_backward_cpu(p, x, h, dy, grads, scratch.block);
   }
 
   void binary(BinaryOp op, DType dtype, const void* a, const Shape& as, const void* b, const Shape& bs, void* out,

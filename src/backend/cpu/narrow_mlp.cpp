@@ -145,11 +145,12 @@ ANN_INLINE void lane_sum_level(const Vec* in, Vec* out) {
     out[q] = vec16::gather_lanes<2>(in + 2 * q, lo) + vec16::gather_lanes<2>(in + 2 * q, hi);
 }
 
-// out[q] = lane_sum(v[q]) for q < count, bit for bit (the same additions in the same tree), but
-// sixteen at a time with 15 vector additions instead of 16 × 15 scalar ones: the lane sums were
-// half of the backward pass of the lesson's 100-row regression nets. A kernel of its own, not
-// inlined into each of the 16 backward shapes (compile time).
-ANN_KERNEL void lane_sums(const Vec* v, std::size_t count, float* out) {
+// out[q] = lane_sum(v[q]) for q < count (or out[q] += … with add), bit for bit (the same
+// additions in the same tree), but sixteen at a time with 15 vector additions instead of
+// 16 × 15 scalar ones: the lane sums were half of the backward pass of the lesson's 100-row
+// regression nets. A kernel of its own, not inlined into each of the 16 backward shapes
+// (compile time).
+ANN_KERNEL void lane_sums(const Vec* v, std::size_t count, float* out, bool add) {
   std::size_t q = 0;
   for (; q + kLanes <= count; q += kLanes) {
     Vec l8[8], l4[4], l2[2], l1[1];
@@ -157,10 +158,13 @@ ANN_KERNEL void lane_sums(const Vec* v, std::size_t count, float* out) {
     lane_sum_level<4>(l8, l4);
     lane_sum_level<2>(l4, l2);
     lane_sum_level<1>(l2, l1);
-    store(out + q, l1[0]);
+    store(out + q, add ? load(out + q) + l1[0] : l1[0]);
   }
-  for (; q < count; ++q) out[q] = lane_sum(v[q]);
+  for (; q < count; ++q) out[q] = add ? out[q] + lane_sum(v[q]) : lane_sum(v[q]);
 }
+
+// grad = value, or grad + value when the gradients are added to (NarrowMlpGrads).
+ANN_INLINE void put_gradient(float& grad, float value, bool add) { grad = add ? grad + value : value; }
 
 // ReLU (or no activation) is applied as each hidden unit is computed; tanh and sigmoid in a
 // pass of their own over the block's pre-activations, which are kept in `hidden` (or in
@@ -247,11 +251,12 @@ constexpr int kChunkBlocks = 16;
 
 // kRelu: the lesson's activation, compiled apart so that the loop over units tests nothing.
 template <int IN, int OUT, bool kRelu>
-ANN_INLINE void backward_body(const NarrowMlp& p, const float* x, const float* hidden, const float* dy, float* dx,
-                              float* dW1, float* db1, float* dW2, float* db2, void* scratch) {
+ANN_INLINE void backward_body(const NarrowMlp& p, const float* x, const float* hidden, const float* dy,
+                              const NarrowMlpGrads& grads, void* scratch) {
   const std::int64_t H = p.hidden;
   const auto n = static_cast<std::size_t>(H);
   const Act act = kRelu ? Act::Relu : act_of(p.f);
+  float* const dx = grads.dx;
   // Per-lane sums over every row so far, in the caller's scratch block. The first chunk of
   // rows writes every unit's sums; later chunks add to them (no rows: zeros).
   Vec* const sum_W2 = static_cast<Vec*>(scratch);
@@ -307,12 +312,13 @@ ANN_INLINE void backward_body(const NarrowMlp& p, const float* x, const float* h
       }
     }
   }
-  if (dW2)
-    for (std::size_t k = 0; k < OUT; ++k) lane_sums(&sum_W2[k * n], n, dW2 + k * n);
-  if (dW1) lane_sums(sum_W1, n * IN, dW1);
-  if (db1) lane_sums(sum_b1, n, db1);
-  if (db2)
-    for (int k = 0; k < OUT; ++k) db2[k] = lane_sum(sum_b2[k]);
+  const bool add = grads.add_to_parameters;
+  if (grads.dW2)
+    for (std::size_t k = 0; k < OUT; ++k) lane_sums(&sum_W2[k * n], n, grads.dW2 + k * n, add);
+  if (grads.dW1) lane_sums(sum_W1, n * IN, grads.dW1, add);
+  if (grads.db1) lane_sums(sum_b1, n, grads.db1, add);
+  if (grads.db2)
+    for (int k = 0; k < OUT; ++k) put_gradient(grads.db2[k], lane_sum(sum_b2[k]), add);
 }
 
 // Dispatches (in, out) ∈ [1, 4]² to F<IN, OUT>.
@@ -375,9 +381,9 @@ ANN_INLINE void affine_forward(const NarrowMlp& p, const float* x, float* y) {
 }
 
 template <int IN, int OUT>
-ANN_INLINE void affine_backward(const NarrowMlp& p, const float* x, const float* dy, float* dx, float* dW1,
-                                float* db1, float* dW2, float* db2) {
+ANN_INLINE void affine_backward(const NarrowMlp& p, const float* x, const float* dy, const NarrowMlpGrads& grads) {
   const std::int64_t H = p.hidden;
+  const bool add = grads.add_to_parameters;
   double A[OUT][IN] = {}, s[OUT] = {};
   for (std::int64_t r = 0; r < p.m; ++r) {
     for (int k = 0; k < OUT; ++k) {
@@ -387,29 +393,29 @@ ANN_INLINE void affine_backward(const NarrowMlp& p, const float* x, const float*
     }
   }
   for (std::int64_t j = 0; j < H; ++j) {
-    if (dW2) {
+    if (grads.dW2) {
       for (int k = 0; k < OUT; ++k) {
         double g = p.b1 ? s[k] * p.b1[j] : 0.0;
         for (int i = 0; i < IN; ++i) g += A[k][i] * p.W1[j * IN + i];
-        dW2[k * H + j] = static_cast<float>(g);
+        put_gradient(grads.dW2[k * H + j], static_cast<float>(g), add);
       }
     }
-    if (dW1) {
+    if (grads.dW1) {
       for (int i = 0; i < IN; ++i) {
         double g = 0.0;
         for (int k = 0; k < OUT; ++k) g += p.W2[k * H + j] * A[k][i];
-        dW1[j * IN + i] = static_cast<float>(g);
+        put_gradient(grads.dW1[j * IN + i], static_cast<float>(g), add);
       }
     }
-    if (db1) {
+    if (grads.db1) {
       double g = 0.0;
       for (int k = 0; k < OUT; ++k) g += p.W2[k * H + j] * s[k];
-      db1[j] = static_cast<float>(g);
+      put_gradient(grads.db1[j], static_cast<float>(g), add);
     }
   }
-  if (db2)
-    for (int k = 0; k < OUT; ++k) db2[k] = static_cast<float>(s[k]);
-  if (dx) {
+  if (grads.db2)
+    for (int k = 0; k < OUT; ++k) put_gradient(grads.db2[k], static_cast<float>(s[k]), add);
+  if (float* const dx = grads.dx) {
     const Affine<IN, OUT> a = affine_of<IN, OUT>(p);
     for (std::int64_t r = 0; r < p.m; ++r) {
       for (int i = 0; i < IN; ++i) {
@@ -444,20 +450,20 @@ std::size_t narrow_mlp_backward_scratch_bytes(const NarrowMlp& p) {
 }
 
 ANN_KERNEL void narrow_mlp_backward_cpu(const NarrowMlp& p, const float* x, const float* h, const float* dy,
-                                        float* dx, float* dW1, float* db1, float* dW2, float* db2, void* scratch) {
+                                        const NarrowMlpGrads& grads, void* scratch) {
   if (!p.f) {
-#define ANN_CALL(I, O) affine_backward<I, O>(p, x, dy, dx, dW1, db1, dW2, db2)
+#define ANN_CALL(I, O) affine_backward<I, O>(p, x, dy, grads)
     ANN_NARROW_MLP_DISPATCH(ANN_CALL)
 #undef ANN_CALL
     return;
   }
   if (act_of(p.f) == Act::Relu) {
-#define ANN_CALL(I, O) backward_body<I, O, true>(p, x, h, dy, dx, dW1, db1, dW2, db2, scratch)
+#define ANN_CALL(I, O) backward_body<I, O, true>(p, x, h, dy, grads, scratch)
     ANN_NARROW_MLP_DISPATCH(ANN_CALL)
 #undef ANN_CALL
     return;
   }
-#define ANN_CALL(I, O) backward_body<I, O, false>(p, x, h, dy, dx, dW1, db1, dW2, db2, scratch)
+#define ANN_CALL(I, O) backward_body<I, O, false>(p, x, h, dy, grads, scratch)
   ANN_NARROW_MLP_DISPATCH(ANN_CALL)
 #undef ANN_CALL
 }

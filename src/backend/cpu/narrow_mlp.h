@@ -10,7 +10,7 @@ void narrow_mlp_forward_cpu(const NarrowMlp& p, const float* x, float* y, float*
 /// Bytes of the scratch block narrow_mlp_backward_cpu needs (64-byte aligned): per-lane sums
 /// for every weight and bias of the hidden layer; 0 without an activation (no block needed).
 std::size_t narrow_mlp_backward_scratch_bytes(const NarrowMlp& p);
-void narrow_mlp_backward_cpu(const NarrowMlp& p, const float* x, const float* h, const float* dy, float* dx,
-                             float* dW1, float* db1, float* dW2, float* db2, void* scratch);
+void narrow_mlp_backward_cpu(const NarrowMlp& p, const float* x, const float* h, const float* dy,
+                             const NarrowMlpGrads& grads, void* scratch);
 
 }  // namespace ann::backend
