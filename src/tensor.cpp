@@ -23,16 +23,9 @@ Storage::Storage(std::size_t nbytes, const Device& device) : nbytes_(nbytes), de
 
 Storage::~Storage() { backend::backend_for(device_).deallocate(data_, nbytes_); }
 
-TensorImpl::TensorImpl(std::shared_ptr<Storage> storage_, std::int64_t offset_, Shape sizes_, Shape strides_,
-                       DType dtype_)
-    : storage(std::move(storage_)),
-      offset(offset_),
-      sizes(std::move(sizes_)),
-      strides(std::move(strides_)),
-      numel(numel_of(sizes)),
-      dtype(dtype_) {}
-
-bool TensorImpl::is_contiguous() const {
+namespace {
+// Row-major without gaps: each stride the product of the sizes after it (size-1 dims free).
+bool is_contiguous_layout(const Shape& sizes, const Shape& strides) {
   std::int64_t expected = 1;
   for (std::size_t i = sizes.size(); i-- > 0;) {
     if (sizes[i] != 1 && strides[i] != expected) return false;
@@ -40,6 +33,17 @@ bool TensorImpl::is_contiguous() const {
   }
   return true;
 }
+}  // namespace
+
+TensorImpl::TensorImpl(std::shared_ptr<Storage> storage_, std::int64_t offset_, Shape sizes_, Shape strides_,
+                       DType dtype_)
+    : storage(std::move(storage_)),
+      offset(offset_),
+      sizes(std::move(sizes_)),
+      strides(std::move(strides_)),
+      numel(numel_of(sizes)),
+      dtype(dtype_),
+      contiguous_(is_contiguous_layout(sizes, strides)) {}
 
 Tensor make_tensor(const Shape& sizes, DType dtype, const Device& device) {
   for (std::int64_t s : sizes) {
@@ -55,6 +59,7 @@ void check_defined(const Tensor& t, const char* op) {
 }
 
 void check_dtype(const Tensor& t, DType expected, const char* op) {
+  if (t.defined() && t.impl()->dtype == expected) return;  // the common case, in one test
   check_defined(t, op);
   if (t.dtype() != expected) {
     throw TypeError(std::string(op) + ": expected a " + std::string(to_string(expected)) + " tensor, got " +
@@ -154,13 +159,13 @@ void Tensor::set(std::initializer_list<std::int64_t> index, T value) {
 
 template <class T>
 T* Tensor::data() {
-  check_dtype(*this, dtype_of<T>(), "data");
+  if (!impl_ || impl_->dtype != dtype_of<T>()) check_dtype(*this, dtype_of<T>(), "data");  // throws
   return impl_->data<T>();
 }
 
 template <class T>
 const T* Tensor::data() const {
-  check_dtype(*this, dtype_of<T>(), "data");
+  if (!impl_ || impl_->dtype != dtype_of<T>()) check_dtype(*this, dtype_of<T>(), "data");  // throws
   return impl_->data<T>();
 }
 

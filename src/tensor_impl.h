@@ -39,11 +39,13 @@ class TensorImpl {
   TensorImpl(std::shared_ptr<Storage> storage, std::int64_t offset, Shape sizes, Shape strides, DType dtype);
 
   std::shared_ptr<Storage> storage;
-  std::int64_t offset = 0;  // in elements
-  Shape sizes;
-  Shape strides;  // in elements
-  std::int64_t numel = 0;
-  DType dtype = DType::Float32;
+  // The view's layout is fixed when it is made (a reshape or transpose makes a new TensorImpl),
+  // so whether it is contiguous is worked out once: ops ask several times a call.
+  const std::int64_t offset = 0;  // in elements
+  const Shape sizes;
+  const Shape strides;  // in elements
+  const std::int64_t numel = 0;
+  const DType dtype = DType::Float32;
 
   // autograd
   bool requires_grad = false;
@@ -52,7 +54,10 @@ class TensorImpl {
 
   template <class T> T* data() const { return static_cast<T*>(storage->data()) + offset; }
   void* raw_data() const { return static_cast<std::byte*>(storage->data()) + offset * element_size(dtype); }
-  bool is_contiguous() const;
+  bool is_contiguous() const { return contiguous_; }
+
+ private:
+  const bool contiguous_;
 };
 
 /// A fresh contiguous tensor of the given shape (contents uninitialised).
