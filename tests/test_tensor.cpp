@@ -290,6 +290,8 @@ TEST(ElementAccess, ItemAtSet) {
   EXPECT_THROW(x.data<std::int64_t>(), TypeError);
   EXPECT_FALSE(Tensor().defined());
   EXPECT_THROW(Tensor().sizes(), Error);
+  EXPECT_THROW(Tensor().data<float>(), ValueError);
+  EXPECT_THROW(static_cast<const Tensor&>(x).data<bool>(), TypeError);
 }
 
 // ---- dtypes ------------------------------------------------------------------------------------
