@@ -63,7 +63,7 @@ class TensorImpl {
 /// A fresh contiguous tensor of the given shape (contents uninitialised).
 Tensor make_tensor(const Shape& sizes, DType dtype, const Device& device);
 
-/// std::make_shared from the small-object pool: for TensorImpl and Storage, made and freed
+/// std::make_shared from the small-object pool: for TensorImpl, Storage and autograd::Node, made and freed
 /// about ten times a training step of a small network.
 template <class T, class... Args>
 std::shared_ptr<T> make_pooled(Args&&... args) {

@@ -65,7 +65,7 @@ bool any_requires_grad(const std::vector<Tensor>& inputs) {
 Tensor record_node(const char* name, Tensor out, std::vector<Tensor> inputs, BackwardFn backward) {
   if (!grad_enabled || !any_requires_grad(inputs)) return out;
   out.impl()->requires_grad = true;
-  out.impl()->grad_fn = std::make_shared<Node>(name, std::move(inputs), std::move(backward));
+  out.impl()->grad_fn = make_pooled<Node>(name, std::move(inputs), std::move(backward));
   return out;
 }
 
