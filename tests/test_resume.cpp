@@ -298,7 +298,12 @@ TEST(spiral_resume, OrphanedTempFilesOfDeadWritersAreRemoved) {
   const std::string live = "run.ckpt.tmp-" + std::to_string(::getppid()) + "-3";
   for (const std::string& name : {dead, live, std::string("run.ckpt.tmp-x"), std::string("other.tmp-1-1")})
     std::ofstream(dir / name) << "half";
-  lesson::run_spiral(small_config(2), {.checkpoint = dir / "run.ckpt"});
+  // Gone before the run's first checkpoint (here the only one, at its end): a run killed while
+  // writing that one must not leave its temporary file beside the dead writer's.
+  bool dead_seen_during_the_run = true;
+  lesson::run_spiral(small_config(2), {.checkpoint = dir / "run.ckpt"},
+                     [&](const lesson::EpochReport&) { dead_seen_during_the_run = fs::exists(dir / dead); });
+  EXPECT_FALSE(dead_seen_during_the_run);
   EXPECT_FALSE(fs::exists(dir / dead));
   EXPECT_TRUE(fs::exists(dir / live));  // its writer may still be at work
   EXPECT_TRUE(fs::exists(dir / "run.ckpt.tmp-x"));

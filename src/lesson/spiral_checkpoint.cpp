@@ -143,6 +143,10 @@ SpiralCheckpointWriter::SpiralCheckpointWriter(std::filesystem::path path, std::
     : path_(std::move(path)), every_(every), epochs_(config.epochs), metadata_(spiral_metadata(config)),
       on_disk_(on_disk) {
   for (std::size_t i = 0; i < resumed.loss.size(); ++i) append(resumed.loss[i], resumed.accuracy[i]);
+  // Orphans come from writers killed before this run began. Removed now, not after this run's
+  // first write: a run killed during that write would otherwise leave its own temporary file
+  // beside theirs, and a chain of such kills would pile them up.
+  remove_orphaned_temps(path_);
 }
 
 void SpiralCheckpointWriter::append(float loss, float accuracy) {
@@ -181,9 +185,6 @@ void SpiralCheckpointWriter::write(const nn::Module& model, const optim::Optimiz
                   "); " + what_is_at(path_));
   }
   on_disk_ = epochs_done;
-  // Once per run is enough: orphans come from writers killed before this run began.
-  if (!cleaned_) remove_orphaned_temps(path_);
-  cleaned_ = true;
 }
 
 Resumed resume_spiral(const std::filesystem::path& path, const SpiralConfig& config, nn::Module& model,

@@ -39,7 +39,6 @@ class SpiralCheckpointWriter {
   std::string loss_, accuracy_;                  // the curves as metadata text, grown per epoch
   std::int64_t recorded_ = 0;                    // epochs in loss_ and accuracy_
   std::int64_t on_disk_;
-  bool cleaned_ = false;
 };
 
 /// What resuming from a spiral checkpoint gives the training loop.
