@@ -7,11 +7,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "ann/ann.h"
 #include "gradcheck.h"
+#include "ops/narrow_mlp.h"
 
 namespace ann {
 namespace {
@@ -181,24 +183,85 @@ std::vector<std::vector<float>> gradients_of_a_pass(nn::Sequential& net, const T
 }
 
 // Where the parameters hold gradients already, the kernel adds into them itself (autograd's
-// sinks): the result must be the engine's addition, bit for bit, old + new, on every path
-// (the affine one without activation, ReLU's, the others').
+// sinks) while x's gradient is written and added by the engine: the results must be the
+// engine's additions, bit for bit, old + new, on every path (the affine one without
+// activation, ReLU's, the others').
 TEST(narrow_mlp, AddsIntoExistingGradientsAsTheEngineWould) {
   for (const Activation f : kActivations) {
     manual_seed(3);
     nn::Sequential net = make_net(2, 37, 3, f);
-    const Tensor x = randn({50, 2}), weights = randn({50, 3});
-    const auto fresh = gradients_of_a_pass(net, x, weights);  // no gradients before: no sinks
+    const Tensor x = randn({50, 2}).requires_grad_(), weights = randn({50, 3});
+    auto fresh = gradients_of_a_pass(net, x, weights);  // no gradients before: no sinks
+    fresh.push_back(x.grad().to_vector<float>());
     std::vector<std::vector<float>> old;
-    for (Tensor& p : net.parameters()) {
+    for (Tensor p : net.parameters()) {
       p.set_grad(randn(p.sizes()));
       old.push_back(p.grad().to_vector<float>());
     }
-    const auto summed = gradients_of_a_pass(net, x, weights);
+    old.push_back(x.grad().to_vector<float>());
+    auto summed = gradients_of_a_pass(net, x, weights);
+    summed.push_back(x.grad().to_vector<float>());
     for (std::size_t i = 0; i < fresh.size(); ++i)
       for (std::size_t e = 0; e < fresh[i].size(); ++e)
-        ASSERT_EQ(summed[i][e], old[i][e] + fresh[i][e]) << "activation " << static_cast<int>(f) << " parameter " << i << " element " << e;
+        ASSERT_EQ(summed[i][e], old[i][e] + fresh[i][e])
+            << "activation " << static_cast<int>(f) << " gradient " << i << " element " << e;
   }
+}
+
+// The kernel adds into the parameters' sinks only where that cannot change a bit: every
+// needed one there, contiguous float32, in memory that no other sink and nothing read shares.
+TEST(narrow_mlp, SinksAreTakenOnlyWhenTheirMemoryIsTheirOwn) {
+  Tensor W1g = zeros({4, 1}), b1g = zeros({4}), W2g = zeros({1, 4}), b2g = zeros({1});
+  const Tensor x = zeros({3, 1});
+  std::array<Tensor*, 5> sinks{nullptr, &W1g, &b1g, &W2g, &b2g};
+  const std::array<bool, 5> all{false, true, true, true, true};
+  auto takes = [&](const std::array<bool, 5>& need, std::initializer_list<const Tensor*> reads) {
+    return detail::narrow_mlp_adds_into_sinks(sinks, need, reads);
+  };
+  EXPECT_TRUE(takes(all, {&x}));
+  sinks[2] = nullptr;  // b1 has no gradient yet
+  EXPECT_FALSE(takes(all, {&x}));
+  EXPECT_TRUE(takes({false, true, false, true, true}, {&x}));  // unless b1 needs none
+  Tensor shared = zeros({4}), shared_row = shared.unsqueeze(0);
+  sinks[2] = &shared;
+  sinks[3] = &shared_row;  // b1's and W2's gradients in one block of memory
+  EXPECT_FALSE(takes(all, {&x}));
+  sinks[3] = &W2g;
+  EXPECT_TRUE(takes(all, {&x}));
+  EXPECT_FALSE(takes(all, {&x, &shared_row}));  // memory the kernel reads, or x's gradient
+  Tensor column = zeros({4, 2}).slice(1, 0, 1);
+  sinks[1] = &column;  // not contiguous
+  EXPECT_FALSE(takes(all, {&x}));
+  Tensor whole = zeros({4, 1}), counts = zeros({1}, {.dtype = DType::Int64});
+  sinks[1] = &whole;
+  sinks[4] = &counts;  // not float32
+  EXPECT_FALSE(takes(all, {&x}));
+  EXPECT_TRUE(takes({false, true, true, true, false}, {&x}));  // unless b2 needs none
+  EXPECT_FALSE(detail::narrow_mlp_adds_into_sinks(std::span(sinks).first(4), {false, true, true, true, false}, {&x}))
+      << "fewer sinks than inputs";
+}
+
+// x's own gradient shares memory with b1's (views of one tensor): the engine adds dx after the
+// kernel, so the kernel must not add db1 first — the order stays the engine's, dx then db1.
+TEST(narrow_mlp, ParametersSharingMemoryWithTheInputsGradientWaitForIt) {
+  manual_seed(6);
+  nn::Sequential net = make_net(1, 40, 1, Activation::Tanh);
+  Tensor x = randn({40, 1}).requires_grad_();
+  const Tensor weights = randn({40, 1});
+  const auto fresh = gradients_of_a_pass(net, x, weights);  // W1, b1, W2, b2
+  const std::vector<float> fresh_dx = x.grad().to_vector<float>();
+  const Tensor shared = randn({40});
+  const std::vector<float> before = shared.to_vector<float>();
+  auto& first = net.at<nn::Linear>(0);
+  auto& last = net.at<nn::Linear>(2);
+  x.set_grad(shared.unsqueeze(1));
+  first.bias.set_grad(shared);
+  first.weight.set_grad(zeros({40, 1}));
+  last.weight.set_grad(zeros({1, 40}));
+  last.bias.set_grad(zeros({1}));
+  gradients_of_a_pass(net, x, weights);
+  const std::vector<float> after = shared.to_vector<float>();
+  for (std::size_t e = 0; e < after.size(); ++e) ASSERT_EQ(after[e], (before[e] + fresh_dx[e]) + fresh[1][e]) << e;
 }
 
 // Two parameters whose gradients share memory (set_grad with views of one tensor): the kernel

@@ -33,11 +33,6 @@ class NodeMap {
     return nullptr;
   }
   // Inserts node → value unless the node is there; returns its value and whether it was new.
-  // Empties the map, keeping its memory for the next pass.
-  void clear() {
-    few_.clear();
-    many_.clear();
-  }
   std::pair<V*, bool> try_emplace(const Node* node, V value) {
     if (V* found = find(node)) return {found, false};
     if (few_.capacity() == 0) few_.reserve(kFew);
@@ -48,6 +43,12 @@ class NodeMap {
       few_.clear();
     }
     return {&many_.emplace(node, std::move(value)).first->second, true};
+  }
+  // Empties the map. The short list keeps its memory for the next pass; the hash table of a
+  // long chain is let go (its clear() would wipe every bucket each pass after).
+  void clear() {
+    few_.clear();
+    if (!many_.empty()) many_ = {};
   }
 
  private:
@@ -69,11 +70,18 @@ struct PassScratch {
   bool in_use = false;
 
   void clear() {
-    order.clear();
-    stack.clear();
     seen.clear();
     pending.clear();
     sinks.clear();
+    // The lists of a long chain are let go rather than kept for the thread's lifetime.
+    constexpr std::size_t kKeptNodes = 64;
+    if (order.capacity() > kKeptNodes) {
+      order = {};
+      stack = {};
+    } else {
+      order.clear();
+      stack.clear();
+    }
   }
 };
 

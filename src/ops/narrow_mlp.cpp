@@ -2,12 +2,8 @@
 // of both passes is written next to the kernel, src/backend/cpu/narrow_mlp.cpp.
 #include "ops/narrow_mlp.h"
 
-#include <array>
-#include <initializer_list>
-
 #include "ann/autograd.h"
 #include "ann/error.h"
-#include "autograd/node.h"
 #include "ops/op_util.h"
 #include "tensor_impl.h"
 
@@ -22,12 +18,10 @@ bool is_vector_of(const Tensor& b, std::int64_t n) {
 const float* data_or_null(const Tensor& t) { return t.defined() ? t.data<float>() : nullptr; }
 float* data_or_null(Tensor& t) { return t.defined() ? t.data<float>() : nullptr; }
 
-// Whether the kernel may add the parameters' gradients (inputs 1–4) into their sinks itself:
-// each one needed has a sink of contiguous float32 memory that no other sink and nothing the
-// kernel reads shares (the engine's own addition comes after the kernel, so sharing is safe
-// there and not here).
-bool adds_into_sinks(autograd::GradSinks sinks, const std::array<bool, 5>& need,
-                     std::initializer_list<const Tensor*> reads) {
+}  // namespace
+
+bool narrow_mlp_adds_into_sinks(autograd::GradSinks sinks, const std::array<bool, 5>& need,
+                                std::initializer_list<const Tensor*> reads) {
   if (sinks.size() != need.size()) return false;
   std::array<const Storage*, 4> taken{};
   for (std::size_t i = 1; i < need.size(); ++i) {
@@ -43,8 +37,6 @@ bool adds_into_sinks(autograd::GradSinks sinks, const std::array<bool, 5>& need,
   }
   return true;
 }
-
-}  // namespace
 
 bool narrow_mlp_applies(const Tensor& x, const Tensor& W1, const Tensor& W2) {
   return x.defined() && x.dtype() == DType::Float32 && x.dim() == 2 && x.device().is_cpu() &&
@@ -84,7 +76,10 @@ Tensor narrow_mlp(const Tensor& x, const Tensor& W1, const Tensor& b1, Activatio
            b2.defined() && b2.requires_grad()}](const Tensor& dy, autograd::GradSinks sinks) {
         // The kernel reads the parameters through p's pointers; the captured tensors keep them alive.
         const Tensor dyc = dy.contiguous();
-        const bool into_sinks = adds_into_sinks(sinks, need, {&xc, &W1c, &b1c, &W2c, &b2c, &hidden, &dyc});
+        // x's own gradient (a leaf x with one already) is added by the engine after the kernel:
+        // it counts as read, so that no parameter's addition comes before it in shared memory.
+        const Tensor& x_grad = sinks.size() == need.size() && need[0] && sinks[0] ? *sinks[0] : Tensor();
+        const bool into_sinks = narrow_mlp_adds_into_sinks(sinks, need, {&xc, &W1c, &b1c, &W2c, &b2c, &hidden, &dyc, &x_grad});
         const std::array<Shape, 5> shapes{Shape{p.m, p.in}, Shape{p.hidden, p.in}, Shape{p.hidden},
                                           Shape{p.out, p.hidden}, Shape{p.out}};
         std::vector<Tensor> g(shapes.size());

@@ -163,7 +163,9 @@ ANN_KERNEL void lane_sums(const Vec* v, std::size_t count, float* out, bool add)
   for (; q < count; ++q) out[q] = add ? out[q] + lane_sum(v[q]) : lane_sum(v[q]);
 }
 
-// grad = value, or grad + value when the gradients are added to (NarrowMlpGrads).
+// grad = value, or grad + value when the gradients are added to (NarrowMlpGrads). `value` must
+// be a finished number, never a product: this file contracts a + b·c into one multiply-add, and
+// the addition must round as the engine's add_into does.
 ANN_INLINE void put_gradient(float& grad, float value, bool add) { grad = add ? grad + value : value; }
 
 // ReLU (or no activation) is applied as each hidden unit is computed; tanh and sigmoid in a
