@@ -2,9 +2,10 @@
 // Recycles the small fixed-size blocks that every tensor and recorded op costs: TensorImpl,
 // Storage and autograd Node (with their shared-pointer counts, by std::allocate_shared). A small
 // network's training step makes and frees about ten tensors and two nodes, and malloc/free of
-// the tensors' 40- and 232-byte blocks was a tenth of the step. Each thread keeps a free list per block size; a block freed on another thread than
-// the one that made it joins that thread's list (blocks are interchangeable). Under
-// AddressSanitizer the pool is bypassed, so that a use after free is still caught.
+// the tensors' 40- and 232-byte blocks was a tenth of the step. Each thread keeps a free list
+// per block size; a block freed on another thread than the one that made it joins that
+// thread's list (blocks are interchangeable). Under AddressSanitizer the pool is bypassed, so
+// that a use after free is still caught.
 #include <cstddef>
 #include <cstdint>
 #include <new>

@@ -63,15 +63,22 @@ class TensorImpl {
 /// A fresh contiguous tensor of the given shape (contents uninitialised).
 Tensor make_tensor(const Shape& sizes, DType dtype, const Device& device);
 
-/// std::make_shared from the small-object pool: for TensorImpl, Storage and autograd::Node, made and freed
-/// about ten times a training step of a small network.
+/// std::make_shared from the small-object pool: for TensorImpl, Storage and autograd::Node,
+/// made and freed about a dozen times a training step of a small network.
 template <class T, class... Args>
 std::shared_ptr<T> make_pooled(Args&&... args) {
   return std::allocate_shared<T>(detail::PoolAllocator<T>(), std::forward<Args>(args)...);
 }
 
-/// Throws TypeError unless `t` has dtype `expected`; `op` names the caller.
-void check_dtype(const Tensor& t, DType expected, const char* op);
+/// Throws ValueError if `t` is undefined, else TypeError naming `op`, `expected` and t's dtype
+/// and shape (check_dtype's slow path).
+[[noreturn]] void throw_dtype_error(const Tensor& t, DType expected, const char* op);
+
+/// Throws TypeError unless `t` has dtype `expected` (ValueError if undefined); `op` names the
+/// caller. Inline: ops and data<T>() ask several times a call, and the check is one comparison.
+inline void check_dtype(const Tensor& t, DType expected, const char* op) {
+  if (!t.defined() || t.impl()->dtype != expected) throw_dtype_error(t, expected, op);
+}
 
 /// Throws ValueError if `t` is undefined; `op` names the caller.
 void check_defined(const Tensor& t, const char* op);

@@ -145,6 +145,11 @@ ANN_INLINE void lane_sum_level(const Vec* in, Vec* out) {
     out[q] = vec16::gather_lanes<2>(in + 2 * q, lo) + vec16::gather_lanes<2>(in + 2 * q, hi);
 }
 
+// grad = value, or grad + value when the gradients are added to (NarrowMlpGrads). `value` must
+// be a finished number, never a product: this file contracts a + b·c into one multiply-add, and
+// the addition must round as the engine's add_into does.
+ANN_INLINE void put_gradient(float& grad, float value, bool add) { grad = add ? grad + value : value; }
+
 // out[q] = lane_sum(v[q]) for q < count (or out[q] += … with add), bit for bit (the same
 // additions in the same tree), but sixteen at a time with 15 vector additions instead of
 // 16 × 15 scalar ones: the lane sums were half of the backward pass of the lesson's 100-row
@@ -160,13 +165,8 @@ ANN_KERNEL void lane_sums(const Vec* v, std::size_t count, float* out, bool add)
     lane_sum_level<1>(l2, l1);
     store(out + q, add ? load(out + q) + l1[0] : l1[0]);
   }
-  for (; q < count; ++q) out[q] = add ? out[q] + lane_sum(v[q]) : lane_sum(v[q]);
+  for (; q < count; ++q) put_gradient(out[q], lane_sum(v[q]), add);
 }
-
-// grad = value, or grad + value when the gradients are added to (NarrowMlpGrads). `value` must
-// be a finished number, never a product: this file contracts a + b·c into one multiply-add, and
-// the addition must round as the engine's add_into does.
-ANN_INLINE void put_gradient(float& grad, float value, bool add) { grad = add ? grad + value : value; }
 
 // ReLU (or no activation) is applied as each hidden unit is computed; tanh and sigmoid in a
 // pass of their own over the block's pre-activations, which are kept in `hidden` (or in
