@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <limits>
 #include <cmath>
 #include <span>
 #include <string>
@@ -328,6 +331,126 @@ TEST(narrow_mlp, TanhOfLargeCancellingTermsIsNotTakenForSmall) {
   for (std::int64_t r = 0; r < 16; ++r) {
     const float v = y.at<float>({r, 0});
     EXPECT_TRUE(std::fabs(v - std::tanh(3.f)) < 1e-6f || v == 0.f) << "row " << r << ": " << v;
+  }
+}
+
+// The bits of a float tensor, so that +0 and −0, or two NaNs, compare as what they are.
+std::vector<std::uint32_t> bits_of(const Tensor& t) {
+  std::vector<std::uint32_t> bits;
+  for (float v : t.to_vector<float>()) bits.push_back(std::bit_cast<std::uint32_t>(v));
+  return bits;
+}
+
+// Rows along a curve, in order, as the lesson's spiral: 16 consecutive rows lie close together,
+// so that many ReLU units are off on a whole block of them and the kernel leaves them out.
+Tensor rows_along_a_curve(std::int64_t m) {
+  std::vector<float> xy;
+  for (std::int64_t r = 0; r < m; ++r) {
+    const double t = static_cast<double>(r) / static_cast<double>(m);
+    xy.push_back(static_cast<float>(t * std::cos(6 * t)));
+    xy.push_back(static_cast<float>(t * std::sin(6 * t)));
+  }
+  return from_vector(xy, {m, 2});
+}
+
+// Leaving out the ReLU units that are off on a block must change no bit of the output or of
+// the gradients. A W2 that is not finite turns the leaving out off (0·∞ is no zero term), so
+// a copy of the net with one infinite weight in its second output computes everything: its
+// first output, dW2 and the other units' dW1 and db1 must be the same to the bit.
+TEST(narrow_mlp, LeavingOutReluUnitsThatAreOffChangesNoBit) {
+  manual_seed(21);
+  nn::Sequential net = make_net(2, 40, 2, Activation::ReLU), copy = make_net(2, 40, 2, Activation::ReLU);
+  constexpr std::int64_t kInfinite = 7;  // the unit whose second output weight is infinite in the copy
+  {
+    NoGradGuard no_grad;
+    for (std::size_t i = 0; i < net.parameters().size(); ++i) copy.parameters()[i].copy_(net.parameters()[i]);
+    copy.at<nn::Linear>(2).weight.data<float>()[40 + kInfinite] = std::numeric_limits<float>::infinity();
+  }
+  const std::int64_t m = 300;
+  const Tensor x = rows_along_a_curve(m), dy = randn({m, 2});
+  {
+    // The test means something only if whole blocks of a unit are off: count them.
+    NoGradGuard no_grad;
+    auto& first = net.at<nn::Linear>(0);
+    const std::vector<float> z = linear(x, first.weight, first.bias).to_vector<float>();
+    int off = 0;
+    for (std::int64_t b = 0; b + 16 <= m; b += 16)
+      for (std::int64_t j = 0; j < 40; ++j) {
+        bool all_negative = true;
+        for (std::int64_t r = b; r < b + 16; ++r) all_negative = all_negative && z[r * 40 + j] < -0.01f;
+        off += all_negative;
+      }
+    ASSERT_GT(off, 18 * 40 / 4) << "fewer than a quarter of the (block, unit) pairs are off";
+  }
+  const Tensor y = net(x), y_all = copy(x);
+  ASSERT_EQ(y.grad_fn_name(), "narrow_mlp");
+  const std::vector<std::uint32_t> out = bits_of(y), out_all = bits_of(y_all);
+  for (std::int64_t r = 0; r < m; ++r) ASSERT_EQ(out[r * 2], out_all[r * 2]) << "row " << r;
+  (y * dy).sum().backward();
+  (y_all * dy).sum().backward();
+  auto& left_out = net, &computed = copy;
+  EXPECT_EQ(bits_of(left_out.at<nn::Linear>(2).weight.grad()), bits_of(computed.at<nn::Linear>(2).weight.grad()));
+  EXPECT_EQ(bits_of(left_out.at<nn::Linear>(2).bias.grad()), bits_of(computed.at<nn::Linear>(2).bias.grad()));
+  std::vector<std::uint32_t> dW1 = bits_of(left_out.at<nn::Linear>(0).weight.grad()),
+                             dW1_all = bits_of(computed.at<nn::Linear>(0).weight.grad()),
+                             db1 = bits_of(left_out.at<nn::Linear>(0).bias.grad()),
+                             db1_all = bits_of(computed.at<nn::Linear>(0).bias.grad());
+  for (std::int64_t i = 0; i < 2; ++i) dW1[kInfinite * 2 + i] = dW1_all[kInfinite * 2 + i] = 0;
+  db1[kInfinite] = db1_all[kInfinite] = 0;
+  EXPECT_EQ(dW1, dW1_all);
+  EXPECT_EQ(db1, db1_all);
+}
+
+// Every unit off on every row (biases far below the inputs' reach): the kernel leaves them all
+// out, and must still let a NaN input or an infinite output gradient through as the layers do.
+TEST(narrow_mlp, ReluUnitsAreNotLeftOutPastNonFiniteValues) {
+  manual_seed(22);
+  nn::Sequential net = make_net(2, 24, 1, Activation::ReLU);
+  {
+    NoGradGuard no_grad;
+    net.at<nn::Linear>(0).bias.fill_(-10.f);
+  }
+  Tensor x = rows_along_a_curve(64);
+  const float b2 = net.at<nn::Linear>(2).bias.item();
+  for (float v : net(x).to_vector<float>()) ASSERT_EQ(std::bit_cast<std::uint32_t>(v), std::bit_cast<std::uint32_t>(b2));
+
+  // A NaN row, at each place in a block, in a net of 4 units (the bounds of 16 units at a time
+  // have lanes for no unit, where a NaN among the inputs could hide).
+  nn::Sequential narrow = make_net(2, 4, 1, Activation::ReLU);
+  {
+    NoGradGuard no_grad;
+    narrow.at<nn::Linear>(0).bias.fill_(-10.f);
+  }
+  const float narrow_b2 = narrow.at<nn::Linear>(2).bias.item();
+  for (std::int64_t r = 16; r < 32; ++r) {
+    Tensor with_nan = rows_along_a_curve(64);
+    with_nan.data<float>()[2 * r] = std::nanf("");
+    const std::vector<float> y = narrow(with_nan).to_vector<float>();
+    EXPECT_TRUE(std::isnan(y[r])) << "row " << r;
+    EXPECT_EQ(y[r == 16 ? 17 : 16], narrow_b2);
+  }
+
+  // An infinite output weight: its unit's h = 0 times ∞ is NaN on every row, as in the layers.
+  nn::Sequential infinite = make_net(2, 24, 1, Activation::ReLU);
+  {
+    NoGradGuard no_grad;
+    for (std::size_t i = 0; i < net.parameters().size(); ++i) infinite.parameters()[i].copy_(net.parameters()[i]);
+    infinite.at<nn::Linear>(2).weight.data<float>()[3] = std::numeric_limits<float>::infinity();
+  }
+  for (float v : infinite(x).to_vector<float>()) EXPECT_TRUE(std::isnan(v));
+
+  // dy infinite on one row: dW2 = Σ dy h has ∞ · 0 = NaN, as the layers' product has.
+  std::vector<float> dy(64, 1.f);
+  dy[40] = std::numeric_limits<float>::infinity();
+  const Tensor clean = rows_along_a_curve(64);
+  (net(clean) * from_vector(dy, {64, 1})).sum().backward();
+  const std::vector<float> dW2 = net.at<nn::Linear>(2).weight.grad().to_vector<float>();
+  net.zero_grad();
+  (layer_by_layer(net, clean, Activation::ReLU) * from_vector(dy, {64, 1})).sum().backward();
+  const std::vector<float> dW2_layers = net.at<nn::Linear>(2).weight.grad().to_vector<float>();
+  for (std::size_t j = 0; j < dW2.size(); ++j) {
+    EXPECT_TRUE(std::isnan(dW2[j])) << "unit " << j;
+    EXPECT_TRUE(std::isnan(dW2_layers[j])) << "unit " << j;
   }
 }
 

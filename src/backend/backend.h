@@ -56,10 +56,12 @@ constexpr std::int64_t kNarrowMlpMaxEnds = 4;
 /// Whether a narrow MLP's forward keeps its hidden activations for the backward: not without
 /// an activation, where the net is one affine map and the kernel uses that.
 constexpr bool narrow_mlp_keeps_hidden(const UnaryOp* f) { return f != nullptr; }
-/// The size in floats of the hidden activations a narrow MLP's forward keeps for its
-/// backward: rows are padded to blocks of 16 (the kernel's own layout, opaque to callers).
+/// The size in floats of what a narrow MLP's forward keeps for its backward: the hidden
+/// activations, rows padded to blocks of 16, and a 16-bit word per hidden unit and run of 16
+/// blocks (which blocks ReLU left the unit on in). The kernel's own layout, opaque to callers.
 constexpr std::int64_t narrow_mlp_hidden_floats(std::int64_t m, std::int64_t hidden) {
-  return (m + 15) / 16 * 16 * hidden;
+  const std::int64_t blocks = (m + 15) / 16, runs = (blocks + 15) / 16;
+  return blocks * 16 * hidden + (runs * hidden + 1) / 2;
 }
 
 class Backend {

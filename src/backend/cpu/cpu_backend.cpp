@@ -467,21 +467,25 @@ class CpuBackend final : public Backend {
     activation_backward_bias_kernel(y, dy, dz, db, m, n, f);
   }
 
+  // A kernel's scratch block, from the block cache: malloc serves blocks this size from its
+  // slower bins, every step.
+  struct Scratch {
+    const CpuBackend& backend;
+    std::size_t bytes;
+    void* block = bytes ? backend.allocate(bytes) : nullptr;
+    ~Scratch() {
+      if (block) backend.deallocate(block, bytes);
+    }
+  };
+
   void narrow_mlp_forward(const NarrowMlp& p, const float* x, float* y, float* h) const override {
-    narrow_mlp_forward_cpu(p, x, y, h);
+    const Scratch scratch{*this, narrow_mlp_forward_scratch_bytes(p, h != nullptr)};
+    narrow_mlp_forward_cpu(p, x, y, h, scratch.block);
   }
 
   void narrow_mlp_backward(const NarrowMlp& p, const float* x, const float* h, const float* dy,
                            const NarrowMlpGrads& grads) const override {
-    // From the block cache: malloc serves blocks this size from its slower bins, every step.
-    struct Scratch {
-      const CpuBackend& backend;
-      std::size_t bytes;
-      void* block = bytes ? backend.allocate(bytes) : nullptr;
-      ~Scratch() {
-        if (block) backend.deallocate(block, bytes);
-      }
-    } scratch{*this, narrow_mlp_backward_scratch_bytes(p)};
+    const Scratch scratch{*this, narrow_mlp_backward_scratch_bytes(p)};
     narrow_mlp_backward_cpu(p, x, h, dy, grads, scratch.block);
   }
 

@@ -14,6 +14,12 @@
 // the result depends on m and the data only, never on timing or threads. (Recomputing ReLU's
 // h_j in the backward instead of keeping the [m, H] activations was measured slower here,
 // even though the spiral's 1.2 MB of them do not fit this CPU's L2.)
+//
+// ReLU leaves a unit out of a block when it can prove the unit's pre-activation negative on
+// every row there (ReluUnits): its h_j is +0 on those rows, so every term it would add, forward
+// and backward, is ±0 and the sums are the same to the bit without it. The lesson's spiral has
+// its rows in order along the arms, so 16 consecutive rows lie close together and 43 % of the
+// (unit, block) pairs are left out.
 #include "backend/cpu/narrow_mlp.h"
 
 #include <algorithm>
@@ -112,6 +118,90 @@ ANN_INLINE void unit_bounds(const NarrowMlp& p, const float* b1, const Vec* xs, 
   }
 }
 
+// Which ReLU units a block of rows needs: unit j is left out when an upper bound of its
+// pre-activation b1[j] + Σ_i W1[j,i] x_i over the block's input box, hi = b1[j] +
+// Σ_i max(W1[j,i]·lo_i, W1[j,i]·hi_i), lies below −mag·2^-18, mag = |b1[j]| + Σ_i
+// max(|W1[j,i]·lo_i|, |W1[j,i]·hi_i|). The kernel's sum and this bound each round by at most
+// 2·IN·2^-24·mag, so the kernel's value is then negative and ReLU gives +0 (2^-100 more keeps
+// subnormal terms, whose rounding is absolute, out). A NaN or infinity anywhere in the bound
+// keeps the unit; inputs that are not all finite keep every unit (a NaN row must give NaN),
+// and so does a W2 that is not (0·∞ is no zero term). Computed for 16 units at a time, lanes
+// being units here, from W1's columns regrouped once per pass (`table`).
+template <int IN>
+class ReluUnits {
+ public:
+  ReluUnits(const NarrowMlp& p, const float* b1, Vec* table, std::uint64_t* words)
+      : hidden_(p.hidden), table_(table), words_(words) {
+    usable_ = true;
+    for (std::int64_t q = 0; q < p.hidden * p.out; ++q) usable_ = usable_ && p.W2[q] - p.W2[q] == 0.f;
+    for (std::int64_t g = 0; g * kLanes < hidden_; ++g) {
+      float w[IN + 1][kLanes] = {};
+      for (int l = 0; l < kLanes && g * kLanes + l < hidden_; ++l) {
+        const std::int64_t j = g * kLanes + l;
+        for (int i = 0; i < IN; ++i) w[i][l] = p.W1[j * IN + i];
+        w[IN][l] = b1[j];
+      }
+      for (int i = 0; i <= IN; ++i) table_[g * (IN + 1) + i] = load(w[i]);
+    }
+  }
+
+  // The units the block with inputs xs needs: bit j % 64 of words()[j / 64] for unit j.
+  const std::uint64_t* select(const Vec* xs) {
+    Vec lo[IN], hi[IN], probe = {};
+    for (int i = 0; i < IN; ++i) {
+      lo[i] = fold_lanes(xs[i], [](Vec a, Vec b) { return a < b ? a : b; });
+      hi[i] = fold_lanes(xs[i], [](Vec a, Vec b) { return a > b ? a : b; });
+      probe += xs[i] * 0.f;  // NaN from an infinity or a NaN, else ±0
+    }
+    const bool bounded = usable_ && fold_lanes(probe, [](Vec a, Vec b) { return a + b; })[0] == 0.f;
+    for (std::int64_t g = 0; g * kLanes < hidden_; ++g) {
+      std::uint64_t needed = (1u << kLanes) - 1;
+      if (bounded) {
+        const Vec* w = table_ + g * (IN + 1);
+        Vec top = w[IN], mag = abs(w[IN]);
+        for (int i = 0; i < IN; ++i) {
+          const Vec a = w[i] * lo[i], b = w[i] * hi[i];
+          top += a > b ? a : b;
+          mag += max(abs(a), abs(b));
+        }
+        needed &= ~bits_of(top < -(mag * 0x1p-18f + 0x1p-100f));
+      }
+      if (hidden_ - g * kLanes < kLanes) needed &= (std::uint64_t{1} << (hidden_ - g * kLanes)) - 1;
+      const int shift = static_cast<int>(g % 4) * kLanes;
+      words_[g / 4] = (shift ? words_[g / 4] : 0) | needed << shift;
+    }
+    return words_;
+  }
+
+ private:
+  static Vec abs(Vec v) { return std::bit_cast<Vec>(std::bit_cast<vec16::Mask>(v) & 0x7fffffff); }
+  static Vec max(Vec a, Vec b) { return a > b ? a : b; }
+  // op over all 16 lanes, the result in every lane: a butterfly, lane q with lane q ^ w.
+  template <class Op>
+  static Vec fold_lanes(Vec v, Op op) {
+    static constexpr vec16::Mask kSwap[4] = {{8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7},
+                                             {4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11},
+                                             {2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13},
+                                             {1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14}};
+    for (const vec16::Mask& swap : kSwap) v = op(v, vec16::shuffle2(v, v, swap));
+    return v;
+  }
+  // Bit l set where lane l of the comparison holds: each lane's bit, ORed across the lanes by
+  // fold_lanes (GCC turns a loop over the lanes into 16 extractions).
+  static std::uint32_t bits_of(vec16::Mask holds) {
+    static constexpr vec16::Mask kBit = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768};
+    const Vec all = fold_lanes(std::bit_cast<Vec>(holds & kBit), [](Vec a, Vec b) {
+      return std::bit_cast<Vec>(std::bit_cast<vec16::Mask>(a) | std::bit_cast<vec16::Mask>(b));
+    });
+    return static_cast<std::uint32_t>(std::bit_cast<vec16::Mask>(all)[0]);
+  }
+
+  std::int64_t hidden_;
+  Vec* table_;
+  std::uint64_t* words_;
+  bool usable_;
+};
+
 Act act_of(const UnaryOp* f) {
   switch (f ? *f : UnaryOp::Neg) {
     case UnaryOp::Relu: return Act::Relu;
@@ -168,45 +258,88 @@ ANN_KERNEL void lane_sums(const Vec* v, std::size_t count, float* out, bool add)
   for (; q < count; ++q) put_gradient(out[q], lane_sum(v[q]), add);
 }
 
-// ReLU (or no activation) is applied as each hidden unit is computed; tanh and sigmoid in a
-// pass of their own over the block's pre-activations, which are kept in `hidden` (or in
-// `scratch` when no backward follows) either way. kWhen says which, at compile time, so that the
-// loop over units tests nothing per unit.
-enum class Squash { AsComputed, InAPassOfItsOwn };
+// ReLU (or no activation) is applied as each hidden unit is computed, to every unit or to the
+// units ReluUnits finds needed; tanh and sigmoid in a pass of their own over the block's
+// pre-activations, which are kept in `hidden` (or in `scratch` when no backward follows) either
+// way. kWhen says which, at compile time, so that the loop over units tests nothing per unit.
+enum class Squash { AsComputed, AsComputedLeavingUnitsOut, InAPassOfItsOwn };
+
+// Leaving ReLU units out costs a bound per 16 units and block, a walk over bit words, and in
+// the backward a loop per unit over its blocks; it pays where a unit's work per row is large.
+// Measured (ann_workload): the spiral's Linear(2,100)–ReLU–Linear(100,3) 16 % faster with it,
+// the regression's Linear(1,100)–ReLU–Linear(100,1) 10 % slower.
+constexpr bool leaves_units_out(std::int64_t in, std::int64_t out) { return in + out >= 4; }
+
+// Where a ReLU forward that keeps its activations records, per hidden unit and run of 16 blocks,
+// the blocks it computed the unit in (bit b for block b of the run); the others hold +0 and
+// were not written. After the activations in the buffer (narrow_mlp_hidden_floats).
+constexpr int kRunBlocks = 16;
+inline std::uint16_t* blocks_computed(float* hidden, std::int64_t m, std::int64_t H) {
+  return reinterpret_cast<std::uint16_t*>(hidden + (m + kLanes - 1) / kLanes * kLanes * H);
+}
+inline const std::uint16_t* blocks_computed(const float* hidden, std::int64_t m, std::int64_t H) {
+  return reinterpret_cast<const std::uint16_t*>(hidden + (m + kLanes - 1) / kLanes * kLanes * H);
+}
 
 template <int IN, int OUT, Squash kWhen>
 ANN_INLINE void forward_blocks(const NarrowMlp& p, const float* x, const float* b1, float* y, float* hidden,
-                               float* scratch, std::uint8_t* small) {
+                               float* scratch, std::uint8_t* small, ReluUnits<IN>* relu_units) {
   const std::int64_t H = p.hidden;
+  const float *const W1 = p.W1, *const W2 = p.W2;  // locals: the stores below could alias p's members
+  std::uint16_t* const computed =
+      hidden && kWhen == Squash::AsComputedLeavingUnitsOut ? blocks_computed(hidden, p.m, H) : nullptr;
   for (std::int64_t r0 = 0; r0 < p.m; r0 += kLanes) {
     const int rows = static_cast<int>(std::min<std::int64_t>(kLanes, p.m - r0));
     Vec xs[IN];
     load_columns<IN>(x + r0 * IN, rows, xs);
     float* h_block = hidden ? hidden + r0 * H : (kWhen == Squash::InAPassOfItsOwn ? scratch : nullptr);
     auto hidden_unit = [&](std::int64_t j) {
-      const float* w1 = p.W1 + j * IN;
+      const float* w1 = W1 + j * IN;
       Vec a = xs[0] * w1[0] + b1[j];  // the bias rides on the first multiply-add
       for (int i = 1; i < IN; ++i) a += xs[i] * w1[i];
-      if constexpr (kWhen == Squash::AsComputed) a = relu(a);
+      if constexpr (kWhen != Squash::InAPassOfItsOwn) a = relu(a);
       if (h_block) store(h_block + j * kLanes, a);
       return a;
     };
     // Even and odd units add into separate sums: two chains of dependent multiply-adds, whose
-    // latency one chain of H would expose.
+    // latency one chain of H would expose. Each takes its units in ascending order.
     Vec z[OUT] = {}, z_odd[OUT] = {};
-    std::int64_t j = 0;
-    for (; j + 2 <= H; j += 2) {
-      const Vec a = hidden_unit(j), b = hidden_unit(j + 1);
-      if constexpr (kWhen != Squash::InAPassOfItsOwn)
-        for (int k = 0; k < OUT; ++k) {
-          z[k] += a * p.W2[k * H + j];
-          z_odd[k] += b * p.W2[k * H + j + 1];
+    if constexpr (kWhen == Squash::AsComputedLeavingUnitsOut) {
+      const std::int64_t block = r0 / kLanes;
+      std::uint16_t* const run = computed ? computed + block / kRunBlocks * H : nullptr;
+      if (run && block % kRunBlocks == 0) std::fill_n(run, H, std::uint16_t{0});
+      const auto bit = static_cast<std::uint16_t>(1u << block % kRunBlocks);
+      auto add = [&](Vec (&sum)[OUT], std::int64_t j) {
+        const Vec a = hidden_unit(j);
+        for (int k = 0; k < OUT; ++k) sum[k] += a * W2[k * H + j];
+        if (run) run[j] |= bit;
+      };
+      const std::uint64_t* const needed = relu_units->select(xs);
+      for (std::int64_t w = 0; w * 64 < H; ++w) {
+        const std::int64_t base = w * 64;
+        std::uint64_t even = needed[w] & 0x5555555555555555u, odd = needed[w] & 0xaaaaaaaaaaaaaaaau;
+        for (; even && odd; even &= even - 1, odd &= odd - 1) {
+          add(z, base + std::countr_zero(even));
+          add(z_odd, base + std::countr_zero(odd));
         }
-    }
-    if (j < H) {
-      const Vec a = hidden_unit(j);
-      if constexpr (kWhen != Squash::InAPassOfItsOwn)
-        for (int k = 0; k < OUT; ++k) z[k] += a * p.W2[k * H + j];
+        for (; even; even &= even - 1) add(z, base + std::countr_zero(even));
+        for (; odd; odd &= odd - 1) add(z_odd, base + std::countr_zero(odd));
+      }
+    } else if constexpr (kWhen == Squash::AsComputed) {
+      std::int64_t j = 0;
+      for (; j + 2 <= H; j += 2) {
+        const Vec a = hidden_unit(j), b = hidden_unit(j + 1);
+        for (int k = 0; k < OUT; ++k) {
+          z[k] += a * W2[k * H + j];
+          z_odd[k] += b * W2[k * H + j + 1];
+        }
+      }
+      if (j < H) {
+        const Vec a = hidden_unit(j);
+        for (int k = 0; k < OUT; ++k) z[k] += a * W2[k * H + j];
+      }
+    } else {
+      for (std::int64_t j = 0; j < H; ++j) hidden_unit(j);  // pre-activations, squashed below
     }
     for (int k = 0; k < OUT; ++k) z[k] += z_odd[k];
     if constexpr (kWhen == Squash::InAPassOfItsOwn) {
@@ -219,11 +352,11 @@ ANN_INLINE void forward_blocks(const NarrowMlp& p, const float* x, const float* 
       for (; u + 4 <= H; u += 4)
         for (int q = 0; q < 4; ++q) {
           const Vec h = load(h_block + (u + q) * kLanes);
-          for (int k = 0; k < OUT; ++k) part[q][k] += h * p.W2[k * H + u + q];
+          for (int k = 0; k < OUT; ++k) part[q][k] += h * W2[k * H + u + q];
         }
       for (; u < H; ++u) {
         const Vec h = load(h_block + u * kLanes);
-        for (int k = 0; k < OUT; ++k) part[0][k] += h * p.W2[k * H + u];
+        for (int k = 0; k < OUT; ++k) part[0][k] += h * W2[k * H + u];
       }
       for (int k = 0; k < OUT; ++k) z[k] += (part[0][k] + part[1][k]) + (part[2][k] + part[3][k]);
     }
@@ -233,16 +366,48 @@ ANN_INLINE void forward_blocks(const NarrowMlp& p, const float* x, const float* 
   }
 }
 
+// The forward's working memory, carved from one block (narrow_mlp_forward_scratch_bytes): for
+// ReLU that leaves units out, ReluUnits' table and words; for tanh and sigmoid, a block of
+// pre-activations when there is no hidden buffer to keep them in.
+struct ForwardScratch {
+  std::size_t words_at = 0, bytes = 0;  // the layout, in bytes
+  Vec* vectors = nullptr;
+  std::uint64_t* words = nullptr;
+};
+ForwardScratch forward_scratch(const NarrowMlp& p, bool keeps_hidden, void* base) {
+  const std::int64_t H = p.hidden;
+  const Act act = act_of(p.f);
+  const bool leaving_out = act == Act::Relu && leaves_units_out(p.in, p.out);
+  const std::int64_t vectors = leaving_out ? (H + kLanes - 1) / kLanes * (p.in + 1) : act == Act::Relu || keeps_hidden ? 0 : H;
+  ForwardScratch s;
+  s.words_at = static_cast<std::size_t>(vectors) * sizeof(Vec);
+  s.bytes = s.words_at + static_cast<std::size_t>(leaving_out ? (H + 63) / 64 : 0) * sizeof(std::uint64_t);
+  if (auto* const bytes = static_cast<std::byte*>(base)) {
+    s.vectors = reinterpret_cast<Vec*>(bytes);
+    s.words = reinterpret_cast<std::uint64_t*>(bytes + s.words_at);
+  }
+  return s;
+}
+
 template <int IN, int OUT>
-ANN_INLINE void forward_body(const NarrowMlp& p, const float* x, float* y, float* hidden, float* scratch) {
+ANN_INLINE void forward_body(const NarrowMlp& p, const float* x, float* y, float* hidden, const ForwardScratch& scratch) {
   // Without b1 the units read zeros: one more operand of a multiply-add instead of a branch.
   const std::vector<float> zeros(p.b1 ? 0 : static_cast<std::size_t>(p.hidden), 0.f);
   const float* b1 = p.b1 ? p.b1 : zeros.data();
+  if (act_of(p.f) == Act::Relu) {
+    if constexpr (leaves_units_out(IN, OUT)) {
+      ReluUnits<IN> units(p, b1, scratch.vectors, scratch.words);
+      return forward_blocks<IN, OUT, Squash::AsComputedLeavingUnitsOut>(p, x, b1, y, hidden, nullptr, nullptr, &units);
+    }
+    return forward_blocks<IN, OUT, Squash::AsComputed>(p, x, b1, y, hidden, nullptr, nullptr, nullptr);
+  }
   // (Without an activation the caller takes the affine path; were it to come here, the pass of
   // its own would leave the pre-activations as they are, which is right too.)
-  if (act_of(p.f) == Act::Relu) return forward_blocks<IN, OUT, Squash::AsComputed>(p, x, b1, y, hidden, scratch, nullptr);
+  // (A vector of its own: GCC vectorises unit_bounds over the units when it knows that the
+  // flags share no memory with the weights, which it cannot tell of a scratch block.)
   std::vector<std::uint8_t> small(act_of(p.f) == Act::Tanh ? static_cast<std::size_t>(p.hidden) : 0);
-  forward_blocks<IN, OUT, Squash::InAPassOfItsOwn>(p, x, b1, y, hidden, scratch, small.empty() ? nullptr : small.data());
+  forward_blocks<IN, OUT, Squash::InAPassOfItsOwn>(p, x, b1, y, hidden, reinterpret_cast<float*>(scratch.vectors),
+                                                   small.empty() ? nullptr : small.data(), nullptr);
 }
 
 // Row blocks per chunk: the chunk's x and dz columns stay in registers or L1 while every
@@ -250,8 +415,10 @@ ANN_INLINE void forward_body(const NarrowMlp& p, const float* x, float* y, float
 // blocks: the spiral's backward 7 % faster than 8 (fewer chunk ends adding registers into the
 // sums), no faster at 32.
 constexpr int kChunkBlocks = 16;
+static_assert(kChunkBlocks == kRunBlocks, "a chunk of the backward is a run of blocks_computed");
 
-// kRelu: the lesson's activation, compiled apart so that the loop over units tests nothing.
+// kRelu: the lesson's activation, compiled apart so that the loop over units tests nothing, and
+// where the forward leaves units out, taking each unit over the blocks it was computed in.
 template <int IN, int OUT, bool kRelu>
 ANN_INLINE void backward_body(const NarrowMlp& p, const float* x, const float* hidden, const float* dy,
                               const NarrowMlpGrads& grads, void* scratch) {
@@ -268,45 +435,77 @@ ANN_INLINE void backward_body(const NarrowMlp& p, const float* x, const float* h
   Vec sum_b2[OUT] = {};
   for (std::int64_t c0 = 0; c0 < p.m; c0 += kLanes * kChunkBlocks) {
     const int blocks = static_cast<int>(std::min<std::int64_t>(kChunkBlocks, (p.m - c0 + kLanes - 1) / kLanes));
-    Vec xs[kChunkBlocks][IN], dz[kChunkBlocks][OUT], dxs[kChunkBlocks][IN] = {};
+    Vec xs[kChunkBlocks][IN], dz[kChunkBlocks][OUT], dxs[kChunkBlocks][IN] = {}, dz_probe = {};
     for (int b = 0; b < blocks; ++b) {
       const std::int64_t r0 = c0 + b * kLanes;
       const int rows = static_cast<int>(std::min<std::int64_t>(kLanes, p.m - r0));
       load_columns<IN>(x + r0 * IN, rows, xs[b]);
       load_columns<OUT>(dy + r0 * OUT, rows, dz[b]);  // missing rows: dz = 0, so they add nothing
-      for (int k = 0; k < OUT; ++k) sum_b2[k] += dz[b][k];
+      for (int k = 0; k < OUT; ++k) {
+        sum_b2[k] += dz[b][k];
+        dz_probe += dz[b][k] * 0.f;  // NaN from an infinity or a NaN, else ±0
+      }
     }
+    const bool dz_finite = lane_sum(dz_probe) == 0.f;
     const float* h_chunk = hidden + c0 * H;
-    // J hidden units j0 .. j0+J-1 at a time: they share the loads of the chunk's dz and x.
-    auto units = [&]<int J>(std::int64_t j0) {
-      float w2[J][OUT];
-      for (int u = 0; u < J; ++u)
-        for (int k = 0; k < OUT; ++k) w2[u][k] = p.W2[k * H + j0 + u];
-      Vec s_W2[J][OUT] = {}, s_W1[J][IN] = {}, s_b1[J] = {};
-      for (int b = 0; b < blocks; ++b) {
-        for (int u = 0; u < J; ++u) {
-          const Vec h = load(h_chunk + (b * H + j0 + u) * kLanes);
-          for (int k = 0; k < OUT; ++k) s_W2[u][k] += dz[b][k] * h;
-          Vec g = dz[b][0] * w2[u][0];
-          for (int k = 1; k < OUT; ++k) g += dz[b][k] * w2[u][k];
-          g = kRelu ? activation_grad(Act::Relu, h, g) : activation_grad(act, h, g);
-          for (int i = 0; i < IN; ++i) s_W1[u][i] += g * xs[b][i];
-          s_b1[u] += g;
-          if (dx)
-            for (int i = 0; i < IN; ++i) dxs[b][i] += g * p.W1[(j0 + u) * IN + i];
-        }
-      }
-      auto put = [first_chunk = c0 == 0](Vec& sum, Vec chunk) { sum = first_chunk ? chunk : sum + chunk; };
-      for (int u = 0; u < J; ++u) {
-        const auto j = static_cast<std::size_t>(j0 + u);
-        for (int k = 0; k < OUT; ++k) put(sum_W2[k * n + j], s_W2[u][k]);
-        for (int i = 0; i < IN; ++i) put(sum_W1[j * IN + i], s_W1[u][i]);
-        put(sum_b1[j], s_b1[u]);
-      }
+    // One hidden unit j's sums over the chunk's rows, and what block b of them adds, h being
+    // the unit's activations there.
+    struct UnitSums {
+      Vec W2[OUT] = {}, W1[IN] = {}, b1 = {};
     };
-    std::int64_t j = 0;
-    for (; j + 2 <= H; j += 2) units.template operator()<2>(j);
-    if (j < H) units.template operator()<1>(j);
+    auto add_block = [&](std::int64_t j, const float (&w2)[OUT], int b, Vec h, UnitSums& s) {
+      for (int k = 0; k < OUT; ++k) s.W2[k] += dz[b][k] * h;
+      Vec g = dz[b][0] * w2[0];
+      for (int k = 1; k < OUT; ++k) g += dz[b][k] * w2[k];
+      g = kRelu ? activation_grad(Act::Relu, h, g) : activation_grad(act, h, g);
+      for (int i = 0; i < IN; ++i) s.W1[i] += g * xs[b][i];
+      s.b1 += g;
+      if (dx)
+        for (int i = 0; i < IN; ++i) dxs[b][i] += g * p.W1[j * IN + i];
+    };
+    auto put_sums = [&, first_chunk = c0 == 0](std::int64_t unit, const UnitSums& s) {
+      auto put = [first_chunk](Vec& sum, Vec chunk) { sum = first_chunk ? chunk : sum + chunk; };
+      const auto j = static_cast<std::size_t>(unit);
+      for (int k = 0; k < OUT; ++k) put(sum_W2[k * n + j], s.W2[k]);
+      for (int i = 0; i < IN; ++i) put(sum_W1[j * IN + i], s.W1[i]);
+      put(sum_b1[j], s.b1);
+    };
+    auto w2_of = [&](std::int64_t j, float (&w2)[OUT]) {
+      for (int k = 0; k < OUT; ++k) w2[k] = p.W2[k * H + j];
+    };
+    if constexpr (kRelu && leaves_units_out(IN, OUT)) {
+      // Each unit over the blocks the forward computed it in; the others add ±0 (ReluUnits)
+      // as long as dz is finite there, and are taken as zeros when it is not.
+      const std::uint16_t* const run = blocks_computed(hidden, p.m, H) + c0 / (kLanes * kRunBlocks) * H;
+      for (std::int64_t j = 0; j < H; ++j) {
+        float w2[OUT];
+        w2_of(j, w2);
+        UnitSums s;
+        const unsigned computed = run[j];
+        if (dz_finite) {
+          for (unsigned left = computed; left; left &= left - 1) {
+            const int b = std::countr_zero(left);
+            add_block(j, w2, b, load(h_chunk + (b * H + j) * kLanes), s);
+          }
+        } else {
+          for (int b = 0; b < blocks; ++b) add_block(j, w2, b, computed >> b & 1 ? load(h_chunk + (b * H + j) * kLanes) : Vec{}, s);
+        }
+        put_sums(j, s);
+      }
+    } else {
+      // J hidden units j0 .. j0+J-1 at a time: they share the loads of the chunk's dz and x.
+      auto units = [&]<int J>(std::int64_t j0) {
+        float w2[J][OUT];
+        for (int u = 0; u < J; ++u) w2_of(j0 + u, w2[u]);
+        UnitSums s[J];
+        for (int b = 0; b < blocks; ++b)
+          for (int u = 0; u < J; ++u) add_block(j0 + u, w2[u], b, load(h_chunk + (b * H + j0 + u) * kLanes), s[u]);
+        for (int u = 0; u < J; ++u) put_sums(j0 + u, s[u]);
+      };
+      std::int64_t j = 0;
+      for (; j + 2 <= H; j += 2) units.template operator()<2>(j);
+      if (j < H) units.template operator()<1>(j);
+    }
     if (dx) {
       for (int b = 0; b < blocks; ++b) {
         const std::int64_t r0 = c0 + b * kLanes;
@@ -431,16 +630,18 @@ ANN_INLINE void affine_backward(const NarrowMlp& p, const float* x, const float*
 
 }  // namespace
 
-ANN_KERNEL void narrow_mlp_forward_cpu(const NarrowMlp& p, const float* x, float* y, float* h) {
+std::size_t narrow_mlp_forward_scratch_bytes(const NarrowMlp& p, bool keeps_hidden) {
+  return p.f ? forward_scratch(p, keeps_hidden, nullptr).bytes : 0;
+}
+
+ANN_KERNEL void narrow_mlp_forward_cpu(const NarrowMlp& p, const float* x, float* y, float* h, void* scratch) {
   if (!p.f) {
 #define ANN_CALL(I, O) affine_forward<I, O>(p, x, y)
     ANN_NARROW_MLP_DISPATCH(ANN_CALL)
 #undef ANN_CALL
     return;
   }
-  // Without a hidden buffer to keep, tanh and sigmoid still need one block's worth.
-  std::vector<float> scratch(h ? 0 : static_cast<std::size_t>(p.hidden * kLanes));
-  float* block = scratch.empty() ? nullptr : scratch.data();
+  const ForwardScratch block = forward_scratch(p, h != nullptr, scratch);
 #define ANN_CALL(I, O) forward_body<I, O>(p, x, y, h, block)
   ANN_NARROW_MLP_DISPATCH(ANN_CALL)
 #undef ANN_CALL
