@@ -2,7 +2,8 @@
 // runs for Linear – f – Linear with at most 4 inputs and outputs: the same values and
 // gradients as the layers one by one (up to float rounding), finite-difference gradients,
 // every (in, out, activation) the kernel instantiates, batches that are not a multiple of its
-// 16-row blocks, layers without bias, and where the fusion must not apply.
+// 16-row blocks, layers without bias, ReLU units left out where they are off (the same bits,
+// and not past non-finite values), and where the fusion must not apply.
 #include <gtest/gtest.h>
 
 #include <algorithm>
