@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "ann/ann.h"
+#include "backend/backend.h"
 #include "gradcheck.h"
 #include "ops/narrow_mlp.h"
 
@@ -344,115 +345,161 @@ std::vector<std::uint32_t> bits_of(const Tensor& t) {
 
 // Rows along a curve, in order, as the lesson's spiral: 16 consecutive rows lie close together,
 // so that many ReLU units are off on a whole block of them and the kernel leaves them out.
-Tensor rows_along_a_curve(std::int64_t m) {
-  std::vector<float> xy;
+Tensor rows_along_a_curve(std::int64_t m, std::int64_t in = 2) {
+  std::vector<float> rows;
   for (std::int64_t r = 0; r < m; ++r) {
     const double t = static_cast<double>(r) / static_cast<double>(m);
-    xy.push_back(static_cast<float>(t * std::cos(6 * t)));
-    xy.push_back(static_cast<float>(t * std::sin(6 * t)));
+    for (std::int64_t i = 0; i < in; ++i) rows.push_back(static_cast<float>(t * std::cos(6 * t + 2 * i)));
   }
-  return from_vector(xy, {m, 2});
+  return from_vector(rows, {m, in});
+}
+
+// The block cache hands freed blocks out again: a block of NaNs freed just before a forward of
+// this size becomes its hidden buffer, so that reading an activation the forward did not write
+// would show.
+void leave_nans_for_the_hidden_buffer(std::int64_t m, std::int64_t hidden) {
+  (void)full({backend::narrow_mlp_hidden_floats(m, hidden)}, std::nanf(""));
 }
 
 // Leaving out the ReLU units that are off on a block must change no bit of the output or of
 // the gradients. A W2 that is not finite turns the leaving out off (0·∞ is no zero term), so
-// a copy of the net with one infinite weight in its second output computes everything: its
-// first output, dW2 and the other units' dW1 and db1 must be the same to the bit.
+// a copy of the net with an infinite weight in its last output computes every unit: its other
+// outputs and all the gradients must be the same to the bit. The infinite weight sits on a
+// unit that is off on every row (zero weights, bias −1), whose gradients are then 0 in both.
+// 131 units (three bit words, the last partly used, an odd count), 530 rows (three runs of 16
+// blocks, the last one partial), every (in, out) that leaves units out with 3 or 4 ends, x
+// wanting its gradient, and a second backward with dy infinite on one row (that run of blocks
+// computes every unit, reading the left-out ones as zeros).
 TEST(narrow_mlp, LeavingOutReluUnitsThatAreOffChangesNoBit) {
-  manual_seed(21);
-  nn::Sequential net = make_net(2, 40, 2, Activation::ReLU), copy = make_net(2, 40, 2, Activation::ReLU);
-  constexpr std::int64_t kInfinite = 7;  // the unit whose second output weight is infinite in the copy
-  {
-    NoGradGuard no_grad;
-    for (std::size_t i = 0; i < net.parameters().size(); ++i) copy.parameters()[i].copy_(net.parameters()[i]);
-    copy.at<nn::Linear>(2).weight.data<float>()[40 + kInfinite] = std::numeric_limits<float>::infinity();
-  }
-  const std::int64_t m = 300;
-  const Tensor x = rows_along_a_curve(m), dy = randn({m, 2});
-  {
-    // The test means something only if whole blocks of a unit are off: count them.
-    NoGradGuard no_grad;
-    auto& first = net.at<nn::Linear>(0);
-    const std::vector<float> z = linear(x, first.weight, first.bias).to_vector<float>();
-    int off = 0;
-    for (std::int64_t b = 0; b + 16 <= m; b += 16)
-      for (std::int64_t j = 0; j < 40; ++j) {
-        bool all_negative = true;
-        for (std::int64_t r = b; r < b + 16; ++r) all_negative = all_negative && z[r * 40 + j] < -0.01f;
-        off += all_negative;
+  constexpr std::int64_t H = 131, m = 530, kOff = 7;
+  for (const auto& [in, out] : {std::pair<std::int64_t, std::int64_t>{2, 2}, {1, 3}, {3, 1}, {2, 3}}) {
+    SCOPED_TRACE("in " + std::to_string(in) + " out " + std::to_string(out));
+    manual_seed(static_cast<std::uint64_t>(21 + in * 10 + out));
+    nn::Sequential net = make_net(in, H, out, Activation::ReLU), copy = make_net(in, H, out, Activation::ReLU);
+    {
+      NoGradGuard no_grad;
+      auto& first = net.at<nn::Linear>(0);
+      for (std::int64_t i = 0; i < in; ++i) first.weight.data<float>()[kOff * in + i] = 0.f;
+      first.bias.data<float>()[kOff] = -1.f;
+      for (std::size_t i = 0; i < net.parameters().size(); ++i) copy.parameters()[i].copy_(net.parameters()[i]);
+      copy.at<nn::Linear>(2).weight.data<float>()[(out - 1) * H + kOff] = std::numeric_limits<float>::infinity();
+    }
+    {
+      // The test means something only if whole blocks of a unit are off: count them.
+      NoGradGuard no_grad;
+      auto& first = net.at<nn::Linear>(0);
+      const std::vector<float> z = linear(rows_along_a_curve(m, in), first.weight, first.bias).to_vector<float>();
+      int off = 0;
+      for (std::int64_t b = 0; b + 16 <= m; b += 16)
+        for (std::int64_t j = 0; j < H; ++j) {
+          bool all_negative = true;
+          for (std::int64_t r = b; r < b + 16; ++r) all_negative = all_negative && z[r * H + j] < -0.01f;
+          off += all_negative;
+        }
+      ASSERT_GT(off, m / 16 * H / 4) << "fewer than a quarter of the (block, unit) pairs are off";
+    }
+    for (const bool infinite_dy : {false, true}) {
+      SCOPED_TRACE(infinite_dy ? "dy infinite on row 300" : "dy finite");
+      std::vector<std::vector<std::uint32_t>> results[2];
+      nn::Sequential* nets[2] = {&net, &copy};
+      for (int n = 0; n < 2; ++n) {
+        manual_seed(5);
+        Tensor x = rows_along_a_curve(m, in).requires_grad_();
+        std::vector<float> dy = randn({m, out}).to_vector<float>();
+        if (infinite_dy) dy[300 * out] = std::numeric_limits<float>::infinity();
+        nets[n]->zero_grad();
+        leave_nans_for_the_hidden_buffer(m, H);
+        const Tensor y = (*nets[n])(x);
+        ASSERT_EQ(y.grad_fn_name(), "narrow_mlp");
+        (y * from_vector(dy, {m, out})).sum().backward();
+        std::vector<std::uint32_t> first_outputs;
+        const std::vector<std::uint32_t> all = bits_of(y);
+        for (std::int64_t r = 0; r < m; ++r)
+          for (std::int64_t k = 0; k + 1 < out; ++k) first_outputs.push_back(all[r * out + k]);
+        results[n].push_back(first_outputs);
+        results[n].push_back(bits_of(x.grad()));
+        for (const Tensor& p : nets[n]->parameters()) results[n].push_back(bits_of(p.grad()));
       }
-    ASSERT_GT(off, 18 * 40 / 4) << "fewer than a quarter of the (block, unit) pairs are off";
+      const char* names[] = {"outputs but the last", "dx", "dW1", "db1", "dW2", "db2"};
+      for (std::size_t i = 0; i < results[0].size(); ++i) EXPECT_EQ(results[0][i], results[1][i]) << names[i];
+    }
   }
-  const Tensor y = net(x), y_all = copy(x);
-  ASSERT_EQ(y.grad_fn_name(), "narrow_mlp");
-  const std::vector<std::uint32_t> out = bits_of(y), out_all = bits_of(y_all);
-  for (std::int64_t r = 0; r < m; ++r) ASSERT_EQ(out[r * 2], out_all[r * 2]) << "row " << r;
-  (y * dy).sum().backward();
-  (y_all * dy).sum().backward();
-  auto& left_out = net, &computed = copy;
-  EXPECT_EQ(bits_of(left_out.at<nn::Linear>(2).weight.grad()), bits_of(computed.at<nn::Linear>(2).weight.grad()));
-  EXPECT_EQ(bits_of(left_out.at<nn::Linear>(2).bias.grad()), bits_of(computed.at<nn::Linear>(2).bias.grad()));
-  std::vector<std::uint32_t> dW1 = bits_of(left_out.at<nn::Linear>(0).weight.grad()),
-                             dW1_all = bits_of(computed.at<nn::Linear>(0).weight.grad()),
-                             db1 = bits_of(left_out.at<nn::Linear>(0).bias.grad()),
-                             db1_all = bits_of(computed.at<nn::Linear>(0).bias.grad());
-  for (std::int64_t i = 0; i < 2; ++i) dW1[kInfinite * 2 + i] = dW1_all[kInfinite * 2 + i] = 0;
-  db1[kInfinite] = db1_all[kInfinite] = 0;
-  EXPECT_EQ(dW1, dW1_all);
-  EXPECT_EQ(db1, db1_all);
 }
 
 // Every unit off on every row (biases far below the inputs' reach): the kernel leaves them all
-// out, and must still let a NaN input or an infinite output gradient through as the layers do.
+// out, and must still let a NaN input, an infinite output weight or an infinite output
+// gradient through as the layers do. Two outputs, so that the nets are ones that leave units
+// out (in + out >= 4).
 TEST(narrow_mlp, ReluUnitsAreNotLeftOutPastNonFiniteValues) {
   manual_seed(22);
-  nn::Sequential net = make_net(2, 24, 1, Activation::ReLU);
-  {
+  auto all_off = [](std::int64_t hidden) {
+    nn::Sequential net = make_net(2, hidden, 2, Activation::ReLU);
     NoGradGuard no_grad;
     net.at<nn::Linear>(0).bias.fill_(-10.f);
-  }
-  Tensor x = rows_along_a_curve(64);
-  const float b2 = net.at<nn::Linear>(2).bias.item();
-  for (float v : net(x).to_vector<float>()) ASSERT_EQ(std::bit_cast<std::uint32_t>(v), std::bit_cast<std::uint32_t>(b2));
+    return net;
+  };
+  nn::Sequential net = all_off(24);
+  const Tensor x = rows_along_a_curve(64);
+  const std::vector<float> b2 = net.at<nn::Linear>(2).bias.to_vector<float>();
+  const std::vector<float> y_off = net(x).to_vector<float>();
+  for (std::int64_t r = 0; r < 64; ++r)
+    for (std::int64_t k = 0; k < 2; ++k)
+      ASSERT_EQ(std::bit_cast<std::uint32_t>(y_off[r * 2 + k]), std::bit_cast<std::uint32_t>(b2[k]));  // y = b2
 
   // A NaN row, at each place in a block, in a net of 4 units (the bounds of 16 units at a time
   // have lanes for no unit, where a NaN among the inputs could hide).
-  nn::Sequential narrow = make_net(2, 4, 1, Activation::ReLU);
-  {
-    NoGradGuard no_grad;
-    narrow.at<nn::Linear>(0).bias.fill_(-10.f);
-  }
-  const float narrow_b2 = narrow.at<nn::Linear>(2).bias.item();
+  nn::Sequential narrow = all_off(4);
+  const std::vector<float> narrow_b2 = narrow.at<nn::Linear>(2).bias.to_vector<float>();
   for (std::int64_t r = 16; r < 32; ++r) {
     Tensor with_nan = rows_along_a_curve(64);
     with_nan.data<float>()[2 * r] = std::nanf("");
     const std::vector<float> y = narrow(with_nan).to_vector<float>();
-    EXPECT_TRUE(std::isnan(y[r])) << "row " << r;
-    EXPECT_EQ(y[r == 16 ? 17 : 16], narrow_b2);
+    EXPECT_TRUE(std::isnan(y[r * 2])) << "row " << r;
+    EXPECT_EQ(y[(r == 16 ? 17 : 16) * 2], narrow_b2[0]);
   }
 
   // An infinite output weight: its unit's h = 0 times ∞ is NaN on every row, as in the layers.
-  nn::Sequential infinite = make_net(2, 24, 1, Activation::ReLU);
+  nn::Sequential infinite = make_net(2, 24, 2, Activation::ReLU);
   {
     NoGradGuard no_grad;
     for (std::size_t i = 0; i < net.parameters().size(); ++i) infinite.parameters()[i].copy_(net.parameters()[i]);
     infinite.at<nn::Linear>(2).weight.data<float>()[3] = std::numeric_limits<float>::infinity();
   }
-  for (float v : infinite(x).to_vector<float>()) EXPECT_TRUE(std::isnan(v));
+  const std::vector<float> y_inf = infinite(x).to_vector<float>();
+  for (std::int64_t r = 0; r < 64; ++r) {
+    EXPECT_TRUE(std::isnan(y_inf[r * 2])) << "row " << r;
+    EXPECT_EQ(y_inf[r * 2 + 1], y_off[r * 2 + 1]);
+  }
 
   // dy infinite on one row: dW2 = Σ dy h has ∞ · 0 = NaN, as the layers' product has.
-  std::vector<float> dy(64, 1.f);
-  dy[40] = std::numeric_limits<float>::infinity();
-  const Tensor clean = rows_along_a_curve(64);
-  (net(clean) * from_vector(dy, {64, 1})).sum().backward();
+  std::vector<float> dy(64 * 2, 1.f);
+  dy[40 * 2] = std::numeric_limits<float>::infinity();
+  (net(x) * from_vector(dy, {64, 2})).sum().backward();
   const std::vector<float> dW2 = net.at<nn::Linear>(2).weight.grad().to_vector<float>();
   net.zero_grad();
-  (layer_by_layer(net, clean, Activation::ReLU) * from_vector(dy, {64, 1})).sum().backward();
+  (layer_by_layer(net, x, Activation::ReLU) * from_vector(dy, {64, 2})).sum().backward();
   const std::vector<float> dW2_layers = net.at<nn::Linear>(2).weight.grad().to_vector<float>();
-  for (std::size_t j = 0; j < dW2.size(); ++j) {
-    EXPECT_TRUE(std::isnan(dW2[j])) << "unit " << j;
+  for (std::size_t j = 0; j < 24; ++j) {
+    EXPECT_TRUE(std::isnan(dW2[j])) << "unit " << j;  // the first output's row
     EXPECT_TRUE(std::isnan(dW2_layers[j])) << "unit " << j;
+    EXPECT_EQ(dW2[24 + j], 0.f) << "unit " << j;  // the second output's: dy finite there
   }
+}
+
+// A sum whose fused multiply-adds round a tiny negative value to −0: computing the units that
+// are off would add +0 to it and give +0, so leaving them out must give +0 as well. Units 0
+// and 1 have h = 2^-75 and output weights −2^-85 (products −2^-160, below the smallest float);
+// units 2 and 3 are off (pre-activation −1) and are left out.
+TEST(narrow_mlp, ASumRoundedToMinusZeroComesOutPlusZero) {
+  nn::Sequential net = make_net(2, 4, 2, Activation::ReLU, /*bias=*/false);
+  {
+    NoGradGuard no_grad;
+    net.at<nn::Linear>(0).weight.copy_(from_vector(std::vector<float>{0x1p-75f, 0.f, 0x1p-75f, 0.f, -1.f, 0.f, -1.f, 0.f}, {4, 2}));
+    net.at<nn::Linear>(2).weight.copy_(from_vector(std::vector<float>{-0x1p-85f, -0x1p-85f, 1.f, 1.f, 1.f, 1.f, 1.f, 1.f}, {2, 4}));
+  }
+  const Tensor x = full({16, 2}, 1.f);
+  const std::vector<std::uint32_t> y = bits_of(net(x));
+  for (std::int64_t r = 0; r < 16; ++r) EXPECT_EQ(y[r * 2], 0u) << "row " << r << ": not +0";
 }
 
 TEST(narrow_mlp, UnderNoGradItIsAPlainForward) {

@@ -58,7 +58,8 @@ constexpr std::int64_t kNarrowMlpMaxEnds = 4;
 constexpr bool narrow_mlp_keeps_hidden(const UnaryOp* f) { return f != nullptr; }
 /// The size in floats of what a narrow MLP's forward keeps for its backward: the hidden
 /// activations, rows padded to blocks of 16, and a 16-bit word per hidden unit and run of 16
-/// blocks (which blocks ReLU left the unit on in). The kernel's own layout, opaque to callers.
+/// blocks (which blocks the unit was computed in, where ReLU leaves units out; allocated for
+/// every net, a few hundred bytes). The kernel's own layout, opaque to callers.
 constexpr std::int64_t narrow_mlp_hidden_floats(std::int64_t m, std::int64_t hidden) {
   const std::int64_t blocks = (m + 15) / 16, runs = (blocks + 15) / 16;
   return blocks * 16 * hidden + (runs * hidden + 1) / 2;

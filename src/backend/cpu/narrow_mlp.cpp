@@ -17,7 +17,8 @@
 //
 // ReLU leaves a unit out of a block when it can prove the unit's pre-activation negative on
 // every row there (ReluUnits): its h_j is +0 on those rows, so every term it would add, forward
-// and backward, is ±0 and the sums are the same to the bit without it. The lesson's spiral has
+// and backward, is ±0 and the sums are the same to the bit without it (`finished` settles the
+// sign of a zero). The lesson's spiral has
 // its rows in order along the arms, so 16 consecutive rows lie close together and 43 % of the
 // (unit, block) pairs are left out.
 #include "backend/cpu/narrow_mlp.h"
@@ -27,6 +28,7 @@
 #include <cmath>
 #include <cstdint>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "backend/cpu/activations.h"
@@ -124,8 +126,9 @@ ANN_INLINE void unit_bounds(const NarrowMlp& p, const float* b1, const Vec* xs, 
 // max(|W1[j,i]·lo_i|, |W1[j,i]·hi_i|). The kernel's sum and this bound each round by at most
 // 2·IN·2^-24·mag, so the kernel's value is then negative and ReLU gives +0 (2^-100 more keeps
 // subnormal terms, whose rounding is absolute, out). A NaN or infinity anywhere in the bound
-// keeps the unit; inputs that are not all finite keep every unit (a NaN row must give NaN),
-// and so does a W2 that is not (0·∞ is no zero term). Computed for 16 units at a time, lanes
+// keeps the unit; inputs that are not all finite keep every unit (a NaN row must give NaN, and
+// the backward's g·x must stay NaN for x = ∞ where g = 0), and so does a W2 that is not (0·∞
+// is no zero term). Computed for 16 units at a time, lanes
 // being units here, from W1's columns regrouped once per pass (`table`).
 template <int IN>
 class ReluUnits {
@@ -211,6 +214,13 @@ Act act_of(const UnaryOp* f) {
   }
 }
 
+// v + 0: −0 becomes +0 and every other value stays, for each finished output and gradient. A
+// sum whose fused multiply-add rounds a negative value smaller than 2^-150 to −0 keeps that
+// sign only if nothing is added after it, so one ±0 term fewer (a ReLU unit left out) could
+// leave −0 where computing the unit gives +0.
+ANN_INLINE Vec finished(Vec v) { return v + 0.f; }
+ANN_INLINE float finished(float v) { return v + 0.f; }
+
 // The 16 lanes added pairwise, always in the same order: lane l + w onto lane l, w = 8, 4, 2, 1.
 ANN_INLINE float lane_sum(Vec v) {
   float t[kLanes];
@@ -253,9 +263,10 @@ ANN_KERNEL void lane_sums(const Vec* v, std::size_t count, float* out, bool add)
     lane_sum_level<4>(l8, l4);
     lane_sum_level<2>(l4, l2);
     lane_sum_level<1>(l2, l1);
-    store(out + q, add ? load(out + q) + l1[0] : l1[0]);
+    const Vec sum = finished(l1[0]);
+    store(out + q, add ? load(out + q) + sum : sum);
   }
-  for (; q < count; ++q) put_gradient(out[q], lane_sum(v[q]), add);
+  for (; q < count; ++q) put_gradient(out[q], finished(lane_sum(v[q])), add);
 }
 
 // ReLU (or no activation) is applied as each hidden unit is computed, to every unit or to the
@@ -272,14 +283,14 @@ enum class Squash { AsComputed, AsComputedLeavingUnitsOut, InAPassOfItsOwn };
 constexpr bool leaves_units_out(std::int64_t in, std::int64_t out) { return in + out >= 4; }
 
 // Where a ReLU forward that keeps its activations records, per hidden unit and run of 16 blocks,
-// the blocks it computed the unit in (bit b for block b of the run); the others hold +0 and
-// were not written. After the activations in the buffer (narrow_mlp_hidden_floats).
+// the blocks it computed the unit in (bit b for block b of the run): after the activations in
+// the buffer (narrow_mlp_hidden_floats), as 16-bit words only. The activations of the other
+// blocks are +0 but were not written: the buffer holds whatever it held there, never to be read.
 constexpr int kRunBlocks = 16;
-inline std::uint16_t* blocks_computed(float* hidden, std::int64_t m, std::int64_t H) {
-  return reinterpret_cast<std::uint16_t*>(hidden + (m + kLanes - 1) / kLanes * kLanes * H);
-}
-inline const std::uint16_t* blocks_computed(const float* hidden, std::int64_t m, std::int64_t H) {
-  return reinterpret_cast<const std::uint16_t*>(hidden + (m + kLanes - 1) / kLanes * kLanes * H);
+template <class Float>  // float or const float
+auto blocks_computed(Float* hidden, std::int64_t m, std::int64_t H) {
+  using Word = std::conditional_t<std::is_const_v<Float>, const std::uint16_t, std::uint16_t>;
+  return reinterpret_cast<Word*>(hidden + (m + kLanes - 1) / kLanes * kLanes * H);
 }
 
 template <int IN, int OUT, Squash kWhen>
@@ -363,6 +374,7 @@ ANN_INLINE void forward_blocks(const NarrowMlp& p, const float* x, const float* 
     }
     if (p.b2)
       for (int k = 0; k < OUT; ++k) z[k] += p.b2[k];
+    for (int k = 0; k < OUT; ++k) z[k] = finished(z[k]);
     store_columns<OUT>(z, rows, y + r0 * OUT);
   }
 }
@@ -510,6 +522,7 @@ ANN_INLINE void backward_body(const NarrowMlp& p, const float* x, const float* h
     if (dx) {
       for (int b = 0; b < blocks; ++b) {
         const std::int64_t r0 = c0 + b * kLanes;
+        for (int i = 0; i < IN; ++i) dxs[b][i] = finished(dxs[b][i]);
         store_columns<IN>(dxs[b], static_cast<int>(std::min<std::int64_t>(kLanes, p.m - r0)), dx + r0 * IN);
       }
     }
