@@ -17,6 +17,7 @@
 
 #include "ann/ann.h"
 #include "backend/backend.h"
+#include "cpu_level_check.h"
 #include "gradcheck.h"
 #include "ops/narrow_mlp.h"
 

@@ -5,6 +5,7 @@
 
 #include "ann/lesson.h"
 #include "ann/ops.h"
+#include "cpu_level_check.h"
 #include "fixtures.h"
 
 namespace {

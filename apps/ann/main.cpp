@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "ann/cpu.h"
 #include "ann/error.h"
 #include "ann/lesson.h"
 #include "ann/threads.h"
@@ -49,6 +50,7 @@ int main(int argc, char** argv) {
   }
   try {
     ann::set_num_threads(threads);
+    ann::cpu_level();  // a bad ANN_CPU_LEVEL is one line and exit 2 before any work
     for (const ann::cli::Command& command : commands)
       if (command.app->parsed()) command.run();
   } catch (const ann::lesson::TrainingDiverged& e) {

@@ -38,7 +38,7 @@ ANN_INLINE void argmax_rows(const float* x, int64_t* out, int64_t rows) {
   if (r < rows) argmax_block<kN>(x + r * kN, out + r, static_cast<int>(rows - r));
 }
 
-ANN_KERNEL void argmax_kernel(const float* x, int64_t* out, int64_t rows, int64_t n) {
+ANN_KERNEL void argmax_kernel_body(const float* x, int64_t* out, int64_t rows, int64_t n) {
   switch (n) {
     case 2: return argmax_rows<2>(x, out, rows);
     case 3: return argmax_rows<3>(x, out, rows);
@@ -46,6 +46,7 @@ ANN_KERNEL void argmax_kernel(const float* x, int64_t* out, int64_t rows, int64_
     default: break;
   }
 }
+ANN_DISPATCH(argmax_kernel)
 
 }  // namespace
 

@@ -130,7 +130,7 @@ __attribute__((always_inline)) inline void binary_typed(BinaryOp op, const T* a,
 // Sum over the middle of [outer, n, inner] with inner > 1: walk rows in memory order, adding
 // each row into a row of double accumulators (contiguous, so it vectorises; columnwise
 // walks miss the cache on tall matrices like the [3000, 100] bias gradient).
-ANN_KERNEL void sum_rows(const float* x, float* out, int64_t outer, int64_t n, int64_t inner) {
+ANN_KERNEL void sum_rows_body(const float* x, float* out, int64_t outer, int64_t n, int64_t inner) {
   std::vector<double> acc(static_cast<std::size_t>(inner));
   for (int64_t o = 0; o < outer; ++o) {
     std::fill(acc.begin(), acc.end(), 0.0);
@@ -142,6 +142,7 @@ ANN_KERNEL void sum_rows(const float* x, float* out, int64_t outer, int64_t n, i
     for (int64_t i = 0; i < inner; ++i) out[o * inner + i] = static_cast<float>(acc[static_cast<std::size_t>(i)]);
   }
 }
+ANN_DISPATCH(sum_rows)
 
 // Σ of n contiguous floats in double: eight running sums (lane l takes elements l, l + 8, ...)
 // added pairwise at the end, always in the same order. Independent lanes vectorise; one running
@@ -165,12 +166,13 @@ __attribute__((always_inline)) inline double sum_contiguous(const float* p, int6
 
 // diff = a − b and Σ diff² in one pass; the squares are rounded to float before they are added,
 // so the sum is bit for bit sum(diff * diff).
-ANN_KERNEL double squared_error_kernel(const float* a, const float* b, float* diff, int64_t n) {
+ANN_KERNEL double squared_error_kernel_body(const float* a, const float* b, float* diff, int64_t n) {
   return sum_in_lanes(n, [=](int64_t j) {
     diff[j] = a[j] - b[j];
     return diff[j] * diff[j];
   });
 }
+ANN_DISPATCH(squared_error_kernel)
 
 // How many of n bools are true (an accuracy's hits): bytes added into 32 bits vectorise, where
 // into 64 bits they did not (3 % of the spiral's epoch).
@@ -254,19 +256,20 @@ __attribute__((always_inline)) inline void reduce_typed(ReduceOp op, const T* x,
   }
 }
 
-ANN_KERNEL void reduce_kernel(ReduceOp op, DType dtype, const void* x, void* out, int64_t outer, int64_t n,
-                              int64_t inner) {
+ANN_KERNEL void reduce_kernel_body(ReduceOp op, DType dtype, const void* x, void* out, int64_t outer, int64_t n,
+                                   int64_t inner) {
   switch (dtype) {
     case DType::Float32: reduce_typed(op, static_cast<const float*>(x), out, outer, n, inner); break;
     case DType::Int64: reduce_typed(op, static_cast<const int64_t*>(x), out, outer, n, inner); break;
     case DType::Bool: reduce_typed(op, static_cast<const bool*>(x), out, outer, n, inner); break;
   }
 }
+ANN_DISPATCH(reduce_kernel)
 
-// flatten: the lambdas of binary_typed are functions of their own, compiled for the baseline
-// ISA unless inlined into each clone.
-ANN_KERNEL __attribute__((flatten)) void binary_contiguous_kernel(BinaryOp op, DType dtype, const void* a,
-                                                                  const void* b, void* out, int64_t n) {
+// Flattened: the lambdas of binary_typed are functions of their own, compiled for the baseline
+// ISA unless inlined into each level's copy.
+ANN_KERNEL void binary_contiguous_kernel_body(BinaryOp op, DType dtype, const void* a, const void* b, void* out,
+                                              int64_t n) {
   auto one_run = [&](auto&& f) { f(0, 0, 0, n, 1, 1); };
   if (dtype == DType::Int64) {
     binary_typed(op, static_cast<const int64_t*>(a), static_cast<const int64_t*>(b), out, one_run);
@@ -274,10 +277,11 @@ ANN_KERNEL __attribute__((flatten)) void binary_contiguous_kernel(BinaryOp op, D
     binary_typed(op, static_cast<const float*>(a), static_cast<const float*>(b), out, one_run);
   }
 }
+ANN_DISPATCH_FLATTENED(binary_contiguous_kernel)
 
 // One pass that vectorises (every epoch checks every label: a count, as GCC does not vectorise
 // an OR of bools; unsigned, a negative value is above any bound), then a second to find which.
-ANN_KERNEL int64_t first_outside_kernel(const int64_t* v, int64_t n, int64_t bound) {
+ANN_KERNEL int64_t first_outside_kernel_body(const int64_t* v, int64_t n, int64_t bound) {
   int64_t outside = 0;
   for (int64_t i = 0; i < n; ++i) outside += static_cast<std::uint64_t>(v[i]) >= static_cast<std::uint64_t>(bound);
   if (outside == 0) return -1;
@@ -285,8 +289,9 @@ ANN_KERNEL int64_t first_outside_kernel(const int64_t* v, int64_t n, int64_t bou
     if (v[i] < 0 || v[i] >= bound) return i;
   return -1;
 }
+ANN_DISPATCH(first_outside_kernel)
 
-ANN_KERNEL void unary_kernel(UnaryOp op, const float* x, float* y, int64_t n, float p0, float p1) {
+ANN_KERNEL void unary_kernel_body(UnaryOp op, const float* x, float* y, int64_t n, float p0, float p1) {
   auto map = [&](auto&& f) {
     for (int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
   };
@@ -311,9 +316,10 @@ ANN_KERNEL void unary_kernel(UnaryOp op, const float* x, float* y, int64_t n, fl
     case UnaryOp::Scale: map([p0](float v) { return v * p0; }); break;
   }
 }
+ANN_DISPATCH(unary_kernel)
 
-ANN_KERNEL void unary_backward_kernel(UnaryOp op, const float* x, const float* y, const float* dy, float* dx,
-                                    int64_t n, float p0, float p1) {
+ANN_KERNEL void unary_backward_kernel_body(UnaryOp op, const float* x, const float* y, const float* dy, float* dx,
+                                           int64_t n, float p0, float p1) {
   auto map = [&](auto&& f) {
     for (int64_t i = 0; i < n; ++i) dx[i] = f(x[i], y[i], dy[i]);
   };
@@ -344,10 +350,11 @@ ANN_KERNEL void unary_backward_kernel(UnaryOp op, const float* x, const float* y
     case UnaryOp::Scale: map([p0](float, float, float g) { return g * p0; }); break;
   }
 }
+ANN_DISPATCH(unary_backward_kernel)
 
 // The hyper-parameters are copied in: read through a reference they might alias the float
 // arrays, and would be reloaded every element.
-ANN_KERNEL void sgd_kernel(const SgdStep& step, float* param, const float* grad, float* buf, int64_t n) {
+ANN_KERNEL void sgd_kernel_body(const SgdStep& step, float* param, const float* grad, float* buf, int64_t n) {
   const SgdStep h = step;
   for (int64_t i = 0; i < n; ++i) {
     float g = grad[i];
@@ -359,8 +366,10 @@ ANN_KERNEL void sgd_kernel(const SgdStep& step, float* param, const float* grad,
     param[i] -= h.lr * g;                                                  // θ = θ − lr·g
   }
 }
+ANN_DISPATCH(sgd_kernel)
 
-ANN_KERNEL void adam_kernel(const AdamStep& step, float* param, const float* grad, float* m, float* v, int64_t n) {
+ANN_KERNEL void adam_kernel_body(const AdamStep& step, float* param, const float* grad, float* m, float* v,
+                                 int64_t n) {
   const AdamStep h = step;
   for (int64_t i = 0; i < n; ++i) {
     param[i] *= h.decay_factor;                                            // AdamW: θ = θ(1 − lr·λ)
@@ -371,9 +380,10 @@ ANN_KERNEL void adam_kernel(const AdamStep& step, float* param, const float* gra
     param[i] -= h.step_size * (m[i] / denom);                              // θ = θ − lr/(1−β1ᵗ) · m/denom
   }
 }
+ANN_DISPATCH(adam_kernel)
 
 // y = f(y + b), row by row: the epilogue of an affine layer.
-ANN_KERNEL void bias_activation_kernel(float* y, const float* b, int64_t m, int64_t n, const UnaryOp* f) {
+ANN_KERNEL void bias_activation_kernel_body(float* y, const float* b, int64_t m, int64_t n, const UnaryOp* f) {
   for (int64_t r = 0; r < m; ++r) {
     float* row = y + r * n;
     if (b) for (int64_t i = 0; i < n; ++i) row[i] += b[i];
@@ -386,10 +396,11 @@ ANN_KERNEL void bias_activation_kernel(float* y, const float* b, int64_t m, int6
     }
   }
 }
+ANN_DISPATCH(bias_activation_kernel)
 
 // dz = dy ⊙ f'(y) and db = Σ_rows dz, in one pass (db in double, rows in order, as sum_rows).
-ANN_KERNEL void activation_backward_bias_kernel(const float* y, const float* dy, float* dz, float* db, int64_t m,
-                                                int64_t n, const UnaryOp* f) {
+ANN_KERNEL void activation_backward_bias_kernel_body(const float* y, const float* dy, float* dz, float* db,
+                                                     int64_t m, int64_t n, const UnaryOp* f) {
   std::vector<double> acc(db ? static_cast<std::size_t>(n) : 0, 0.0);
   for (int64_t r = 0; r < m; ++r) {
     const float* yr = y + r * n;
@@ -405,6 +416,7 @@ ANN_KERNEL void activation_backward_bias_kernel(const float* y, const float* dy,
   }
   for (std::size_t i = 0; i < acc.size(); ++i) db[i] = static_cast<float>(acc[i]);
 }
+ANN_DISPATCH(activation_backward_bias_kernel)
 
 class CpuBackend final : public Backend {
  public:

@@ -75,8 +75,8 @@ ANN_INLINE void cross_entropy_rows(const float* logits, const int64_t* target, f
   if (r < m) cross_entropy_block<kC, 0>(logits + r * c, target + r, loss + r, grad + r * c, m - r, c, e);
 }
 
-ANN_KERNEL void cross_entropy_kernel(const float* logits, const int64_t* target, float* loss, float* grad, int64_t m,
-                                     int64_t c) {
+ANN_KERNEL void cross_entropy_kernel_body(const float* logits, const int64_t* target, float* loss, float* grad,
+                                          int64_t m, int64_t c) {
   switch (c) {
     case 2: return cross_entropy_rows<2>(logits, target, loss, grad, m, c);
     case 3: return cross_entropy_rows<3>(logits, target, loss, grad, m, c);
@@ -84,9 +84,10 @@ ANN_KERNEL void cross_entropy_kernel(const float* logits, const int64_t* target,
     default: return cross_entropy_rows<0>(logits, target, loss, grad, m, c);
   }
 }
+ANN_DISPATCH(cross_entropy_kernel)
 
-ANN_KERNEL void cross_entropy_backward_kernel(const float* grad, const float* scale, bool per_row, float* dlogits,
-                                              int64_t m, int64_t c) {
+ANN_KERNEL void cross_entropy_backward_kernel_body(const float* grad, const float* scale, bool per_row,
+                                                   float* dlogits, int64_t m, int64_t c) {
   if (!per_row) {
     const float s = scale[0];
     for (int64_t i = 0; i < m * c; ++i) dlogits[i] = s * grad[i];
@@ -95,6 +96,7 @@ ANN_KERNEL void cross_entropy_backward_kernel(const float* grad, const float* sc
   for (int64_t r = 0; r < m; ++r)
     for (int64_t k = 0; k < c; ++k) dlogits[r * c + k] = scale[r] * grad[r * c + k];
 }
+ANN_DISPATCH(cross_entropy_backward_kernel)
 
 }  // namespace
 

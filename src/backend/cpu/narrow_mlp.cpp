@@ -75,7 +75,7 @@ ANN_INLINE Vec activation_grad(Act act, Vec h, Vec g) {
 // shape). A unit whose 16 values are known to lie in (−1, 1) (`small`, from unit_bounds) takes
 // tanh_small, a third of tanh's work; the others the general tanh. Both are within 2 ulp, so
 // a value may round differently here than in the layer-by-layer op.
-ANN_KERNEL void squash_in_place(Act act, float* a, std::int64_t units, const std::uint8_t* small) {
+ANN_KERNEL void squash_in_place_body(Act act, float* a, std::int64_t units, const std::uint8_t* small) {
   if (act == Act::Tanh) {
     for (std::int64_t u = 0; u < units; ++u) {
       float* h = a + u * kLanes;
@@ -88,6 +88,7 @@ ANN_KERNEL void squash_in_place(Act act, float* a, std::int64_t units, const std
   if (act == Act::Sigmoid)
     for (std::int64_t i = 0; i < units * kLanes; ++i) a[i] = sigmoid_of(a[i]);
 }
+ANN_DISPATCH(squash_in_place)
 
 // small[j]: whether unit j's pre-activation b1[j] + Σ_i W1[j,i] x_i stays inside (−0.99, 0.99)
 // for every row of the block, by interval arithmetic from each input's range over the block's
@@ -255,7 +256,7 @@ ANN_INLINE void put_gradient(float& grad, float value, bool add) { grad = add ? 
 // 16 × 15 scalar ones: the lane sums were half of the backward pass of the lesson's 100-row
 // regression nets. A kernel of its own, not inlined into each of the 16 backward shapes
 // (compile time).
-ANN_KERNEL void lane_sums(const Vec* v, std::size_t count, float* out, bool add) {
+ANN_KERNEL void lane_sums_body(const Vec* v, std::size_t count, float* out, bool add) {
   std::size_t q = 0;
   for (; q + kLanes <= count; q += kLanes) {
     Vec l8[8], l4[4], l2[2], l1[1];
@@ -268,6 +269,7 @@ ANN_KERNEL void lane_sums(const Vec* v, std::size_t count, float* out, bool add)
   }
   for (; q < count; ++q) put_gradient(out[q], finished(lane_sum(v[q])), add);
 }
+ANN_DISPATCH(lane_sums)
 
 // ReLU (or no activation) is applied as each hidden unit is computed, to every unit or to the
 // units ReluUnits finds needed; tanh and sigmoid in a pass of their own over the block's
@@ -648,7 +650,8 @@ std::size_t narrow_mlp_forward_scratch_bytes(const NarrowMlp& p, bool keeps_hidd
   return p.f ? forward_scratch(p, keeps_hidden, nullptr).bytes : 0;
 }
 
-ANN_KERNEL void narrow_mlp_forward_cpu(const NarrowMlp& p, const float* x, float* y, float* h, void* scratch) {
+namespace {
+ANN_KERNEL void narrow_mlp_forward_kernel_body(const NarrowMlp& p, const float* x, float* y, float* h, void* scratch) {
   if (!p.f) {
 #define ANN_CALL(I, O) affine_forward<I, O>(p, x, y)
     ANN_NARROW_MLP_DISPATCH(ANN_CALL)
@@ -660,14 +663,21 @@ ANN_KERNEL void narrow_mlp_forward_cpu(const NarrowMlp& p, const float* x, float
   ANN_NARROW_MLP_DISPATCH(ANN_CALL)
 #undef ANN_CALL
 }
+ANN_DISPATCH(narrow_mlp_forward_kernel)
+}  // namespace
+
+void narrow_mlp_forward_cpu(const NarrowMlp& p, const float* x, float* y, float* h, void* scratch) {
+  narrow_mlp_forward_kernel(p, x, y, h, scratch);
+}
 
 std::size_t narrow_mlp_backward_scratch_bytes(const NarrowMlp& p) {
   if (!p.f) return 0;  // the affine path sums in registers
   return static_cast<std::size_t>(p.hidden * (p.out + p.in + 1)) * sizeof(Vec);
 }
 
-ANN_KERNEL void narrow_mlp_backward_cpu(const NarrowMlp& p, const float* x, const float* h, const float* dy,
-                                        const NarrowMlpGrads& grads, void* scratch) {
+namespace {
+ANN_KERNEL void narrow_mlp_backward_kernel_body(const NarrowMlp& p, const float* x, const float* h, const float* dy,
+                                               const NarrowMlpGrads& grads, void* scratch) {
   if (!p.f) {
 #define ANN_CALL(I, O) affine_backward<I, O>(p, x, dy, grads)
     ANN_NARROW_MLP_DISPATCH(ANN_CALL)
@@ -683,6 +693,13 @@ ANN_KERNEL void narrow_mlp_backward_cpu(const NarrowMlp& p, const float* x, cons
 #define ANN_CALL(I, O) backward_body<I, O, false>(p, x, h, dy, grads, scratch)
   ANN_NARROW_MLP_DISPATCH(ANN_CALL)
 #undef ANN_CALL
+}
+ANN_DISPATCH(narrow_mlp_backward_kernel)
+}  // namespace
+
+void narrow_mlp_backward_cpu(const NarrowMlp& p, const float* x, const float* h, const float* dy,
+                             const NarrowMlpGrads& grads, void* scratch) {
+  narrow_mlp_backward_kernel(p, x, h, dy, grads, scratch);
 }
 
 }  // namespace ann::backend

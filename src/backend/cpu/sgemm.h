@@ -8,8 +8,13 @@ namespace ann::backend::cpu {
 /// Threads the sgemm library may use (see ann::set_num_threads).
 void set_sgemm_threads(int threads);
 
-/// C[M,N] = alpha * op(A) op(B) + beta * C, row-major.
+/// C[M,N] = alpha * op(A) op(B) + beta * C, row-major. The result does not depend on the
+/// thread count: the rows of C are cut into tiles of sgemm_tile_rows(M, N, K) rows, one
+/// library call each, and threads share out whole tiles.
 void sgemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,
            std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C, std::int64_t ldc);
+
+/// The rows of C that one library call computes: a function of the shape alone.
+std::int64_t sgemm_tile_rows(std::int64_t M, std::int64_t N, std::int64_t K);
 
 }  // namespace ann::backend::cpu

@@ -10,20 +10,36 @@
 
 namespace ann::backend::cpu {
 
+// Why the thread count cannot change a result
+// -------------------------------------------
+// OpenBLAS runs on one thread here: its own threading changes how a product is blocked, and so
+// the last bits (measured: 62 % of a 700×513×301 product differ between 1 and 2 OpenBLAS
+// threads). ann cuts the rows of C into tiles instead, and the tiles depend on the shape
+// (M, N, K) alone, never on the thread count: one thread or many, every tile is the same
+// OpenBLAS call on the same memory, and threads only share out whole tiles. Each element of C
+// is therefore summed by the same kernel code in the same order whatever the thread count —
+// whichever kernel OpenBLAS runs, because nothing here assumes how a kernel walks a matrix.
+//
+// The earlier design gave each thread a block of rows cut at multiples of 16 and relied on
+// every kernel treating a row the same at any offset. OpenBLAS 0.3.21's Haswell kernel (also
+// Zen's; sgemm_kernel_8x4_haswell_2.c) does not: it walks the columns of its column-major C —
+// ann's rows — in groups of 12, then 8, 4, 2, 1, and its 8×4 tail sums k in two interleaved
+// chains (even and odd k, added at the end) where the others use one. A row's sum thus
+// depends on its position in the call; only cuts at multiples of 12 are safe there, while
+// the SkylakeX/Cooperlake/Sandybridge kernels allow any cut (tools/portability.sh measures it).
 namespace {
-// OpenBLAS always runs on one thread here: its own threading changes how a product is
-// blocked, and so the last bits of the result (measured: 62 % of a 700×513×301 product
-// differ between 1 and 2 OpenBLAS threads). ann splits the rows of C among its own threads
-// instead; each row is then summed exactly as in a single call (checked bit for bit).
 std::once_flag configured;
 std::atomic<int> threads_wanted{1};
 
 void configure_once() { std::call_once(configured, [] { openblas_set_num_threads(1); }); }
 
-// Below this many multiply-adds a product is not worth a thread.
-constexpr std::int64_t kMinWorkPerThread = std::int64_t{1} << 22;
+// Below this many multiply-adds a tile is not worth a thread of its own.
+constexpr std::int64_t kMinTileWork = std::int64_t{1} << 22;
+// At most this many tiles: enough to share out among 2, 4 or 8 threads evenly, few enough
+// that one thread re-packing B once a tile costs little (B is packed once per call).
+constexpr std::int64_t kMaxTiles = 8;
 
-void sgemm_rows(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
+void sgemm_call(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
                 const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
                 std::int64_t ldc) {
   cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
@@ -31,6 +47,12 @@ void sgemm_rows(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std:
               static_cast<blasint>(lda), B, static_cast<blasint>(ldb), beta, C, static_cast<blasint>(ldc));
 }
 }  // namespace
+
+std::int64_t sgemm_tile_rows(std::int64_t M, std::int64_t N, std::int64_t K) {
+  const std::int64_t work = M * N * std::max<std::int64_t>(K, 1);
+  const std::int64_t tiles = std::clamp<std::int64_t>(work / kMinTileWork, 1, std::min(kMaxTiles, (M + 15) / 16));
+  return ((M + tiles - 1) / tiles + 15) / 16 * 16;  // multiples of 16 rows: whole cache lines of C
+}
 
 void set_sgemm_threads(int threads) {
   configure_once();
@@ -41,22 +63,26 @@ void sgemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int6
            std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C, std::int64_t ldc) {
   if (M == 0 || N == 0) return;
   configure_once();
-  const std::int64_t by_work = std::max<std::int64_t>(1, M * N * K / kMinWorkPerThread);
-  const std::int64_t threads = std::min<std::int64_t>({threads_wanted.load(), by_work, (M + 15) / 16});
+  const std::int64_t rows = sgemm_tile_rows(M, N, K);
+  const std::int64_t tiles = (M + rows - 1) / rows;
+  auto run_tiles = [&](std::int64_t first_tile, std::int64_t end_tile) {
+    for (std::int64_t t = first_tile; t < end_tile; ++t) {
+      const std::int64_t first = t * rows, count = std::min(rows, M - first);
+      // row `first` of op(A) starts `first` rows down A, or `first` columns across Aᵀ
+      const float* a = trans_a ? A + first : A + first * lda;
+      sgemm_call(trans_a, trans_b, count, N, K, alpha, a, lda, B, ldb, beta, C + first * ldc, ldc);
+    }
+  };
+  const std::int64_t threads = std::min<std::int64_t>(threads_wanted.load(), tiles);
   if (threads <= 1) {
-    sgemm_rows(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    run_tiles(0, tiles);
     return;
   }
-  // Blocks of rows of C, multiples of 16 rows (the micro-kernels' height) but the last.
-  const std::int64_t rows = (M / threads + 15) / 16 * 16;
+  // Thread i takes tiles [i·tiles/threads, (i+1)·tiles/threads); this thread takes the first share.
   std::vector<std::jthread> workers;
-  for (std::int64_t first = rows; first < M; first += rows) {
-    const std::int64_t count = std::min(rows, M - first);
-    // row `first` of op(A) starts `first` rows down A, or `first` columns across Aᵀ
-    const float* a = trans_a ? A + first : A + first * lda;
-    workers.emplace_back([=] { sgemm_rows(trans_a, trans_b, count, N, K, alpha, a, lda, B, ldb, beta, C + first * ldc, ldc); });
-  }
-  sgemm_rows(trans_a, trans_b, std::min(rows, M), N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  for (std::int64_t i = 1; i < threads; ++i)
+    workers.emplace_back([=, &run_tiles] { run_tiles(i * tiles / threads, (i + 1) * tiles / threads); });
+  run_tiles(0, tiles / threads);
 }  // the jthreads join here
 
 }  // namespace ann::backend::cpu
