@@ -2,11 +2,13 @@
 // out as the spec says, every kind of bad file gives an IOError naming the file and the problem,
 // and writes are atomic.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <bit>
 #include <cmath>
+#include <csignal>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -345,6 +347,32 @@ TEST(serialize_atomic, FailedSaveLeavesTheOldFileEvenForRoot) {
   }
   EXPECT_EQ(read_file(path), before);
   EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
+}
+
+TEST(serialize_atomic, WriteFailingHalfwayLeavesTheOldFileAndNoTemporary) {
+  // A file-size limit makes the write of the temporary fail partway (EFBIG), for root too: the
+  // old file must be intact and the partial temporary gone.
+  TempDir dir;
+  const fs::path path = dir / "model.safetensors";
+  const std::string before = "the previous contents";
+  write_file(path, before);
+  rlimit old_limit{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);  // else the write kills the process
+  rlimit small = old_limit;
+  small.rlim_cur = 4096;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  bool threw = false;
+  try {
+    save_tensors({{"big", zeros({100000})}}, path);
+  } catch (const IOError&) {
+    threw = true;
+  }
+  ::setrlimit(RLIMIT_FSIZE, &old_limit);
+  std::signal(SIGXFSZ, old_handler);
+  EXPECT_TRUE(threw) << "a 400 kB save under a 4 kB file-size limit must fail";
+  EXPECT_EQ(read_file(path), before);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1) << "no temporary left behind";
 }
 
 }  // namespace

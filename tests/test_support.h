@@ -31,8 +31,16 @@ class TempDir {
   }
   ~TempDir() {
     std::error_code ec;
-    std::filesystem::permissions(path_, std::filesystem::perms::owner_all, std::filesystem::perm_options::add, ec);
+    give_back_permissions(path_);
     std::filesystem::remove_all(path_, ec);
+  }
+  // A test may take permissions away anywhere below (to make a write fail): without root,
+  // remove_all cannot empty a directory whose owner may not write or read it.
+  static void give_back_permissions(const std::filesystem::path& dir) {
+    std::error_code ec;
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::add, ec);
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
+      if (entry.is_directory(ec) && !entry.is_symlink(ec)) give_back_permissions(entry.path());
   }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;

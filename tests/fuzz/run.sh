@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the fuzzers for a bounded time each on a copy of their seed corpus (the committed corpora
 # are never modified). Inputs that crash are kept in $ANN_FUZZ_ARTIFACTS (default
-# ${TMPDIR:-/tmp}/ann-fuzz-artifacts); the exit status is 0 when no fuzzer found anything.
+# the build directory's artifacts/); the exit status is 0 when no fuzzer found anything.
 #
 #   tests/fuzz/run.sh [SECONDS] [TARGET_OR_BINARY...]
 #
@@ -24,7 +24,7 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=(fuzz_safetensors fuzz_csv)
-artifacts=${ANN_FUZZ_ARTIFACTS:-${TMPDIR:-/tmp}/ann-fuzz-artifacts}
+artifacts=${ANN_FUZZ_ARTIFACTS:-${ANN_FUZZ_BUILD:-$root/build-fuzz}/artifacts}  # this build's own, not shared
 mkdir -p "$artifacts"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
