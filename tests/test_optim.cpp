@@ -18,14 +18,17 @@
 
 #include <cmath>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "ann/ann.h"
+#include "test_support.h"
 
 namespace {
 
 using namespace ann;
+using ann::testing::message_of;
 
 const std::vector<double> kP0 = {0.5, -1.2, 2.0};
 const std::vector<std::vector<double>> kGrads = {
@@ -343,6 +346,99 @@ TEST(OptimizerOptions, Validation) {
   EXPECT_THROW(optim::Adam({Tensor()}), ValueError);
   EXPECT_THROW(optim::SGD({zeros({2}, {.dtype = DType::Int64})}), ValueError);
   EXPECT_THROW(optim::SGD({zeros({2, 3}).t()}), ValueError);
+}
+
+// ---- state_dict: any optimizer's state out and back in ------------------------------------
+
+// Parameters a (a gradient every step) and b (every other step), updated at steps [first, last).
+void run_steps(optim::Optimizer& opt, Tensor& a, Tensor& b, int first, int last) {
+  for (int t = first; t < last; ++t) {
+    a.set_grad(tensor({0.1f * static_cast<float>(t), -0.3f, 0.2f}));
+    b.set_grad(t % 2 ? tensor({0.5f, -0.25f}) : Tensor());
+    opt.step();
+  }
+}
+
+// 5 steps straight, against 2 steps, state_dict into a new optimizer, 3 more steps: same bits.
+template <class Make>
+void expect_state_dict_resumes_bit_for_bit(Make make) {
+  auto fresh_a = [] { return tensor({0.5f, -1.2f, 0.7f}, {.requires_grad = true}); };
+  auto fresh_b = [] { return tensor({2.f, 0.3f}, {.requires_grad = true}); };
+  Tensor a = fresh_a(), b = fresh_b();
+  auto straight = make(std::vector<Tensor>{a, b});
+  run_steps(*straight, a, b, 1, 6);
+
+  Tensor a2 = fresh_a(), b2 = fresh_b();
+  auto before = make(std::vector<Tensor>{a2, b2});
+  run_steps(*before, a2, b2, 1, 3);
+  const optim::OptimizerState saved = before->state_dict();
+  const Tensor& first_field = saved.parameters[0].begin()->second;
+  const std::vector<float> saved_values = first_field.to_vector<float>();
+  auto resumed = make(std::vector<Tensor>{a2, b2});
+  resumed->load_state_dict(saved);
+  run_steps(*resumed, a2, b2, 3, 6);
+  EXPECT_EQ(a2.to_vector<float>(), a.to_vector<float>());
+  EXPECT_EQ(b2.to_vector<float>(), b.to_vector<float>());
+  // load_state_dict copied: the saved state's tensors did not move with the resumed steps
+  EXPECT_EQ(first_field.to_vector<float>(), saved_values);
+}
+
+TEST(OptimizerState, EveryKindResumesBitForBit) {
+  expect_state_dict_resumes_bit_for_bit(
+      [](std::vector<Tensor> p) { return std::make_unique<optim::SGD>(p, optim::SGDOptions{.lr = 0.1, .momentum = 0.9}); });
+  expect_state_dict_resumes_bit_for_bit([](std::vector<Tensor> p) {
+    return std::make_unique<optim::SGD>(p, optim::SGDOptions{.lr = 0.1, .momentum = 0.5, .nesterov = true});
+  });
+  expect_state_dict_resumes_bit_for_bit([](std::vector<Tensor> p) { return std::make_unique<optim::Adam>(p); });
+  expect_state_dict_resumes_bit_for_bit([](std::vector<Tensor> p) { return std::make_unique<optim::AdamW>(p); });
+}
+
+TEST(OptimizerState, SaysWhatItHolds) {
+  Tensor a = tensor({0.5f, -1.2f, 0.7f}, {.requires_grad = true}), b = tensor({2.f, 0.3f}, {.requires_grad = true});
+  optim::Adam adam({a, b}, {.lr = 0.05});
+  EXPECT_EQ(adam.kind(), "adam");
+  run_steps(adam, a, b, 2, 3);  // a step at t = 2: a has a gradient, b none
+  const optim::OptimizerState s = adam.state_dict();
+  EXPECT_EQ(s.kind, "adam");
+  EXPECT_EQ(s.hyper_parameters.at("lr"), 0.05);
+  EXPECT_EQ(s.hyper_parameters.at("beta2"), 0.999);
+  ASSERT_EQ(s.parameters.size(), 2u);
+  EXPECT_EQ(s.parameters[0].at("step").item<std::int64_t>(), 1);
+  EXPECT_EQ(s.parameters[0].at("exp_avg").sizes(), Shape({3}));
+  EXPECT_TRUE(s.parameters[1].empty()) << "b was not updated";
+  EXPECT_EQ(optim::AdamW({a}).kind(), "adamw");
+  optim::SGD sgd({a}, {.lr = 0.1, .momentum = 0.9, .nesterov = true});
+  EXPECT_EQ(sgd.state_dict().hyper_parameters.at("nesterov"), 1.0);
+  EXPECT_TRUE(sgd.state_dict().parameters[0].empty()) << "no buffer before the first step";
+}
+
+TEST(OptimizerState, RefusesAStateThatDoesNotFitAndChangesNothing) {
+  Tensor a = tensor({0.5f, -1.2f, 0.7f}, {.requires_grad = true}), b = tensor({2.f, 0.3f}, {.requires_grad = true});
+  optim::Adam adam({a, b});
+  run_steps(adam, a, b, 1, 3);
+  const optim::OptimizerState good = adam.state_dict();
+  const std::vector<float> m_before = good.parameters[0].at("exp_avg").to_vector<float>();
+  auto refused = [&](const std::function<void(optim::OptimizerState&)>& edit, const std::string& needle) {
+    optim::OptimizerState bad = good;
+    for (auto& p : bad.parameters)
+      for (auto& [name, t] : p) t = t.clone();  // edits must not reach the optimizer's own tensors
+    edit(bad);
+    const std::string m = message_of<ValueError>([&] { adam.load_state_dict(bad); });
+    EXPECT_NE(m.find(needle), std::string::npos) << "\"" << needle << "\" not in: " << m;
+    EXPECT_EQ(adam.state()[0].exp_avg.to_vector<float>(), m_before);
+    EXPECT_EQ(adam.state()[0].step, 2);
+  };
+  refused([](auto& s) { s.kind = "sgd"; }, "adam load_state_dict: the state is of sgd, not adam");
+  refused([](auto& s) { s.parameters.pop_back(); }, "the state has 1 parameters but the optimizer has 2");
+  refused([](auto& s) { s.parameters[0].erase("exp_avg_sq"); },
+          "parameter 0 has only part of its state (step, exp_avg, exp_avg_sq): no \"exp_avg_sq\"");
+  refused([](auto& s) { s.parameters[1]["momentum_buffer"] = zeros({2}); },
+          "parameter 1 has a field \"momentum_buffer\" that adam does not keep");
+  refused([](auto& s) { s.parameters[0]["exp_avg"] = zeros({2}); },
+          "parameter 0's \"exp_avg\" is float32 [2], expected float32 [3]");
+  refused([](auto& s) { s.parameters[0]["step"] = zeros({}); }, "parameter 0's \"step\" is float32 [], expected int64 []");
+  refused([](auto& s) { s.parameters[0]["step"] = from_vector(std::vector<std::int64_t>{0}, {}); },
+          "parameter 0's \"step\" is 0, not >= 1");
 }
 
 }  // namespace

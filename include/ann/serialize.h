@@ -90,21 +90,22 @@ struct Checkpoint {
   Metadata metadata;           ///< every metadata string of the file, "ann.*" keys included
 };
 
-/// Saves, in one file: the model's parameters (state_dict names); the optimizer's
-/// per-parameter state as "optim.<i>.momentum_buffer" (SGD) or "optim.<i>.step" (I64),
-/// "optim.<i>.exp_avg", "optim.<i>.exp_avg_sq" (Adam, AdamW), i indexing
-/// optimizer.parameters(); the generator's MT words as "generator.mt" (I64 [624]); and in
-/// metadata "ann.kind" = "checkpoint", "ann.epoch", "ann.optimizer" (sgd, adam, adamw), its
-/// hyper-parameters, the generator's index, seed and cached normal, plus `metadata`.
-/// Throws ValueError for an optimizer other than SGD/Adam/AdamW or a metadata key that
-/// collides with those.
+/// Saves, in one file: the model's parameters (state_dict names); the optimizer's state_dict,
+/// parameter i's fields as "optim.<i>.<field>" (SGD: momentum_buffer; Adam, AdamW: step as I64,
+/// exp_avg, exp_avg_sq), i indexing optimizer.parameters(); the generator's MT words as
+/// "generator.mt" (I64 [624]); and in metadata "ann.kind" = "checkpoint", "ann.epoch",
+/// "ann.optimizer" (the optimizer's kind()), its hyper-parameters as "ann.optimizer.<name>",
+/// the generator's index, seed and cached normal, plus `metadata`. Any optimizer saves: it
+/// describes its own state (optim::Optimizer::state_dict). Throws ValueError for a metadata key
+/// that collides with those.
 void save_checkpoint(const std::filesystem::path& path, const nn::Module& model, const optim::Optimizer& optimizer,
                      const Generator::State& generator, std::int64_t epoch, const Metadata& metadata = {});
 
 /// Restores the model's parameters and the optimizer's state from save_checkpoint's file and
 /// returns the rest. The optimizer must be of the saved kind with as many parameters
-/// (ValueError otherwise); the hyper-parameters are the optimizer object's own, so a resumed
-/// run may change them. Nothing is modified unless every check passes.
+/// (ValueError otherwise); a state it refuses (optim::Optimizer::check_state_dict) is a corrupt
+/// file (IOError); the hyper-parameters are the optimizer object's own, so a resumed run may
+/// change them. Nothing is modified unless every check passes.
 Checkpoint load_checkpoint(const std::filesystem::path& path, nn::Module& model, optim::Optimizer& optimizer);
 
 }  // namespace ann

@@ -3,11 +3,11 @@
 //
 // Layout (names as documented in ann/serialize.h):
 //   tensors   <state_dict names>            the model's parameters
-//             optim.<i>.momentum_buffer     SGD, once created (first step with momentum)
-//             optim.<i>.step                Adam/AdamW, I64 scalar, present once > 0,
-//             optim.<i>.exp_avg/_sq         with the two moments
+//             optim.<i>.<field>             the optimizer's state_dict, parameter i's fields
+//                                           (SGD: momentum_buffer; Adam/AdamW: step as an I64
+//                                           scalar, exp_avg, exp_avg_sq), once it has them
 //             generator.mt                  I64 [624], the MT19937 words (each < 2^32)
-//   metadata  ann.kind = checkpoint, ann.epoch, ann.optimizer (sgd|adam|adamw),
+//   metadata  ann.kind = checkpoint, ann.epoch, ann.optimizer (its kind(): sgd|adam|adamw),
 //             ann.optimizer.parameters (count), ann.optimizer.<hyper-parameter> (informative),
 //             ann.generator.index, ann.generator.seed (decimal uint64),
 //             ann.generator.next_normal ("none" or the shortest decimal that round-trips)
@@ -19,8 +19,7 @@
 #include <string>
 
 #include "ann/error.h"
-#include "ann/optim/adam.h"
-#include "ann/optim/sgd.h"
+#include "ann/optim/optimizer.h"
 #include "ann/serialize.h"
 #include "io/safetensors.h"
 
@@ -38,8 +37,8 @@ const std::string kSeedKey = "ann.generator.seed";
 const std::string kNormalKey = "ann.generator.next_normal";
 const std::string kMtName = "generator.mt";
 
-std::string optim_name(std::size_t i, const char* field) {
-  return std::string(st::kOptimizerPrefix) + std::to_string(i) + "." + field;
+std::string optim_name(std::size_t i, std::string_view field) {
+  return std::string(st::kOptimizerPrefix) + std::to_string(i) + "." + std::string(field);
 }
 
 // Shortest decimal text that parses back to the same double (std::to_chars' guarantee).
@@ -49,43 +48,14 @@ std::string exact(double value) {
   return std::string(buffer, result.ptr);
 }
 
-std::string_view kind_of(const optim::Optimizer& optimizer) {
-  if (dynamic_cast<const optim::AdamW*>(&optimizer)) return "adamw";
-  if (dynamic_cast<const optim::Adam*>(&optimizer)) return "adam";
-  if (dynamic_cast<const optim::SGD*>(&optimizer)) return "sgd";
-  return {};
-}
-
 // ---- saving ----------------------------------------------------------------------------------
 
 void add_optimizer(const optim::Optimizer& optimizer, std::vector<std::pair<std::string, Tensor>>& tensors,
                    Metadata& metadata) {
-  if (const auto* adam = dynamic_cast<const optim::Adam*>(&optimizer)) {
-    const optim::AdamOptions& o = adam->options();
-    metadata.insert({{"ann.optimizer.lr", exact(o.lr)},
-                     {"ann.optimizer.beta1", exact(o.beta1)},
-                     {"ann.optimizer.beta2", exact(o.beta2)},
-                     {"ann.optimizer.eps", exact(o.eps)},
-                     {"ann.optimizer.weight_decay", exact(o.weight_decay)}});
-    for (std::size_t i = 0; i < adam->state().size(); ++i) {
-      const optim::AdamParamState& s = adam->state()[i];
-      if (s.step == 0) continue;  // no update yet: nothing to restore
-      tensors.emplace_back(optim_name(i, "step"), from_vector(std::vector<std::int64_t>{s.step}, {}));
-      tensors.emplace_back(optim_name(i, "exp_avg"), s.exp_avg);
-      tensors.emplace_back(optim_name(i, "exp_avg_sq"), s.exp_avg_sq);
-    }
-  } else if (const auto* sgd = dynamic_cast<const optim::SGD*>(&optimizer)) {
-    const optim::SGDOptions& o = sgd->options();
-    metadata.insert({{"ann.optimizer.lr", exact(o.lr)},
-                     {"ann.optimizer.momentum", exact(o.momentum)},
-                     {"ann.optimizer.dampening", exact(o.dampening)},
-                     {"ann.optimizer.weight_decay", exact(o.weight_decay)},
-                     {"ann.optimizer.nesterov", o.nesterov ? "true" : "false"}});
-    for (std::size_t i = 0; i < sgd->state().size(); ++i) {
-      const Tensor& buffer = sgd->state()[i].momentum_buffer;
-      if (buffer.defined()) tensors.emplace_back(optim_name(i, "momentum_buffer"), buffer);
-    }
-  }
+  const optim::OptimizerState state = optimizer.state_dict();
+  for (const auto& [name, value] : state.hyper_parameters) metadata["ann.optimizer." + name] = exact(value);
+  for (std::size_t i = 0; i < state.parameters.size(); ++i)
+    for (const auto& [field, tensor] : state.parameters[i]) tensors.emplace_back(optim_name(i, field), tensor);
 }
 
 void add_generator(const Generator::State& g, std::vector<std::pair<std::string, Tensor>>& tensors,
@@ -171,54 +141,34 @@ class Reader {
   std::string prefix_;
 };
 
-// The optimizer's new state, built and checked completely before it replaces the old one.
-// Returns a function that installs it; names of the tensors used go to `used`.
-std::function<void()> plan_optimizer(const Reader& r, optim::Optimizer& optimizer, std::set<std::string>& used) {
-  const std::vector<Tensor>& params = optimizer.parameters();
-  auto take = [&](std::size_t i, const char* field, DType dtype, const Shape& shape) -> const Tensor* {
-    const std::string name = optim_name(i, field);
-    const Tensor* t = r.tensor(name, dtype, shape, false);
-    if (t) used.insert(name);
-    return t;
-  };
-  if (auto* adam = dynamic_cast<optim::Adam*>(&optimizer)) {
-    std::vector<optim::AdamParamState> state(params.size());
-    for (std::size_t i = 0; i < params.size(); ++i) {
-      const Tensor* step = take(i, "step", DType::Int64, {});
-      const Tensor* m = take(i, "exp_avg", DType::Float32, params[i].sizes());
-      const Tensor* v = take(i, "exp_avg_sq", DType::Float32, params[i].sizes());
-      if (!step && !m && !v) continue;  // this parameter had no update yet
-      if (!step || !m || !v) {
-        throw r.corrupt("parameter " + std::to_string(i) +
-                        " has only part of its Adam state (step, exp_avg, exp_avg_sq)");
+// The optimizer's state as the file holds it, checked by the optimizer itself (a check failing
+// means a corrupt file); names of the tensors used go to `used`.
+optim::OptimizerState read_optimizer(const Reader& r, const optim::Optimizer& optimizer, std::set<std::string>& used) {
+  optim::OptimizerState state{.kind = std::string(optimizer.kind()),
+                              .hyper_parameters = {},
+                              .parameters = std::vector<std::map<std::string, Tensor>>(optimizer.parameters().size())};
+  for (std::size_t i = 0; i < state.parameters.size(); ++i) {
+    for (const optim::StateField& field : optimizer.state_fields(i)) {
+      const std::string name = optim_name(i, field.name);
+      if (const Tensor* t = r.tensor(name, field.dtype, field.shape, false)) {
+        state.parameters[i][field.name] = *t;
+        used.insert(name);
       }
-      state[i].step = step->item<std::int64_t>();
-      if (state[i].step < 1) {
-        throw r.corrupt("tensor \"" + optim_name(i, "step") + "\" is " + std::to_string(state[i].step) + ", not >= 1");
-      }
-      state[i].exp_avg = m->to(params[i].device());
-      state[i].exp_avg_sq = v->to(params[i].device());
-    }
-    return [adam, state = std::move(state)]() mutable { adam->state() = std::move(state); };
-  }
-  auto* sgd = dynamic_cast<optim::SGD*>(&optimizer);
-  std::vector<optim::SGD::ParamState> state(params.size());
-  for (std::size_t i = 0; i < params.size(); ++i) {
-    if (const Tensor* b = take(i, "momentum_buffer", DType::Float32, params[i].sizes())) {
-      state[i].momentum_buffer = b->to(params[i].device());
     }
   }
-  return [sgd, state = std::move(state)]() mutable { sgd->state() = std::move(state); };
+  try {
+    optimizer.check_state_dict(state);
+  } catch (const ValueError& e) {
+    throw r.corrupt(std::string("optimizer state: ") + e.what());
+  }
+  return state;
 }
 
 }  // namespace
 
 void save_checkpoint(const std::filesystem::path& path, const nn::Module& model, const optim::Optimizer& optimizer,
                      const Generator::State& generator, std::int64_t epoch, const Metadata& metadata) {
-  const std::string_view kind = kind_of(optimizer);
-  if (kind.empty()) {
-    throw ValueError("save_checkpoint: " + path.string() + ": only SGD, Adam and AdamW optimizers can be saved");
-  }
+  const std::string_view kind = optimizer.kind();
   std::vector<std::pair<std::string, Tensor>> tensors = model.named_parameters();
   Metadata own{{std::string(st::kKindKey), std::string(st::kCheckpointKind)},
                {kEpochKey, std::to_string(epoch)},
@@ -248,8 +198,7 @@ Checkpoint load_checkpoint(const std::filesystem::path& path, nn::Module& model,
         "not a checkpoint (no \"ann.kind\": \"checkpoint\" in its metadata; a model file loads with load())");
   }
   const std::string& saved_kind = r.text(kOptimizerKey);
-  const std::string_view our_kind = kind_of(optimizer);
-  if (our_kind.empty()) throw r.mismatch("only SGD, Adam and AdamW optimizers can be restored");
+  const std::string_view our_kind = optimizer.kind();
   if (saved_kind != our_kind) {
     throw r.mismatch("the checkpoint holds " + st::shorten(saved_kind) + " state but the optimizer is " +
                      std::string(our_kind));
@@ -267,13 +216,13 @@ Checkpoint load_checkpoint(const std::filesystem::path& path, nn::Module& model,
   checkpoint.metadata = file.metadata;
 
   std::set<std::string> used{kMtName};
-  const std::function<void()> install_optimizer = plan_optimizer(r, optimizer, used);
+  const optim::OptimizerState optimizer_state = read_optimizer(r, optimizer, used);
   const auto copies = st::match_parameters(
       model, file, [&used](const std::string& name) { return used.contains(name); }, "load_checkpoint", source);
 
   // Every check has passed: only now is anything modified.
   st::copy_parameters(copies);
-  install_optimizer();
+  optimizer.load_state_dict(optimizer_state);
   return checkpoint;
 }
 

@@ -64,4 +64,51 @@ void Adam::step() {
 AdamW::AdamW(std::vector<Tensor> parameters, AdamWOptions o)
     : Adam(std::move(parameters), {o.lr, o.beta1, o.beta2, o.eps, o.weight_decay}, true) {}
 
+std::vector<StateField> Adam::state_fields(std::size_t i) const {
+  const Shape& shape = parameters_.at(i).sizes();
+  return {{"step", DType::Int64, {}}, {"exp_avg", DType::Float32, shape}, {"exp_avg_sq", DType::Float32, shape}};
+}
+
+OptimizerState Adam::state_dict() const {
+  OptimizerState state{.kind = std::string(kind()),
+                       .hyper_parameters = {{"lr", options_.lr},
+                                            {"beta1", options_.beta1},
+                                            {"beta2", options_.beta2},
+                                            {"eps", options_.eps},
+                                            {"weight_decay", options_.weight_decay}},
+                       .parameters = std::vector<std::map<std::string, Tensor>>(state_.size())};
+  for (std::size_t i = 0; i < state_.size(); ++i) {
+    const AdamParamState& s = state_[i];
+    if (s.step == 0) continue;  // no update yet: nothing to restore
+    state.parameters[i] = {{"step", from_vector(std::vector<std::int64_t>{s.step}, {})},
+                           {"exp_avg", s.exp_avg},
+                           {"exp_avg_sq", s.exp_avg_sq}};
+  }
+  return state;
+}
+
+void Adam::check_values(const OptimizerState& state) const {
+  for (std::size_t i = 0; i < state.parameters.size(); ++i) {
+    const auto it = state.parameters[i].find("step");
+    if (it == state.parameters[i].end()) continue;
+    const std::int64_t step = it->second.item<std::int64_t>();
+    if (step < 1) {
+      throw ValueError(std::string(kind()) + " load_state_dict: parameter " + std::to_string(i) + "'s \"step\" is " +
+                       std::to_string(step) + ", not >= 1");
+    }
+  }
+}
+
+void Adam::set_state(const OptimizerState& state) {
+  std::vector<AdamParamState> fresh(parameters_.size());
+  for (std::size_t i = 0; i < fresh.size(); ++i) {
+    const auto& given = state.parameters[i];
+    if (given.empty()) continue;
+    const Device& device = parameters_[i].device();
+    fresh[i] = {given.at("step").item<std::int64_t>(), given.at("exp_avg").to(device).clone(),
+                given.at("exp_avg_sq").to(device).clone()};
+  }
+  state_ = std::move(fresh);
+}
+
 }  // namespace ann::optim

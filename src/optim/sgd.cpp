@@ -38,4 +38,30 @@ void SGD::step() {
   }
 }
 
+std::vector<StateField> SGD::state_fields(std::size_t i) const {
+  return {{"momentum_buffer", DType::Float32, parameters_.at(i).sizes()}};
+}
+
+OptimizerState SGD::state_dict() const {
+  OptimizerState state{.kind = "sgd",
+                       .hyper_parameters = {{"lr", options_.lr},
+                                            {"momentum", options_.momentum},
+                                            {"dampening", options_.dampening},
+                                            {"weight_decay", options_.weight_decay},
+                                            {"nesterov", options_.nesterov ? 1.0 : 0.0}},
+                       .parameters = std::vector<std::map<std::string, Tensor>>(state_.size())};
+  for (std::size_t i = 0; i < state_.size(); ++i)
+    if (state_[i].momentum_buffer.defined()) state.parameters[i]["momentum_buffer"] = state_[i].momentum_buffer;
+  return state;
+}
+
+void SGD::set_state(const OptimizerState& state) {
+  std::vector<ParamState> fresh(parameters_.size());
+  for (std::size_t i = 0; i < fresh.size(); ++i) {
+    const auto& given = state.parameters[i];
+    if (!given.empty()) fresh[i].momentum_buffer = given.at("momentum_buffer").to(parameters_[i].device()).clone();
+  }
+  state_ = std::move(fresh);
+}
+
 }  // namespace ann::optim

@@ -43,8 +43,16 @@ class Adam : public Optimizer {
   const std::vector<AdamParamState>& state() const { return state_; }
   std::vector<AdamParamState>& state() { return state_; }
 
+  /// "adam" or "adamw"; per parameter, once updated: "step" (int64 scalar, >= 1), "exp_avg"
+  /// and "exp_avg_sq" (float32, the parameter's shape).
+  std::string_view kind() const override { return decoupled_ ? "adamw" : "adam"; }
+  std::vector<StateField> state_fields(std::size_t i) const override;
+  OptimizerState state_dict() const override;
+
  protected:
   Adam(std::vector<Tensor> parameters, AdamOptions options, bool decoupled);
+  void check_values(const OptimizerState& state) const override;
+  void set_state(const OptimizerState& state) override;
 
  private:
   AdamOptions options_;

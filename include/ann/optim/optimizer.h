@@ -1,11 +1,37 @@
 #pragma once
 // optim::Optimizer — holds the parameters it updates; step() applies one update from their
 // accumulated gradients (the lesson's step 5), zero_grad() clears them (step 3).
+//
+// Its state comes out and goes back in one generic form, PyTorch's state_dict(): checkpoints
+// (ann/serialize.h) save and restore any optimizer through it, without knowing its class.
+#include <map>
+#include <string>
+#include <string_view>
 #include <vector>
 
+#include "ann/dtype.h"
+#include "ann/shape.h"
 #include "ann/tensor.h"
 
 namespace ann::optim {
+
+/// One tensor of a parameter's optimizer state, named as PyTorch names it in
+/// state_dict()["state"][i]: "momentum_buffer" (SGD); "step", "exp_avg", "exp_avg_sq" (Adam).
+struct StateField {
+  std::string name;
+  DType dtype;
+  Shape shape;
+};
+
+/// An optimizer's state in the shape of PyTorch's Optimizer.state_dict(): its kind, its
+/// hyper-parameters (PyTorch's "param_groups"; booleans as 0 or 1), and for each parameter,
+/// in the order of parameters(), the tensors of its state by name — none before that
+/// parameter's first update, then every field of state_fields(i).
+struct OptimizerState {
+  std::string kind;
+  std::map<std::string, double> hyper_parameters;
+  std::vector<std::map<std::string, Tensor>> parameters;
+};
 
 class Optimizer {
  public:
@@ -20,7 +46,27 @@ class Optimizer {
   void zero_grad();
   const std::vector<Tensor>& parameters() const { return parameters_; }
 
+  /// "sgd", "adam", "adamw": the kind of state this optimizer keeps.
+  virtual std::string_view kind() const = 0;
+  /// The fields of parameter i's state once it has been updated.
+  virtual std::vector<StateField> state_fields(std::size_t i) const = 0;
+  /// The current state; its tensors are the optimizer's own (not copies).
+  virtual OptimizerState state_dict() const = 0;
+  /// Throws ValueError, naming the parameter and field, unless `state` would load: the same
+  /// kind and number of parameters, each parameter's fields all present or none, each of the
+  /// dtype and shape state_fields gives, and valid values (a step >= 1).
+  void check_state_dict(const OptimizerState& state) const;
+  /// check_state_dict, then replaces the state with copies of `state`'s tensors; nothing
+  /// changes when a check fails. The hyper-parameters stay this optimizer's own (a resumed
+  /// run may change them), as the options it was built with.
+  void load_state_dict(const OptimizerState& state);
+
  protected:
+  /// The checks particular to one kind, after the common ones (values, e.g. a step >= 1).
+  virtual void check_values(const OptimizerState&) const {}
+  /// Installs a state that passed check_state_dict.
+  virtual void set_state(const OptimizerState& state) = 0;
+
   std::vector<Tensor> parameters_;
 };
 

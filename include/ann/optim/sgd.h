@@ -26,12 +26,20 @@ class SGD : public Optimizer {
   void step() override;
   const SGDOptions& options() const { return options_; }
 
+  /// "sgd"; per parameter, once it has momentum: "momentum_buffer" (float32, the parameter's shape).
+  std::string_view kind() const override { return "sgd"; }
+  std::vector<StateField> state_fields(std::size_t i) const override;
+  OptimizerState state_dict() const override;
+
   /// Per-parameter state: the momentum buffer, created on the first step.
   struct ParamState {
     Tensor momentum_buffer;
   };
   const std::vector<ParamState>& state() const { return state_; }
   std::vector<ParamState>& state() { return state_; }
+
+ protected:
+  void set_state(const OptimizerState& state) override;
 
  private:
   SGDOptions options_;
