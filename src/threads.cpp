@@ -4,7 +4,7 @@
 #include <string>
 
 #include "ann/error.h"
-#include "backend/cpu/sgemm.h"
+#include "backend/backend.h"
 
 namespace ann {
 
@@ -15,7 +15,7 @@ std::atomic<int> thread_count{1};
 void set_num_threads(int threads) {
   if (threads < 1) throw ValueError("set_num_threads: needs at least 1 thread, got " + std::to_string(threads));
   thread_count = threads;
-  backend::cpu::set_sgemm_threads(threads);
+  backend::set_num_threads(threads);
 }
 
 int get_num_threads() { return thread_count; }

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ann/autograd.h"
+#include "ann/mlp_file.h"
 #include "ann/ops.h"
 #include "ann/serialize.h"
 #include "test_support.h"

@@ -17,6 +17,7 @@
 #include "ann/autograd.h"
 #include "ann/error.h"
 #include "ann/lesson.h"
+#include "ann/mlp_file.h"
 #include "ann/ops.h"
 #include "ann/optim/sgd.h"
 #include "ann/serialize.h"

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ann/mlp_file.h"
 #include "ann/ops.h"
 #include "ann/serialize.h"
 #include "fixtures.h"

@@ -15,6 +15,7 @@
 #include "ann/data.h"
 #include "ann/error.h"
 #include "ann/lesson.h"
+#include "ann/mlp_file.h"
 #include "ann/ops.h"
 #include "ann/optim/adam.h"
 #include "ann/optim/sgd.h"

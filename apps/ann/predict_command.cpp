@@ -11,6 +11,7 @@
 #include "ann/autograd.h"
 #include "ann/csv.h"
 #include "ann/error.h"
+#include "ann/mlp_file.h"
 #include "ann/ops.h"
 #include "ann/serialize.h"
 #include "commands.h"

@@ -3,8 +3,8 @@
 // format PyTorch users load with safetensors.torch.load_file, so a model trained here loads
 // into the equivalent torch.nn.Sequential with load_state_dict, and the other way round.
 //
-//   ann::save(model, "spiral.safetensors", ann::describe_mlp(2, 100, 1, 3, lesson::Activation::ReLU));
-//   nn::Sequential again = ann::load_mlp("spiral.safetensors");   // architecture from the file
+//   ann::save(model, "model.safetensors");
+//   ann::load(model, "model.safetensors");   // into a model of the same architecture
 //
 //   ann::save_checkpoint("run.ckpt", model, optimizer, ann::default_generator().state(), epoch);
 //   ann::Checkpoint c = ann::load_checkpoint("run.ckpt", model, optimizer);   // resume
@@ -23,9 +23,7 @@
 #include <vector>
 
 #include "ann/generator.h"
-#include "ann/lesson.h"
 #include "ann/nn/module.h"
-#include "ann/nn/sequential.h"
 #include "ann/optim/optimizer.h"
 #include "ann/tensor.h"
 
@@ -63,23 +61,6 @@ void save(const nn::Module& model, const std::filesystem::path& path, const Meta
 /// lacks are a ValueError listing them — except, in a checkpoint, its optimizer and generator
 /// tensors, so load() also takes the model out of a checkpoint file.
 void load(nn::Module& model, const std::filesystem::path& path);
-
-/// Metadata that describes lesson::make_mlp(in, hidden, layers, out, activation):
-/// "ann.arch" = "mlp", "ann.in", "ann.hidden", "ann.layers", "ann.out", "ann.activation"
-/// (decimal integers; the activation as lesson::to_string spells it). Throws ValueError for
-/// what build_mlp_from_metadata would refuse (sizes < 1, more than 2^28 parameters).
-Metadata describe_mlp(std::int64_t in, std::int64_t hidden, std::int64_t layers, std::int64_t out,
-                      lesson::Activation activation);
-
-/// Builds the model that describe_mlp's metadata describes, with make_mlp. Its initial weights
-/// are drawn from the global generator, whose state is restored afterwards (building a model
-/// to load weights into should not shift the random stream). Throws ValueError naming the
-/// missing or malformed key, or sizes too large to be a real model (> 2^28 parameters).
-nn::Sequential build_mlp_from_metadata(const Metadata& metadata);
-
-/// build_mlp_from_metadata(the file's metadata) then load(): the model from the file alone.
-/// The file's tensor shapes are checked against the architecture before the model is built.
-nn::Sequential load_mlp(const std::filesystem::path& path);
 
 // ---- training checkpoints ----------------------------------------------------------------------
 

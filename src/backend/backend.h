@@ -169,6 +169,9 @@ class Backend {
                          std::int64_t n) const = 0;
 };
 
+/// Threads every backend may use for one operation (ann::set_num_threads): results do not change.
+void set_num_threads(int threads);
+
 /// The backend that runs tensors on `device`; throws DeviceError if this build has none.
 const Backend& backend_for(const Device& device);
 

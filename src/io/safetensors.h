@@ -128,6 +128,11 @@ std::vector<ParameterCopy> match_parameters(const nn::Module& model, const Tenso
 /// Copies each value into its parameter, bit for bit, in place.
 void copy_parameters(const std::vector<ParameterCopy>& copies);
 
+/// match_parameters then copy_parameters, the file's checkpoint tensors allowed: a model's
+/// parameters from a model or checkpoint file already read. `op` and `source` name the call and
+/// the file in errors.
+void load_parameters(nn::Module& model, const TensorFile& file, const std::string& op, const std::string& source);
+
 }  // namespace ann::io::safetensors
 
 namespace ann {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ann/error.h"
+#include "ann/mlp_file.h"
 #include "ann/serialize.h"
 
 namespace ann::lesson {
