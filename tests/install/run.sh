@@ -11,4 +11,5 @@ cmake -S "$source/tests/install/consumer" -B "$work/consumer" -G Ninja -DCMAKE_B
   -DCMAKE_PREFIX_PATH="$work/prefix" ${ANN_CONSUMER_FLAGS:-} > /dev/null
 cmake --build "$work/consumer" > /dev/null
 "$work/consumer/consumer"
-echo "find_package(ann) consumer built and ran"
+"$work/consumer/lesson_consumer"
+echo "find_package(ann) consumers of ann::ann and ann::lesson built and ran"
