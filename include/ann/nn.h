@@ -2,6 +2,7 @@
 // The nn namespace: modules (Linear, activations, Sequential) and losses.
 #include "ann/nn/activation.h"
 #include "ann/nn/functional.h"
+#include "ann/nn/fusion.h"
 #include "ann/nn/linear.h"
 #include "ann/nn/loss.h"
 #include "ann/nn/module.h"

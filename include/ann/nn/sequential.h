@@ -38,7 +38,8 @@ class Sequential : public Module {
   /// Appends a module; it is named by its position ("0", "1", ...).
   void push_back(AnyModule module);
 
-  /// Runs the modules in order.
+  /// Runs the modules in order; runs of modules that ann/nn/fusion.h fuses (Linear – ReLU,
+  /// the lesson's Linear – f – Linear) as one node each, with the same values.
   Tensor forward(const Tensor& x) override;
   std::string name() const override { return "Sequential"; }
 

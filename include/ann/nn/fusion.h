@@ -1,0 +1,49 @@
+#pragma once
+// Fusion: where ann runs several modules of a Sequential as one operation. This is the one
+// place that chooses: Sequential::forward asks run_fused at each module, and runs the module on
+// its own when no fusion starts there.
+//
+// The fusions, tried in this order at a Linear:
+//   1. Linear – [ReLU | Tanh | Sigmoid] – Linear, or Linear – Linear, with at most
+//      backend::kNarrowMlpMaxEnds (4) inputs and outputs and float32 contiguous weights: one
+//      autograd node and one kernel for the whole two-layer net, which keeps the hidden
+//      activations in cache (src/ops/narrow_mlp.h; the lesson's networks). Same values as the
+//      layers within float rounding (the kernel sums in its own order, with fused
+//      multiply-adds).
+//   2. Linear – [ReLU | Tanh | Sigmoid]: one node, the bias and the activation applied in one
+//      pass after the product, its derivative in one pass before the backward products; bit
+//      for bit the two modules in turn.
+//
+// The unfused path — each module's own forward, one node per op — is the reference every
+// fusion is tested against (tests/test_fusion.cpp, tests/test_narrow_mlp.cpp), and
+// NoFusionGuard runs it.
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include "ann/tensor.h"
+
+namespace ann::nn {
+
+class Module;
+
+/// While alive, Sequential runs every module on its own on this thread.
+class NoFusionGuard {
+ public:
+  NoFusionGuard();
+  ~NoFusionGuard();
+  NoFusionGuard(const NoFusionGuard&) = delete;
+  NoFusionGuard& operator=(const NoFusionGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+
+/// Whether Sequential fuses on this thread (true unless a NoFusionGuard is alive).
+bool fusion_enabled();
+
+/// If a fusion starts at modules[i], runs it on h (replacing h by its output) and returns how
+/// many modules it covered; otherwise returns 0 and leaves h.
+std::size_t run_fused(const std::vector<std::shared_ptr<Module>>& modules, std::size_t i, Tensor& h);
+
+}  // namespace ann::nn
