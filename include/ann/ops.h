@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "ann/activation.h"
 #include "ann/tensor.h"
 
 namespace ann {
@@ -13,8 +14,6 @@ namespace ann {
 // ---- linear algebra ----------------------------------------------------------------------
 /// [n, k] @ [k, m] -> [n, m]; [k] @ [k, m] -> [m]; [n, k] @ [k] -> [n]; [k] @ [k] -> [].
 Tensor matmul(const Tensor& a, const Tensor& b);
-/// The squashing function applied after an affine layer (None: the layer stays affine).
-enum class Activation { None, ReLU, Tanh, Sigmoid };
 
 /// y = f(x Wᵀ + b), x [m, in], W [out, in], b [out] (optional) -> [m, out], as ONE node:
 /// the bias and f are applied in one pass over the product, and the backward pass forms

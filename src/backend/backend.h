@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "ann/activation.h"
 #include "ann/device.h"
 #include "ann/dtype.h"
 #include "ann/shape.h"
@@ -37,11 +38,11 @@ struct AdamStep {
 
 /// A two-layer perceptron with narrow ends, y = f(x W1ᵀ + b1) W2ᵀ + b2, that the CPU backend
 /// runs as one kernel: x [m, in], W1 [hidden, in], b1 [hidden], W2 [out, hidden], b2 [out],
-/// all contiguous; a null bias is zero; f is Relu, Tanh or Sigmoid, or nothing when null.
+/// all contiguous; a null bias is zero; f is the activation (None: the net is one affine map).
 struct NarrowMlp {
   std::int64_t m, in, hidden, out;
   const float *W1, *b1, *W2, *b2;
-  const UnaryOp* f;
+  Activation f;
 };
 /// Where a NarrowMlp's backward puts its gradients: dx [m, in], dW1, db1, dW2 and db2, each
 /// skipped when null. dx is written; the parameters' gradients are written too, or, with
@@ -55,7 +56,7 @@ struct NarrowMlpGrads {
 constexpr std::int64_t kNarrowMlpMaxEnds = 4;
 /// Whether a narrow MLP's forward keeps its hidden activations for the backward: not without
 /// an activation, where the net is one affine map and the kernel uses that.
-constexpr bool narrow_mlp_keeps_hidden(const UnaryOp* f) { return f != nullptr; }
+constexpr bool narrow_mlp_keeps_hidden(Activation f) { return f != Activation::None; }
 /// The size in floats of what a narrow MLP's forward keeps for its backward: the hidden
 /// activations, rows padded to blocks of 16, and a 16-bit word per hidden unit and run of 16
 /// blocks (which blocks the unit was computed in, where ReLU leaves units out; allocated for
@@ -100,13 +101,12 @@ class Backend {
                                  std::int64_t n) const = 0;
 
   // ---- affine layer epilogue (y [m, n] contiguous, b [n] or null) --------------------------
-  /// y = f(y + b) in place, row by row; f is Relu, Tanh or Sigmoid, or nothing when null.
-  virtual void bias_activation(float* y, const float* b, std::int64_t m, std::int64_t n,
-                               const UnaryOp* f) const = 0;
-  /// dz = dy ⊙ f'(y) (y the layer's output; dz = dy when f is null), and db = Σ_rows dz
+  /// y = f(y + b) in place, row by row (f None: y + b).
+  virtual void bias_activation(float* y, const float* b, std::int64_t m, std::int64_t n, Activation f) const = 0;
+  /// dz = dy ⊙ f'(y) (y the layer's output; dz = dy when f is None), and db = Σ_rows dz
   /// (summed in double, when db is not null).
   virtual void activation_backward_bias(const float* y, const float* dy, float* dz, float* db, std::int64_t m,
-                                        std::int64_t n, const UnaryOp* f) const = 0;
+                                        std::int64_t n, Activation f) const = 0;
 
   // ---- two-layer perceptron with narrow ends (see NarrowMlp) ------------------------------
   /// y [m, out]; h (narrow_mlp_hidden_floats; null when no backward follows or when

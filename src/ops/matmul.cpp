@@ -107,7 +107,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Activat
                        " outputs");
     }
   }
-  const backend::UnaryOp* f = ops::squash_op(activation);
+  const Activation f = activation;
   const Tensor b = bias.defined() ? bias.contiguous() : Tensor();
   Tensor y = mm_kernel(x, weight.t());
   ops::backend_of(x).bias_activation(y.data<float>(), b.defined() ? b.data<float>() : nullptr, m, out, f);

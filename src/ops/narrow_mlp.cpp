@@ -55,7 +55,7 @@ Tensor narrow_mlp(const Tensor& x, const Tensor& W1, const Tensor& b1, Activatio
   Tensor xc = x.contiguous(), W1c = W1.contiguous(), W2c = W2.contiguous();
   Tensor b1c = b1.defined() ? b1.contiguous() : Tensor(), b2c = b2.defined() ? b2.contiguous() : Tensor();
   const backend::NarrowMlp p{x.size(0), W1.size(1), W1.size(0), W2.size(0), W1c.data<float>(),
-                             data_or_null(b1c), W2c.data<float>(), data_or_null(b2c), ops::squash_op(f)};
+                             data_or_null(b1c), W2c.data<float>(), data_or_null(b2c), f};
   std::vector<Tensor> inputs{x, W1, b1, W2, b2};
   const bool backward_follows = is_grad_enabled() && autograd::any_requires_grad(inputs);
   Tensor y = make_tensor({p.m, p.out}, DType::Float32, x.device());

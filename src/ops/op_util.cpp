@@ -82,16 +82,4 @@ void check_indices(const Tensor& index, std::int64_t n, const char* op) {
   }
 }
 
-const backend::UnaryOp* squash_op(Activation activation) {
-  static constexpr backend::UnaryOp relu = backend::UnaryOp::Relu, tanh = backend::UnaryOp::Tanh,
-                                    sigmoid = backend::UnaryOp::Sigmoid;
-  switch (activation) {
-    case Activation::ReLU: return &relu;
-    case Activation::Tanh: return &tanh;
-    case Activation::Sigmoid: return &sigmoid;
-    case Activation::None: break;
-  }
-  return nullptr;
-}
-
 }  // namespace ann::ops

@@ -34,9 +34,6 @@ Split split_at(const Shape& shape, std::int64_t dim);
 /// `shape` without dimension `dim` (or with it set to 1 when keepdim).
 Shape reduced_shape(const Shape& shape, std::int64_t dim, bool keepdim);
 
-/// The UnaryOp that computes `activation` (null for None), as the fused layer kernels take it.
-const backend::UnaryOp* squash_op(Activation activation);
-
 /// Throws TypeError unless `t` is a float32 tensor; `op` names the caller.
 void check_float(const Tensor& t, const char* op);
 

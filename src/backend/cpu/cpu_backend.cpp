@@ -383,16 +383,15 @@ ANN_KERNEL void adam_kernel_body(const AdamStep& step, float* param, const float
 ANN_DISPATCH(adam_kernel)
 
 // y = f(y + b), row by row: the epilogue of an affine layer.
-ANN_KERNEL void bias_activation_kernel_body(float* y, const float* b, int64_t m, int64_t n, const UnaryOp* f) {
+ANN_KERNEL void bias_activation_kernel_body(float* y, const float* b, int64_t m, int64_t n, Activation f) {
   for (int64_t r = 0; r < m; ++r) {
     float* row = y + r * n;
     if (b) for (int64_t i = 0; i < n; ++i) row[i] += b[i];
-    if (!f) continue;
-    switch (*f) {
-      case UnaryOp::Relu: for (int64_t i = 0; i < n; ++i) row[i] = relu_of(row[i]); break;
-      case UnaryOp::Tanh: for (int64_t i = 0; i < n; ++i) row[i] = tanh_of(row[i]); break;
-      case UnaryOp::Sigmoid: for (int64_t i = 0; i < n; ++i) row[i] = sigmoid_of(row[i]); break;
-      default: break;
+    switch (f) {
+      case Activation::ReLU: for (int64_t i = 0; i < n; ++i) row[i] = relu_of(row[i]); break;
+      case Activation::Tanh: for (int64_t i = 0; i < n; ++i) row[i] = tanh_of(row[i]); break;
+      case Activation::Sigmoid: for (int64_t i = 0; i < n; ++i) row[i] = sigmoid_of(row[i]); break;
+      case Activation::None: break;
     }
   }
 }
@@ -400,17 +399,17 @@ ANN_DISPATCH(bias_activation_kernel)
 
 // dz = dy ⊙ f'(y) and db = Σ_rows dz, in one pass (db in double, rows in order, as sum_rows).
 ANN_KERNEL void activation_backward_bias_kernel_body(const float* y, const float* dy, float* dz, float* db,
-                                                     int64_t m, int64_t n, const UnaryOp* f) {
+                                                     int64_t m, int64_t n, Activation f) {
   std::vector<double> acc(db ? static_cast<std::size_t>(n) : 0, 0.0);
   for (int64_t r = 0; r < m; ++r) {
     const float* yr = y + r * n;
     const float* gr = dy + r * n;
     float* zr = dz + r * n;
-    switch (f ? *f : UnaryOp::Neg) {
-      case UnaryOp::Relu: for (int64_t i = 0; i < n; ++i) zr[i] = relu_grad(yr[i], gr[i]); break;
-      case UnaryOp::Tanh: for (int64_t i = 0; i < n; ++i) zr[i] = tanh_grad(yr[i], gr[i]); break;
-      case UnaryOp::Sigmoid: for (int64_t i = 0; i < n; ++i) zr[i] = sigmoid_grad(yr[i], gr[i]); break;
-      default: for (int64_t i = 0; i < n; ++i) zr[i] = gr[i]; break;
+    switch (f) {
+      case Activation::ReLU: for (int64_t i = 0; i < n; ++i) zr[i] = relu_grad(yr[i], gr[i]); break;
+      case Activation::Tanh: for (int64_t i = 0; i < n; ++i) zr[i] = tanh_grad(yr[i], gr[i]); break;
+      case Activation::Sigmoid: for (int64_t i = 0; i < n; ++i) zr[i] = sigmoid_grad(yr[i], gr[i]); break;
+      case Activation::None: for (int64_t i = 0; i < n; ++i) zr[i] = gr[i]; break;
     }
     if (db) for (int64_t i = 0; i < n; ++i) acc[static_cast<std::size_t>(i)] += zr[i];
   }
@@ -470,12 +469,12 @@ class CpuBackend final : public Backend {
     unary_backward_kernel(op, x, y, dy, dx, n, p0, p1);
   }
 
-  void bias_activation(float* y, const float* b, int64_t m, int64_t n, const UnaryOp* f) const override {
+  void bias_activation(float* y, const float* b, int64_t m, int64_t n, Activation f) const override {
     bias_activation_kernel(y, b, m, n, f);
   }
 
   void activation_backward_bias(const float* y, const float* dy, float* dz, float* db, int64_t m, int64_t n,
-                                const UnaryOp* f) const override {
+                                Activation f) const override {
     activation_backward_bias_kernel(y, dy, dz, db, m, n, f);
   }
 

@@ -47,7 +47,6 @@ using vec16::store;
 using vec16::store_columns;
 using vec16::Vec;
 
-enum class Act { None, Relu, Tanh, Sigmoid };
 
 // relu_of (activations.h) for 16 lanes, written on the bits so that GCC emits the integer max
 // (off the multiply-add pipes): the float select a > 0 ? a : 0 compiled to a compare into a
@@ -59,13 +58,13 @@ ANN_INLINE Vec relu(Vec a) {
 }
 
 // g f'(·) from the activation's output h, as activations.h's *_grad (relu as a vector select).
-ANN_INLINE Vec activation_grad(Act act, Vec h, Vec g) {
+ANN_INLINE Vec activation_grad(Activation act, Vec h, Vec g) {
   const Vec zero = {};
   switch (act) {
-    case Act::Relu: return h > zero ? g : zero;
-    case Act::Tanh: return g * (1.f - h * h);
-    case Act::Sigmoid: return g * h * (1.f - h);
-    case Act::None: break;
+    case Activation::ReLU: return h > zero ? g : zero;
+    case Activation::Tanh: return g * (1.f - h * h);
+    case Activation::Sigmoid: return g * h * (1.f - h);
+    case Activation::None: break;
   }
   return g;
 }
@@ -75,8 +74,8 @@ ANN_INLINE Vec activation_grad(Act act, Vec h, Vec g) {
 // shape). A unit whose 16 values are known to lie in (−1, 1) (`small`, from unit_bounds) takes
 // tanh_small, a third of tanh's work; the others the general tanh. Both are within 2 ulp, so
 // a value may round differently here than in the layer-by-layer op.
-ANN_KERNEL void squash_in_place_body(Act act, float* a, std::int64_t units, const std::uint8_t* small) {
-  if (act == Act::Tanh) {
+ANN_KERNEL void activate_in_place_body(Activation act, float* a, std::int64_t units, const std::uint8_t* small) {
+  if (act == Activation::Tanh) {
     for (std::int64_t u = 0; u < units; ++u) {
       float* h = a + u * kLanes;
       if (small[u])
@@ -85,10 +84,10 @@ ANN_KERNEL void squash_in_place_body(Act act, float* a, std::int64_t units, cons
         for (int l = 0; l < kLanes; ++l) h[l] = tanh_of(h[l]);
     }
   }
-  if (act == Act::Sigmoid)
+  if (act == Activation::Sigmoid)
     for (std::int64_t i = 0; i < units * kLanes; ++i) a[i] = sigmoid_of(a[i]);
 }
-ANN_DISPATCH(squash_in_place)
+ANN_DISPATCH(activate_in_place)
 
 // small[j]: whether unit j's pre-activation b1[j] + Σ_i W1[j,i] x_i stays inside (−0.99, 0.99)
 // for every row of the block, by interval arithmetic from each input's range over the block's
@@ -206,15 +205,6 @@ class ReluUnits {
   bool usable_;
 };
 
-Act act_of(const UnaryOp* f) {
-  switch (f ? *f : UnaryOp::Neg) {
-    case UnaryOp::Relu: return Act::Relu;
-    case UnaryOp::Tanh: return Act::Tanh;
-    case UnaryOp::Sigmoid: return Act::Sigmoid;
-    default: return Act::None;
-  }
-}
-
 // v + 0: −0 becomes +0 and every other value stays, for each finished output and gradient. A
 // sum whose fused multiply-add rounds a negative value smaller than 2^-150 to −0 keeps that
 // sign only if nothing is added after it, so one ±0 term fewer (a ReLU unit left out) could
@@ -275,7 +265,7 @@ ANN_DISPATCH(lane_sums)
 // units ReluUnits finds needed; tanh and sigmoid in a pass of their own over the block's
 // pre-activations, which are kept in `hidden` (or in `scratch` when no backward follows) either
 // way. kWhen says which, at compile time, so that the loop over units tests nothing per unit.
-enum class Squash { AsComputed, AsComputedLeavingUnitsOut, InAPassOfItsOwn };
+enum class ActivationPass { AsComputed, AsComputedLeavingUnitsOut, InAPassOfItsOwn };
 
 // Leaving ReLU units out costs a bound per 16 units and block, a walk over bit words, and in
 // the backward a loop per unit over its blocks; it pays where a unit's work per row is large.
@@ -295,30 +285,30 @@ auto blocks_computed(Float* hidden, std::int64_t m, std::int64_t H) {
   return reinterpret_cast<Word*>(hidden + (m + kLanes - 1) / kLanes * kLanes * H);
 }
 
-template <int IN, int OUT, Squash kWhen>
+template <int IN, int OUT, ActivationPass kWhen>
 ANN_INLINE void forward_blocks(const NarrowMlp& p, const float* x, const float* b1, float* y, float* hidden,
                                float* scratch, std::uint8_t* small, ReluUnits<IN>* relu_units) {
   const std::int64_t H = p.hidden;
   const float *const W1 = p.W1, *const W2 = p.W2;  // locals: the stores below could alias p's members
   std::uint16_t* const computed =
-      hidden && kWhen == Squash::AsComputedLeavingUnitsOut ? blocks_computed(hidden, p.m, H) : nullptr;
+      hidden && kWhen == ActivationPass::AsComputedLeavingUnitsOut ? blocks_computed(hidden, p.m, H) : nullptr;
   for (std::int64_t r0 = 0; r0 < p.m; r0 += kLanes) {
     const int rows = static_cast<int>(std::min<std::int64_t>(kLanes, p.m - r0));
     Vec xs[IN];
     load_columns<IN>(x + r0 * IN, rows, xs);
-    float* h_block = hidden ? hidden + r0 * H : (kWhen == Squash::InAPassOfItsOwn ? scratch : nullptr);
+    float* h_block = hidden ? hidden + r0 * H : (kWhen == ActivationPass::InAPassOfItsOwn ? scratch : nullptr);
     auto hidden_unit = [&](std::int64_t j) {
       const float* w1 = W1 + j * IN;
       Vec a = xs[0] * w1[0] + b1[j];  // the bias rides on the first multiply-add
       for (int i = 1; i < IN; ++i) a += xs[i] * w1[i];
-      if constexpr (kWhen != Squash::InAPassOfItsOwn) a = relu(a);
+      if constexpr (kWhen != ActivationPass::InAPassOfItsOwn) a = relu(a);
       if (h_block) store(h_block + j * kLanes, a);
       return a;
     };
     // Even and odd units add into separate sums: two chains of dependent multiply-adds, whose
     // latency one chain of H would expose. Each takes its units in ascending order.
     Vec z[OUT] = {}, z_odd[OUT] = {};
-    if constexpr (kWhen == Squash::AsComputedLeavingUnitsOut) {
+    if constexpr (kWhen == ActivationPass::AsComputedLeavingUnitsOut) {
       const std::int64_t block = r0 / kLanes;
       std::uint16_t* const run = computed ? computed + block / kRunBlocks * H : nullptr;
       if (run && block % kRunBlocks == 0) std::fill_n(run, H, std::uint16_t{0});
@@ -339,7 +329,7 @@ ANN_INLINE void forward_blocks(const NarrowMlp& p, const float* x, const float* 
         for (; even; even &= even - 1) add(z, base + std::countr_zero(even));
         for (; odd; odd &= odd - 1) add(z_odd, base + std::countr_zero(odd));
       }
-    } else if constexpr (kWhen == Squash::AsComputed) {
+    } else if constexpr (kWhen == ActivationPass::AsComputed) {
       std::int64_t j = 0;
       for (; j + 2 <= H; j += 2) {
         const Vec a = hidden_unit(j), b = hidden_unit(j + 1);
@@ -356,9 +346,9 @@ ANN_INLINE void forward_blocks(const NarrowMlp& p, const float* x, const float* 
       for (std::int64_t j = 0; j < H; ++j) hidden_unit(j);  // pre-activations, squashed below
     }
     for (int k = 0; k < OUT; ++k) z[k] += z_odd[k];
-    if constexpr (kWhen == Squash::InAPassOfItsOwn) {
+    if constexpr (kWhen == ActivationPass::InAPassOfItsOwn) {
       if (small) unit_bounds<IN>(p, b1, xs, small);
-      squash_in_place(act_of(p.f), h_block, H, small);
+      activate_in_place(p.f, h_block, H, small);
       // Four interleaved sums per output: one chain of H dependent multiply-adds was latency
       // bound (a third of a one-output net's Tanh forward besides the tanh itself).
       Vec part[4][OUT] = {};
@@ -391,9 +381,9 @@ struct ForwardScratch {
 };
 ForwardScratch forward_scratch(const NarrowMlp& p, bool keeps_hidden, void* base) {
   const std::int64_t H = p.hidden;
-  const Act act = act_of(p.f);
-  const bool leaving_out = act == Act::Relu && leaves_units_out(p.in, p.out);
-  const std::int64_t vectors = leaving_out ? (H + kLanes - 1) / kLanes * (p.in + 1) : act == Act::Relu || keeps_hidden ? 0 : H;
+  const Activation act = p.f;
+  const bool leaving_out = act == Activation::ReLU && leaves_units_out(p.in, p.out);
+  const std::int64_t vectors = leaving_out ? (H + kLanes - 1) / kLanes * (p.in + 1) : act == Activation::ReLU || keeps_hidden ? 0 : H;
   ForwardScratch s;
   s.words_at = static_cast<std::size_t>(vectors) * sizeof(Vec);
   s.bytes = s.words_at + static_cast<std::size_t>(leaving_out ? (H + 63) / 64 : 0) * sizeof(std::uint64_t);
@@ -409,19 +399,19 @@ ANN_INLINE void forward_body(const NarrowMlp& p, const float* x, float* y, float
   // Without b1 the units read zeros: one more operand of a multiply-add instead of a branch.
   const std::vector<float> zeros(p.b1 ? 0 : static_cast<std::size_t>(p.hidden), 0.f);
   const float* b1 = p.b1 ? p.b1 : zeros.data();
-  if (act_of(p.f) == Act::Relu) {
+  if (p.f == Activation::ReLU) {
     if constexpr (leaves_units_out(IN, OUT)) {
       ReluUnits<IN> units(p, b1, scratch.vectors, scratch.words);
-      return forward_blocks<IN, OUT, Squash::AsComputedLeavingUnitsOut>(p, x, b1, y, hidden, nullptr, nullptr, &units);
+      return forward_blocks<IN, OUT, ActivationPass::AsComputedLeavingUnitsOut>(p, x, b1, y, hidden, nullptr, nullptr, &units);
     }
-    return forward_blocks<IN, OUT, Squash::AsComputed>(p, x, b1, y, hidden, nullptr, nullptr, nullptr);
+    return forward_blocks<IN, OUT, ActivationPass::AsComputed>(p, x, b1, y, hidden, nullptr, nullptr, nullptr);
   }
   // (Without an activation the caller takes the affine path; were it to come here, the pass of
   // its own would leave the pre-activations as they are, which is right too.)
   // (A vector of its own: GCC vectorises unit_bounds over the units when it knows that the
   // flags share no memory with the weights, which it cannot tell of a scratch block.)
-  std::vector<std::uint8_t> small(act_of(p.f) == Act::Tanh ? static_cast<std::size_t>(p.hidden) : 0);
-  forward_blocks<IN, OUT, Squash::InAPassOfItsOwn>(p, x, b1, y, hidden, reinterpret_cast<float*>(scratch.vectors),
+  std::vector<std::uint8_t> small(p.f == Activation::Tanh ? static_cast<std::size_t>(p.hidden) : 0);
+  forward_blocks<IN, OUT, ActivationPass::InAPassOfItsOwn>(p, x, b1, y, hidden, reinterpret_cast<float*>(scratch.vectors),
                                                    small.empty() ? nullptr : small.data(), nullptr);
 }
 
@@ -439,7 +429,7 @@ ANN_INLINE void backward_body(const NarrowMlp& p, const float* x, const float* h
                               const NarrowMlpGrads& grads, void* scratch) {
   const std::int64_t H = p.hidden;
   const auto n = static_cast<std::size_t>(H);
-  const Act act = kRelu ? Act::Relu : act_of(p.f);
+  const Activation act = kRelu ? Activation::ReLU : p.f;
   float* const dx = grads.dx;
   // Per-lane sums over every row so far, in the caller's scratch block. The first chunk of
   // rows writes every unit's sums; later chunks add to them (no rows: zeros).
@@ -472,7 +462,7 @@ ANN_INLINE void backward_body(const NarrowMlp& p, const float* x, const float* h
       for (int k = 0; k < OUT; ++k) s.W2[k] += dz[b][k] * h;
       Vec g = dz[b][0] * w2[0];
       for (int k = 1; k < OUT; ++k) g += dz[b][k] * w2[k];
-      g = kRelu ? activation_grad(Act::Relu, h, g) : activation_grad(act, h, g);
+      g = kRelu ? activation_grad(Activation::ReLU, h, g) : activation_grad(act, h, g);
       for (int i = 0; i < IN; ++i) s.W1[i] += g * xs[b][i];
       s.b1 += g;
       if (dx)
@@ -647,12 +637,12 @@ ANN_INLINE void affine_backward(const NarrowMlp& p, const float* x, const float*
 }  // namespace
 
 std::size_t narrow_mlp_forward_scratch_bytes(const NarrowMlp& p, bool keeps_hidden) {
-  return p.f ? forward_scratch(p, keeps_hidden, nullptr).bytes : 0;
+  return p.f != Activation::None ? forward_scratch(p, keeps_hidden, nullptr).bytes : 0;
 }
 
 namespace {
 ANN_KERNEL void narrow_mlp_forward_kernel_body(const NarrowMlp& p, const float* x, float* y, float* h, void* scratch) {
-  if (!p.f) {
+  if (p.f == Activation::None) {
 #define ANN_CALL(I, O) affine_forward<I, O>(p, x, y)
     ANN_NARROW_MLP_DISPATCH(ANN_CALL)
 #undef ANN_CALL
@@ -671,20 +661,20 @@ void narrow_mlp_forward_cpu(const NarrowMlp& p, const float* x, float* y, float*
 }
 
 std::size_t narrow_mlp_backward_scratch_bytes(const NarrowMlp& p) {
-  if (!p.f) return 0;  // the affine path sums in registers
+  if (p.f == Activation::None) return 0;  // the affine path sums in registers
   return static_cast<std::size_t>(p.hidden * (p.out + p.in + 1)) * sizeof(Vec);
 }
 
 namespace {
 ANN_KERNEL void narrow_mlp_backward_kernel_body(const NarrowMlp& p, const float* x, const float* h, const float* dy,
                                                const NarrowMlpGrads& grads, void* scratch) {
-  if (!p.f) {
+  if (p.f == Activation::None) {
 #define ANN_CALL(I, O) affine_backward<I, O>(p, x, dy, grads)
     ANN_NARROW_MLP_DISPATCH(ANN_CALL)
 #undef ANN_CALL
     return;
   }
-  if (act_of(p.f) == Act::Relu) {
+  if (p.f == Activation::ReLU) {
 #define ANN_CALL(I, O) backward_body<I, O, true>(p, x, h, dy, grads, scratch)
     ANN_NARROW_MLP_DISPATCH(ANN_CALL)
 #undef ANN_CALL
