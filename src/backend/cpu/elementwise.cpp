@@ -1,0 +1,209 @@
+// The CPU back end's elementwise kernels. A map, top to bottom:
+//   binary_typed         a op b over runs of a strided walk, for each op and element type
+//   binary, binary_contiguous   a op b broadcast (strided), and for one contiguous shape
+//   unary, unary_backward       y = f(x) and dx = dy · f'(x) for each UnaryOp, with f' written
+//                               next to its f
+//   bias_activation, activation_backward_bias   an affine layer's epilogue: y = f(y + b), and
+//                               dz = dy ⊙ f'(y) with db = Σ_rows dz
+#include "backend/cpu/elementwise.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "backend/cpu/activations.h"
+#include "backend/cpu/simd.h"
+#include "backend/cpu/strided.h"
+
+namespace ann::backend::cpu {
+
+namespace {
+
+// for_each_run(f) calls f(a_offset, b_offset, out_index, len, a_stride, b_stride) per run, as
+// for_each_inner_run does (or once, for operands of one contiguous shape).
+template <class T, class ForEachRun>
+__attribute__((always_inline)) inline void binary_typed(BinaryOp op, const T* a, const T* b, void* out_raw,
+                                                        ForEachRun&& for_each_run) {
+  auto run = [&](auto&& fn, auto* out) {
+    for_each_run([&](int64_t ao, int64_t bo, int64_t oo, int64_t len, int64_t sa, int64_t sb) {
+      const T* pa = a + ao;
+      const T* pb = b + bo;
+      auto* po = out + oo;
+      if (sa == 1 && sb == 1) {
+        for (int64_t i = 0; i < len; ++i) po[i] = fn(pa[i], pb[i]);
+      } else if (sa == 1 && sb == 0) {
+        const T vb = *pb;
+        for (int64_t i = 0; i < len; ++i) po[i] = fn(pa[i], vb);
+      } else if (sa == 0 && sb == 1) {
+        const T va = *pa;
+        for (int64_t i = 0; i < len; ++i) po[i] = fn(va, pb[i]);
+      } else {
+        for (int64_t i = 0; i < len; ++i) po[i] = fn(pa[i * sa], pb[i * sb]);
+      }
+    });
+  };
+  if (is_comparison(op)) {
+    bool* out = static_cast<bool*>(out_raw);
+    switch (op) {
+      case BinaryOp::Eq: run([](T x, T y) { return x == y; }, out); break;
+      case BinaryOp::Ne: run([](T x, T y) { return x != y; }, out); break;
+      case BinaryOp::Lt: run([](T x, T y) { return x < y; }, out); break;
+      case BinaryOp::Le: run([](T x, T y) { return x <= y; }, out); break;
+      case BinaryOp::Gt: run([](T x, T y) { return x > y; }, out); break;
+      case BinaryOp::Ge: run([](T x, T y) { return x >= y; }, out); break;
+      default: break;
+    }
+    return;
+  }
+  T* out = static_cast<T*>(out_raw);
+  switch (op) {
+    case BinaryOp::Add: run([](T x, T y) { return x + y; }, out); break;
+    case BinaryOp::Sub: run([](T x, T y) { return x - y; }, out); break;
+    case BinaryOp::Mul: run([](T x, T y) { return x * y; }, out); break;
+    case BinaryOp::Div: run([](T x, T y) { return x / y; }, out); break;
+    default: break;
+  }
+}
+
+// Flattened: the lambdas of binary_typed are functions of their own, compiled for the baseline
+// ISA unless inlined into each level's copy.
+ANN_KERNEL void binary_contiguous_kernel_body(BinaryOp op, DType dtype, const void* a, const void* b, void* out,
+                                              int64_t n) {
+  auto one_run = [&](auto&& f) { f(0, 0, 0, n, 1, 1); };
+  if (dtype == DType::Int64) {
+    binary_typed(op, static_cast<const int64_t*>(a), static_cast<const int64_t*>(b), out, one_run);
+  } else {
+    binary_typed(op, static_cast<const float*>(a), static_cast<const float*>(b), out, one_run);
+  }
+}
+ANN_DISPATCH_FLATTENED(binary_contiguous_kernel)
+
+ANN_KERNEL void unary_kernel_body(UnaryOp op, const float* x, float* y, int64_t n, float p0, float p1) {
+  auto map = [&](auto&& f) {
+    for (int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
+  };
+  switch (op) {
+    case UnaryOp::Neg: map([](float v) { return -v; }); break;
+    case UnaryOp::Exp: map(vmath::exp); break;
+    case UnaryOp::Log: map(vmath::log); break;
+    case UnaryOp::Sqrt: map([](float v) { return std::sqrt(v); }); break;
+    case UnaryOp::Abs: map([](float v) { return std::fabs(v); }); break;
+    case UnaryOp::Relu: map(relu_of); break;
+    case UnaryOp::Tanh: map(tanh_of); break;
+    case UnaryOp::Sigmoid: map(sigmoid_of); break;
+    case UnaryOp::Pow:
+      // small integer and half exponents as torch's pow kernel computes them (x·x·x, not powf)
+      if (p0 == 2.f) map([](float v) { return v * v; });
+      else if (p0 == 3.f) map([](float v) { return v * v * v; });
+      else if (p0 == 0.5f) map([](float v) { return std::sqrt(v); });
+      else if (p0 == -1.f) map([](float v) { return 1.f / v; });
+      else map([p0](float v) { return std::pow(v, p0); });
+      break;
+    case UnaryOp::Clamp: map([p0, p1](float v) { return std::min(std::max(v, p0), p1); }); break;
+    case UnaryOp::Scale: map([p0](float v) { return v * p0; }); break;
+  }
+}
+ANN_DISPATCH(unary_kernel)
+
+ANN_KERNEL void unary_backward_kernel_body(UnaryOp op, const float* x, const float* y, const float* dy, float* dx,
+                                           int64_t n, float p0, float p1) {
+  auto map = [&](auto&& f) {
+    for (int64_t i = 0; i < n; ++i) dx[i] = f(x[i], y[i], dy[i]);
+  };
+  switch (op) {
+    // y = -x                 dy/dx = -1
+    case UnaryOp::Neg: map([](float, float, float g) { return -g; }); break;
+    // y = exp(x)             dy/dx = y
+    case UnaryOp::Exp: map([](float, float v, float g) { return g * v; }); break;
+    // y = log(x)             dy/dx = 1/x
+    case UnaryOp::Log: map([](float u, float, float g) { return g / u; }); break;
+    // y = sqrt(x)            dy/dx = 1/(2y)
+    case UnaryOp::Sqrt: map([](float, float v, float g) { return g / (2.f * v); }); break;
+    // y = |x|                dy/dx = sign(x), 0 at 0 (as torch)
+    case UnaryOp::Abs: map([](float u, float, float g) { return u > 0.f ? g : (u < 0.f ? -g : 0.f); }); break;
+    // y = max(x, 0)          dy/dx = [x > 0]
+    case UnaryOp::Relu: map([](float, float v, float g) { return relu_grad(v, g); }); break;
+    // y = tanh(x)            dy/dx = 1 - y²
+    case UnaryOp::Tanh: map([](float, float v, float g) { return tanh_grad(v, g); }); break;
+    // y = 1/(1+e^-x)         dy/dx = y(1 - y)
+    case UnaryOp::Sigmoid: map([](float, float v, float g) { return sigmoid_grad(v, g); }); break;
+    // y = x^p                dy/dx = p x^(p-1)
+    case UnaryOp::Pow:
+      map([p0](float u, float, float g) { return p0 == 0.f ? 0.f : g * p0 * std::pow(u, p0 - 1.f); });
+      break;
+    // y = clamp(x, lo, hi)   dy/dx = [lo <= x <= hi]
+    case UnaryOp::Clamp: map([p0, p1](float u, float, float g) { return (u >= p0 && u <= p1) ? g : 0.f; }); break;
+    // y = c x                dy/dx = c
+    case UnaryOp::Scale: map([p0](float, float, float g) { return g * p0; }); break;
+  }
+}
+ANN_DISPATCH(unary_backward_kernel)
+
+// y = f(y + b), row by row: the epilogue of an affine layer.
+ANN_KERNEL void bias_activation_kernel_body(float* y, const float* b, int64_t m, int64_t n, Activation f) {
+  for (int64_t r = 0; r < m; ++r) {
+    float* row = y + r * n;
+    if (b) for (int64_t i = 0; i < n; ++i) row[i] += b[i];
+    switch (f) {
+      case Activation::ReLU: for (int64_t i = 0; i < n; ++i) row[i] = relu_of(row[i]); break;
+      case Activation::Tanh: for (int64_t i = 0; i < n; ++i) row[i] = tanh_of(row[i]); break;
+      case Activation::Sigmoid: for (int64_t i = 0; i < n; ++i) row[i] = sigmoid_of(row[i]); break;
+      case Activation::None: break;
+    }
+  }
+}
+ANN_DISPATCH(bias_activation_kernel)
+
+// dz = dy ⊙ f'(y) and db = Σ_rows dz, in one pass (db in double, rows in order, as sum_rows).
+ANN_KERNEL void activation_backward_bias_kernel_body(const float* y, const float* dy, float* dz, float* db,
+                                                     int64_t m, int64_t n, Activation f) {
+  std::vector<double> acc(db ? static_cast<std::size_t>(n) : 0, 0.0);
+  for (int64_t r = 0; r < m; ++r) {
+    const float* yr = y + r * n;
+    const float* gr = dy + r * n;
+    float* zr = dz + r * n;
+    switch (f) {
+      case Activation::ReLU: for (int64_t i = 0; i < n; ++i) zr[i] = relu_grad(yr[i], gr[i]); break;
+      case Activation::Tanh: for (int64_t i = 0; i < n; ++i) zr[i] = tanh_grad(yr[i], gr[i]); break;
+      case Activation::Sigmoid: for (int64_t i = 0; i < n; ++i) zr[i] = sigmoid_grad(yr[i], gr[i]); break;
+      case Activation::None: for (int64_t i = 0; i < n; ++i) zr[i] = gr[i]; break;
+    }
+    if (db) for (int64_t i = 0; i < n; ++i) acc[static_cast<std::size_t>(i)] += zr[i];
+  }
+  for (std::size_t i = 0; i < acc.size(); ++i) db[i] = static_cast<float>(acc[i]);
+}
+ANN_DISPATCH(activation_backward_bias_kernel)
+
+}  // namespace
+
+void unary(UnaryOp op, const float* x, float* y, int64_t n, float p0, float p1) { unary_kernel(op, x, y, n, p0, p1); }
+
+void unary_backward(UnaryOp op, const float* x, const float* y, const float* dy, float* dx, int64_t n, float p0,
+                    float p1) {
+  unary_backward_kernel(op, x, y, dy, dx, n, p0, p1);
+}
+
+void binary(BinaryOp op, DType dtype, const void* a, const Shape& a_strides, const void* b, const Shape& b_strides,
+            void* out, const Shape& sizes) {
+  auto runs = [&](auto&& f) { for_each_inner_run(sizes, a_strides, b_strides, f); };
+  if (dtype == DType::Int64) {
+    binary_typed(op, static_cast<const int64_t*>(a), static_cast<const int64_t*>(b), out, runs);
+  } else {
+    binary_typed(op, static_cast<const float*>(a), static_cast<const float*>(b), out, runs);
+  }
+}
+
+void binary_contiguous(BinaryOp op, DType dtype, const void* a, const void* b, void* out, int64_t n) {
+  binary_contiguous_kernel(op, dtype, a, b, out, n);
+}
+
+void bias_activation(float* y, const float* b, int64_t m, int64_t n, Activation f) {
+  bias_activation_kernel(y, b, m, n, f);
+}
+
+void activation_backward_bias(const float* y, const float* dy, float* dz, float* db, int64_t m, int64_t n,
+                              Activation f) {
+  activation_backward_bias_kernel(y, dy, dz, db, m, n, f);
+}
+
+}  // namespace ann::backend::cpu

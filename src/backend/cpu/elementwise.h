@@ -1,0 +1,23 @@
+#pragma once
+// The CPU back end's elementwise kernels (src/backend/cpu/elementwise.cpp); Backend's entries
+// of the same names (src/backend/backend.h) say what each computes.
+#include <cstdint>
+
+#include "ann/activation.h"
+#include "ann/dtype.h"
+#include "ann/shape.h"
+#include "backend/backend.h"
+
+namespace ann::backend::cpu {
+
+void unary(UnaryOp op, const float* x, float* y, std::int64_t n, float p0, float p1);
+void unary_backward(UnaryOp op, const float* x, const float* y, const float* dy, float* dx, std::int64_t n, float p0,
+                    float p1);
+void binary(BinaryOp op, DType dtype, const void* a, const Shape& a_strides, const void* b, const Shape& b_strides,
+            void* out, const Shape& sizes);
+void binary_contiguous(BinaryOp op, DType dtype, const void* a, const void* b, void* out, std::int64_t n);
+void bias_activation(float* y, const float* b, std::int64_t m, std::int64_t n, Activation f);
+void activation_backward_bias(const float* y, const float* dy, float* dz, float* db, std::int64_t m, std::int64_t n,
+                              Activation f);
+
+}  // namespace ann::backend::cpu

@@ -1,0 +1,187 @@
+// The CPU back end's reductions. A map, top to bottom:
+//   sum_rows          sums over the middle dimension of [outer, n, inner], rows in memory order
+//   sum_in_lanes      a contiguous sum in eight double lanes (the one summation order of Sum)
+//   squared_error     diff = a − b and Σ diff² in one pass
+//   count_true, argmax_of, reduce_typed, reduce   every ReduceOp for each element type
+//   first_outside     the first index outside [0, bound), for label and index checks
+#include "backend/cpu/reductions.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
+#include "backend/cpu/argmax.h"
+#include "backend/cpu/simd.h"
+
+namespace ann::backend::cpu {
+
+namespace {
+
+using std::int64_t;
+
+// Sum over the middle of [outer, n, inner] with inner > 1: walk rows in memory order, adding
+// each row into a row of double accumulators (contiguous, so it vectorises; columnwise
+// walks miss the cache on tall matrices like the [3000, 100] bias gradient).
+ANN_KERNEL void sum_rows_body(const float* x, float* out, int64_t outer, int64_t n, int64_t inner) {
+  std::vector<double> acc(static_cast<std::size_t>(inner));
+  for (int64_t o = 0; o < outer; ++o) {
+    std::fill(acc.begin(), acc.end(), 0.0);
+    const float* block = x + o * n * inner;
+    for (int64_t j = 0; j < n; ++j) {
+      const float* row = block + j * inner;
+      for (int64_t i = 0; i < inner; ++i) acc[static_cast<std::size_t>(i)] += row[i];
+    }
+    for (int64_t i = 0; i < inner; ++i) out[o * inner + i] = static_cast<float>(acc[static_cast<std::size_t>(i)]);
+  }
+}
+ANN_DISPATCH(sum_rows)
+
+// Σ of n contiguous floats in double: eight running sums (lane l takes elements l, l + 8, ...)
+// added pairwise at the end, always in the same order. Independent lanes vectorise; one running
+// sum was a chain of dependent additions (the lesson's mean loss over 3000 rows).
+// value(j) gives the j-th float; sum_contiguous and squared_error_kernel add theirs alike.
+template <class Value>
+__attribute__((always_inline)) inline double sum_in_lanes(int64_t n, Value value) {
+  constexpr int kLanes = 8;
+  double lane[kLanes] = {};
+  int64_t j = 0;
+  for (; j + kLanes <= n; j += kLanes)
+    for (int l = 0; l < kLanes; ++l) lane[l] += value(j + l);
+  for (int l = 0; j < n; ++j, ++l) lane[l] += value(j);
+  for (int width = kLanes / 2; width > 0; width /= 2)
+    for (int l = 0; l < width; ++l) lane[l] += lane[l + width];
+  return lane[0];
+}
+__attribute__((always_inline)) inline double sum_contiguous(const float* p, int64_t n) {
+  return sum_in_lanes(n, [p](int64_t j) { return p[j]; });
+}
+
+// diff = a − b and Σ diff² in one pass; the squares are rounded to float before they are added,
+// so the sum is bit for bit sum(diff * diff).
+ANN_KERNEL double squared_error_kernel_body(const float* a, const float* b, float* diff, int64_t n) {
+  return sum_in_lanes(n, [=](int64_t j) {
+    diff[j] = a[j] - b[j];
+    return diff[j] * diff[j];
+  });
+}
+ANN_DISPATCH(squared_error_kernel)
+
+// How many of n bools are true (an accuracy's hits): bytes added into 32 bits vectorise, where
+// into 64 bits they did not (3 % of the spiral's epoch).
+__attribute__((always_inline)) inline int64_t count_true(const bool* p, int64_t n) {
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(p);
+  int64_t count = 0;
+  constexpr int64_t kChunk = int64_t{1} << 24;  // a chunk's count fits 32 bits
+  for (int64_t j0 = 0; j0 < n; j0 += kChunk) {
+    const int64_t end = std::min(n, j0 + kChunk);
+    std::uint32_t part = 0;
+    for (int64_t j = j0; j < end; ++j) part += bytes[j];
+    count += part;
+  }
+  return count;
+}
+
+// The index of the first maximum of p[0], p[stride], ... p[(n−1)·stride], or of the first NaN (as
+// torch.argmax). Without branches: which class wins is data, and a mispredicted branch per row
+// cost more than the comparisons.
+template <class T>
+__attribute__((always_inline)) inline int64_t argmax_of(const T* p, int64_t n, int64_t stride) {
+  int64_t best_j = 0;
+  T best = p[0];
+  for (int64_t j = 1; j < n; ++j) {
+    const T v = p[j * stride];
+    const bool take = (v > best) | ((v != v) & (best == best));
+    best = take ? v : best;
+    best_j = take ? j : best_j;
+  }
+  return best_j;
+}
+
+template <class T>
+__attribute__((always_inline)) inline void reduce_typed(ReduceOp op, const T* x, void* out_raw, int64_t outer,
+                                                        int64_t n, int64_t inner) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (op == ReduceOp::Sum && inner > 1) return sum_rows(x, static_cast<float*>(out_raw), outer, n, inner);
+    if (op == ReduceOp::ArgMax && inner == 1 && n >= 2 && n <= kArgmaxShortRowsMax)
+      return argmax_short_rows(x, static_cast<int64_t*>(out_raw), outer, n);
+  }
+  // One loop nest per op (the op chosen once, not per output element).
+  auto each_output = [&](auto&& reduce_one) {
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t i = 0; i < inner; ++i) reduce_one(x + o * n * inner + i, o * inner + i);
+  };
+  switch (op) {
+    case ReduceOp::Sum:
+      each_output([&](const T* p, int64_t dst) {
+        if constexpr (std::is_same_v<T, float>) {
+          // double accumulation keeps long sums exact to float precision
+          static_cast<float*>(out_raw)[dst] = static_cast<float>(sum_contiguous(p, n));  // inner is 1 here
+        } else {
+          int64_t acc = 0;
+          if (inner == 1) {  // a contiguous loop vectorises
+            if constexpr (std::is_same_v<T, bool>) acc = count_true(p, n);
+            else
+              for (int64_t j = 0; j < n; ++j) acc += static_cast<int64_t>(p[j]);
+          } else {
+            for (int64_t j = 0; j < n; ++j) acc += static_cast<int64_t>(p[j * inner]);
+          }
+          static_cast<int64_t*>(out_raw)[dst] = acc;
+        }
+      });
+      break;
+    case ReduceOp::Max:
+    case ReduceOp::Min:
+      each_output([&](const T* p, int64_t dst) {
+        T best = p[0];
+        for (int64_t j = 1; j < n; ++j) {
+          const T v = p[j * inner];
+          // NaN propagates, as in torch.max
+          if (std::isnan(static_cast<double>(v))) { best = v; break; }
+          if (op == ReduceOp::Max ? v > best : v < best) best = v;
+        }
+        static_cast<T*>(out_raw)[dst] = best;
+      });
+      break;
+    case ReduceOp::ArgMax:
+      each_output([&](const T* p, int64_t dst) { static_cast<int64_t*>(out_raw)[dst] = argmax_of(p, n, inner); });
+      break;
+  }
+}
+
+ANN_KERNEL void reduce_kernel_body(ReduceOp op, DType dtype, const void* x, void* out, int64_t outer, int64_t n,
+                                   int64_t inner) {
+  switch (dtype) {
+    case DType::Float32: reduce_typed(op, static_cast<const float*>(x), out, outer, n, inner); break;
+    case DType::Int64: reduce_typed(op, static_cast<const int64_t*>(x), out, outer, n, inner); break;
+    case DType::Bool: reduce_typed(op, static_cast<const bool*>(x), out, outer, n, inner); break;
+  }
+}
+ANN_DISPATCH(reduce_kernel)
+
+// One pass that vectorises (every epoch checks every label: a count, as GCC does not vectorise
+// an OR of bools; unsigned, a negative value is above any bound), then a second to find which.
+ANN_KERNEL int64_t first_outside_kernel_body(const int64_t* v, int64_t n, int64_t bound) {
+  int64_t outside = 0;
+  for (int64_t i = 0; i < n; ++i) outside += static_cast<std::uint64_t>(v[i]) >= static_cast<std::uint64_t>(bound);
+  if (outside == 0) return -1;
+  for (int64_t i = 0; i < n; ++i)
+    if (v[i] < 0 || v[i] >= bound) return i;
+  return -1;
+}
+ANN_DISPATCH(first_outside_kernel)
+
+}  // namespace
+
+void reduce(ReduceOp op, DType dtype, const void* x, void* out, int64_t outer, int64_t n, int64_t inner) {
+  reduce_kernel(op, dtype, x, out, outer, n, inner);
+}
+
+double squared_error(const float* a, const float* b, float* diff, int64_t n) {
+  return squared_error_kernel(a, b, diff, n);
+}
+
+int64_t first_outside(const int64_t* v, int64_t n, int64_t bound) { return first_outside_kernel(v, n, bound); }
+
+}  // namespace ann::backend::cpu
