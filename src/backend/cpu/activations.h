@@ -1,6 +1,6 @@
 #pragma once
 // The squashing functions and their derivatives, written once: the standalone ops, the fused
-// affine-layer epilogue and the fused two-layer kernel (narrow_mlp.cpp) must round identically.
+// affine-layer epilogue and the fused two-layer kernel (narrow_mlp_*.cpp) must round identically.
 // The derivatives are taken from the function's output y, which the forward pass keeps.
 #include <bit>
 #include <cstdint>
