@@ -108,13 +108,16 @@ class Backend {
   virtual void activation_backward_bias(const float* y, const float* dy, float* dz, float* db, std::int64_t m,
                                         std::int64_t n, Activation f) const = 0;
 
-  // ---- two-layer perceptron with narrow ends (see NarrowMlp) ------------------------------
+  // ---- optional: two-layer perceptron with narrow ends (see NarrowMlp) --------------------
+  // A fused entry a back end may lack: has_narrow_mlp() says whether it has one, and without it
+  // the caller runs the layers one by one (ann/nn/fusion.h), so a new back end need not write it.
+  virtual bool has_narrow_mlp() const { return false; }
   /// y [m, out]; h (narrow_mlp_hidden_floats; null when no backward follows or when
-  /// !narrow_mlp_keeps_hidden(p.f)) keeps f(x W1ᵀ + b1).
-  virtual void narrow_mlp_forward(const NarrowMlp& p, const float* x, float* y, float* h) const = 0;
+  /// !narrow_mlp_keeps_hidden(p.f)) keeps f(x W1ᵀ + b1). Only where has_narrow_mlp().
+  virtual void narrow_mlp_forward(const NarrowMlp& p, const float* x, float* y, float* h) const;
   /// From dy [m, out] and the forward's h (null when not kept): the gradients (NarrowMlpGrads).
   virtual void narrow_mlp_backward(const NarrowMlp& p, const float* x, const float* h, const float* dy,
-                                   const NarrowMlpGrads& grads) const = 0;
+                                   const NarrowMlpGrads& grads) const;
 
   // ---- reductions (x contiguous, seen as [outer, n, inner], reduced over n) ---------------
   /// out is float32 for Sum/Max/Min of float32 input, int64 for ArgMax and for Sum of int64.

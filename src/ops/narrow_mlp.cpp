@@ -1,5 +1,5 @@
 // The fused two-layer perceptron with narrow ends: forward and backward of one node. The math
-// of both passes is written next to the kernel, src/backend/cpu/narrow_mlp.cpp.
+// of both passes is written next to the kernel, src/backend/cpu/narrow_mlp_common.h.
 #include "ops/narrow_mlp.h"
 
 #include "ann/autograd.h"
@@ -39,7 +39,7 @@ bool narrow_mlp_adds_into_sinks(autograd::GradSinks sinks, const std::array<bool
 }
 
 bool narrow_mlp_applies(const Tensor& x, const Tensor& W1, const Tensor& W2) {
-  return x.defined() && x.dtype() == DType::Float32 && x.dim() == 2 && x.device().is_cpu() &&
+  return x.defined() && x.dtype() == DType::Float32 && x.dim() == 2 && ops::backend_of(x).has_narrow_mlp() &&
          W1.dtype() == DType::Float32 && W1.dim() == 2 && W2.dtype() == DType::Float32 && W2.dim() == 2 &&
          x.size(1) == W1.size(1) && W2.size(1) == W1.size(0) && W1.size(1) >= 1 &&
          W1.size(1) <= backend::kNarrowMlpMaxEnds && W2.size(0) >= 1 && W2.size(0) <= backend::kNarrowMlpMaxEnds;
@@ -62,8 +62,8 @@ Tensor narrow_mlp(const Tensor& x, const Tensor& W1, const Tensor& b1, Activatio
   Tensor hidden = backward_follows && backend::narrow_mlp_keeps_hidden(p.f)
                       ? make_tensor({backend::narrow_mlp_hidden_floats(p.m, p.hidden)}, DType::Float32, x.device())
                       : Tensor();
-  const backend::Backend& cpu = ops::backend_of(x);
-  cpu.narrow_mlp_forward(p, xc.data<float>(), y.data<float>(), data_or_null(hidden));
+  const backend::Backend& kernels = ops::backend_of(x);
+  kernels.narrow_mlp_forward(p, xc.data<float>(), y.data<float>(), data_or_null(hidden));
   if (!backward_follows) return y;
   // Everything below moves into the node: each copy of a tensor handle is an atomic count.
   return autograd::record(
@@ -71,7 +71,7 @@ Tensor narrow_mlp(const Tensor& x, const Tensor& W1, const Tensor& b1, Activatio
       // The closure keeps the (contiguous) inputs alive, not detached copies: inputs, or fresh
       // copies of them, make no cycle (node.h), and a detach costs allocations every step.
       [p, xc = std::move(xc), W1c = std::move(W1c), b1c = std::move(b1c), W2c = std::move(W2c),
-       b2c = std::move(b2c), hidden = std::move(hidden), &cpu, need = std::array<bool, 5>{
+       b2c = std::move(b2c), hidden = std::move(hidden), &kernels, need = std::array<bool, 5>{
            x.requires_grad(), W1.requires_grad(), b1.defined() && b1.requires_grad(), W2.requires_grad(),
            b2.defined() && b2.requires_grad()}](const Tensor& dy, autograd::GradSinks sinks) {
         // The kernel reads the parameters through p's pointers; the captured tensors keep them alive.
@@ -93,7 +93,7 @@ Tensor narrow_mlp(const Tensor& x, const Tensor& W1, const Tensor& b1, Activatio
             out[i] = g[i].data<float>();
           }
         }
-        cpu.narrow_mlp_backward(p, xc.data<float>(), data_or_null(hidden), dyc.data<float>(),
+        kernels.narrow_mlp_backward(p, xc.data<float>(), data_or_null(hidden), dyc.data<float>(),
                                 {out[0], out[1], out[2], out[3], out[4], into_sinks});
         return g;
       });

@@ -97,6 +97,8 @@ class CpuBackend final : public Backend {
     }
   };
 
+  bool has_narrow_mlp() const override { return true; }
+
   void narrow_mlp_forward(const NarrowMlp& p, const float* x, float* y, float* h) const override {
     const Scratch scratch{*this, narrow_mlp_forward_scratch_bytes(p, h != nullptr)};
     narrow_mlp_forward_cpu(p, x, y, h, scratch.block);
