@@ -154,6 +154,27 @@ TEST_F(cli_reliability, SaveWritesAModelThatPredictUses) {
                "csv: " + path("bad.csv").string() + ": line 3: expected 2 numbers, got 1", "bad.csv");
 }
 
+TEST_F(cli_reliability, PredictUsesAnySequentialSavedWithItsArchitecture) {
+  // A model the lesson's tool did not make (`predict` reads x,y points, so two inputs): a hidden
+  // layer without bias, two activations, four classes, saved with ann::describe.
+  manual_seed(3);
+  nn::Sequential model{nn::Linear(2, 6, false), nn::Sigmoid(), nn::Linear(6, 6), nn::Tanh(), nn::Linear(6, 4)};
+  save(model, path("any.safetensors"), describe(model));
+  const Result p = run("predict --model " + file("any.safetensors"), "x,y\n0.5,-0.25\n");
+  ASSERT_EQ(p.code, 0) << p.err;
+  const std::vector<std::string> lines = lines_of(p.out);
+  ASSERT_EQ(lines.size(), 2u) << p.out;
+  EXPECT_EQ(lines[0], "x,y,class,p0,p1,p2,p3");
+  NoGradGuard no_grad;
+  const Tensor probabilities = softmax(model(from_vector(std::vector<float>{0.5f, -0.25f}, {1, 2})), 1);
+  std::string expected = "0.5,-0.25," + std::to_string(argmax(probabilities, 1).at<std::int64_t>({0}));
+  for (std::int64_t k = 0; k < 4; ++k) {
+    expected += ',';
+    expected += shortest(probabilities.at({0, k}));
+  }
+  EXPECT_EQ(lines[1], expected);
+}
+
 TEST_F(cli_reliability, PredictRefusesBadInput) {
   ASSERT_EQ(run(kSmall + "--epochs 2 --save " + file("m.safetensors")).code, 0);
   const std::string predict = "predict --model " + file("m.safetensors");

@@ -49,8 +49,13 @@ void write_stdout(const std::string& text) {
   }
 }
 
+// A file with a Sequential's architecture (ann::describe) or the lesson's MLP (describe_mlp).
+nn::Sequential load_any_model(const std::filesystem::path& path) {
+  return load_tensors(path).metadata.contains("ann.sequential") ? load_model(path) : load_mlp(path);
+}
+
 void run_predict_command(const PredictOptions& o) {
-  nn::Sequential model = load_mlp(o.model);
+  nn::Sequential model = load_any_model(o.model);
   const auto parameters = model.named_parameters();
   const std::int64_t in = parameters.front().second.size(1);   // first Linear's weight: [hidden, in]
   const std::int64_t out = parameters.back().second.size(0);   // last Linear's bias: [out]

@@ -24,6 +24,7 @@
 
 #include "ann/generator.h"
 #include "ann/nn/module.h"
+#include "ann/nn/sequential.h"
 #include "ann/optim/optimizer.h"
 #include "ann/tensor.h"
 
@@ -61,6 +62,23 @@ void save(const nn::Module& model, const std::filesystem::path& path, const Meta
 /// lacks are a ValueError listing them — except, in a checkpoint, its optimizer and generator
 /// tensors, so load() also takes the model out of a checkpoint file.
 void load(nn::Module& model, const std::filesystem::path& path);
+
+/// Metadata that describes a Sequential's architecture, so that the file alone rebuilds it:
+/// "ann.sequential", per module its class name and its extra_repr(). Save it with the model:
+///   ann::save(model, path, ann::describe(model));   nn::Sequential again = ann::load_model(path);
+/// Rebuilds Linear, ReLU, Tanh, Sigmoid, Identity, Softmax and LogSoftmax; throws ValueError
+/// naming the first module it could not rebuild.
+Metadata describe(const nn::Sequential& model);
+
+/// The Sequential that describe()'s metadata describes, its weights drawn from the global
+/// generator, whose state is restored afterwards (building a model to load weights into should
+/// not shift the random stream). Throws ValueError naming the missing or malformed entry, or an
+/// architecture too large to be a real model (> 2^28 parameters).
+nn::Sequential build_from_metadata(const Metadata& metadata);
+
+/// build_from_metadata(the file's metadata) then load(): the model from the file alone. The
+/// architecture's parameter count is checked against the file's values before it is built.
+nn::Sequential load_model(const std::filesystem::path& path);
 
 // ---- training checkpoints ----------------------------------------------------------------------
 

@@ -1,0 +1,194 @@
+// A Sequential's architecture in a model file's metadata, so that the file alone rebuilds the
+// model: "ann.sequential" holds, per module, its class name and its extra_repr (the text
+// PyTorch prints inside the parentheses), e.g.
+//   [["Linear", "in_features=2, out_features=100, bias=True"], ["ReLU", ""], ...]
+// Each kind of module ann can rebuild has a builder below that reads those arguments back.
+#include <charconv>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ann/error.h"
+#include "ann/generator.h"
+#include "ann/nn/activation.h"
+#include "ann/nn/linear.h"
+#include "ann/serialize.h"
+#include "io/safetensors.h"
+
+namespace ann {
+
+namespace st = io::safetensors;
+
+namespace {
+
+const std::string kKey = "ann.sequential";
+// The largest model build_from_metadata makes (1 GiB of float32): the sizes come from a file,
+// and a lying one must not make us allocate without bound.
+constexpr double kMaxParameters = double(1 << 28);
+
+// "in_features=2, out_features=100, bias=True" -> {in_features: 2, out_features: 100, bias: True}
+std::map<std::string, std::string> arguments_of(const std::string& repr, const std::string& where) {
+  std::map<std::string, std::string> args;
+  std::size_t start = 0;
+  while (start < repr.size()) {
+    std::size_t end = repr.find(',', start);
+    if (end == std::string::npos) end = repr.size();
+    std::string item = repr.substr(start, end - start);
+    item.erase(0, item.find_first_not_of(' '));
+    const std::size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0) throw ValueError(where + ": \"" + st::shorten(item) + "\" is not name=value");
+    args[item.substr(0, eq)] = item.substr(eq + 1);
+    start = end + 1;
+  }
+  return args;
+}
+
+struct Arguments {
+  std::map<std::string, std::string> values;
+  std::string where;
+
+  std::int64_t integer(const std::string& name, std::int64_t min, std::int64_t max) const {
+    const std::string& s = text(name);
+    std::int64_t v = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || end != s.data() + s.size() || v < min || v > max) {
+      throw ValueError(where + ": " + name + "=" + st::shorten(s) + " is not an integer in [" + std::to_string(min) +
+                       ", " + std::to_string(max) + "]");
+    }
+    return v;
+  }
+  bool boolean(const std::string& name) const {
+    const std::string& s = text(name);
+    if (s != "True" && s != "False") throw ValueError(where + ": " + name + "=" + st::shorten(s) + " is not True or False");
+    return s == "True";
+  }
+  const std::string& text(const std::string& name) const {
+    const auto it = values.find(name);
+    if (it == values.end()) throw ValueError(where + ": no " + name);
+    return it->second;
+  }
+};
+
+// A module to build, with the number of parameters it will hold (known before it is built).
+struct Plan {
+  std::function<nn::AnyModule()> build;
+  double parameters = 0;
+};
+using Builder = std::function<Plan(const Arguments&)>;
+
+template <class M>
+Builder without_arguments() {
+  return [](const Arguments&) { return Plan{[] { return nn::AnyModule(M()); }, 0}; };
+}
+
+const std::map<std::string, Builder>& builders() {
+  static const std::map<std::string, Builder> table{
+      {"Linear",
+       [](const Arguments& a) {
+         const std::int64_t in = a.integer("in_features", 1, 1 << 28), out = a.integer("out_features", 1, 1 << 28);
+         const bool bias = a.boolean("bias");
+         return Plan{[=] { return nn::AnyModule(nn::Linear(in, out, bias)); },
+                     double(in) * double(out) + (bias ? double(out) : 0.0)};
+       }},
+      {"ReLU", without_arguments<nn::ReLU>()},
+      {"Tanh", without_arguments<nn::Tanh>()},
+      {"Sigmoid", without_arguments<nn::Sigmoid>()},
+      {"Identity", without_arguments<nn::Identity>()},
+      {"Softmax",
+       [](const Arguments& a) {
+         const std::int64_t dim = a.integer("dim", -8, 7);
+         return Plan{[=] { return nn::AnyModule(nn::Softmax(dim)); }, 0};
+       }},
+      {"LogSoftmax",
+       [](const Arguments& a) {
+         const std::int64_t dim = a.integer("dim", -8, 7);
+         return Plan{[=] { return nn::AnyModule(nn::LogSoftmax(dim)); }, 0};
+       }},
+  };
+  return table;
+}
+
+std::vector<Plan> plan(const Metadata& metadata, const std::string& op) {
+  const auto it = metadata.find(kKey);
+  if (it == metadata.end()) throw ValueError(op + ": the metadata has no \"" + kKey + "\" (no architecture)");
+  const nlohmann::json modules = nlohmann::json::parse(it->second, nullptr, false);
+  if (!modules.is_array() || modules.empty()) {
+    throw ValueError(op + ": \"" + kKey + "\" is not a non-empty JSON array of [name, arguments] pairs");
+  }
+  std::vector<Plan> plans;
+  double parameters = 0;
+  for (std::size_t i = 0; i < modules.size(); ++i) {
+    const nlohmann::json& m = modules[i];
+    const std::string where = op + ": module " + std::to_string(i);
+    if (!m.is_array() || m.size() != 2 || !m[0].is_string() || !m[1].is_string()) {
+      throw ValueError(where + " is not a [name, arguments] pair of strings");
+    }
+    const std::string name = m[0].get<std::string>();
+    const auto builder = builders().find(name);
+    if (builder == builders().end()) {
+      std::string known;
+      for (const auto& [k, _] : builders()) known += (known.empty() ? "" : ", ") + k;
+      throw ValueError(where + " is a " + st::shorten(name) + ", which ann cannot rebuild (it rebuilds " + known + ")");
+    }
+    plans.push_back(builder->second(Arguments{arguments_of(m[1].get<std::string>(), where + " (" + name + ")"),
+                                              where + " (" + name + ")"}));
+    parameters += plans.back().parameters;
+    if (parameters > kMaxParameters) {
+      throw ValueError(op + ": the architecture has more than 2^28 parameters, too many for a real model file");
+    }
+  }
+  return plans;
+}
+
+// Building a model to load weights into should not shift the random stream.
+nn::Sequential build(const std::vector<Plan>& plans) {
+  const Generator::State saved = default_generator().state();
+  nn::Sequential model;
+  for (const Plan& p : plans) model.push_back(p.build());
+  default_generator().set_state(saved);
+  return model;
+}
+
+}  // namespace
+
+Metadata describe(const nn::Sequential& model) {
+  nlohmann::json modules = nlohmann::json::array();
+  for (const auto& [name, child] : model.named_children()) {
+    if (!builders().contains(child->name())) {
+      throw ValueError("describe: module " + name + " is a " + child->name() +
+                       ", which ann cannot rebuild from a file");
+    }
+    modules.push_back({child->name(), child->extra_repr()});
+  }
+  Metadata metadata{{kKey, modules.dump()}};
+  plan(metadata, "describe");  // the same checks as when it is read back
+  return metadata;
+}
+
+nn::Sequential build_from_metadata(const Metadata& metadata) {
+  return build(plan(metadata, "build_from_metadata"));
+}
+
+nn::Sequential load_model(const std::filesystem::path& path) {
+  const std::string source = path.string();
+  const TensorFile file = load_tensors(path);
+  const std::vector<Plan> plans = plan(file.metadata, "load_model: " + source);
+  // The tensors' element count is bounded by the file's size; the metadata's claim is not.
+  double claimed = 0, stored = 0;
+  for (const Plan& p : plans) claimed += p.parameters;
+  for (const auto& [name, t] : file.tensors)
+    if (!st::is_checkpoint_extra(file, name)) stored += double(t.numel());
+  if (stored != claimed) {
+    throw ValueError("load_model: " + source + ": the architecture has " + std::to_string(std::int64_t(claimed)) +
+                     " parameters but the file holds " + std::to_string(std::int64_t(stored)) + " values");
+  }
+  nn::Sequential model = build(plans);
+  st::load_parameters(model, file, "load_model", source);
+  return model;
+}
+
+}  // namespace ann
