@@ -187,7 +187,7 @@ TEST(serialize_model, LyingMetadataIsCaughtBeforeBuilding) {
   lie["ann.layers"] = "1";
   save(mlp(1), dir / "m.safetensors", lie);
   const std::string m = message_of<ValueError>([&] { (void)load_mlp(dir / "m.safetensors"); });
-  EXPECT_CONTAINS(m, "the metadata describes an MLP of 96003 parameters but the file holds 371 values");
+  EXPECT_CONTAINS(m, "the architecture has 96003 parameters but the file holds 371 values");
 }
 
 // ---- checkpoints ---------------------------------------------------------------------------------

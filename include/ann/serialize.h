@@ -80,6 +80,11 @@ nn::Sequential build_from_metadata(const Metadata& metadata);
 /// architecture's parameter count is checked against the file's values before it is built.
 nn::Sequential load_model(const std::filesystem::path& path);
 
+/// The same for a file already read whose architecture comes from elsewhere (another format's
+/// metadata, or the caller's knowledge): `architecture` holds "ann.sequential"; `source` names
+/// the file in errors.
+nn::Sequential load_model(const TensorFile& file, const Metadata& architecture, const std::string& source);
+
 // ---- training checkpoints ----------------------------------------------------------------------
 
 /// What a checkpoint holds besides the model and optimizer state.

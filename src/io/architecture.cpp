@@ -174,9 +174,12 @@ nn::Sequential build_from_metadata(const Metadata& metadata) {
 }
 
 nn::Sequential load_model(const std::filesystem::path& path) {
-  const std::string source = path.string();
   const TensorFile file = load_tensors(path);
-  const std::vector<Plan> plans = plan(file.metadata, "load_model: " + source);
+  return load_model(file, file.metadata, path.string());
+}
+
+nn::Sequential load_model(const TensorFile& file, const Metadata& architecture, const std::string& source) {
+  const std::vector<Plan> plans = plan(architecture, "load_model: " + source);
   // The tensors' element count is bounded by the file's size; the metadata's claim is not.
   double claimed = 0, stored = 0;
   for (const Plan& p : plans) claimed += p.parameters;
