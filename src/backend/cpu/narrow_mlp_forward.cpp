@@ -74,10 +74,13 @@ ANN_INLINE void unit_bounds(const NarrowMlp& p, const float* b1, const Vec* xs, 
 // the backward's g·x must stay NaN for x = ∞ where g = 0), and so does a W2 that is not (0·∞
 // is no zero term). Computed for 16 units at a time, lanes
 // being units here, from W1's columns regrouped once per pass (`table`).
+// Every member is always inlined, like the kernel's other helpers: only what is inlined into
+// an ISA level's copy of the kernel is compiled for that level (src/backend/cpu/simd.h); an
+// out-of-line member would run at the baseline level (measured: the spiral 2.3x slower).
 template <int IN>
 class ReluUnits {
  public:
-  ReluUnits(const NarrowMlp& p, const float* b1, Vec* table, std::uint64_t* words)
+  ANN_INLINE ReluUnits(const NarrowMlp& p, const float* b1, Vec* table, std::uint64_t* words)
       : hidden_(p.hidden), table_(table), words_(words) {
     usable_ = true;
     for (std::int64_t q = 0; q < p.hidden * p.out; ++q) usable_ = usable_ && p.W2[q] - p.W2[q] == 0.f;
@@ -93,7 +96,7 @@ class ReluUnits {
   }
 
   // The units the block with inputs xs needs: bit j % 64 of words()[j / 64] for unit j.
-  const std::uint64_t* select(const Vec* xs) {
+  ANN_INLINE const std::uint64_t* select(const Vec* xs) {
     Vec lo[IN], hi[IN], probe = {};
     for (int i = 0; i < IN; ++i) {
       lo[i] = fold_lanes(xs[i], [](Vec a, Vec b) { return a < b ? a : b; });
@@ -121,11 +124,11 @@ class ReluUnits {
   }
 
  private:
-  static Vec abs(Vec v) { return std::bit_cast<Vec>(std::bit_cast<vec16::Mask>(v) & 0x7fffffff); }
-  static Vec max(Vec a, Vec b) { return a > b ? a : b; }
+  ANN_INLINE static Vec abs(Vec v) { return std::bit_cast<Vec>(std::bit_cast<vec16::Mask>(v) & 0x7fffffff); }
+  ANN_INLINE static Vec max(Vec a, Vec b) { return a > b ? a : b; }
   // op over all 16 lanes, the result in every lane: a butterfly, lane q with lane q ^ w.
   template <class Op>
-  static Vec fold_lanes(Vec v, Op op) {
+  ANN_INLINE static Vec fold_lanes(Vec v, Op op) {
     static constexpr vec16::Mask kSwap[4] = {{8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7},
                                              {4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11},
                                              {2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13},
@@ -135,7 +138,7 @@ class ReluUnits {
   }
   // Bit l set where lane l of the comparison holds: each lane's bit, ORed across the lanes by
   // fold_lanes (GCC turns a loop over the lanes into 16 extractions).
-  static std::uint32_t bits_of(vec16::Mask holds) {
+  ANN_INLINE static std::uint32_t bits_of(vec16::Mask holds) {
     static constexpr vec16::Mask kBit = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768};
     const Vec all = fold_lanes(std::bit_cast<Vec>(holds & kBit), [](Vec a, Vec b) {
       return std::bit_cast<Vec>(std::bit_cast<vec16::Mask>(a) | std::bit_cast<vec16::Mask>(b));
