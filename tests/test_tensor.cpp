@@ -1,4 +1,5 @@
 // Tensors: creation, views and storage sharing, strides, element access, dtypes, printing.
+// (Over 600 lines: one suite for the one class every other suite builds on, short independent tests.)
 // Expected strings and values marked "torch" were printed by PyTorch 1.13 (/usr/bin/python3).
 #include <gtest/gtest.h>
 
