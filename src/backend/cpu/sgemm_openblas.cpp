@@ -19,6 +19,9 @@ namespace ann::backend::cpu {
 // OpenBLAS call on the same memory, and threads only share out whole tiles. Each element of C
 // is therefore summed by the same kernel code in the same order whatever the thread count —
 // whichever kernel OpenBLAS runs, because nothing here assumes how a kernel walks a matrix.
+// (One assumption is left: every thread rounds alike. New threads start with the default
+// floating-point environment; a program that sets flush-to-zero on its main thread only would
+// see the worker threads' tiles differ in subnormals.)
 //
 // The earlier design gave each thread a block of rows cut at multiples of 16 and relied on
 // every kernel treating a row the same at any offset. OpenBLAS 0.3.21's Haswell kernel (also
