@@ -49,9 +49,11 @@ void write_stdout(const std::string& text) {
   }
 }
 
-// A file with a Sequential's architecture (ann::describe) or the lesson's MLP (describe_mlp).
+// A file with a Sequential's architecture (ann::describe) or the lesson's MLP (describe_mlp),
+// read once.
 nn::Sequential load_any_model(const std::filesystem::path& path) {
-  return load_tensors(path).metadata.contains("ann.sequential") ? load_model(path) : load_mlp(path);
+  const TensorFile file = load_tensors(path);
+  return load_model(file, model_architecture(file.metadata, "load_mlp: " + path.string()), path.string());
 }
 
 void run_predict_command(const PredictOptions& o) {

@@ -90,4 +90,18 @@ Generator& default_generator();
 /// Seeds the process-wide generator (torch.manual_seed).
 void manual_seed(std::uint64_t seed);
 
+/// Puts the process-wide generator's state back when the scope ends, however it ends: for work
+/// that draws (building a model to load weights into, drawing a figure) without shifting the
+/// stream a later experiment draws from.
+class KeepGeneratorState {
+ public:
+  KeepGeneratorState() : saved_(default_generator().state()) {}
+  ~KeepGeneratorState() { default_generator().set_state(saved_); }
+  KeepGeneratorState(const KeepGeneratorState&) = delete;
+  KeepGeneratorState& operator=(const KeepGeneratorState&) = delete;
+
+ private:
+  Generator::State saved_;
+};
+
 }  // namespace ann

@@ -30,4 +30,9 @@ nn::Sequential build_mlp_from_metadata(const Metadata& metadata);
 /// The file's tensor shapes are checked against the architecture before the model is built.
 nn::Sequential load_mlp(const std::filesystem::path& path);
 
+/// The architecture (ann::describe's "ann.sequential") of a model file's metadata: its own, or
+/// the one describe_mlp's keys name; for load_model(file, architecture, source), which then
+/// reads any of ann's model files. Throws ValueError, prefixed by `op`, when it has neither.
+Metadata model_architecture(const Metadata& metadata, const std::string& op);
+
 }  // namespace ann

@@ -146,10 +146,9 @@ std::vector<Plan> plan(const Metadata& metadata, const std::string& op) {
 
 // Building a model to load weights into should not shift the random stream.
 nn::Sequential build(const std::vector<Plan>& plans) {
-  const Generator::State saved = default_generator().state();
+  const KeepGeneratorState keep;
   nn::Sequential model;
   for (const Plan& p : plans) model.push_back(p.build());
-  default_generator().set_state(saved);
   return model;
 }
 

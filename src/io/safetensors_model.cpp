@@ -1,7 +1,5 @@
 // Models in safetensors files: parameters under their state_dict names, so the file loads into
 // the equivalent torch model with load_state_dict (and the other way round).
-#include <charconv>
-#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <set>

@@ -135,6 +135,12 @@ nn::Sequential build_mlp_from_metadata(const Metadata& metadata) {
   return build_from_metadata(architecture_of(parse_mlp(metadata, "build_mlp_from_metadata")));
 }
 
+Metadata model_architecture(const Metadata& metadata, const std::string& op) {
+  const auto own = metadata.find("ann.sequential");
+  if (own != metadata.end()) return {*own};
+  return architecture_of(parse_mlp(metadata, op));
+}
+
 nn::Sequential load_mlp(const std::filesystem::path& path) {
   const std::string source = path.string();
   const TensorFile file = load_tensors(path);

@@ -107,13 +107,12 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Activat
                        " outputs");
     }
   }
-  const Activation f = activation;
   const Tensor b = bias.defined() ? bias.contiguous() : Tensor();
   Tensor y = mm_kernel(x, weight.t());
-  ops::backend_of(x).bias_activation(y.data<float>(), b.defined() ? b.data<float>() : nullptr, m, out, f);
+  ops::backend_of(x).bias_activation(y.data<float>(), b.defined() ? b.data<float>() : nullptr, m, out, activation);
   // Products are skipped when nobody needs their gradient (the first layer's input is data).
   return record(linear_name(activation), y, {x, weight, bias},
-                [x = x.detach(), w = weight.detach(), ys = y.detach(), f, need_dx = x.requires_grad(),
+                [x = x.detach(), w = weight.detach(), ys = y.detach(), f = activation, need_dx = x.requires_grad(),
                  need_dw = weight.requires_grad(), need_db = bias.defined() && bias.requires_grad()](const Tensor& dy) {
                   const Tensor dyc = dy.contiguous();
                   Tensor dz = make_tensor(dyc.sizes(), DType::Float32, dyc.device());

@@ -18,18 +18,6 @@ void BoundaryRecorder::write(const std::filesystem::path& path, const GifOptions
 }
 
 namespace {
-// Seeds the global generator for a new model and puts the caller's stream back afterwards,
-// so that drawing figures never changes what a later experiment draws.
-class GeneratorScope {
- public:
-  explicit GeneratorScope(std::uint64_t seed) : saved_(default_generator().state()) { manual_seed(seed); }
-  ~GeneratorScope() { default_generator().set_state(saved_); }
-  GeneratorScope(const GeneratorScope&) = delete;
-  GeneratorScope& operator=(const GeneratorScope&) = delete;
-
- private:
-  Generator::State saved_;
-};
 
 void load(nn::Module& model, const std::vector<std::pair<std::string, Tensor>>& initial) {
   NoGradGuard no_grad;
@@ -54,7 +42,9 @@ std::size_t boundary_animation(const data::Labelled& data, const std::filesystem
                      std::to_string(options.epochs) + ", every " + std::to_string(options.every));
   }
   const std::int64_t classes = class_count(data.y);
-  GeneratorScope scope(options.seed);
+  // A model of its own seed; drawing figures never changes what a later experiment draws.
+  const KeepGeneratorState keep;
+  manual_seed(options.seed);
   nn::Sequential model = lesson::make_mlp(2, options.hidden, 1, classes, lesson::Activation::ReLU);
   load(model, options.initial);
   auto optimizer =
