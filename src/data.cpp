@@ -13,24 +13,23 @@ Labelled spiral(std::int64_t per_class, std::int64_t classes, double noise, Gene
   if (classes < 2) throw ValueError("spiral: needs at least 2 classes, got " + std::to_string(classes));
   if (!(noise >= 0.0) || !std::isfinite(noise)) throw ValueError("spiral: noise must be >= 0, got " + std::to_string(noise));
   const std::int64_t N = per_class;
-  Tensor X = zeros({N * classes, 2});
+  std::vector<float> x(static_cast<std::size_t>(N * classes * 2));
   std::vector<std::int64_t> labels(static_cast<std::size_t>(N * classes));
-  float* x = X.data<float>();
   const double sector = 2.0 * std::numbers::pi / static_cast<double>(classes);
   for (std::int64_t c = 0; c < classes; ++c) {
     const Tensor t = linspace(0.0, 1.0, N);
     const Tensor inner = linspace(sector * static_cast<double>(c), sector * static_cast<double>(2 + c), N) +
                          randn({N}, generator) * static_cast<float>(noise);
-    const float* pt = t.data<float>();
-    const float* pa = inner.data<float>();
-    for (std::int64_t i = 0; i < N; ++i) {
-      const std::int64_t row = N * c + i;
+    const std::vector<float> pt = t.to_vector<float>();
+    const std::vector<float> pa = inner.to_vector<float>();
+    for (std::size_t i = 0; i < static_cast<std::size_t>(N); ++i) {
+      const auto row = static_cast<std::size_t>(N * c) + i;
       x[2 * row] = pt[i] * static_cast<float>(std::sin(static_cast<double>(pa[i])));
       x[2 * row + 1] = pt[i] * static_cast<float>(std::cos(static_cast<double>(pa[i])));
-      labels[static_cast<std::size_t>(row)] = c;
+      labels[row] = c;
     }
   }
-  return {X, from_vector(labels, {N * classes})};
+  return {from_vector(x, {N * classes, 2}), from_vector(labels, {N * classes})};
 }
 
 Tensor one_hot(const Tensor& labels, std::int64_t classes) {
@@ -41,16 +40,16 @@ Tensor one_hot(const Tensor& labels, std::int64_t classes) {
                                       : std::string()));
   }
   if (classes < 1) throw ValueError("one_hot: number of classes must be positive, got " + std::to_string(classes));
-  Tensor Y = zeros({labels.size(0), classes});
   const std::vector<std::int64_t> c = labels.to_vector<std::int64_t>();
+  std::vector<float> Y(c.size() * static_cast<std::size_t>(classes), 0.f);
   for (std::size_t i = 0; i < c.size(); ++i) {
     if (c[i] < 0 || c[i] >= classes) {
       throw ValueError("one_hot: label " + std::to_string(c[i]) + " out of range for " + std::to_string(classes) +
                        " classes");
     }
-    Y.set<float>({static_cast<std::int64_t>(i), c[i]}, 1.f);
+    Y[i * static_cast<std::size_t>(classes) + static_cast<std::size_t>(c[i])] = 1.f;
   }
-  return Y;
+  return from_vector(Y, {labels.size(0), classes}, {.device = labels.device()});
 }
 
 Labelled cubic(std::int64_t points, Generator& generator) {

@@ -3,7 +3,6 @@
 #include "ann/tensor.h"
 
 #include <cmath>
-#include <cstring>
 
 #include "ann/autograd.h"
 #include "ann/error.h"
@@ -11,6 +10,8 @@
 #include "ann/ops.h"
 #include "autograd/node.h"
 #include "backend/backend.h"
+#include "host_access.h"
+#include "ops/op_util.h"
 #include "tensor_impl.h"
 
 namespace ann {
@@ -90,15 +91,31 @@ std::int64_t element_offset(const TensorImpl& t, std::initializer_list<std::int6
   return off;
 }
 
+// The element at `off` (in elements), fetched through the back end's copy to the host.
 template <class T>
-T read_as(const TensorImpl& t, std::int64_t off) {
-  const void* base = t.storage->data();
+T read_as(const Tensor& tensor, std::int64_t off) {
+  const TensorImpl& t = *tensor.impl();
+  const std::size_t es = element_size(t.dtype);
+  const auto at = static_cast<std::size_t>(off) * es;
   switch (t.dtype) {
-    case DType::Float32: return static_cast<T>(static_cast<const float*>(base)[off]);
-    case DType::Int64: return static_cast<T>(static_cast<const std::int64_t*>(base)[off]);
-    case DType::Bool: return static_cast<T>(static_cast<const bool*>(base)[off]);
+    case DType::Float32: { float v; read_bytes(tensor, at, &v, es); return static_cast<T>(v); }
+    case DType::Int64: { std::int64_t v; read_bytes(tensor, at, &v, es); return static_cast<T>(v); }
+    case DType::Bool: { bool v; read_bytes(tensor, at, &v, es); return static_cast<T>(v); }
   }
   return T{};
+}
+
+// Writes one element at `off`, converted to the tensor's type, through the back end's copy.
+template <class T>
+void write_as(const Tensor& tensor, std::int64_t off, T value) {
+  const TensorImpl& t = *tensor.impl();
+  const std::size_t es = element_size(t.dtype);
+  const auto at = static_cast<std::size_t>(off) * es;
+  switch (t.dtype) {
+    case DType::Float32: { const auto v = static_cast<float>(value); write_bytes(tensor, at, &v, es); break; }
+    case DType::Int64: { const auto v = static_cast<std::int64_t>(value); write_bytes(tensor, at, &v, es); break; }
+    case DType::Bool: { const auto v = static_cast<bool>(value); write_bytes(tensor, at, &v, es); break; }
+  }
 }
 }  // namespace
 
@@ -133,25 +150,19 @@ T Tensor::item() const {
     throw ValueError("item: tensor with " + std::to_string(t.numel) + " elements (shape " + to_string(t.sizes) +
                      ") cannot be converted to a scalar");
   }
-  return read_as<T>(t, t.offset);
+  return read_as<T>(*this, t.offset);
 }
 
 template <class T>
 T Tensor::at(std::initializer_list<std::int64_t> index) const {
   const TensorImpl& t = checked(impl_);
-  return read_as<T>(t, element_offset(t, index, "at"));
+  return read_as<T>(*this, element_offset(t, index, "at"));
 }
 
 template <class T>
 void Tensor::set(std::initializer_list<std::int64_t> index, T value) {
   const TensorImpl& t = checked(impl_);
-  const std::int64_t off = element_offset(t, index, "set");
-  void* base = t.storage->data();
-  switch (t.dtype) {
-    case DType::Float32: static_cast<float*>(base)[off] = static_cast<float>(value); break;
-    case DType::Int64: static_cast<std::int64_t*>(base)[off] = static_cast<std::int64_t>(value); break;
-    case DType::Bool: static_cast<bool*>(base)[off] = static_cast<bool>(value); break;
-  }
+  write_as(*this, element_offset(t, index, "set"), value);
 }
 
 template <class T>
@@ -168,8 +179,9 @@ const T* Tensor::data() const {
 
 template <class T>
 std::vector<T> Tensor::to_vector() const {
-  const Tensor c = contiguous().to(dtype_of<T>());
-  const T* p = c.impl()->data<T>();
+  const Tensor c = to(dtype_of<T>());
+  const HostRead host(c);
+  const T* p = host.data<T>();
   return std::vector<T>(p, p + c.numel());
 }
 
@@ -206,10 +218,36 @@ Tensor Tensor::to(DType target) const {
   return out;  // conversions between element types are not differentiable
 }
 
+// y = x on another device      dx = dy brought back to x's device
 Tensor Tensor::to(const Device& device) const {
-  check_available(device, "to");
   check_defined(*this, "to");
-  return *this;  // one backend: the tensor is already there
+  check_available(device, "to");
+  const Device from = this->device();
+  if (device == from) return *this;
+  Tensor out = make_tensor(sizes(), dtype(), device);
+  {
+    const HostRead host(*this);  // between two devices through the host: one copy each way
+    write_bytes(out, 0, host.bytes(), static_cast<std::size_t>(numel()) * element_size(dtype()));
+  }
+  if (!autograd::should_record(*this)) return out;
+  return autograd::record("to", std::move(out), {*this},
+                          [from](const Tensor& dy) { return std::vector<Tensor>{dy.to(from)}; });
+}
+
+void move_storage(const Tensor& t, const Device& device) {
+  check_defined(t, "to");
+  check_available(device, "to");
+  TensorImpl& impl = *t.impl();
+  if (impl.storage->device() != device) {
+    auto moved = make_pooled<Storage>(impl.storage->nbytes(), device);
+    std::vector<std::byte> host(impl.storage->nbytes());
+    if (!host.empty()) {
+      backend::backend_for(impl.storage->device()).copy_to_host(host.data(), impl.storage->data(), host.size());
+      backend::backend_for(device).copy_from_host(moved->data(), host.data(), host.size());
+    }
+    impl.storage = std::move(moved);
+  }
+  if (impl.grad.defined()) move_storage(impl.grad, device);
 }
 
 // ---- autograd --------------------------------------------------------------------------------
@@ -295,27 +333,12 @@ Tensor& Tensor::copy_(const Tensor& src) {
     throw ShapeError("copy_: source of shape " + to_string(src.sizes()) + " does not broadcast to " +
                      to_string(t.sizes));
   }
-  // Materialise the broadcast source in the destination's dtype, then write it through our strides.
-  Tensor values = (src.dtype() == DType::Float32 ? src + zeros(t.sizes) : src.to(DType::Float32) + zeros(t.sizes))
-                      .to(t.dtype);
-  const std::size_t es = element_size(t.dtype);
-  const auto* from = static_cast<const std::byte*>(values.impl()->raw_data());
-  if (t.is_contiguous()) {
-    std::memcpy(t.raw_data(), from, static_cast<std::size_t>(t.numel) * es);
-  } else {
-    // scatter into a strided destination, element by element
-    Shape counter(t.sizes.size(), 0);
-    for (std::int64_t i = 0; i < t.numel; ++i) {
-      std::int64_t off = t.offset;
-      for (std::size_t d = 0; d < counter.size(); ++d) off += counter[d] * t.strides[d];
-      std::memcpy(static_cast<std::byte*>(t.storage->data()) + off * static_cast<std::int64_t>(es), from + i * es,
-                  es);
-      for (std::size_t d = counter.size(); d-- > 0;) {
-        if (++counter[d] < t.sizes[d]) break;
-        counter[d] = 0;
-      }
-    }
-  }
+  // The source on our device in our dtype, then written through our strides, broadcast.
+  Tensor values = src.to(device()).to(t.dtype);
+  if (values.impl()->storage == t.storage) values = values.clone();  // x.copy_(x.t()) reads what it writes
+  backend::backend_for(device()).copy_strided(t.raw_data(), t.strides, values.impl()->raw_data(),
+                                              ops::broadcast_strides(values, t.sizes), t.sizes,
+                                              element_size(t.dtype));
   return *this;
 }
 
@@ -326,7 +349,9 @@ Tensor& Tensor::uniform_(double from, double to, Generator& generator) {
   if (!(from <= to)) {
     throw ValueError("uniform_: expects from <= to, got from=" + std::to_string(from) + " to=" + std::to_string(to));
   }
-  generator.fill_uniform(impl_->data<float>(), static_cast<std::size_t>(numel()), from, to);
+  HostWrite host(*this);
+  generator.fill_uniform(host.data<float>(), static_cast<std::size_t>(numel()), from, to);
+  host.commit();
   return *this;
 }
 
@@ -335,7 +360,9 @@ Tensor& Tensor::normal_(double mean, double std, Generator& generator) {
   check_dtype(*this, DType::Float32, "normal_");
   if (!is_contiguous()) throw ValueError("normal_: needs a contiguous tensor, got strides " + to_string(strides()));
   if (!(std >= 0.0)) throw ValueError("normal_: expects std >= 0, got " + std::to_string(std));
-  generator.fill_normal(impl_->data<float>(), static_cast<std::size_t>(numel()), mean, std);
+  HostWrite host(*this);
+  generator.fill_normal(host.data<float>(), static_cast<std::size_t>(numel()), mean, std);
+  host.commit();
   return *this;
 }
 
@@ -373,7 +400,16 @@ Tensor arange(double start, double end, double step, const TensorOptions& option
   // torch.arange: size = ceil((end - start) / step), element i = start + i·step (in double)
   const auto n = static_cast<std::int64_t>(std::ceil((end - start) / step));
   Tensor t = make_tensor({n}, options.dtype, options.device);
-  for (std::int64_t i = 0; i < n; ++i) t.set<double>({i}, start + static_cast<double>(i) * step);
+  HostWrite host(t);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const double v = start + static_cast<double>(i) * step;
+    switch (options.dtype) {
+      case DType::Float32: host.data<float>()[i] = static_cast<float>(v); break;
+      case DType::Int64: host.data<std::int64_t>()[i] = static_cast<std::int64_t>(v); break;
+      case DType::Bool: host.data<bool>()[i] = v != 0.0; break;
+    }
+  }
+  host.commit();
   return finish(t, options);
 }
 
@@ -383,7 +419,8 @@ Tensor linspace(double start, double end, std::int64_t steps, const TensorOption
   if (steps < 0) throw ValueError("linspace: number of steps must be non-negative, got " + std::to_string(steps));
   check_dtype(empty({0}, {.dtype = options.dtype}), DType::Float32, "linspace");
   Tensor t = make_tensor({steps}, DType::Float32, options.device);
-  float* p = t.impl()->data<float>();
+  HostWrite host(t);
+  float* p = host.data<float>();
   if (steps == 1) p[0] = static_cast<float>(start);
   if (steps > 1) {
     // torch's CPU kernel, as its AVX2 build runs it: float step; the first half counts up from
@@ -408,6 +445,7 @@ Tensor linspace(double start, double end, std::int64_t steps, const TensorOption
     }
     for (std::int64_t i = blocked; i < steps; ++i) p[i] = element(i);
   }
+  host.commit();
   return finish(t, options);
 }
 
@@ -433,7 +471,9 @@ Tensor from_values(const T* values, std::size_t count, const Shape& shape, DType
                      " (" + std::to_string(numel_of(shape)) + " elements)");
   }
   Tensor t = make_tensor(shape, dtype, device);
-  std::copy(values, values + count, t.impl()->template data<T>());
+  HostWrite host(t);
+  std::copy(values, values + count, host.template data<T>());
+  host.commit();
   return t;
 }
 }  // namespace
@@ -444,7 +484,7 @@ Tensor from_vector(const std::vector<float>& values, const Shape& shape, const T
 }
 
 Tensor from_vector(const std::vector<std::int64_t>& values, const Shape& shape) {
-  return from_values(values.data(), values.size(), shape, DType::Int64, Device{});
+  return from_values(values.data(), values.size(), shape, DType::Int64, default_device());
 }
 
 Tensor from_vector(const std::vector<bool>& values, const Shape& shape) {

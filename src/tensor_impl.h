@@ -70,6 +70,12 @@ std::shared_ptr<T> make_pooled(Args&&... args) {
   return std::allocate_shared<T>(detail::PoolAllocator<T>(), std::forward<Args>(args)...);
 }
 
+/// Moves the storage under `t` to `device`, keeping the tensor object: every handle to it (a
+/// module's parameter, an optimizer's list) sees the new device, as torch's module.to() sets
+/// param.data. Its accumulated gradient moves too. The whole storage moves, so t's view of it
+/// is unchanged; other views of the old storage keep the old one.
+void move_storage(const Tensor& t, const Device& device);
+
 /// Throws ValueError if `t` is undefined, else TypeError naming `op`, `expected` and t's dtype
 /// and shape (check_dtype's slow path).
 [[noreturn]] void throw_dtype_error(const Tensor& t, DType expected, const char* op);

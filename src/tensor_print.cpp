@@ -144,17 +144,20 @@ struct Printer {
 std::string Tensor::str() const {
   if (!defined()) return "tensor(undefined)";
   const TensorImpl& t = *impl();
-  const Printer p{t, t.numel > kSummariseAbove};
+  // Elements are read on the host: from a CPU copy of a tensor on another device.
+  const Tensor host = device().is_cpu() ? *this : detach().to(Device());
+  const Printer p{*host.impl(), t.numel > kSummariseAbove};
   std::vector<double> shown;
-  p.collect(0, t.offset, shown);
+  p.collect(0, host.impl()->offset, shown);
   const Formatter f = make_formatter(t.dtype, shown);
-  std::string body = t.numel == 0 && !t.sizes.empty() ? "[]" : p.render(0, t.offset, 7, f);
+  std::string body = t.numel == 0 && !t.sizes.empty() ? "[]" : p.render(0, host.impl()->offset, 7, f);
   std::string s = "tensor(" + body;
   if (t.numel == 0 && t.sizes.size() != 1) {  // torch's tuple: size=(0, 3)
     std::string size = to_string(t.sizes);
     s += ", size=(" + size.substr(1, size.size() - 2) + ")";
   }
   // an empty tensor shows no values to tell its type by, so torch names it
+  if (!device().is_cpu()) s += ", device='" + device().str() + "'";
   if (t.numel == 0 && t.dtype != DType::Float32) s += ", dtype=torch." + std::string(to_string(t.dtype));
   if (t.grad_fn) s += ", grad_fn=<" + grad_fn_name() + ">";
   else if (t.requires_grad) s += ", requires_grad=True";

@@ -92,21 +92,27 @@ inline ::testing::AssertionResult check_gradients(const std::function<Tensor()>&
       continue;
     }
     const std::vector<float> analytic = g.to_vector<float>();
-    float* p = x.data<float>();
+    // Perturbed through the host copies, so the check runs on any device (ANN_TEST_DEVICE).
+    std::vector<float> p = x.to_vector<float>();
+    const auto write_back = [&] { x.copy_(from_vector(p, x.sizes(), {.device = x.device()})); };
     double max_analytic = 0.0, max_numeric = 0.0;
     for (std::int64_t j = 0; j < x.numel(); ++j) {
       // numeric: central difference, f evaluated without recording a graph
-      const float saved = p[j];
+      const auto at = static_cast<std::size_t>(j);
+      const float saved = p[at];
       double up = 0.0, down = 0.0;
       {
         NoGradGuard no_grad;
-        p[j] = static_cast<float>(saved + opt.step);
-        const double h_up = static_cast<double>(p[j]) - saved;  // the step float32 really took
+        p[at] = static_cast<float>(saved + opt.step);
+        const double h_up = static_cast<double>(p[at]) - saved;  // the step float32 really took
+        write_back();
         up = weighted_sum(f(), r);
-        p[j] = static_cast<float>(saved - opt.step);
-        const double h_down = saved - static_cast<double>(p[j]);
+        p[at] = static_cast<float>(saved - opt.step);
+        const double h_down = saved - static_cast<double>(p[at]);
+        write_back();
         down = weighted_sum(f(), r);
-        p[j] = saved;
+        p[at] = saved;
+        write_back();
         const double numeric = (up - down) / (h_up + h_down);
         const double a = analytic[static_cast<std::size_t>(j)];
         max_analytic = std::max(max_analytic, std::fabs(a));

@@ -203,11 +203,13 @@ TEST(Errors, CudaIsNotInThisBuild) {
 
 TEST(Errors, DeviceParsing) {
   EXPECT_EQ(message_of<ValueError>([] { Device("gpu"); }),
-            "Device: cannot parse \"gpu\"; expected \"cpu\", \"cuda\" or \"cuda:N\"");
-  for (const char* spec : {"", "CPU", "cuda:", "cuda:x", "cuda:-1", "cuda:1x", "cuda0", "cpu:0", "cudaa"}) {
+            "Device: cannot parse \"gpu\"; expected \"cpu\", \"checked\", \"cuda\" or \"cuda:N\"");
+  for (const char* spec : {"", "CPU", "cuda:", "cuda:x", "cuda:-1", "cuda:1x", "cuda0", "cpu:0", "cudaa", "checked:0"}) {
     EXPECT_THROW(Device{spec}, ValueError) << '"' << spec << '"';
   }
   EXPECT_NO_THROW(Device("cuda:12"));
+  EXPECT_EQ(Device("checked").type(), DeviceType::Checked);
+  EXPECT_EQ(Device("checked").str(), "checked");
 }
 
 // ---- the hierarchy -------------------------------------------------------------------------------

@@ -287,7 +287,9 @@ TEST(ElementAccess, ItemAtSet) {
   EXPECT_THROW(x.at({2, 0}), ValueError);
   EXPECT_THROW(x.at({0}), ValueError);
   EXPECT_THROW(x.set({0, 3}, 1.f), ValueError);
-  EXPECT_EQ(x.data<float>()[1], -2.f);
+  if (x.device().is_cpu()) {
+    EXPECT_EQ(x.data<float>()[1], -2.f);  // elsewhere a device pointer
+  }
   EXPECT_THROW(x.data<std::int64_t>(), TypeError);
   EXPECT_FALSE(Tensor().defined());
   EXPECT_THROW(Tensor().sizes(), Error);
@@ -340,7 +342,7 @@ TEST(DTypes, ComparisonsMasksAndIntegerResults) {
                    from_vector(std::vector<std::int64_t>{2, 0, 2}, {3});
   EXPECT_EQ(q.dtype(), DType::Float32);
   EXPECT_EQ(values(q), (std::vector<float>{1.5f, INFINITY, -3.5f}));
-  EXPECT_EQ(q.str(), "tensor([ 1.5000,     inf, -3.5000])");
+  EXPECT_EQ(q.to(Device("cpu")).str(), "tensor([ 1.5000,     inf, -3.5000])");
 
   EXPECT_EQ(x.to(DType::Int64).to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, -2, 3, 0, 4, -1}));
   EXPECT_EQ(mask.to(DType::Float32).to_vector<float>(), (std::vector<float>{1, 0, 1, 1, 1, 0}));
@@ -594,7 +596,7 @@ TEST(Printing, StreamOperatorAndViews) {
 // ---- devices ----------------------------------------------------------------------------------------
 
 TEST(Devices, CpuTensors) {
-  const Tensor x = zeros({2});
+  const Tensor x = zeros({2}, {.device = Device("cpu")});
   EXPECT_TRUE(x.device().is_cpu());
   EXPECT_EQ(x.device().str(), "cpu");
   EXPECT_EQ(x.to(Device("cpu")).impl(), x.impl());

@@ -28,10 +28,11 @@ namespace ann {
 class TensorImpl;
 class Generator;
 
-/// Options for creating a tensor: element type, device, and whether it requires grad.
+/// Options for creating a tensor: element type, device (default_device() unless given), and
+/// whether it requires grad.
 struct TensorOptions {
   DType dtype = DType::Float32;
-  Device device{};
+  Device device = default_device();
   bool requires_grad = false;
 };
 

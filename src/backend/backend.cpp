@@ -1,6 +1,9 @@
 #include "backend/backend.h"
 
+#include <string>
+
 #include "ann/error.h"
+#include "backend/checked/checked_backend.h"
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/sgemm.h"
 
@@ -8,16 +11,45 @@ namespace ann::backend {
 
 const Backend& backend_for(const Device& device) {
   check_available(device, "backend");
-  return cpu_backend();
+  return device.type() == DeviceType::Checked ? checked_backend() : cpu_backend();
 }
 
+namespace {
+// What a fused entry a back end lacks does when called anyway: callers ask has() first.
+[[noreturn]] void missing(const char* entry, const char* fused) {
+  throw DeviceError(std::string(entry) + ": this back end has no fused " + fused + " kernel (has(Fused::" + fused +
+                    ") is false); the caller should have run the composition");
+}
+}  // namespace
+
+void Backend::bias_activation(float*, const float*, std::int64_t, std::int64_t, Activation) const {
+  missing("bias_activation", "LinearEpilogue");
+}
+void Backend::activation_backward_bias(const float*, const float*, float*, float*, std::int64_t, std::int64_t,
+                                       Activation) const {
+  missing("activation_backward_bias", "LinearEpilogue");
+}
 void Backend::narrow_mlp_forward(const NarrowMlp&, const float*, float*, float*) const {
-  throw DeviceError("narrow_mlp_forward: this back end has no two-layer kernel (has_narrow_mlp() is false)");
+  missing("narrow_mlp_forward", "NarrowMlp");
 }
-
 void Backend::narrow_mlp_backward(const NarrowMlp&, const float*, const float*, const float*,
                                   const NarrowMlpGrads&) const {
-  throw DeviceError("narrow_mlp_backward: this back end has no two-layer kernel (has_narrow_mlp() is false)");
+  missing("narrow_mlp_backward", "NarrowMlp");
+}
+void Backend::cross_entropy(const float*, const std::int64_t*, float*, float*, std::int64_t, std::int64_t) const {
+  missing("cross_entropy", "CrossEntropy");
+}
+void Backend::cross_entropy_backward(const float*, const float*, float, float*, std::int64_t, std::int64_t) const {
+  missing("cross_entropy_backward", "CrossEntropy");
+}
+double Backend::squared_error(const float*, const float*, float*, std::int64_t) const {
+  missing("squared_error", "SquaredError");
+}
+void Backend::sgd_step(const SgdStep&, float*, const float*, float*, std::int64_t) const {
+  missing("sgd_step", "OptimizerSteps");
+}
+void Backend::adam_step(const AdamStep&, float*, const float*, float*, float*, std::int64_t) const {
+  missing("adam_step", "OptimizerSteps");
 }
 
 void set_num_threads(int threads) { cpu::set_sgemm_threads(threads); }

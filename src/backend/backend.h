@@ -1,8 +1,17 @@
 #pragma once
-// The backend boundary: every loop over tensor elements runs behind this interface, so a
-// CUDA backend can be added by implementing it, without touching ops, nn or optim.
-// Kernels see raw pointers into device memory; tensors given to them are contiguous unless
-// strides are passed explicitly. Shapes are in elements.
+// The backend boundary: every loop over tensor elements, and every access of the host to a
+// tensor's memory, runs behind this interface, so a CUDA backend can be added by implementing
+// it, without touching ops, nn or optim.
+//
+// A back end has a required core — memory and the copies between host and device, the
+// elementwise, reduction, indexing and matrix-product primitives — from which src/ops composes
+// every op and its derivative. On top it may offer fused entries (`Fused`): a caller asks has()
+// and, when the answer is no, runs the composition the fused kernel stands for, which stays the
+// tested reference. The checked device (src/backend/checked/) has the core only, and the tests
+// run on it, so both paths are exercised.
+//
+// Kernels see raw pointers into device memory, never host memory; tensors given to them are
+// contiguous unless strides are passed explicitly. Shapes are in elements.
 #include <cstddef>
 #include <cstdint>
 
@@ -14,6 +23,15 @@
 namespace ann::backend {
 
 enum class UnaryOp { Neg, Exp, Log, Sqrt, Abs, Relu, Tanh, Sigmoid, Pow, Clamp, Scale };
+
+/// The fused entries a back end may offer beyond its core (Backend::has).
+enum class Fused {
+  LinearEpilogue,  // bias_activation, activation_backward_bias
+  NarrowMlp,       // narrow_mlp_forward, narrow_mlp_backward
+  CrossEntropy,    // cross_entropy, cross_entropy_backward
+  SquaredError,    // squared_error
+  OptimizerSteps,  // sgd_step, adam_step
+};
 enum class BinaryOp { Add, Sub, Mul, Div, Eq, Ne, Lt, Le, Gt, Ge };
 enum class ReduceOp { Sum, Max, Min, ArgMax };
 
@@ -70,26 +88,34 @@ class Backend {
  public:
   virtual ~Backend() = default;
 
-  // ---- memory ----------------------------------------------------------------------------
+  // ---- memory: the required core --------------------------------------------------------
   virtual void* allocate(std::size_t nbytes) const = 0;
   /// Frees a block from allocate(nbytes).
   virtual void deallocate(void* ptr, std::size_t nbytes) const = 0;
-  /// dst (contiguous) <- src viewed with sizes/strides; elements of `elem_size` bytes.
-  virtual void copy_strided(void* dst, const void* src, const Shape& sizes, const Shape& strides,
-                            std::size_t elem_size) const = 0;
+  /// Whether the host may read and write this back end's memory in place (the CPU): then
+  /// host code may skip a copy (src/host_access.h); otherwise it goes through the copies below.
+  virtual bool host_accessible() const { return false; }
+  /// nbytes from device memory `src` to host memory `host_dst`.
+  virtual void copy_to_host(void* host_dst, const void* src, std::size_t nbytes) const = 0;
+  /// nbytes from host memory `host_src` to device memory `dst`.
+  virtual void copy_from_host(void* dst, const void* host_src, std::size_t nbytes) const = 0;
+  /// dst[i] <- src[i] for every multi-index i of `sizes`, each operand read or written with its
+  /// own strides (0 where src is broadcast); elements of `elem_size` bytes.
+  virtual void copy_strided(void* dst, const Shape& dst_strides, const void* src, const Shape& src_strides,
+                            const Shape& sizes, std::size_t elem_size) const = 0;
   /// n elements of `dtype` set to `value`.
   virtual void fill(void* dst, DType dtype, std::int64_t n, double value) const = 0;
   /// Converts n contiguous elements between element types.
   virtual void cast(const void* src, DType from, void* dst, DType to, std::int64_t n) const = 0;
-  /// The index of the first of v[0 .. n) outside [0, bound) (a class label, an index), or −1.
-  virtual std::int64_t first_outside(const std::int64_t* v, std::int64_t n, std::int64_t bound) const = 0;
+
+  /// Whether this back end offers the fused entries `entry` names (see Fused); calling an entry
+  /// it lacks throws DeviceError.
+  virtual bool has(Fused) const { return false; }
 
   // ---- elementwise -----------------------------------------------------------------------
-  /// y = f(x); p0, p1 are the op's scalars (Pow: exponent; Clamp: lo, hi).
+  /// y = f(x); p0, p1 are the op's scalars (Pow: exponent; Clamp: lo, hi). Derivatives are
+  /// compositions of these primitives, written next to each op in src/ops/.
   virtual void unary(UnaryOp op, const float* x, float* y, std::int64_t n, float p0, float p1) const = 0;
-  /// dx = dy * f'(x), using y = f(x) where cheaper (exp, tanh, sigmoid, sqrt).
-  virtual void unary_backward(UnaryOp op, const float* x, const float* y, const float* dy, float* dx,
-                              std::int64_t n, float p0, float p1) const = 0;
   /// out = a op b over `sizes`, reading a and b with the given (broadcast, 0 where
   /// broadcast) strides; out is contiguous, float32 for arithmetic and bool for comparisons.
   /// a and b have element type `dtype` (float32 or int64).
@@ -100,33 +126,10 @@ class Backend {
   virtual void binary_contiguous(BinaryOp op, DType dtype, const void* a, const void* b, void* out,
                                  std::int64_t n) const = 0;
 
-  // ---- affine layer epilogue (y [m, n] contiguous, b [n] or null) --------------------------
-  /// y = f(y + b) in place, row by row (f None: y + b).
-  virtual void bias_activation(float* y, const float* b, std::int64_t m, std::int64_t n, Activation f) const = 0;
-  /// dz = dy ⊙ f'(y) (y the layer's output; dz = dy when f is None), and db = Σ_rows dz
-  /// (summed in double, when db is not null).
-  virtual void activation_backward_bias(const float* y, const float* dy, float* dz, float* db, std::int64_t m,
-                                        std::int64_t n, Activation f) const = 0;
-
-  // ---- optional: two-layer perceptron with narrow ends (see NarrowMlp) --------------------
-  // A fused entry a back end may lack: has_narrow_mlp() says whether it has one, and without it
-  // the caller runs the layers one by one (ann/nn/fusion.h), so a new back end need not write it.
-  virtual bool has_narrow_mlp() const { return false; }
-  /// y [m, out]; h (narrow_mlp_hidden_floats; null when no backward follows or when
-  /// !narrow_mlp_keeps_hidden(p.f)) keeps f(x W1ᵀ + b1). Only where has_narrow_mlp().
-  virtual void narrow_mlp_forward(const NarrowMlp& p, const float* x, float* y, float* h) const;
-  /// From dy [m, out] and the forward's h (null when not kept): the gradients (NarrowMlpGrads).
-  virtual void narrow_mlp_backward(const NarrowMlp& p, const float* x, const float* h, const float* dy,
-                                   const NarrowMlpGrads& grads) const;
-
   // ---- reductions (x contiguous, seen as [outer, n, inner], reduced over n) ---------------
   /// out is float32 for Sum/Max/Min of float32 input, int64 for ArgMax and for Sum of int64.
   virtual void reduce(ReduceOp op, DType dtype, const void* x, void* out, std::int64_t outer, std::int64_t n,
                       std::int64_t inner) const = 0;
-
-  /// diff = a − b (n floats) and Σ diff², each square rounded to float and added in double
-  /// in reduce's order for Sum: the squared-error loss in one pass.
-  virtual double squared_error(const float* a, const float* b, float* diff, std::int64_t n) const = 0;
 
   // ---- matrix product --------------------------------------------------------------------
   /// C[M,N] = alpha * op(A) op(B) + beta * C, row-major, op = transpose when the flag is set.
@@ -137,9 +140,6 @@ class Backend {
   // ---- softargmax (x seen as [outer, n, inner], normalised over n) ------------------------
   virtual void softmax(bool log, const float* x, float* y, std::int64_t outer, std::int64_t n,
                        std::int64_t inner) const = 0;
-  /// dx from y = (log_)softmax(x) and dy.
-  virtual void softmax_backward(bool log, const float* y, const float* dy, float* dx, std::int64_t outer,
-                                std::int64_t n, std::int64_t inner) const = 0;
 
   // ---- indexing (x contiguous, seen as [outer, n, inner]; index along n) ------------------
   /// out[o, j, i] = x[o, index[j], i] for j < k.
@@ -155,21 +155,45 @@ class Backend {
   virtual void scatter_add(const float* dy, const std::int64_t* index, float* dx, std::int64_t outer,
                            std::int64_t n, std::int64_t k, std::int64_t inner) const = 0;
 
-  // ---- fused cross-entropy (logits [m, c] contiguous, target int64 [m]) -------------------
+  // ==== fused entries, each only where has(its Fused) ======================================
+  // The default bodies throw DeviceError; callers ask has() first and otherwise compose.
+
+  // ---- Fused::LinearEpilogue (y [m, n] contiguous, b [n] or null) -------------------------
+  /// y = f(y + b) in place, row by row (f None: y + b).
+  virtual void bias_activation(float* y, const float* b, std::int64_t m, std::int64_t n, Activation f) const;
+  /// dz = dy ⊙ f'(y) (y the layer's output; dz = dy when f is None), and db = Σ_rows dz
+  /// (summed in double, when db is not null).
+  virtual void activation_backward_bias(const float* y, const float* dy, float* dz, float* db, std::int64_t m,
+                                        std::int64_t n, Activation f) const;
+
+  // ---- Fused::NarrowMlp: two-layer perceptron with narrow ends (see NarrowMlp) ------------
+  /// y [m, out]; h (narrow_mlp_hidden_floats; null when no backward follows or when
+  /// !narrow_mlp_keeps_hidden(p.f)) keeps f(x W1ᵀ + b1).
+  virtual void narrow_mlp_forward(const NarrowMlp& p, const float* x, float* y, float* h) const;
+  /// From dy [m, out] and the forward's h (null when not kept): the gradients (NarrowMlpGrads).
+  virtual void narrow_mlp_backward(const NarrowMlp& p, const float* x, const float* h, const float* dy,
+                                   const NarrowMlpGrads& grads) const;
+
+  // ---- Fused::CrossEntropy (logits [m, c] contiguous, target int64 [m]) -------------------
   /// loss[i] = −log softmax(logits[i])[target[i]]; grad[i] = softmax(logits[i]) − onehot(target[i]),
   /// the gradient of loss[i], kept for the backward.
   virtual void cross_entropy(const float* logits, const std::int64_t* target, float* loss, float* grad,
-                             std::int64_t m, std::int64_t c) const = 0;
-  /// dlogits[i] = scale[i] * grad[i] (grad from cross_entropy), or scale[0] for every row
-  /// when !per_row (a mean or sum reduction).
-  virtual void cross_entropy_backward(const float* grad, const float* scale, bool per_row, float* dlogits,
-                                      std::int64_t m, std::int64_t c) const = 0;
+                             std::int64_t m, std::int64_t c) const;
+  /// dlogits[i] = row_scale[i] * grad[i] (grad from cross_entropy), or uniform_scale for every
+  /// row when row_scale is null (a mean or sum reduction).
+  virtual void cross_entropy_backward(const float* grad, const float* row_scale, float uniform_scale,
+                                      float* dlogits, std::int64_t m, std::int64_t c) const;
 
-  // ---- optimizer updates (all arrays of n elements) ---------------------------------------
+  // ---- Fused::SquaredError -----------------------------------------------------------------
+  /// diff = a − b (n floats) and Σ diff², each square rounded to float and added in double
+  /// in reduce's order for Sum: the squared-error loss in one pass.
+  virtual double squared_error(const float* a, const float* b, float* diff, std::int64_t n) const;
+
+  // ---- Fused::OptimizerSteps (all arrays of n elements) -----------------------------------
   virtual void sgd_step(const SgdStep& h, float* param, const float* grad, float* momentum_buffer,
-                        std::int64_t n) const = 0;
+                        std::int64_t n) const;
   virtual void adam_step(const AdamStep& h, float* param, const float* grad, float* exp_avg, float* exp_avg_sq,
-                         std::int64_t n) const = 0;
+                         std::int64_t n) const;
 };
 
 /// Threads every backend may use for one operation (ann::set_num_threads): results do not change.

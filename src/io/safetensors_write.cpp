@@ -33,7 +33,7 @@ std::string encode(const std::vector<std::pair<std::string, Tensor>>& tensors,
     if (name == "__metadata__") throw bad("\"__metadata__\" is reserved and cannot name a tensor");
     if (!names.insert(name).second) throw bad("two tensors are named \"" + name + "\"");
     if (!tensor.defined()) throw bad("tensor \"" + name + "\" is undefined");
-    Tensor t = tensor.detach().contiguous().to(Device{});
+    Tensor t = tensor.detach().to(Device()).contiguous();  // read on the host
     const std::uint64_t nbytes = static_cast<std::uint64_t>(t.numel()) * element_size(t.dtype());
     header[name] = {
         {"dtype", dtype_name(t.dtype())}, {"shape", t.sizes()}, {"data_offsets", {offset, offset + nbytes}}};

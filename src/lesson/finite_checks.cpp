@@ -37,7 +37,7 @@ std::pair<std::string, float> FiniteChecks::first_bad(bool gradients) const {
   for (const auto& [name, parameter] : parameters_) {
     const Tensor values = gradients ? parameter.grad() : parameter;
     if (!values.defined()) continue;  // no gradient (yet): nothing to check
-    const Tensor dense = values.contiguous();
+    const Tensor dense = values.to(Device()).contiguous();  // read on the host
     const float* v = dense.data<float>();
     if (const std::int64_t i = first_non_finite(v, dense.numel()); i >= 0) return {name, v[i]};
   }

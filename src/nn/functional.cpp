@@ -47,11 +47,9 @@ void check_class_targets(const Tensor& scores, const Tensor& target, const char*
                      to_string(scores.sizes()) + " (expected [" + std::to_string(scores.size(0)) + "])");
   }
   const std::int64_t classes = scores.size(1);
-  const Tensor t = target.contiguous();
-  const std::int64_t bad = ops::backend_of(t).first_outside(t.data<std::int64_t>(), t.numel(), classes);
-  if (bad >= 0) {
-    throw ValueError(std::string(op) + ": target " + std::to_string(t.data<std::int64_t>()[bad]) +
-                     " out of range for " + std::to_string(classes) + " classes");
+  if (const auto bad = ops::first_outside(target, classes)) {
+    throw ValueError(std::string(op) + ": target " + std::to_string(*bad) + " out of range for " +
+                     std::to_string(classes) + " classes");
   }
 }
 
@@ -61,6 +59,9 @@ void check_class_targets(const Tensor& scores, const Tensor& target, const char*
 // ∂ℓ_i/∂z_i = softargmax(z_i) − y_i, y_i the one-hot row of c_i; the mean divides by m.
 Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduction) {
   check_class_targets(logits, target, "cross_entropy");
+  ops::check_same_device(logits, target, "cross_entropy");
+  // Without the fused kernel, the composition it stands for: −log softargmax picked per row.
+  if (!ops::backend_of(logits).has(backend::Fused::CrossEntropy)) return nll_loss(log_softmax(logits, 1), target, reduction);
   const Tensor z = logits.contiguous().detach();
   const Tensor c = target.contiguous();
   const std::int64_t m = z.size(0);
@@ -82,7 +83,7 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduc
     float uniform = per_row ? 0.f : dloss.item<float>();
     if (reduction == Reduction::Mean) uniform /= static_cast<float>(m);
     Tensor dz = make_tensor(grad.sizes(), DType::Float32, grad.device());
-    ops::backend_of(grad).cross_entropy_backward(grad.data<float>(), per_row ? d.data<float>() : &uniform, per_row,
+    ops::backend_of(grad).cross_entropy_backward(grad.data<float>(), per_row ? d.data<float>() : nullptr, uniform,
                                                  dz.data<float>(), m, grad.size(1));
     return std::vector<Tensor>{dz};
   });
@@ -99,14 +100,15 @@ Tensor nll_loss(const Tensor& log_probs, const Tensor& target, Reduction reducti
 // as the composition (g·d + g·d = 2·(g·d) exactly), a third of the graph.
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
   check_same_shape(input, target, "mse_loss");
-  if (reduction == Reduction::None) {
-    const Tensor diff = input - target;
-    return diff * diff;
-  }
-  // ℓ = Σ (input − target)² (/ n for the mean) in one pass that keeps the difference for the
-  // gradient 2 (input − target) · dℓ (/ n).
   ops::check_float(input, "mse_loss");
   ops::check_float(target, "mse_loss");
+  if (reduction == Reduction::None || !ops::backend_of(input).has(backend::Fused::SquaredError)) {
+    const Tensor diff = input - target;
+    return reduce(diff * diff, reduction);
+  }
+  ops::check_same_device(input, target, "mse_loss");
+  // ℓ = Σ (input − target)² (/ n for the mean) in one pass that keeps the difference for the
+  // gradient 2 (input − target) · dℓ (/ n).
   const std::int64_t n = input.numel();
   Tensor diff = make_tensor(input.sizes(), DType::Float32, input.device());
   Tensor loss = make_tensor({}, DType::Float32, input.device());
@@ -116,7 +118,7 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) 
     float total = static_cast<float>(
         ops::backend_of(a).squared_error(a.data<float>(), b.data<float>(), diff.data<float>(), n));
     if (reduction == Reduction::Mean) total /= static_cast<float>(n);  // as mean(): the float sum / n
-    *loss.data<float>() = total;
+    loss.fill_(total);
   }
   return autograd::record(
       "mse_loss", std::move(loss), {input, target},

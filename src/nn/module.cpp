@@ -3,6 +3,7 @@
 #include <ostream>
 
 #include "ann/error.h"
+#include "tensor_impl.h"
 
 namespace ann::nn {
 
@@ -51,9 +52,11 @@ void Module::train(bool on) {
   for (auto& [name, child] : children_) child->train(on);
 }
 
+// In place, as torch: the parameters stay the same tensors (a submodule's handles, an
+// optimizer's list), their storage moves.
 Module& Module::to(const Device& device) {
   check_available(device, (name() + ".to").c_str());
-  for (auto& [name, p] : parameters_) p = p.to(device);
+  for (auto& [name, p] : parameters_) move_storage(p, device);
   for (auto& [name, child] : children_) child->to(device);
   return *this;
 }

@@ -20,10 +20,17 @@ DType common_dtype(const Tensor& a, const Tensor& b) {
   return (a.dtype() == DType::Float32 || b.dtype() == DType::Float32) ? DType::Float32 : DType::Int64;
 }
 
-// out = a op b, broadcast; not recorded.
-Tensor binary_kernel(BinaryOp op, const Tensor& a_in, const Tensor& b_in, const char* name) {
-  check_defined(a_in, name);
-  check_defined(b_in, name);
+// out = a op b, broadcast; not recorded. A 0-d operand on another device is brought over (a
+// number, as torch allows a CPU scalar with a CUDA tensor); any other mix is a DeviceError.
+Tensor binary_kernel(BinaryOp op, const Tensor& a_arg, const Tensor& b_arg, const char* name) {
+  check_defined(a_arg, name);
+  check_defined(b_arg, name);
+  Tensor a_in = a_arg, b_in = b_arg;
+  if (a_in.device() != b_in.device()) {
+    if (b_in.dim() == 0) b_in = b_in.to(a_in.device());
+    else if (a_in.dim() == 0) a_in = a_in.to(b_in.device());
+    else ops::check_same_device(a_in, b_in, name);
+  }
   if (a_in.sizes() == b_in.sizes() && a_in.dtype() == b_in.dtype() && a_in.dtype() != DType::Bool &&
       a_in.is_contiguous() && b_in.is_contiguous()) {
     Tensor out = make_tensor(a_in.sizes(), backend::is_comparison(op) ? DType::Bool : a_in.dtype(), a_in.device());
@@ -41,6 +48,30 @@ Tensor binary_kernel(BinaryOp op, const Tensor& a_in, const Tensor& b_in, const 
   return out;
 }
 
+// dx = dy · f'(x) for y = f(x), composed from the forward primitives so that every back end
+// has it; y is f(x), kept by the forward, which several derivatives are cheaper from. The
+// products round as the CPU's fused epilogue does (src/backend/cpu/activations.h).
+Tensor unary_derivative(UnaryOp op, const Tensor& x, const Tensor& y, const Tensor& dy, float p0, float p1) {
+  const auto mask = [](const Tensor& condition) { return condition.to(DType::Float32); };
+  const auto number = [&](float v) { return scalar_tensor(v, {.device = x.device()}); };
+  switch (op) {
+    case UnaryOp::Neg: return neg(dy);                                        // −1
+    case UnaryOp::Exp: return dy * y;                                         // exp x = y
+    case UnaryOp::Log: return dy / x;                                         // 1/x
+    case UnaryOp::Sqrt: return dy / (y * 2.f);                                // 1/(2y)
+    case UnaryOp::Abs: return dy * (mask(x > number(0.f)) - mask(x < number(0.f)));  // sign x, 0 at 0 (as torch)
+    case UnaryOp::Relu: return dy * mask(y > number(0.f));                      // [x > 0] = [y > 0]
+    case UnaryOp::Tanh: return dy * (1.f - y * y);                            // 1 − y²
+    case UnaryOp::Sigmoid: return dy * y * (1.f - y);                         // y (1 − y)
+    case UnaryOp::Pow:                                                        // p x^(p−1)
+      return p0 == 0.f ? zeros_like(dy) : dy * p0 * pow(x, p0 - 1.f);
+    case UnaryOp::Clamp:                                                      // [lo ≤ x ≤ hi]
+      return dy * (mask(x >= number(p0)) * mask(x <= number(p1)));
+    case UnaryOp::Scale: return dy * p0;                                      // c
+  }
+  return Tensor();
+}
+
 // y = f(x) elementwise, recorded with dx = dy · f'(x).
 Tensor unary(const char* name, UnaryOp op, const Tensor& x, float p0 = 0.f, float p1 = 0.f) {
   ops::check_float(x, name);
@@ -48,13 +79,8 @@ Tensor unary(const char* name, UnaryOp op, const Tensor& x, float p0 = 0.f, floa
   Tensor y = make_tensor(x.sizes(), DType::Float32, x.device());
   ops::backend_of(x).unary(op, xc.data<float>(), y.data<float>(), x.numel(), p0, p1);
   if (!autograd::should_record(x)) return y;
-  const Tensor ys = y.detach();
-  return record(name, std::move(y), {x}, [xc = xc.detach(), ys, op, p0, p1](const Tensor& dy) {
-    const Tensor dyc = dy.contiguous();
-    Tensor dx = make_tensor(xc.sizes(), DType::Float32, xc.device());
-    ops::backend_of(xc).unary_backward(op, xc.data<float>(), ys.data<float>(), dyc.data<float>(), dx.data<float>(),
-                                       xc.numel(), p0, p1);
-    return std::vector<Tensor>{dx};
+  return record(name, y, {x}, [x = x.detach(), ys = y.detach(), op, p0, p1](const Tensor& dy) {
+    return std::vector<Tensor>{unary_derivative(op, x, ys, dy, p0, p1)};
   });
 }
 
@@ -126,7 +152,7 @@ Tensor operator-(float a, const Tensor& b) { return sub(scalar_tensor(a), b); }
 Tensor operator*(float a, const Tensor& b) { return b * a; }
 Tensor operator/(float a, const Tensor& b) { return div(scalar_tensor(a), b); }
 
-// ---- functions (derivatives in the CPU kernel, src/backend/cpu/cpu_backend.cpp) ------------
+// ---- functions (derivatives in unary_derivative above) -------------------------------------
 
 Tensor exp(const Tensor& x) { return unary("exp", UnaryOp::Exp, x); }
 Tensor log(const Tensor& x) { return unary("log", UnaryOp::Log, x); }

@@ -33,6 +33,7 @@ GemmOperand gemm_operand(const Tensor& t) {
 
 // C[M,N] = A[M,K] B[K,N], not recorded.
 Tensor mm_kernel(const Tensor& a, const Tensor& b) {
+  ops::check_same_device(a, b, "matmul");
   Tensor c = make_tensor({a.size(0), b.size(1)}, DType::Float32, a.device());
   const GemmOperand ga = gemm_operand(a), gb = gemm_operand(b);
   const std::int64_t M = a.size(0), K = a.size(1), N = b.size(1);
@@ -106,6 +107,20 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Activat
       throw ShapeError("linear: bias of shape " + to_string(bias.sizes()) + " for " + std::to_string(out) +
                        " outputs");
     }
+  }
+  ops::check_same_device(x, weight, "linear");
+  if (bias.defined()) ops::check_same_device(x, bias, "linear");
+  if (!ops::backend_of(x).has(backend::Fused::LinearEpilogue)) {
+    // The composition the fused epilogue stands for, each op recording its own derivative.
+    Tensor z = mm(x, weight.t());
+    if (bias.defined()) z = z + bias;
+    switch (activation) {
+      case Activation::ReLU: return relu(z);
+      case Activation::Tanh: return tanh(z);
+      case Activation::Sigmoid: return sigmoid(z);
+      case Activation::None: break;
+    }
+    return z;
   }
   const Tensor b = bias.defined() ? bias.contiguous() : Tensor();
   Tensor y = mm_kernel(x, weight.t());

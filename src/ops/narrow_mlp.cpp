@@ -39,7 +39,8 @@ bool narrow_mlp_adds_into_sinks(autograd::GradSinks sinks, const std::array<bool
 }
 
 bool narrow_mlp_applies(const Tensor& x, const Tensor& W1, const Tensor& W2) {
-  return x.defined() && x.dtype() == DType::Float32 && x.dim() == 2 && ops::backend_of(x).has_narrow_mlp() &&
+  return x.defined() && x.dtype() == DType::Float32 && x.dim() == 2 && ops::backend_of(x).has(backend::Fused::NarrowMlp) &&
+         W1.device() == x.device() && W2.device() == x.device() &&
          W1.dtype() == DType::Float32 && W1.dim() == 2 && W2.dtype() == DType::Float32 && W2.dim() == 2 &&
          x.size(1) == W1.size(1) && W2.size(1) == W1.size(0) && W1.size(1) >= 1 &&
          W1.size(1) <= backend::kNarrowMlpMaxEnds && W2.size(0) >= 1 && W2.size(0) <= backend::kNarrowMlpMaxEnds;

@@ -2,8 +2,16 @@
 
 #include "ann/error.h"
 #include "ann/ops.h"
+#include "host_access.h"
 
 namespace ann::ops {
+
+void check_same_device(const Tensor& a, const Tensor& b, const char* op) {
+  if (a.device() != b.device()) {
+    throw DeviceError(std::string(op) + ": tensors on different devices (" + a.device().str() + " and " +
+                      b.device().str() + ")");
+  }
+}
 
 Shape broadcast_strides(const Tensor& t, const Shape& out) {
   const Shape& sizes = t.sizes();
@@ -17,8 +25,8 @@ Shape broadcast_strides(const Tensor& t, const Shape& out) {
 Tensor broadcast_to(const Tensor& t, const Shape& shape) {
   if (t.sizes() == shape && t.is_contiguous()) return t;
   Tensor out = make_tensor(shape, t.dtype(), t.device());
-  backend_of(t).copy_strided(out.impl()->raw_data(), t.impl()->raw_data(), shape, broadcast_strides(t, shape),
-                             element_size(t.dtype()));
+  backend_of(t).copy_strided(out.impl()->raw_data(), out.strides(), t.impl()->raw_data(), broadcast_strides(t, shape),
+                             shape, element_size(t.dtype()));
   return out;
 }
 
@@ -70,15 +78,26 @@ Shape reduced_shape(const Shape& shape, std::int64_t dim, bool keepdim) {
 
 void check_float(const Tensor& t, const char* op) { check_dtype(t, DType::Float32, op); }
 
+std::optional<std::int64_t> first_outside(const Tensor& index, std::int64_t bound) {
+  const HostRead host(index);
+  const std::int64_t* v = host.data<std::int64_t>();
+  const std::int64_t n = index.numel();
+  // One pass that vectorises (every epoch checks every label: a count; unsigned, a negative
+  // value is above any bound), then a second to find which.
+  std::int64_t outside = 0;
+  for (std::int64_t i = 0; i < n; ++i)
+    outside += static_cast<std::uint64_t>(v[i]) >= static_cast<std::uint64_t>(bound);
+  if (outside == 0) return std::nullopt;
+  for (std::int64_t i = 0; i < n; ++i)
+    if (v[i] < 0 || v[i] >= bound) return v[i];
+  return std::nullopt;
+}
+
 void check_indices(const Tensor& index, std::int64_t n, const char* op) {
   check_dtype(index, DType::Int64, op);
-  const Tensor c = index.contiguous();
-  const std::int64_t* p = c.impl()->data<std::int64_t>();
-  for (std::int64_t i = 0; i < c.numel(); ++i) {
-    if (p[i] < 0 || p[i] >= n) {
-      throw ValueError(std::string(op) + ": index " + std::to_string(p[i]) + " out of range for a dimension of size " +
-                       std::to_string(n));
-    }
+  if (const auto bad = first_outside(index, n)) {
+    throw ValueError(std::string(op) + ": index " + std::to_string(*bad) + " out of range for a dimension of size " +
+                     std::to_string(n));
   }
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the op implementations.
 #include <cstdint>
+#include <optional>
 
 #include "ann/ops.h"
 #include "ann/tensor.h"
@@ -11,6 +12,9 @@ namespace ann::ops {
 
 /// The backend of the device `t` lives on.
 inline const backend::Backend& backend_of(const Tensor& t) { return backend::backend_for(t.device()); }
+
+/// Throws DeviceError naming `op` unless a and b are on one device.
+void check_same_device(const Tensor& a, const Tensor& b, const char* op);
 
 /// Strides that read `t` as if broadcast to `out` (0 along broadcast dimensions).
 Shape broadcast_strides(const Tensor& t, const Shape& out);
@@ -36,6 +40,10 @@ Shape reduced_shape(const Shape& shape, std::int64_t dim, bool keepdim);
 
 /// Throws TypeError unless `t` is a float32 tensor; `op` names the caller.
 void check_float(const Tensor& t, const char* op);
+
+/// The first value of `index` (int64) outside [0, bound) (a class label, an index), if any;
+/// read on the host.
+std::optional<std::int64_t> first_outside(const Tensor& index, std::int64_t bound);
 
 /// Throws ValueError naming `op` if an index in `index` (int64) is outside [0, n).
 void check_indices(const Tensor& index, std::int64_t n, const char* op);

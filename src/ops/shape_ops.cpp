@@ -160,7 +160,7 @@ Tensor Tensor::operator[](std::int64_t i) const {
 Tensor Tensor::clone() const {
   check_defined(*this, "clone");
   Tensor y = make_tensor(sizes(), dtype(), device());
-  ops::backend_of(*this).copy_strided(y.impl()->raw_data(), impl()->raw_data(), sizes(), strides(),
+  ops::backend_of(*this).copy_strided(y.impl()->raw_data(), y.strides(), impl()->raw_data(), strides(), sizes(),
                                       element_size(dtype()));
   return record("clone", std::move(y), {*this}, [](const Tensor& dy) { return std::vector<Tensor>{dy}; });
 }

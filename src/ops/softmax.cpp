@@ -20,12 +20,9 @@ Tensor softmax_impl(const Tensor& x, std::int64_t dim_in, bool log) {
   ops::backend_of(x).softmax(log, xc.data<float>(), y.data<float>(), s.outer, s.n, s.inner);
   // softmax:      dx = y ⊙ (dy − Σ y ⊙ dy)
   // log_softmax:  dx = dy − softmax ⊙ Σ dy
-  return record(name, y, {x}, [ys = y.detach(), s, log](const Tensor& dy) {
-    const Tensor dyc = dy.contiguous();
-    Tensor dx = make_tensor(ys.sizes(), DType::Float32, ys.device());
-    ops::backend_of(ys).softmax_backward(log, ys.data<float>(), dyc.data<float>(), dx.data<float>(), s.outer, s.n,
-                                         s.inner);
-    return std::vector<Tensor>{dx};
+  return record(name, y, {x}, [ys = y.detach(), dim, log](const Tensor& dy) {
+    if (log) return std::vector<Tensor>{dy - exp(ys) * sum(dy, dim, true)};
+    return std::vector<Tensor>{ys * (dy - sum(ys * dy, dim, true))};
   });
 }
 

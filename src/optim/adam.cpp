@@ -3,6 +3,8 @@
 #include <cmath>
 
 #include "ann/error.h"
+#include "ann/autograd.h"
+#include "ann/ops.h"
 #include "backend/backend.h"
 #include "tensor_impl.h"
 
@@ -23,6 +25,24 @@ Adam::Adam(std::vector<Tensor> parameters, AdamOptions options, bool decoupled)
   if (!(options.weight_decay >= 0)) throw bad("weight_decay", options.weight_decay);
 }
 
+namespace {
+
+// The update of the fused kernel (src/backend/cpu/optimizer_steps.cpp) in tensor ops that round
+// alike, for a back end without it.
+void adam_step_composed(const backend::AdamStep& h, Tensor& param, const Tensor& grad, Tensor& exp_avg,
+                         Tensor& exp_avg_sq) {
+  NoGradGuard no_grad;
+  Tensor theta = param.detach();
+  if (h.decay_factor != 1.f) theta = theta * h.decay_factor;                 // AdamW: θ = θ(1 − lr·λ)
+  const Tensor g = h.weight_decay != 0.f ? grad + theta * h.weight_decay : grad;  // Adam: g = ∇θ + λθ
+  exp_avg.copy_(exp_avg * h.beta1 + g * h.one_minus_beta1);                 // first moment
+  exp_avg_sq.copy_(exp_avg_sq * h.beta2 + g * h.one_minus_beta2 * g);       // second moment
+  const Tensor denom = sqrt(exp_avg_sq) / h.bias_correction2_sqrt + h.eps;  // √v̂ + eps, as torch orders it
+  param.copy_(theta - (exp_avg / denom) * h.step_size);                     // θ = θ − lr/(1−β1ᵗ) · m/denom
+}
+
+}  // namespace
+
 void Adam::step() {
   // The bias corrections 1 − β^t, computed once for all parameters at the same step t.
   std::int64_t corrected_step = -1;
@@ -33,8 +53,8 @@ void Adam::step() {
     if (!g.defined()) continue;
     AdamParamState& s = state_[i];
     if (s.step == 0) {
-      s.exp_avg = zeros(p.sizes());
-      s.exp_avg_sq = zeros(p.sizes());
+      s.exp_avg = zeros_like(p);
+      s.exp_avg_sq = zeros_like(p);
     }
     ++s.step;
     const AdamOptions& o = options_;
@@ -54,12 +74,17 @@ void Adam::step() {
         .eps = static_cast<float>(o.eps),
         .step_size = static_cast<float>(o.lr / bias_correction1),
     };
+    const backend::Backend& backend = backend::backend_for(p.device());
+    if (!backend.has(backend::Fused::OptimizerSteps)) {
+      adam_step_composed(h, p, g, s.exp_avg, s.exp_avg_sq);
+      continue;
+    }
     const Tensor gc = g.contiguous();
-    backend::backend_for(p.device())
-        .adam_step(h, p.data<float>(), gc.data<float>(), s.exp_avg.data<float>(), s.exp_avg_sq.data<float>(),
-                   p.numel());
+    backend.adam_step(h, p.data<float>(), gc.data<float>(), s.exp_avg.data<float>(), s.exp_avg_sq.data<float>(),
+                      p.numel());
   }
 }
+
 
 AdamW::AdamW(std::vector<Tensor> parameters, AdamWOptions o)
     : Adam(std::move(parameters), {o.lr, o.beta1, o.beta2, o.eps, o.weight_decay}, true) {}

@@ -1,6 +1,8 @@
 #include "ann/optim/sgd.h"
 
 #include "ann/error.h"
+#include "ann/autograd.h"
+#include "ann/ops.h"
 #include "backend/backend.h"
 #include "tensor_impl.h"
 
@@ -20,6 +22,25 @@ SGD::SGD(std::vector<Tensor> parameters, SGDOptions options)
   }
 }
 
+namespace {
+
+// The update of the fused kernel (src/backend/cpu/optimizer_steps.cpp) in tensor ops that round
+// alike, for a back end without it.
+void sgd_step_composed(const backend::SgdStep& h, Tensor& param, const Tensor& grad, Tensor& momentum_buffer) {
+  NoGradGuard no_grad;
+  const Tensor theta = param.detach();
+  Tensor g = grad;
+  if (h.weight_decay != 0.f) g = g + theta * h.weight_decay;  // g = ∇θ + λθ
+  if (h.momentum != 0.f) {
+    const Tensor b = h.first_step ? g : momentum_buffer * h.momentum + g * h.one_minus_dampening;  // b = μb + (1−τ)g
+    momentum_buffer.copy_(b);
+    g = h.nesterov ? g + momentum_buffer * h.momentum : momentum_buffer;  // g = g + μb | b
+  }
+  param.copy_(theta - g * h.lr);  // θ = θ − lr·g
+}
+
+}  // namespace
+
 void SGD::step() {
   for (std::size_t i = 0; i < parameters_.size(); ++i) {
     Tensor& p = parameters_[i];
@@ -31,12 +52,17 @@ void SGD::step() {
     const backend::SgdStep h{static_cast<float>(options_.lr), static_cast<float>(options_.momentum),
                              static_cast<float>(1.0 - options_.dampening),
                              static_cast<float>(options_.weight_decay), options_.nesterov, first};
+    const backend::Backend& backend = backend::backend_for(p.device());
+    if (!backend.has(backend::Fused::OptimizerSteps)) {
+      sgd_step_composed(h, p, g, s.momentum_buffer);
+      continue;
+    }
     const Tensor gc = g.contiguous();
-    backend::backend_for(p.device())
-        .sgd_step(h, p.data<float>(), gc.data<float>(),
-                  s.momentum_buffer.defined() ? s.momentum_buffer.data<float>() : nullptr, p.numel());
+    backend.sgd_step(h, p.data<float>(), gc.data<float>(),
+                     s.momentum_buffer.defined() ? s.momentum_buffer.data<float>() : nullptr, p.numel());
   }
 }
+
 
 std::vector<StateField> SGD::state_fields(std::size_t i) const {
   return {{"momentum_buffer", DType::Float32, parameters_.at(i).sizes()}};

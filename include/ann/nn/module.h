@@ -40,7 +40,9 @@ class Module {
   void train(bool on = true);
   void eval() { train(false); }
   bool is_training() const { return training_; }
-  /// Moves the parameters to `device`; throws DeviceError for a device this build lacks.
+  /// Moves the parameters (and their gradients) to `device` in place, as torch: they stay the
+  /// same tensors, so handles held elsewhere (an optimizer, a submodule) follow. Throws
+  /// DeviceError for a device this build lacks.
   Module& to(const Device& device);
 
  protected:

@@ -30,19 +30,28 @@ class CpuBackend final : public Backend {
   void* allocate(std::size_t nbytes) const override { return cache_.allocate(nbytes); }
   void deallocate(void* ptr, std::size_t nbytes) const override { cache_.release(ptr, nbytes); }
 
-  void copy_strided(void* dst, const void* src, const Shape& sizes, const Shape& strides,
+  bool host_accessible() const override { return true; }
+  void copy_to_host(void* host_dst, const void* src, std::size_t nbytes) const override {
+    if (nbytes) std::memcpy(host_dst, src, nbytes);
+  }
+  void copy_from_host(void* dst, const void* host_src, std::size_t nbytes) const override {
+    if (nbytes) std::memcpy(dst, host_src, nbytes);
+  }
+
+  void copy_strided(void* dst, const Shape& dst_strides, const void* src, const Shape& src_strides, const Shape& sizes,
                     std::size_t elem_size) const override {
     auto* out = static_cast<std::byte*>(dst);
     const auto* in = static_cast<const std::byte*>(src);
-    const Shape zero(sizes.size(), 0);
-    for_each_inner_run(sizes, strides, zero, [&](int64_t ao, int64_t, int64_t oo, int64_t len, int64_t sa, int64_t) {
-      if (sa == 1) {
-        std::memcpy(out + oo * elem_size, in + ao * elem_size, static_cast<std::size_t>(len) * elem_size);
-      } else {
-        for (int64_t i = 0; i < len; ++i)
-          std::memcpy(out + (oo + i) * elem_size, in + (ao + i * sa) * elem_size, elem_size);
-      }
-    });
+    for_each_inner_run(sizes, src_strides, dst_strides,
+                       [&](int64_t ao, int64_t bo, int64_t, int64_t len, int64_t sa, int64_t sb) {
+                         if (sa == 1 && sb == 1) {
+                           std::memcpy(out + bo * elem_size, in + ao * elem_size,
+                                       static_cast<std::size_t>(len) * elem_size);
+                         } else {
+                           for (int64_t i = 0; i < len; ++i)
+                             std::memcpy(out + (bo + i * sb) * elem_size, in + (ao + i * sa) * elem_size, elem_size);
+                         }
+                       });
   }
 
   void fill(void* dst, DType dtype, int64_t n, double value) const override {
@@ -72,10 +81,8 @@ class CpuBackend final : public Backend {
     cpu::unary(op, x, y, n, p0, p1);
   }
 
-  void unary_backward(UnaryOp op, const float* x, const float* y, const float* dy, float* dx, int64_t n, float p0,
-                      float p1) const override {
-    cpu::unary_backward(op, x, y, dy, dx, n, p0, p1);
-  }
+  // Every fused entry of backend.h.
+  bool has(Fused) const override { return true; }
 
   void bias_activation(float* y, const float* b, int64_t m, int64_t n, Activation f) const override {
     cpu::bias_activation(y, b, m, n, f);
@@ -97,8 +104,6 @@ class CpuBackend final : public Backend {
     }
   };
 
-  bool has_narrow_mlp() const override { return true; }
-
   void narrow_mlp_forward(const NarrowMlp& p, const float* x, float* y, float* h) const override {
     const Scratch scratch{*this, narrow_mlp_forward_scratch_bytes(p, h != nullptr)};
     narrow_mlp_forward_cpu(p, x, y, h, scratch.block);
@@ -117,10 +122,6 @@ class CpuBackend final : public Backend {
 
   void binary_contiguous(BinaryOp op, DType dtype, const void* a, const void* b, void* out, int64_t n) const override {
     cpu::binary_contiguous(op, dtype, a, b, out, n);
-  }
-
-  int64_t first_outside(const int64_t* v, int64_t n, int64_t bound) const override {
-    return cpu::first_outside(v, n, bound);
   }
 
   void reduce(ReduceOp op, DType dtype, const void* x, void* out, int64_t outer, int64_t n,
@@ -155,27 +156,6 @@ class CpuBackend final : public Backend {
           const double inv = 1.0 / total;
           for (int64_t j = 0; j < n; ++j)
             py[j * inner] = static_cast<float>(std::exp(static_cast<double>(px[j * inner] - mx)) * inv);
-        }
-      }
-    }
-  }
-
-  void softmax_backward(bool log, const float* y, const float* dy, float* dx, int64_t outer, int64_t n,
-                        int64_t inner) const override {
-    for (int64_t o = 0; o < outer; ++o) {
-      for (int64_t i = 0; i < inner; ++i) {
-        const int64_t base = o * n * inner + i;
-        double s = 0.0;
-        if (log) {
-          // y = log softmax(x):  dx_j = dy_j - softmax_j Σ_k dy_k
-          for (int64_t j = 0; j < n; ++j) s += dy[base + j * inner];
-          for (int64_t j = 0; j < n; ++j)
-            dx[base + j * inner] = dy[base + j * inner] - std::exp(y[base + j * inner]) * static_cast<float>(s);
-        } else {
-          // y = softmax(x):      dx_j = y_j (dy_j - Σ_k y_k dy_k)
-          for (int64_t j = 0; j < n; ++j) s += static_cast<double>(y[base + j * inner]) * dy[base + j * inner];
-          for (int64_t j = 0; j < n; ++j)
-            dx[base + j * inner] = y[base + j * inner] * (dy[base + j * inner] - static_cast<float>(s));
         }
       }
     }
@@ -223,9 +203,9 @@ class CpuBackend final : public Backend {
     cross_entropy_cpu(logits, target, loss, grad, m, c);
   }
 
-  void cross_entropy_backward(const float* grad, const float* scale, bool per_row, float* dlogits, int64_t m,
-                              int64_t c) const override {
-    cross_entropy_backward_cpu(grad, scale, per_row, dlogits, m, c);
+  void cross_entropy_backward(const float* grad, const float* row_scale, float uniform_scale, float* dlogits,
+                              int64_t m, int64_t c) const override {
+    cross_entropy_backward_cpu(grad, row_scale ? row_scale : &uniform_scale, row_scale != nullptr, dlogits, m, c);
   }
 
   void sgd_step(const SgdStep& h, float* param, const float* grad, float* buf, int64_t n) const override {

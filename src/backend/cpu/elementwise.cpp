@@ -1,8 +1,7 @@
 // The CPU back end's elementwise kernels. A map, top to bottom:
 //   binary_typed         a op b over runs of a strided walk, for each op and element type
 //   binary, binary_contiguous   a op b broadcast (strided), and for one contiguous shape
-//   unary, unary_backward       y = f(x) and dx = dy · f'(x) for each UnaryOp, with f' written
-//                               next to its f
+//   unary                y = f(x) for each UnaryOp (derivatives: src/ops/elementwise.cpp)
 //   bias_activation, activation_backward_bias   an affine layer's epilogue: y = f(y + b), and
 //                               dz = dy ⊙ f'(y) with db = Σ_rows dz
 #include "backend/cpu/elementwise.h"
@@ -105,40 +104,6 @@ ANN_KERNEL void unary_kernel_body(UnaryOp op, const float* x, float* y, int64_t 
 }
 ANN_DISPATCH(unary_kernel)
 
-ANN_KERNEL void unary_backward_kernel_body(UnaryOp op, const float* x, const float* y, const float* dy, float* dx,
-                                           int64_t n, float p0, float p1) {
-  auto map = [&](auto&& f) {
-    for (int64_t i = 0; i < n; ++i) dx[i] = f(x[i], y[i], dy[i]);
-  };
-  switch (op) {
-    // y = -x                 dy/dx = -1
-    case UnaryOp::Neg: map([](float, float, float g) { return -g; }); break;
-    // y = exp(x)             dy/dx = y
-    case UnaryOp::Exp: map([](float, float v, float g) { return g * v; }); break;
-    // y = log(x)             dy/dx = 1/x
-    case UnaryOp::Log: map([](float u, float, float g) { return g / u; }); break;
-    // y = sqrt(x)            dy/dx = 1/(2y)
-    case UnaryOp::Sqrt: map([](float, float v, float g) { return g / (2.f * v); }); break;
-    // y = |x|                dy/dx = sign(x), 0 at 0 (as torch)
-    case UnaryOp::Abs: map([](float u, float, float g) { return u > 0.f ? g : (u < 0.f ? -g : 0.f); }); break;
-    // y = max(x, 0)          dy/dx = [x > 0]
-    case UnaryOp::Relu: map([](float, float v, float g) { return relu_grad(v, g); }); break;
-    // y = tanh(x)            dy/dx = 1 - y²
-    case UnaryOp::Tanh: map([](float, float v, float g) { return tanh_grad(v, g); }); break;
-    // y = 1/(1+e^-x)         dy/dx = y(1 - y)
-    case UnaryOp::Sigmoid: map([](float, float v, float g) { return sigmoid_grad(v, g); }); break;
-    // y = x^p                dy/dx = p x^(p-1)
-    case UnaryOp::Pow:
-      map([p0](float u, float, float g) { return p0 == 0.f ? 0.f : g * p0 * std::pow(u, p0 - 1.f); });
-      break;
-    // y = clamp(x, lo, hi)   dy/dx = [lo <= x <= hi]
-    case UnaryOp::Clamp: map([p0, p1](float u, float, float g) { return (u >= p0 && u <= p1) ? g : 0.f; }); break;
-    // y = c x                dy/dx = c
-    case UnaryOp::Scale: map([p0](float, float, float g) { return g * p0; }); break;
-  }
-}
-ANN_DISPATCH(unary_backward_kernel)
-
 // y = f(y + b), row by row: the epilogue of an affine layer.
 ANN_KERNEL void bias_activation_kernel_body(float* y, const float* b, int64_t m, int64_t n, Activation f) {
   for (int64_t r = 0; r < m; ++r) {
@@ -177,11 +142,6 @@ ANN_DISPATCH(activation_backward_bias_kernel)
 }  // namespace
 
 void unary(UnaryOp op, const float* x, float* y, int64_t n, float p0, float p1) { unary_kernel(op, x, y, n, p0, p1); }
-
-void unary_backward(UnaryOp op, const float* x, const float* y, const float* dy, float* dx, int64_t n, float p0,
-                    float p1) {
-  unary_backward_kernel(op, x, y, dy, dx, n, p0, p1);
-}
 
 void binary(BinaryOp op, DType dtype, const void* a, const Shape& a_strides, const void* b, const Shape& b_strides,
             void* out, const Shape& sizes) {

@@ -13,6 +13,5 @@ namespace ann::backend::cpu {
 void reduce(ReduceOp op, DType dtype, const void* x, void* out, std::int64_t outer, std::int64_t n,
             std::int64_t inner);
 double squared_error(const float* a, const float* b, float* diff, std::int64_t n);
-std::int64_t first_outside(const std::int64_t* v, std::int64_t n, std::int64_t bound);
 
 }  // namespace ann::backend::cpu
