@@ -303,7 +303,7 @@ void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
       throw AutogradError("backward: called on a tensor with " + std::to_string(t.numel) +
                           " elements; pass a gradient or reduce to a scalar first");
     }
-    seed = ones(t.sizes);
+    seed = ones(t.sizes, {.device = device()});
   } else if (seed.sizes() != t.sizes) {
     throw ShapeError("backward: gradient of shape " + to_string(seed.sizes()) + " for a tensor of shape " +
                      to_string(t.sizes));

@@ -48,12 +48,18 @@ Tensor binary_kernel(BinaryOp op, const Tensor& a_arg, const Tensor& b_arg, cons
   return out;
 }
 
+// A number as a 0-d float tensor on the device of the tensor it meets (an undefined one is
+// refused by the op itself).
+Tensor number_for(const Tensor& t, float value) {
+  return scalar_tensor(value, {.device = t.defined() ? t.device() : default_device()});
+}
+
 // dx = dy · f'(x) for y = f(x), composed from the forward primitives so that every back end
 // has it; y is f(x), kept by the forward, which several derivatives are cheaper from. The
 // products round as the CPU's fused epilogue does (src/backend/cpu/activations.h).
 Tensor unary_derivative(UnaryOp op, const Tensor& x, const Tensor& y, const Tensor& dy, float p0, float p1) {
   const auto mask = [](const Tensor& condition) { return condition.to(DType::Float32); };
-  const auto number = [&](float v) { return scalar_tensor(v, {.device = x.device()}); };
+  const auto number = [&](float v) { return number_for(x, v); };
   switch (op) {
     case UnaryOp::Neg: return neg(dy);                                        // −1
     case UnaryOp::Exp: return dy * y;                                         // exp x = y
@@ -138,19 +144,19 @@ Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
 Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
 Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
 Tensor operator-(const Tensor& x) { return neg(x); }
-Tensor operator+(const Tensor& a, float b) { return add(a, scalar_tensor(b)); }
-Tensor operator-(const Tensor& a, float b) { return sub(a, scalar_tensor(b)); }
+Tensor operator+(const Tensor& a, float b) { return add(a, number_for(a, b)); }
+Tensor operator-(const Tensor& a, float b) { return sub(a, number_for(a, b)); }
 // A float tensor times a number: one pass, without a 0-d tensor for the number and the
 // broadcast machinery (the same products, as x · c rounds like c · x).
 Tensor operator*(const Tensor& a, float b) {
   if (a.defined() && a.dtype() == DType::Float32) return unary("mul", UnaryOp::Scale, a, b);
-  return mul(a, scalar_tensor(b));
+  return mul(a, number_for(a, b));
 }
-Tensor operator/(const Tensor& a, float b) { return div(a, scalar_tensor(b)); }
-Tensor operator+(float a, const Tensor& b) { return add(scalar_tensor(a), b); }
-Tensor operator-(float a, const Tensor& b) { return sub(scalar_tensor(a), b); }
+Tensor operator/(const Tensor& a, float b) { return div(a, number_for(a, b)); }
+Tensor operator+(float a, const Tensor& b) { return add(number_for(b, a), b); }
+Tensor operator-(float a, const Tensor& b) { return sub(number_for(b, a), b); }
 Tensor operator*(float a, const Tensor& b) { return b * a; }
-Tensor operator/(float a, const Tensor& b) { return div(scalar_tensor(a), b); }
+Tensor operator/(float a, const Tensor& b) { return div(number_for(b, a), b); }
 
 // ---- functions (derivatives in unary_derivative above) -------------------------------------
 

@@ -26,7 +26,7 @@ Tensor index_select(const Tensor& x, std::int64_t dim_in, const Tensor& index) {
   ops::backend_of(x).index_select(xc.impl()->raw_data(), element_size(x.dtype()), ic.data<std::int64_t>(), ic.numel(),
                                   y.impl()->raw_data(), s.outer, s.n, s.inner);
   return record("index_select", std::move(y), {x}, [ic, s, sizes = x.sizes()](const Tensor& dy) {
-    Tensor dx = zeros(sizes);
+    Tensor dx = zeros(sizes, {.device = dy.device()});
     const Tensor dyc = dy.contiguous();
     ops::backend_of(dy).index_add(dyc.data<float>(), ic.data<std::int64_t>(), ic.numel(), dx.data<float>(), s.outer,
                                   s.n, s.inner);
@@ -53,7 +53,7 @@ Tensor gather(const Tensor& x, std::int64_t dim_in, const Tensor& index) {
   Tensor y = make_tensor(ic.sizes(), DType::Float32, x.device());
   ops::backend_of(x).gather(xc.data<float>(), ic.data<std::int64_t>(), y.data<float>(), s.outer, s.n, k, s.inner);
   return record("gather", std::move(y), {x}, [ic, s, k, sizes = x.sizes()](const Tensor& dy) {
-    Tensor dx = zeros(sizes);
+    Tensor dx = zeros(sizes, {.device = dy.device()});
     const Tensor dyc = dy.contiguous();
     ops::backend_of(dy).scatter_add(dyc.data<float>(), ic.data<std::int64_t>(), dx.data<float>(), s.outer, s.n, k,
                                     s.inner);

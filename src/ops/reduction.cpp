@@ -37,7 +37,7 @@ Tensor extremum(const Tensor& x, std::int64_t dim_in, bool keepdim, bool is_max)
   const Tensor index = argmax(is_max ? x.detach() : neg(x.detach()), dim, true);
   return record(name, y, {x}, [index, sizes = x.sizes(), dim, keepdim](const Tensor& dy) {
     const Tensor dyk = keepdim || sizes.empty() ? dy.reshape(index.sizes()) : dy.unsqueeze(dim);
-    Tensor dx = zeros(sizes);
+    Tensor dx = zeros(sizes, {.device = dy.device()});
     const ops::Split s = ops::split_at(sizes, dim);
     const Tensor dyc = dyk.contiguous();
     ops::backend_of(dy).scatter_add(dyc.data<float>(), index.data<std::int64_t>(), dx.data<float>(), s.outer, s.n, 1,

@@ -1,0 +1,187 @@
+// The device boundary (src/backend/backend.h), proved on the checked device: its memory is
+// mapped without access outside the back end's own entries, so any host access that does not
+// go through the copies faults; and it offers no fused kernels, so everything on it runs the
+// compositions. `make test` also runs the op, module and optimizer suites on it
+// (ANN_TEST_DEVICE=checked in tests/CMakeLists.txt); these tests are about the boundary itself.
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "ann/ann.h"
+#include "backend/backend.h"
+#include "test_support.h"
+
+namespace {
+
+using namespace ann;
+
+const Device kCpu("cpu");
+const Device kChecked("checked");
+
+std::vector<std::uint32_t> bits_of(const std::vector<float>& values) {
+  std::vector<std::uint32_t> bits;
+  for (float v : values) bits.push_back(std::bit_cast<std::uint32_t>(v));
+  return bits;
+}
+
+TEST(CheckedDevice, TheHostCannotTouchItsMemory) {
+  const Tensor x = ones({4}, {.device = kChecked});
+  // A direct read faults (the pages are mapped PROT_NONE outside the back end's entries) ...
+  EXPECT_DEATH(
+      {
+        volatile float v = x.data<float>()[0];
+        (void)v;
+      },
+      "");
+  // ... and the same tensor is read through the copies.
+  EXPECT_EQ(x.to_vector<float>(), (std::vector<float>{1.f, 1.f, 1.f, 1.f}));
+  EXPECT_EQ(x[2].item(), 1.f);
+}
+
+TEST(CheckedDevice, AHostPointerGivenToAKernelIsAnError) {
+  float host = 0.f;
+  const std::string m = ann::testing::message_of<DeviceError>(
+      [&] { backend::backend_for(kChecked).fill(&host, DType::Float32, 1, 2.0); });
+  EXPECT_NE(m.find("fill"), std::string::npos) << m;
+  EXPECT_NE(m.find("outside the checked device's memory"), std::string::npos) << m;
+  EXPECT_EQ(host, 0.f);
+}
+
+TEST(CheckedDevice, ElementsCrossTheBoundaryBitForBit) {
+  const float nan_payload = std::bit_cast<float>(0x7fc01234u);
+  const std::vector<float> values = {-0.f, 1e-40f, std::numeric_limits<float>::infinity(), nan_payload, 3.25f, -7.f};
+  const Tensor host = from_vector(values, {2, 3}, {.device = kCpu});
+  const Tensor there = host.to(kChecked);
+  EXPECT_EQ(there.device(), kChecked);
+  EXPECT_EQ(bits_of(there.to_vector<float>()), bits_of(values));
+  EXPECT_EQ(bits_of(there.to(kCpu).to_vector<float>()), bits_of(values));
+  // a view: the copy takes its elements, not its storage's
+  EXPECT_EQ(bits_of(there.t().to(kCpu).to_vector<float>()), bits_of(host.t().to_vector<float>()));
+  // one element at a time, every element type
+  Tensor labels = from_vector(std::vector<std::int64_t>{4, -1, 7}, {3}).to(kChecked);
+  labels.set<std::int64_t>({1}, 9);
+  EXPECT_EQ(labels.at<std::int64_t>({1}), 9);
+  EXPECT_EQ(labels.to_vector<std::int64_t>(), (std::vector<std::int64_t>{4, 9, 7}));
+  EXPECT_EQ((labels > from_vector(std::vector<std::int64_t>{5, 5, 5}, {3}).to(kChecked)).to_vector<bool>(),
+            (std::vector<bool>{false, true, true}));
+  EXPECT_EQ(there[1][2].item(), -7.f);
+  // in-place updates on the device: a strided destination, a broadcast source
+  Tensor y = zeros({2, 3}, {.device = kChecked});
+  y.t().copy_(tensor({1.f, 2.f}, {.device = kCpu}));
+  EXPECT_EQ(y.to_vector<float>(), (std::vector<float>{1.f, 1.f, 1.f, 2.f, 2.f, 2.f}));
+}
+
+TEST(CheckedDevice, ToIsDifferentiableAcrossDevices) {
+  const Tensor x = tensor({1.f, -2.f, 3.f}, {.device = kCpu, .requires_grad = true});
+  const Tensor on_device = x.to(kChecked);
+  EXPECT_EQ(on_device.grad_fn_name(), "to");
+  const Tensor loss = (on_device * on_device).sum();
+  EXPECT_EQ(loss.device(), kChecked);
+  loss.backward();
+  ASSERT_TRUE(x.grad().defined());
+  EXPECT_EQ(x.grad().device(), kCpu);
+  EXPECT_EQ(x.grad().to_vector<float>(), (std::vector<float>{2.f, -4.f, 6.f}));  // d(x²)/dx = 2x
+  EXPECT_EQ(x.to(kCpu).impl(), x.impl());                                        // same device: itself
+}
+
+TEST(CheckedDevice, MixingDevicesIsAnErrorNamingBoth) {
+  const Tensor a = ones({3}, {.device = kCpu});
+  const Tensor b = ones({3}, {.device = kChecked});
+  const std::string m = ann::testing::message_of<DeviceError>([&] { (void)(a + b); });
+  EXPECT_NE(m.find("add"), std::string::npos) << m;
+  EXPECT_NE(m.find("cpu"), std::string::npos) << m;
+  EXPECT_NE(m.find("checked"), std::string::npos) << m;
+  EXPECT_THROW(matmul(ones({2, 3}, {.device = kCpu}), ones({3, 2}, {.device = kChecked})), DeviceError);
+  EXPECT_THROW(nn::functional::cross_entropy(ones({2, 3}, {.device = kChecked}),
+                                              from_vector(std::vector<std::int64_t>{0, 1}, {2})),
+               DeviceError);
+  // a number (0-d) joins the other operand's device, as a CPU scalar does in torch
+  const Tensor c = b * 2.f + scalar_tensor(1.f, {.device = kCpu});
+  EXPECT_EQ(c.device(), kChecked);
+  EXPECT_EQ(c.to_vector<float>(), (std::vector<float>{3.f, 3.f, 3.f}));
+}
+
+TEST(CheckedDevice, ModuleToMovesTheSameParametersInPlace) {
+  manual_seed(3);
+  nn::Sequential net{nn::Linear(2, 8), nn::ReLU(), nn::Linear(8, 3)};
+  const Tensor weight = net.at<nn::Linear>(0).weight;  // a handle held outside the module
+  const std::vector<float> before = weight.to_vector<float>();
+  optim::SGD optimizer(net.parameters(), {.lr = 0.5});  // made before the move, as a user might
+  net.to(kChecked);
+  EXPECT_EQ(weight.device(), kChecked);
+  EXPECT_EQ(net.at<nn::Linear>(0).weight.impl(), weight.impl());
+  EXPECT_EQ(weight.to_vector<float>(), before);
+  for (const Tensor& p : net.parameters()) EXPECT_EQ(p.device(), kChecked);
+
+  const Tensor X = randn({16, 2}).to(kChecked);
+  const Tensor y = from_vector(std::vector<std::int64_t>(16, 1), {16}).to(kChecked);
+  const Tensor loss = nn::functional::cross_entropy(net(X), y);
+  optimizer.zero_grad();
+  loss.backward();
+  optimizer.step();  // the optimizer's handles followed the move
+  EXPECT_NE(weight.to_vector<float>(), before);
+  EXPECT_EQ(weight.grad().device(), kChecked);
+
+  net.to(kCpu);  // and back, gradients included
+  EXPECT_EQ(weight.device(), kCpu);
+  EXPECT_EQ(weight.grad().device(), kCpu);
+}
+
+// Losses of the lesson's two-layer ReLU net, trained full-batch with Adam, on one device.
+std::vector<float> spiral_losses(const Device& device, int epochs) {
+  manual_seed(12345);
+  auto [X, y] = data::spiral(100, 3, 0.2);
+  nn::Sequential model{nn::Linear(2, 100), nn::ReLU(), nn::Linear(100, 3)};
+  model.to(device);
+  X = X.to(device);
+  y = y.to(device);
+  nn::CrossEntropyLoss criterion;
+  optim::Adam optimizer(model.parameters(), {.lr = 1e-2, .weight_decay = 1e-5});
+  std::vector<float> losses;
+  for (int t = 0; t < epochs; ++t) {
+    Tensor loss = criterion(model(X), y);
+    losses.push_back(loss.item());
+    optimizer.zero_grad();
+    loss.backward();
+    optimizer.step();
+  }
+  return losses;
+}
+
+// On the CPU the lesson's net runs the fused kernels (two-layer, cross-entropy, Adam); on the
+// checked device the compositions they stand for. Same numbers, to float32's last digits.
+TEST(CheckedDevice, TheCompositionsTrainLikeTheFusedKernels) {
+  const std::vector<float> cpu = spiral_losses(kCpu, 60), checked = spiral_losses(kChecked, 60);
+  ASSERT_EQ(cpu.size(), checked.size());
+  for (std::size_t t = 0; t < cpu.size(); ++t)
+    EXPECT_NEAR(checked[t], cpu[t], 1e-5 * std::fabs(cpu[t])) << "epoch " << t;
+  EXPECT_LT(cpu.back(), 0.8f * cpu.front());  // it learned
+}
+
+TEST(CheckedDevice, PrintsAndSavesThroughTheCopies) {
+  const Tensor x = tensor({0.5f, -1.f}, {.device = kChecked});
+  EXPECT_EQ(x.str(), "tensor([ 0.5000, -1.0000], device='checked')");
+  ann::testing::TempDir dir;
+  save_tensors({{"x", x}}, dir.path() / "x.safetensors");
+  const Tensor loaded = load_tensors(dir.path() / "x.safetensors").tensors.at("x");
+  EXPECT_EQ(loaded.device(), kCpu);
+  EXPECT_EQ(loaded.to_vector<float>(), x.to_vector<float>());
+}
+
+TEST(DefaultDevice, FactoriesFollowItAndCudaIsRefused) {
+  const Device before = default_device();
+  set_default_device(kChecked);
+  EXPECT_EQ(zeros({2}).device(), kChecked);
+  EXPECT_EQ(randn({2}).device(), kChecked);
+  EXPECT_EQ(from_vector(std::vector<std::int64_t>{1}, {1}).device(), kChecked);
+  EXPECT_EQ(nn::Linear(2, 2).weight.device(), kChecked);
+  set_default_device(before);
+  EXPECT_THROW(set_default_device(Device("cuda")), DeviceError);
+  EXPECT_EQ(default_device(), before);
+}
+
+}  // namespace
