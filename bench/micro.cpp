@@ -36,6 +36,18 @@ void BM_tanh(benchmark::State& state) {
 }
 BENCHMARK(BM_tanh);
 
+// A standalone activation's backward (not fused into a layer): y = f(x), dx = dy · f'(x).
+void BM_unary_backward(benchmark::State& state) {
+  const Tensor x = randn({3000, 100}).requires_grad_();
+  const Tensor dy = ones({3000, 100});
+  for (auto _ : state) {
+    const Tensor y = state.range(0) == 0 ? relu(x) : tanh(x);
+    y.backward(dy);
+  }
+  state.SetLabel(state.range(0) == 0 ? "relu" : "tanh");
+}
+BENCHMARK(BM_unary_backward)->Arg(0)->Arg(1);
+
 void BM_add_bias(benchmark::State& state) {
   const Tensor x = randn({3000, 100}), b = randn({100});
   for (auto _ : state) benchmark::DoNotOptimize(x + b);

@@ -11,7 +11,6 @@
 #include "autograd/node.h"
 #include "backend/backend.h"
 #include "host_access.h"
-#include "ops/op_util.h"
 #include "tensor_impl.h"
 
 namespace ann {
@@ -234,6 +233,15 @@ Tensor Tensor::to(const Device& device) const {
                           [from](const Tensor& dy) { return std::vector<Tensor>{dy.to(from)}; });
 }
 
+Shape broadcast_strides(const Tensor& t, const Shape& out) {
+  const Shape& sizes = t.sizes();
+  const Shape& strides = t.strides();
+  Shape result(out.size(), 0);
+  const std::size_t lead = out.size() - sizes.size();
+  for (std::size_t i = 0; i < sizes.size(); ++i) result[lead + i] = sizes[i] == 1 ? 0 : strides[i];
+  return result;
+}
+
 void move_storage(const Tensor& t, const Device& device) {
   check_defined(t, "to");
   check_available(device, "to");
@@ -337,7 +345,7 @@ Tensor& Tensor::copy_(const Tensor& src) {
   Tensor values = src.to(device()).to(t.dtype);
   if (values.impl()->storage == t.storage) values = values.clone();  // x.copy_(x.t()) reads what it writes
   backend::backend_for(device()).copy_strided(t.raw_data(), t.strides, values.impl()->raw_data(),
-                                              ops::broadcast_strides(values, t.sizes), t.sizes,
+                                              broadcast_strides(values, t.sizes), t.sizes,
                                               element_size(t.dtype));
   return *this;
 }

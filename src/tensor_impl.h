@@ -70,6 +70,9 @@ std::shared_ptr<T> make_pooled(Args&&... args) {
   return std::allocate_shared<T>(detail::PoolAllocator<T>(), std::forward<Args>(args)...);
 }
 
+/// Strides that read `t` as if broadcast to `out` (0 along broadcast dimensions).
+Shape broadcast_strides(const Tensor& t, const Shape& out);
+
 /// Moves the storage under `t` to `device`, keeping the tensor object: every handle to it (a
 /// module's parameter, an optimizer's list) sees the new device, as torch's module.to() sets
 /// param.data. Its accumulated gradient moves too. The whole storage moves, so t's view of it

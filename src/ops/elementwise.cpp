@@ -58,6 +58,20 @@ Tensor number_for(const Tensor& t, float value) {
 // has it; y is f(x), kept by the forward, which several derivatives are cheaper from. The
 // products round as the CPU's fused epilogue does (src/backend/cpu/activations.h).
 Tensor unary_derivative(UnaryOp op, const Tensor& x, const Tensor& y, const Tensor& dy, float p0, float p1) {
+  // The squashing functions' derivatives are the affine layer's fused epilogue without a bias
+  // (one pass instead of three); the compositions below are what it computes.
+  const Activation f = op == UnaryOp::Relu ? Activation::ReLU
+                       : op == UnaryOp::Tanh ? Activation::Tanh
+                       : op == UnaryOp::Sigmoid ? Activation::Sigmoid
+                                               : Activation::None;
+  if (f != Activation::None && ops::backend_of(y).has(backend::Fused::LinearEpilogue) &&
+      dy.device() == y.device()) {
+    const Tensor dyc = dy.contiguous();
+    Tensor dx = make_tensor(y.sizes(), DType::Float32, y.device());
+    ops::backend_of(y).activation_backward_bias(y.data<float>(), dyc.data<float>(), dx.data<float>(), nullptr, 1,
+                                                y.numel(), f);
+    return dx;
+  }
   const auto mask = [](const Tensor& condition) { return condition.to(DType::Float32); };
   const auto number = [&](float v) { return number_for(x, v); };
   switch (op) {

@@ -13,15 +13,6 @@ void check_same_device(const Tensor& a, const Tensor& b, const char* op) {
   }
 }
 
-Shape broadcast_strides(const Tensor& t, const Shape& out) {
-  const Shape& sizes = t.sizes();
-  const Shape& strides = t.strides();
-  Shape result(out.size(), 0);
-  const std::size_t lead = out.size() - sizes.size();
-  for (std::size_t i = 0; i < sizes.size(); ++i) result[lead + i] = sizes[i] == 1 ? 0 : strides[i];
-  return result;
-}
-
 Tensor broadcast_to(const Tensor& t, const Shape& shape) {
   if (t.sizes() == shape && t.is_contiguous()) return t;
   Tensor out = make_tensor(shape, t.dtype(), t.device());

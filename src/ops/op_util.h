@@ -16,8 +16,7 @@ inline const backend::Backend& backend_of(const Tensor& t) { return backend::bac
 /// Throws DeviceError naming `op` unless a and b are on one device.
 void check_same_device(const Tensor& a, const Tensor& b, const char* op);
 
-/// Strides that read `t` as if broadcast to `out` (0 along broadcast dimensions).
-Shape broadcast_strides(const Tensor& t, const Shape& out);
+using ann::broadcast_strides;  // tensor_impl.h
 
 /// `t` broadcast to `shape` and materialised contiguously (not recorded).
 Tensor broadcast_to(const Tensor& t, const Shape& shape);
