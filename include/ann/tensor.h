@@ -63,7 +63,9 @@ class Tensor {
   template <class T = float> T at(std::initializer_list<std::int64_t> index) const;
   /// Writes one element (no autograd).
   template <class T = float> void set(std::initializer_list<std::int64_t> index, T value);
-  /// Pointer to the first element; T must match dtype(). Mind strides on views.
+  /// Pointer to the first element in the device's memory; T must match dtype(). Mind strides
+  /// on views. Only a CPU tensor's may be dereferenced by the host (as libtorch's data_ptr);
+  /// item, at, set and to_vector work on every device.
   template <class T> T* data();
   template <class T> const T* data() const;
   /// The elements in row-major order, converted to T (copies).
@@ -95,7 +97,8 @@ class Tensor {
   Tensor detach() const;
   /// A copy converted to another element type (differentiable only float -> float).
   Tensor to(DType dtype) const;
-  /// The tensor on another device; throws DeviceError for a device this build lacks.
+  /// The tensor on another device (a copy; this tensor when already there); gradients flow
+  /// back to this device. Throws DeviceError for a device this build lacks.
   Tensor to(const Device& device) const;
 
   // ---- autograd --------------------------------------------------------------------------
