@@ -196,6 +196,11 @@ class Backend {
                          std::int64_t n) const;
 };
 
+/// The index of the first of v[0 .. n) outside [0, bound), or −1: a scan of host memory (labels
+/// and indices read through src/host_access.h), compiled at the CPU's ISA levels because the
+/// lesson checks 3000 labels an epoch.
+std::int64_t first_outside_on_host(const std::int64_t* v, std::int64_t n, std::int64_t bound);
+
 /// Threads every backend may use for one operation (ann::set_num_threads): results do not change.
 void set_num_threads(int threads);
 

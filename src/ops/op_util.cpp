@@ -72,16 +72,9 @@ void check_float(const Tensor& t, const char* op) { check_dtype(t, DType::Float3
 std::optional<std::int64_t> first_outside(const Tensor& index, std::int64_t bound) {
   const HostRead host(index);
   const std::int64_t* v = host.data<std::int64_t>();
-  const std::int64_t n = index.numel();
-  // One pass that vectorises (every epoch checks every label: a count; unsigned, a negative
-  // value is above any bound), then a second to find which.
-  std::int64_t outside = 0;
-  for (std::int64_t i = 0; i < n; ++i)
-    outside += static_cast<std::uint64_t>(v[i]) >= static_cast<std::uint64_t>(bound);
-  if (outside == 0) return std::nullopt;
-  for (std::int64_t i = 0; i < n; ++i)
-    if (v[i] < 0 || v[i] >= bound) return v[i];
-  return std::nullopt;
+  const std::int64_t i = backend::first_outside_on_host(v, index.numel(), bound);
+  if (i < 0) return std::nullopt;
+  return v[i];
 }
 
 void check_indices(const Tensor& index, std::int64_t n, const char* op) {

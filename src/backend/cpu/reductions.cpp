@@ -3,6 +3,7 @@
 //   sum_in_lanes      a contiguous sum in eight double lanes (the one summation order of Sum)
 //   squared_error     diff = a − b and Σ diff² in one pass
 //   count_true, argmax_of, reduce_typed, reduce   every ReduceOp for each element type
+//   first_outside_on_host   the first index outside [0, bound), for label and index checks
 #include "backend/cpu/reductions.h"
 
 #include <algorithm>
@@ -159,6 +160,18 @@ ANN_KERNEL void reduce_kernel_body(ReduceOp op, DType dtype, const void* x, void
 }
 ANN_DISPATCH(reduce_kernel)
 
+// One pass that vectorises (every epoch checks every label: a count, as GCC does not vectorise
+// an OR of bools; unsigned, a negative value is above any bound), then a second to find which.
+ANN_KERNEL int64_t first_outside_kernel_body(const int64_t* v, int64_t n, int64_t bound) {
+  int64_t outside = 0;
+  for (int64_t i = 0; i < n; ++i) outside += static_cast<std::uint64_t>(v[i]) >= static_cast<std::uint64_t>(bound);
+  if (outside == 0) return -1;
+  for (int64_t i = 0; i < n; ++i)
+    if (v[i] < 0 || v[i] >= bound) return i;
+  return -1;
+}
+ANN_DISPATCH(first_outside_kernel)
+
 }  // namespace
 
 void reduce(ReduceOp op, DType dtype, const void* x, void* out, int64_t outer, int64_t n, int64_t inner) {
@@ -170,3 +183,9 @@ double squared_error(const float* a, const float* b, float* diff, int64_t n) {
 }
 
 }  // namespace ann::backend::cpu
+
+namespace ann::backend {
+std::int64_t first_outside_on_host(const std::int64_t* v, std::int64_t n, std::int64_t bound) {
+  return cpu::first_outside_kernel(v, n, bound);
+}
+}  // namespace ann::backend
