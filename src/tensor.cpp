@@ -471,6 +471,20 @@ Tensor randn(const Shape& shape, Generator& generator, const TensorOptions& opti
   return finish(t, options);
 }
 
+Tensor randperm(std::int64_t n, const TensorOptions& options) { return randperm(n, default_generator(), options); }
+Tensor randperm(std::int64_t n, Generator& generator, const TensorOptions& options) {
+  if (n < 0) throw ValueError("randperm: n must be non-negative, got " + std::to_string(n));
+  // torch's randperm_cpu: r = 0 .. n−1, then for i < n − 1 swap r[i] and r[i + random() % (n − i)]
+  std::vector<std::int64_t> r(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) r[static_cast<std::size_t>(i)] = i;
+  for (std::int64_t i = 0; i + 1 < n; ++i) {
+    const auto z = static_cast<std::int64_t>(generator.random() % static_cast<std::uint64_t>(n - i));
+    std::swap(r[static_cast<std::size_t>(i)], r[static_cast<std::size_t>(i + z)]);
+  }
+  Tensor t = from_vector(r, {n}).to(options.device);
+  return finish(options.dtype == DType::Int64 ? t : t.to(options.dtype), options);
+}
+
 namespace {
 template <class T>
 Tensor from_values(const T* values, std::size_t count, const Shape& shape, DType dtype, const Device& device) {

@@ -25,6 +25,8 @@
 #include "ann/autograd.h"
 #include "ann/cpu.h"
 #include "ann/data.h"
+#include "ann/data/dataloader.h"
+#include "ann/data/dataset.h"
 #include "ann/device.h"
 #include "ann/dtype.h"
 #include "ann/error.h"

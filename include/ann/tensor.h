@@ -193,6 +193,11 @@ Tensor rand(const Shape& shape, Generator& generator, const TensorOptions& optio
 Tensor randn(const Shape& shape, const TensorOptions& options = {});
 Tensor randn(const Shape& shape, Generator& generator, const TensorOptions& options = {});
 
+/// A random permutation of 0 .. n−1 (int64), exactly torch.randperm's for the same generator
+/// state: a Fisher–Yates shuffle taking n − 1 32-bit draws.
+Tensor randperm(std::int64_t n, Generator& generator, const TensorOptions& options = {.dtype = DType::Int64});
+Tensor randperm(std::int64_t n, const TensorOptions& options = {.dtype = DType::Int64});
+
 /// Builds a tensor from values in row-major order; their count must equal the shape's.
 Tensor from_vector(const std::vector<float>& values, const Shape& shape, const TensorOptions& options = {});
 Tensor from_vector(const std::vector<std::int64_t>& values, const Shape& shape);
