@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <charconv>
+#include <cstdint>
 
 #include "ann/error.h"
 
@@ -43,14 +44,23 @@ void check_available(const Device& device, const char* op) {
 }
 
 namespace {
-std::atomic<Device> the_default_device{Device()};
+// The type in the high 32 bits, the index in the low: one lock-free word (an atomic<Device>
+// needs libatomic under Clang), read each time a TensorOptions is made.
+constexpr std::uint64_t pack(const Device& d) {
+  return (static_cast<std::uint64_t>(d.type()) << 32) | static_cast<std::uint32_t>(d.index());
+}
+Device unpack(std::uint64_t word) {
+  return Device(static_cast<DeviceType>(word >> 32), static_cast<int>(static_cast<std::uint32_t>(word)));
+}
+// Constant-initialised, so set before any other file's static initialisers read or set it.
+constinit std::atomic<std::uint64_t> the_default_device{pack(Device())};
 }  // namespace
 
-Device default_device() { return the_default_device.load(std::memory_order_relaxed); }
+Device default_device() { return unpack(the_default_device.load(std::memory_order_relaxed)); }
 
 void set_default_device(const Device& device) {
   check_available(device, "set_default_device");
-  the_default_device.store(device, std::memory_order_relaxed);
+  the_default_device.store(pack(device), std::memory_order_relaxed);
 }
 
 }  // namespace ann
