@@ -136,4 +136,6 @@ void Adam::set_state(const OptimizerState& state) {
   state_ = std::move(fresh);
 }
 
+void Adam::set_lr(double lr) { options_.lr = checked_lr(lr); }
+
 }  // namespace ann::optim

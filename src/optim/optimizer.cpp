@@ -1,6 +1,8 @@
 #include "ann/optim/optimizer.h"
 
+#include <cmath>
 #include <set>
+#include <string>
 
 #include "ann/error.h"
 
@@ -14,6 +16,13 @@ Optimizer::Optimizer(std::vector<Tensor> parameters) : parameters_(std::move(par
                        " must be a defined, contiguous float32 leaf tensor");
     }
   }
+}
+
+double Optimizer::checked_lr(double lr) const {
+  if (!(lr >= 0.0) || !std::isfinite(lr)) {
+    throw ValueError(std::string(kind()) + ": invalid learning rate " + std::to_string(lr));
+  }
+  return lr;
 }
 
 void Optimizer::zero_grad() {

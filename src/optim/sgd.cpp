@@ -90,4 +90,6 @@ void SGD::set_state(const OptimizerState& state) {
   state_ = std::move(fresh);
 }
 
+void SGD::set_lr(double lr) { options_.lr = checked_lr(lr); }
+
 }  // namespace ann::optim

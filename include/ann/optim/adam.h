@@ -39,6 +39,11 @@ class Adam : public Optimizer {
   /// Throws ValueError for lr < 0, eps < 0, betas outside [0, 1), weight_decay < 0.
   explicit Adam(std::vector<Tensor> parameters, AdamOptions options = {});
   void step() override;
+  double lr() const override { return options_.lr; }
+  void set_lr(double lr) override;
+  bool has_momentum() const override { return true; }
+  double momentum() const override { return options_.beta1; }
+  void set_momentum(double value) override { options_.beta1 = value; }
   const AdamOptions& options() const { return options_; }
   const std::vector<AdamParamState>& state() const { return state_; }
   std::vector<AdamParamState>& state() { return state_; }

@@ -46,6 +46,15 @@ class Optimizer {
   void zero_grad();
   const std::vector<Tensor>& parameters() const { return parameters_; }
 
+  /// The learning rate of the next step; schedulers (ann/optim/lr_scheduler.h) set it.
+  virtual double lr() const = 0;
+  /// Throws ValueError for a negative or non-finite rate.
+  virtual void set_lr(double lr) = 0;
+  /// Whether the optimizer has a momentum a scheduler may cycle (SGD's momentum, Adam's beta1).
+  virtual bool has_momentum() const { return false; }
+  virtual double momentum() const { return 0.0; }
+  virtual void set_momentum(double) {}
+
   /// "sgd", "adam", "adamw": the kind of state this optimizer keeps.
   virtual std::string_view kind() const = 0;
   /// The fields of parameter i's state once it has been updated.
@@ -62,6 +71,8 @@ class Optimizer {
   void load_state_dict(const OptimizerState& state);
 
  protected:
+  /// `lr` if it is a valid learning rate, else a ValueError naming the optimizer's kind.
+  double checked_lr(double lr) const;
   /// The checks particular to one kind, after the common ones (values, e.g. a step >= 1).
   virtual void check_values(const OptimizerState&) const {}
   /// Installs a state that passed check_state_dict.

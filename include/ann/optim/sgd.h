@@ -24,6 +24,11 @@ class SGD : public Optimizer {
   /// momentum or with dampening.
   explicit SGD(std::vector<Tensor> parameters, SGDOptions options = {});
   void step() override;
+  double lr() const override { return options_.lr; }
+  void set_lr(double lr) override;
+  bool has_momentum() const override { return true; }
+  double momentum() const override { return options_.momentum; }
+  void set_momentum(double value) override { options_.momentum = value; }
   const SGDOptions& options() const { return options_; }
 
   /// "sgd"; per parameter, once it has momentum: "momentum_buffer" (float32, the parameter's shape).
