@@ -1,0 +1,71 @@
+#include "ann/optim/adagrad.h"
+
+#include <string>
+
+#include "ann/autograd.h"
+#include "ann/error.h"
+#include "ann/ops.h"
+
+namespace ann::optim {
+
+Adagrad::Adagrad(std::vector<Tensor> parameters, AdagradOptions options)
+    : Optimizer(std::move(parameters)), options_(options), steps_(parameters_.size(), 0) {
+  const auto check = [](const char* what, double v) {
+    if (!(v >= 0.0)) throw ValueError("Adagrad: invalid " + std::string(what) + " " + std::to_string(v));
+  };
+  check("learning rate", options.lr);
+  check("lr_decay", options.lr_decay);
+  check("weight_decay", options.weight_decay);
+  check("initial_accumulator_value", options.initial_accumulator_value);
+  check("epsilon", options.eps);
+  for (const Tensor& p : parameters_) sums_.push_back(full(p.sizes(), static_cast<float>(options.initial_accumulator_value), {.device = p.device()}));
+}
+
+// As torch's _single_tensor_adagrad: clr in double, then tensor ops rounding in its order.
+void Adagrad::step() {
+  NoGradGuard no_grad;
+  const AdagradOptions& o = options_;
+  for (std::size_t i = 0; i < parameters_.size(); ++i) {
+    Tensor& p = parameters_[i];
+    if (!p.grad().defined()) continue;
+    const std::int64_t t = ++steps_[i];
+    const Tensor theta = p.detach();
+    Tensor g = p.grad();
+    if (o.weight_decay != 0) g = g + theta * static_cast<float>(o.weight_decay);
+    const double clr = o.lr / (1 + static_cast<double>(t - 1) * o.lr_decay);
+    Tensor& sum = sums_[i];
+    sum.copy_(sum + g * g);
+    const Tensor std = sqrt(sum) + static_cast<float>(o.eps);
+    p.copy_(theta + g * static_cast<float>(-clr) / std);
+  }
+}
+
+void Adagrad::set_lr(double lr) { options_.lr = checked_lr(lr); }
+
+std::vector<StateField> Adagrad::state_fields(std::size_t i) const {
+  return {{"step", DType::Int64, {}}, {"sum", DType::Float32, parameters_.at(i).sizes()}};
+}
+
+OptimizerState Adagrad::state_dict() const {
+  OptimizerState state{.kind = "adagrad",
+                       .hyper_parameters = {{"lr", options_.lr},
+                                            {"lr_decay", options_.lr_decay},
+                                            {"weight_decay", options_.weight_decay},
+                                            {"initial_accumulator_value", options_.initial_accumulator_value},
+                                            {"eps", options_.eps}},
+                       .parameters = std::vector<std::map<std::string, Tensor>>(parameters_.size())};
+  for (std::size_t i = 0; i < parameters_.size(); ++i)
+    state.parameters[i] = {{"step", from_vector(std::vector<std::int64_t>{steps_[i]}, {})}, {"sum", sums_[i]}};
+  return state;
+}
+
+void Adagrad::set_state(const OptimizerState& state) {
+  for (std::size_t i = 0; i < parameters_.size(); ++i) {
+    const auto& given = state.parameters[i];
+    if (given.empty()) continue;
+    steps_[i] = given.at("step").item<std::int64_t>();
+    sums_[i] = given.at("sum").to(parameters_[i].device()).clone();
+  }
+}
+
+}  // namespace ann::optim

@@ -1,0 +1,92 @@
+#include "ann/optim/rmsprop.h"
+
+#include <string>
+
+#include "ann/autograd.h"
+#include "ann/error.h"
+#include "ann/ops.h"
+
+namespace ann::optim {
+
+RMSprop::RMSprop(std::vector<Tensor> parameters, RMSpropOptions options)
+    : Optimizer(std::move(parameters)), options_(options), state_(parameters_.size()) {
+  const auto check = [](const char* what, double v) {
+    if (!(v >= 0.0)) throw ValueError("RMSprop: invalid " + std::string(what) + " " + std::to_string(v));
+  };
+  check("learning rate", options.lr);
+  check("epsilon", options.eps);
+  check("momentum", options.momentum);
+  check("weight_decay", options.weight_decay);
+  check("alpha", options.alpha);
+}
+
+// As torch's _single_tensor_rmsprop, one tensor op per line of its code; the products round in
+// its order (value · t1 · t2 for addcmul, value · t1 / t2 for addcdiv).
+void RMSprop::step() {
+  NoGradGuard no_grad;
+  const RMSpropOptions& o = options_;
+  const auto alpha = static_cast<float>(o.alpha), one_minus_alpha = static_cast<float>(1.0 - o.alpha);
+  for (std::size_t i = 0; i < parameters_.size(); ++i) {
+    Tensor& p = parameters_[i];
+    if (!p.grad().defined()) continue;
+    auto& s = state_[i];
+    if (s.empty()) {
+      s["step"] = from_vector(std::vector<std::int64_t>{0}, {});
+      s["square_avg"] = zeros_like(p);
+      if (o.momentum > 0) s["momentum_buffer"] = zeros_like(p);
+      if (o.centered) s["grad_avg"] = zeros_like(p);
+    }
+    s["step"] = from_vector(std::vector<std::int64_t>{s["step"].item<std::int64_t>() + 1}, {});
+    const Tensor theta = p.detach();
+    Tensor g = p.grad();
+    if (o.weight_decay != 0) g = g + theta * static_cast<float>(o.weight_decay);
+    Tensor& v = s["square_avg"];
+    v.copy_(v * alpha + g * one_minus_alpha * g);
+    Tensor avg;
+    if (o.centered) {
+      Tensor& gbar = s["grad_avg"];
+      gbar.copy_(gbar * alpha + g * one_minus_alpha);
+      avg = sqrt(v + gbar * -1.f * gbar);
+    } else {
+      avg = sqrt(v);
+    }
+    avg = avg + static_cast<float>(o.eps);
+    if (o.momentum > 0) {
+      Tensor& b = s["momentum_buffer"];
+      b.copy_(b * static_cast<float>(o.momentum) + g / avg);
+      p.copy_(theta + b * static_cast<float>(-o.lr));
+    } else {
+      p.copy_(theta + g * static_cast<float>(-o.lr) / avg);
+    }
+  }
+}
+
+void RMSprop::set_lr(double lr) { options_.lr = checked_lr(lr); }
+
+std::vector<StateField> RMSprop::state_fields(std::size_t i) const {
+  const Shape& shape = parameters_.at(i).sizes();
+  std::vector<StateField> fields{{"step", DType::Int64, {}}, {"square_avg", DType::Float32, shape}};
+  if (options_.momentum > 0) fields.push_back({"momentum_buffer", DType::Float32, shape});
+  if (options_.centered) fields.push_back({"grad_avg", DType::Float32, shape});
+  return fields;
+}
+
+OptimizerState RMSprop::state_dict() const {
+  return {.kind = "rmsprop",
+          .hyper_parameters = {{"lr", options_.lr},
+                               {"alpha", options_.alpha},
+                               {"eps", options_.eps},
+                               {"weight_decay", options_.weight_decay},
+                               {"momentum", options_.momentum},
+                               {"centered", options_.centered ? 1.0 : 0.0}},
+          .parameters = state_};
+}
+
+void RMSprop::set_state(const OptimizerState& state) {
+  std::vector<std::map<std::string, Tensor>> fresh(parameters_.size());
+  for (std::size_t i = 0; i < fresh.size(); ++i)
+    for (const auto& [name, value] : state.parameters[i]) fresh[i][name] = value.to(parameters_[i].device()).clone();
+  state_ = std::move(fresh);
+}
+
+}  // namespace ann::optim
