@@ -155,6 +155,19 @@ std::vector<Case> op_cases() {
            [](const Inputs& x) { return clamp(x[0], -0.5f, 0.6f); });
   add_case("relu", {S34}, [](const Inputs& x) { return relu(x[0]); });
   add_case("tanh", {S34}, [](const Inputs& x) { return tanh(x[0]); });
+  add_case("leaky_relu", {S34}, [](const Inputs& x) { return leaky_relu(x[0], 0.2f); });
+  add_case("elu", {S34}, [](const Inputs& x) { return elu(x[0], 1.5f); });
+  add_case("gelu", {S34}, [](const Inputs& x) { return gelu(x[0]); });
+  add_case("silu", {S34}, [](const Inputs& x) { return silu(x[0]); });
+  // both sides of βx = threshold (x = 0.5), none near it: softplus jumps there, as torch's does
+  add_case("softplus",
+           {{{3, 4}, Init::Signed, {-1.2f, -0.8f, -0.3f, 0.1f, 0.3f, 0.9f, 1.3f, -0.05f, 0.7f, -0.62f, 0.25f, -0.2f}}},
+           [](const Inputs& x) { return softplus(x[0], 2.f, 1.f); });
+  add_case("erf", {S34}, [](const Inputs& x) { return erf(x[0]); });
+  add_case("dropout", {S34}, [](const Inputs& x) {
+    Generator g(5);  // the same mask at every evaluation
+    return dropout(x[0], 0.4, true, g);
+  });
   add_case("sigmoid", {S34}, [](const Inputs& x) { return sigmoid(x[0]); });
   add_case("exp_of_transposed", {S34}, [](const Inputs& x) { return exp(x[0].t()); });
   add_case("tanh_of_slice", {{{3, 6}}}, [](const Inputs& x) { return x[0].slice(1, 2, 5).tanh(); });
@@ -242,6 +255,11 @@ std::vector<Case> op_cases() {
 
   // ---- modules without parameters
   add_case("module_relu", {S34}, [](const Inputs& x) { return nn::ReLU()(x[0]); });
+  add_case("module_leaky_relu", {S34}, [](const Inputs& x) { return nn::LeakyReLU()(x[0]); });
+  add_case("module_elu", {S34}, [](const Inputs& x) { return nn::ELU()(x[0]); });
+  add_case("module_gelu", {S34}, [](const Inputs& x) { return nn::GELU()(x[0]); });
+  add_case("module_silu", {S34}, [](const Inputs& x) { return nn::SiLU()(x[0]); });
+  add_case("module_softplus", {S34}, [](const Inputs& x) { return nn::Softplus()(x[0]); });
   add_case("module_tanh", {S34}, [](const Inputs& x) { return nn::Tanh()(x[0]); });
   add_case("module_sigmoid", {S34}, [](const Inputs& x) { return nn::Sigmoid()(x[0]); });
   add_case("module_softmax", {S34}, [](const Inputs& x) { return nn::Softmax(1)(x[0]); });

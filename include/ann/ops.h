@@ -11,6 +11,8 @@
 
 namespace ann {
 
+class Generator;
+
 // ---- linear algebra ----------------------------------------------------------------------
 /// [n, k] @ [k, m] -> [n, m]; [k] @ [k, m] -> [m]; [n, k] @ [k] -> [n]; [k] @ [k] -> [].
 Tensor matmul(const Tensor& a, const Tensor& b);
@@ -55,6 +57,22 @@ Tensor clamp(const Tensor& x, float lo, float hi);
 Tensor relu(const Tensor& x);
 Tensor tanh(const Tensor& x);
 Tensor sigmoid(const Tensor& x);
+/// x for x > 0, else negative_slope · x.
+Tensor leaky_relu(const Tensor& x, float negative_slope = 0.01f);
+/// x for x > 0, else alpha · (eˣ − 1).
+Tensor elu(const Tensor& x, float alpha = 1.f);
+/// x · Φ(x) = x/2 · (1 + erf(x/√2)) (torch's approximate='none').
+Tensor gelu(const Tensor& x);
+/// x · σ(x) (swish).
+Tensor silu(const Tensor& x);
+/// log(1 + e^(βx)) / β, and x where βx > threshold; beta > 0.
+Tensor softplus(const Tensor& x, float beta = 1.f, float threshold = 20.f);
+/// The error function, 2/√π ∫₀ˣ e^(−t²) dt.
+Tensor erf(const Tensor& x);
+/// Zeroes each element with probability p and scales the rest by 1/(1 − p), with torch's masks
+/// for the same generator state (one 64-bit draw per element); x itself when !training or p = 0.
+Tensor dropout(const Tensor& x, double p, bool training = true);
+Tensor dropout(const Tensor& x, double p, bool training, Generator& generator);
 
 // ---- softargmax ---------------------------------------------------------------------------
 /// exp(x - max) / sum exp(x - max) along `dim`.

@@ -22,7 +22,10 @@
 
 namespace ann::backend {
 
-enum class UnaryOp { Neg, Exp, Log, Sqrt, Abs, Relu, Tanh, Sigmoid, Pow, Clamp, Scale };
+enum class UnaryOp {
+  Neg, Exp, Log, Sqrt, Abs, Relu, Tanh, Sigmoid, Pow, Clamp, Scale,
+  LeakyRelu, Elu, Gelu, Silu, Softplus, Erf,  // p0: slope; alpha; -; -; beta (p1: threshold); -
+};
 
 /// The fused entries a back end may offer beyond its core (Backend::has).
 enum class Fused {

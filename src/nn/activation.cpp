@@ -1,5 +1,9 @@
 #include "ann/nn/activation.h"
 
+#include <charconv>
+#include <string>
+
+#include "ann/error.h"
 #include "ann/ops.h"
 
 namespace ann::nn {
@@ -9,5 +13,37 @@ Tensor Tanh::forward(const Tensor& x) { return tanh(x); }
 Tensor Sigmoid::forward(const Tensor& x) { return sigmoid(x); }
 Tensor Softmax::forward(const Tensor& x) { return softmax(x, dim_); }
 Tensor LogSoftmax::forward(const Tensor& x) { return log_softmax(x, dim_); }
+
+Tensor LeakyReLU::forward(const Tensor& x) { return leaky_relu(x, static_cast<float>(negative_slope_)); }
+Tensor ELU::forward(const Tensor& x) { return elu(x, static_cast<float>(alpha_)); }
+Tensor GELU::forward(const Tensor& x) { return gelu(x); }
+Tensor SiLU::forward(const Tensor& x) { return silu(x); }
+Tensor Softplus::forward(const Tensor& x) {
+  return softplus(x, static_cast<float>(beta_), static_cast<float>(threshold_));
+}
+
+namespace {
+// A number as Python prints it: repr of a float ("0.01", "1.0"), or of an int when the module's
+// argument is an int in torch (Softplus' defaults print "beta=1, threshold=20").
+std::string python_number(double v, bool integral_prints_as_int = false) {
+  char buffer[32];
+  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, v);
+  std::string text(buffer, ec == std::errc() ? end : buffer);
+  if (text.find_first_of(".en") == std::string::npos && !integral_prints_as_int) text += ".0";
+  return text;
+}
+}  // namespace
+
+Dropout::Dropout(double p) : p_(p) {
+  if (!(p >= 0.0 && p <= 1.0)) throw ValueError("Dropout: probability has to be between 0 and 1, but got " + std::to_string(p));
+}
+Tensor Dropout::forward(const Tensor& x) { return dropout(x, p_, is_training()); }
+std::string Dropout::extra_repr() const { return "p=" + python_number(p_) + ", inplace=False"; }
+
+std::string LeakyReLU::extra_repr() const { return "negative_slope=" + python_number(negative_slope_); }
+std::string ELU::extra_repr() const { return "alpha=" + python_number(alpha_); }
+std::string Softplus::extra_repr() const {
+  return "beta=" + python_number(beta_, true) + ", threshold=" + python_number(threshold_, true);
+}
 
 }  // namespace ann::nn

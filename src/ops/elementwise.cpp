@@ -1,5 +1,6 @@
 // Elementwise operations: arithmetic with NumPy broadcasting, functions, comparisons.
 // Each forward is followed by its backward; broadcast gradients are summed back (sum_to).
+#include <cfloat>
 #include <cmath>
 
 #include "ann/error.h"
@@ -88,6 +89,28 @@ Tensor unary_derivative(UnaryOp op, const Tensor& x, const Tensor& y, const Tens
     case UnaryOp::Clamp:                                                      // [lo ≤ x ≤ hi]
       return dy * (mask(x >= number(p0)) * mask(x <= number(p1)));
     case UnaryOp::Scale: return dy * p0;                                      // c
+    case UnaryOp::LeakyRelu: {                                                // 1 for x > 0, else slope
+      const Tensor positive = mask(x > number(0.f));
+      return dy * (positive + (1.f - positive) * p0);
+    }
+    case UnaryOp::Elu: {                                                      // 1 for x > 0, else α eˣ
+      const Tensor positive = mask(x > number(0.f));  // eˣ of min(x, 0): no inf · 0 where x is large
+      return dy * (positive + (1.f - positive) * (exp(clamp(x, -FLT_MAX, 0.f)) * p0));
+    }
+    case UnaryOp::Gelu: {                                                     // Φ(x) + x φ(x)
+      const Tensor cdf = (erf(x * static_cast<float>(M_SQRT1_2)) + 1.f) * 0.5f;
+      const Tensor pdf = exp(x * x * -0.5f) * static_cast<float>(M_2_SQRTPI * M_SQRT1_2 * 0.5);
+      return dy * (cdf + x * pdf);
+    }
+    case UnaryOp::Silu: {                                                     // σ(x) (1 + x (1 − σ(x)))
+      const Tensor s = sigmoid(x);
+      return dy * s * (x * (1.f - s) + 1.f);
+    }
+    case UnaryOp::Softplus: {                                                 // σ(βx), 1 past the threshold
+      const Tensor linear = mask(x * p0 > number(p1));
+      return dy * (linear + (1.f - linear) * sigmoid(x * p0));
+    }
+    case UnaryOp::Erf: return dy * exp(x * x * -1.f) * static_cast<float>(M_2_SQRTPI);  // 2/√π e^(−x²)
   }
   return Tensor();
 }
@@ -181,6 +204,16 @@ Tensor abs(const Tensor& x) { return unary("abs", UnaryOp::Abs, x); }
 Tensor relu(const Tensor& x) { return unary("relu", UnaryOp::Relu, x); }
 Tensor tanh(const Tensor& x) { return unary("tanh", UnaryOp::Tanh, x); }
 Tensor sigmoid(const Tensor& x) { return unary("sigmoid", UnaryOp::Sigmoid, x); }
+
+Tensor leaky_relu(const Tensor& x, float negative_slope) { return unary("leaky_relu", UnaryOp::LeakyRelu, x, negative_slope); }
+Tensor elu(const Tensor& x, float alpha) { return unary("elu", UnaryOp::Elu, x, alpha); }
+Tensor gelu(const Tensor& x) { return unary("gelu", UnaryOp::Gelu, x); }
+Tensor silu(const Tensor& x) { return unary("silu", UnaryOp::Silu, x); }
+Tensor softplus(const Tensor& x, float beta, float threshold) {
+  if (!(beta > 0.f)) throw ValueError("softplus: beta must be positive, got " + std::to_string(beta));
+  return unary("softplus", UnaryOp::Softplus, x, beta, threshold);
+}
+Tensor erf(const Tensor& x) { return unary("erf", UnaryOp::Erf, x); }
 
 Tensor clamp(const Tensor& x, float lo, float hi) {
   if (!(lo <= hi)) {

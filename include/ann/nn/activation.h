@@ -52,6 +52,71 @@ class LogSoftmax : public Module {
   std::int64_t dim_;
 };
 
+/// x for x > 0, else negative_slope · x.
+class LeakyReLU : public Module {
+ public:
+  explicit LeakyReLU(double negative_slope = 0.01) : negative_slope_(negative_slope) {}
+  Tensor forward(const Tensor& x) override;
+  std::string name() const override { return "LeakyReLU"; }
+  std::string extra_repr() const override;
+
+ private:
+  double negative_slope_;
+};
+
+/// x for x > 0, else alpha · (eˣ − 1).
+class ELU : public Module {
+ public:
+  explicit ELU(double alpha = 1.0) : alpha_(alpha) {}
+  Tensor forward(const Tensor& x) override;
+  std::string name() const override { return "ELU"; }
+  std::string extra_repr() const override;
+
+ private:
+  double alpha_;
+};
+
+/// x · Φ(x), the exact form.
+class GELU : public Module {
+ public:
+  Tensor forward(const Tensor& x) override;
+  std::string name() const override { return "GELU"; }
+  std::string extra_repr() const override { return "approximate='none'"; }
+};
+
+/// x · σ(x).
+class SiLU : public Module {
+ public:
+  Tensor forward(const Tensor& x) override;
+  std::string name() const override { return "SiLU"; }
+};
+
+/// log(1 + e^(βx)) / β, linear past the threshold.
+class Softplus : public Module {
+ public:
+  explicit Softplus(double beta = 1, double threshold = 20) : beta_(beta), threshold_(threshold) {}
+  Tensor forward(const Tensor& x) override;
+  std::string name() const override { return "Softplus"; }
+  std::string extra_repr() const override;
+
+ private:
+  double beta_, threshold_;
+};
+
+/// Dropout(p): in training mode zeroes each element with probability p and scales the rest by
+/// 1/(1 − p), with torch's masks for the same seed; in eval mode returns its input.
+class Dropout : public Module {
+ public:
+  /// Throws ValueError unless 0 <= p <= 1.
+  explicit Dropout(double p = 0.5);
+  Tensor forward(const Tensor& x) override;
+  std::string name() const override { return "Dropout"; }
+  std::string extra_repr() const override;
+
+ private:
+  double p_;
+};
+
 /// Returns its input.
 class Identity : public Module {
  public:

@@ -100,6 +100,17 @@ ANN_KERNEL void unary_kernel_body(UnaryOp op, const float* x, float* y, int64_t 
       break;
     case UnaryOp::Clamp: map([p0, p1](float v) { return std::min(std::max(v, p0), p1); }); break;
     case UnaryOp::Scale: map([p0](float v) { return v * p0; }); break;
+    // the activations as torch's CPU kernels write them
+    case UnaryOp::LeakyRelu: map([p0](float v) { return v > 0.f ? v : v * p0; }); break;
+    case UnaryOp::Elu: map([p0](float v) { return v > 0.f ? v : (vmath::exp(v) - 1.f) * p0; }); break;
+    case UnaryOp::Gelu:  // x/2 · (1 + erf(x/√2)), the exact form
+      map([](float v) { return v * 0.5f * (1.f + std::erf(v * static_cast<float>(M_SQRT1_2))); });
+      break;
+    case UnaryOp::Silu: map([](float v) { return v / (1.f + vmath::exp(-v)); }); break;
+    case UnaryOp::Softplus:  // log(1 + e^(βx))/β, and x itself once βx passes the threshold
+      map([p0, p1](float v) { return v * p0 > p1 ? v : std::log1p(vmath::exp(v * p0)) / p0; });
+      break;
+    case UnaryOp::Erf: map([](float v) { return std::erf(v); }); break;
   }
 }
 ANN_DISPATCH(unary_kernel)

@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""PyTorch oracle for ann's activation and dropout modules: writes tests/fixtures/modules.json.
+
+  activations  each module on x = linspace(-30, 30, 241) (both sides of every kink and of
+               softplus' threshold), its output and the gradient of sum(y * w) for a fixed w
+  dropout      F.dropout masks after manual_seed(s) for a few shapes and p, and torch.rand(3)
+               after them (the stream position); the module in eval mode
+  repr         str() of each module, as PyTorch prints it
+
+How to run:  /usr/bin/python3 tools/parity/make_module_fixtures.py [--out tests/fixtures]
+"""
+import argparse
+import json
+import os
+
+import torch
+from torch import nn
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def floats(t):
+    return [float("%.9g" % v) for v in t.detach().reshape(-1).tolist()]
+
+
+MODULES = {
+    "LeakyReLU": nn.LeakyReLU(), "LeakyReLU_0.2": nn.LeakyReLU(0.2), "ELU": nn.ELU(), "ELU_0.5": nn.ELU(alpha=0.5),
+    "GELU": nn.GELU(), "SiLU": nn.SiLU(), "Softplus": nn.Softplus(), "Softplus_2_5": nn.Softplus(beta=2, threshold=5),
+    "Dropout": nn.Dropout(), "Dropout_0.25": nn.Dropout(0.25),
+}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default=os.path.join(REPO_ROOT, "tests", "fixtures"))
+    args = parser.parse_args()
+    x = torch.linspace(-30, 30, 241)
+    w = torch.sin(torch.arange(241, dtype=torch.float32))
+    activations = []
+    for name, module in MODULES.items():
+        if name.startswith("Dropout"):
+            continue
+        xg = x.clone().requires_grad_()
+        y = module(xg)
+        (y * w).sum().backward()
+        activations.append({"name": name, "y": floats(y), "dx": floats(xg.grad)})
+    dropout = []
+    for seed, shape, p in [(0, [20], 0.3), (3, [5, 7], 0.25), (11, [4, 33], 0.5), (2, [17], 0.9)]:
+        torch.manual_seed(seed)
+        y = nn.functional.dropout(torch.ones(shape), p, training=True)
+        dropout.append({"seed": seed, "shape": shape, "p": p, "y": floats(y), "rand_after": floats(torch.rand(3))})
+    fixture = {"_generated_by": "tools/parity/make_module_fixtures.py", "_torch_version": torch.__version__,
+               "x": floats(x), "w": floats(w), "activations": activations, "dropout": dropout,
+               "repr": {name: str(m) for name, m in MODULES.items()}}
+    path = os.path.join(args.out, "modules.json")
+    with open(path, "w") as f:
+        json.dump(fixture, f, separators=(",", ":"))
+        f.write("\n")
+    print("wrote", path)
+
+
+if __name__ == "__main__":
+    main()
