@@ -7,6 +7,7 @@
 
 #include "ann/ann.h"
 #include "fixtures.h"
+#include "test_support.h"
 
 namespace {
 
@@ -74,6 +75,61 @@ TEST(ModuleParity, ModulesPrintAsTorch) {
   for (const auto& [name, text] : load_fixture("modules.json").at("repr").items()) {
     EXPECT_EQ(module_named(name)->str(), text.get<std::string>());
   }
+}
+
+}  // namespace
+
+namespace {
+
+using namespace ann;
+
+TEST(InitParity, EveryInitialiserAsTorch) {
+  manual_seed(5);
+  Tensor w = empty({6, 4, 2});
+  using namespace nn::init;
+  for (const auto& c : ann::testing::load_fixture("modules.json").at("init")) {
+    const std::string name = c.at("name");
+    if (name == "uniform") uniform_(w, -0.3, 0.7);
+    else if (name == "normal") normal_(w, 0.5, 2.0);
+    else if (name == "xavier_uniform") xavier_uniform_(w, 1.5);
+    else if (name == "xavier_normal") xavier_normal_(w);
+    else if (name == "kaiming_uniform") kaiming_uniform_(w, 0.1);
+    else if (name == "kaiming_normal_fan_out_relu") kaiming_normal_(w, 0, FanMode::FanOut, Nonlinearity::ReLU);
+    else if (name == "kaiming_uniform_tanh") kaiming_uniform_(w, 0, FanMode::FanIn, Nonlinearity::Tanh);
+    else FAIL() << name;
+    EXPECT_EQ(w.to_vector<float>(), c.at("values").get<std::vector<float>>()) << name;
+  }
+  EXPECT_EQ(calculate_fan_in_and_fan_out(w), (std::pair<std::int64_t, std::int64_t>{8, 12}));
+  EXPECT_THROW(xavier_uniform_(zeros({3})), ValueError);
+  EXPECT_EQ(ones_(zeros({2})).to_vector<float>(), (std::vector<float>{1.f, 1.f}));
+}
+
+TEST(StateDict, RoundTripsAndRefusesMismatches) {
+  manual_seed(1);
+  nn::Sequential a{nn::Linear(2, 3), nn::ReLU(), nn::Linear(3, 1)};
+  nn::Sequential b{nn::Linear(2, 3), nn::ReLU(), nn::Linear(3, 1)};
+  const Tensor held = b.at<nn::Linear>(0).weight;  // a handle that must see the load
+  b.load_state_dict(a.state_dict());
+  EXPECT_EQ(held.to_vector<float>(), a.at<nn::Linear>(0).weight.to_vector<float>());
+  EXPECT_FALSE(a.state_dict()[0].second.requires_grad());
+
+  auto state = a.state_dict();
+  state.pop_back();  // "2.bias" missing
+  state.emplace_back("extra", zeros({1}));
+  const std::string m = ann::testing::message_of<ValueError>([&] { b.load_state_dict(state); });
+  EXPECT_NE(m.find("Missing key(s) in state_dict: \"2.bias\""), std::string::npos) << m;
+  EXPECT_NE(m.find("Unexpected key(s) in state_dict: \"extra\""), std::string::npos) << m;
+  EXPECT_NO_THROW(b.load_state_dict(state, false));
+  EXPECT_THROW(b.load_state_dict({{"0.weight", zeros({4, 2})}}, false), ShapeError);
+}
+
+TEST(ClipGradValue, ClampsEveryGradientElement) {
+  const Tensor p = zeros({4}).requires_grad_(), q = zeros({2}).requires_grad_();
+  (p * tensor({-3.f, -0.5f, 0.2f, 9.f})).sum().backward();
+  nn::utils::clip_grad_value_({p, q}, 1.0);  // q has no gradient: skipped
+  EXPECT_EQ(p.grad().to_vector<float>(), (std::vector<float>{-1.f, -0.5f, 0.2f, 1.f}));
+  EXPECT_FALSE(q.grad().defined());
+  EXPECT_THROW(nn::utils::clip_grad_value_({p}, -1), ValueError);
 }
 
 }  // namespace

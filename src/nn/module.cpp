@@ -1,7 +1,10 @@
 #include "ann/nn/module.h"
 
+#include <map>
 #include <ostream>
+#include <set>
 
+#include "ann/autograd.h"
 #include "ann/error.h"
 #include "tensor_impl.h"
 
@@ -41,6 +44,44 @@ std::vector<Tensor> Module::parameters() const {
   std::vector<Tensor> out;
   for (auto& [name, p] : named_parameters()) out.push_back(p);
   return out;
+}
+
+std::vector<std::pair<std::string, Tensor>> Module::state_dict() const {
+  std::vector<std::pair<std::string, Tensor>> out;
+  for (const auto& [name, p] : named_parameters()) out.emplace_back(name, p.detach());
+  return out;
+}
+
+void Module::load_state_dict(const std::vector<std::pair<std::string, Tensor>>& state, bool strict) {
+  const auto own = named_parameters();
+  std::map<std::string, Tensor> given;
+  for (const auto& [name, value] : state) given[name] = value;
+  std::string missing, unexpected, errors;
+  const auto quoted = [](const std::string& k) { return "\"" + k + "\""; };
+  for (const auto& [name, p] : own) {
+    const auto it = given.find(name);
+    if (it == given.end()) {
+      missing += (missing.empty() ? "" : ", ") + quoted(name);
+    } else if (!it->second.defined() || it->second.sizes() != p.sizes()) {
+      throw ShapeError("load_state_dict for " + this->name() + ": size mismatch for " + name + ": copying a param with shape " +
+                       (it->second.defined() ? to_string(it->second.sizes()) : std::string("(undefined)")) +
+                       ", the shape in the current model is " + to_string(p.sizes()));
+    }
+  }
+  std::set<std::string> known;
+  for (const auto& [name, p] : own) known.insert(name);
+  for (const auto& [name, value] : given)
+    if (!known.contains(name)) unexpected += (unexpected.empty() ? "" : ", ") + quoted(name);
+  if (strict && (!missing.empty() || !unexpected.empty())) {
+    if (!missing.empty()) errors += " Missing key(s) in state_dict: " + missing + ".";
+    if (!unexpected.empty()) errors += " Unexpected key(s) in state_dict: " + unexpected + ".";
+    throw ValueError("load_state_dict: error(s) in loading state_dict for " + this->name() + ":" + errors);
+  }
+  NoGradGuard no_grad;
+  for (const auto& [name, p] : own) {
+    const auto it = given.find(name);
+    if (it != given.end()) p.detach().copy_(it->second);
+  }
 }
 
 void Module::zero_grad() {

@@ -1,4 +1,4 @@
-// clip_grad_norm_: the total gradient norm, and the rescaling that caps it.
+// clip_grad_norm_: the total gradient norm, and the rescaling that caps it; clip_grad_value_.
 #include "ann/nn/utils.h"
 
 #include <cmath>
@@ -44,6 +44,18 @@ double clip_grad_norm_(std::vector<Tensor> parameters, double max_norm) {
     for (Tensor& g : gradients) g.copy_(g * coef);  // in place: the optimizer holds these tensors
   }
   return total;
+}
+
+void clip_grad_value_(std::vector<Tensor> parameters, double clip_value) {
+  if (!(clip_value >= 0) || !std::isfinite(clip_value)) {
+    throw ValueError("clip_grad_value_: clip_value must be a finite number >= 0, got " + std::to_string(clip_value));
+  }
+  const auto c = static_cast<float>(clip_value);
+  NoGradGuard no_grad;
+  for (const Tensor& p : parameters) {
+    Tensor g = p.grad();
+    if (g.defined()) g.copy_(clamp(g, -c, c));  // in place: the optimizer holds these tensors
+  }
 }
 
 }  // namespace ann::nn::utils

@@ -12,14 +12,12 @@ What it records (PyTorch 1.13 from Debian: apt-get install python3-torch):
 How to run:  /usr/bin/python3 tools/parity/make_data_fixtures.py [--out tests/fixtures]
 The output is generated: do not edit it by hand.
 """
-import argparse
 import json
-import os
 
 import torch
 from torch.utils.data import DataLoader, TensorDataset, random_split
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from fixture_io import output_directory, write_fixture
 
 
 def floats(t):
@@ -59,10 +57,8 @@ def split_case(name, n, lengths, global_seed, generator_seed=None):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", default=os.path.join(REPO_ROOT, "tests", "fixtures"))
-    args = parser.parse_args()
-    fixture = {"_generated_by": "tools/parity/make_data_fixtures.py", "_torch_version": torch.__version__}
+    out = output_directory(__doc__)
+    fixture = {}
     fixture["randperm"] = [{"seed": s, "n": n, "perm": torch.randperm(n, generator=torch.Generator().manual_seed(s)).tolist()}
                            for s, n in [(0, 0), (0, 1), (0, 10), (5, 7), (123, 1000), (2**32 + 9, 33)]]
     fixture["int64_random"] = []
@@ -84,11 +80,7 @@ def main():
         split_case("fractions_with_remainder", 13, [0.8, 0.2], 1),
         split_case("three_way_remainder", 10, [0.25, 0.25, 0.5], 2),
     ]
-    path = os.path.join(args.out, "data_loader.json")
-    with open(path, "w") as f:
-        json.dump(fixture, f, separators=(",", ":"))
-        f.write("\n")
-    print("wrote", path)
+    write_fixture(out, "data_loader.json", "make_data_fixtures.py", fixture)
 
 
 if __name__ == "__main__":

@@ -6,17 +6,16 @@
   dropout      F.dropout masks after manual_seed(s) for a few shapes and p, and torch.rand(3)
                after them (the stream position); the module in eval mode
   repr         str() of each module, as PyTorch prints it
+  init         torch.nn.init on a [6, 4, 2] tensor after manual_seed(5), one after another
 
 How to run:  /usr/bin/python3 tools/parity/make_module_fixtures.py [--out tests/fixtures]
 """
-import argparse
 import json
-import os
 
 import torch
 from torch import nn
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from fixture_io import output_directory, write_fixture
 
 
 def floats(t):
@@ -31,9 +30,7 @@ MODULES = {
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", default=os.path.join(REPO_ROOT, "tests", "fixtures"))
-    args = parser.parse_args()
+    out = output_directory(__doc__)
     x = torch.linspace(-30, 30, 241)
     w = torch.sin(torch.arange(241, dtype=torch.float32))
     activations = []
@@ -49,14 +46,21 @@ def main():
         torch.manual_seed(seed)
         y = nn.functional.dropout(torch.ones(shape), p, training=True)
         dropout.append({"seed": seed, "shape": shape, "p": p, "y": floats(y), "rand_after": floats(torch.rand(3))})
-    fixture = {"_generated_by": "tools/parity/make_module_fixtures.py", "_torch_version": torch.__version__,
-               "x": floats(x), "w": floats(w), "activations": activations, "dropout": dropout,
-               "repr": {name: str(m) for name, m in MODULES.items()}}
-    path = os.path.join(args.out, "modules.json")
-    with open(path, "w") as f:
-        json.dump(fixture, f, separators=(",", ":"))
-        f.write("\n")
-    print("wrote", path)
+    torch.manual_seed(5)
+    filled = torch.empty(6, 4, 2)
+    init = []
+    for name, fill in [("uniform", lambda t: nn.init.uniform_(t, -0.3, 0.7)),
+                       ("normal", lambda t: nn.init.normal_(t, 0.5, 2.0)),
+                       ("xavier_uniform", lambda t: nn.init.xavier_uniform_(t, gain=1.5)),
+                       ("xavier_normal", lambda t: nn.init.xavier_normal_(t)),
+                       ("kaiming_uniform", lambda t: nn.init.kaiming_uniform_(t, a=0.1)),
+                       ("kaiming_normal_fan_out_relu", lambda t: nn.init.kaiming_normal_(t, mode="fan_out", nonlinearity="relu")),
+                       ("kaiming_uniform_tanh", lambda t: nn.init.kaiming_uniform_(t, nonlinearity="tanh"))]:
+        fill(filled)
+        init.append({"name": name, "values": floats(filled)})
+    fixture = {"x": floats(x), "w": floats(w), "activations": activations, "dropout": dropout,
+               "repr": {name: str(m) for name, m in MODULES.items()}, "init": init}
+    write_fixture(out, "modules.json", "make_module_fixtures.py", fixture)
 
 
 if __name__ == "__main__":

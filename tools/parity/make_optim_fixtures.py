@@ -7,14 +7,13 @@ configuration; recorded: the loss of every step and the parameters at the end.
 
 How to run:  /usr/bin/python3 tools/parity/make_optim_fixtures.py [--out tests/fixtures]
 """
-import argparse
 import json
-import os
 
 import torch
 from torch import nn, optim
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from fixture_io import output_directory, write_fixture
+
 STEPS = 200
 
 
@@ -42,9 +41,7 @@ y = (X[:, 0] + X[:, 1] * X[:, 2] > 0).long()
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", default=os.path.join(REPO_ROOT, "tests", "fixtures"))
-    args = parser.parse_args()
+    out = output_directory(__doc__)
     # RMSprop at lr 0.002 and 0.001: its normalised steps amplify last-digit rounding differences
     # (PyTorch's kernels fuse multiply-adds its own way), and at the default 0.01 the losses part
     # at the 3rd digit within 200 steps.
@@ -56,13 +53,8 @@ def main():
                                                  initial_accumulator_value=0.1)),
         train("sgd_nesterov", lambda p: optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-4)),
     ]
-    fixture = {"_generated_by": "tools/parity/make_optim_fixtures.py", "_torch_version": torch.__version__,
-               "steps": STEPS, "X": tensor_json(X), "y": y.tolist(), "cases": cases}
-    path = os.path.join(args.out, "optimizers.json")
-    with open(path, "w") as f:
-        json.dump(fixture, f, separators=(",", ":"))
-        f.write("\n")
-    print("wrote", path)
+    fixture = {"steps": STEPS, "X": tensor_json(X), "y": y.tolist(), "cases": cases}
+    write_fixture(out, "optimizers.json", "make_optim_fixtures.py", fixture)
 
 
 if __name__ == "__main__":

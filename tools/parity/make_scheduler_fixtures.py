@@ -8,14 +8,13 @@ written with repr(): Python's doubles, which ann must reproduce to the last bit.
 
 How to run:  /usr/bin/python3 tools/parity/make_scheduler_fixtures.py [--out tests/fixtures]
 """
-import argparse
 import json
-import os
 
 import torch
 from torch.optim import SGD, Adam, lr_scheduler as S
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from fixture_io import output_directory, write_fixture
+
 METRICS = [1.0, 0.9, 0.95, 0.95, 0.96, 0.97, 0.8, 0.8, 0.81, 0.82, 0.83, 0.84, 0.85, 0.7, 0.7, 0.7, 0.7,
            0.71, 0.72, 0.73, 0.74, 0.75, 0.76]
 
@@ -41,9 +40,7 @@ def run(name, make_optimizer, make_scheduler, steps, options, metric=False):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", default=os.path.join(REPO_ROOT, "tests", "fixtures"))
-    args = parser.parse_args()
+    out = output_directory(__doc__)
     sgd = lambda p: SGD(p, lr=0.1, momentum=0.9)
     adam = lambda p: Adam(p, lr=0.01)
     cases = [
@@ -63,13 +60,8 @@ def main():
         run("ReduceLROnPlateau", sgd, lambda o: S.ReduceLROnPlateau(o, patience=2, factor=0.5, cooldown=1), 23,
             {"patience": 2, "factor": 0.5, "cooldown": 1}, metric=True),
     ]
-    fixture = {"_generated_by": "tools/parity/make_scheduler_fixtures.py", "_torch_version": torch.__version__,
-               "metrics": METRICS, "cases": cases}
-    path = os.path.join(args.out, "lr_schedulers.json")
-    with open(path, "w") as f:
-        json.dump(fixture, f, separators=(",", ":"))
-        f.write("\n")
-    print("wrote", path)
+    fixture = {"metrics": METRICS, "cases": cases}
+    write_fixture(out, "lr_schedulers.json", "make_scheduler_fixtures.py", fixture)
 
 
 if __name__ == "__main__":

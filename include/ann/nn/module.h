@@ -34,6 +34,15 @@ class Module {
   /// The direct children, with their names ("0", "1", ... in a Sequential).
   const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& named_children() const { return children_; }
 
+  /// The parameters by state-dict name, detached (torch's state_dict(); ann's modules have no
+  /// buffers yet).
+  std::vector<std::pair<std::string, Tensor>> state_dict() const;
+  /// Copies `state` into the parameters, in place (handles held elsewhere see the values).
+  /// strict: every parameter must be given and nothing else. Throws ValueError naming the
+  /// missing and unexpected keys, ShapeError naming a key whose shape differs; nothing is
+  /// copied when a check fails.
+  void load_state_dict(const std::vector<std::pair<std::string, Tensor>>& state, bool strict = true);
+
   /// Zeroes the gradient of every parameter (the lesson's step 3).
   void zero_grad();
   /// Training mode (the default) or evaluation mode, for this module and its children.

@@ -16,4 +16,9 @@ namespace ann::nn::utils {
 /// check them first where that matters. Throws ValueError for a negative or non-finite max_norm.
 double clip_grad_norm_(std::vector<Tensor> parameters, double max_norm);
 
+/// torch.nn.utils.clip_grad_value_: clamps every gradient element of `parameters` to
+/// [−clip_value, clip_value] in place; parameters without a gradient are skipped. Throws
+/// ValueError for a negative or non-finite clip_value.
+void clip_grad_value_(std::vector<Tensor> parameters, double clip_value);
+
 }  // namespace ann::nn::utils
