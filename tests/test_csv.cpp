@@ -123,3 +123,58 @@ TEST(csv, ReadsStreamsAndFiles) {
 }
 
 }  // namespace
+
+namespace {
+
+using ann::csv::LabelledOptions;
+using ann::csv::parse_labelled;
+
+std::string labelled_error(std::string_view text, LabelledOptions options) {
+  try {
+    parse_labelled(text, options);
+  } catch (const ann::ValueError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(LabelledCsv, TextClassesAreSortedAndNumbersBecomeFeatures) {
+  const auto t = parse_labelled("a, species ,b\n1,setosa,2\n3.5,virginica,-4\n5,setosa,6\n", {.target = "species"});
+  EXPECT_TRUE(t.classification);
+  EXPECT_EQ(t.feature_names, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(t.class_names, (std::vector<std::string>{"setosa", "virginica"}));
+  EXPECT_EQ(t.X.to_vector<float>(), (std::vector<float>{1, 2, 3.5f, -4, 5, 6}));
+  EXPECT_EQ(t.y.to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 1, 0}));
+}
+
+TEST(LabelledCsv, TheTaskIsChosenFromTheTarget) {
+  // few distinct integers: classes, in numeric order ("2" before "10")
+  const auto c = parse_labelled("x,y\n0,10\n1,2\n2,10\n", {.target = "y"});
+  EXPECT_TRUE(c.classification);
+  EXPECT_EQ(c.class_names, (std::vector<std::string>{"2", "10"}));
+  EXPECT_EQ(c.y.to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0, 1}));
+  // fractions: regression, a [rows, 1] column
+  const auto r = parse_labelled("x,y\n0,0.5\n1,2.25\n", {.target = "y"});
+  EXPECT_FALSE(r.classification);
+  EXPECT_EQ(r.y.sizes(), (ann::Shape{2, 1}));
+  // forced
+  EXPECT_FALSE(parse_labelled("x,y\n0,1\n1,2\n", {.target = "y", .task = LabelledOptions::Task::Regress}).classification);
+}
+
+TEST(LabelledCsv, BadInputGetsOneLineNamingWhere) {
+  const LabelledOptions o{.target = "y", .source = "t.csv"};
+  EXPECT_EQ(labelled_error("", o), "csv: t.csv: the input is empty; expected a header line naming the columns");
+  EXPECT_EQ(labelled_error("x,y\n", o), "csv: t.csv: the input holds no rows after its header line");
+  EXPECT_EQ(labelled_error("x,z\n1,2\n", o),
+            "csv: t.csv: line 1: no column named \"y\" for the target; the header has \"x\", \"z\"");
+  EXPECT_EQ(labelled_error("x,y\n1,a\n2\n", o), "csv: t.csv: line 3: expected 2 fields (as the header), got 1");
+  EXPECT_EQ(labelled_error("x,y\n1,a\nabc,b\n", o), "csv: t.csv: line 3: column 1 (\"x\"): \"abc\" is not a number");
+  EXPECT_EQ(labelled_error("x,y\n1,a\nnan,b\n", o), "csv: t.csv: line 3: column 1 (\"x\"): \"nan\" is not a finite number");
+  EXPECT_EQ(labelled_error("x,y\n1,a\n2,a\n", o),
+            "csv: t.csv: the target \"y\" holds a single class (\"a\"); classification needs at least two");
+  EXPECT_EQ(labelled_error("x,y\n1,0.5\n2,oops\n", {.target = "y", .task = LabelledOptions::Task::Regress, .source = "t.csv"}),
+            "csv: t.csv: line 3: column 2 (the target): \"oops\" is not a number; a regression target must be numeric");
+  EXPECT_EQ(labelled_error("y\n1\n", o), "csv: t.csv: line 1: the target is the only column: there are no features");
+}
+
+}  // namespace

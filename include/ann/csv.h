@@ -43,6 +43,37 @@ struct Table {
   Tensor to_tensor() const;
 };
 
+/// A user's table with a header row and a named target column: what training on one's own data
+/// starts from (`ann train`). Features are every other column and must be numbers; the target
+/// may be numbers or text.
+struct LabelledOptions {
+  std::string target;  ///< the target column's name (exact, as in the header)
+  /// Classification or regression; Auto chooses classification when the target is not
+  /// numeric, or holds only integers with at most max_auto_classes distinct values.
+  enum class Task { Auto, Classify, Regress } task = Task::Auto;
+  std::size_t max_auto_classes = 20;
+  std::string source{};  ///< named in messages; read_labelled_file sets it to the path
+};
+
+struct LabelledTable {
+  Tensor X;                                ///< [rows, features] float32
+  Tensor y;                                ///< classification: [rows] int64 class indices; regression: [rows, 1] float32
+  std::vector<std::string> feature_names;  ///< in column order
+  std::string target;
+  bool classification = false;
+  /// The classes' names, sorted (index i is class i): as text, or as the numbers read, in
+  /// numeric order ("2" before "10").
+  std::vector<std::string> class_names;
+};
+
+/// Reads a labelled table. One clear ValueError, naming the line and column, for: no header or
+/// no rows, a target that is not a column (the columns are listed), a ragged row, an empty or
+/// non-numeric feature, a non-finite value, a regression target that is not a number, and a
+/// classification target with a single class.
+LabelledTable parse_labelled(std::string_view text, const LabelledOptions& options);
+/// The same for a file; IOError when it cannot be read.
+LabelledTable read_labelled_file(const std::filesystem::path& path, LabelledOptions options);
+
 /// Parses CSV text; throws ValueError as described above (also for columns == 0).
 Table parse(std::string_view text, const Options& options);
 /// The same, reading `in` line by line until its end.

@@ -9,6 +9,10 @@
 #include <cstring>
 #include <fstream>
 #include <istream>
+#include <algorithm>
+#include <iterator>
+#include <optional>
+#include <set>
 #include <system_error>
 
 #include "ann/error.h"
@@ -63,6 +67,39 @@ std::vector<std::string_view> split(std::string_view line) {
   }
 }
 
+// A finite float32 from a field, or nothing and `why` ("is not a number", ...).
+std::optional<float> read_float(std::string_view field, std::string& why) {
+  std::string_view digits = field;
+  // from_chars takes no '+', which people (and spreadsheets) do write.
+  if (digits.size() > 1 && digits[0] == '+' && digits[1] != '+' && digits[1] != '-') digits.remove_prefix(1);
+  double value = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (ec == std::errc::result_out_of_range) why = "is out of range";
+  else if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty()) why = "is not a number";
+  else if (!std::isfinite(value)) why = "is not a finite number";
+  // IEEE rounding: what lies beyond float's range (past FLT_MAX and half an ulp) becomes
+  // infinity. Testing the rounded value keeps "3.4028235e+38", float's own largest value as
+  // to_chars writes it, readable.
+  else if (!std::isfinite(static_cast<float>(value))) why = "does not fit in a float32";
+  else return static_cast<float>(value);
+  return std::nullopt;
+}
+
+// Calls f(line number, line) for each line of text that holds anything, \r and a first BOM dropped.
+template <class F>
+void for_each_line(std::string_view text, F&& f) {
+  std::size_t number = 0;
+  for (;;) {
+    const std::size_t newline = text.find('\n');
+    std::string_view line = text.substr(0, newline);
+    if (++number == 1 && line.starts_with(kByteOrderMark)) line.remove_prefix(kByteOrderMark.size());
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!trim(line).empty()) f(number, line);
+    if (newline == std::string_view::npos) return;
+    text.remove_prefix(newline + 1);
+  }
+}
+
 class Parser {
  public:
   explicit Parser(const Options& options) : options_(options) {
@@ -114,28 +151,18 @@ class Parser {
   float number(std::string_view field, std::size_t column, bool first_line) const {
     const std::string where = "column " + std::to_string(column) + ": ";
     if (field.empty()) fail(where + "empty, expected a number");
-    std::string_view digits = field;
-    // from_chars takes no '+', which people (and spreadsheets) do write.
-    if (digits.size() > 1 && digits[0] == '+' && digits[1] != '+' && digits[1] != '-') digits.remove_prefix(1);
-    double value = 0;
-    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-    if (ec == std::errc::result_out_of_range) fail(where + shown(field) + " is out of range");
-    if (ec != std::errc() || end != digits.data() + digits.size()) {
+    std::string why;
+    const std::optional<float> value = read_float(field, why);
+    if (!value) {
       std::string hint;
-      if (first_line && !options_.header.empty()) {
+      if (why == "is not a number" && first_line && !options_.header.empty()) {
         std::string names;
         for (const std::string& name : options_.header) names += (names.empty() ? "" : ",") + name;
         hint = " (a header line must read \"" + names + "\")";
       }
-      fail(where + shown(field) + " is not a number" + hint);
+      fail(where + shown(field) + " " + why + hint);
     }
-    if (!std::isfinite(value)) fail(where + shown(field) + " is not a finite number");
-    // IEEE rounding: what lies beyond float's range (past FLT_MAX and half an ulp) becomes
-    // infinity. Testing the rounded value keeps "3.4028235e+38", float's own largest value as
-    // to_chars writes it, readable.
-    const float rounded = static_cast<float>(value);
-    if (!std::isfinite(rounded)) fail(where + shown(field) + " does not fit in a float32");
-    return rounded;
+    return *value;
   }
 
   const Options& options_;
@@ -178,6 +205,121 @@ Table read_file(const std::filesystem::path& path, Options options) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IOError("csv: cannot open " + path.string() + ": " + std::strerror(errno));
   return read(in, options);
+}
+
+LabelledTable parse_labelled(std::string_view text, const LabelledOptions& options) {
+  const std::string prefix = "csv: " + (options.source.empty() ? "" : options.source + ": ");
+  const auto fail = [&](std::size_t line, const std::string& what) {
+    throw ValueError(prefix + (line ? "line " + std::to_string(line) + ": " : "") + what);
+  };
+  std::vector<std::string> header;
+  std::size_t target = 0;
+  std::vector<float> features;
+  std::vector<std::string> targets;  // as written; numbers or class names decided below
+  std::vector<std::size_t> target_lines;
+  for_each_line(text, [&](std::size_t line, std::string_view content) {
+    const std::vector<std::string_view> fields = split(content);
+    if (header.empty()) {
+      for (std::string_view f : fields) header.emplace_back(f);
+      const auto it = std::find(header.begin(), header.end(), options.target);
+      if (it == header.end()) {
+        std::string names;
+        for (const std::string& h : header) names += (names.empty() ? "" : ", ") + shown(h);
+        fail(line, "no column named " + shown(options.target) + " for the target; the header has " + names);
+      }
+      if (header.size() < 2) fail(line, "the target is the only column: there are no features");
+      target = static_cast<std::size_t>(it - header.begin());
+      return;
+    }
+    if (fields.size() != header.size()) {
+      fail(line, "expected " + std::to_string(header.size()) + " fields (as the header), got " +
+                     std::to_string(fields.size()));
+    }
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      if (i == target) continue;
+      const std::string where = "column " + std::to_string(i + 1) + " (" + shown(header[i]) + "): ";
+      if (fields[i].empty()) fail(line, where + "empty, expected a number");
+      std::string why;
+      const std::optional<float> value = read_float(fields[i], why);
+      if (!value) fail(line, where + shown(fields[i]) + " " + why);
+      features.push_back(*value);
+    }
+    if (fields[target].empty()) fail(line, "column " + std::to_string(target + 1) + " (the target): empty");
+    targets.emplace_back(fields[target]);
+    target_lines.push_back(line);
+  });
+  if (header.empty()) fail(0, "the input is empty; expected a header line naming the columns");
+  if (targets.empty()) fail(0, "the input holds no rows after its header line");
+
+  LabelledTable table;
+  table.target = options.target;
+  for (std::size_t i = 0; i < header.size(); ++i)
+    if (i != target) table.feature_names.push_back(header[i]);
+  const auto rows = static_cast<std::int64_t>(targets.size());
+  table.X = from_vector(features, {rows, static_cast<std::int64_t>(table.feature_names.size())});
+
+  // The target as numbers, where every value is one.
+  std::vector<float> numbers;
+  bool numeric = true, integral = true;
+  for (const std::string& t : targets) {
+    std::string why;
+    const std::optional<float> v = read_float(t, why);
+    if (!v) {
+      numeric = false;
+      break;
+    }
+    numbers.push_back(*v);
+    integral = integral && std::floor(*v) == *v;
+  }
+  std::set<float> distinct(numbers.begin(), numbers.end());
+  using Task = LabelledOptions::Task;
+  table.classification = options.task == Task::Classify ||
+                         (options.task == Task::Auto &&
+                          (!numeric || (integral && distinct.size() <= options.max_auto_classes)));
+  if (!table.classification) {
+    if (!numeric) {
+      for (std::size_t i = 0; i < targets.size(); ++i) {
+        std::string why;
+        if (!read_float(targets[i], why)) {
+          fail(target_lines[i], "column " + std::to_string(target + 1) + " (the target): " + shown(targets[i]) + " " +
+                                    why + "; a regression target must be numeric");
+        }
+      }
+    }
+    table.y = from_vector(numbers, {rows, 1});
+    return table;
+  }
+  // Classes sorted: numerically when the target is numeric, else as text.
+  std::vector<std::int64_t> labels;
+  if (numeric) {
+    for (float v : distinct) {
+      char buffer[32];
+      const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, v);
+      table.class_names.emplace_back(buffer, ec == std::errc() ? end : buffer);
+    }
+    for (float v : numbers) labels.push_back(std::distance(distinct.begin(), distinct.find(v)));
+  } else {
+    const std::set<std::string> names(targets.begin(), targets.end());
+    table.class_names.assign(names.begin(), names.end());
+    for (const std::string& t : targets) labels.push_back(std::distance(names.begin(), names.find(t)));
+  }
+  if (table.class_names.size() < 2) {
+    fail(0, "the target " + shown(options.target) + " holds a single class (" + shown(table.class_names.front()) +
+                "); classification needs at least two");
+  }
+  table.y = from_vector(labels, {rows});
+  return table;
+}
+
+LabelledTable read_labelled_file(const std::filesystem::path& path, LabelledOptions options) {
+  if (options.source.empty()) options.source = path.string();
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw IOError("csv: " + path.string() + ": is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IOError("csv: cannot open " + path.string() + ": " + std::strerror(errno));
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw IOError("csv: " + path.string() + ": read error");
+  return parse_labelled(text, options);
 }
 
 }  // namespace ann::csv
