@@ -24,6 +24,7 @@
 // Errors are exceptions derived from ann::Error, naming the operation and the shapes.
 #include "ann/autograd.h"
 #include "ann/cpu.h"
+#include "ann/csv.h"
 #include "ann/data.h"
 #include "ann/data/dataloader.h"
 #include "ann/data/dataset.h"
