@@ -133,3 +133,33 @@ TEST(ClipGradValue, ClampsEveryGradientElement) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(LayerNormParity, ValuesGradientsAndPrintingAsTorch) {
+  using namespace ann;
+  const auto floats = [](const nlohmann::json& j) { return j.get<std::vector<float>>(); };
+  const auto near = [](const std::vector<float>& got, const std::vector<float>& want, const char* what) {
+    ASSERT_EQ(got.size(), want.size()) << what;
+    for (std::size_t i = 0; i < got.size(); ++i)
+      EXPECT_NEAR(got[i], want[i], 1e-5 * std::max(1.f, std::abs(want[i]))) << what << " " << i;
+  };
+  for (const auto& c : ann::testing::load_fixture("modules.json").at("layer_norm")) {
+    const Shape shape = c.at("shape").get<Shape>();
+    nn::LayerNorm ln(shape);
+    ln.weight.detach().copy_(from_vector(floats(c.at("weight")), shape));
+    ln.bias.detach().copy_(from_vector(floats(c.at("bias")), shape));
+    const Tensor x = from_vector(floats(c.at("x")), {3, 2, 4}).requires_grad_();
+    const Tensor y = ln(x);
+    (y * from_vector(floats(c.at("w")), {3, 2, 4})).sum().backward();
+    near(y.to_vector<float>(), floats(c.at("y")), "y");
+    near(x.grad().to_vector<float>(), floats(c.at("dx")), "dx");
+    near(ln.weight.grad().to_vector<float>(), floats(c.at("dweight")), "dweight");
+    near(ln.bias.grad().to_vector<float>(), floats(c.at("dbias")), "dbias");
+    EXPECT_EQ(ln.str(), c.at("repr").get<std::string>());
+  }
+  EXPECT_THROW(nn::LayerNorm(4)(zeros({3, 5})), ShapeError);
+  EXPECT_THROW(nn::LayerNorm(Shape{}), ValueError);
+}
+
+}  // namespace

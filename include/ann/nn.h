@@ -7,5 +7,6 @@
 #include "ann/nn/linear.h"
 #include "ann/nn/loss.h"
 #include "ann/nn/module.h"
+#include "ann/nn/normalization.h"
 #include "ann/nn/sequential.h"
 #include "ann/nn/utils.h"

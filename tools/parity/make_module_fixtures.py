@@ -7,6 +7,8 @@
                after them (the stream position); the module in eval mode
   repr         str() of each module, as PyTorch prints it
   init         torch.nn.init on a [6, 4, 2] tensor after manual_seed(5), one after another
+  layer_norm   LayerNorm over the last one and two dimensions of a [3, 2, 4] input, with weight
+               and bias drawn after manual_seed(9): y and the gradients of sum(y * w)
 
 How to run:  /usr/bin/python3 tools/parity/make_module_fixtures.py [--out tests/fixtures]
 """
@@ -58,8 +60,22 @@ def main():
                        ("kaiming_uniform_tanh", lambda t: nn.init.kaiming_uniform_(t, nonlinearity="tanh"))]:
         fill(filled)
         init.append({"name": name, "values": floats(filled)})
+    layer_norm = []
+    for shape in [[4], [2, 4]]:
+        torch.manual_seed(9)
+        xin = (torch.randn(3, 2, 4) * 3 + 1).requires_grad_()
+        ln = nn.LayerNorm(shape)
+        with torch.no_grad():
+            ln.weight.copy_(torch.randn(shape))
+            ln.bias.copy_(torch.randn(shape))
+        wt = torch.randn(3, 2, 4)
+        y = ln(xin)
+        (y * wt).sum().backward()
+        layer_norm.append({"shape": shape, "x": floats(xin), "weight": floats(ln.weight), "bias": floats(ln.bias),
+                           "w": floats(wt), "y": floats(y), "dx": floats(xin.grad), "dweight": floats(ln.weight.grad),
+                           "dbias": floats(ln.bias.grad), "repr": str(ln)})
     fixture = {"x": floats(x), "w": floats(w), "activations": activations, "dropout": dropout,
-               "repr": {name: str(m) for name, m in MODULES.items()}, "init": init}
+               "repr": {name: str(m) for name, m in MODULES.items()}, "init": init, "layer_norm": layer_norm}
     write_fixture(out, "modules.json", "make_module_fixtures.py", fixture)
 
 
