@@ -248,3 +248,44 @@ TEST(Training, LinearModelCannotSeparateTheSpiral) {
 }
 
 }  // namespace
+
+namespace {
+
+using namespace ann;
+
+TEST(Containers, ModuleListHoldsModulesForAForwardOfYourOwn) {
+  // A user-defined module: a list of layers applied with a residual connection.
+  struct Residual : nn::Module {
+    nn::ModuleList layers{nn::Linear(3, 3), nn::Tanh(), nn::Linear(3, 3)};
+    Residual() { register_module("layers", std::make_shared<nn::ModuleList>(layers)); }
+    Tensor forward(const Tensor& x) override {
+      Tensor h = x;
+      for (const auto& layer : layers) h = layer->forward(h);
+      return x + h;
+    }
+    std::string name() const override { return "Residual"; }
+  };
+  manual_seed(0);
+  Residual net;
+  std::vector<std::string> names;
+  for (const auto& [name, p] : net.named_parameters()) names.push_back(name);
+  EXPECT_EQ(names, (std::vector<std::string>{"layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"}));
+  const Tensor x = ones({2, 3});
+  net(x).sum().backward();
+  EXPECT_TRUE(net.layers.at<nn::Linear>(0).weight.grad().defined());  // the list holds the same layers
+  EXPECT_THROW(net.layers(x), ValueError);
+  EXPECT_THROW(net.layers.at<nn::Tanh>(0), TypeError);
+  EXPECT_EQ(nn::ModuleList{nn::ReLU()}.str(), "ModuleList(\n  (0): ReLU()\n)");
+}
+
+TEST(Containers, FlattenJoinsTheGivenDimensions) {
+  const Tensor x = arange(0, 24).reshape({2, 3, 4});
+  EXPECT_EQ(nn::Flatten()(x).sizes(), (Shape{2, 12}));
+  EXPECT_EQ(nn::Flatten(0, 1)(x).sizes(), (Shape{6, 4}));
+  EXPECT_EQ(nn::Flatten(-2)(x).sizes(), (Shape{2, 12}));
+  EXPECT_EQ(nn::Flatten()(x).to_vector<float>(), x.to_vector<float>());
+  EXPECT_THROW(nn::Flatten(2, 1)(x), ValueError);
+  EXPECT_EQ(nn::Flatten().str(), "Flatten(start_dim=1, end_dim=-1)");
+}
+
+}  // namespace

@@ -117,6 +117,20 @@ class Dropout : public Module {
   double p_;
 };
 
+/// Flattens dimensions start_dim .. end_dim into one (a view where the layout allows).
+class Flatten : public Module {
+ public:
+  explicit Flatten(std::int64_t start_dim = 1, std::int64_t end_dim = -1) : start_dim_(start_dim), end_dim_(end_dim) {}
+  Tensor forward(const Tensor& x) override;
+  std::string name() const override { return "Flatten"; }
+  std::string extra_repr() const override {
+    return "start_dim=" + std::to_string(start_dim_) + ", end_dim=" + std::to_string(end_dim_);
+  }
+
+ private:
+  std::int64_t start_dim_, end_dim_;
+};
+
 /// Returns its input.
 class Identity : public Module {
  public:

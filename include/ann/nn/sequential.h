@@ -1,5 +1,6 @@
 #pragma once
-// nn::Sequential — a container that feeds each module's output to the next, in order:
+// The containers: nn::ModuleList holds modules in order; nn::Sequential also feeds each
+// module's output to the next:
 //   nn::Sequential model{nn::Linear(2, 100), nn::ReLU(), nn::Linear(100, 3)};
 #include <concepts>
 #include <cstddef>
@@ -26,22 +27,19 @@ struct AnyModule {
   std::shared_ptr<Module> ptr;
 };
 
-class Sequential : public Module {
+/// torch.nn.ModuleList: modules held in order, named "0", "1", ... (so that their parameters
+/// are the list's), for a forward a subclass writes itself. Calling the list is an error.
+class ModuleList : public Module {
  public:
-  Sequential() = default;
-  /// Builds from a brace list, in order: Sequential{Linear(2, 100), ReLU(), Linear(100, 3)}.
-  /// A brace list is evaluated left to right, so the layers draw their initial weights from
-  /// the generator in the order written — as in PyTorch. (A parenthesised argument list would
-  /// leave that order to the compiler, which is why there is no variadic constructor.)
-  Sequential(std::initializer_list<AnyModule> modules);
+  ModuleList() = default;
+  /// A brace list is evaluated left to right: layers draw their weights in the order written.
+  ModuleList(std::initializer_list<AnyModule> modules);
 
   /// Appends a module; it is named by its position ("0", "1", ...).
   void push_back(AnyModule module);
-
-  /// Runs the modules in order; runs of modules that ann/nn/fusion.h fuses (Linear – ReLU,
-  /// the lesson's Linear – f – Linear) as one node each, with the same values.
+  /// Throws ValueError: a ModuleList has no forward of its own (as in torch).
   Tensor forward(const Tensor& x) override;
-  std::string name() const override { return "Sequential"; }
+  std::string name() const override { return "ModuleList"; }
 
   std::size_t size() const { return modules_.size(); }
   /// The i-th module; throws ValueError when out of range.
@@ -55,9 +53,28 @@ class Sequential : public Module {
   auto begin() const { return modules_.begin(); }
   auto end() const { return modules_.end(); }
 
+ protected:
+  const std::vector<std::shared_ptr<Module>>& modules() const { return modules_; }
+
  private:
   [[noreturn]] void throw_wrong_type(std::size_t i) const;
   std::vector<std::shared_ptr<Module>> modules_;
+};
+
+/// A ModuleList whose forward feeds each module's output to the next.
+class Sequential : public ModuleList {
+ public:
+  Sequential() = default;
+  /// Builds from a brace list, in order: Sequential{Linear(2, 100), ReLU(), Linear(100, 3)}.
+  /// A brace list is evaluated left to right, so the layers draw their initial weights from
+  /// the generator in the order written — as in PyTorch. (A parenthesised argument list would
+  /// leave that order to the compiler, which is why there is no variadic constructor.)
+  Sequential(std::initializer_list<AnyModule> modules) : ModuleList(modules) {}
+
+  /// Runs the modules in order; runs of modules that ann/nn/fusion.h fuses (Linear – ReLU,
+  /// the lesson's Linear – f – Linear) as one node each, with the same values.
+  Tensor forward(const Tensor& x) override;
+  std::string name() const override { return "Sequential"; }
 };
 
 }  // namespace ann::nn
