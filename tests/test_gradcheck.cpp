@@ -164,6 +164,8 @@ std::vector<Case> op_cases() {
            {{{3, 4}, Init::Signed, {-1.2f, -0.8f, -0.3f, 0.1f, 0.3f, 0.9f, 1.3f, -0.05f, 0.7f, -0.62f, 0.25f, -0.2f}}},
            [](const Inputs& x) { return softplus(x[0], 2.f, 1.f); });
   add_case("erf", {S34}, [](const Inputs& x) { return erf(x[0]); });
+  add_case("maximum", {S34, S34}, [](const Inputs& x) { return maximum(x[0], x[1]); });
+  add_case("minimum_broadcast", {S34, {{4}}}, [](const Inputs& x) { return minimum(x[0], x[1]); });
   add_case("dropout", {S34}, [](const Inputs& x) {
     Generator g(5);  // the same mask at every evaluation
     return dropout(x[0], 0.4, true, g);

@@ -272,3 +272,25 @@ TEST(OpValues, SumOfBoolsCountsTheTrueOnes) {
     EXPECT_EQ(count.item<std::int64_t>(), expected) << "n = " << n;
   }
 }
+
+namespace {
+
+// torch.maximum / minimum: NaN wins, and a tie splits the gradient in half.
+TEST(OpValues, MaximumMinimumKeepNaNAndSplitTies) {
+  using namespace ann;
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const Tensor a = tensor({1.f, 5.f, nan, 2.f}).requires_grad_(), b = tensor({3.f, 4.f, 0.f, 2.f}).requires_grad_();
+  const std::vector<float> mx = maximum(a, b).to_vector<float>(), mn = minimum(a, b).to_vector<float>();
+  EXPECT_EQ(mx[0], 3.f);
+  EXPECT_EQ(mx[1], 5.f);
+  EXPECT_TRUE(std::isnan(mx[2]));
+  EXPECT_EQ(mn[0], 1.f);
+  EXPECT_TRUE(std::isnan(mn[2]));
+  maximum(a, b).sum().backward();
+  EXPECT_EQ(a.grad().at({3}), 0.5f);
+  EXPECT_EQ(b.grad().at({3}), 0.5f);
+  EXPECT_EQ(a.grad().at({1}), 1.f);
+  EXPECT_EQ(b.grad().at({1}), 0.f);
+}
+
+}  // namespace

@@ -1,4 +1,4 @@
-// RMSprop, Adagrad and SGD with Nesterov momentum against PyTorch 1.13 over 200 full-batch steps
+// RMSprop, Adagrad, Adam and AdamW with amsgrad and SGD with Nesterov momentum against PyTorch 1.13 over 200 full-batch steps
 // of a small Tanh classifier (tests/fixtures/optimizers.json, tools/parity/make_optim_fixtures.py):
 // every step's loss and the final parameters. Also: their state resumes a run bit for bit.
 #include <gtest/gtest.h>
@@ -24,6 +24,9 @@ std::unique_ptr<optim::Optimizer> make(const std::string& name, std::vector<Tens
   if (name == "adagrad")
     return std::make_unique<optim::Adagrad>(
         p, optim::AdagradOptions{.lr = 0.1, .lr_decay = 1e-3, .weight_decay = 1e-4, .initial_accumulator_value = 0.1});
+  if (name == "adam_amsgrad")
+    return std::make_unique<optim::Adam>(p, optim::AdamOptions{.lr = 0.01, .weight_decay = 1e-3, .amsgrad = true});
+  if (name == "adamw_amsgrad") return std::make_unique<optim::AdamW>(p, optim::AdamWOptions{.lr = 0.01, .amsgrad = true});
   if (name == "sgd_nesterov")
     return std::make_unique<optim::SGD>(
         p, optim::SGDOptions{.lr = 0.05, .momentum = 0.9, .weight_decay = 1e-4, .nesterov = true});
@@ -73,7 +76,7 @@ TEST(OptimizerParity, StateDictResumesBitForBit) {
   const Tensor X = fixture_tensor(fixture.at("X"));
   const auto labels = fixture.at("y").get<std::vector<std::int64_t>>();
   const Tensor y = from_vector(labels, {static_cast<std::int64_t>(labels.size())});
-  for (const std::string name : {"rmsprop_centered_momentum", "adagrad"}) {
+  for (const std::string name : {"rmsprop_centered_momentum", "adagrad", "adam_amsgrad"}) {
     SCOPED_TRACE(name);
     nn::Sequential straight = model_of_the_fixture();
     auto straight_opt = make(name, straight.parameters());

@@ -47,6 +47,11 @@ Tensor operator-(float a, const Tensor& b);
 Tensor operator*(float a, const Tensor& b);
 Tensor operator/(float a, const Tensor& b);
 
+/// Elementwise max / min of a and b, broadcast (torch.maximum / minimum: a NaN gives NaN; where
+/// they tie, each side gets half the gradient).
+Tensor maximum(const Tensor& a, const Tensor& b);
+Tensor minimum(const Tensor& a, const Tensor& b);
+
 // ---- elementwise functions ----------------------------------------------------------------
 Tensor exp(const Tensor& x);
 Tensor log(const Tensor& x);

@@ -35,7 +35,7 @@ enum class Fused {
   SquaredError,    // squared_error
   OptimizerSteps,  // sgd_step, adam_step
 };
-enum class BinaryOp { Add, Sub, Mul, Div, Eq, Ne, Lt, Le, Gt, Ge };
+enum class BinaryOp { Add, Sub, Mul, Div, Max, Min, Eq, Ne, Lt, Le, Gt, Ge };  // Max/Min keep NaN
 enum class ReduceOp { Sum, Max, Min, ArgMax };
 
 /// True for the comparison ops, whose result is a bool mask.

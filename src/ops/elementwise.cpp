@@ -173,6 +173,25 @@ Tensor div(const Tensor& a, const Tensor& b) {
   });
 }
 
+namespace {
+// y = max(a, b)     the gradient goes to the larger (half to each where they tie, as torch)
+// y = min(a, b)     likewise to the smaller
+Tensor extremum(BinaryOp op, const Tensor& a, const Tensor& b, const char* name) {
+  Tensor y = binary_kernel(op, a, b, name);
+  if (!autograd::should_record(a, b)) return y;
+  return record(name, std::move(y), {a, b}, [a = a.detach(), b = b.detach(), op](const Tensor& dy) {
+    const Tensor a_wins = (op == BinaryOp::Max ? a > b : a < b).to(DType::Float32);
+    const Tensor tie = (a == b).to(DType::Float32) * 0.5f;
+    const Tensor share_a = a_wins + tie;
+    return std::vector<Tensor>{ops::sum_to(dy * share_a, a.sizes()), ops::sum_to(dy * (1.f - share_a), b.sizes())};
+  });
+}
+
+}  // namespace
+
+Tensor maximum(const Tensor& a, const Tensor& b) { return extremum(BinaryOp::Max, a, b, "maximum"); }
+Tensor minimum(const Tensor& a, const Tensor& b) { return extremum(BinaryOp::Min, a, b, "minimum"); }
+
 Tensor neg(const Tensor& x) { return unary("neg", UnaryOp::Neg, x); }
 Tensor pow(const Tensor& x, float exponent) { return unary("pow", UnaryOp::Pow, x, exponent); }
 

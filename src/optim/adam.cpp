@@ -30,14 +30,16 @@ namespace {
 // The update of the fused kernel (src/backend/cpu/optimizer_steps.cpp) in tensor ops that round
 // alike, for a back end without it.
 void adam_step_composed(const backend::AdamStep& h, Tensor& param, const Tensor& grad, Tensor& exp_avg,
-                         Tensor& exp_avg_sq) {
+                        Tensor& exp_avg_sq, Tensor* max_exp_avg_sq) {
   NoGradGuard no_grad;
   Tensor theta = param.detach();
   if (h.decay_factor != 1.f) theta = theta * h.decay_factor;                 // AdamW: θ = θ(1 − lr·λ)
   const Tensor g = h.weight_decay != 0.f ? grad + theta * h.weight_decay : grad;  // Adam: g = ∇θ + λθ
   exp_avg.copy_(exp_avg * h.beta1 + g * h.one_minus_beta1);                 // first moment
   exp_avg_sq.copy_(exp_avg_sq * h.beta2 + g * h.one_minus_beta2 * g);       // second moment
-  const Tensor denom = sqrt(exp_avg_sq) / h.bias_correction2_sqrt + h.eps;  // √v̂ + eps, as torch orders it
+  if (max_exp_avg_sq) max_exp_avg_sq->copy_(maximum(*max_exp_avg_sq, exp_avg_sq));  // amsgrad: v̄ = max(v̄, v)
+  const Tensor& v = max_exp_avg_sq ? *max_exp_avg_sq : exp_avg_sq;
+  const Tensor denom = sqrt(v) / h.bias_correction2_sqrt + h.eps;           // √v̂ + eps, as torch orders it
   param.copy_(theta - (exp_avg / denom) * h.step_size);                     // θ = θ − lr/(1−β1ᵗ) · m/denom
 }
 
@@ -55,6 +57,7 @@ void Adam::step() {
     if (s.step == 0) {
       s.exp_avg = zeros_like(p);
       s.exp_avg_sq = zeros_like(p);
+      if (options_.amsgrad) s.max_exp_avg_sq = zeros_like(p);
     }
     ++s.step;
     const AdamOptions& o = options_;
@@ -75,8 +78,8 @@ void Adam::step() {
         .step_size = static_cast<float>(o.lr / bias_correction1),
     };
     const backend::Backend& backend = backend::backend_for(p.device());
-    if (!backend.has(backend::Fused::OptimizerSteps)) {
-      adam_step_composed(h, p, g, s.exp_avg, s.exp_avg_sq);
+    if (o.amsgrad || !backend.has(backend::Fused::OptimizerSteps)) {  // the kernel has no amsgrad
+      adam_step_composed(h, p, g, s.exp_avg, s.exp_avg_sq, o.amsgrad ? &s.max_exp_avg_sq : nullptr);
       continue;
     }
     const Tensor gc = g.contiguous();
@@ -87,11 +90,14 @@ void Adam::step() {
 
 
 AdamW::AdamW(std::vector<Tensor> parameters, AdamWOptions o)
-    : Adam(std::move(parameters), {o.lr, o.beta1, o.beta2, o.eps, o.weight_decay}, true) {}
+    : Adam(std::move(parameters), {o.lr, o.beta1, o.beta2, o.eps, o.weight_decay, o.amsgrad}, true) {}
 
 std::vector<StateField> Adam::state_fields(std::size_t i) const {
   const Shape& shape = parameters_.at(i).sizes();
-  return {{"step", DType::Int64, {}}, {"exp_avg", DType::Float32, shape}, {"exp_avg_sq", DType::Float32, shape}};
+  std::vector<StateField> fields{
+      {"step", DType::Int64, {}}, {"exp_avg", DType::Float32, shape}, {"exp_avg_sq", DType::Float32, shape}};
+  if (options_.amsgrad) fields.push_back({"max_exp_avg_sq", DType::Float32, shape});
+  return fields;
 }
 
 OptimizerState Adam::state_dict() const {
@@ -100,7 +106,8 @@ OptimizerState Adam::state_dict() const {
                                             {"beta1", options_.beta1},
                                             {"beta2", options_.beta2},
                                             {"eps", options_.eps},
-                                            {"weight_decay", options_.weight_decay}},
+                                            {"weight_decay", options_.weight_decay},
+                                            {"amsgrad", options_.amsgrad ? 1.0 : 0.0}},
                        .parameters = std::vector<std::map<std::string, Tensor>>(state_.size())};
   for (std::size_t i = 0; i < state_.size(); ++i) {
     const AdamParamState& s = state_[i];
@@ -108,6 +115,7 @@ OptimizerState Adam::state_dict() const {
     state.parameters[i] = {{"step", from_vector(std::vector<std::int64_t>{s.step}, {})},
                            {"exp_avg", s.exp_avg},
                            {"exp_avg_sq", s.exp_avg_sq}};
+    if (options_.amsgrad) state.parameters[i]["max_exp_avg_sq"] = s.max_exp_avg_sq;
   }
   return state;
 }
@@ -131,7 +139,8 @@ void Adam::set_state(const OptimizerState& state) {
     if (given.empty()) continue;
     const Device& device = parameters_[i].device();
     fresh[i] = {given.at("step").item<std::int64_t>(), given.at("exp_avg").to(device).clone(),
-                given.at("exp_avg_sq").to(device).clone()};
+                given.at("exp_avg_sq").to(device).clone(),
+                options_.amsgrad ? given.at("max_exp_avg_sq").to(device).clone() : Tensor()};
   }
   state_ = std::move(fresh);
 }

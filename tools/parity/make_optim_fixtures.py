@@ -51,6 +51,8 @@ def main():
                                                                    centered=True, weight_decay=1e-3)),
         train("adagrad", lambda p: optim.Adagrad(p, lr=0.1, lr_decay=1e-3, weight_decay=1e-4,
                                                  initial_accumulator_value=0.1)),
+        train("adam_amsgrad", lambda p: optim.Adam(p, lr=0.01, amsgrad=True, weight_decay=1e-3)),
+        train("adamw_amsgrad", lambda p: optim.AdamW(p, lr=0.01, amsgrad=True)),
         train("sgd_nesterov", lambda p: optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-4)),
     ]
     fixture = {"steps": STEPS, "X": tensor_json(X), "y": y.tolist(), "cases": cases}

@@ -4,6 +4,7 @@
 //   g ← g + weight_decay·θ                    (Adam)   |  θ ← θ(1 − lr·weight_decay)  (AdamW)
 //   m ← β1·m + (1 − β1)·g                     first moment
 //   v ← β2·v + (1 − β2)·g²                    second moment
+//   v̄ ← max(v̄, v) and v ← v̄ below              (amsgrad)
 //   θ ← θ − lr/(1 − β1ᵗ) · m / (√v/√(1 − β2ᵗ) + eps)   bias-corrected step
 #include <cstdint>
 
@@ -17,6 +18,7 @@ struct AdamOptions {
   double beta2 = 0.999;
   double eps = 1e-8;
   double weight_decay = 0.0;
+  bool amsgrad = false;
 };
 
 struct AdamWOptions {
@@ -25,6 +27,7 @@ struct AdamWOptions {
   double beta2 = 0.999;
   double eps = 1e-8;
   double weight_decay = 1e-2;
+  bool amsgrad = false;
 };
 
 /// Per-parameter Adam state; step counts this parameter's updates (its bias correction).
@@ -32,6 +35,7 @@ struct AdamParamState {
   std::int64_t step = 0;
   Tensor exp_avg;
   Tensor exp_avg_sq;
+  Tensor max_exp_avg_sq;  ///< amsgrad only
 };
 
 class Adam : public Optimizer {
@@ -49,7 +53,7 @@ class Adam : public Optimizer {
   std::vector<AdamParamState>& state() { return state_; }
 
   /// "adam" or "adamw"; per parameter, once updated: "step" (int64 scalar, >= 1), "exp_avg"
-  /// and "exp_avg_sq" (float32, the parameter's shape).
+  /// and "exp_avg_sq" (float32, the parameter's shape), and with amsgrad "max_exp_avg_sq".
   std::string_view kind() const override { return decoupled_ ? "adamw" : "adam"; }
   std::vector<StateField> state_fields(std::size_t i) const override;
   OptimizerState state_dict() const override;

@@ -60,6 +60,9 @@ __attribute__((always_inline)) inline void binary_typed(BinaryOp op, const T* a,
     case BinaryOp::Sub: run([](T x, T y) { return x - y; }, out); break;
     case BinaryOp::Mul: run([](T x, T y) { return x * y; }, out); break;
     case BinaryOp::Div: run([](T x, T y) { return x / y; }, out); break;
+    // torch.maximum / minimum: a NaN on either side gives NaN (x != x only for a NaN)
+    case BinaryOp::Max: run([](T x, T y) { return x != x ? x : (y != y ? y : (x > y ? x : y)); }, out); break;
+    case BinaryOp::Min: run([](T x, T y) { return x != x ? x : (y != y ? y : (x < y ? x : y)); }, out); break;
     default: break;
   }
 }
