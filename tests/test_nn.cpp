@@ -289,3 +289,26 @@ TEST(Containers, FlattenJoinsTheGivenDimensions) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Summary, ListsLayersShapesAndParameterCountsAsTorchinfo) {
+  using namespace ann;
+  nn::Sequential model{nn::Linear(4, 16), nn::ReLU(), nn::Sequential{nn::Linear(16, 8), nn::Tanh()}, nn::Linear(8, 3)};
+  const std::string s = nn::summary(model, {32, 4});
+  const std::string rule(90, '=');
+  const std::string expected = rule + "\n" +
+      "Layer (type:depth-idx)                   Output Shape              Param #\n" + rule + "\n" +
+      "Sequential                               [32, 3]                   --\n"
+      "\u251c\u2500Linear: 1-1                            [32, 16]                  80\n"
+      "\u251c\u2500ReLU: 1-2                              [32, 16]                  --\n"
+      "\u251c\u2500Sequential: 1-3                        [32, 8]                   --\n"
+      "  \u251c\u2500Linear: 2-1                          [32, 8]                   136\n"
+      "  \u251c\u2500Tanh: 2-2                            [32, 8]                   --\n"
+      "\u251c\u2500Linear: 1-4                            [32, 3]                   27\n" + rule + "\n" +
+      "Total params: 243\nTrainable params: 243\nNon-trainable params: 0\n" + rule + "\n";
+  EXPECT_EQ(s, expected);
+  EXPECT_THROW(nn::summary(model, {32, 5}), ShapeError);
+}
+
+}  // namespace

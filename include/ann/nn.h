@@ -9,4 +9,5 @@
 #include "ann/nn/module.h"
 #include "ann/nn/normalization.h"
 #include "ann/nn/sequential.h"
+#include "ann/nn/summary.h"
 #include "ann/nn/utils.h"
