@@ -1,6 +1,6 @@
 #pragma once
-// A model's summary in torchinfo's layout (its tree drawn more simply): each layer with its output shape and parameter
-// count, then the totals.
+// A model's summary in torchinfo's layout (its tree drawn more simply): each layer with its
+// output shape and parameter count, then the totals.
 //
 //   std::cout << ann::nn::summary(model, {32, 4});   // an input batch of 32 rows of 4 features
 #include <string>
