@@ -23,7 +23,8 @@ data::TensorDataset numbered(std::int64_t n) {  // as the fixture's: X[i] = i, y
 std::vector<float> floats(const nlohmann::json& j) { return j.get<std::vector<float>>(); }
 
 TEST(Randperm, MatchesTorch) {
-  for (const auto& c : load_fixture("data_loader.json").at("randperm")) {
+  const nlohmann::json fixture = load_fixture("data_loader.json");  // alive for the whole loop
+  for (const auto& c : fixture.at("randperm")) {
     Generator g(c.at("seed").get<std::uint64_t>());
     const Tensor p = randperm(c.at("n").get<std::int64_t>(), g);
     EXPECT_EQ(p.dtype(), DType::Int64);
@@ -34,7 +35,8 @@ TEST(Randperm, MatchesTorch) {
 }
 
 TEST(DataLoader, VisitsTorchsBatchesAndDrawsTorchsNumbers) {
-  for (const auto& c : load_fixture("data_loader.json").at("loaders")) {
+  const nlohmann::json fixture = load_fixture("data_loader.json");  // alive for the whole loop
+  for (const auto& c : fixture.at("loaders")) {
     SCOPED_TRACE(c.at("name").get<std::string>());
     manual_seed(c.at("global_seed").get<std::uint64_t>());
     std::optional<Generator> own;
@@ -80,7 +82,8 @@ TEST(TensorDataset, RefusesTensorsOfDifferentLengths) {
 }
 
 TEST(RandomSplit, SplitsAsTorch) {
-  for (const auto& c : load_fixture("data_loader.json").at("splits")) {
+  const nlohmann::json fixture = load_fixture("data_loader.json");  // alive for the whole loop
+  for (const auto& c : fixture.at("splits")) {
     SCOPED_TRACE(c.at("name").get<std::string>());
     manual_seed(c.at("global_seed").get<std::uint64_t>());
     std::optional<Generator> own;

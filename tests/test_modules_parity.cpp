@@ -48,7 +48,8 @@ TEST(ModuleParity, ActivationsAndTheirGradientsAsTorch) {
 }
 
 TEST(ModuleParity, DropoutMasksAndDrawsAsTorch) {
-  for (const auto& c : load_fixture("modules.json").at("dropout")) {
+  const nlohmann::json fixture = load_fixture("modules.json");  // alive for the whole loop
+  for (const auto& c : fixture.at("dropout")) {
     manual_seed(c.at("seed").get<std::uint64_t>());
     const Tensor y = dropout(ones(c.at("shape").get<Shape>()), c.at("p").get<double>());
     EXPECT_EQ(y.to_vector<float>(), c.at("y").get<std::vector<float>>()) << "seed " << c.at("seed");
@@ -72,7 +73,8 @@ TEST(ModuleParity, DropoutIsTheIdentityInEvalModeAndScalesItsGradient) {
 }
 
 TEST(ModuleParity, ModulesPrintAsTorch) {
-  for (const auto& [name, text] : load_fixture("modules.json").at("repr").items()) {
+  const nlohmann::json fixture = load_fixture("modules.json");  // alive for the whole loop
+  for (const auto& [name, text] : fixture.at("repr").items()) {
     EXPECT_EQ(module_named(name)->str(), text.get<std::string>());
   }
 }
@@ -87,7 +89,8 @@ TEST(InitParity, EveryInitialiserAsTorch) {
   manual_seed(5);
   Tensor w = empty({6, 4, 2});
   using namespace nn::init;
-  for (const auto& c : ann::testing::load_fixture("modules.json").at("init")) {
+  const nlohmann::json fixture = ann::testing::load_fixture("modules.json");  // alive for the whole loop
+  for (const auto& c : fixture.at("init")) {
     const std::string name = c.at("name");
     if (name == "uniform") uniform_(w, -0.3, 0.7);
     else if (name == "normal") normal_(w, 0.5, 2.0);
@@ -144,7 +147,8 @@ TEST(LayerNormParity, ValuesGradientsAndPrintingAsTorch) {
     for (std::size_t i = 0; i < got.size(); ++i)
       EXPECT_NEAR(got[i], want[i], 1e-5 * std::max(1.f, std::abs(want[i]))) << what << " " << i;
   };
-  for (const auto& c : ann::testing::load_fixture("modules.json").at("layer_norm")) {
+  const nlohmann::json fixture = ann::testing::load_fixture("modules.json");  // alive for the whole loop
+  for (const auto& c : fixture.at("layer_norm")) {
     const Shape shape = c.at("shape").get<Shape>();
     nn::LayerNorm ln(shape);
     ln.weight.detach().copy_(from_vector(floats(c.at("weight")), shape));

@@ -56,18 +56,33 @@ std::vector<std::vector<std::int64_t>> DataLoader::epoch_indices() {
 DataLoader::Iterator::Iterator(const DataLoader* loader, std::vector<std::vector<std::int64_t>> batches,
                                std::size_t position)
     : loader_(loader), batches_(std::move(batches)), position_(position) {
+  if (batches_.empty()) draw_tail();
   load();
+}
+
+// torch's RandomSampler, once its permutation is used up, computes one more for the remainder
+// of num_samples / n (randperm(n)[:0]: n − 1 draws for nothing). With the loader's own generator
+// that moves the stream, so it is drawn here at the same moment: when the last batch is
+// partial, as it is fetched; otherwise when the loop asks for the batch after the last.
+void DataLoader::Iterator::draw_tail() {
+  if (tail_drawn_ || !loader_ || !loader_->options_.shuffle || !loader_->options_.generator) return;
+  tail_drawn_ = true;
+  (void)randperm(loader_->dataset_.size(), *loader_->options_.generator);
 }
 
 void DataLoader::Iterator::load() {
   batch_.clear();
   if (!loader_ || position_ >= batches_.size()) return;
+  const bool last_is_partial = !loader_->options_.drop_last &&
+                               static_cast<std::int64_t>(batches_.back().size()) < loader_->options_.batch_size;
+  if (position_ + 1 == batches_.size() && last_is_partial) draw_tail();
   const std::vector<std::int64_t>& indices = batches_[position_];
   batch_ = loader_->dataset_.get(from_vector(indices, {static_cast<std::int64_t>(indices.size())}));
 }
 
 DataLoader::Iterator& DataLoader::Iterator::operator++() {
   ++position_;
+  if (position_ == batches_.size()) draw_tail();
   load();
   return *this;
 }

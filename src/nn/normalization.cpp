@@ -40,9 +40,9 @@ Tensor LayerNorm::forward(const Tensor& x) {
 }
 
 std::string LayerNorm::extra_repr() const {
-  std::string shape = "(";
-  for (std::size_t i = 0; i < normalized_shape_.size(); ++i) shape += std::to_string(normalized_shape_[i]) + ",";
-  if (normalized_shape_.size() > 1) shape.pop_back();
+  std::string shape = "(";  // a Python tuple: (4,) or (2, 4)
+  for (std::size_t i = 0; i < normalized_shape_.size(); ++i) shape += (i ? ", " : "") + std::to_string(normalized_shape_[i]);
+  if (normalized_shape_.size() == 1) shape += ",";
   char eps[32];
   const auto [end, ec] = std::to_chars(eps, eps + sizeof eps, eps_);
   return shape + "), eps=" + std::string(eps, ec == std::errc() ? end : eps) +

@@ -70,6 +70,8 @@ def main():
         loader_case("shuffled", 10, 4, True, False, 3, 42),
         loader_case("shuffled_drop_last", 11, 4, True, True, 2, 7),
         loader_case("own_generator", 9, 2, True, False, 2, 3, generator_seed=99),
+        loader_case("own_generator_full_batches", 8, 2, True, False, 3, 3, generator_seed=98),
+        loader_case("own_generator_drop_last", 9, 4, True, True, 3, 3, generator_seed=97),
         loader_case("single_samples", 5, 1, True, False, 2, 12345),
         loader_case("batch_larger_than_data", 3, 8, True, False, 1, 5),
         loader_case("all_dropped", 3, 8, True, True, 1, 5),

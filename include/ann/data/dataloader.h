@@ -55,10 +55,12 @@ class DataLoader {
     friend class DataLoader;
     Iterator(const DataLoader* loader, std::vector<std::vector<std::int64_t>> batches, std::size_t position);
     void load();
+    void draw_tail();
     const DataLoader* loader_ = nullptr;
     std::vector<std::vector<std::int64_t>> batches_;
     std::size_t position_ = 0;
     Batch batch_;
+    bool tail_drawn_ = false;
   };
 
   /// Starts an epoch (the random draws happen here, as torch's iter(loader) and first batch).
