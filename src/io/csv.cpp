@@ -100,6 +100,15 @@ void for_each_line(std::string_view text, F&& f) {
   }
 }
 
+// A file opened for reading, or an IOError saying why not (a directory, missing, unreadable).
+std::ifstream open_input(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw IOError("csv: " + path.string() + ": is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IOError("csv: cannot open " + path.string() + ": " + std::strerror(errno));
+  return in;
+}
+
 class Parser {
  public:
   explicit Parser(const Options& options) : options_(options) {
@@ -200,10 +209,7 @@ Table read(std::istream& in, const Options& options) {
 
 Table read_file(const std::filesystem::path& path, Options options) {
   if (options.source.empty()) options.source = path.string();
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw IOError("csv: " + path.string() + ": is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IOError("csv: cannot open " + path.string() + ": " + std::strerror(errno));
+  std::ifstream in = open_input(path);
   return read(in, options);
 }
 
@@ -313,10 +319,7 @@ LabelledTable parse_labelled(std::string_view text, const LabelledOptions& optio
 
 LabelledTable read_labelled_file(const std::filesystem::path& path, LabelledOptions options) {
   if (options.source.empty()) options.source = path.string();
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw IOError("csv: " + path.string() + ": is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IOError("csv: cannot open " + path.string() + ": " + std::strerror(errno));
+  std::ifstream in = open_input(path);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) throw IOError("csv: " + path.string() + ": read error");
   return parse_labelled(text, options);
