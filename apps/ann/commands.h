@@ -17,5 +17,6 @@ Command add_spiral_command(CLI::App& parent);
 Command add_regression_command(CLI::App& parent);
 Command add_lesson_command(CLI::App& parent);
 Command add_predict_command(CLI::App& parent);
+Command add_train_command(CLI::App& parent);
 
 }  // namespace ann::cli

@@ -30,7 +30,7 @@ int report_error(std::string message, int code) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"The lesson's experiments: spiral classification and regression ensembles.", "ann"};
+  CLI::App app{"The lesson's experiments (spiral classification, regression ensembles), and training on your own tables.", "ann"};
   // Every option shows its default in --help (set before the subcommands copy these defaults).
   app.option_defaults()->always_capture_default();
   // A repeated option takes its last value, as in most tools: a script can append overrides.
@@ -41,7 +41,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1024));
   app.fallthrough();  // `ann spiral --threads 2` as well as `ann --threads 2 spiral`
   const ann::cli::Command commands[] = {ann::cli::add_spiral_command(app), ann::cli::add_regression_command(app),
-                                        ann::cli::add_lesson_command(app), ann::cli::add_predict_command(app)};
+                                        ann::cli::add_lesson_command(app), ann::cli::add_train_command(app),
+                                        ann::cli::add_predict_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -24,17 +24,24 @@ ProgressDisplay::Mode ProgressDisplay::mode_for(std::FILE* out, bool quiet) {
 
 void ProgressDisplay::update(std::string_view run, const lesson::EpochReport& report, bool with_accuracy) {
   if (mode_ == Mode::Quiet) return;
+  std::string numbers = fmt::format("loss {:.6f}", report.loss);
+  if (with_accuracy) numbers += fmt::format("  accuracy {:.3f}", report.accuracy);
+  update(run, report.epoch, report.epochs, numbers);
+}
+
+void ProgressDisplay::update(std::string_view run, std::int64_t epoch, std::int64_t epochs, std::string_view numbers) {
+  if (mode_ == Mode::Quiet) return;
   const Clock::time_point now = Clock::now();
-  if (report.epoch == 0 || run != run_) {
+  if (epoch == 0 || run != run_) {
     run_.assign(run);
     run_start_ = now;
-    first_epoch_ = report.epoch;  // a resumed run starts past 0
+    first_epoch_ = epoch;  // a resumed run starts past 0
     last_draw_ = {};
   }
-  const bool last = report.epoch + 1 == report.epochs;
+  const bool last = epoch + 1 == epochs;
   if (mode_ == Mode::Lines) {
-    if (!at_tenth(report.epoch, report.epochs)) return;
-    fmt::print(out_, "{}\n", format(report, with_accuracy, now));
+    if (!at_tenth(epoch, epochs)) return;
+    fmt::print(out_, "{}\n", format(epoch, epochs, numbers, now));
     std::fflush(out_);
     return;
   }
@@ -45,7 +52,7 @@ void ProgressDisplay::update(std::string_view run, const lesson::EpochReport& re
   if (now - last_draw_ < kRedrawInterval) return;
   last_draw_ = now;
   // \r back to the line's start, the text, then erase whatever a longer old line left.
-  fmt::print(out_, "\r{}\x1b[K", format(report, with_accuracy, now));
+  fmt::print(out_, "\r{}\x1b[K", format(epoch, epochs, numbers, now));
   std::fflush(out_);
   line_showing_ = true;
 }
@@ -57,16 +64,15 @@ void ProgressDisplay::clear() {
   line_showing_ = false;
 }
 
-std::string ProgressDisplay::format(const lesson::EpochReport& r, bool with_accuracy, Clock::time_point now) const {
-  const std::int64_t done = r.epoch + 1;
-  std::string text = fmt::format("{:<19} epoch {:>{}}/{}  loss {:.6f}", run_, done,
-                                 fmt::formatted_size("{}", r.epochs), r.epochs, r.loss);
-  if (with_accuracy) text += fmt::format("  accuracy {:.3f}", r.accuracy);
+std::string ProgressDisplay::format(std::int64_t epoch, std::int64_t epochs, std::string_view numbers,
+                                    Clock::time_point now) const {
+  const std::int64_t done = epoch + 1;
+  std::string text = fmt::format("{:<19} epoch {:>{}}/{}  {}", run_, done, fmt::formatted_size("{}", epochs), epochs, numbers);
   // The rate counts the epochs after the first report, whose start time is not known.
   const double elapsed = std::chrono::duration<double>(now - run_start_).count();
-  if (r.epoch > first_epoch_ && elapsed > 0) {
-    const double rate = static_cast<double>(r.epoch - first_epoch_) / elapsed;
-    text += fmt::format("  {:.0f} epochs/s  ETA {:.1f} s", rate, static_cast<double>(r.epochs - done) / rate);
+  if (epoch > first_epoch_ && elapsed > 0) {
+    const double rate = static_cast<double>(epoch - first_epoch_) / elapsed;
+    text += fmt::format("  {:.0f} epochs/s  ETA {:.1f} s", rate, static_cast<double>(epochs - done) / rate);
   }
   return text;
 }

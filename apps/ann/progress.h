@@ -29,13 +29,15 @@ class ProgressDisplay {
   /// One epoch of the run called `run`; epoch 0 starts a new run. `with_accuracy` for
   /// classification. Called once per epoch, so it does almost nothing between redraws.
   void update(std::string_view run, const lesson::EpochReport& report, bool with_accuracy);
+  /// The same with the caller's text for the epoch's numbers (e.g. "loss 0.31  val_loss 0.35").
+  void update(std::string_view run, std::int64_t epoch, std::int64_t epochs, std::string_view numbers);
 
   /// Erases the live line, if one is showing.
   void clear();
 
  private:
   using Clock = std::chrono::steady_clock;
-  std::string format(const lesson::EpochReport& report, bool with_accuracy, Clock::time_point now) const;
+  std::string format(std::int64_t epoch, std::int64_t epochs, std::string_view numbers, Clock::time_point now) const;
 
   std::FILE* out_;
   Mode mode_;

@@ -74,6 +74,21 @@ LabelledTable parse_labelled(std::string_view text, const LabelledOptions& optio
 /// The same for a file; IOError when it cannot be read.
 LabelledTable read_labelled_file(const std::filesystem::path& path, LabelledOptions options);
 
+/// Named columns of a table with a header row, for a model that knows its features' names
+/// (`ann predict` on a tabular model): the columns may come in any order, and others (the
+/// target, an id) are ignored.
+struct NamedColumnsOptions {
+  std::vector<std::string> columns;  ///< the names to read, in the order wanted
+  std::string source{};              ///< named in messages
+};
+/// A [rows, columns.size()] float32 tensor of those columns. ValueError naming the line and
+/// column for: no header or no rows, a missing column (the header is listed), a ragged row, an
+/// empty, non-numeric or non-finite value.
+Tensor parse_named_columns(std::string_view text, const NamedColumnsOptions& options);
+
+/// The whole of a file, as the parsers above take it; IOError when it cannot be read.
+std::string read_text_file(const std::filesystem::path& path);
+
 /// Parses CSV text; throws ValueError as described above (also for columns == 0).
 Table parse(std::string_view text, const Options& options);
 /// The same, reading `in` line by line until its end.

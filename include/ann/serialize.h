@@ -66,7 +66,8 @@ void load(nn::Module& model, const std::filesystem::path& path);
 /// Metadata that describes a Sequential's architecture, so that the file alone rebuilds it:
 /// "ann.sequential", per module its class name and its extra_repr(). Save it with the model:
 ///   ann::save(model, path, ann::describe(model));   nn::Sequential again = ann::load_model(path);
-/// Rebuilds Linear, ReLU, Tanh, Sigmoid, Identity, Softmax and LogSoftmax; throws ValueError
+/// Rebuilds Linear, LayerNorm, Dropout, the activations (ReLU, Tanh, Sigmoid, LeakyReLU, ELU,
+/// GELU, SiLU, Softplus), Identity, Softmax and LogSoftmax; throws ValueError
 /// naming the first module it could not rebuild.
 Metadata describe(const nn::Sequential& model);
 

@@ -16,6 +16,7 @@
 #include "ann/generator.h"
 #include "ann/nn/activation.h"
 #include "ann/nn/linear.h"
+#include "ann/nn/normalization.h"
 #include "ann/serialize.h"
 #include "io/safetensors.h"
 
@@ -61,6 +62,28 @@ struct Arguments {
     }
     return v;
   }
+  double number(const std::string& name, double min, double max) const {
+    const std::string& s = text(name);
+    double v = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || end != s.data() + s.size() || !(v >= min && v <= max)) {
+      throw ValueError(where + ": " + name + "=" + st::shorten(s) + " is not a number in [" + std::to_string(min) +
+                       ", " + std::to_string(max) + "]");
+    }
+    return v;
+  }
+  // A Python tuple of one positive size, "(64,)": LayerNorm's normalized_shape over features.
+  std::int64_t single_size_tuple(const std::string& name) const {
+    const std::string& s = text(name);
+    std::int64_t v = 0;
+    const auto [end, ec] = s.size() > 3 && s.front() == '(' && s.ends_with(",)")
+                               ? std::from_chars(s.data() + 1, s.data() + s.size() - 2, v)
+                               : std::from_chars_result{s.data(), std::errc::invalid_argument};
+    if (ec != std::errc() || end != s.data() + s.size() - 2 || v < 1 || v > (1 << 28)) {
+      throw ValueError(where + ": " + name + "=" + st::shorten(s) + " is not a one-dimensional shape such as (64,)");
+    }
+    return v;
+  }
   bool boolean(const std::string& name) const {
     const std::string& s = text(name);
     if (s != "True" && s != "False") throw ValueError(where + ": " + name + "=" + st::shorten(s) + " is not True or False");
@@ -98,6 +121,36 @@ const std::map<std::string, Builder>& builders() {
       {"Tanh", without_arguments<nn::Tanh>()},
       {"Sigmoid", without_arguments<nn::Sigmoid>()},
       {"Identity", without_arguments<nn::Identity>()},
+      {"GELU", without_arguments<nn::GELU>()},
+      {"SiLU", without_arguments<nn::SiLU>()},
+      {"LeakyReLU",
+       [](const Arguments& a) {
+         const double slope = a.number("negative_slope", -1e6, 1e6);
+         return Plan{[=] { return nn::AnyModule(nn::LeakyReLU(slope)); }, 0};
+       }},
+      {"ELU",
+       [](const Arguments& a) {
+         const double alpha = a.number("alpha", -1e6, 1e6);
+         return Plan{[=] { return nn::AnyModule(nn::ELU(alpha)); }, 0};
+       }},
+      {"Softplus",
+       [](const Arguments& a) {
+         const double beta = a.number("beta", 1e-6, 1e6), threshold = a.number("threshold", -1e6, 1e6);
+         return Plan{[=] { return nn::AnyModule(nn::Softplus(beta, threshold)); }, 0};
+       }},
+      {"Dropout",
+       [](const Arguments& a) {
+         const double p = a.number("p", 0, 1);
+         return Plan{[=] { return nn::AnyModule(nn::Dropout(p)); }, 0};
+       }},
+      {"LayerNorm",
+       [](const Arguments& a) {
+         const std::int64_t features = a.single_size_tuple("normalized_shape");
+         const double eps = a.number("eps", 0, 1);
+         const bool affine = a.boolean("elementwise_affine");
+         return Plan{[=] { return nn::AnyModule(nn::LayerNorm(features, eps, affine)); },
+                     affine ? 2.0 * double(features) : 0.0};
+       }},
       {"Softmax",
        [](const Arguments& a) {
          const std::int64_t dim = a.integer("dim", -8, 7);

@@ -180,6 +180,24 @@ class Parser {
   bool seen_content_ = false;
 };
 
+// A feature field as a number, or fail("column 3 (\"width\"): ...").
+template <class Fail>
+float named_number(std::string_view field, std::size_t index, const std::string& name, const Fail& fail) {
+  const std::string where = "column " + std::to_string(index + 1) + " (" + shown(name) + "): ";
+  if (field.empty()) fail(where + "empty, expected a number");
+  std::string why;
+  const std::optional<float> value = read_float(field, why);
+  if (!value) fail(where + shown(field) + " " + why);
+  return *value;
+}
+
+// "\"a\", \"b\", \"c\"": a header's names, for messages.
+std::string listed(const std::vector<std::string>& names) {
+  std::string text;
+  for (const std::string& name : names) text += (text.empty() ? "" : ", ") + shown(name);
+  return text;
+}
+
 }  // namespace
 
 Tensor Table::to_tensor() const {
@@ -229,9 +247,7 @@ LabelledTable parse_labelled(std::string_view text, const LabelledOptions& optio
       for (std::string_view f : fields) header.emplace_back(f);
       const auto it = std::find(header.begin(), header.end(), options.target);
       if (it == header.end()) {
-        std::string names;
-        for (const std::string& h : header) names += (names.empty() ? "" : ", ") + shown(h);
-        fail(line, "no column named " + shown(options.target) + " for the target; the header has " + names);
+        fail(line, "no column named " + shown(options.target) + " for the target; the header has " + listed(header));
       }
       if (header.size() < 2) fail(line, "the target is the only column: there are no features");
       target = static_cast<std::size_t>(it - header.begin());
@@ -241,15 +257,8 @@ LabelledTable parse_labelled(std::string_view text, const LabelledOptions& optio
       fail(line, "expected " + std::to_string(header.size()) + " fields (as the header), got " +
                      std::to_string(fields.size()));
     }
-    for (std::size_t i = 0; i < fields.size(); ++i) {
-      if (i == target) continue;
-      const std::string where = "column " + std::to_string(i + 1) + " (" + shown(header[i]) + "): ";
-      if (fields[i].empty()) fail(line, where + "empty, expected a number");
-      std::string why;
-      const std::optional<float> value = read_float(fields[i], why);
-      if (!value) fail(line, where + shown(fields[i]) + " " + why);
-      features.push_back(*value);
-    }
+    for (std::size_t i = 0; i < fields.size(); ++i)
+      if (i != target) features.push_back(named_number(fields[i], i, header[i], [&](const std::string& what) { fail(line, what); }));
     if (fields[target].empty()) fail(line, "column " + std::to_string(target + 1) + " (the target): empty");
     targets.emplace_back(fields[target]);
     target_lines.push_back(line);
@@ -317,12 +326,52 @@ LabelledTable parse_labelled(std::string_view text, const LabelledOptions& optio
   return table;
 }
 
+Tensor parse_named_columns(std::string_view text, const NamedColumnsOptions& options) {
+  const std::string prefix = "csv: " + (options.source.empty() ? "" : options.source + ": ");
+  const auto fail = [&](std::size_t line, const std::string& what) {
+    throw ValueError(prefix + (line ? "line " + std::to_string(line) + ": " : "") + what);
+  };
+  if (options.columns.empty()) fail(0, "no columns asked for");
+  std::vector<std::string> header;
+  std::vector<std::size_t> wanted;  // the header position of each asked-for column
+  std::vector<float> values;
+  std::int64_t rows = 0;
+  for_each_line(text, [&](std::size_t line, std::string_view content) {
+    const std::vector<std::string_view> fields = split(content);
+    if (header.empty()) {
+      for (std::string_view f : fields) header.emplace_back(f);
+      std::vector<std::string> missing;
+      for (const std::string& name : options.columns) {
+        const auto it = std::find(header.begin(), header.end(), name);
+        if (it == header.end()) missing.push_back(name);
+        wanted.push_back(static_cast<std::size_t>(it - header.begin()));
+      }
+      if (!missing.empty()) fail(line, "no column named " + listed(missing) + "; the header has " + listed(header));
+      return;
+    }
+    if (fields.size() != header.size()) {
+      fail(line, "expected " + std::to_string(header.size()) + " fields (as the header), got " +
+                     std::to_string(fields.size()));
+    }
+    for (const std::size_t i : wanted)
+      values.push_back(named_number(fields[i], i, header[i], [&](const std::string& what) { fail(line, what); }));
+    ++rows;
+  });
+  if (header.empty()) fail(0, "the input is empty; expected a header line naming the columns");
+  if (rows == 0) fail(0, "the input holds no rows after its header line");
+  return from_vector(values, {rows, static_cast<std::int64_t>(options.columns.size())});
+}
+
+std::string read_text_file(const std::filesystem::path& path) {
+  std::ifstream in = open_input(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw IOError("csv: " + path.string() + ": read error");
+  return text;
+}
+
 LabelledTable read_labelled_file(const std::filesystem::path& path, LabelledOptions options) {
   if (options.source.empty()) options.source = path.string();
-  std::ifstream in = open_input(path);
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw IOError("csv: " + path.string() + ": read error");
-  return parse_labelled(text, options);
+  return parse_labelled(read_text_file(path), options);
 }
 
 }  // namespace ann::csv

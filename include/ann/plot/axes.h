@@ -42,8 +42,8 @@ struct Line {
 struct Regions {
   std::int64_t nx = 0, ny = 0;
   double x0 = 0, y0 = 0, dx = 1, dy = 1;
-  std::vector<std::int64_t> classes;
-  std::vector<Color> class_colors;
+  std::vector<std::int64_t> classes{};
+  std::vector<Color> class_colors{};
   double alpha = 0.3;
   /// false: each cell a flat square (the boundaries are staircases along the grid);
   /// true: boundaries interpolated between grid points (as contourf's curves).
@@ -58,7 +58,7 @@ struct Text {
   std::string text;
   double size = 14.0;  ///< points
   Align align = Align::Left;
-  std::optional<Color> color;
+  std::optional<Color> color{};
 };
 
 /// An arrow from (x0, y0) to (x1, y1) with a filled head at the end.
