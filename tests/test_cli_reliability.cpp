@@ -1,7 +1,6 @@
 // The `ann` tool's reliability features, run as a user would: --save and `ann predict`,
 // --checkpoint / --resume (bit for bit), exit code 3 for a diverging run, one-line errors and
 // nothing written for bad input, and identical results across runs and thread counts.
-// ANN_CLI (the built binary's path) is set by apps/CMakeLists.txt.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +19,7 @@
 #include "ann/mlp_file.h"
 #include "ann/ops.h"
 #include "ann/serialize.h"
+#include "cli_support.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
@@ -31,68 +31,10 @@ using ann::testing::read_file;
 
 namespace {
 
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
+using Result = ann::testing::CliResult;
+using ann::testing::expect_error;
 
-class cli_reliability : public ::testing::Test {
- protected:
-  void SetUp() override {
-#ifndef ANN_CLI
-    GTEST_SKIP() << "the ann tool is not built (ANN_BUILD_APPS=OFF)";
-#endif
-    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() / ("ann_test_cli_rel_" + std::to_string(::getpid()) + "_" + test->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_ / "work");
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  // Runs `ann <args>` with `input` on stdin; stdout and stderr go to files outside work/.
-  Result run(const std::string& args, const std::string& input = "") {
-    Result r;
-#ifdef ANN_CLI
-    const fs::path in = dir_ / "stdin.txt", out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
-    std::ofstream(in, std::ios::binary) << input;
-    const std::string command = "'" + std::string(ANN_CLI) + "' " + args + " <'" + in.string() + "' >'" +
-                                out.string() + "' 2>'" + err.string() + "'";
-    const int status = std::system(command.c_str());
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = read_file(out);
-    r.err = read_file(err);
-#else
-    (void)args;
-    (void)input;
-#endif
-    return r;
-  }
-
-  // A path in the work directory, quoted for the shell.
-  std::string file(const std::string& name) const {
-    std::string quoted(1, '\'');  // (appends only: GCC 12 warns falsely about "'" + std::string)
-    quoted += (dir_ / "work" / name).string();
-    quoted += '\'';
-    return quoted;
-  }
-  fs::path path(const std::string& name) const { return dir_ / "work" / name; }
-  nlohmann::json json(const std::string& name) const { return nlohmann::json::parse(read_file(path(name))); }
-
-  fs::path dir_;
-};
-
-// A failure: exit code `code`, one "ann: error: " line, nothing on stdout.
-void expect_error(const Result& r, int code, const std::string& what, const std::string& context) {
-  EXPECT_EQ(r.code, code) << context << "\n" << r.err;
-  const std::vector<std::string> lines = lines_of(r.err);
-  ASSERT_EQ(lines.size(), 1u) << context << ":\n" << r.err;
-  EXPECT_EQ(lines[0].rfind("ann: error: ", 0), 0u) << lines[0];
-  EXPECT_NE(lines[0].find(what), std::string::npos) << context << ": " << lines[0];
-  EXPECT_EQ(r.out, "") << context;
-}
+class cli_reliability : public ann::testing::CliTest {};
 
 std::string shortest(float value) {
   char text[32];

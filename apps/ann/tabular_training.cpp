@@ -167,6 +167,20 @@ void validate(const TrainingConfig& c) {
   }
 }
 
+std::pair<std::int64_t, std::int64_t> split_sizes(std::int64_t rows, double val_split) {
+  if (val_split == 0) return {rows, 0};
+  // random_split's fractions: floor(rows · f) each, the remainder handed out from the first part.
+  std::int64_t train = static_cast<std::int64_t>(std::floor(static_cast<double>(rows) * (1.0 - val_split)));
+  std::int64_t validation = static_cast<std::int64_t>(std::floor(static_cast<double>(rows) * val_split));
+  for (std::int64_t i = 0; i < rows - train - validation; ++i) ++(i % 2 == 0 ? train : validation);
+  if (validation == 0) {
+    throw ValueError(fmt::format("train: --val-split {} of {} rows keeps no row aside for validation; raise it or use --val-split 0",
+                                 val_split, rows));
+  }
+  if (train == 0) throw ValueError(fmt::format("train: --val-split {} of {} rows leaves no row to train on", val_split, rows));
+  return {train, validation};
+}
+
 TrainingResult train_on_table(const csv::LabelledTable& table, const TrainingConfig& config, const EpochCallback& on_epoch) {
   validate(config);
   const bool classification = table.classification;
@@ -174,18 +188,14 @@ TrainingResult train_on_table(const csv::LabelledTable& table, const TrainingCon
   manual_seed(config.seed);
 
   // 1. The split, drawn as torch.utils.data.random_split(dataset, [1 − v, v]) draws it.
+  split_sizes(rows, config.val_split);  // both parts hold rows
   data::TensorDataset all(table.X, table.y);
   data::TensorDataset train_rows = all, validation_rows = all;
   if (config.val_split > 0) {
     auto parts = data::random_split(all, {1.0 - config.val_split, config.val_split});
     train_rows = parts[0];
     validation_rows = parts[1];
-    if (validation_rows.size() == 0) {
-      throw ValueError(fmt::format("train: --val-split {} of {} rows keeps no row aside for validation; raise it or use --val-split 0",
-                                   config.val_split, rows));
-    }
   }
-  if (train_rows.size() == 0) throw ValueError(fmt::format("train: --val-split {} of {} rows leaves no row to train on", config.val_split, rows));
 
   // 2. Standardisation with the training rows' statistics only.
   TrainingResult result;

@@ -5,6 +5,7 @@
 // the same seed gives the same run as the equivalent PyTorch script.
 #include <cstdint>
 #include <functional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,10 @@ const std::vector<std::string>& optimizer_names();
 const std::vector<std::string>& scheduler_names();
 /// The learning rate `config` trains with (its lr, or the optimizer's default).
 double effective_lr(const TrainingConfig& config);
+
+/// How many of `rows` train and validate under `val_split`, as random_split's fractions round
+/// them. ValueError when either part (the validation part only when val_split > 0) is empty.
+std::pair<std::int64_t, std::int64_t> split_sizes(std::int64_t rows, double val_split);
 
 /// Loss and metric on a set of rows: classification accuracy, or regression MSE (in the
 /// target's units) and R².

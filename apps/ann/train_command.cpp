@@ -103,6 +103,7 @@ void run_train_command(TrainOptions& o) {
                                             : csv::LabelledOptions::Task::Auto;
   const csv::LabelledTable table = csv::read_labelled_file(o.data, read_options);
   const bool classification = table.classification;
+  split_sizes(table.X.size(0), o.config.val_split);  // refused before anything is printed
   const std::string task = classification ? fmt::format("classification, {} classes ({})", table.class_names.size(),
                                                         joined(table.class_names))
                                           : std::string("regression");
