@@ -31,18 +31,27 @@ const std::string kKey = "ann.sequential";
 // and a lying one must not make us allocate without bound.
 constexpr double kMaxParameters = double(1 << 28);
 
-// "in_features=2, out_features=100, bias=True" -> {in_features: 2, out_features: 100, bias: True}
+// "in_features=2, out_features=100, bias=True" -> {in_features: 2, out_features: 100, bias: True}.
+// A leading item without a name is positional, as torch prints LayerNorm's shape: "(8,), eps=1e-05"
+// -> {#0: (8,), eps: 1e-05}. Commas inside parentheses do not split.
 std::map<std::string, std::string> arguments_of(const std::string& repr, const std::string& where) {
   std::map<std::string, std::string> args;
-  std::size_t start = 0;
+  std::size_t start = 0, positional = 0;
   while (start < repr.size()) {
-    std::size_t end = repr.find(',', start);
-    if (end == std::string::npos) end = repr.size();
+    std::size_t end = start;
+    for (int depth = 0; end < repr.size() && (depth > 0 || repr[end] != ','); ++end) depth += repr[end] == '(' ? 1 : repr[end] == ')' ? -1 : 0;
     std::string item = repr.substr(start, end - start);
     item.erase(0, item.find_first_not_of(' '));
     const std::size_t eq = item.find('=');
-    if (eq == std::string::npos || eq == 0) throw ValueError(where + ": \"" + st::shorten(item) + "\" is not name=value");
-    args[item.substr(0, eq)] = item.substr(eq + 1);
+    if (item.starts_with('(') && args.size() == positional) {
+      std::string key(1, '#');  // (appends only: GCC 12 warns falsely about "#" + std::string)
+      key += std::to_string(positional++);
+      args[key] = item;
+    } else if (eq == std::string::npos || eq == 0) {
+      throw ValueError(where + ": \"" + st::shorten(item) + "\" is not name=value");
+    } else {
+      args[item.substr(0, eq)] = item.substr(eq + 1);
+    }
     start = end + 1;
   }
   return args;
@@ -80,7 +89,7 @@ struct Arguments {
                                ? std::from_chars(s.data() + 1, s.data() + s.size() - 2, v)
                                : std::from_chars_result{s.data(), std::errc::invalid_argument};
     if (ec != std::errc() || end != s.data() + s.size() - 2 || v < 1 || v > (1 << 28)) {
-      throw ValueError(where + ": " + name + "=" + st::shorten(s) + " is not a one-dimensional shape such as (64,)");
+      throw ValueError(where + ": " + st::shorten(s) + " is not a one-dimensional shape such as (64,)");
     }
     return v;
   }
@@ -145,7 +154,7 @@ const std::map<std::string, Builder>& builders() {
        }},
       {"LayerNorm",
        [](const Arguments& a) {
-         const std::int64_t features = a.single_size_tuple("normalized_shape");
+         const std::int64_t features = a.single_size_tuple("#0");  // normalized_shape
          const double eps = a.number("eps", 0, 1);
          const bool affine = a.boolean("elementwise_affine");
          return Plan{[=] { return nn::AnyModule(nn::LayerNorm(features, eps, affine)); },
