@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_support.h"
+#include "fixtures.h"
 #include "test_support.h"
 
 using ann::testing::expect_error;
@@ -92,6 +93,45 @@ TEST_F(cli_train, IrisTrainsSavesAndPredictsClassNames) {
   ASSERT_EQ(few.size(), 3u);
   EXPECT_EQ(few[1], lines[1]);                   // iris.csv's first row: 5.1,3.5,1.4,0.2
   EXPECT_EQ(fields(few[2])[4], "virginica");     // row 146 of iris.csv
+}
+
+// tools/parity/make_train_fixtures.py does `ann train`'s procedure in PyTorch 1.13: the same
+// split, standardisation, initial weights, shuffles and dropout masks give the same curves.
+TEST_F(cli_train, FollowsPyTorchsCurvesEpochByEpoch) {
+  const nlohmann::json fixture = ann::testing::load_fixture("train_runs.json");
+  for (const nlohmann::json& expected : fixture.at("runs")) {
+    const nlohmann::json& c = expected.at("config");
+    std::string hidden;
+    for (const auto& h : c.at("hidden")) {
+      if (!hidden.empty()) hidden += ',';
+      hidden += std::to_string(h.get<int>());
+    }
+    const std::string name = c.at("name");
+    const auto r = run("train --quiet --data " + kData + "/" + c.at("data").get<std::string>() + " --target " +
+                       c.at("target").get<std::string>() + " --hidden " + hidden + " --activation " +
+                       c.at("activation").get<std::string>() + " --dropout " + std::to_string(c.at("dropout").get<double>()) +
+                       " --batch-size " + std::to_string(c.at("batch_size").get<int>()) + " --epochs " +
+                       std::to_string(c.at("epochs").get<int>()) + " --optimizer " + c.at("optimizer").get<std::string>() +
+                       " --lr " + std::to_string(c.at("lr").get<double>()) + " --scheduler " +
+                       c.at("scheduler").get<std::string>() + " --seed " + std::to_string(c.at("seed").get<int>()) +
+                       " --json " + file("run.json"));
+    ASSERT_EQ(r.code, 0) << name << ": " << r.err;
+    const nlohmann::json history = json("run.json").at("history");
+    const double validation_rows = json("run.json").at("rows").at("validation");
+    for (const std::string key : {"train_loss", "validation_loss", "train_metric", "validation_metric"}) {
+      const nlohmann::json& want = expected.at(key);
+      const nlohmann::json& got = history.at(key);
+      ASSERT_EQ(got.size(), want.size()) << name << " " << key;
+      for (std::size_t e = 0; e < want.size(); ++e) {
+        const double w = want[e], g = got[e];
+        // A validation accuracy may differ by one row whose two best scores tie within rounding.
+        const double tolerance = key == "validation_metric" && c.at("data") != "diabetes.csv"
+                                     ? 1.0 / validation_rows + 1e-9
+                                     : 1e-4 * std::max(1.0, std::fabs(w));
+        EXPECT_NEAR(g, w, tolerance) << name << " " << key << " epoch " << e + 1;
+      }
+    }
+  }
 }
 
 TEST_F(cli_train, TheSameSeedGivesTheSameRunAndAnotherSeedAnother) {
