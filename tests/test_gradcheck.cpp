@@ -346,6 +346,27 @@ TEST(ModuleGradient, LinearWithoutBias) {
   EXPECT_TRUE(check_gradients([&] { return layer(x); }, {x, layer.weight}));
 }
 
+TEST(ModuleGradient, LayerNorm) {
+  manual_seed(5);
+  nn::LayerNorm norm(4);
+  norm.weight.detach().copy_(randn({4}));
+  norm.bias.detach().copy_(randn({4}));
+  Tensor x = make_input({{5, 4}}, 13).requires_grad_();
+  EXPECT_TRUE(check_gradients([&] { return norm(x); }, {x, norm.weight, norm.bias}));
+}
+
+// In training mode the gradient flows through the batch's mean and variance as well.
+TEST(ModuleGradient, BatchNorm1dThroughTheBatchStatistics) {
+  manual_seed(6);
+  nn::BatchNorm1d norm(3);
+  norm.weight.detach().copy_(randn({3}));
+  norm.bias.detach().copy_(randn({3}));
+  Tensor x = make_input({{6, 3}}, 14).requires_grad_();
+  EXPECT_TRUE(check_gradients([&] { return norm(x); }, {x, norm.weight, norm.bias}));
+  norm.eval();  // the running statistics are constants
+  EXPECT_TRUE(check_gradients([&] { return norm(x); }, {x, norm.weight, norm.bias}));
+}
+
 TEST(ModuleGradient, SequentialRelu) {
   // Linear followed by ReLU runs as one fused node inside a Sequential. The first seed whose
   // hidden pre-activations all stay 0.05 away from ReLU's kink is used (a deterministic search).

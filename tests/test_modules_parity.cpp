@@ -167,3 +167,83 @@ TEST(LayerNormParity, ValuesGradientsAndPrintingAsTorch) {
 }
 
 }  // namespace
+
+namespace {
+
+// BatchNorm1d over three training batches and one in eval mode: outputs, gradients through the
+// batch statistics, the running statistics (buffers) after each batch, the state_dict's keys.
+TEST(BatchNormParity, BatchAndRunningStatisticsAsTorch) {
+  using namespace ann;
+  const auto floats = [](const nlohmann::json& j) { return j.get<std::vector<float>>(); };
+  const auto near = [](const std::vector<float>& got, const std::vector<float>& want, const std::string& what) {
+    ASSERT_EQ(got.size(), want.size()) << what;
+    for (std::size_t i = 0; i < got.size(); ++i)
+      EXPECT_NEAR(got[i], want[i], 1e-5 * std::max(1.f, std::abs(want[i]))) << what << " " << i;
+  };
+  const nlohmann::json fixture = ann::testing::load_fixture("modules.json");
+  for (const auto& c : fixture.at("batch_norm")) {
+    const bool affine = c.at("affine");
+    nn::BatchNorm1d bn(5, 1e-5, c.at("momentum").get<double>(), affine);
+    EXPECT_EQ(bn.str(), c.at("repr").get<std::string>());
+    std::vector<std::string> keys;
+    for (const auto& [name, t] : bn.state_dict()) keys.push_back(name);
+    EXPECT_EQ(keys, c.at("keys").get<std::vector<std::string>>());
+    EXPECT_EQ(bn.parameters().size(), affine ? 2u : 0u) << "running statistics are buffers, not parameters";
+    if (affine) {
+      bn.weight.detach().copy_(from_vector(floats(c.at("weight")), {5}));
+      bn.bias.detach().copy_(from_vector(floats(c.at("bias")), {5}));
+    }
+    int step = 0;
+    for (const auto& b : c.at("batches")) {
+      const std::string where = "momentum " + std::to_string(c.at("momentum").get<double>()) + " batch " + std::to_string(step);
+      if (step == 3) bn.eval();
+      const Tensor x = from_vector(floats(b.at("x")), {6, 5}).requires_grad_();
+      const Tensor y = bn(x);
+      near(y.to_vector<float>(), floats(b.at("y")), where + " y");
+      if (b.contains("dx")) {
+        (y * from_vector(floats(b.at("w")), {6, 5})).sum().backward();
+        near(x.grad().to_vector<float>(), floats(b.at("dx")), where + " dx");
+        if (affine) {
+          near(bn.weight.grad().to_vector<float>(), floats(b.at("dweight")), where + " dweight");
+          near(bn.bias.grad().to_vector<float>(), floats(b.at("dbias")), where + " dbias");
+        }
+      }
+      near(bn.running_mean.to_vector<float>(), floats(b.at("running_mean")), where + " running_mean");
+      near(bn.running_var.to_vector<float>(), floats(b.at("running_var")), where + " running_var");
+      EXPECT_EQ(bn.num_batches_tracked.item<std::int64_t>(), b.at("num_batches_tracked").get<std::int64_t>()) << where;
+      ++step;
+    }
+  }
+  EXPECT_THROW(nn::BatchNorm1d(5)(zeros({4, 6})), ShapeError);
+  EXPECT_THROW(nn::BatchNorm1d(5)(zeros({1, 5})), ValueError);  // training on one row
+  nn::BatchNorm1d one(5);
+  one.eval();
+  EXPECT_NO_THROW(one(zeros({1, 5})));  // in eval mode one row is fine
+  EXPECT_THROW(nn::BatchNorm1d(0), ValueError);
+}
+
+// Buffers travel with the model: state_dict round trip, model files, and the architecture.
+TEST(BatchNormParity, BuffersAreSavedLoadedAndRebuilt) {
+  using namespace ann;
+  manual_seed(2);
+  nn::Sequential model{nn::Linear(3, 4), nn::BatchNorm1d(4), nn::ReLU(), nn::Linear(4, 2)};
+  for (int i = 0; i < 3; ++i) model(randn({8, 3}));  // moves the running statistics
+  const ann::testing::TempDir dir;
+  save(model, dir.path() / "m.safetensors", describe(model));
+  nn::Sequential again = load_model(dir.path() / "m.safetensors");
+  const auto a = model.state_dict(), b = again.state_dict();
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].first, b[i].first);
+    EXPECT_EQ(a[i].second.dtype(), b[i].second.dtype()) << a[i].first;
+    EXPECT_EQ(a[i].second.to(DType::Float32).to_vector<float>(), b[i].second.to(DType::Float32).to_vector<float>()) << a[i].first;
+  }
+  EXPECT_EQ(again.state_dict()[4].first, "1.running_mean");
+  EXPECT_EQ(again.state_dict()[6].second.item<std::int64_t>(), 3);  // 1.num_batches_tracked
+  model.eval();
+  again.eval();
+  const Tensor x = randn({5, 3});
+  EXPECT_EQ(model(x).to_vector<float>(), again(x).to_vector<float>());
+}
+
+}  // namespace

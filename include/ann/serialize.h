@@ -52,11 +52,11 @@ TensorFile load_tensors(const std::filesystem::path& path);
 
 // ---- models ------------------------------------------------------------------------------------
 
-/// Saves the model's parameters under their state_dict names ("0.weight", "0.bias",
-/// "2.weight", ...), plus `metadata` and {"format": "pt"} (what torch loaders expect).
+/// Saves the model's state_dict — parameters and buffers under their names ("0.weight",
+/// "0.bias", "1.running_mean", ...), plus `metadata` and {"format": "pt"} (what torch loaders expect).
 void save(const nn::Module& model, const std::filesystem::path& path, const Metadata& metadata = {});
 
-/// Copies a file's tensors into the model's existing parameters (in place, so an optimizer
+/// Copies a file's tensors into the model's existing parameters and buffers (in place, so an optimizer
 /// holding them sees the new values). Every parameter must be in the file with the model's
 /// shape (ShapeError naming the tensor and both shapes) and dtype (TypeError); tensors the model
 /// lacks are a ValueError listing them — except, in a checkpoint, its optimizer and generator
@@ -66,7 +66,7 @@ void load(nn::Module& model, const std::filesystem::path& path);
 /// Metadata that describes a Sequential's architecture, so that the file alone rebuilds it:
 /// "ann.sequential", per module its class name and its extra_repr(). Save it with the model:
 ///   ann::save(model, path, ann::describe(model));   nn::Sequential again = ann::load_model(path);
-/// Rebuilds Linear, LayerNorm, Dropout, the activations (ReLU, Tanh, Sigmoid, LeakyReLU, ELU,
+/// Rebuilds Linear, LayerNorm, BatchNorm1d, Dropout, the activations (ReLU, Tanh, Sigmoid, LeakyReLU, ELU,
 /// GELU, SiLU, Softplus), Identity, Softmax and LogSoftmax; throws ValueError
 /// naming the first module it could not rebuild.
 Metadata describe(const nn::Sequential& model);

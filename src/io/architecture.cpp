@@ -32,8 +32,9 @@ const std::string kKey = "ann.sequential";
 constexpr double kMaxParameters = double(1 << 28);
 
 // "in_features=2, out_features=100, bias=True" -> {in_features: 2, out_features: 100, bias: True}.
-// A leading item without a name is positional, as torch prints LayerNorm's shape: "(8,), eps=1e-05"
-// -> {#0: (8,), eps: 1e-05}. Commas inside parentheses do not split.
+// Leading items without a name are positional, as torch prints LayerNorm's shape and
+// BatchNorm1d's features: "(8,), eps=1e-05" -> {#0: (8,), eps: 1e-05}. Commas inside
+// parentheses do not split.
 std::map<std::string, std::string> arguments_of(const std::string& repr, const std::string& where) {
   std::map<std::string, std::string> args;
   std::size_t start = 0, positional = 0;
@@ -43,7 +44,7 @@ std::map<std::string, std::string> arguments_of(const std::string& repr, const s
     std::string item = repr.substr(start, end - start);
     item.erase(0, item.find_first_not_of(' '));
     const std::size_t eq = item.find('=');
-    if (item.starts_with('(') && args.size() == positional) {
+    if (eq == std::string::npos && !item.empty() && args.size() == positional) {
       std::string key(1, '#');  // (appends only: GCC 12 warns falsely about "#" + std::string)
       key += std::to_string(positional++);
       args[key] = item;
@@ -159,6 +160,14 @@ const std::map<std::string, Builder>& builders() {
          const bool affine = a.boolean("elementwise_affine");
          return Plan{[=] { return nn::AnyModule(nn::LayerNorm(features, eps, affine)); },
                      affine ? 2.0 * double(features) : 0.0};
+       }},
+      {"BatchNorm1d",
+       [](const Arguments& a) {
+         const std::int64_t features = a.integer("#0", 1, 1 << 28);  // num_features
+         const double eps = a.number("eps", 1e-300, 1), momentum = a.number("momentum", 0, 1);
+         const bool affine = a.boolean("affine"), track = a.boolean("track_running_stats");
+         return Plan{[=] { return nn::AnyModule(nn::BatchNorm1d(features, eps, momentum, affine, track)); },
+                     (affine ? 2.0 * double(features) : 0.0) + (track ? 2.0 * double(features) + 1.0 : 0.0)};
        }},
       {"Softmax",
        [](const Arguments& a) {

@@ -2,7 +2,7 @@
 // file, so that a resumed run continues bit for bit where the saved one stopped.
 //
 // Layout (names as documented in ann/serialize.h):
-//   tensors   <state_dict names>            the model's parameters
+//   tensors   <state_dict names>            the model's parameters and buffers
 //             optim.<i>.<field>             the optimizer's state_dict, parameter i's fields
 //                                           (SGD: momentum_buffer; Adam/AdamW: step as an I64
 //                                           scalar, exp_avg, exp_avg_sq), once it has them
@@ -169,7 +169,7 @@ optim::OptimizerState read_optimizer(const Reader& r, const optim::Optimizer& op
 void save_checkpoint(const std::filesystem::path& path, const nn::Module& model, const optim::Optimizer& optimizer,
                      const Generator::State& generator, std::int64_t epoch, const Metadata& metadata) {
   const std::string_view kind = optimizer.kind();
-  std::vector<std::pair<std::string, Tensor>> tensors = model.named_parameters();
+  std::vector<std::pair<std::string, Tensor>> tensors = model.state_dict();
   Metadata own{{std::string(st::kKindKey), std::string(st::kCheckpointKind)},
                {kEpochKey, std::to_string(epoch)},
                {kOptimizerKey, std::string(kind)},

@@ -1,4 +1,4 @@
-// Models in safetensors files: parameters under their state_dict names, so the file loads into
+// Models in safetensors files: parameters and buffers under their state_dict names, so the file loads into
 // the equivalent torch model with load_state_dict (and the other way round).
 #include <functional>
 #include <set>
@@ -36,7 +36,7 @@ std::vector<ParameterCopy> match_parameters(const nn::Module& model, const Tenso
                                             const std::function<bool(const std::string&)>& is_extra,
                                             const std::string& op, const std::string& source) {
   const std::string prefix = op + ": " + source + ": ";
-  const auto parameters = model.named_parameters();
+  const auto parameters = model.state_dict();  // parameters and buffers
   std::vector<std::string> missing, unknown;
   std::set<std::string> known;
   for (const auto& [name, p] : parameters) {
@@ -92,7 +92,7 @@ namespace st = io::safetensors;
 void save(const nn::Module& model, const std::filesystem::path& path, const Metadata& metadata) {
   Metadata all = metadata;
   all.emplace("format", "pt");  // safetensors.torch's loaders look for it
-  save_tensors(model.named_parameters(), path, all);
+  save_tensors(model.state_dict(), path, all);
 }
 
 void load(nn::Module& model, const std::filesystem::path& path) {

@@ -46,14 +46,32 @@ std::vector<Tensor> Module::parameters() const {
   return out;
 }
 
+std::vector<std::pair<std::string, Tensor>> Module::named_buffers() const {
+  std::vector<std::pair<std::string, Tensor>> out = buffers_;
+  for (const auto& [child_name, child] : children_) {
+    for (auto& [name, b] : child->named_buffers()) out.emplace_back(child_name + "." + name, b);
+  }
+  return out;
+}
+
+std::vector<Tensor> Module::buffers() const {
+  std::vector<Tensor> out;
+  for (auto& [name, b] : named_buffers()) out.push_back(b);
+  return out;
+}
+
 std::vector<std::pair<std::string, Tensor>> Module::state_dict() const {
   std::vector<std::pair<std::string, Tensor>> out;
-  for (const auto& [name, p] : named_parameters()) out.emplace_back(name, p.detach());
+  for (const auto& [name, p] : parameters_) out.emplace_back(name, p.detach());
+  for (const auto& [name, b] : buffers_) out.emplace_back(name, b);
+  for (const auto& [child_name, child] : children_) {
+    for (auto& [name, t] : child->state_dict()) out.emplace_back(child_name + "." + name, t);
+  }
   return out;
 }
 
 void Module::load_state_dict(const std::vector<std::pair<std::string, Tensor>>& state, bool strict) {
-  const auto own = named_parameters();
+  const auto own = state_dict();
   std::map<std::string, Tensor> given;
   for (const auto& [name, value] : state) given[name] = value;
   std::string missing, unexpected, errors;
@@ -80,7 +98,7 @@ void Module::load_state_dict(const std::vector<std::pair<std::string, Tensor>>& 
   NoGradGuard no_grad;
   for (const auto& [name, p] : own) {
     const auto it = given.find(name);
-    if (it != given.end()) p.detach().copy_(it->second);
+    if (it != given.end()) Tensor(p).copy_(it->second);  // p: a detached handle on the same storage
   }
 }
 
@@ -98,6 +116,7 @@ void Module::train(bool on) {
 Module& Module::to(const Device& device) {
   check_available(device, (name() + ".to").c_str());
   for (auto& [name, p] : parameters_) move_storage(p, device);
+  for (auto& [name, b] : buffers_) move_storage(b, device);
   for (auto& [name, child] : children_) child->to(device);
   return *this;
 }
@@ -106,6 +125,12 @@ Tensor Module::register_parameter(std::string name, Tensor value) {
   if (!value.defined()) throw ValueError(this->name() + ": parameter '" + name + "' is undefined");
   value.requires_grad_(true);
   parameters_.emplace_back(std::move(name), value);
+  return value;
+}
+
+Tensor Module::register_buffer(std::string name, Tensor value) {
+  if (!value.defined()) throw ValueError(this->name() + ": buffer '" + name + "' is undefined");
+  buffers_.emplace_back(std::move(name), value);
   return value;
 }
 

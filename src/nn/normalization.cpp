@@ -3,6 +3,7 @@
 #include <charconv>
 #include <string>
 
+#include "ann/autograd.h"
 #include "ann/error.h"
 #include "ann/ops.h"
 
@@ -47,6 +48,64 @@ std::string LayerNorm::extra_repr() const {
   const auto [end, ec] = std::to_chars(eps, eps + sizeof eps, eps_);
   return shape + "), eps=" + std::string(eps, ec == std::errc() ? end : eps) +
          ", elementwise_affine=" + (weight.defined() ? "True" : "False");
+}
+
+BatchNorm1d::BatchNorm1d(std::int64_t num_features, double eps, double momentum, bool affine, bool track_running_stats)
+    : num_features_(num_features), eps_(eps), momentum_(momentum) {
+  if (num_features < 1) throw ValueError("BatchNorm1d: num_features must be at least 1, got " + std::to_string(num_features));
+  if (!(eps > 0)) throw ValueError("BatchNorm1d: eps must be positive, got " + std::to_string(eps));
+  if (!(momentum >= 0 && momentum <= 1)) throw ValueError("BatchNorm1d: momentum must be in [0, 1], got " + std::to_string(momentum));
+  if (affine) {
+    weight = register_parameter("weight", ones({num_features}));
+    bias = register_parameter("bias", zeros({num_features}));
+  }
+  if (track_running_stats) {
+    running_mean = register_buffer("running_mean", zeros({num_features}));
+    running_var = register_buffer("running_var", ones({num_features}));
+    num_batches_tracked = register_buffer("num_batches_tracked", zeros({}, {.dtype = DType::Int64}));
+  }
+}
+
+// Composed from ops, so autograd gives the gradient through the batch statistics.
+Tensor BatchNorm1d::forward(const Tensor& x) {
+  if (!x.defined() || x.dim() != 2 || x.size(1) != num_features_) {
+    throw ShapeError("BatchNorm1d: expected input of shape [N, " + std::to_string(num_features_) + "], got " +
+                     (x.defined() ? to_string(x.sizes()) : std::string("(undefined)")));
+  }
+  const bool batch_statistics = is_training() || !running_mean.defined();
+  Tensor y;
+  if (batch_statistics) {
+    const std::int64_t n = x.size(0);
+    if (n < 2 && is_training()) {
+      throw ValueError("BatchNorm1d: expected more than 1 value per channel when training, got input of shape " +
+                       to_string(x.sizes()));
+    }
+    const Tensor mean = x.mean(0, true);
+    const Tensor centred = x - mean;
+    const Tensor variance = (centred * centred).mean(0, true);
+    y = centred / sqrt(variance + static_cast<float>(eps_));
+    if (is_training() && running_mean.defined()) {
+      NoGradGuard no_grad;
+      const auto m = static_cast<float>(momentum_);
+      const float unbiased = static_cast<float>(n) / static_cast<float>(n - 1);
+      running_mean.copy_(running_mean * (1.f - m) + mean.detach().reshape({num_features_}) * m);
+      running_var.copy_(running_var * (1.f - m) + variance.detach().reshape({num_features_}) * (unbiased * m));
+      num_batches_tracked.copy_(num_batches_tracked + full({}, 1.f, {.dtype = DType::Int64, .device = x.device()}));
+    }
+  } else {
+    y = (x - running_mean) / sqrt(running_var + static_cast<float>(eps_));
+  }
+  if (weight.defined()) y = y * weight + bias;
+  return y;
+}
+
+std::string BatchNorm1d::extra_repr() const {
+  char eps[32], momentum[32];
+  const auto e = std::to_chars(eps, eps + sizeof eps, eps_);
+  const auto m = std::to_chars(momentum, momentum + sizeof momentum, momentum_);
+  return std::to_string(num_features_) + ", eps=" + std::string(eps, e.ptr) + ", momentum=" + std::string(momentum, m.ptr) +
+         ", affine=" + (weight.defined() ? "True" : "False") +
+         ", track_running_stats=" + (running_mean.defined() ? "True" : "False");
 }
 
 }  // namespace ann::nn

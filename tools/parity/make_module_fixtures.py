@@ -9,6 +9,9 @@
   init         torch.nn.init on a [6, 4, 2] tensor after manual_seed(5), one after another
   layer_norm   LayerNorm over the last one and two dimensions of a [3, 2, 4] input, with weight
                and bias drawn after manual_seed(9): y and the gradients of sum(y * w)
+  batch_norm   BatchNorm1d(5) (and momentum 0.3, no affine) over three training batches of
+               [6, 5] then one in eval mode: each output, the gradients of sum(y * w) of the
+               first batch, the running statistics after each batch, the state_dict's keys
 
 How to run:  /usr/bin/python3 tools/parity/make_module_fixtures.py [--out tests/fixtures]
 """
@@ -74,8 +77,36 @@ def main():
         layer_norm.append({"shape": shape, "x": floats(xin), "weight": floats(ln.weight), "bias": floats(ln.bias),
                            "w": floats(wt), "y": floats(y), "dx": floats(xin.grad), "dweight": floats(ln.weight.grad),
                            "dbias": floats(ln.bias.grad), "repr": str(ln)})
+    batch_norm = []
+    for momentum, affine in [(0.1, True), (0.3, False)]:
+        torch.manual_seed(4)
+        bn = nn.BatchNorm1d(5, momentum=momentum, affine=affine)
+        if affine:
+            with torch.no_grad():
+                bn.weight.copy_(torch.randn(5))
+                bn.bias.copy_(torch.randn(5))
+        case = {"momentum": momentum, "affine": affine, "repr": str(bn), "keys": list(bn.state_dict().keys()),
+                "weight": floats(bn.weight) if affine else [], "bias": floats(bn.bias) if affine else [],
+                "batches": []}
+        for step in range(4):
+            xb = (torch.randn(6, 5) * (step + 1) + step).requires_grad_()
+            wb = torch.randn(6, 5)
+            if step == 3:
+                bn.eval()
+            y = bn(xb)
+            entry = {"x": floats(xb), "y": floats(y)}
+            if step == 0:
+                (y * wb).sum().backward()
+                entry.update({"w": floats(wb), "dx": floats(xb.grad)})
+                if affine:
+                    entry.update({"dweight": floats(bn.weight.grad), "dbias": floats(bn.bias.grad)})
+            entry.update({"running_mean": floats(bn.running_mean), "running_var": floats(bn.running_var),
+                          "num_batches_tracked": int(bn.num_batches_tracked)})
+            case["batches"].append(entry)
+        batch_norm.append(case)
     fixture = {"x": floats(x), "w": floats(w), "activations": activations, "dropout": dropout,
-               "repr": {name: str(m) for name, m in MODULES.items()}, "init": init, "layer_norm": layer_norm}
+               "repr": {name: str(m) for name, m in MODULES.items()}, "init": init, "layer_norm": layer_norm,
+               "batch_norm": batch_norm}
     write_fixture(out, "modules.json", "make_module_fixtures.py", fixture)
 
 

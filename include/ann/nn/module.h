@@ -34,11 +34,16 @@ class Module {
   /// The direct children, with their names ("0", "1", ... in a Sequential).
   const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& named_children() const { return children_; }
 
-  /// The parameters by state-dict name, detached (torch's state_dict(); ann's modules have no
-  /// buffers yet).
+  /// Buffers: state that is not trained but belongs to the model (BatchNorm's running
+  /// statistics), with state-dict names, in registration order.
+  std::vector<std::pair<std::string, Tensor>> named_buffers() const;
+  std::vector<Tensor> buffers() const;
+
+  /// Parameters and buffers by state-dict name, detached (torch's state_dict(), in its order:
+  /// each module's parameters, then its buffers, then its children's). Model files hold these.
   std::vector<std::pair<std::string, Tensor>> state_dict() const;
-  /// Copies `state` into the parameters, in place (handles held elsewhere see the values).
-  /// strict: every parameter must be given and nothing else. Throws ValueError naming the
+  /// Copies `state` into the parameters and buffers, in place (handles held elsewhere see the
+  /// values). strict: every entry must be given and nothing else. Throws ValueError naming the
   /// missing and unexpected keys, ShapeError naming a key whose shape differs; nothing is
   /// copied when a check fails.
   void load_state_dict(const std::vector<std::pair<std::string, Tensor>>& state, bool strict = true);
@@ -49,7 +54,7 @@ class Module {
   void train(bool on = true);
   void eval() { train(false); }
   bool is_training() const { return training_; }
-  /// Moves the parameters (and their gradients) to `device` in place, as torch: they stay the
+  /// Moves the parameters (and their gradients) and the buffers to `device` in place, as torch: they stay the
   /// same tensors, so handles held elsewhere (an optimizer, a submodule) follow. Throws
   /// DeviceError for a device this build lacks.
   Module& to(const Device& device);
@@ -63,11 +68,14 @@ class Module {
 
   /// Registers a parameter under `name` (it is made to require grad) and returns it.
   Tensor register_parameter(std::string name, Tensor value);
+  /// Registers a buffer under `name` (it never requires grad) and returns it.
+  Tensor register_buffer(std::string name, Tensor value);
   /// Registers a child module under `name`.
   void register_module(std::string name, std::shared_ptr<Module> child);
 
  private:
   std::vector<std::pair<std::string, Tensor>> parameters_;
+  std::vector<std::pair<std::string, Tensor>> buffers_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
   bool training_ = true;
 };
