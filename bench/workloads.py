@@ -96,7 +96,49 @@ def large_step():
     return (time.perf_counter() - t0) / 3
 
 
+# `ann train`'s default network and loop on a real table, as bench/workloads.cpp's table().
+TABLE_EPOCHS = 100
+
+
+def table(file, target):
+    import csv
+    import os
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples", "data", file)) as f:
+        rows = list(csv.reader(f))
+    t = rows[0].index(target)
+    X = torch.tensor([[float(v) for i, v in enumerate(r) if i != t] for r in rows[1:]], dtype=torch.float32)
+    labels = [r[t] for r in rows[1:]]
+    regression = file == "diabetes.csv"
+    torch.manual_seed(0)
+    X = (X - X.mean(0)) / X.std(0, unbiased=False)
+    if regression:
+        y = torch.tensor([[float(v)] for v in labels])
+        y = (y - y.mean(0)) / y.std(0, unbiased=False)
+        out, criterion = 1, nn.functional.mse_loss
+    else:
+        names = sorted(set(labels))
+        y = torch.tensor([names.index(v) for v in labels])
+        out, criterion = len(names), nn.functional.cross_entropy
+    model = nn.Sequential(nn.Linear(X.shape[1], 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, out))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=32, shuffle=True)
+    t0 = time.perf_counter()
+    for _ in range(TABLE_EPOCHS):
+        for xb, yb in loader:
+            y_pred = model(xb)
+            loss = criterion(y_pred, yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return time.perf_counter() - t0
+
+
 WORKLOADS = {
+    "table_iris": lambda: table("iris.csv", "species"),
+    "table_wine": lambda: table("wine.csv", "cultivar"),
+    "table_breast_cancer": lambda: table("breast_cancer.csv", "diagnosis"),
+    "table_digits": lambda: table("digits.csv", "digit"),
+    "table_diabetes": lambda: table("diabetes.csv", "progression"),
     "spiral_relu_adam": lambda: spiral(True),
     "spiral_linear_sgd": lambda: spiral(False),
     "regression": regression,

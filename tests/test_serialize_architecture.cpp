@@ -64,7 +64,7 @@ TEST(serialize_architecture, BadArchitecturesAreNamed) {
   refused("not json", "not a non-empty JSON array");
   refused("[]", "not a non-empty JSON array");
   refused(R"([["Linear"]])", "module 0 is not a [name, arguments] pair of strings");
-  refused(R"([["Conv2d", ""]])", "module 0 is a Conv2d, which ann cannot rebuild (it rebuilds Identity, Linear,");
+  refused(R"([["Conv2d", ""]])", "module 0 is a Conv2d, which ann cannot rebuild (it rebuilds BatchNorm1d, Dropout, ELU, GELU, Identity, LayerNorm,");
   refused(R"([["ReLU", ""], ["Linear", "in_features=2, bias=True"]])", "module 1 (Linear): no out_features");
   refused(R"([["Linear", "in_features=0, out_features=2, bias=True"]])", "in_features=0 is not an integer in [1,");
   refused(R"([["Linear", "in_features=2, out_features=2, bias=yes"]])", "bias=yes is not True or False");

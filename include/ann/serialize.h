@@ -25,6 +25,7 @@
 #include "ann/generator.h"
 #include "ann/nn/module.h"
 #include "ann/nn/sequential.h"
+#include "ann/optim/lr_scheduler.h"
 #include "ann/optim/optimizer.h"
 #include "ann/tensor.h"
 
@@ -112,5 +113,15 @@ void save_checkpoint(const std::filesystem::path& path, const nn::Module& model,
 /// file (IOError); the hyper-parameters are the optimizer object's own, so a resumed run may
 /// change them. Nothing is modified unless every check passes.
 Checkpoint load_checkpoint(const std::filesystem::path& path, nn::Module& model, optim::Optimizer& optimizer);
+
+/// A learning-rate scheduler's state_dict as checkpoint metadata, "ann.scheduler.<name>" each in
+/// the shortest decimal text that reads back as the same double, so that a resumed schedule is
+/// bit for bit the uninterrupted one:
+///   ann::save_checkpoint(path, model, optimizer, generator, epoch, ann::scheduler_metadata(scheduler.state_dict()));
+///   scheduler.load_state_dict(ann::scheduler_state(ann::load_checkpoint(path, model, optimizer).metadata));
+Metadata scheduler_metadata(const optim::SchedulerState& state);
+/// The state scheduler_metadata wrote; ValueError naming the key for a value that is not a
+/// number, or when there is none.
+optim::SchedulerState scheduler_state(const Metadata& metadata);
 
 }  // namespace ann

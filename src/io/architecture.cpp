@@ -3,6 +3,7 @@
 // PyTorch prints inside the parentheses), e.g.
 //   [["Linear", "in_features=2, out_features=100, bias=True"], ["ReLU", ""], ...]
 // Each kind of module ann can rebuild has a builder below that reads those arguments back.
+#include <cctype>
 #include <charconv>
 #include <functional>
 #include <map>
@@ -44,7 +45,8 @@ std::map<std::string, std::string> arguments_of(const std::string& repr, const s
     std::string item = repr.substr(start, end - start);
     item.erase(0, item.find_first_not_of(' '));
     const std::size_t eq = item.find('=');
-    if (eq == std::string::npos && !item.empty() && args.size() == positional) {
+    const bool looks_positional = !item.empty() && (item.front() == '(' || std::isdigit(static_cast<unsigned char>(item.front())));
+    if (eq == std::string::npos && looks_positional && args.size() == positional) {
       std::string key(1, '#');  // (appends only: GCC 12 warns falsely about "#" + std::string)
       key += std::to_string(positional++);
       args[key] = item;

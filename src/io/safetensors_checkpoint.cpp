@@ -226,4 +226,33 @@ Checkpoint load_checkpoint(const std::filesystem::path& path, nn::Module& model,
   return checkpoint;
 }
 
+namespace {
+const std::string kSchedulerPrefix = "ann.scheduler.";
+}  // namespace
+
+Metadata scheduler_metadata(const optim::SchedulerState& state) {
+  Metadata metadata;
+  for (const auto& [name, value] : state) {
+    char text[32];
+    const auto end = std::to_chars(text, text + sizeof text, value).ptr;
+    metadata[kSchedulerPrefix + name] = std::string(text, end);
+  }
+  return metadata;
+}
+
+optim::SchedulerState scheduler_state(const Metadata& metadata) {
+  optim::SchedulerState state;
+  for (auto it = metadata.lower_bound(kSchedulerPrefix); it != metadata.end() && it->first.starts_with(kSchedulerPrefix); ++it) {
+    const std::string& text = it->second;
+    double value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size()) {
+      throw ValueError("scheduler_state: \"" + it->first + "\" = \"" + st::shorten(text) + "\" is not a number");
+    }
+    state[it->first.substr(kSchedulerPrefix.size())] = value;
+  }
+  if (state.empty()) throw ValueError("scheduler_state: the metadata holds no \"" + kSchedulerPrefix + "*\" entries");
+  return state;
+}
+
 }  // namespace ann

@@ -44,6 +44,7 @@ void LRScheduler::load_state_dict(const SchedulerState& state) {
   step_count_ = static_cast<std::int64_t>(field(state, "_step_count"));
   base_lr_ = field(state, "base_lr");
   last_lr_ = field(state, "_last_lr");
+  optimizer_.set_lr(last_lr_);
 }
 
 // ---- StepLR: lr·γ when last_epoch is a positive multiple of step_size -------------------------
@@ -156,6 +157,17 @@ double OneCycleLR::next_lr() {
     throw ValueError("OneCycleLR: tried to step " + std::to_string(last_epoch_ + 1) + " times; total_steps is " +
                      std::to_string(o_.total_steps));
   }
+  const auto [lr, momentum] = point();
+  if (o_.cycle_momentum) optimizer_.set_momentum(momentum);
+  return lr;
+}
+
+void OneCycleLR::load_state_dict(const SchedulerState& state) {
+  LRScheduler::load_state_dict(state);
+  if (o_.cycle_momentum) optimizer_.set_momentum(point().second);
+}
+
+std::pair<double, double> OneCycleLR::point() const {
   const auto step_num = static_cast<double>(last_epoch_);
   double start_step = 0, lr = 0, momentum = 0;
   for (std::size_t i = 0; i < phases_.size(); ++i) {
@@ -168,8 +180,7 @@ double OneCycleLR::next_lr() {
     }
     start_step = phase.end_step;
   }
-  if (o_.cycle_momentum) optimizer_.set_momentum(momentum);
-  return lr;
+  return {lr, momentum};
 }
 
 // ---- ReduceLROnPlateau ------------------------------------------------------------------------------
@@ -219,6 +230,7 @@ void ReduceLROnPlateau::load_state_dict(const SchedulerState& state) {
   cooldown_counter_ = static_cast<std::int64_t>(field(state, "cooldown_counter"));
   last_epoch_ = static_cast<std::int64_t>(field(state, "last_epoch"));
   last_lr_ = field(state, "_last_lr");
+  optimizer_.set_lr(last_lr_);
 }
 
 }  // namespace ann::optim

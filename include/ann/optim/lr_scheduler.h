@@ -34,7 +34,10 @@ class LRScheduler {
   std::int64_t last_epoch() const { return last_epoch_; }
 
   virtual SchedulerState state_dict() const;
-  /// Throws ValueError when a field is missing.
+  /// Restores the counters and puts the restored rate back into the optimizer (OneCycleLR: its
+  /// momentum too), so that a resumed schedule continues bit for bit: ann's checkpoints keep the
+  /// optimizer's own hyper-parameters, where PyTorch restores the rate with the optimizer's
+  /// param_groups. Throws ValueError when a field is missing.
   virtual void load_state_dict(const SchedulerState& state);
 
  protected:
@@ -136,12 +139,15 @@ class OneCycleLR : public LRScheduler {
   /// Throws ValueError for total_steps < 1, pct_start outside [0, 1], or cycle_momentum with
   /// an optimizer that has no momentum.
   OneCycleLR(Optimizer& optimizer, OneCycleLROptions options);
+  void load_state_dict(const SchedulerState& state) override;
 
  private:
   struct Phase {
     double end_step, start_lr, end_lr, start_momentum, end_momentum;
   };
   double next_lr() override;
+  /// The rate and momentum of step last_epoch().
+  std::pair<double, double> point() const;
   double anneal(double start, double end, double pct) const;
   OneCycleLROptions o_;
   std::vector<Phase> phases_;
@@ -164,6 +170,7 @@ class ReduceLROnPlateau {
   void step(double metric);
   double get_last_lr() const { return last_lr_; }
   SchedulerState state_dict() const;
+  /// Restores the counters and puts the restored rate back into the optimizer.
   void load_state_dict(const SchedulerState& state);
 
  private:
