@@ -71,6 +71,63 @@ TEST(OptimizerParity, LossesAndParametersAsTorch) {
   }
 }
 
+// Parameter groups: the first Linear at lr 0.03 and weight decay 1e-2, the last at the options';
+// a schedule scales each group's own rate (make_optim_fixtures.py's group cases).
+TEST(OptimizerParity, ParameterGroupsAndTheirSchedulesAsTorch) {
+  const auto fixture = load_fixture("optimizers.json");
+  const Tensor X = fixture_tensor(fixture.at("X"));
+  const auto labels = fixture.at("y").get<std::vector<std::int64_t>>();
+  const Tensor y = from_vector(labels, {static_cast<std::int64_t>(labels.size())});
+  for (const auto& c : fixture.at("group_cases")) {
+    const std::string name = c.at("name");
+    SCOPED_TRACE(name);
+    nn::Sequential model = model_of_the_fixture();
+    std::vector<optim::ParamGroup> groups{{.params = model.at<nn::Linear>(0).parameters(), .lr = 0.03, .weight_decay = 1e-2},
+                                          {.params = model.at<nn::Linear>(2).parameters()}};
+    std::unique_ptr<optim::Optimizer> optimizer;
+    if (name == "groups_sgd_step") optimizer = std::make_unique<optim::SGD>(groups, optim::SGDOptions{.lr = 0.1, .momentum = 0.9});
+    if (name == "groups_adam_cosine") optimizer = std::make_unique<optim::Adam>(groups, optim::AdamOptions{.lr = 0.01});
+    if (name == "groups_adamw") optimizer = std::make_unique<optim::AdamW>(groups, optim::AdamWOptions{.lr = 0.01, .weight_decay = 0.1});
+    if (name == "groups_rmsprop_step") optimizer = std::make_unique<optim::RMSprop>(groups, optim::RMSpropOptions{.lr = 0.001});
+    if (name == "groups_adagrad") optimizer = std::make_unique<optim::Adagrad>(groups, optim::AdagradOptions{.lr = 0.05});
+    ASSERT_TRUE(optimizer);
+    ASSERT_EQ(optimizer->group_count(), 2u);
+    EXPECT_EQ(optimizer->group_begin(1), 2u);
+    std::unique_ptr<optim::LRScheduler> scheduler;
+    if (name.ends_with("_step")) scheduler = std::make_unique<optim::StepLR>(*optimizer, optim::StepLROptions{.step_size = 50, .gamma = 0.5});
+    if (name.ends_with("_cosine")) scheduler = std::make_unique<optim::CosineAnnealingLR>(*optimizer, optim::CosineAnnealingLROptions{.T_max = 120});
+    std::vector<float> losses;
+    for (int t = 0; t < fixture.at("steps").get<int>(); ++t) {
+      Tensor loss = nn::functional::cross_entropy(model(X), y);
+      losses.push_back(loss.item());
+      optimizer->zero_grad();
+      loss.backward();
+      optimizer->step();
+      if (scheduler) scheduler->step();
+    }
+    EXPECT_LE(max_rel_diff(losses, c.at("loss").get<std::vector<float>>()), 1e-4);
+    for (const auto& [key, value] : model.named_parameters())
+      EXPECT_LE(max_abs_diff(value, fixture_tensor(c.at("parameters").at(key))), 5e-3) << key;
+    const auto lrs = c.at("lrs").get<std::vector<double>>();
+    for (std::size_t g = 0; g < 2; ++g) EXPECT_NEAR(optimizer->group_lr(g), lrs[g], 1e-15 + 1e-12 * lrs[g]) << g;
+  }
+}
+
+TEST(OptimizerParity, ParameterGroupsAreChecked) {
+  const std::vector<Tensor> p{zeros({2}).requires_grad_()}, q{zeros({3}).requires_grad_()};
+  EXPECT_THROW(optim::Adam(std::vector<optim::ParamGroup>{}, optim::AdamOptions{}), ValueError);
+  EXPECT_THROW(optim::SGD(std::vector<optim::ParamGroup>{{.params = p, .lr = -1.0}}, optim::SGDOptions{}), ValueError);
+  optim::Adam adam({{.params = p, .lr = 0.5}, {.params = q}}, {.lr = 0.1, .weight_decay = 0.01});
+  EXPECT_EQ(adam.group_lr(0), 0.5);
+  EXPECT_EQ(adam.group_lr(1), 0.1);
+  EXPECT_EQ(adam.group_weight_decay(0), 0.01);  // unset: the options'
+  EXPECT_EQ(adam.parameters().size(), 2u);
+  adam.set_lr(0.2);  // every group
+  EXPECT_EQ(adam.group_lr(0), 0.2);
+  EXPECT_EQ(adam.group_lr(1), 0.2);
+  EXPECT_EQ(adam.state_dict().hyper_parameters.at("lr.1"), 0.2);
+}
+
 TEST(OptimizerParity, StateDictResumesBitForBit) {
   const auto fixture = load_fixture("optimizers.json");
   const Tensor X = fixture_tensor(fixture.at("X"));

@@ -9,7 +9,10 @@
 namespace ann::optim {
 
 Adagrad::Adagrad(std::vector<Tensor> parameters, AdagradOptions options)
-    : Optimizer(std::move(parameters)), options_(options), steps_(parameters_.size(), 0) {
+    : Adagrad(std::vector<ParamGroup>{{std::move(parameters)}}, options) {}
+
+Adagrad::Adagrad(std::vector<ParamGroup> groups, AdagradOptions options)
+    : Optimizer(std::move(groups)), options_(options), steps_(parameters_.size(), 0) {
   const auto check = [](const char* what, double v) {
     if (!(v >= 0.0)) throw ValueError("Adagrad: invalid " + std::string(what) + " " + std::to_string(v));
   };
@@ -18,6 +21,7 @@ Adagrad::Adagrad(std::vector<Tensor> parameters, AdagradOptions options)
   check("weight_decay", options.weight_decay);
   check("initial_accumulator_value", options.initial_accumulator_value);
   check("epsilon", options.eps);
+  set_group_defaults(options.lr, options.weight_decay);
   for (const Tensor& p : parameters_) sums_.push_back(full(p.sizes(), static_cast<float>(options.initial_accumulator_value), {.device = p.device()}));
 }
 
@@ -31,8 +35,8 @@ void Adagrad::step() {
     const std::int64_t t = ++steps_[i];
     const Tensor theta = p.detach();
     Tensor g = p.grad();
-    if (o.weight_decay != 0) g = g + theta * static_cast<float>(o.weight_decay);
-    const double clr = o.lr / (1 + static_cast<double>(t - 1) * o.lr_decay);
+    if (weight_decay_of(i) != 0) g = g + theta * static_cast<float>(weight_decay_of(i));
+    const double clr = lr_of(i) / (1 + static_cast<double>(t - 1) * o.lr_decay);
     Tensor& sum = sums_[i];
     sum.copy_(sum + g * g);
     const Tensor std = sqrt(sum) + static_cast<float>(o.eps);
@@ -40,7 +44,6 @@ void Adagrad::step() {
   }
 }
 
-void Adagrad::set_lr(double lr) { options_.lr = checked_lr(lr); }
 
 std::vector<StateField> Adagrad::state_fields(std::size_t i) const {
   return {{"step", DType::Int64, {}}, {"sum", DType::Float32, parameters_.at(i).sizes()}};
@@ -48,14 +51,15 @@ std::vector<StateField> Adagrad::state_fields(std::size_t i) const {
 
 OptimizerState Adagrad::state_dict() const {
   OptimizerState state{.kind = "adagrad",
-                       .hyper_parameters = {{"lr", options_.lr},
+                       .hyper_parameters = {{"lr", group_lr(0)},
                                             {"lr_decay", options_.lr_decay},
-                                            {"weight_decay", options_.weight_decay},
+                                            {"weight_decay", group_weight_decay(0)},
                                             {"initial_accumulator_value", options_.initial_accumulator_value},
                                             {"eps", options_.eps}},
                        .parameters = std::vector<std::map<std::string, Tensor>>(parameters_.size())};
   for (std::size_t i = 0; i < parameters_.size(); ++i)
     state.parameters[i] = {{"step", from_vector(std::vector<std::int64_t>{steps_[i]}, {})}, {"sum", sums_[i]}};
+  add_group_hyper_parameters(state.hyper_parameters);
   return state;
 }
 

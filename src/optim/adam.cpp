@@ -10,10 +10,13 @@
 
 namespace ann::optim {
 
-Adam::Adam(std::vector<Tensor> parameters, AdamOptions options) : Adam(std::move(parameters), options, false) {}
+Adam::Adam(std::vector<Tensor> parameters, AdamOptions options)
+    : Adam(std::vector<ParamGroup>{{std::move(parameters)}}, options, false) {}
 
-Adam::Adam(std::vector<Tensor> parameters, AdamOptions options, bool decoupled)
-    : Optimizer(std::move(parameters)), options_(options), decoupled_(decoupled), state_(parameters_.size()) {
+Adam::Adam(std::vector<ParamGroup> groups, AdamOptions options) : Adam(std::move(groups), options, false) {}
+
+Adam::Adam(std::vector<ParamGroup> groups, AdamOptions options, bool decoupled)
+    : Optimizer(std::move(groups)), options_(options), decoupled_(decoupled), state_(parameters_.size()) {
   const char* name = decoupled ? "AdamW" : "Adam";
   auto bad = [name](const std::string& what, double v) {
     return ValueError(std::string(name) + ": invalid " + what + " " + std::to_string(v));
@@ -23,6 +26,7 @@ Adam::Adam(std::vector<Tensor> parameters, AdamOptions options, bool decoupled)
   if (!(options.beta1 >= 0 && options.beta1 < 1)) throw bad("beta1", options.beta1);
   if (!(options.beta2 >= 0 && options.beta2 < 1)) throw bad("beta2", options.beta2);
   if (!(options.weight_decay >= 0)) throw bad("weight_decay", options.weight_decay);
+  set_group_defaults(options.lr, options.weight_decay);
 }
 
 namespace {
@@ -66,16 +70,17 @@ void Adam::step() {
       bias_correction1 = 1.0 - std::pow(o.beta1, static_cast<double>(s.step));
       bias_correction2 = 1.0 - std::pow(o.beta2, static_cast<double>(s.step));
     }
+    const double lr = lr_of(i), weight_decay = weight_decay_of(i);
     const backend::AdamStep h{
-        .weight_decay = decoupled_ ? 0.f : static_cast<float>(o.weight_decay),
-        .decay_factor = decoupled_ ? static_cast<float>(1.0 - o.lr * o.weight_decay) : 1.f,
+        .weight_decay = decoupled_ ? 0.f : static_cast<float>(weight_decay),
+        .decay_factor = decoupled_ ? static_cast<float>(1.0 - lr * weight_decay) : 1.f,
         .beta1 = static_cast<float>(o.beta1),
         .one_minus_beta1 = static_cast<float>(1.0 - o.beta1),
         .beta2 = static_cast<float>(o.beta2),
         .one_minus_beta2 = static_cast<float>(1.0 - o.beta2),
         .bias_correction2_sqrt = static_cast<float>(std::sqrt(bias_correction2)),
         .eps = static_cast<float>(o.eps),
-        .step_size = static_cast<float>(o.lr / bias_correction1),
+        .step_size = static_cast<float>(lr / bias_correction1),
     };
     const backend::Backend& backend = backend::backend_for(p.device());
     if (o.amsgrad || !backend.has(backend::Fused::OptimizerSteps)) {  // the kernel has no amsgrad
@@ -90,7 +95,10 @@ void Adam::step() {
 
 
 AdamW::AdamW(std::vector<Tensor> parameters, AdamWOptions o)
-    : Adam(std::move(parameters), {o.lr, o.beta1, o.beta2, o.eps, o.weight_decay, o.amsgrad}, true) {}
+    : AdamW(std::vector<ParamGroup>{{std::move(parameters)}}, o) {}
+
+AdamW::AdamW(std::vector<ParamGroup> groups, AdamWOptions o)
+    : Adam(std::move(groups), {o.lr, o.beta1, o.beta2, o.eps, o.weight_decay, o.amsgrad}, true) {}
 
 std::vector<StateField> Adam::state_fields(std::size_t i) const {
   const Shape& shape = parameters_.at(i).sizes();
@@ -102,11 +110,11 @@ std::vector<StateField> Adam::state_fields(std::size_t i) const {
 
 OptimizerState Adam::state_dict() const {
   OptimizerState state{.kind = std::string(kind()),
-                       .hyper_parameters = {{"lr", options_.lr},
+                       .hyper_parameters = {{"lr", group_lr(0)},
                                             {"beta1", options_.beta1},
                                             {"beta2", options_.beta2},
                                             {"eps", options_.eps},
-                                            {"weight_decay", options_.weight_decay},
+                                            {"weight_decay", group_weight_decay(0)},
                                             {"amsgrad", options_.amsgrad ? 1.0 : 0.0}},
                        .parameters = std::vector<std::map<std::string, Tensor>>(state_.size())};
   for (std::size_t i = 0; i < state_.size(); ++i) {
@@ -117,6 +125,7 @@ OptimizerState Adam::state_dict() const {
                            {"exp_avg_sq", s.exp_avg_sq}};
     if (options_.amsgrad) state.parameters[i]["max_exp_avg_sq"] = s.max_exp_avg_sq;
   }
+  add_group_hyper_parameters(state.hyper_parameters);
   return state;
 }
 
@@ -145,6 +154,6 @@ void Adam::set_state(const OptimizerState& state) {
   state_ = std::move(fresh);
 }
 
-void Adam::set_lr(double lr) { options_.lr = checked_lr(lr); }
+
 
 }  // namespace ann::optim

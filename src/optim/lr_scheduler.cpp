@@ -17,34 +17,63 @@ double field(const SchedulerState& state, const std::string& name) {
   if (it == state.end()) throw ValueError("load_state_dict: the scheduler state lacks \"" + name + "\"");
   return it->second;
 }
+
+// A per-group entry's name: the first group's as PyTorch's single-group name ("base_lr"), the
+// others' with their index ("base_lr.1").
+std::string group_key(const std::string& name, std::size_t g) { return g == 0 ? name : name + "." + std::to_string(g); }
+
+std::vector<double> group_rates(const Optimizer& optimizer) {
+  std::vector<double> rates;
+  for (std::size_t g = 0; g < optimizer.group_count(); ++g) rates.push_back(optimizer.group_lr(g));
+  return rates;
+}
+
+void put_rates(SchedulerState& state, const std::string& name, const std::vector<double>& rates) {
+  for (std::size_t g = 0; g < rates.size(); ++g) state[group_key(name, g)] = rates[g];
+}
+
+std::vector<double> take_rates(const SchedulerState& state, const std::string& name, std::size_t groups) {
+  std::vector<double> rates;
+  for (std::size_t g = 0; g < groups; ++g) rates.push_back(field(state, group_key(name, g)));
+  return rates;
+}
+
+void set_rates(Optimizer& optimizer, const std::vector<double>& rates) {
+  for (std::size_t g = 0; g < rates.size(); ++g) optimizer.set_group_lr(g, rates[g]);
+}
 }  // namespace
 
 // ---- the base: PyTorch's _LRScheduler ------------------------------------------------------------
 
-LRScheduler::LRScheduler(Optimizer& optimizer) : optimizer_(optimizer), base_lr_(optimizer.lr()) {}
+LRScheduler::LRScheduler(Optimizer& optimizer) : optimizer_(optimizer), base_lrs_(group_rates(optimizer)) {}
 
 void LRScheduler::initial_step() { step(); }
 
 void LRScheduler::step() {
   ++step_count_;
   ++last_epoch_;
-  last_lr_ = next_lr();
-  optimizer_.set_lr(last_lr_);
+  // Every group's new rate from its current one, then all set (PyTorch's get_lr, then the loop).
+  std::vector<double> rates;
+  for (std::size_t g = 0; g < base_lrs_.size(); ++g) rates.push_back(next_lr(optimizer_.group_lr(g), base_lrs_[g]));
+  last_lrs_ = rates;
+  set_rates(optimizer_, rates);
 }
 
 SchedulerState LRScheduler::state_dict() const {
-  return {{"last_epoch", static_cast<double>(last_epoch_)},
-          {"_step_count", static_cast<double>(step_count_)},
-          {"base_lr", base_lr_},
-          {"_last_lr", last_lr_}};
+  SchedulerState state{{"last_epoch", static_cast<double>(last_epoch_)}, {"_step_count", static_cast<double>(step_count_)}};
+  put_rates(state, "base_lr", base_lrs_);
+  put_rates(state, "_last_lr", last_lrs_);
+  return state;
 }
 
 void LRScheduler::load_state_dict(const SchedulerState& state) {
+  const std::size_t groups = optimizer_.group_count();
+  std::vector<double> base = take_rates(state, "base_lr", groups), last = take_rates(state, "_last_lr", groups);
   last_epoch_ = static_cast<std::int64_t>(field(state, "last_epoch"));
   step_count_ = static_cast<std::int64_t>(field(state, "_step_count"));
-  base_lr_ = field(state, "base_lr");
-  last_lr_ = field(state, "_last_lr");
-  optimizer_.set_lr(last_lr_);
+  base_lrs_ = std::move(base);
+  last_lrs_ = std::move(last);
+  set_rates(optimizer_, last_lrs_);
 }
 
 // ---- StepLR: lr·γ when last_epoch is a positive multiple of step_size -------------------------
@@ -54,8 +83,7 @@ StepLR::StepLR(Optimizer& optimizer, StepLROptions options) : LRScheduler(optimi
   initial_step();
 }
 
-double StepLR::next_lr() {
-  const double lr = optimizer_.lr();
+double StepLR::next_lr(double lr, double) {
   if (last_epoch_ == 0 || last_epoch_ % o_.step_size != 0) return lr;
   return lr * o_.gamma;
 }
@@ -67,10 +95,10 @@ MultiStepLR::MultiStepLR(Optimizer& optimizer, MultiStepLROptions options) : LRS
   initial_step();
 }
 
-double MultiStepLR::next_lr() {
+double MultiStepLR::next_lr(double lr, double) {
   const auto times = std::count(o_.milestones.begin(), o_.milestones.end(), last_epoch_);
-  if (times == 0) return optimizer_.lr();
-  return optimizer_.lr() * std::pow(o_.gamma, static_cast<double>(times));
+  if (times == 0) return lr;
+  return lr * std::pow(o_.gamma, static_cast<double>(times));
 }
 
 // ---- ExponentialLR: lr·γ every epoch but the first ---------------------------------------------
@@ -79,7 +107,7 @@ ExponentialLR::ExponentialLR(Optimizer& optimizer, double gamma) : LRScheduler(o
   initial_step();
 }
 
-double ExponentialLR::next_lr() { return last_epoch_ == 0 ? optimizer_.lr() : optimizer_.lr() * gamma_; }
+double ExponentialLR::next_lr(double lr, double) { return last_epoch_ == 0 ? lr : lr * gamma_; }
 
 // ---- CosineAnnealingLR -----------------------------------------------------------------------------
 // η_t = η_min + (η_0 − η_min)(1 + cos(π t / T_max)) / 2, applied as the ratio of consecutive
@@ -91,13 +119,13 @@ CosineAnnealingLR::CosineAnnealingLR(Optimizer& optimizer, CosineAnnealingLROpti
   initial_step();
 }
 
-double CosineAnnealingLR::next_lr() {
-  const double pi = std::numbers::pi, lr = optimizer_.lr(), T = static_cast<double>(o_.T_max);
+double CosineAnnealingLR::next_lr(double lr, double base_lr) {
+  const double pi = std::numbers::pi, T = static_cast<double>(o_.T_max);
   const auto t = static_cast<double>(last_epoch_);
   if (last_epoch_ == 0) return lr;
-  if (step_count_ == 1 && last_epoch_ > 0) return o_.eta_min + (base_lr_ - o_.eta_min) * (1 + std::cos(t * pi / T)) / 2;
+  if (step_count_ == 1 && last_epoch_ > 0) return o_.eta_min + (base_lr - o_.eta_min) * (1 + std::cos(t * pi / T)) / 2;
   if ((last_epoch_ - 1 - o_.T_max) % (2 * o_.T_max) == 0) {
-    return lr + (base_lr_ - o_.eta_min) * (1 - std::cos(pi / T)) / 2;
+    return lr + (base_lr - o_.eta_min) * (1 - std::cos(pi / T)) / 2;
   }
   return (1 + std::cos(pi * t / T)) / (1 + std::cos(pi * (t - 1) / T)) * (lr - o_.eta_min) + o_.eta_min;
 }
@@ -112,8 +140,7 @@ LinearLR::LinearLR(Optimizer& optimizer, LinearLROptions options) : LRScheduler(
   initial_step();
 }
 
-double LinearLR::next_lr() {
-  const double lr = optimizer_.lr();
+double LinearLR::next_lr(double lr, double) {
   if (last_epoch_ == 0) return lr * o_.start_factor;
   if (last_epoch_ > o_.total_iters) return lr;
   const double span = o_.end_factor - o_.start_factor;
@@ -142,7 +169,7 @@ OneCycleLR::OneCycleLR(Optimizer& optimizer, OneCycleLROptions options) : LRSche
     phases_ = {{o_.pct_start * total - 1, initial, o_.max_lr, o_.max_momentum, o_.base_momentum},
                {total - 1, o_.max_lr, min_lr, o_.base_momentum, o_.max_momentum}};
   }
-  base_lr_ = initial;
+  base_lrs_.assign(base_lrs_.size(), initial);
   if (o_.cycle_momentum) optimizer.set_momentum(o_.max_momentum);
   initial_step();
 }
@@ -152,7 +179,7 @@ double OneCycleLR::anneal(double start, double end, double pct) const {
   return (end - start) * pct + start;
 }
 
-double OneCycleLR::next_lr() {
+double OneCycleLR::next_lr(double, double) {
   if (last_epoch_ > o_.total_steps) {
     throw ValueError("OneCycleLR: tried to step " + std::to_string(last_epoch_ + 1) + " times; total_steps is " +
                      std::to_string(o_.total_steps));
@@ -186,7 +213,7 @@ std::pair<double, double> OneCycleLR::point() const {
 // ---- ReduceLROnPlateau ------------------------------------------------------------------------------
 
 ReduceLROnPlateau::ReduceLROnPlateau(Optimizer& optimizer, ReduceLROnPlateauOptions options)
-    : optimizer_(optimizer), o_(options), best_(o_.mode_max ? -INFINITY : INFINITY), last_lr_(optimizer.lr()) {
+    : optimizer_(optimizer), o_(options), best_(o_.mode_max ? -INFINITY : INFINITY), last_lrs_(group_rates(optimizer)) {
   if (!(o_.factor < 1.0)) throw ValueError("ReduceLROnPlateau: factor must be below 1, got " + std::to_string(o_.factor));
 }
 
@@ -208,29 +235,33 @@ void ReduceLROnPlateau::step(double metric) {
     num_bad_epochs_ = 0;  // bad epochs in cooldown do not count
   }
   if (num_bad_epochs_ > o_.patience) {
-    const double old_lr = optimizer_.lr(), new_lr = std::max(old_lr * o_.factor, o_.min_lr);
-    if (old_lr - new_lr > o_.eps) optimizer_.set_lr(new_lr);
+    for (std::size_t g = 0; g < optimizer_.group_count(); ++g) {
+      const double old_lr = optimizer_.group_lr(g), new_lr = std::max(old_lr * o_.factor, o_.min_lr);
+      if (old_lr - new_lr > o_.eps) optimizer_.set_group_lr(g, new_lr);
+    }
     cooldown_counter_ = o_.cooldown;
     num_bad_epochs_ = 0;
   }
-  last_lr_ = optimizer_.lr();
+  last_lrs_ = group_rates(optimizer_);
 }
 
 SchedulerState ReduceLROnPlateau::state_dict() const {
-  return {{"best", best_},
-          {"num_bad_epochs", static_cast<double>(num_bad_epochs_)},
-          {"cooldown_counter", static_cast<double>(cooldown_counter_)},
-          {"last_epoch", static_cast<double>(last_epoch_)},
-          {"_last_lr", last_lr_}};
+  SchedulerState state{{"best", best_},
+                       {"num_bad_epochs", static_cast<double>(num_bad_epochs_)},
+                       {"cooldown_counter", static_cast<double>(cooldown_counter_)},
+                       {"last_epoch", static_cast<double>(last_epoch_)}};
+  put_rates(state, "_last_lr", last_lrs_);
+  return state;
 }
 
 void ReduceLROnPlateau::load_state_dict(const SchedulerState& state) {
+  std::vector<double> last = take_rates(state, "_last_lr", optimizer_.group_count());
   best_ = field(state, "best");
   num_bad_epochs_ = static_cast<std::int64_t>(field(state, "num_bad_epochs"));
   cooldown_counter_ = static_cast<std::int64_t>(field(state, "cooldown_counter"));
   last_epoch_ = static_cast<std::int64_t>(field(state, "last_epoch"));
-  last_lr_ = field(state, "_last_lr");
-  optimizer_.set_lr(last_lr_);
+  last_lrs_ = std::move(last);
+  set_rates(optimizer_, last_lrs_);
 }
 
 }  // namespace ann::optim

@@ -8,13 +8,51 @@
 
 namespace ann::optim {
 
-Optimizer::Optimizer(std::vector<Tensor> parameters) : parameters_(std::move(parameters)) {
+Optimizer::Optimizer(std::vector<Tensor> parameters) : Optimizer(std::vector<ParamGroup>{{std::move(parameters)}}) {}
+
+Optimizer::Optimizer(std::vector<ParamGroup> groups) {
+  if (groups.empty()) throw ValueError("Optimizer: no parameter group");
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    ParamGroup& group = groups[g];
+    for (const auto& [what, value] : {std::pair{"lr", group.lr}, std::pair{"weight_decay", group.weight_decay}}) {
+      if (value && !(*value >= 0.0 && std::isfinite(*value))) {
+        throw ValueError("Optimizer: parameter group " + std::to_string(g) + " has an invalid " + what + " " +
+                         std::to_string(*value));
+      }
+    }
+    groups_.push_back({.begin = parameters_.size(), .given_lr = group.lr, .given_weight_decay = group.weight_decay});
+    for (Tensor& p : group.params) {
+      parameters_.push_back(std::move(p));
+      group_of_.push_back(g);
+    }
+  }
   for (std::size_t i = 0; i < parameters_.size(); ++i) {
     const Tensor& p = parameters_[i];
     if (!p.defined() || !p.is_leaf() || p.dtype() != DType::Float32 || !p.is_contiguous()) {
       throw ValueError("Optimizer: parameter " + std::to_string(i) +
                        " must be a defined, contiguous float32 leaf tensor");
     }
+  }
+}
+
+void Optimizer::set_group_defaults(double lr, double weight_decay) {
+  for (Group& g : groups_) {
+    g.lr = g.given_lr.value_or(lr);
+    g.weight_decay = g.given_weight_decay.value_or(weight_decay);
+  }
+}
+
+void Optimizer::set_lr(double lr) {
+  checked_lr(lr);
+  for (Group& g : groups_) g.lr = lr;
+}
+
+void Optimizer::set_group_lr(std::size_t g, double lr) { groups_.at(g).lr = checked_lr(lr); }
+
+void Optimizer::add_group_hyper_parameters(std::map<std::string, double>& hyper_parameters) const {
+  for (std::size_t g = 1; g < groups_.size(); ++g) {
+    hyper_parameters["lr." + std::to_string(g)] = groups_[g].lr;
+    hyper_parameters["weight_decay." + std::to_string(g)] = groups_[g].weight_decay;
   }
 }
 

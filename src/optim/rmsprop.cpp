@@ -9,7 +9,10 @@
 namespace ann::optim {
 
 RMSprop::RMSprop(std::vector<Tensor> parameters, RMSpropOptions options)
-    : Optimizer(std::move(parameters)), options_(options), state_(parameters_.size()) {
+    : RMSprop(std::vector<ParamGroup>{{std::move(parameters)}}, options) {}
+
+RMSprop::RMSprop(std::vector<ParamGroup> groups, RMSpropOptions options)
+    : Optimizer(std::move(groups)), options_(options), state_(parameters_.size()) {
   const auto check = [](const char* what, double v) {
     if (!(v >= 0.0)) throw ValueError("RMSprop: invalid " + std::string(what) + " " + std::to_string(v));
   };
@@ -18,6 +21,7 @@ RMSprop::RMSprop(std::vector<Tensor> parameters, RMSpropOptions options)
   check("momentum", options.momentum);
   check("weight_decay", options.weight_decay);
   check("alpha", options.alpha);
+  set_group_defaults(options.lr, options.weight_decay);
 }
 
 // As torch's _single_tensor_rmsprop, one tensor op per line of its code; the products round in
@@ -39,7 +43,7 @@ void RMSprop::step() {
     s["step"] = from_vector(std::vector<std::int64_t>{s["step"].item<std::int64_t>() + 1}, {});
     const Tensor theta = p.detach();
     Tensor g = p.grad();
-    if (o.weight_decay != 0) g = g + theta * static_cast<float>(o.weight_decay);
+    if (weight_decay_of(i) != 0) g = g + theta * static_cast<float>(weight_decay_of(i));
     Tensor& v = s["square_avg"];
     v.copy_(v * alpha + g * one_minus_alpha * g);
     Tensor avg;
@@ -54,14 +58,14 @@ void RMSprop::step() {
     if (o.momentum > 0) {
       Tensor& b = s["momentum_buffer"];
       b.copy_(b * static_cast<float>(o.momentum) + g / avg);
-      p.copy_(theta + b * static_cast<float>(-o.lr));
+      p.copy_(theta + b * static_cast<float>(-lr_of(i)));
     } else {
-      p.copy_(theta + g * static_cast<float>(-o.lr) / avg);
+      p.copy_(theta + g * static_cast<float>(-lr_of(i)) / avg);
     }
   }
 }
 
-void RMSprop::set_lr(double lr) { options_.lr = checked_lr(lr); }
+
 
 std::vector<StateField> RMSprop::state_fields(std::size_t i) const {
   const Shape& shape = parameters_.at(i).sizes();
@@ -72,14 +76,16 @@ std::vector<StateField> RMSprop::state_fields(std::size_t i) const {
 }
 
 OptimizerState RMSprop::state_dict() const {
-  return {.kind = "rmsprop",
-          .hyper_parameters = {{"lr", options_.lr},
+  OptimizerState state{.kind = "rmsprop",
+          .hyper_parameters = {{"lr", group_lr(0)},
                                {"alpha", options_.alpha},
                                {"eps", options_.eps},
-                               {"weight_decay", options_.weight_decay},
+                               {"weight_decay", group_weight_decay(0)},
                                {"momentum", options_.momentum},
                                {"centered", options_.centered ? 1.0 : 0.0}},
           .parameters = state_};
+  add_group_hyper_parameters(state.hyper_parameters);
+  return state;
 }
 
 void RMSprop::set_state(const OptimizerState& state) {

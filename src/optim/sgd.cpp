@@ -9,7 +9,10 @@
 namespace ann::optim {
 
 SGD::SGD(std::vector<Tensor> parameters, SGDOptions options)
-    : Optimizer(std::move(parameters)), options_(options), state_(parameters_.size()) {
+    : SGD(std::vector<ParamGroup>{{std::move(parameters)}}, options) {}
+
+SGD::SGD(std::vector<ParamGroup> groups, SGDOptions options)
+    : Optimizer(std::move(groups)), options_(options), state_(parameters_.size()) {
   auto bad = [](const std::string& what, double v) {
     return ValueError("SGD: invalid " + what + " " + std::to_string(v));
   };
@@ -20,6 +23,7 @@ SGD::SGD(std::vector<Tensor> parameters, SGDOptions options)
     throw ValueError("SGD: nesterov momentum requires a momentum > 0 and zero dampening (got momentum " +
                      std::to_string(options.momentum) + ", dampening " + std::to_string(options.dampening) + ")");
   }
+  set_group_defaults(options.lr, options.weight_decay);
 }
 
 namespace {
@@ -49,9 +53,9 @@ void SGD::step() {
     ParamState& s = state_[i];
     const bool first = !s.momentum_buffer.defined();
     if (options_.momentum != 0 && first) s.momentum_buffer = make_tensor(p.sizes(), DType::Float32, p.device());
-    const backend::SgdStep h{static_cast<float>(options_.lr), static_cast<float>(options_.momentum),
-                             static_cast<float>(1.0 - options_.dampening),
-                             static_cast<float>(options_.weight_decay), options_.nesterov, first};
+    const backend::SgdStep h{static_cast<float>(lr_of(i)), static_cast<float>(options_.momentum),
+                             static_cast<float>(1.0 - options_.dampening), static_cast<float>(weight_decay_of(i)),
+                             options_.nesterov, first};
     const backend::Backend& backend = backend::backend_for(p.device());
     if (!backend.has(backend::Fused::OptimizerSteps)) {
       sgd_step_composed(h, p, g, s.momentum_buffer);
@@ -70,14 +74,15 @@ std::vector<StateField> SGD::state_fields(std::size_t i) const {
 
 OptimizerState SGD::state_dict() const {
   OptimizerState state{.kind = "sgd",
-                       .hyper_parameters = {{"lr", options_.lr},
+                       .hyper_parameters = {{"lr", group_lr(0)},
                                             {"momentum", options_.momentum},
                                             {"dampening", options_.dampening},
-                                            {"weight_decay", options_.weight_decay},
+                                            {"weight_decay", group_weight_decay(0)},
                                             {"nesterov", options_.nesterov ? 1.0 : 0.0}},
                        .parameters = std::vector<std::map<std::string, Tensor>>(state_.size())};
   for (std::size_t i = 0; i < state_.size(); ++i)
     if (state_[i].momentum_buffer.defined()) state.parameters[i]["momentum_buffer"] = state_[i].momentum_buffer;
+  add_group_hyper_parameters(state.hyper_parameters);
   return state;
 }
 
@@ -89,7 +94,5 @@ void SGD::set_state(const OptimizerState& state) {
   }
   state_ = std::move(fresh);
 }
-
-void SGD::set_lr(double lr) { options_.lr = checked_lr(lr); }
 
 }  // namespace ann::optim

@@ -20,9 +20,9 @@ class Adagrad : public Optimizer {
  public:
   /// Throws ValueError for lr, lr_decay, weight_decay, initial_accumulator_value or eps below 0.
   explicit Adagrad(std::vector<Tensor> parameters, AdagradOptions options = {});
+  /// Parameter groups with their own lr and weight_decay; `options` give the rest.
+  Adagrad(std::vector<ParamGroup> groups, AdagradOptions options);
   void step() override;
-  double lr() const override { return options_.lr; }
-  void set_lr(double lr) override;
   const AdagradOptions& options() const { return options_; }
 
   /// "adagrad"; per parameter: "step" (int64) and "sum" (float32, the parameter's shape). As in

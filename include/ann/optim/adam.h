@@ -42,9 +42,9 @@ class Adam : public Optimizer {
  public:
   /// Throws ValueError for lr < 0, eps < 0, betas outside [0, 1), weight_decay < 0.
   explicit Adam(std::vector<Tensor> parameters, AdamOptions options = {});
+  /// Parameter groups with their own lr and weight_decay; `options` give the rest.
+  Adam(std::vector<ParamGroup> groups, AdamOptions options);
   void step() override;
-  double lr() const override { return options_.lr; }
-  void set_lr(double lr) override;
   bool has_momentum() const override { return true; }
   double momentum() const override { return options_.beta1; }
   void set_momentum(double value) override { options_.beta1 = value; }
@@ -59,7 +59,7 @@ class Adam : public Optimizer {
   OptimizerState state_dict() const override;
 
  protected:
-  Adam(std::vector<Tensor> parameters, AdamOptions options, bool decoupled);
+  Adam(std::vector<ParamGroup> groups, AdamOptions options, bool decoupled);
   void check_values(const OptimizerState& state) const override;
   void set_state(const OptimizerState& state) override;
 
@@ -72,6 +72,7 @@ class Adam : public Optimizer {
 class AdamW : public Adam {
  public:
   explicit AdamW(std::vector<Tensor> parameters, AdamWOptions options = {});
+  AdamW(std::vector<ParamGroup> groups, AdamWOptions options);
 };
 
 }  // namespace ann::optim

@@ -29,8 +29,9 @@ class LRScheduler {
 
   /// One epoch (or batch) later: sets the optimizer's learning rate for it.
   void step();
-  /// The learning rate the last step set.
-  double get_last_lr() const { return last_lr_; }
+  /// The learning rate the last step set (the first group's), and every group's.
+  double get_last_lr() const { return last_lrs_.front(); }
+  const std::vector<double>& get_last_lrs() const { return last_lrs_; }
   std::int64_t last_epoch() const { return last_epoch_; }
 
   virtual SchedulerState state_dict() const;
@@ -44,14 +45,15 @@ class LRScheduler {
   explicit LRScheduler(Optimizer& optimizer);
   /// Makes the first step; each subclass constructor calls it last, as PyTorch's base does.
   void initial_step();
-  /// The rate for last_epoch(), from the optimizer's current one (PyTorch's get_lr).
-  virtual double next_lr() = 0;
+  /// A parameter group's rate for last_epoch(), from its current rate `lr` and its rate when the
+  /// scheduler was made, `base_lr` (PyTorch's get_lr for one group).
+  virtual double next_lr(double lr, double base_lr) = 0;
 
   Optimizer& optimizer_;
-  double base_lr_;  ///< the optimizer's rate when the scheduler was made (PyTorch's initial_lr)
+  std::vector<double> base_lrs_;  ///< each group's rate when the scheduler was made (PyTorch's initial_lr)
   std::int64_t last_epoch_ = -1;
   std::int64_t step_count_ = 0;
-  double last_lr_ = 0;
+  std::vector<double> last_lrs_;
 };
 
 struct StepLROptions {
@@ -64,7 +66,7 @@ class StepLR : public LRScheduler {
   StepLR(Optimizer& optimizer, StepLROptions options);
 
  private:
-  double next_lr() override;
+  double next_lr(double lr, double base_lr) override;
   StepLROptions o_;
 };
 
@@ -78,7 +80,7 @@ class MultiStepLR : public LRScheduler {
   MultiStepLR(Optimizer& optimizer, MultiStepLROptions options);
 
  private:
-  double next_lr() override;
+  double next_lr(double lr, double base_lr) override;
   MultiStepLROptions o_;
 };
 
@@ -88,7 +90,7 @@ class ExponentialLR : public LRScheduler {
   ExponentialLR(Optimizer& optimizer, double gamma);
 
  private:
-  double next_lr() override;
+  double next_lr(double lr, double base_lr) override;
   double gamma_;
 };
 
@@ -102,7 +104,7 @@ class CosineAnnealingLR : public LRScheduler {
   CosineAnnealingLR(Optimizer& optimizer, CosineAnnealingLROptions options);
 
  private:
-  double next_lr() override;
+  double next_lr(double lr, double base_lr) override;
   CosineAnnealingLROptions o_;
 };
 
@@ -117,7 +119,7 @@ class LinearLR : public LRScheduler {
   LinearLR(Optimizer& optimizer, LinearLROptions options);
 
  private:
-  double next_lr() override;
+  double next_lr(double lr, double base_lr) override;
   LinearLROptions o_;
 };
 
@@ -145,7 +147,7 @@ class OneCycleLR : public LRScheduler {
   struct Phase {
     double end_step, start_lr, end_lr, start_momentum, end_momentum;
   };
-  double next_lr() override;
+  double next_lr(double lr, double base_lr) override;
   /// The rate and momentum of step last_epoch().
   std::pair<double, double> point() const;
   double anneal(double start, double end, double pct) const;
@@ -168,7 +170,8 @@ class ReduceLROnPlateau {
  public:
   ReduceLROnPlateau(Optimizer& optimizer, ReduceLROnPlateauOptions options = {});
   void step(double metric);
-  double get_last_lr() const { return last_lr_; }
+  double get_last_lr() const { return last_lrs_.front(); }
+  const std::vector<double>& get_last_lrs() const { return last_lrs_; }
   SchedulerState state_dict() const;
   /// Restores the counters and puts the restored rate back into the optimizer.
   void load_state_dict(const SchedulerState& state);
@@ -179,7 +182,7 @@ class ReduceLROnPlateau {
   ReduceLROnPlateauOptions o_;
   double best_;
   std::int64_t num_bad_epochs_ = 0, cooldown_counter_ = 0, last_epoch_ = 0;
-  double last_lr_;
+  std::vector<double> last_lrs_;
 };
 
 }  // namespace ann::optim

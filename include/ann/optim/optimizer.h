@@ -5,6 +5,7 @@
 // Its state comes out and goes back in one generic form, PyTorch's state_dict(): checkpoints
 // (ann/serialize.h) save and restore any optimizer through it, without knowing its class.
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,9 +34,24 @@ struct OptimizerState {
   std::vector<std::map<std::string, Tensor>> parameters;
 };
 
+/// Parameters with their own learning rate and weight decay (PyTorch's param_groups): an unset
+/// value is the optimizer's option.
+///   optim::Adam optimizer({{.params = body.parameters()},
+///                          {.params = head.parameters(), .lr = 1e-2, .weight_decay = 0}},
+///                         {.lr = 1e-3, .weight_decay = 1e-4});
+struct ParamGroup {
+  std::vector<Tensor> params;
+  std::optional<double> lr{};
+  std::optional<double> weight_decay{};
+};
+
 class Optimizer {
  public:
+  /// One group of parameters.
   explicit Optimizer(std::vector<Tensor> parameters);
+  /// Several groups; parameters() lists them in order. Throws ValueError for no group, or a
+  /// negative or non-finite lr or weight decay in a group.
+  explicit Optimizer(std::vector<ParamGroup> groups);
   virtual ~Optimizer() = default;
   Optimizer(const Optimizer&) = delete;
   Optimizer& operator=(const Optimizer&) = delete;
@@ -46,10 +62,18 @@ class Optimizer {
   void zero_grad();
   const std::vector<Tensor>& parameters() const { return parameters_; }
 
-  /// The learning rate of the next step; schedulers (ann/optim/lr_scheduler.h) set it.
-  virtual double lr() const = 0;
-  /// Throws ValueError for a negative or non-finite rate.
-  virtual void set_lr(double lr) = 0;
+  /// The learning rate of the next step (the first group's); schedulers
+  /// (ann/optim/lr_scheduler.h) set it, group by group.
+  double lr() const { return group_lr(0); }
+  /// Sets every group's rate. Throws ValueError for a negative or non-finite rate.
+  void set_lr(double lr);
+
+  std::size_t group_count() const { return groups_.size(); }
+  /// Group g's parameters are parameters()[group_begin(g) .. group_begin(g + 1)).
+  std::size_t group_begin(std::size_t g) const { return groups_.at(g).begin; }
+  double group_lr(std::size_t g) const { return groups_.at(g).lr; }
+  void set_group_lr(std::size_t g, double lr);
+  double group_weight_decay(std::size_t g) const { return groups_.at(g).weight_decay; }
   /// Whether the optimizer has a momentum a scheduler may cycle (SGD's momentum, Adam's beta1).
   virtual bool has_momentum() const { return false; }
   virtual double momentum() const { return 0.0; }
@@ -73,12 +97,28 @@ class Optimizer {
  protected:
   /// `lr` if it is a valid learning rate, else a ValueError naming the optimizer's kind.
   double checked_lr(double lr) const;
+  /// Each subclass constructor calls it with its options: the groups' unset values take them.
+  void set_group_defaults(double lr, double weight_decay);
+  /// The learning rate and weight decay of parameter i (its group's).
+  double lr_of(std::size_t i) const { return groups_[group_of_[i]].lr; }
+  double weight_decay_of(std::size_t i) const { return groups_[group_of_[i]].weight_decay; }
+  /// The hyper-parameters of groups after the first, for state_dict(): "lr.1", "weight_decay.1", ...
+  void add_group_hyper_parameters(std::map<std::string, double>& hyper_parameters) const;
   /// The checks particular to one kind, after the common ones (values, e.g. a step >= 1).
   virtual void check_values(const OptimizerState&) const {}
   /// Installs a state that passed check_state_dict.
   virtual void set_state(const OptimizerState& state) = 0;
 
   std::vector<Tensor> parameters_;
+
+ private:
+  struct Group {
+    std::size_t begin = 0;
+    std::optional<double> given_lr, given_weight_decay;
+    double lr = 0, weight_decay = 0;
+  };
+  std::vector<Group> groups_;
+  std::vector<std::size_t> group_of_;  // parameter index -> group
 };
 
 }  // namespace ann::optim

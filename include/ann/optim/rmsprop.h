@@ -21,9 +21,9 @@ class RMSprop : public Optimizer {
  public:
   /// Throws ValueError for lr, eps, momentum, alpha or weight_decay below 0.
   explicit RMSprop(std::vector<Tensor> parameters, RMSpropOptions options = {});
+  /// Parameter groups with their own lr and weight_decay; `options` give the rest.
+  RMSprop(std::vector<ParamGroup> groups, RMSpropOptions options);
   void step() override;
-  double lr() const override { return options_.lr; }
-  void set_lr(double lr) override;
   bool has_momentum() const override { return true; }
   double momentum() const override { return options_.momentum; }
   void set_momentum(double value) override { options_.momentum = value; }

@@ -23,9 +23,9 @@ class SGD : public Optimizer {
   /// Throws ValueError for lr < 0, momentum < 0, weight_decay < 0, or nesterov without
   /// momentum or with dampening.
   explicit SGD(std::vector<Tensor> parameters, SGDOptions options = {});
+  /// Parameter groups with their own lr and weight_decay; `options` give the rest.
+  SGD(std::vector<ParamGroup> groups, SGDOptions options);
   void step() override;
-  double lr() const override { return options_.lr; }
-  void set_lr(double lr) override;
   bool has_momentum() const override { return true; }
   double momentum() const override { return options_.momentum; }
   void set_momentum(double value) override { options_.momentum = value; }
