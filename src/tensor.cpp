@@ -58,6 +58,22 @@ void check_defined(const Tensor& t, const char* op) {
   if (!t.defined()) throw ValueError(std::string(op) + ": tensor is undefined");
 }
 
+void begin_in_place(const Tensor& t, const char* op) {
+  check_defined(t, op);
+  const TensorImpl& impl = *t.impl();
+  if (impl.requires_grad && is_grad_enabled()) {
+    if (!impl.grad_fn) {
+      throw AutogradError(std::string(op) + ": a leaf tensor that requires grad (shape " + to_string(impl.sizes) +
+                          ") cannot be modified in place while gradients are recorded; do it under NoGradGuard, "
+                          "as optimizers do, or on its detach()");
+    }
+    throw AutogradError(std::string(op) + ": this tensor (shape " + to_string(impl.sizes) + ", made by '" +
+                        t.grad_fn_name() + "') requires grad, and ann does not record in-place operations: its "
+                        "gradient would be wrong; write y = <op>(...) instead, or modify it under NoGradGuard");
+  }
+  bump_version(t);
+}
+
 void throw_dtype_error(const Tensor& t, DType expected, const char* op) {
   check_defined(t, op);
   throw TypeError(std::string(op) + ": expected a " + std::string(to_string(expected)) + " tensor, got " +
@@ -161,7 +177,9 @@ T Tensor::at(std::initializer_list<std::int64_t> index) const {
 template <class T>
 void Tensor::set(std::initializer_list<std::int64_t> index, T value) {
   const TensorImpl& t = checked(impl_);
-  write_as(*this, element_offset(t, index, "set"), value);
+  const std::int64_t at = element_offset(t, index, "set");
+  begin_in_place(*this, "set");
+  write_as(*this, at, value);
 }
 
 template <class T>
@@ -294,6 +312,8 @@ void Tensor::zero_grad() {
 
 bool Tensor::is_leaf() const { return checked(impl_).grad_fn == nullptr; }
 
+std::uint32_t Tensor::_version() const { return checked(impl_).storage->version; }
+
 std::string Tensor::grad_fn_name() const {
   const TensorImpl& t = checked(impl_);
   return t.grad_fn ? t.grad_fn->name() : "";
@@ -323,6 +343,7 @@ void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
 
 Tensor& Tensor::fill_(float value) {
   const TensorImpl& t = checked(impl_);
+  begin_in_place(*this, "fill_");
   if (t.is_contiguous()) {
     backend::backend_for(device()).fill(t.raw_data(), t.dtype, t.numel, value);
   } else {
@@ -336,6 +357,7 @@ Tensor& Tensor::zero_() { return fill_(0.f); }
 Tensor& Tensor::copy_(const Tensor& src) {
   const TensorImpl& t = checked(impl_);
   check_defined(src, "copy_");
+  begin_in_place(*this, "copy_");
   NoGradGuard no_grad;
   if (broadcast_shapes(t.sizes, src.sizes(), "copy_") != t.sizes) {
     throw ShapeError("copy_: source of shape " + to_string(src.sizes()) + " does not broadcast to " +
@@ -357,6 +379,7 @@ Tensor& Tensor::uniform_(double from, double to, Generator& generator) {
   if (!(from <= to)) {
     throw ValueError("uniform_: expects from <= to, got from=" + std::to_string(from) + " to=" + std::to_string(to));
   }
+  begin_in_place(*this, "uniform_");
   HostWrite host(*this);
   generator.fill_uniform(host.data<float>(), static_cast<std::size_t>(numel()), from, to);
   host.commit();
@@ -368,6 +391,7 @@ Tensor& Tensor::normal_(double mean, double std, Generator& generator) {
   check_dtype(*this, DType::Float32, "normal_");
   if (!is_contiguous()) throw ValueError("normal_: needs a contiguous tensor, got strides " + to_string(strides()));
   if (!(std >= 0.0)) throw ValueError("normal_: expects std >= 0, got " + std::to_string(std));
+  begin_in_place(*this, "normal_");
   HostWrite host(*this);
   generator.fill_normal(host.data<float>(), static_cast<std::size_t>(numel()), mean, std);
   host.commit();

@@ -28,6 +28,11 @@ class Storage {
   std::size_t nbytes() const { return nbytes_; }
   const Device& device() const { return device_; }
 
+  /// Counts the in-place writes to this storage (through any view), as torch's version
+  /// counter: a node of the autograd graph notes the versions of what it saved, and backward()
+  /// refuses to run on values that changed since (src/autograd/node.cpp).
+  std::uint32_t version = 0;
+
  private:
   void* data_ = nullptr;
   std::size_t nbytes_ = 0;
@@ -91,5 +96,13 @@ inline void check_dtype(const Tensor& t, DType expected, const char* op) {
 
 /// Throws ValueError if `t` is undefined; `op` names the caller.
 void check_defined(const Tensor& t, const char* op);
+
+/// What every in-place write does first: refuses it while gradients are recorded if `t`
+/// requires grad (AutogradError naming `op`: ann does not record in-place ops, so the gradient
+/// would silently be wrong), then counts it in the storage's version. Kernels that write a
+/// tensor through its pointer (the optimizers' fused steps) call it too.
+void begin_in_place(const Tensor& t, const char* op);
+/// Counts an in-place write to t's storage without the check (an optimizer's own update).
+inline void bump_version(const Tensor& t) { ++t.impl()->storage->version; }
 
 }  // namespace ann

@@ -454,3 +454,92 @@ TEST(Autograd, OutputsDoNotKeepThemselvesAlive) {
 }
 
 }  // namespace
+
+// ---- in-place writes and the version counter: never a wrong gradient in silence --------------
+
+namespace {
+
+std::string autograd_message(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const AutogradError& e) {
+    return e.what();
+  }
+  return "(no AutogradError)";
+}
+
+TEST(InPlace, ALeafThatRequiresGradIsNotModifiedWhileRecording) {
+  Tensor a = full({3}, 3.f).requires_grad_();
+  const std::string m = autograd_message([&] { a.fill_(2.f); });
+  EXPECT_NE(m.find("fill_: a leaf tensor that requires grad (shape [3]) cannot be modified in place"), std::string::npos) << m;
+  EXPECT_EQ(a.to_vector<float>(), (std::vector<float>{3, 3, 3})) << "refused before writing";
+  for (const auto& f : std::vector<std::function<void()>>{[&] { a.zero_(); }, [&] { a.copy_(zeros({3})); },
+                                                         [&] { a.uniform_(); }, [&] { a.normal_(); },
+                                                         [&] { a.set<float>({0}, 1.f); }}) {
+    EXPECT_THROW(f(), AutogradError);
+  }
+  NoGradGuard no_grad;  // as an optimizer does
+  EXPECT_NO_THROW(a.fill_(2.f));
+}
+
+TEST(InPlace, AResultThatRequiresGradIsNotModifiedEither) {
+  Tensor a = full({2}, 3.f).requires_grad_();
+  Tensor y = a * 2.f;
+  const std::string m = autograd_message([&] { y.fill_(0.f); });
+  EXPECT_NE(m.find("made by 'mul'"), std::string::npos) << m;
+  EXPECT_NE(m.find("does not record in-place operations"), std::string::npos) << m;
+}
+
+// The case: y = a * a saves a; a changed under no_grad; backward must not use the new a.
+TEST(InPlace, ModifyingASavedInputMakesBackwardThrow) {
+  Tensor a = full({3}, 3.f).requires_grad_();
+  Tensor y = a * a;
+  {
+    NoGradGuard no_grad;
+    a.fill_(2.f);
+  }
+  const std::string m = autograd_message([&] { y.sum().backward(); });
+  EXPECT_NE(m.find("input 0 (shape [3]) of 'mul' was modified by an in-place operation"), std::string::npos) << m;
+  EXPECT_FALSE(a.grad().defined()) << "nothing accumulated";
+}
+
+TEST(InPlace, ModifyingDataThroughAViewMakesBackwardThrow) {
+  manual_seed(0);
+  nn::Linear layer(4, 2);
+  Tensor X = randn({5, 4});  // needs no grad, but the weight's gradient reads it
+  Tensor loss = layer(X).sum();
+  X.slice(0, 0, 1).fill_(0.f);  // a view shares X's storage and its version
+  EXPECT_GT(X._version(), 0u);
+  EXPECT_THROW(loss.backward(), AutogradError);
+}
+
+TEST(InPlace, ModifyingAnOutputThroughDetachMakesBackwardThrow) {
+  Tensor x = full({2}, 1.f).requires_grad_();
+  Tensor y = exp(x);  // its derivative reads y
+  y.detach().fill_(0.f);
+  const std::string m = autograd_message([&] { y.sum().backward(); });
+  EXPECT_NE(m.find("the output of"), std::string::npos) << m;
+}
+
+TEST(InPlace, AnOptimizerStepCountsAsAWriteToEveryParameter) {
+  manual_seed(1);
+  nn::Linear layer(3, 2);
+  optim::SGD optimizer(layer.parameters(), {.lr = 0.1});
+  const std::uint32_t before = layer.weight._version();
+  Tensor loss = layer(randn({4, 3})).pow(2.f).sum();
+  loss.backward(ones({}), /*retain_graph=*/true);
+  optimizer.step();  // the fused kernel writes through the pointer
+  EXPECT_GT(layer.weight._version(), before);
+  EXPECT_THROW(loss.backward(ones({}), true), AutogradError) << "the retained graph saw the old weights";
+}
+
+TEST(InPlace, WritesElsewhereDoNotDisturbAGraph) {
+  Tensor a = full({3}, 3.f).requires_grad_();
+  Tensor other = zeros({3});
+  Tensor y = a * a;
+  other.fill_(5.f);
+  y.sum().backward();
+  EXPECT_EQ(a.grad().to_vector<float>(), (std::vector<float>{6, 6, 6}));
+}
+
+}  // namespace

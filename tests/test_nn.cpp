@@ -191,8 +191,8 @@ TEST(LinearLayer, InitialisationBounds) {
 
 TEST(LinearLayer, ComputesXWtPlusB) {
   nn::Linear layer(2, 3);
-  layer.weight.copy_(tensor({{1.f, 2.f}, {3.f, 4.f}, {5.f, 6.f}}));
-  layer.bias.copy_(tensor({0.5f, -0.5f, 1.f}));
+  layer.weight.detach().copy_(tensor({{1.f, 2.f}, {3.f, 4.f}, {5.f, 6.f}}));
+  layer.bias.detach().copy_(tensor({0.5f, -0.5f, 1.f}));
   const Tensor y = layer(tensor({{1.f, -1.f}, {2.f, 0.5f}}));
   EXPECT_EQ(y.to_vector<float>(), (std::vector<float>{-0.5f, -1.5f, 0.f, 3.5f, 7.5f, 14.f}));
   EXPECT_EQ(layer.in_features(), 2);

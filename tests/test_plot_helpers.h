@@ -101,6 +101,7 @@ inline nn::Sequential wedge_model() {
   Generator generator(1);
   nn::Sequential model{nn::Linear(2, 3, true, generator)};
   auto& layer = model.at<nn::Linear>(0);
+  NoGradGuard no_grad;  // setting parameters by hand is not part of a graph
   for (std::int64_t c = 0; c < 3; ++c) {
     const double a = kWedge[c] * std::numbers::pi / 180.0;
     layer.weight.set<float>({c, 0}, static_cast<float>(std::cos(a)));
@@ -140,8 +141,11 @@ inline lesson::RegressionRun synthetic_regression(std::int64_t per_family = 2) {
   run.data = {X, pow(X, 3.0f) + 0.15f};
   Generator generator(2);
   run.linear_model = std::make_shared<nn::Sequential>(nn::Sequential{nn::Linear(1, 1, true, generator)});
-  run.linear_model->at<nn::Linear>(0).weight.set<float>({0, 0}, 0.9f);
-  run.linear_model->at<nn::Linear>(0).bias.set<float>({0}, 0.15f);
+  {
+    NoGradGuard no_grad;
+    run.linear_model->at<nn::Linear>(0).weight.set<float>({0, 0}, 0.9f);
+    run.linear_model->at<nn::Linear>(0).bias.set<float>({0}, 0.15f);
+  }
   run.x_new = linspace(-4.0, 4.0, 1001);
   std::vector<Tensor> relu, tanh_;
   for (std::int64_t k = 0; k < 2 * per_family; ++k) {

@@ -112,6 +112,9 @@ class Tensor {
   void zero_grad();
   /// Whether the tensor was created by the user rather than by a recorded operation.
   bool is_leaf() const;
+  /// How many in-place writes its storage has had (torch's _version): a tensor saved for
+  /// backward that changes afterwards makes backward() throw instead of using the new values.
+  std::uint32_t _version() const;
   /// Name of the operation that created this tensor ("" for a leaf), e.g. "matmul".
   std::string grad_fn_name() const;
   /// Back-propagates from this tensor: every leaf x that requires grad gets

@@ -25,7 +25,40 @@ void take_sole_owned_nodes(std::vector<Tensor>& inputs, std::vector<std::shared_
 }  // namespace
 
 Node::Node(const char* name, std::vector<Tensor> inputs, BackwardFn backward)
-    : name_(name), inputs_(std::move(inputs)), backward_(std::move(backward)) {}
+    : name_(name), inputs_(std::move(inputs)), backward_(std::move(backward)) {
+  for (std::size_t i = 0; i < inputs_.size(); ++i) {
+    const std::uint32_t v = inputs_[i].defined() ? inputs_[i].impl()->storage->version : 0;
+    if (i < kInlineVersions) {
+      input_versions_[i] = v;
+    } else {
+      more_versions_.push_back(v);
+    }
+  }
+}
+
+void Node::watch_output(const std::shared_ptr<Storage>& storage) {
+  output_ = storage;
+  output_version_ = storage->version;
+}
+
+// The message names the op, which of its tensors changed, and how to avoid it, as torch's
+// "one of the variables needed for gradient computation has been modified by an inplace operation".
+void Node::check_versions() const {
+  const auto changed = [&](const std::string& which, std::uint32_t now, std::uint32_t then) {
+    throw AutogradError("backward: " + which + " of '" + name_ + "' was modified by an in-place operation after '" + name_ + "' used it (its version is " +
+                        std::to_string(now) + ", expected " + std::to_string(then) +
+                        "); the gradient needs the old values: modify a clone() instead");
+  };
+  for (std::size_t i = 0; i < inputs_.size(); ++i) {
+    if (!inputs_[i].defined()) continue;
+    const std::uint32_t then = i < kInlineVersions ? input_versions_[i] : more_versions_[i - kInlineVersions];
+    const std::uint32_t now = inputs_[i].impl()->storage->version;
+    if (now != then) changed("input " + std::to_string(i) + " (shape " + to_string(inputs_[i].sizes()) + ")", now, then);
+  }
+  if (const std::shared_ptr<Storage> out = output_.lock(); out && out->version != output_version_) {
+    changed("the output", out->version, output_version_);
+  }
+}
 
 Node::~Node() {
   // The closure may share inputs; drop it first so inputs_ holds the last references.
@@ -46,6 +79,7 @@ std::vector<Tensor> Node::apply(const Tensor& dout, GradSinks sinks) const {
     throw AutogradError(std::string("backward: the graph of '") + name_ +
                         "' was already freed; call backward(gradient, /*retain_graph=*/true) the first time");
   }
+  check_versions();
   return backward_(dout, sinks);
 }
 
@@ -66,6 +100,7 @@ Tensor record_node(const char* name, Tensor out, std::vector<Tensor> inputs, Bac
   if (!grad_enabled || !any_requires_grad(inputs)) return out;
   out.impl()->requires_grad = true;
   out.impl()->grad_fn = make_pooled<Node>(name, std::move(inputs), std::move(backward));
+  out.impl()->grad_fn->watch_output(out.impl()->storage);
   return out;
 }
 

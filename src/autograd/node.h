@@ -3,6 +3,8 @@
 // an output tensor owns its Node, the Node owns its input tensors. Backward closures must
 // therefore capture inputs or detached tensors only — capturing the output would make a
 // cycle (output -> node -> closure -> output) and leak.
+#include <array>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <span>
@@ -12,6 +14,10 @@
 
 #include "ann/autograd.h"
 #include "ann/tensor.h"
+
+namespace ann {
+class Storage;
+}
 
 namespace ann::autograd {
 
@@ -36,15 +42,28 @@ class Node {
 
   const char* name() const { return name_; }
   const std::vector<Tensor>& inputs() const { return inputs_; }
-  /// Runs the derivative; throws AutogradError if the graph was already freed.
+  /// Runs the derivative; throws AutogradError if the graph was already freed, or if an input
+  /// or the output was modified in place since the node was made (their values are what the
+  /// derivative reads).
   std::vector<Tensor> apply(const Tensor& dout, GradSinks sinks) const;
+  /// Notes the output's storage and version, for apply()'s check.
+  void watch_output(const std::shared_ptr<Storage>& storage);
   /// Frees what the backward pass needed (saved tensors and inputs).
   void release();
 
  private:
+  void check_versions() const;
+
   const char* name_;
   std::vector<Tensor> inputs_;
   BackwardFn backward_;
+  // The inputs' storage versions when the node was made: inline for the first few (every op
+  // but cat), so that recording them costs no allocation.
+  static constexpr std::size_t kInlineVersions = 4;
+  std::array<std::uint32_t, kInlineVersions> input_versions_{};
+  std::vector<std::uint32_t> more_versions_;
+  std::weak_ptr<Storage> output_;
+  std::uint32_t output_version_ = 0;
 };
 
 /// Whether any defined tensor in `inputs` requires grad.

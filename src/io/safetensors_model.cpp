@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "ann/autograd.h"
 #include "ann/error.h"
 #include "ann/serialize.h"
 #include "io/safetensors.h"
@@ -70,6 +71,7 @@ std::vector<ParameterCopy> match_parameters(const nn::Module& model, const Tenso
 }
 
 void copy_parameters(const std::vector<ParameterCopy>& copies) {
+  NoGradGuard no_grad;  // writing parameters is not part of any graph
   for (const auto& [parameter, value] : copies) {
     // copy_ between equal element types copies bytes: -0.0 and NaN payloads survive, so a
     // resumed run is bit-identical (tests/test_resume.cpp), on whatever device the model is.

@@ -88,6 +88,7 @@ void Adam::step() {
       continue;
     }
     const Tensor gc = g.contiguous();
+    bump_version(p);
     backend.adam_step(h, p.data<float>(), gc.data<float>(), s.exp_avg.data<float>(), s.exp_avg_sq.data<float>(),
                       p.numel());
   }

@@ -62,6 +62,8 @@ void SGD::step() {
       continue;
     }
     const Tensor gc = g.contiguous();
+    bump_version(p);
+    if (s.momentum_buffer.defined()) bump_version(s.momentum_buffer);
     backend.sgd_step(h, p.data<float>(), gc.data<float>(),
                      s.momentum_buffer.defined() ? s.momentum_buffer.data<float>() : nullptr, p.numel());
   }

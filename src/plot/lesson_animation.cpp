@@ -30,6 +30,7 @@ void load(nn::Module& model, const std::vector<std::pair<std::string, Tensor>>& 
     if (it == params.end() || it->second.sizes() != value.sizes()) {
       throw ValueError("plot: initial parameter \"" + name + "\" does not fit the animation's model");
     }
+    NoGradGuard no_grad;
     it->second.copy_(value);
   }
 }
