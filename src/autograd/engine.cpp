@@ -151,6 +151,7 @@ void run_backward(const Tensor& root, const Tensor& seed, bool retain_graph) {
     accumulate_into_leaf(*root.impl(), Tensor(seed));
     return;
   }
+  root_node->check_output(root);
   ScratchLease s;
   topological_order(root_node, *s);
   s->pending.try_emplace(root_node.get(), seed);
@@ -175,6 +176,7 @@ void run_backward(const Tensor& root, const Tensor& seed, bool retain_graph) {
                             to_string(dinputs[i].sizes()) + " for an input of shape " + to_string(input.sizes()));
       }
       if (const auto& producer = input.impl()->grad_fn) {
+        producer->check_output(input);
         if (Tensor* slot = s->pending.find(producer.get())) {
           *slot = *slot + dinputs[i];
         } else {

@@ -36,9 +36,14 @@ Node::Node(const char* name, std::vector<Tensor> inputs, BackwardFn backward)
   }
 }
 
-void Node::watch_output(const std::shared_ptr<Storage>& storage) {
-  output_ = storage;
-  output_version_ = storage->version;
+void Node::check_output(const Tensor& output) const {
+  const std::uint32_t now = output.impl()->storage->version;
+  if (now != output_version_) {
+    throw AutogradError("backward: the output of '" + std::string(name_) + "' (shape " + to_string(output.sizes()) +
+                        ") was modified by an in-place operation after it was made (its version is " +
+                        std::to_string(now) + ", expected " + std::to_string(output_version_) +
+                        "); the gradient needs the old values: modify a clone() instead");
+  }
 }
 
 // The message names the op, which of its tensors changed, and how to avoid it, as torch's
@@ -54,9 +59,6 @@ void Node::check_versions() const {
     const std::uint32_t then = i < kInlineVersions ? input_versions_[i] : more_versions_[i - kInlineVersions];
     const std::uint32_t now = inputs_[i].impl()->storage->version;
     if (now != then) changed("input " + std::to_string(i) + " (shape " + to_string(inputs_[i].sizes()) + ")", now, then);
-  }
-  if (const std::shared_ptr<Storage> out = output_.lock(); out && out->version != output_version_) {
-    changed("the output", out->version, output_version_);
   }
 }
 
@@ -100,7 +102,7 @@ Tensor record_node(const char* name, Tensor out, std::vector<Tensor> inputs, Bac
   if (!grad_enabled || !any_requires_grad(inputs)) return out;
   out.impl()->requires_grad = true;
   out.impl()->grad_fn = make_pooled<Node>(name, std::move(inputs), std::move(backward));
-  out.impl()->grad_fn->watch_output(out.impl()->storage);
+  out.impl()->grad_fn->set_output_version(out.impl()->storage->version);
   return out;
 }
 

@@ -15,10 +15,6 @@
 #include "ann/autograd.h"
 #include "ann/tensor.h"
 
-namespace ann {
-class Storage;
-}
-
 namespace ann::autograd {
 
 /// One entry per input of a node: the leaf gradient (.grad) the engine would add that input's
@@ -46,8 +42,11 @@ class Node {
   /// or the output was modified in place since the node was made (their values are what the
   /// derivative reads).
   std::vector<Tensor> apply(const Tensor& dout, GradSinks sinks) const;
-  /// Notes the output's storage and version, for apply()'s check.
-  void watch_output(const std::shared_ptr<Storage>& storage);
+  /// Notes the output's version when the node is made.
+  void set_output_version(std::uint32_t version) { output_version_ = version; }
+  /// Throws AutogradError if `output` (the tensor this node made, as the engine reaches it) was
+  /// modified in place since: the derivatives of exp, tanh, sigmoid, softmax read it.
+  void check_output(const Tensor& output) const;
   /// Frees what the backward pass needed (saved tensors and inputs).
   void release();
 
@@ -62,7 +61,6 @@ class Node {
   static constexpr std::size_t kInlineVersions = 4;
   std::array<std::uint32_t, kInlineVersions> input_versions_{};
   std::vector<std::uint32_t> more_versions_;
-  std::weak_ptr<Storage> output_;
   std::uint32_t output_version_ = 0;
 };
 
