@@ -106,7 +106,6 @@ TEST(Errors, OtherShapeErrors) {
   EXPECT_THROW(matmul(zeros({2, 2, 2}), zeros({2, 2})), ShapeError);
   EXPECT_THROW(linear(zeros({2, 3}), zeros({4, 2})), ShapeError);
   EXPECT_THROW(linear(zeros({2, 3}), zeros({4, 3}), zeros({3})), ShapeError);
-  EXPECT_THROW(zeros({3, 4}).squeeze(0), ShapeError);
   EXPECT_THROW(cat({zeros({2, 3}), zeros({2, 4})}, 0), ShapeError);
   EXPECT_THROW(stack({zeros({2, 3}), zeros({3, 2})}), ShapeError);
   EXPECT_THROW(index_select(zeros({3, 4}), 0, zeros({2, 2}, {.dtype = DType::Int64})), ShapeError);
@@ -129,7 +128,7 @@ TEST(Errors, IndexOutOfRange) {
   EXPECT_THROW(x[-4], ValueError);
   EXPECT_EQ(message_of<ValueError>([&] { x.at({1, 4}); }), "at: index 4 out of range for dimension 1 of size 4");
   EXPECT_THROW(x.at({1}), ValueError);
-  EXPECT_THROW(x.slice(1, 2, 5), ValueError);
+  EXPECT_THROW(x.slice(2, 0, 1), ValueError);  // no dimension 2 (the range itself is clamped, as libtorch)
   EXPECT_THROW(x.sum(2), ValueError);
   EXPECT_THROW(x.softmax(-3), ValueError);
   EXPECT_THROW(x.transpose(0, 2), ValueError);

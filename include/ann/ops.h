@@ -129,6 +129,14 @@ Tensor operator<(const Tensor& a, const Tensor& b);
 Tensor operator<=(const Tensor& a, const Tensor& b);
 Tensor operator>(const Tensor& a, const Tensor& b);
 Tensor operator>=(const Tensor& a, const Tensor& b);
+/// Against a number, as libtorch's x > 0.5: an int64 tensor is compared as float32 when the
+/// number is not an integer (so that x >= 0.5 is not x >= 0).
+Tensor operator==(const Tensor& a, float b);
+Tensor operator!=(const Tensor& a, float b);
+Tensor operator<(const Tensor& a, float b);
+Tensor operator<=(const Tensor& a, float b);
+Tensor operator>(const Tensor& a, float b);
+Tensor operator>=(const Tensor& a, float b);
 
 /// Whether every element of a and b differs by at most atol + rtol·|b| (shapes must match).
 bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8);

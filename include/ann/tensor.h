@@ -78,14 +78,15 @@ class Tensor {
   Tensor reshape(Shape shape) const;
   Tensor flatten() const;
   Tensor unsqueeze(std::int64_t dim) const;
-  /// Removes dimension `dim`, which must have size 1.
+  /// Removes dimension `dim` if it has size 1 (else returns the same shape, as libtorch).
   Tensor squeeze(std::int64_t dim) const;
   /// Removes every dimension of size 1.
   Tensor squeeze() const;
   Tensor transpose(std::int64_t dim0, std::int64_t dim1) const;
   /// Transpose of a 2-D tensor (a 0-D or 1-D tensor is returned as is).
   Tensor t() const;
-  /// Elements [start, end) along `dim` (a view).
+  /// Elements [start, end) along `dim` (a view). As libtorch: negative bounds count from the
+  /// end, both are clamped into the dimension, and end <= start gives an empty slice.
   Tensor slice(std::int64_t dim, std::int64_t start, std::int64_t end) const;
   /// Row i along the first dimension (a view with one dimension fewer).
   Tensor operator[](std::int64_t i) const;
@@ -122,7 +123,31 @@ class Tensor {
   /// The graph is freed afterwards unless retain_graph.
   void backward(const Tensor& gradient = Tensor(), bool retain_graph = false) const;
 
-  // ---- in-place updates (never recorded; for optimizers and initialisers) ----------------
+  // ---- in-place updates ------------------------------------------------------------------
+  // Never recorded by autograd: on a tensor that requires grad they are refused while
+  // gradients are recorded (use NoGradGuard, as optimizers and initialisers do). Each counts
+  // in the storage's version, so a tensor saved for backward that changes makes backward()
+  // throw. The arithmetic ones compute exactly what the out-of-place op does, broadcasting
+  // `other` to this tensor's shape:
+  //   NoGradGuard no_grad;  w.sub_(w.grad(), lr);   // w -= lr · ∇w
+  Tensor& add_(const Tensor& other, float alpha = 1.f);
+  Tensor& add_(float value);
+  Tensor& sub_(const Tensor& other, float alpha = 1.f);
+  Tensor& sub_(float value);
+  Tensor& mul_(const Tensor& other);
+  Tensor& mul_(float value);
+  Tensor& div_(const Tensor& other);
+  Tensor& div_(float value);
+  Tensor& clamp_(float lo, float hi);
+  /// Members, as libtorch's, so that a view takes them too: x[0] += 1.
+  Tensor& operator+=(const Tensor& other) { return add_(other); }
+  Tensor& operator-=(const Tensor& other) { return sub_(other); }
+  Tensor& operator*=(const Tensor& other) { return mul_(other); }
+  Tensor& operator/=(const Tensor& other) { return div_(other); }
+  Tensor& operator+=(float value) { return add_(value); }
+  Tensor& operator-=(float value) { return sub_(value); }
+  Tensor& operator*=(float value) { return mul_(value); }
+  Tensor& operator/=(float value) { return div_(value); }
   Tensor& fill_(float value);
   Tensor& zero_();
   /// Copies values from `src` (broadcast to this shape).

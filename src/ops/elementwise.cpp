@@ -256,6 +256,25 @@ Tensor operator<=(const Tensor& a, const Tensor& b) { return le(a, b); }
 Tensor operator>(const Tensor& a, const Tensor& b) { return gt(a, b); }
 Tensor operator>=(const Tensor& a, const Tensor& b) { return ge(a, b); }
 
+namespace {
+// The pair a comparison with a number compares: the number as a 0-d tensor of a's type, or
+// both as float32 when a holds integers and the number is not one.
+std::pair<Tensor, Tensor> against_number(const Tensor& a, float b, const char* op) {
+  check_defined(a, op);
+  const Tensor number = full({}, b, {.device = a.device()});
+  if (a.dtype() == DType::Float32) return {a, number};
+  if (std::floor(b) == b) return {a, number.to(a.dtype())};
+  return {a.to(DType::Float32), number};
+}
+}  // namespace
+
+Tensor operator==(const Tensor& a, float b) { const auto [x, y] = against_number(a, b, "eq"); return eq(x, y); }
+Tensor operator!=(const Tensor& a, float b) { const auto [x, y] = against_number(a, b, "ne"); return ne(x, y); }
+Tensor operator<(const Tensor& a, float b) { const auto [x, y] = against_number(a, b, "lt"); return lt(x, y); }
+Tensor operator<=(const Tensor& a, float b) { const auto [x, y] = against_number(a, b, "le"); return le(x, y); }
+Tensor operator>(const Tensor& a, float b) { const auto [x, y] = against_number(a, b, "gt"); return gt(x, y); }
+Tensor operator>=(const Tensor& a, float b) { const auto [x, y] = against_number(a, b, "ge"); return ge(x, y); }
+
 bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol) {
   if (a.sizes() != b.sizes()) {
     throw ShapeError("allclose: shapes " + to_string(a.sizes()) + " and " + to_string(b.sizes()) + " differ");

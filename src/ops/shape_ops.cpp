@@ -1,6 +1,8 @@
 // Views and copies that change shape: view/reshape/squeeze/unsqueeze/transpose/slice/select
 // share storage with their input; clone/contiguous copy; stack/cat join. Each gradient is
 // the inverse rearrangement of dy.
+#include <algorithm>
+
 #include "ann/error.h"
 #include "ann/ops.h"
 #include "autograd/node.h"
@@ -80,10 +82,7 @@ Tensor Tensor::squeeze(std::int64_t dim) const {
   check_defined(*this, "squeeze");
   const std::int64_t d = wrap_dim(dim, this->dim(), "squeeze");
   if (this->dim() == 0) return *this;
-  if (size(d) != 1) {
-    throw ShapeError("squeeze: dimension " + std::to_string(dim) + " of shape " + to_string(sizes()) +
-                     " has size " + std::to_string(size(d)) + ", not 1");
-  }
+  if (size(d) != 1) return *this;  // as libtorch: a dimension of another size stays
   Shape s = sizes(), st = strides();
   s.erase(s.begin() + d);
   st.erase(st.begin() + d);
@@ -128,12 +127,12 @@ Tensor Tensor::slice(std::int64_t dim_in, std::int64_t start, std::int64_t end) 
   check_defined(*this, "slice");
   const std::int64_t d = wrap_dim(dim_in, dim(), "slice");
   const std::int64_t n = size(d);
+  // As libtorch (and Python's x[start:end]): negative bounds count from the end, then both are
+  // clamped into [0, n], and an end before the start gives an empty slice.
   if (start < 0) start += n;
   if (end < 0) end += n;
-  if (start < 0 || end > n || start > end) {
-    throw ValueError("slice: range [" + std::to_string(start) + ", " + std::to_string(end) + ") out of bounds for dimension " +
-                     std::to_string(d) + " of size " + std::to_string(n));
-  }
+  start = std::clamp<std::int64_t>(start, 0, n);
+  end = std::clamp<std::int64_t>(end, start, n);
   Shape s = sizes();
   s[static_cast<std::size_t>(d)] = end - start;
   const std::int64_t offset = impl()->offset + start * strides()[static_cast<std::size_t>(d)];

@@ -1,5 +1,10 @@
-// Tensor's method spellings of the free operations in ann/ops.h.
+// Tensor's method spellings of the free operations in ann/ops.h, and the in-place arithmetic.
+#include <string>
+
+#include "ann/autograd.h"
+#include "ann/error.h"
 #include "ann/ops.h"
+#include "tensor_impl.h"
 
 namespace ann {
 
@@ -30,5 +35,42 @@ Tensor Tensor::var() const { return ann::var(*this); }
 Tensor Tensor::var(std::int64_t dim, bool unbiased, bool keepdim) const { return ann::var(*this, dim, unbiased, keepdim); }
 Tensor Tensor::std() const { return ann::std(*this); }
 Tensor Tensor::std(std::int64_t dim, bool unbiased, bool keepdim) const { return ann::std(*this, dim, unbiased, keepdim); }
+
+// ---- in-place arithmetic: the out-of-place op's result written back ---------------------------
+
+namespace {
+// self ← value(self), where `compute` is the out-of-place op: the same numbers. Refused first on
+// a tensor that requires grad while recording (begin_in_place); the result must keep self's
+// shape (other only broadcasts to it) and fit its type, as libtorch's in-place ops.
+template <class F>
+Tensor& assign_in_place(Tensor& self, const char* op, F compute) {
+  begin_in_place(self, op);
+  NoGradGuard no_grad;
+  const Tensor value = compute();
+  if (value.sizes() != self.sizes()) {
+    throw ShapeError(std::string(op) + ": the result's shape " + to_string(value.sizes()) + " is not the shape " +
+                     to_string(self.sizes()) + " of the tensor written in place");
+  }
+  if (value.dtype() != self.dtype() && self.dtype() != DType::Float32) {
+    throw TypeError(std::string(op) + ": the result is " + std::string(to_string(value.dtype())) +
+                    ", which cannot be written into a " + std::string(to_string(self.dtype())) + " tensor");
+  }
+  return self.copy_(value);
+}
+}  // namespace
+
+Tensor& Tensor::add_(const Tensor& other, float alpha) {
+  return assign_in_place(*this, "add_", [&] { return alpha == 1.f ? *this + other : *this + other * alpha; });
+}
+Tensor& Tensor::add_(float value) { return assign_in_place(*this, "add_", [&] { return *this + value; }); }
+Tensor& Tensor::sub_(const Tensor& other, float alpha) {
+  return assign_in_place(*this, "sub_", [&] { return alpha == 1.f ? *this - other : *this - other * alpha; });
+}
+Tensor& Tensor::sub_(float value) { return assign_in_place(*this, "sub_", [&] { return *this - value; }); }
+Tensor& Tensor::mul_(const Tensor& other) { return assign_in_place(*this, "mul_", [&] { return *this * other; }); }
+Tensor& Tensor::mul_(float value) { return assign_in_place(*this, "mul_", [&] { return *this * value; }); }
+Tensor& Tensor::div_(const Tensor& other) { return assign_in_place(*this, "div_", [&] { return *this / other; }); }
+Tensor& Tensor::div_(float value) { return assign_in_place(*this, "div_", [&] { return *this / value; }); }
+Tensor& Tensor::clamp_(float lo, float hi) { return assign_in_place(*this, "clamp_", [&] { return clamp(lo, hi); }); }
 
 }  // namespace ann

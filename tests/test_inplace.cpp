@@ -1,0 +1,110 @@
+// In-place arithmetic (add_, sub_, mul_, div_, clamp_, +=, ...) and comparisons with a number,
+// with libtorch's meanings: the same numbers as PyTorch (tests/fixtures/inplace.json, made by
+// tools/parity/make_inplace_fixtures.py), writes through views reach the base, refusals where
+// autograd cannot follow, and the hand-written SGD loop a libtorch user writes.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "ann/ann.h"
+#include "fixtures.h"
+#include "test_support.h"
+
+namespace {
+
+using namespace ann;
+using ann::testing::load_fixture;
+
+std::vector<float> floats(const nlohmann::json& j) { return j.get<std::vector<float>>(); }
+
+void expect_near(const std::vector<float>& got, const std::vector<float>& want, const std::string& what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  for (std::size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-6f * std::max(1.f, std::abs(want[i]))) << what << " " << i;
+}
+
+TEST(InPlaceArithmetic, EveryOpAsTorchWithBroadcasting) {
+  const nlohmann::json f = load_fixture("inplace.json");
+  const Tensor a = from_vector(floats(f.at("a")), {4, 3}), r = from_vector(floats(f.at("r")), {3});
+  const nlohmann::json& ops = f.at("ops");
+  expect_near(a.clone().add_(r).to_vector<float>(), floats(ops.at("add")), "add_");
+  expect_near(a.clone().add_(r, -0.25f).to_vector<float>(), floats(ops.at("add_alpha")), "add_ alpha");
+  expect_near(a.clone().add_(0.75f).to_vector<float>(), floats(ops.at("add_scalar")), "add_ scalar");
+  expect_near(a.clone().sub_(r, 3.f).to_vector<float>(), floats(ops.at("sub")), "sub_ alpha");
+  expect_near(a.clone().mul_(r).to_vector<float>(), floats(ops.at("mul")), "mul_");
+  expect_near(a.clone().mul_(-1.5f).to_vector<float>(), floats(ops.at("mul_scalar")), "mul_ scalar");
+  expect_near(a.clone().div_(r).to_vector<float>(), floats(ops.at("div")), "div_");
+  expect_near(a.clone().div_(3.f).to_vector<float>(), floats(ops.at("div_scalar")), "div_ scalar");
+  expect_near(a.clone().clamp_(-0.5f, 1.25f).to_vector<float>(), floats(ops.at("clamp")), "clamp_");
+  // The operators, and the same bits as the out-of-place ops.
+  Tensor b = a.clone();
+  b += r;
+  b *= 2.f;
+  b -= 1.f;
+  b /= r;
+  EXPECT_EQ(b.to_vector<float>(), ((((a + r) * 2.f) - 1.f) / r).to_vector<float>());
+}
+
+TEST(InPlaceArithmetic, WritesThroughAViewReachTheBase) {
+  Tensor x = arange(6).view({2, 3});
+  const std::uint32_t version = x._version();
+  x[1].mul_(10.f);
+  x.slice(1, 0, 1) += 100.f;
+  EXPECT_EQ(x.to_vector<float>(), (std::vector<float>{100, 1, 2, 130, 40, 50}));
+  EXPECT_EQ(x._version(), version + 4) << "each op counts (the check and the copy)";
+}
+
+TEST(InPlaceArithmetic, RefusesWhatLibtorchRefuses) {
+  Tensor a = zeros({3});
+  EXPECT_THROW(a += zeros({2, 3}), ShapeError);  // the result would not fit a
+  Tensor labels = from_vector(std::vector<std::int64_t>{1, 2}, {2});
+  EXPECT_THROW(labels += full({2}, 0.5f), TypeError);  // float into int64
+  labels += from_vector(std::vector<std::int64_t>{1, 1}, {2});
+  EXPECT_EQ(labels.to_vector<std::int64_t>(), (std::vector<std::int64_t>{2, 3}));
+  Tensor w = ones({2}).requires_grad_();
+  EXPECT_THROW(w -= 0.1f, AutogradError);  // a leaf that requires grad, outside NoGradGuard
+  EXPECT_EQ(w.to_vector<float>(), (std::vector<float>{1, 1}));
+  NoGradGuard no_grad;
+  w -= 0.1f;
+  EXPECT_FLOAT_EQ(w.to_vector<float>()[0], 0.9f);
+}
+
+// The loop a libtorch user writes by hand after the lesson, step for step against PyTorch.
+TEST(InPlaceArithmetic, AHandWrittenSgdLoopFollowsPyTorch) {
+  const nlohmann::json f = load_fixture("inplace.json");
+  const Tensor X = from_vector(floats(f.at("X")), {64, 3}), y = from_vector(floats(f.at("y")), {64, 1});
+  const float lr = f.at("lr");
+  Tensor w = zeros({3, 1}).requires_grad_(), b = zeros({1}).requires_grad_();
+  std::vector<float> losses;
+  for (int epoch = 0; epoch < 5; ++epoch) {
+    for (std::int64_t first = 0; first < 64; first += 16) {
+      const Tensor xb = X.slice(0, first, first + 16), yb = y.slice(0, first, first + 16);
+      Tensor loss = (xb.matmul(w) + b - yb).pow(2.f).mean();
+      loss.backward();
+      losses.push_back(loss.item());
+      NoGradGuard no_grad;
+      w -= lr * w.grad();
+      b -= lr * b.grad();
+      w.grad().zero_();
+      b.grad().zero_();
+    }
+  }
+  expect_near(losses, floats(f.at("sgd_losses")), "losses");
+  expect_near(w.to_vector<float>(), floats(f.at("w")), "w");
+  expect_near(b.to_vector<float>(), floats(f.at("b")), "b");
+}
+
+TEST(ScalarComparisons, AsLibtorch) {
+  const Tensor x = from_vector(std::vector<float>{-1.f, 0.f, 0.5f, 2.f}, {4});
+  EXPECT_EQ((x > 0.5f).to_vector<bool>(), (std::vector<bool>{false, false, false, true}));
+  EXPECT_EQ((x >= 0.5f).to_vector<bool>(), (std::vector<bool>{false, false, true, true}));
+  EXPECT_EQ((x == 0.f).to_vector<bool>(), (std::vector<bool>{false, true, false, false}));
+  EXPECT_EQ((x != 0.f).to_vector<bool>(), (std::vector<bool>{true, false, true, true}));
+  EXPECT_EQ((x < 0.f).to_vector<bool>(), (std::vector<bool>{true, false, false, false}));
+  EXPECT_EQ((x <= 0.f).to_vector<bool>(), (std::vector<bool>{true, true, false, false}));
+  const Tensor labels = from_vector(std::vector<std::int64_t>{0, 1, 2}, {3});
+  EXPECT_EQ((labels >= 0.5f).to_vector<bool>(), (std::vector<bool>{false, true, true})) << "not labels >= 0";
+  EXPECT_EQ((labels == 2.f).to_vector<bool>(), (std::vector<bool>{false, false, true}));
+  EXPECT_EQ(sum(x > 0.f).item<std::int64_t>(), 2);
+}
+
+}  // namespace
