@@ -71,6 +71,13 @@ void begin_in_place(const Tensor& t, const char* op) {
                         t.grad_fn_name() + "') requires grad, and ann does not record in-place operations: its "
                         "gradient would be wrong; write y = <op>(...) instead, or modify it under NoGradGuard");
   }
+  for (std::size_t i = 0; i < impl.sizes.size(); ++i) {
+    if (impl.strides[i] == 0 && impl.sizes[i] > 1) {
+      throw ValueError(std::string(op) + ": more than one element of this tensor (shape " + to_string(impl.sizes) +
+                       ", strides " + to_string(impl.strides) +
+                       ", an expand()) refers to one memory location; write to a contiguous() copy");
+    }
+  }
   bump_version(t);
 }
 

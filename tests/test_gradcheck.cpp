@@ -251,6 +251,18 @@ std::vector<Case> op_cases() {
   add_case("index_row", {S34}, [](const Inputs& x) { return x[0][1]; });
   add_case("index_row_negative", {S234}, [](const Inputs& x) { return x[0][-1][0]; });
   add_case("clone", {S34}, [](const Inputs& x) { return x[0].clone(); });
+  add_case("narrow", {S234}, [](const Inputs& x) { return x[0].narrow(2, 1, 2); });
+  add_case("select", {S234}, [](const Inputs& x) { return x[0].select(1, -1); });
+  add_case("permute", {S234}, [](const Inputs& x) { return x[0].permute({2, 0, 1}); });
+  add_case("permute_then_reshape", {S234}, [](const Inputs& x) { return x[0].permute({1, 2, 0}).reshape({4, 6}); });
+  add_case("expand", {{{3, 1}}}, [](const Inputs& x) { return x[0].expand({2, 3, 4}); });
+  add_case("expand_keep", {{{1, 4}}}, [](const Inputs& x) { return x[0].expand({-1, 4}).expand({3, -1}); });
+  add_case("flatten_dims", {S234}, [](const Inputs& x) { return x[0].flatten(1); });
+  add_case("chunk_piece", {{{5, 3}}}, [](const Inputs& x) { return x[0].chunk(2, 0)[1] * 2.f; });
+  add_case("split_pieces", {{{5, 3}}}, [](const Inputs& x) {
+    const auto pieces = x[0].split(2, 0);
+    return cat({pieces[2], pieces[0]}, 0);
+  });
   add_case("contiguous", {S34}, [](const Inputs& x) { return x[0].t().contiguous(); });
   add_case("slice_then_view_ops", {{{4, 6}}},
            [](const Inputs& x) { return x[0].slice(0, 1, 3).transpose(0, 1).reshape({3, 4}) * x[0][0].view({3, 2}).sum(1, true); });

@@ -108,3 +108,51 @@ TEST(ScalarComparisons, AsLibtorch) {
 }
 
 }  // namespace
+
+namespace {
+
+using namespace ann;
+
+// The views libtorch code reaches for share storage as libtorch's do: writes through them reach
+// the base, and their shapes and strides are torch's.
+TEST(Views, NarrowSelectPermuteExpandShareStorage) {
+  Tensor x = arange(24).view({2, 3, 4});
+  EXPECT_EQ(x.narrow(2, 1, 2).sizes(), (Shape{2, 3, 2}));
+  EXPECT_EQ(x.select(1, 2).sizes(), (Shape{2, 4}));
+  EXPECT_EQ(x.select(1, 2).to_vector<float>(), (std::vector<float>{8, 9, 10, 11, 20, 21, 22, 23}));
+  EXPECT_EQ(x.permute({2, 0, 1}).sizes(), (Shape{4, 2, 3}));
+  EXPECT_EQ(x.permute({2, 0, 1}).strides(), (Shape{1, 12, 4}));
+  EXPECT_EQ(x.permute({2, 0, 1}).contiguous().to_vector<float>()[1], 4.f);  // [0][0][1] = x[0][1][0]
+  x.select(0, 1).narrow(1, 0, 1).fill_(-1.f);  // x[1, :, 0]
+  EXPECT_EQ(x.at<float>({1, 2, 0}), -1.f);
+  x.permute({2, 1, 0}).select(0, 3) *= 0.f;  // x[:, :, 3]
+  EXPECT_EQ(x.at<float>({0, 1, 3}), 0.f);
+  const Tensor column = from_vector(std::vector<float>{1, 2, 3}, {3, 1});
+  const Tensor wide = column.expand({2, 3, 4});
+  EXPECT_EQ(wide.sizes(), (Shape{2, 3, 4}));
+  EXPECT_EQ(wide.strides(), (Shape{0, 1, 0}));
+  EXPECT_EQ(wide.sum().item(), 2.f * 4.f * 6.f);
+  EXPECT_THROW(column.expand({3, 2}).expand({2, 2}), ShapeError);
+  Tensor repeated = column.expand({3, 5});
+  EXPECT_THROW(repeated.fill_(0.f), ValueError);  // as torch: one element, several places
+  EXPECT_THROW(x.narrow(2, 3, 2), ValueError);
+  EXPECT_THROW(x.select(0, 2), ValueError);
+  EXPECT_THROW(x.permute({0, 0, 1}), ShapeError);
+}
+
+TEST(Views, FlattenChunkAndSplitAsTorch) {
+  const Tensor x = arange(24).view({2, 3, 4});
+  EXPECT_EQ(x.flatten(1).sizes(), (Shape{2, 12}));
+  EXPECT_EQ(x.flatten(0, 1).sizes(), (Shape{6, 4}));
+  EXPECT_EQ(x.flatten(-2).sizes(), (Shape{2, 12}));
+  const Tensor v = arange(5);
+  // torch.arange(5).chunk(2) -> sizes 3, 2; torch.arange(5).chunk(4) -> 2, 2, 1 (three pieces)
+  EXPECT_EQ(v.chunk(2).size(), 2u);
+  EXPECT_EQ(v.chunk(2)[0].numel(), 3);
+  EXPECT_EQ(v.chunk(4).size(), 3u);
+  EXPECT_EQ(v.split(2).size(), 3u);
+  EXPECT_EQ(v.split(2)[2].to_vector<float>(), (std::vector<float>{4}));
+  EXPECT_EQ(x.split(1, 1)[2].sizes(), (Shape{2, 1, 4}));
+}
+
+}  // namespace

@@ -90,6 +90,23 @@ class Tensor {
   Tensor slice(std::int64_t dim, std::int64_t start, std::int64_t end) const;
   /// Row i along the first dimension (a view with one dimension fewer).
   Tensor operator[](std::int64_t i) const;
+  // ---- more views, with libtorch's names and meanings (each shares this storage) --------
+  /// Elements [start, start + length) along `dim`; ValueError when they do not all exist.
+  Tensor narrow(std::int64_t dim, std::int64_t start, std::int64_t length) const;
+  /// Index `index` along `dim`, which disappears (x.select(0, i) is x[i]).
+  Tensor select(std::int64_t dim, std::int64_t index) const;
+  /// The dimensions reordered: result dimension i is this one's dims[i].
+  Tensor permute(const Shape& dims) const;
+  /// A broadcast view to `sizes` (-1 keeps a size; new leading dimensions allowed); sizes of 1
+  /// repeat without copying (stride 0). ShapeError for a size that is neither 1 nor equal.
+  Tensor expand(const Shape& sizes) const;
+  /// Dimensions start_dim..end_dim merged into one.
+  Tensor flatten(std::int64_t start_dim, std::int64_t end_dim = -1) const;
+  /// `chunks` views along `dim` of ceil(size / chunks) elements each (the last may be smaller,
+  /// and there may be fewer), as torch.chunk.
+  std::vector<Tensor> chunk(std::int64_t chunks, std::int64_t dim = 0) const;
+  /// Views of split_size elements along `dim`, the last smaller, as torch.split.
+  std::vector<Tensor> split(std::int64_t split_size, std::int64_t dim = 0) const;
   /// A contiguous tensor with the same values (this one if already contiguous).
   Tensor contiguous() const;
   /// A copy with its own storage; gradients flow back to this tensor.

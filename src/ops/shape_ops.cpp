@@ -155,6 +155,118 @@ Tensor Tensor::operator[](std::int64_t i) const {
   return slice(0, i, i + 1).squeeze(0);
 }
 
+Tensor Tensor::narrow(std::int64_t dim_in, std::int64_t start, std::int64_t length) const {
+  check_defined(*this, "narrow");
+  const std::int64_t d = wrap_dim(dim_in, dim(), "narrow");
+  const std::int64_t n = size(d);
+  if (start < 0) start += n;
+  if (start < 0 || length < 0 || start + length > n) {
+    throw ValueError("narrow: start " + std::to_string(start) + " and length " + std::to_string(length) +
+                     " go outside dimension " + std::to_string(d) + " of size " + std::to_string(n));
+  }
+  return slice(d, start, start + length);
+}
+
+Tensor Tensor::select(std::int64_t dim_in, std::int64_t index) const {
+  check_defined(*this, "select");
+  const std::int64_t d = wrap_dim(dim_in, dim(), "select");
+  const std::int64_t n = size(d);
+  if (index < -n || index >= n) {
+    throw ValueError("select: index " + std::to_string(index) + " out of range for dimension " + std::to_string(d) +
+                     " of size " + std::to_string(n));
+  }
+  if (index < 0) index += n;
+  return slice(d, index, index + 1).squeeze(d);
+}
+
+// y = x with dimensions reordered      dx = dy with the inverse order
+Tensor Tensor::permute(const Shape& dims) const {
+  check_defined(*this, "permute");
+  if (static_cast<std::int64_t>(dims.size()) != dim()) {
+    throw ShapeError("permute: " + to_string(dims) + " names " + std::to_string(dims.size()) +
+                     " dimensions for a tensor of shape " + to_string(sizes()));
+  }
+  Shape s(dims.size(), 0), st(dims.size(), 0), inverse(dims.size(), 0);
+  std::vector<bool> used(dims.size(), false);
+  for (std::size_t i = 0; i < dims.size(); ++i) {
+    const auto d = static_cast<std::size_t>(wrap_dim(dims[i], dim(), "permute"));
+    if (used[d]) throw ShapeError("permute: dimension " + std::to_string(d) + " repeats in " + to_string(dims));
+    used[d] = true;
+    s[i] = sizes()[d];
+    st[i] = strides()[d];
+    inverse[d] = static_cast<std::int64_t>(i);
+  }
+  return record("permute", alias(*this, s, st, impl()->offset), {*this},
+                [inverse](const Tensor& dy) { return std::vector<Tensor>{dy.permute(inverse)}; });
+}
+
+// y = x broadcast to sizes (stride 0 where repeated)      dx = dy summed over the repeats
+Tensor Tensor::expand(const Shape& target) const {
+  check_defined(*this, "expand");
+  const auto rank = static_cast<std::int64_t>(target.size());
+  if (rank < dim()) {
+    throw ShapeError("expand: the shape " + to_string(target) + " has fewer dimensions than " + to_string(sizes()));
+  }
+  Shape s(target.size(), 0), st(target.size(), 0);
+  for (std::int64_t i = rank - 1; i >= 0; --i) {
+    const std::int64_t own = i - (rank - dim());  // this tensor's dimension, or < 0 for a new one
+    const auto at = static_cast<std::size_t>(i);
+    const std::int64_t have = own >= 0 ? size(own) : 1;
+    std::int64_t want = target[at];
+    if (want == -1) {
+      if (own < 0) throw ShapeError("expand: -1 is not allowed for a new leading dimension in " + to_string(target));
+      want = have;
+    }
+    if (have != want && have != 1) {
+      throw ShapeError("expand: the size " + std::to_string(have) + " of shape " + to_string(sizes()) +
+                       " cannot become " + std::to_string(want) + " (only sizes of 1 expand), asked for " +
+                       to_string(target));
+    }
+    s[at] = want;
+    st[at] = own >= 0 && have == want ? strides()[static_cast<std::size_t>(own)] : 0;
+  }
+  return record("expand", alias(*this, s, st, impl()->offset), {*this},
+                [sizes = sizes()](const Tensor& dy) { return std::vector<Tensor>{ops::sum_to(dy, sizes)}; });
+}
+
+Tensor Tensor::flatten(std::int64_t start_dim, std::int64_t end_dim) const {
+  check_defined(*this, "flatten");
+  if (dim() == 0) return reshape({1});
+  const std::int64_t start = wrap_dim(start_dim, dim(), "flatten"), end = wrap_dim(end_dim, dim(), "flatten");
+  if (start > end) {
+    throw ValueError("flatten: start_dim " + std::to_string(start_dim) + " comes after end_dim " +
+                     std::to_string(end_dim) + " for shape " + to_string(sizes()));
+  }
+  Shape s;
+  std::int64_t merged = 1;
+  for (std::int64_t i = 0; i < dim(); ++i) {
+    if (i < start || i > end) {
+      s.push_back(size(i));
+    } else {
+      merged *= size(i);
+      if (i == end) s.push_back(merged);
+    }
+  }
+  return reshape(s);
+}
+
+std::vector<Tensor> Tensor::split(std::int64_t split_size, std::int64_t dim_in) const {
+  check_defined(*this, "split");
+  const std::int64_t d = wrap_dim(dim_in, dim(), "split");
+  if (split_size < 1 && size(d) > 0) throw ValueError("split: split_size must be at least 1, got " + std::to_string(split_size));
+  std::vector<Tensor> pieces;
+  for (std::int64_t at = 0; at < size(d); at += split_size) pieces.push_back(slice(d, at, std::min(at + split_size, size(d))));
+  if (pieces.empty()) pieces.push_back(*this);  // torch: an empty dimension gives itself
+  return pieces;
+}
+
+std::vector<Tensor> Tensor::chunk(std::int64_t chunks, std::int64_t dim_in) const {
+  check_defined(*this, "chunk");
+  if (chunks < 1) throw ValueError("chunk: chunks must be at least 1, got " + std::to_string(chunks));
+  const std::int64_t d = wrap_dim(dim_in, dim(), "chunk");
+  return split(std::max<std::int64_t>(1, (size(d) + chunks - 1) / chunks), d);
+}
+
 // y = copy of x      dx = dy
 Tensor Tensor::clone() const {
   check_defined(*this, "clone");
