@@ -21,6 +21,7 @@
 #include "ann/error.h"
 #include "ann/io.h"
 #include "ann/lesson.h"
+#include "cli_support.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
@@ -33,42 +34,14 @@ using ann::testing::TempDir;
 
 namespace {
 
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
+using Result = ann::testing::CliResult;
 
-class cli : public ::testing::Test {
+// Runs `ann <args>` with stdout and stderr redirected to files (outside the work directory), so
+// stdout is not a terminal; file() names a path in the work directory, unquoted.
+class cli : public ann::testing::CliTest {
  protected:
-  void SetUp() override {
-#ifndef ANN_CLI
-    GTEST_SKIP() << "the ann tool is not built (ANN_BUILD_APPS=OFF)";
-#endif
-  }
-
-  // Runs `ann <args>` with stdout and stderr redirected to files, so stdout is not a terminal.
-  Result run(const std::string& args) {
-#ifdef ANN_CLI
-    const fs::path out = dir.path() / "stdout.txt", err = dir.path() / "stderr.txt";
-    const std::string command = "'" + std::string(ANN_CLI) + "' " + args + " >'" + out.string() + "' 2>'" +
-                                err.string() + "'";
-    const int status = std::system(command.c_str());
-    Result r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = read_file(out);
-    r.err = read_file(err);
-    fs::remove(out);
-    fs::remove(err);
-    return r;
-#else
-    (void)args;
-    return {};
-#endif
-  }
-
-  std::string file(const std::string& name) const { return (dir.path() / name).string(); }
-
-  TempDir dir;
+  std::string file(const std::string& name) const { return path(name).string(); }
+  std::filesystem::path work() const { return dir_ / "work"; }
 };
 
 // The option's help line shows its default as "=value".
@@ -146,7 +119,7 @@ TEST_F(cli, SpiralJsonHoldsTheSameCurvesAsTheLibrary) {
   EXPECT_EQ(c.at("weight_decay"), 1e-5);
   EXPECT_EQ(c.at("momentum"), 0.0);
   EXPECT_EQ(c.at("epochs"), 20);
-  EXPECT_EQ(entries_of(dir.path()), std::vector<std::string>{"out.json"});  // no temp file left
+  EXPECT_EQ(entries_of(work()), std::vector<std::string>{"out.json"});  // no temp file left
 }
 
 TEST_F(cli, ProgressIsPlainLinesWhenStdoutIsNotATerminal) {
@@ -182,7 +155,7 @@ TEST_F(cli, BadValuesExitWithOneErrorLineAndWriteNothing) {
     ASSERT_EQ(lines.size(), 1u) << bad << ":\n" << r.err;
     EXPECT_EQ(lines[0].rfind("ann: error: ", 0), 0u) << lines[0];
     EXPECT_EQ(r.out, "") << bad;
-    EXPECT_TRUE(entries_of(dir.path()).empty()) << bad;
+    EXPECT_TRUE(entries_of(work()).empty()) << bad;
   }
   // The messages say what was wrong.
   EXPECT_NE(run("spiral --epochs 0").err.find("epochs"), std::string::npos);
@@ -192,7 +165,7 @@ TEST_F(cli, BadValuesExitWithOneErrorLineAndWriteNothing) {
 }
 
 TEST_F(cli, UnwritableJsonPathFailsBeforeTrainingAndLeavesNothing) {
-  fs::create_directory(dir.path() / "sub");
+  fs::create_directory(work() / "sub");
   for (const std::string& target : {file("missing/out.json"), file("sub")}) {
     const Result r = run("spiral --per-class 5 --epochs 2 --quiet --json '" + target + "'");
     EXPECT_EQ(r.code, 2) << target;
@@ -200,8 +173,8 @@ TEST_F(cli, UnwritableJsonPathFailsBeforeTrainingAndLeavesNothing) {
     EXPECT_EQ(r.err.rfind("ann: error: --json " + target, 0), 0u) << r.err;
     EXPECT_EQ(r.out, "");  // failed before training: no result line
   }
-  EXPECT_EQ(entries_of(dir.path()), std::vector<std::string>{"sub"});
-  EXPECT_TRUE(entries_of(dir.path() / "sub").empty());
+  EXPECT_EQ(entries_of(work()), std::vector<std::string>{"sub"});
+  EXPECT_TRUE(entries_of(work() / "sub").empty());
 
   // An --out that is a file cannot become the lesson's directory; that too fails at once.
   std::ofstream(file("taken")) << "x";
