@@ -16,6 +16,19 @@
 #include "ann/threads.h"
 #include "commands.h"
 
+// In a sanitizer build, LeakSanitizer would fail any command that drew text (--plot, `ann
+// lesson`): fontconfig keeps its caches to the end of the process by design. The tests' own
+// programs suppress the same library (tests/test_plot_helpers.h).
+#if defined(__SANITIZE_ADDRESS__)
+extern "C" const char* __lsan_default_suppressions();
+extern "C" const char* __lsan_default_suppressions() { return "leak:libfontconfig.so\n"; }
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+extern "C" const char* __lsan_default_suppressions();
+extern "C" const char* __lsan_default_suppressions() { return "leak:libfontconfig.so\n"; }
+#endif
+#endif
+
 namespace {
 
 int report_error(std::string message, int code) {
