@@ -11,6 +11,7 @@
 
 #include "ann/csv.h"
 #include "ann/error.h"
+#include "test_support.h"
 
 namespace {
 
@@ -175,6 +176,33 @@ TEST(LabelledCsv, BadInputGetsOneLineNamingWhere) {
   EXPECT_EQ(labelled_error("x,y\n1,0.5\n2,oops\n", {.target = "y", .task = LabelledOptions::Task::Regress, .source = "t.csv"}),
             "csv: t.csv: line 3: column 2 (the target): \"oops\" is not a number; a regression target must be numeric");
   EXPECT_EQ(labelled_error("y\n1\n", o), "csv: t.csv: line 1: the target is the only column: there are no features");
+}
+
+}  // namespace
+
+namespace {
+
+// Spreadsheets quote a field that holds a comma or a quote (RFC 4180): such a table reads, its
+// names unquoted, and a quote left open is one clear error naming the line.
+TEST(CsvQuotes, QuotedFieldsHoldCommasAndQuotes) {
+  const std::string text =
+      "\"width, cm\",\"the \"\"height\"\"\", kind\n"
+      "1.5, \"2\", \"a, b\"\n"
+      "3,4,c\n";
+  const ann::csv::LabelledTable t = ann::csv::parse_labelled(text, {.target = "kind"});
+  EXPECT_EQ(t.feature_names, (std::vector<std::string>{"width, cm", "the \"height\""}));
+  EXPECT_EQ(t.class_names, (std::vector<std::string>{"a, b", "c"}));
+  EXPECT_EQ(t.X.to_vector<float>(), (std::vector<float>{1.5f, 2.f, 3.f, 4.f}));
+  const ann::Tensor X = ann::csv::parse_named_columns(text, {.columns = {"the \"height\""}});
+  EXPECT_EQ(X.to_vector<float>(), (std::vector<float>{2.f, 4.f}));
+  const ann::csv::Table points = ann::csv::parse("\"x\",\"y\"\n\"1\",2\n", {.columns = 2, .header = {"x", "y"}});
+  EXPECT_EQ(points.values, (std::vector<float>{1.f, 2.f}));
+  EXPECT_NE(ann::testing::message_of<ann::ValueError>([] { ann::csv::parse_labelled("a,b\n\"1,2\n", {.target = "b"}); })
+                .find("line 2: field 1: a quote that is not closed on this line"),
+            std::string::npos);
+  EXPECT_NE(ann::testing::message_of<ann::ValueError>([] { ann::csv::parse_labelled("a,b\n\"1\"x,2\n", {.target = "b"}); })
+                .find("line 2: field 1: text after its closing quote"),
+            std::string::npos);
 }
 
 }  // namespace

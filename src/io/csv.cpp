@@ -57,13 +57,45 @@ bool same_name(std::string_view a, std::string_view b) {
   return true;
 }
 
-std::vector<std::string_view> split(std::string_view line) {
-  std::vector<std::string_view> fields;
+// The fields of one line: separated by commas, spaces and tabs around each dropped. A field in
+// double quotes may hold commas and "" for a quote, as spreadsheets write them (RFC 4180, within
+// one line); `fail` is called for an unterminated quote or text after a closing one.
+template <class Fail>
+std::vector<std::string> split(std::string_view line, const Fail& fail) {
+  const auto blank = [&](std::size_t i) { return i < line.size() && (line[i] == ' ' || line[i] == '\t'); };
+  std::vector<std::string> fields;
+  std::size_t at = 0;
   for (;;) {
-    const std::size_t comma = line.find(',');
-    fields.push_back(trim(line.substr(0, comma)));
-    if (comma == std::string_view::npos) return fields;
-    line.remove_prefix(comma + 1);
+    std::size_t start = at;
+    while (blank(start)) ++start;
+    if (start < line.size() && line[start] == '"') {
+      std::string field;
+      std::size_t i = start + 1;
+      for (; i < line.size(); ++i) {
+        if (line[i] != '"') {
+          field += line[i];
+        } else if (i + 1 < line.size() && line[i + 1] == '"') {
+          field += '"';
+          ++i;
+        } else {
+          break;
+        }
+      }
+      if (i >= line.size()) fail("field " + std::to_string(fields.size() + 1) + ": a quote that is not closed on this line");
+      std::size_t next = i + 1;
+      while (blank(next)) ++next;
+      if (next < line.size() && line[next] != ',') {
+        fail("field " + std::to_string(fields.size() + 1) + ": text after its closing quote");
+      }
+      fields.push_back(std::move(field));
+      if (next >= line.size()) return fields;
+      at = next + 1;
+    } else {
+      const std::size_t comma = line.find(',', at);
+      fields.emplace_back(trim(line.substr(at, comma == std::string_view::npos ? std::string_view::npos : comma - at)));
+      if (comma == std::string_view::npos) return fields;
+      at = comma + 1;
+    }
   }
 }
 
@@ -121,7 +153,7 @@ class Parser {
     if (line_ == 1 && text.starts_with(kByteOrderMark)) text.remove_prefix(kByteOrderMark.size());
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
     if (trim(text).empty()) return;  // blank lines carry nothing
-    const std::vector<std::string_view> fields = split(text);
+    const std::vector<std::string> fields = split(text, [this](const std::string& what) { fail(what); });
     const bool first = !seen_content_;
     seen_content_ = true;
     if (first && is_header(fields)) {
@@ -150,7 +182,7 @@ class Parser {
     throw ValueError(prefix() + "line " + std::to_string(line_) + ": " + what);
   }
 
-  bool is_header(const std::vector<std::string_view>& fields) const {
+  bool is_header(const std::vector<std::string>& fields) const {
     if (options_.header.empty() || fields.size() != options_.header.size()) return false;
     for (std::size_t i = 0; i < fields.size(); ++i)
       if (!same_name(fields[i], options_.header[i])) return false;
@@ -242,7 +274,7 @@ LabelledTable parse_labelled(std::string_view text, const LabelledOptions& optio
   std::vector<std::string> targets;  // as written; numbers or class names decided below
   std::vector<std::size_t> target_lines;
   for_each_line(text, [&](std::size_t line, std::string_view content) {
-    const std::vector<std::string_view> fields = split(content);
+    const std::vector<std::string> fields = split(content, [&](const std::string& what) { fail(line, what); });
     if (header.empty()) {
       for (std::string_view f : fields) header.emplace_back(f);
       const auto it = std::find(header.begin(), header.end(), options.target);
@@ -337,7 +369,7 @@ Tensor parse_named_columns(std::string_view text, const NamedColumnsOptions& opt
   std::vector<float> values;
   std::int64_t rows = 0;
   for_each_line(text, [&](std::size_t line, std::string_view content) {
-    const std::vector<std::string_view> fields = split(content);
+    const std::vector<std::string> fields = split(content, [&](const std::string& what) { fail(line, what); });
     if (header.empty()) {
       for (std::string_view f : fields) header.emplace_back(f);
       std::vector<std::string> missing;
