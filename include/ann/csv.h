@@ -7,9 +7,9 @@
 // The accepted text: lines separated by \n (a \r before it is dropped, and a UTF-8 byte order
 // mark at the very start); blank lines are skipped; every other line holds exactly `columns`
 // numbers separated by commas, with optional spaces or tabs around each. A field may be in
-// double quotes, as spreadsheets write it, holding commas and "" for a quote (within its line). A number is what
-// std::from_chars reads as a double ("-1", "0.5", "3e-2", "+2"); it must be finite and fit in a
-// float32. The first line may instead be the header, when its names are `header`'s (ASCII case
+// double quotes, as spreadsheets write it, holding commas and "" for a quote (within its
+// line). A number is what std::from_chars reads as a double ("-1", "0.5", "3e-2", "+2"); it
+// must be finite and fit in a float32. The first line may instead be the header, when its names are `header`'s (ASCII case
 // ignored). Anything else is an ann::ValueError naming the line, e.g.
 //   "csv: line 3: expected 2 numbers, got 1"
 //   "csv: points.csv: line 4: column 2: \"abc\" is not a number"
