@@ -97,6 +97,9 @@ std::vector<Case> op_cases() {
            [](const Inputs& x) { return matmul(x[0].slice(1, 1, 5), x[1]); });
   add_case("linear_bias", {S34, {{5, 4}}, {{5}}}, [](const Inputs& x) { return linear(x[0], x[1], x[2]); });
   add_case("linear_no_bias", {S34, {{5, 4}}}, [](const Inputs& x) { return linear(x[0], x[1]); });
+  add_case("linear_one_sample", {{{4}}, {{5, 4}}, {{5}}}, [](const Inputs& x) { return linear(x[0], x[1], x[2]); });
+  add_case("linear_leading_dims", {S234, {{5, 4}}, {{5}}},
+           [](const Inputs& x) { return linear(x[0], x[1], x[2], Activation::Tanh); });
   // the fused affine layer: y = f(x Wᵀ + b) as one node
   add_case("linear_relu", {S34, {{5, 4}}, {{5}}},
            [](const Inputs& x) { return linear(x[0], x[1], x[2], Activation::ReLU); });

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ann/ann.h"
+#include "test_support.h"
 #include "device_support.h"
 
 namespace {
@@ -309,6 +310,35 @@ TEST(Summary, ListsLayersShapesAndParameterCountsAsTorchinfo) {
       "Total params: 243\nTrainable params: 243\nNon-trainable params: 0\n" + rule + "\n";
   EXPECT_EQ(s, expected);
   EXPECT_THROW(nn::summary(model, {32, 5}), ShapeError);
+}
+
+}  // namespace
+
+namespace {
+
+// As libtorch, Linear takes [*, in]: one sample as a 1-D tensor, or more leading dimensions,
+// each row giving what the batched matrix gives.
+TEST(LinearLayer, TakesOneSampleOrAnyLeadingShape) {
+  using namespace ann;
+  manual_seed(4);
+  nn::Sequential model{nn::Linear(3, 5), nn::ReLU(), nn::Linear(5, 2)};  // the fused two-layer path for 2-D
+  const Tensor X = randn({6, 3});
+  const Tensor batched = model(X);
+  const Tensor one = model(X[2]);
+  EXPECT_EQ(one.sizes(), Shape{2});
+  for (std::int64_t j = 0; j < 2; ++j) EXPECT_FLOAT_EQ(one.at<float>({j}), batched.at<float>({2, j}));
+  const Tensor grid = model(X.view({2, 3, 3}));
+  EXPECT_EQ(grid.sizes(), (Shape{2, 3, 2}));
+  EXPECT_TRUE(allclose(grid.reshape({6, 2}), batched, 1e-6, 1e-7));
+  // The gradient flows back through the reshapes.
+  Tensor x = X.view({2, 3, 3}).clone().requires_grad_();
+  model(x).sum().backward();
+  Tensor y = X.clone().requires_grad_();
+  model(y).sum().backward();
+  EXPECT_TRUE(allclose(x.grad().reshape({6, 3}), y.grad(), 1e-6, 1e-7));
+  const std::string m = ann::testing::message_of<ShapeError>([&] { nn::Linear(3, 5)(zeros({4, 2})); });
+  EXPECT_NE(m.find("Linear(3 -> 5): input has shape [4, 2], expected [*, 3]"), std::string::npos) << m;
+  EXPECT_THROW(nn::Linear(3, 5)(zeros({})), ShapeError);
 }
 
 }  // namespace

@@ -95,6 +95,13 @@ const char* linear_name(Activation activation) {
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Activation activation) {
   ops::check_float(x, "linear");
   ops::check_float(weight, "linear");
+  // As libtorch, any leading shape [*, in]: one sample, or batches of sequences, run as rows of
+  // one matrix (the reshapes are views, recorded, so the gradient flows back the same way).
+  if (weight.dim() == 2 && x.dim() != 2 && x.dim() >= 1 && x.size(-1) == weight.size(1)) {
+    Shape out_shape(x.sizes().begin(), x.sizes().end() - 1);
+    out_shape.push_back(weight.size(0));
+    return linear(x.reshape({-1, weight.size(1)}), weight, bias, activation).reshape(out_shape);
+  }
   if (weight.dim() != 2 || x.dim() != 2 || x.size(1) != weight.size(1)) {
     throw ShapeError("linear: input of shape " + to_string(x.sizes()) + " and weight of shape " +
                      to_string(weight.sizes()) + " do not align (expected input [m, " +
