@@ -254,6 +254,11 @@ std::vector<Case> op_cases() {
   add_case("index_row", {S34}, [](const Inputs& x) { return x[0][1]; });
   add_case("index_row_negative", {S234}, [](const Inputs& x) { return x[0][-1][0]; });
   add_case("clone", {S34}, [](const Inputs& x) { return x[0].clone(); });
+  add_case("where_broadcast", {{{3, 1}}, {{1, 4}}}, [](const Inputs& x) {
+    const Tensor c = from_vector(std::vector<bool>{true, false, true, false, false, true, true, true, false, true, false, false}, {3, 4});
+    return where(c, x[0], x[1]);
+  });
+  add_case("masked_fill", {S34}, [](const Inputs& x) { return masked_fill(x[0], x[0] > 0.f, -2.f); });
   add_case("narrow", {S234}, [](const Inputs& x) { return x[0].narrow(2, 1, 2); });
   add_case("select", {S234}, [](const Inputs& x) { return x[0].select(1, -1); });
   add_case("permute", {S234}, [](const Inputs& x) { return x[0].permute({2, 0, 1}); });

@@ -4,6 +4,7 @@
 // autograd cannot follow, and the hand-written SGD loop a libtorch user writes.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <vector>
 
 #include "ann/ann.h"
@@ -153,6 +154,32 @@ TEST(Views, FlattenChunkAndSplitAsTorch) {
   EXPECT_EQ(v.split(2).size(), 3u);
   EXPECT_EQ(v.split(2)[2].to_vector<float>(), (std::vector<float>{4}));
   EXPECT_EQ(x.split(1, 1)[2].sizes(), (Shape{2, 1, 4}));
+}
+
+}  // namespace
+
+namespace {
+
+using namespace ann;
+
+TEST(Where, SelectsBroadcastsAndKeepsTheOtherBranchOut) {
+  const Tensor c = from_vector(std::vector<bool>{true, false, true}, {3});
+  const Tensor a = from_vector(std::vector<float>{1, 2, 3}, {3});
+  const Tensor b = from_vector(std::vector<float>{-1, -2, -3}, {3});
+  EXPECT_EQ(where(c, a, b).to_vector<float>(), (std::vector<float>{1, -2, 3}));
+  EXPECT_EQ(where(c.unsqueeze(1), a.unsqueeze(0), full({}, 0.f)).sizes(), (Shape{3, 3}));
+  // The branch not taken may hold inf: the value does not see it, and its gradient there is 0
+  // (what an op before it makes of that 0 is its own: torch's sqrt'(0)·0 is NaN too).
+  Tensor p = from_vector(std::vector<float>{INFINITY, 4.f}, {2}).requires_grad_();
+  Tensor q = from_vector(std::vector<float>{5.f, -INFINITY}, {2}).requires_grad_();
+  const Tensor y = where(from_vector(std::vector<bool>{false, true}, {2}), p, q);
+  (y * 3.f).sum().backward();
+  EXPECT_EQ(y.to_vector<float>(), (std::vector<float>{5.f, 4.f}));
+  EXPECT_EQ(p.grad().to_vector<float>(), (std::vector<float>{0.f, 3.f}));
+  EXPECT_EQ(q.grad().to_vector<float>(), (std::vector<float>{3.f, 0.f}));
+  EXPECT_THROW(where(a, a, b), TypeError);  // the condition must be bool
+  EXPECT_EQ(masked_fill(a, a > 1.5f, 0.f).to_vector<float>(), (std::vector<float>{1, 0, 0}));
+  EXPECT_THROW(masked_fill(a, from_vector(std::vector<bool>{true, false, true, false}, {2, 2}), 0.f), ShapeError);
 }
 
 }  // namespace

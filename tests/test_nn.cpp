@@ -337,7 +337,7 @@ TEST(LinearLayer, TakesOneSampleOrAnyLeadingShape) {
   model(y).sum().backward();
   EXPECT_TRUE(allclose(x.grad().reshape({6, 3}), y.grad(), 1e-6, 1e-7));
   const std::string m = ann::testing::message_of<ShapeError>([&] { nn::Linear(3, 5)(zeros({4, 2})); });
-  EXPECT_NE(m.find("Linear(3 -> 5): input has shape [4, 2], expected [*, 3]"), std::string::npos) << m;
+  EXPECT_NE(m.find("Linear(3 -> 5): input has 2 features, expected 3"), std::string::npos) << m;
   EXPECT_THROW(nn::Linear(3, 5)(zeros({})), ShapeError);
 }
 

@@ -115,6 +115,11 @@ Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
 Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index);
 /// out[i][j] = x[i][index[i][j]] for dim 1 (and likewise for other dims), as torch.gather.
 Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index);
+/// condition ? a : b elementwise, the three broadcast together (condition bool), as
+/// torch.where; differentiable in a and b, each gradient going to the branch chosen.
+Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);
+/// x with `value` where mask (bool, broadcast to x) is true, as torch.masked_fill.
+Tensor masked_fill(const Tensor& x, const Tensor& mask, float value);
 
 // ---- comparisons (bool masks, not differentiable) -----------------------------------------
 Tensor eq(const Tensor& a, const Tensor& b);

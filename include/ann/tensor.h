@@ -185,6 +185,8 @@ class Tensor {
   Tensor sqrt() const;
   Tensor abs() const;
   Tensor clamp(float min, float max) const;
+  /// This tensor with `value` where mask is true (ann::masked_fill).
+  Tensor masked_fill(const Tensor& mask, float value) const;
   Tensor relu() const;
   Tensor tanh() const;
   Tensor sigmoid() const;

@@ -44,9 +44,12 @@ Tensor Linear::forward(const Tensor& x) { return forward(x, Activation::None); }
 Tensor Linear::forward(const Tensor& x, Activation f) {
   // [*, in_features], as libtorch: one sample [in], a batch [m, in], or more leading dimensions.
   if (!x.defined() || x.dim() < 1 || x.size(-1) != in_features_) {
-    const std::string got = !x.defined() ? "an undefined tensor" : "shape " + to_string(x.sizes());
+    const std::string got = !x.defined() ? "an undefined tensor"
+                            : x.dim() >= 1 ? std::to_string(x.size(-1)) + " features"
+                                           : "shape " + to_string(x.sizes());
     throw ShapeError("Linear(" + std::to_string(in_features_) + " -> " + std::to_string(out_features_) +
-                     "): input has " + got + ", expected [*, " + std::to_string(in_features_) + "]");
+                     "): input has " + got + ", expected " + std::to_string(in_features_) +
+                     (x.defined() && x.dim() == 0 ? " features in its last dimension" : ""));
   }
   return linear(x, weight, bias, f);
 }

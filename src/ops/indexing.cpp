@@ -61,4 +61,27 @@ Tensor gather(const Tensor& x, std::int64_t dim_in, const Tensor& index) {
   });
 }
 
+// where(c, a, b)_i = c_i ? a_i : b_i (all three broadcast), composed as a gather from a and b
+// stacked along a new last dimension, with c as the index: gather's derivative sends each
+// gradient to the branch that gave the value, and the branch not taken never reaches the result
+// (an inf or NaN there stays out, as it would not in c·a + (1 − c)·b).
+Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
+  check_dtype(condition, DType::Bool, "where");
+  ops::check_float(a, "where");
+  ops::check_float(b, "where");
+  const Shape shape = broadcast_shapes(broadcast_shapes(condition.sizes(), a.sizes(), "where"), b.sizes(), "where");
+  const Tensor choice = condition.expand(shape).contiguous().to(DType::Int64).unsqueeze(-1);
+  return gather(stack({b.expand(shape), a.expand(shape)}, -1), -1, choice).squeeze(-1);
+}
+
+Tensor masked_fill(const Tensor& x, const Tensor& mask, float value) {
+  ops::check_float(x, "masked_fill");
+  const Tensor filled = where(mask, full({}, value, {.device = x.device()}), x);
+  if (filled.sizes() != x.sizes()) {
+    throw ShapeError("masked_fill: the mask of shape " + to_string(mask.sizes()) + " does not broadcast to the input's " +
+                     to_string(x.sizes()));
+  }
+  return filled;
+}
+
 }  // namespace ann

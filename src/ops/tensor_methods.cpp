@@ -16,6 +16,7 @@ Tensor Tensor::log() const { return ann::log(*this); }
 Tensor Tensor::sqrt() const { return ann::sqrt(*this); }
 Tensor Tensor::abs() const { return ann::abs(*this); }
 Tensor Tensor::clamp(float min, float max) const { return ann::clamp(*this, min, max); }
+Tensor Tensor::masked_fill(const Tensor& mask, float value) const { return ann::masked_fill(*this, mask, value); }
 Tensor Tensor::relu() const { return ann::relu(*this); }
 Tensor Tensor::tanh() const { return ann::tanh(*this); }
 Tensor Tensor::sigmoid() const { return ann::sigmoid(*this); }
