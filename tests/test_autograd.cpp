@@ -430,7 +430,7 @@ TEST(Autograd, OutputsDoNotKeepThemselvesAlive) {
       {"softmax", [&] { return x.softmax(1); }},
       {"log_softmax", [&] { return x.log_softmax(1); }},
       {"sum", [&] { return x.sum(0); }},
-      {"max", [&] { return x.max(1); }},
+      {"max", [&] { return std::get<0>(x.max(1)); }},
       {"var", [&] { return x.var(1); }},
       {"view", [&] { return x.view({3, 2}); }},
       {"transpose", [&] { return x.t(); }},

@@ -99,10 +99,10 @@ TEST(OpValues, MatchPyTorch) {
       {"mean_all", "A.mean()", [&] { return A.mean(); }, {}, {0.150000006f}},
       {"mean_dim1", "A.mean(1)", [&] { return A.mean(1); }, {3}, {0.399999976f, 0.399999976f, -0.349999964f}},
       {"max_all", "A.max()", [&] { return A.max(); }, {}, {2.f}},
-      {"max_dim1", "A.max(1).values", [&] { return A.max(1); }, {3}, {2.f, 1.5f, 1.10000002f}},
-      {"max_dim0_keepdim", "A.max(0, keepdim=True).values", [&] { return A.max(0, true); }, {1, 4}, {1.10000002f, 1.5f, 2.f, 0.899999976f}},
+      {"max_dim1", "A.max(1).values", [&] { return std::get<0>(A.max(1)); }, {3}, {2.f, 1.5f, 1.10000002f}},
+      {"max_dim0_keepdim", "A.max(0, keepdim=True).values", [&] { return std::get<0>(A.max(0, true)); }, {1, 4}, {1.10000002f, 1.5f, 2.f, 0.899999976f}},
       {"min_all", "A.min()", [&] { return A.min(); }, {}, {-2.29999995f}},
-      {"min_dim0", "A.min(0).values", [&] { return A.min(0); }, {4}, {-0.699999988f, -1.20000005f, -2.29999995f, -0.400000006f}},
+      {"min_dim0", "A.min(0).values", [&] { return std::get<0>(A.min(0)); }, {4}, {-0.699999988f, -1.20000005f, -2.29999995f, -0.400000006f}},
       {"var_all", "A.var()", [&] { return A.var(); }, {}, {1.43363631f}},
       {"var_dim1", "A.var(1)", [&] { return A.var(1); }, {3}, {1.71333337f, 0.973333299f, 2.06999993f}},
       {"var_dim1_biased", "A.var(1, unbiased=False)", [&] { return A.var(1, false); }, {3}, {1.28500009f, 0.729999959f, 1.55250001f}},
@@ -291,6 +291,27 @@ TEST(OpValues, MaximumMinimumKeepNaNAndSplitTies) {
   EXPECT_EQ(b.grad().at({3}), 0.5f);
   EXPECT_EQ(a.grad().at({1}), 1.f);
   EXPECT_EQ(b.grad().at({1}), 0.f);
+}
+
+}  // namespace
+
+namespace {
+
+// As libtorch, max(dim) and min(dim) return (values, indices): the indices are int64, of the
+// first extremum, keepdim-shaped like the values.
+TEST(Reductions, MaxAndMinAlongADimGiveValuesAndIndices) {
+  using namespace ann;
+  const Tensor A = tensor({{0.5f, -1.2f, 2.0f, 0.3f}, {-0.7f, 1.5f, -0.1f, 0.9f}, {1.1f, 0.2f, -2.3f, -0.4f}});
+  const auto [values, indices] = A.max(1);
+  EXPECT_EQ(indices.dtype(), DType::Int64);
+  EXPECT_EQ(indices.to_vector<std::int64_t>(), (std::vector<std::int64_t>{2, 1, 0}));
+  EXPECT_EQ(values.to_vector<float>(), (std::vector<float>{2.0f, 1.5f, 1.1f}));
+  const auto [low, where] = min(A, 0, /*keepdim=*/true);
+  EXPECT_EQ(where.sizes(), (Shape{1, 4}));
+  EXPECT_EQ(where.to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0, 2, 2}));
+  EXPECT_EQ(low.sizes(), (Shape{1, 4}));
+  const Tensor ties = tensor({3.f, 7.f, 7.f, 1.f});
+  EXPECT_EQ(std::get<1>(ties.max(0)).item<std::int64_t>(), 1) << "the first of equal maxima";
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 // Shapes follow PyTorch: elementwise binary ops broadcast like NumPy, reductions take a
 // dimension (negative counts from the end) and keepdim.
 #include <cstdint>
+#include <tuple>
 #include <vector>
 
 #include "ann/activation.h"
@@ -92,9 +93,11 @@ Tensor mean(const Tensor& x);
 Tensor mean(const Tensor& x, std::int64_t dim, bool keepdim = false);
 /// Largest value; the gradient goes to the (first) arg-max.
 Tensor max(const Tensor& x);
-Tensor max(const Tensor& x, std::int64_t dim, bool keepdim = false);
+/// Along `dim`: the values and the int64 indices of the (first) largest, as libtorch's
+///   auto [values, indices] = max(x, 1);
+std::tuple<Tensor, Tensor> max(const Tensor& x, std::int64_t dim, bool keepdim = false);
 Tensor min(const Tensor& x);
-Tensor min(const Tensor& x, std::int64_t dim, bool keepdim = false);
+std::tuple<Tensor, Tensor> min(const Tensor& x, std::int64_t dim, bool keepdim = false);
 /// Index of the first largest value (int64, not differentiable).
 Tensor argmax(const Tensor& x);
 Tensor argmax(const Tensor& x, std::int64_t dim, bool keepdim = false);

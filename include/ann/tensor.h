@@ -17,6 +17,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "ann/device.h"
@@ -197,9 +198,9 @@ class Tensor {
   Tensor mean() const;
   Tensor mean(std::int64_t dim, bool keepdim = false) const;
   Tensor max() const;
-  Tensor max(std::int64_t dim, bool keepdim = false) const;
+  std::tuple<Tensor, Tensor> max(std::int64_t dim, bool keepdim = false) const;
   Tensor min() const;
-  Tensor min(std::int64_t dim, bool keepdim = false) const;
+  std::tuple<Tensor, Tensor> min(std::int64_t dim, bool keepdim = false) const;
   Tensor argmax() const;
   Tensor argmax(std::int64_t dim, bool keepdim = false) const;
   Tensor var() const;

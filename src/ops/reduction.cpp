@@ -29,13 +29,15 @@ Tensor reduce_kernel(ReduceOp op, const Tensor& x, std::int64_t dim, bool keepdi
 Tensor flat(const Tensor& x) { return x.reshape({x.numel()}); }
 
 // y = max or min along dim    dx = dy at the (first) arg-extremum, 0 elsewhere
-Tensor extremum(const Tensor& x, std::int64_t dim_in, bool keepdim, bool is_max) {
+// Returns the values and, as libtorch, the indices of the (first) extremum.
+std::tuple<Tensor, Tensor> extremum(const Tensor& x, std::int64_t dim_in, bool keepdim, bool is_max) {
   const char* name = is_max ? "max" : "min";
   ops::check_float(x, name);
   const std::int64_t dim = wrap_dim(dim_in, x.dim(), name);
   Tensor y = reduce_kernel(is_max ? ReduceOp::Max : ReduceOp::Min, x, dim, keepdim, DType::Float32, name);
   const Tensor index = argmax(is_max ? x.detach() : neg(x.detach()), dim, true);
-  return record(name, y, {x}, [index, sizes = x.sizes(), dim, keepdim](const Tensor& dy) {
+  const Tensor indices = keepdim || x.dim() == 0 ? index.reshape(y.sizes()) : index.squeeze(dim);
+  Tensor values = record(name, y, {x}, [index, sizes = x.sizes(), dim, keepdim](const Tensor& dy) {
     const Tensor dyk = keepdim || sizes.empty() ? dy.reshape(index.sizes()) : dy.unsqueeze(dim);
     Tensor dx = zeros(sizes, {.device = dy.device()});
     const ops::Split s = ops::split_at(sizes, dim);
@@ -44,6 +46,7 @@ Tensor extremum(const Tensor& x, std::int64_t dim_in, bool keepdim, bool is_max)
                                     s.inner);
     return std::vector<Tensor>{dx};
   });
+  return {std::move(values), indices};
 }
 
 }  // namespace
@@ -85,15 +88,15 @@ Tensor mean(const Tensor& x) {
   return sum(x) / static_cast<float>(x.numel());
 }
 
-Tensor max(const Tensor& x, std::int64_t dim, bool keepdim) { return extremum(x, dim, keepdim, true); }
-Tensor min(const Tensor& x, std::int64_t dim, bool keepdim) { return extremum(x, dim, keepdim, false); }
+std::tuple<Tensor, Tensor> max(const Tensor& x, std::int64_t dim, bool keepdim) { return extremum(x, dim, keepdim, true); }
+std::tuple<Tensor, Tensor> min(const Tensor& x, std::int64_t dim, bool keepdim) { return extremum(x, dim, keepdim, false); }
 Tensor max(const Tensor& x) {
   check_defined(x, "max");
-  return max(flat(x), 0).reshape({});
+  return std::get<0>(max(flat(x), 0)).reshape({});
 }
 Tensor min(const Tensor& x) {
   check_defined(x, "min");
-  return min(flat(x), 0).reshape({});
+  return std::get<0>(min(flat(x), 0)).reshape({});
 }
 
 Tensor argmax(const Tensor& x, std::int64_t dim_in, bool keepdim) {

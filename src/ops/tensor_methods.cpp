@@ -27,9 +27,9 @@ Tensor Tensor::sum(std::int64_t dim, bool keepdim) const { return ann::sum(*this
 Tensor Tensor::mean() const { return ann::mean(*this); }
 Tensor Tensor::mean(std::int64_t dim, bool keepdim) const { return ann::mean(*this, dim, keepdim); }
 Tensor Tensor::max() const { return ann::max(*this); }
-Tensor Tensor::max(std::int64_t dim, bool keepdim) const { return ann::max(*this, dim, keepdim); }
+std::tuple<Tensor, Tensor> Tensor::max(std::int64_t dim, bool keepdim) const { return ann::max(*this, dim, keepdim); }
 Tensor Tensor::min() const { return ann::min(*this); }
-Tensor Tensor::min(std::int64_t dim, bool keepdim) const { return ann::min(*this, dim, keepdim); }
+std::tuple<Tensor, Tensor> Tensor::min(std::int64_t dim, bool keepdim) const { return ann::min(*this, dim, keepdim); }
 Tensor Tensor::argmax() const { return ann::argmax(*this); }
 Tensor Tensor::argmax(std::int64_t dim, bool keepdim) const { return ann::argmax(*this, dim, keepdim); }
 Tensor Tensor::var() const { return ann::var(*this); }
