@@ -454,6 +454,17 @@ Tensor arange(double start, double end, double step, const TensorOptions& option
 
 Tensor arange(double end, const TensorOptions& options) { return arange(0.0, end, 1.0, options); }
 
+Tensor eye(std::int64_t n, std::int64_t m, const TensorOptions& options) {
+  if (m < 0) m = n;
+  if (n < 0) throw ValueError("eye: n must be non-negative, got " + std::to_string(n));
+  std::vector<float> values(static_cast<std::size_t>(n * m), 0.f);
+  for (std::int64_t i = 0; i < std::min(n, m); ++i) values[static_cast<std::size_t>(i * m + i)] = 1.f;
+  Tensor t = from_vector(values, {n, m}, {.device = options.device});
+  if (options.dtype != DType::Float32) t = t.to(options.dtype);
+  if (options.requires_grad) t.requires_grad_();
+  return t;
+}
+
 Tensor linspace(double start, double end, std::int64_t steps, const TensorOptions& options) {
   if (steps < 0) throw ValueError("linspace: number of steps must be non-negative, got " + std::to_string(steps));
   check_dtype(empty({0}, {.dtype = options.dtype}), DType::Float32, "linspace");

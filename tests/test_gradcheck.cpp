@@ -258,6 +258,12 @@ std::vector<Case> op_cases() {
     const Tensor c = from_vector(std::vector<bool>{true, false, true, false, false, true, true, true, false, true, false, false}, {3, 4});
     return where(c, x[0], x[1]);
   });
+  add_case("logsumexp", {S34}, [](const Inputs& x) { return logsumexp(x[0], 1); });
+  add_case("logsumexp_keepdim", {S234}, [](const Inputs& x) { return logsumexp(x[0], 0, true); });
+  add_case("norm_all", {S34}, [](const Inputs& x) { return norm(x[0]); });
+  add_case("norm_dim", {S34}, [](const Inputs& x) { return norm(x[0], 1); });
+  add_case("outer", {{{3}}, {{4}}}, [](const Inputs& x) { return outer(x[0], x[1]); });
+  add_case("repeat", {{{2, 3}}}, [](const Inputs& x) { return x[0].repeat({2, 1, 3}); });
   add_case("masked_fill", {S34}, [](const Inputs& x) { return masked_fill(x[0], x[0] > 0.f, -2.f); });
   add_case("narrow", {S234}, [](const Inputs& x) { return x[0].narrow(2, 1, 2); });
   add_case("select", {S234}, [](const Inputs& x) { return x[0].select(1, -1); });

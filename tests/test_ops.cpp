@@ -315,3 +315,35 @@ TEST(Reductions, MaxAndMinAlongADimGiveValuesAndIndices) {
 }
 
 }  // namespace
+
+namespace {
+
+// Values from PyTorch 1.13 for the same expressions (printed with 9 significant digits).
+TEST(MoreOps, ArgminLogsumexpNormOuterRepeatEyeAsTorch) {
+  using namespace ann;
+  const Tensor A = tensor({{0.5f, -1.2f, 2.0f, 0.3f}, {-0.7f, 1.5f, -0.1f, 0.9f}, {1.1f, 0.2f, -2.3f, -0.4f}});
+  EXPECT_EQ(argmin(A, 1).to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0, 2}));  // A.argmin(1)
+  const std::vector<float> lse = logsumexp(A, 1).to_vector<float>();                      // torch.logsumexp(A, 1)
+  const std::vector<float> want{2.36919928f, 2.12138867f, 1.60866714f};
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_NEAR(lse[i], want[i], 2e-7f) << i;
+  EXPECT_EQ(logsumexp(A, 0, true).sizes(), (Shape{1, 4}));
+  EXPECT_NEAR(logsumexp(A, 0, true).at<float>({0, 2}), 2.12753534f, 2e-7f);
+  EXPECT_NEAR(norm(A).item(), 4.00499678f, 1e-6f);                                        // A.norm()
+  EXPECT_NEAR(norm(A, 1).at<float>({2}), 2.58843589f, 1e-6f);                             // A.norm(dim=1)
+  // A row of −inf gives −inf, and a large row does not overflow.
+  const Tensor edge = tensor({{-INFINITY, -INFINITY}, {1000.f, 1000.f}});
+  EXPECT_EQ(logsumexp(edge, 1).at<float>({0}), -INFINITY);
+  EXPECT_NEAR(logsumexp(edge, 1).at<float>({1}), 1000.f + std::log(2.f), 1e-3f);
+  EXPECT_EQ(outer(tensor({1.f, 2.f, 3.f}), tensor({0.5f, -1.f})).to_vector<float>(),
+            (std::vector<float>{0.5f, -1.f, 1.f, -2.f, 1.5f, -3.f}));
+  const Tensor x = tensor({{1.f, 2.f}, {3.f, 4.f}});
+  EXPECT_EQ(x.repeat({2, 3}).sizes(), (Shape{4, 6}));
+  EXPECT_EQ(x.repeat({2, 3}).to_vector<float>(),
+            (std::vector<float>{1, 2, 1, 2, 1, 2, 3, 4, 3, 4, 3, 4, 1, 2, 1, 2, 1, 2, 3, 4, 3, 4, 3, 4}));
+  EXPECT_EQ(x.repeat({2, 1, 2}).to_vector<float>(), (std::vector<float>{1, 2, 1, 2, 3, 4, 3, 4, 1, 2, 1, 2, 3, 4, 3, 4}));
+  EXPECT_THROW(x.repeat({2}), ShapeError);
+  EXPECT_EQ(eye(2, 3).to_vector<float>(), (std::vector<float>{1, 0, 0, 0, 1, 0}));
+  EXPECT_EQ(eye(3, -1, {.dtype = DType::Int64}).sum().item<std::int64_t>(), 3);
+}
+
+}  // namespace

@@ -100,6 +100,16 @@ Tensor min(const Tensor& x);
 std::tuple<Tensor, Tensor> min(const Tensor& x, std::int64_t dim, bool keepdim = false);
 /// Index of the first largest value (int64, not differentiable).
 Tensor argmax(const Tensor& x);
+/// The index of the (first) smallest, as argmax of −x.
+Tensor argmin(const Tensor& x, std::int64_t dim, bool keepdim = false);
+/// log Σ exp(x) along `dim`, computed as m + log Σ exp(x − m) with m the maximum (so that
+/// large values do not overflow); differentiable (the gradient is softmax(x)).
+Tensor logsumexp(const Tensor& x, std::int64_t dim, bool keepdim = false);
+/// The 2-norm √(Σ x²), of every element or along `dim`.
+Tensor norm(const Tensor& x);
+Tensor norm(const Tensor& x, std::int64_t dim, bool keepdim = false);
+/// a ⊗ b: [n] and [m] give [n, m], out[i][j] = a[i]·b[j].
+Tensor outer(const Tensor& a, const Tensor& b);
 Tensor argmax(const Tensor& x, std::int64_t dim, bool keepdim = false);
 /// Variance, unbiased (divides by n - 1) by default like torch.var. Over all elements, or
 /// along `dim`. (No var(x, bool) overload: var(x, 0) must mean dimension 0.)

@@ -106,6 +106,9 @@ class Tensor {
   /// `chunks` views along `dim` of ceil(size / chunks) elements each (the last may be smaller,
   /// and there may be fewer), as torch.chunk.
   std::vector<Tensor> chunk(std::int64_t chunks, std::int64_t dim = 0) const;
+  /// The tensor tiled `repeats` times along each dimension (more repeats than dimensions add
+  /// leading ones), as torch's repeat: a copy.
+  Tensor repeat(const Shape& repeats) const;
   /// Views of split_size elements along `dim`, the last smaller, as torch.split.
   std::vector<Tensor> split(std::int64_t split_size, std::int64_t dim = 0) const;
   /// A contiguous tensor with the same values (this one if already contiguous).
@@ -227,6 +230,8 @@ Tensor ones(const Shape& shape, const TensorOptions& options = {});
 Tensor full(const Shape& shape, float value, const TensorOptions& options = {});
 Tensor zeros_like(const Tensor& t);
 Tensor ones_like(const Tensor& t);
+/// The n × m identity matrix (m = n by default), as torch.eye.
+Tensor eye(std::int64_t n, std::int64_t m = -1, const TensorOptions& options = {});
 /// A 0-D float tensor.
 Tensor scalar_tensor(float value, const TensorOptions& options = {});
 /// [start, end) in steps of `step`, like torch.arange (float32 unless options say int64).

@@ -147,4 +147,12 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Activat
                 });
 }
 
+Tensor outer(const Tensor& a, const Tensor& b) {
+  if (!a.defined() || !b.defined() || a.dim() != 1 || b.dim() != 1) {
+    throw ShapeError("outer: expects two 1-D tensors, got " + (a.defined() ? to_string(a.sizes()) : std::string("undefined")) +
+                     " and " + (b.defined() ? to_string(b.sizes()) : std::string("undefined")));
+  }
+  return a.unsqueeze(1) * b.unsqueeze(0);
+}
+
 }  // namespace ann

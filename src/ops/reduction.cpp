@@ -1,4 +1,6 @@
 // Reductions along a dimension or over all elements: sum, mean, max, min, argmax, var, std.
+#include <limits>
+
 #include "ann/error.h"
 #include "ann/ops.h"
 #include "autograd/node.h"
@@ -131,5 +133,30 @@ Tensor std(const Tensor& x, std::int64_t dim, bool unbiased, bool keepdim) {
 }
 
 Tensor std(const Tensor& x) { return sqrt(var(x)); }
+
+Tensor argmin(const Tensor& x, std::int64_t dim, bool keepdim) {
+  ops::check_float(x, "argmin");
+  return argmax(neg(x.detach()), dim, keepdim);
+}
+
+// log Σ exp(x) = m + log Σ exp(x − m), m = max(x) held constant: its derivative cancels.
+Tensor logsumexp(const Tensor& x, std::int64_t dim, bool keepdim) {
+  ops::check_float(x, "logsumexp");
+  const Tensor m = std::get<0>(max(x.detach(), dim, true));
+  // An infinite maximum shifts by 0 instead: a row of −inf stays −inf, not NaN (as torch).
+  const Tensor finite_m = masked_fill(m, abs(m) == std::numeric_limits<float>::infinity(), 0.f);
+  Tensor out = log(sum(exp(x - finite_m), dim, true)) + finite_m;
+  return keepdim ? out : out.squeeze(dim);
+}
+
+Tensor norm(const Tensor& x) {
+  ops::check_float(x, "norm");
+  return sqrt(sum(x * x));
+}
+
+Tensor norm(const Tensor& x, std::int64_t dim, bool keepdim) {
+  ops::check_float(x, "norm");
+  return sqrt(sum(x * x, dim, keepdim));
+}
 
 }  // namespace ann

@@ -267,6 +267,29 @@ std::vector<Tensor> Tensor::chunk(std::int64_t chunks, std::int64_t dim_in) cons
   return split(std::max<std::int64_t>(1, (size(d) + chunks - 1) / chunks), d);
 }
 
+// repeat = a view with a new size-1 dimension before each, expanded to the repeats, then copied
+// into shape: [a, b].repeat({r, s}) is [1, a, 1, b] → [r, a, s, b] → [r·a, s·b].
+Tensor Tensor::repeat(const Shape& repeats) const {
+  check_defined(*this, "repeat");
+  if (static_cast<std::int64_t>(repeats.size()) < dim()) {
+    throw ShapeError("repeat: " + std::to_string(repeats.size()) + " repeats for a tensor of shape " + to_string(sizes()) +
+                     " (need at least one per dimension)");
+  }
+  for (std::int64_t r : repeats)
+    if (r < 0) throw ValueError("repeat: negative repeat in " + to_string(repeats));
+  const std::size_t lead = repeats.size() - static_cast<std::size_t>(dim());
+  Shape padded(lead, 1), spread, expanded, out;
+  for (std::int64_t s : sizes()) padded.push_back(s);
+  for (std::size_t i = 0; i < repeats.size(); ++i) {
+    spread.push_back(1);
+    spread.push_back(padded[i]);
+    expanded.push_back(repeats[i]);
+    expanded.push_back(padded[i]);
+    out.push_back(repeats[i] * padded[i]);
+  }
+  return reshape(spread).expand(expanded).reshape(out);
+}
+
 // y = copy of x      dx = dy
 Tensor Tensor::clone() const {
   check_defined(*this, "clone");
