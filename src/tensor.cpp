@@ -501,6 +501,7 @@ Tensor linspace(double start, double end, std::int64_t steps, const TensorOption
 
 Tensor rand(const Shape& shape, const TensorOptions& options) { return rand(shape, default_generator(), options); }
 Tensor rand(const Shape& shape, Generator& generator, const TensorOptions& options) {
+  check_dtype(empty({0}, {.dtype = options.dtype}), DType::Float32, "rand");  // as torch: no uniform integers
   Tensor t = make_tensor(shape, DType::Float32, options.device);
   t.uniform_(0.0, 1.0, generator);
   return finish(t, options);
@@ -508,9 +509,30 @@ Tensor rand(const Shape& shape, Generator& generator, const TensorOptions& optio
 
 Tensor randn(const Shape& shape, const TensorOptions& options) { return randn(shape, default_generator(), options); }
 Tensor randn(const Shape& shape, Generator& generator, const TensorOptions& options) {
+  check_dtype(empty({0}, {.dtype = options.dtype}), DType::Float32, "randn");
   Tensor t = make_tensor(shape, DType::Float32, options.device);
   t.normal_(0.0, 1.0, generator);
   return finish(t, options);
+}
+
+Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, const TensorOptions& options) {
+  return randint(low, high, shape, default_generator(), options);
+}
+Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, Generator& generator,
+               const TensorOptions& options) {
+  if (!(low < high)) {
+    throw ValueError("randint: expects low < high, got low=" + std::to_string(low) + " high=" + std::to_string(high));
+  }
+  // torch's random_from_to on the CPU: each element (random() % range) + low, with a 64-bit draw
+  // when the range needs more than 32 bits.
+  const auto range = static_cast<std::uint64_t>(high) - static_cast<std::uint64_t>(low);
+  std::vector<std::int64_t> values(static_cast<std::size_t>(numel_of(shape)));
+  for (std::int64_t& v : values) {
+    const std::uint64_t draw = range >= (std::uint64_t{1} << 32) ? generator.random64() : generator.random();
+    v = static_cast<std::int64_t>(draw % range + static_cast<std::uint64_t>(low));
+  }
+  Tensor t = from_vector(values, shape).to(options.device);
+  return finish(options.dtype == DType::Int64 ? t : t.to(options.dtype), options);
 }
 
 Tensor randperm(std::int64_t n, const TensorOptions& options) { return randperm(n, default_generator(), options); }

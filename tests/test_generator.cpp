@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ann/error.h"
+#include "ann/tensor.h"
 
 #ifndef ANN_FIXTURES_DIR
 #error "ANN_FIXTURES_DIR must name the fixtures directory as a string literal"
@@ -297,6 +298,29 @@ TEST(DefaultGenerator, ManualSeedSeedsTheGlobalGenerator) {
       EXPECT_EQ(x[1], c.at("ops")[0].at("values")[1].get<float>());
     }
   }
+}
+
+}  // namespace
+
+namespace {
+
+// torch.manual_seed(5); torch.randint(3, 10, (12,)); torch.rand(2)  (PyTorch 1.13)
+TEST(Randint, DrawsTorchsNumbersAndKeepsTheStreamInStep) {
+  using namespace ann;
+  manual_seed(5);
+  const Tensor a = randint(3, 10, {12});
+  EXPECT_EQ(a.dtype(), DType::Int64);
+  EXPECT_EQ(a.to_vector<std::int64_t>(), (std::vector<std::int64_t>{4, 8, 5, 6, 9, 4, 4, 6, 8, 7, 3, 9}));
+  const std::vector<float> after = rand({2}).to_vector<float>();
+  EXPECT_FLOAT_EQ(after[0], 0.0724121928f);
+  EXPECT_FLOAT_EQ(after[1], 0.659338951f);
+  manual_seed(7);  // torch.randint(-5, 5, (2, 3))
+  EXPECT_EQ(randint(-5, 5, {2, 3}).to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, -3, -4, 1, -2, 2}));
+  manual_seed(1);  // torch.randint(0, 2**33, (3,)): a 64-bit draw each
+  EXPECT_EQ(randint(0, std::int64_t{1} << 33, {3}).to_vector<std::int64_t>(),
+            (std::vector<std::int64_t>{8577843435, 4005303368, 4845257609}));
+  EXPECT_THROW(randint(3, 3, {2}), ValueError);
+  EXPECT_THROW(randn({2}, {.dtype = DType::Int64}), TypeError);
 }
 
 }  // namespace

@@ -239,13 +239,19 @@ Tensor arange(double start, double end, double step = 1.0, const TensorOptions& 
 Tensor arange(double end, const TensorOptions& options = {});
 /// `steps` evenly spaced values from start to end inclusive, computed as torch.linspace does.
 Tensor linspace(double start, double end, std::int64_t steps, const TensorOptions& options = {});
-/// U[0, 1) from the global generator (or `generator`), as torch.rand.
+/// U[0, 1) from the global generator (or `generator`), as torch.rand; float32 only (TypeError
+/// for another dtype, as torch has no uniform integers).
 Tensor rand(const Shape& shape, const TensorOptions& options = {});
 Tensor rand(const Shape& shape, Generator& generator, const TensorOptions& options = {});
 /// N(0, 1) from the global generator (or `generator`), as torch.randn.
 Tensor randn(const Shape& shape, const TensorOptions& options = {});
 Tensor randn(const Shape& shape, Generator& generator, const TensorOptions& options = {});
 
+/// Integers uniform in [low, high), int64 unless options say otherwise: torch.randint's numbers
+/// for the same generator state (each element one draw, modulo the range).
+Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, const TensorOptions& options = {.dtype = DType::Int64});
+Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, Generator& generator,
+               const TensorOptions& options = {.dtype = DType::Int64});
 /// A random permutation of 0 .. n−1 (int64), exactly torch.randperm's for the same generator
 /// state: a Fisher–Yates shuffle taking n − 1 32-bit draws.
 Tensor randperm(std::int64_t n, Generator& generator, const TensorOptions& options = {.dtype = DType::Int64});
