@@ -501,7 +501,9 @@ Tensor linspace(double start, double end, std::int64_t steps, const TensorOption
 
 Tensor rand(const Shape& shape, const TensorOptions& options) { return rand(shape, default_generator(), options); }
 Tensor rand(const Shape& shape, Generator& generator, const TensorOptions& options) {
-  check_dtype(empty({0}, {.dtype = options.dtype}), DType::Float32, "rand");  // as torch: no uniform integers
+  if (options.dtype != DType::Float32) {  // as torch: no uniform integers
+    throw TypeError("rand: expects a float32 dtype, got " + std::string(to_string(options.dtype)));
+  }
   Tensor t = make_tensor(shape, DType::Float32, options.device);
   t.uniform_(0.0, 1.0, generator);
   return finish(t, options);
@@ -509,7 +511,9 @@ Tensor rand(const Shape& shape, Generator& generator, const TensorOptions& optio
 
 Tensor randn(const Shape& shape, const TensorOptions& options) { return randn(shape, default_generator(), options); }
 Tensor randn(const Shape& shape, Generator& generator, const TensorOptions& options) {
-  check_dtype(empty({0}, {.dtype = options.dtype}), DType::Float32, "randn");
+  if (options.dtype != DType::Float32) {
+    throw TypeError("randn: expects a float32 dtype, got " + std::string(to_string(options.dtype)));
+  }
   Tensor t = make_tensor(shape, DType::Float32, options.device);
   t.normal_(0.0, 1.0, generator);
   return finish(t, options);

@@ -19,14 +19,14 @@
 // In a sanitizer build, LeakSanitizer would fail any command that drew text (--plot, `ann
 // lesson`): fontconfig keeps its caches to the end of the process by design. The tests' own
 // programs suppress the same library (tests/test_plot_helpers.h).
-#if defined(__SANITIZE_ADDRESS__)
-extern "C" const char* __lsan_default_suppressions();
-extern "C" const char* __lsan_default_suppressions() { return "leak:libfontconfig.so\n"; }
-#elif defined(__has_feature)
+#if defined(__has_feature)
 #if __has_feature(address_sanitizer)
+#define ANN_ADDRESS_SANITIZER 1  // Clang
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(ANN_ADDRESS_SANITIZER)  // GCC, or Clang
 extern "C" const char* __lsan_default_suppressions();
 extern "C" const char* __lsan_default_suppressions() { return "leak:libfontconfig.so\n"; }
-#endif
 #endif
 
 namespace {

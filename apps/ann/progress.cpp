@@ -23,14 +23,20 @@ ProgressDisplay::Mode ProgressDisplay::mode_for(std::FILE* out, bool quiet) {
 }
 
 void ProgressDisplay::update(std::string_view run, const lesson::EpochReport& report, bool with_accuracy) {
-  if (mode_ == Mode::Quiet) return;
+  const std::optional<Clock::time_point> now = due(run, report.epoch, report.epochs);
+  if (!now) return;  // most epochs: the text is not even formatted
   std::string numbers = fmt::format("loss {:.6f}", report.loss);
   if (with_accuracy) numbers += fmt::format("  accuracy {:.3f}", report.accuracy);
-  update(run, report.epoch, report.epochs, numbers);
+  draw(report.epoch, report.epochs, numbers, *now);
 }
 
 void ProgressDisplay::update(std::string_view run, std::int64_t epoch, std::int64_t epochs, std::string_view numbers) {
-  if (mode_ == Mode::Quiet) return;
+  if (const std::optional<Clock::time_point> now = due(run, epoch, epochs)) draw(epoch, epochs, numbers, *now);
+}
+
+std::optional<ProgressDisplay::Clock::time_point> ProgressDisplay::due(std::string_view run, std::int64_t epoch,
+                                                                       std::int64_t epochs) {
+  if (mode_ == Mode::Quiet) return std::nullopt;
   const Clock::time_point now = Clock::now();
   if (epoch == 0 || run != run_) {
     run_.assign(run);
@@ -38,23 +44,25 @@ void ProgressDisplay::update(std::string_view run, std::int64_t epoch, std::int6
     first_epoch_ = epoch;  // a resumed run starts past 0
     last_draw_ = {};
   }
-  const bool last = epoch + 1 == epochs;
-  if (mode_ == Mode::Lines) {
-    if (!at_tenth(epoch, epochs)) return;
-    fmt::print(out_, "{}\n", format(epoch, epochs, numbers, now));
-    std::fflush(out_);
-    return;
-  }
-  if (last) {
+  if (mode_ == Mode::Lines) return at_tenth(epoch, epochs) ? std::optional(now) : std::nullopt;
+  if (epoch + 1 == epochs) {  // the live line goes when the run ends
     clear();
-    return;
+    return std::nullopt;
   }
-  if (now - last_draw_ < kRedrawInterval) return;
+  if (now - last_draw_ < kRedrawInterval) return std::nullopt;
   last_draw_ = now;
-  // \r back to the line's start, the text, then erase whatever a longer old line left.
-  fmt::print(out_, "\r{}\x1b[K", format(epoch, epochs, numbers, now));
+  return now;
+}
+
+void ProgressDisplay::draw(std::int64_t epoch, std::int64_t epochs, std::string_view numbers, Clock::time_point now) {
+  if (mode_ == Mode::Lines) {
+    fmt::print(out_, "{}\n", format(epoch, epochs, numbers, now));
+  } else {
+    // \r back to the line's start, the text, then erase whatever a longer old line left.
+    fmt::print(out_, "\r{}\x1b[K", format(epoch, epochs, numbers, now));
+    line_showing_ = true;
+  }
   std::fflush(out_);
-  line_showing_ = true;
 }
 
 void ProgressDisplay::clear() {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -37,6 +38,9 @@ class ProgressDisplay {
 
  private:
   using Clock = std::chrono::steady_clock;
+  /// Notes the epoch and says whether a line is drawn for it now (and when "now" is).
+  std::optional<Clock::time_point> due(std::string_view run, std::int64_t epoch, std::int64_t epochs);
+  void draw(std::int64_t epoch, std::int64_t epochs, std::string_view numbers, Clock::time_point now);
   std::string format(std::int64_t epoch, std::int64_t epochs, std::string_view numbers, Clock::time_point now) const;
 
   std::FILE* out_;

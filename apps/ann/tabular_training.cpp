@@ -110,7 +110,13 @@ Evaluation evaluate(nn::Sequential& model, const Tensor& X, const Tensor& y, boo
   Evaluation e;
   e.loss = loss_sum / static_cast<double>(classification ? rows : y.numel());
   if (classification) {
-    e.accuracy = metrics::accuracy(output, y);
+    // One argmax for both: the accuracy is the confusion matrix's diagonal over the rows.
+    const std::int64_t classes = output.size(1);
+    e.confusion = metrics::confusion_matrix(argmax(output, 1), y, classes);
+    const std::vector<std::int64_t> counts = e.confusion.to_vector<std::int64_t>();
+    std::int64_t right = 0;
+    for (std::int64_t c = 0; c < classes; ++c) right += counts[static_cast<std::size_t>(c * classes + c)];
+    e.accuracy = static_cast<double>(right) / static_cast<double>(rows);
   } else {
     const double scale = target_scale.scale().front();
     e.mse = e.loss * scale * scale;  // the loss is the MSE of standardised targets
@@ -231,6 +237,15 @@ TrainingResult train_on_table(const csv::LabelledTable& table, const TrainingCon
   data::DataLoader loader(train_set, {.batch_size = config.batch_size, .shuffle = true});
   Schedule schedule(config, *optimizer, loader.size());
 
+  // A regression's R² over the training rows: every epoch sees all of them (no batch is
+  // dropped), so the total sum of squares SST = Σy² − (Σy)²/n is the same each epoch.
+  double train_sst = 0;
+  if (!classification) {
+    const Tensor& y = train_set.tensors()[1];
+    const double y_sum = sum(y).item(), n = static_cast<double>(y.size(0));
+    train_sst = static_cast<double>(sum(y * y).item()) - y_sum * y_sum / n;
+  }
+
   double best_loss = std::numeric_limits<double>::infinity();
   std::vector<std::pair<std::string, Tensor>> best_state;
   const auto start = std::chrono::steady_clock::now();
@@ -238,7 +253,7 @@ TrainingResult train_on_table(const csv::LabelledTable& table, const TrainingCon
     EpochRecord record;
     record.lr = optimizer->lr();
     model.train();
-    double loss_sum = 0, right = 0, y_sum = 0, y_squares = 0;
+    double loss_sum = 0, right = 0;
     std::int64_t seen = 0, batch_index = 0;
     for (const auto& batch : loader) {
       const Tensor& X = batch[0];
@@ -259,12 +274,9 @@ TrainingResult train_on_table(const csv::LabelledTable& table, const TrainingCon
       }
       const auto n = static_cast<double>(X.size(0));
       loss_sum += value * n;
-      NoGradGuard no_grad;
       if (classification) {
+        NoGradGuard no_grad;
         right += sum(argmax(y_pred, 1) == y).item();
-      } else {
-        y_sum += sum(y).item();
-        y_squares += sum(y * y).item();
       }
       seen += X.size(0);
       ++batch_index;
@@ -272,9 +284,8 @@ TrainingResult train_on_table(const csv::LabelledTable& table, const TrainingCon
     record.train_loss = loss_sum / static_cast<double>(seen);
     if (classification) {
       record.train_metric = right / static_cast<double>(seen);
-    } else {  // R² = 1 − SSE / SST, with SSE = n · MSE and SST = Σy² − (Σy)²/n
-      const double total = y_squares - y_sum * y_sum / static_cast<double>(seen);
-      record.train_metric = total > 0 ? 1.0 - loss_sum / total : kNaN;
+    } else {  // R² = 1 − SSE / SST, with SSE = n · MSE
+      record.train_metric = train_sst > 0 ? 1.0 - loss_sum / train_sst : kNaN;
     }
     record.validation_loss = record.validation_metric = kNaN;
     if (has_validation) {
@@ -303,13 +314,6 @@ TrainingResult train_on_table(const csv::LabelledTable& table, const TrainingCon
   result.train = evaluate(model, train_set.tensors()[0], train_set.tensors()[1], classification, m.target_scale);
   if (has_validation) {
     result.validation = evaluate(model, validation_set.tensors()[0], validation_set.tensors()[1], classification, m.target_scale);
-  }
-  if (classification) {
-    NoGradGuard no_grad;
-    model.eval();
-    const Tensor& X = validation_set.tensors()[0];
-    result.confusion = metrics::confusion_matrix(argmax(model(X), 1), validation_set.tensors()[1],
-                                                 static_cast<std::int64_t>(m.class_names.size()));
   }
   return result;
 }

@@ -44,10 +44,11 @@ double effective_lr(const TrainingConfig& config);
 /// them. ValueError when either part (the validation part only when val_split > 0) is empty.
 std::pair<std::int64_t, std::int64_t> split_sizes(std::int64_t rows, double val_split);
 
-/// Loss and metric on a set of rows: classification accuracy, or regression MSE (in the
-/// target's units) and R².
+/// Loss and metric on a set of rows: classification accuracy and the confusion matrix, or
+/// regression MSE (in the target's units) and R².
 struct Evaluation {
   double loss = 0, accuracy = 0, mse = 0, r2 = 0;
+  Tensor confusion;  ///< classification: [classes, classes] counts, rows the truth
 };
 
 /// One epoch's numbers: the training rows' as seen during the epoch (the mean loss of its
@@ -64,8 +65,9 @@ struct TrainingResult {
   std::int64_t train_rows = 0, validation_rows = 0;
   std::int64_t best_epoch = -1;  ///< 0-based, with early stopping
   bool stopped_early = false;
-  Evaluation train, validation;  ///< of the kept weights, in evaluation mode
-  Tensor confusion;              ///< classification: of the validation rows (the training rows without them)
+  Evaluation train, validation;  ///< of the kept weights, in evaluation mode (validation: with validation rows)
+  /// The evaluation a report shows: the validation rows', or the training rows' without them.
+  const Evaluation& reported() const { return validation_rows > 0 ? validation : train; }
   double seconds = 0;            ///< the epochs' wall time
 };
 

@@ -166,8 +166,8 @@ void run_train_command(TrainOptions& o) {
         {"seconds", r.seconds}};
     if (classification) {
       document["classes"] = table.class_names;
-      const std::int64_t k = r.confusion.size(0);
-      const std::vector<std::int64_t> counts = r.confusion.to_vector<std::int64_t>();
+      const std::int64_t k = r.reported().confusion.size(0);
+      const std::vector<std::int64_t> counts = r.reported().confusion.to_vector<std::int64_t>();
       nlohmann::json matrix = nlohmann::json::array();
       for (std::int64_t i = 0; i < k; ++i) matrix.push_back(std::vector<std::int64_t>(counts.begin() + i * k, counts.begin() + (i + 1) * k));
       document["confusion_matrix"] = matrix;
@@ -186,7 +186,7 @@ void run_train_command(TrainOptions& o) {
         curves.validation_metric.push_back(static_cast<float>(e.validation_metric));
       }
     }
-    plot::training_report_figure(curves, r.confusion, table.class_names, r.validation_rows > 0 ? "validation" : "train",
+    plot::training_report_figure(curves, r.reported().confusion, table.class_names, r.validation_rows > 0 ? "validation" : "train",
                                  {.theme = theme})
         .save(o.plot);
     fmt::print("wrote {}\n", o.plot);

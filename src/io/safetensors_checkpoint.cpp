@@ -232,11 +232,7 @@ const std::string kSchedulerPrefix = "ann.scheduler.";
 
 Metadata scheduler_metadata(const optim::SchedulerState& state) {
   Metadata metadata;
-  for (const auto& [name, value] : state) {
-    char text[32];
-    const auto end = std::to_chars(text, text + sizeof text, value).ptr;
-    metadata[kSchedulerPrefix + name] = std::string(text, end);
-  }
+  for (const auto& [name, value] : state) metadata[kSchedulerPrefix + name] = exact(value);
   return metadata;
 }
 

@@ -43,19 +43,7 @@ std::string Dropout::extra_repr() const { return "p=" + python_number(p_) + ", i
 
 Tensor Flatten::forward(const Tensor& x) {
   if (!x.defined()) throw ValueError("Flatten: the input is undefined");
-  const std::int64_t rank = std::max<std::int64_t>(x.dim(), 1);
-  const std::int64_t start = wrap_dim(start_dim_, rank, "Flatten"), end = wrap_dim(end_dim_, rank, "Flatten");
-  if (start > end) {
-    throw ValueError("Flatten: start_dim " + std::to_string(start_dim_) + " comes after end_dim " +
-                     std::to_string(end_dim_) + " for an input of shape " + to_string(x.sizes()));
-  }
-  if (x.dim() == 0) return x.reshape({1});
-  Shape shape(x.sizes().begin(), x.sizes().begin() + start);
-  std::int64_t merged = 1;
-  for (std::int64_t d = start; d <= end; ++d) merged *= x.size(d);
-  shape.push_back(merged);
-  for (std::int64_t d = end + 1; d < x.dim(); ++d) shape.push_back(x.size(d));
-  return x.reshape(shape);
+  return x.flatten(start_dim_, end_dim_);
 }
 
 std::string LeakyReLU::extra_repr() const { return "negative_slope=" + python_number(negative_slope_); }

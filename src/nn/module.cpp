@@ -32,33 +32,27 @@ std::string Module::str() const {
 
 std::ostream& operator<<(std::ostream& os, const Module& m) { return os << m.str(); }
 
-std::vector<std::pair<std::string, Tensor>> Module::named_parameters() const {
-  std::vector<std::pair<std::string, Tensor>> out = parameters_;
+namespace {
+std::vector<Tensor> values_of(const std::vector<std::pair<std::string, Tensor>>& named) {
+  std::vector<Tensor> out;
+  for (const auto& [name, t] : named) out.push_back(t);
+  return out;
+}
+}  // namespace
+
+// This module's own entries of `own` (parameters_ or buffers_), then each child's, prefixed.
+std::vector<std::pair<std::string, Tensor>> Module::named(Named Module::*own) const {
+  Named out = this->*own;
   for (const auto& [child_name, child] : children_) {
-    for (auto& [name, p] : child->named_parameters()) out.emplace_back(child_name + "." + name, p);
+    for (auto& [name, t] : child->named(own)) out.emplace_back(child_name + "." + name, t);
   }
   return out;
 }
 
-std::vector<Tensor> Module::parameters() const {
-  std::vector<Tensor> out;
-  for (auto& [name, p] : named_parameters()) out.push_back(p);
-  return out;
-}
-
-std::vector<std::pair<std::string, Tensor>> Module::named_buffers() const {
-  std::vector<std::pair<std::string, Tensor>> out = buffers_;
-  for (const auto& [child_name, child] : children_) {
-    for (auto& [name, b] : child->named_buffers()) out.emplace_back(child_name + "." + name, b);
-  }
-  return out;
-}
-
-std::vector<Tensor> Module::buffers() const {
-  std::vector<Tensor> out;
-  for (auto& [name, b] : named_buffers()) out.push_back(b);
-  return out;
-}
+std::vector<std::pair<std::string, Tensor>> Module::named_parameters() const { return named(&Module::parameters_); }
+std::vector<Tensor> Module::parameters() const { return values_of(named_parameters()); }
+std::vector<std::pair<std::string, Tensor>> Module::named_buffers() const { return named(&Module::buffers_); }
+std::vector<Tensor> Module::buffers() const { return values_of(named_buffers()); }
 
 std::vector<std::pair<std::string, Tensor>> Module::state_dict() const {
   std::vector<std::pair<std::string, Tensor>> out;

@@ -76,12 +76,12 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
 
 Tensor masked_fill(const Tensor& x, const Tensor& mask, float value) {
   ops::check_float(x, "masked_fill");
-  const Tensor filled = where(mask, full({}, value, {.device = x.device()}), x);
-  if (filled.sizes() != x.sizes()) {
+  check_defined(mask, "masked_fill");
+  if (broadcast_shapes(mask.sizes(), x.sizes(), "masked_fill") != x.sizes()) {
     throw ShapeError("masked_fill: the mask of shape " + to_string(mask.sizes()) + " does not broadcast to the input's " +
                      to_string(x.sizes()));
   }
-  return filled;
+  return where(mask, full({}, value, {.device = x.device()}), x);
 }
 
 }  // namespace ann

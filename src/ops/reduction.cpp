@@ -37,7 +37,7 @@ std::tuple<Tensor, Tensor> extremum(const Tensor& x, std::int64_t dim_in, bool k
   ops::check_float(x, name);
   const std::int64_t dim = wrap_dim(dim_in, x.dim(), name);
   Tensor y = reduce_kernel(is_max ? ReduceOp::Max : ReduceOp::Min, x, dim, keepdim, DType::Float32, name);
-  const Tensor index = argmax(is_max ? x.detach() : neg(x.detach()), dim, true);
+  const Tensor index = is_max ? argmax(x.detach(), dim, true) : argmin(x, dim, true);
   const Tensor indices = keepdim || x.dim() == 0 ? index.reshape(y.sizes()) : index.squeeze(dim);
   Tensor values = record(name, y, {x}, [index, sizes = x.sizes(), dim, keepdim](const Tensor& dy) {
     const Tensor dyk = keepdim || sizes.empty() ? dy.reshape(index.sizes()) : dy.unsqueeze(dim);

@@ -74,8 +74,11 @@ class Module {
   void register_module(std::string name, std::shared_ptr<Module> child);
 
  private:
-  std::vector<std::pair<std::string, Tensor>> parameters_;
-  std::vector<std::pair<std::string, Tensor>> buffers_;
+  using Named = std::vector<std::pair<std::string, Tensor>>;
+  Named named(Named Module::*own) const;
+
+  Named parameters_;
+  Named buffers_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
   bool training_ = true;
 };
