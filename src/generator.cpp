@@ -249,6 +249,41 @@ void Generator::fill_normal(float* out, std::size_t n, double mean, double std) 
   }
 }
 
+void Generator::fill_uniform(double* out, std::size_t n, double from, double to) {
+  if (!(from <= to)) {
+    throw ValueError("uniform_: expects a [from, to) range, but found from=" + std::to_string(from) +
+                     " > to=" + std::to_string(to));
+  }
+  const double range = to - from;
+  for (std::size_t i = 0; i < n; ++i) out[i] = std::fma(uniform53(), range, from);
+}
+
+void Generator::fill_normal(double* out, std::size_t n, double mean, double std) {
+  if (!(std >= 0.0)) {
+    throw ValueError("normal_: expects std >= 0.0, but found std " + std::to_string(std));
+  }
+  if (n < 16) {
+    for (std::size_t i = 0; i < n; ++i) out[i] = std::fma(standard_normal(), std, mean);
+    return;
+  }
+  // Box-Muller on (v[j], v[j + 8]), j < 8, of a block of 16 uniforms: torch's normal_fill_16.
+  auto block16 = [&](double* v) {
+    for (std::size_t j = 0; j < 8; ++j) {
+      const double radius = std::sqrt(-2.0 * std::log(1.0 - v[j]));
+      const double theta = 2.0 * 3.14159265358979323846 * v[j + 8];
+      v[j] = std::fma(radius * std::cos(theta), std, mean);
+      v[j + 8] = std::fma(radius * std::sin(theta), std, mean);
+    }
+  };
+  for (std::size_t i = 0; i < n; ++i) out[i] = uniform53();
+  for (std::size_t i = 0; i + 16 <= n; i += 16) block16(out + i);
+  if (n % 16 != 0) {
+    double* tail = out + (n - 16);
+    for (std::size_t i = 0; i < 16; ++i) tail[i] = uniform53();
+    block16(tail);
+  }
+}
+
 Generator::State Generator::state() const { return s_; }
 
 void Generator::set_state(const State& state) {

@@ -11,6 +11,7 @@
 #include "autograd/node.h"
 #include "backend/backend.h"
 #include "host_access.h"
+#include "ops/op_util.h"
 #include "tensor_impl.h"
 
 namespace ann {
@@ -121,6 +122,7 @@ T read_as(const Tensor& tensor, std::int64_t off) {
   const auto at = static_cast<std::size_t>(off) * es;
   switch (t.dtype) {
     case DType::Float32: { float v; read_bytes(tensor, at, &v, es); return static_cast<T>(v); }
+    case DType::Float64: { double v; read_bytes(tensor, at, &v, es); return static_cast<T>(v); }
     case DType::Int64: { std::int64_t v; read_bytes(tensor, at, &v, es); return static_cast<T>(v); }
     case DType::Bool: { bool v; read_bytes(tensor, at, &v, es); return static_cast<T>(v); }
   }
@@ -135,6 +137,7 @@ void write_as(const Tensor& tensor, std::int64_t off, T value) {
   const auto at = static_cast<std::size_t>(off) * es;
   switch (t.dtype) {
     case DType::Float32: { const auto v = static_cast<float>(value); write_bytes(tensor, at, &v, es); break; }
+    case DType::Float64: { const auto v = static_cast<double>(value); write_bytes(tensor, at, &v, es); break; }
     case DType::Int64: { const auto v = static_cast<std::int64_t>(value); write_bytes(tensor, at, &v, es); break; }
     case DType::Bool: { const auto v = static_cast<bool>(value); write_bytes(tensor, at, &v, es); break; }
   }
@@ -217,6 +220,7 @@ std::vector<T> Tensor::to_vector() const {
   template const T* Tensor::data<T>() const;                                   \
   template std::vector<T> Tensor::to_vector<T>() const;
 ANN_INSTANTIATE_ACCESS(float)
+ANN_INSTANTIATE_ACCESS(double)
 ANN_INSTANTIATE_ACCESS(std::int64_t)
 ANN_INSTANTIATE_ACCESS(bool)
 #undef ANN_INSTANTIATE_ACCESS
@@ -293,8 +297,8 @@ Tensor& Tensor::requires_grad_(bool requires_grad) {
     throw AutogradError("requires_grad_: cannot turn off requires_grad on the non-leaf output of '" +
                         grad_fn_name() + "'; use detach()");
   }
-  if (requires_grad && dtype() != DType::Float32) {
-    throw TypeError("requires_grad_: only float32 tensors can require grad, got " +
+  if (requires_grad && !is_floating_point(dtype())) {
+    throw TypeError("requires_grad_: only float32 and float64 tensors can require grad, got " +
                     std::string(to_string(dtype())));
   }
   impl_->requires_grad = requires_grad;
@@ -348,13 +352,13 @@ void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
 
 // ---- in-place updates --------------------------------------------------------------------------
 
-Tensor& Tensor::fill_(float value) {
+Tensor& Tensor::fill_(double value) {
   const TensorImpl& t = checked(impl_);
   begin_in_place(*this, "fill_");
   if (t.is_contiguous()) {
     backend::backend_for(device()).fill(t.raw_data(), t.dtype, t.numel, value);
   } else {
-    copy_(full({}, value).to(t.dtype));
+    copy_(full({}, value, {.dtype = t.dtype}));
   }
   return *this;
 }
@@ -381,26 +385,30 @@ Tensor& Tensor::copy_(const Tensor& src) {
 
 Tensor& Tensor::uniform_(double from, double to) { return uniform_(from, to, default_generator()); }
 Tensor& Tensor::uniform_(double from, double to, Generator& generator) {
-  check_dtype(*this, DType::Float32, "uniform_");
+  ops::check_floating(*this, "uniform_");
   if (!is_contiguous()) throw ValueError("uniform_: needs a contiguous tensor, got strides " + to_string(strides()));
   if (!(from <= to)) {
     throw ValueError("uniform_: expects from <= to, got from=" + std::to_string(from) + " to=" + std::to_string(to));
   }
   begin_in_place(*this, "uniform_");
   HostWrite host(*this);
-  generator.fill_uniform(host.data<float>(), static_cast<std::size_t>(numel()), from, to);
+  const auto n = static_cast<std::size_t>(numel());
+  if (dtype() == DType::Float64) generator.fill_uniform(host.data<double>(), n, from, to);
+  else generator.fill_uniform(host.data<float>(), n, from, to);
   host.commit();
   return *this;
 }
 
 Tensor& Tensor::normal_(double mean, double std) { return normal_(mean, std, default_generator()); }
 Tensor& Tensor::normal_(double mean, double std, Generator& generator) {
-  check_dtype(*this, DType::Float32, "normal_");
+  ops::check_floating(*this, "normal_");
   if (!is_contiguous()) throw ValueError("normal_: needs a contiguous tensor, got strides " + to_string(strides()));
   if (!(std >= 0.0)) throw ValueError("normal_: expects std >= 0, got " + std::to_string(std));
   begin_in_place(*this, "normal_");
   HostWrite host(*this);
-  generator.fill_normal(host.data<float>(), static_cast<std::size_t>(numel()), mean, std);
+  const auto n = static_cast<std::size_t>(numel());
+  if (dtype() == DType::Float64) generator.fill_normal(host.data<double>(), n, mean, std);
+  else generator.fill_normal(host.data<float>(), n, mean, std);
   host.commit();
   return *this;
 }
@@ -418,17 +426,17 @@ Tensor empty(const Shape& shape, const TensorOptions& options) {
   return finish(make_tensor(shape, options.dtype, options.device), options);
 }
 
-Tensor full(const Shape& shape, float value, const TensorOptions& options) {
+Tensor full(const Shape& shape, double value, const TensorOptions& options) {
   Tensor t = make_tensor(shape, options.dtype, options.device);
   backend::backend_for(options.device).fill(t.impl()->raw_data(), options.dtype, t.numel(), value);
   return finish(t, options);
 }
 
-Tensor zeros(const Shape& shape, const TensorOptions& options) { return full(shape, 0.f, options); }
-Tensor ones(const Shape& shape, const TensorOptions& options) { return full(shape, 1.f, options); }
+Tensor zeros(const Shape& shape, const TensorOptions& options) { return full(shape, 0.0, options); }
+Tensor ones(const Shape& shape, const TensorOptions& options) { return full(shape, 1.0, options); }
 Tensor zeros_like(const Tensor& t) { return zeros(t.sizes(), {.dtype = t.dtype(), .device = t.device()}); }
 Tensor ones_like(const Tensor& t) { return ones(t.sizes(), {.dtype = t.dtype(), .device = t.device()}); }
-Tensor scalar_tensor(float value, const TensorOptions& options) { return full({}, value, options); }
+Tensor scalar_tensor(double value, const TensorOptions& options) { return full({}, value, options); }
 
 Tensor arange(double start, double end, double step, const TensorOptions& options) {
   if (step == 0.0 || !std::isfinite(start) || !std::isfinite(end) || !std::isfinite(step) ||
@@ -444,6 +452,7 @@ Tensor arange(double start, double end, double step, const TensorOptions& option
     const double v = start + static_cast<double>(i) * step;
     switch (options.dtype) {
       case DType::Float32: host.data<float>()[i] = static_cast<float>(v); break;
+      case DType::Float64: host.data<double>()[i] = v; break;
       case DType::Int64: host.data<std::int64_t>()[i] = static_cast<std::int64_t>(v); break;
       case DType::Bool: host.data<bool>()[i] = v != 0.0; break;
     }
@@ -457,64 +466,68 @@ Tensor arange(double end, const TensorOptions& options) { return arange(0.0, end
 Tensor eye(std::int64_t n, std::int64_t m, const TensorOptions& options) {
   if (m < 0) m = n;
   if (n < 0) throw ValueError("eye: n must be non-negative, got " + std::to_string(n));
-  std::vector<float> values(static_cast<std::size_t>(n * m), 0.f);
-  for (std::int64_t i = 0; i < std::min(n, m); ++i) values[static_cast<std::size_t>(i * m + i)] = 1.f;
-  Tensor t = from_vector(values, {n, m}, {.device = options.device});
-  if (options.dtype != DType::Float32) t = t.to(options.dtype);
-  if (options.requires_grad) t.requires_grad_();
-  return t;
+  std::vector<double> values(static_cast<std::size_t>(n * m), 0.0);
+  for (std::int64_t i = 0; i < std::min(n, m); ++i) values[static_cast<std::size_t>(i * m + i)] = 1.0;
+  return from_vector(values, {n, m}, options);
 }
+
+namespace {
+// torch's CPU linspace kernel, as its AVX2 build runs it, in T: the step in T; the first half
+// counts up from start, the second half down from end, so both ends are exact. Element i alone is
+//   start + step·i  or  end − step·(steps − 1 − i)      (one fused multiply-add each).
+// While two vectors' worth of elements remain they are made in blocks of one vector (8 floats,
+// 4 doubles) from the block's first index b: base = the value of element b as above, then
+// base + k·step (k·step rounded, then added), and the whole block takes the half of b. Checked
+// bit for bit against torch.linspace.
+template <class T>
+void linspace_into(T* p, double start, double end, std::int64_t steps) {
+  if (steps == 1) p[0] = static_cast<T>(start);
+  if (steps <= 1) return;
+  const T s = static_cast<T>(start), e = static_cast<T>(end);
+  const T step = (e - s) / static_cast<T>(steps - 1);
+  const std::int64_t half = steps / 2;
+  auto element = [&](std::int64_t i) {
+    return i < half ? std::fma(step, static_cast<T>(i), s) : std::fma(-step, static_cast<T>(steps - i - 1), e);
+  };
+  constexpr std::int64_t kBlock = 32 / sizeof(T);  // Vectorized<T>::size() with AVX2
+  T offsets[kBlock];                                // k·step, rounded on its own (never fused into the add)
+  for (std::int64_t k = 0; k < kBlock; ++k) offsets[k] = static_cast<T>(k) * step;
+  const std::int64_t blocked = steps / (2 * kBlock) * (2 * kBlock);
+  for (std::int64_t b = 0; b < blocked; b += kBlock) {
+    const T base = element(b);
+    for (std::int64_t k = 0; k < kBlock; ++k) p[b + k] = base + offsets[k];
+  }
+  for (std::int64_t i = blocked; i < steps; ++i) p[i] = element(i);
+}
+}  // namespace
 
 Tensor linspace(double start, double end, std::int64_t steps, const TensorOptions& options) {
   if (steps < 0) throw ValueError("linspace: number of steps must be non-negative, got " + std::to_string(steps));
-  check_dtype(empty({0}, {.dtype = options.dtype}), DType::Float32, "linspace");
-  Tensor t = make_tensor({steps}, DType::Float32, options.device);
+  ops::check_floating(empty({0}, {.dtype = options.dtype}), "linspace");
+  Tensor t = make_tensor({steps}, options.dtype, options.device);
   HostWrite host(t);
-  float* p = host.data<float>();
-  if (steps == 1) p[0] = static_cast<float>(start);
-  if (steps > 1) {
-    // torch's CPU kernel, as its AVX2 build runs it: float step; the first half counts up from
-    // start, the second half down from end, so both ends are exact. Element i alone is
-    //   start + step·i  or  end − step·(steps − 1 − i)      (one fused multiply-add each).
-    // While 16 elements remain they are made in blocks of 8 from the block's first index b:
-    // base = the value of element b as above, then base + k·step (k·step rounded, then added),
-    // and the whole block takes the half of b. Checked bit for bit against torch.linspace.
-    const float s = static_cast<float>(start), e = static_cast<float>(end);
-    const float step = (e - s) / static_cast<float>(steps - 1);
-    const std::int64_t half = steps / 2;
-    auto element = [&](std::int64_t i) {
-      return i < half ? std::fma(step, static_cast<float>(i), s) : std::fma(-step, static_cast<float>(steps - i - 1), e);
-    };
-    constexpr std::int64_t kBlock = 8;  // Vectorized<float>::size() with AVX2
-    float offsets[kBlock];              // k·step, rounded on its own (never fused into the add)
-    for (std::int64_t k = 0; k < kBlock; ++k) offsets[k] = static_cast<float>(k) * step;
-    const std::int64_t blocked = steps / (2 * kBlock) * (2 * kBlock);
-    for (std::int64_t b = 0; b < blocked; b += kBlock) {
-      const float base = element(b);
-      for (std::int64_t k = 0; k < kBlock; ++k) p[b + k] = base + offsets[k];
-    }
-    for (std::int64_t i = blocked; i < steps; ++i) p[i] = element(i);
-  }
+  if (options.dtype == DType::Float64) linspace_into(host.data<double>(), start, end, steps);
+  else linspace_into(host.data<float>(), start, end, steps);
   host.commit();
   return finish(t, options);
 }
 
 Tensor rand(const Shape& shape, const TensorOptions& options) { return rand(shape, default_generator(), options); }
 Tensor rand(const Shape& shape, Generator& generator, const TensorOptions& options) {
-  if (options.dtype != DType::Float32) {  // as torch: no uniform integers
-    throw TypeError("rand: expects a float32 dtype, got " + std::string(to_string(options.dtype)));
+  if (!is_floating_point(options.dtype)) {  // as torch: no uniform integers
+    throw TypeError("rand: expects a float32 or float64 dtype, got " + std::string(to_string(options.dtype)));
   }
-  Tensor t = make_tensor(shape, DType::Float32, options.device);
+  Tensor t = make_tensor(shape, options.dtype, options.device);
   t.uniform_(0.0, 1.0, generator);
   return finish(t, options);
 }
 
 Tensor randn(const Shape& shape, const TensorOptions& options) { return randn(shape, default_generator(), options); }
 Tensor randn(const Shape& shape, Generator& generator, const TensorOptions& options) {
-  if (options.dtype != DType::Float32) {
-    throw TypeError("randn: expects a float32 dtype, got " + std::string(to_string(options.dtype)));
+  if (!is_floating_point(options.dtype)) {
+    throw TypeError("randn: expects a float32 or float64 dtype, got " + std::string(to_string(options.dtype)));
   }
-  Tensor t = make_tensor(shape, DType::Float32, options.device);
+  Tensor t = make_tensor(shape, options.dtype, options.device);
   t.normal_(0.0, 1.0, generator);
   return finish(t, options);
 }
@@ -573,6 +586,11 @@ Tensor from_vector(const std::vector<float>& values, const Shape& shape, const T
   return finish(options.dtype == DType::Float32 ? t : t.to(options.dtype), options);
 }
 
+Tensor from_vector(const std::vector<double>& values, const Shape& shape, const TensorOptions& options) {
+  Tensor t = from_values(values.data(), values.size(), shape, DType::Float64, options.device);
+  return finish(options.dtype == DType::Float64 ? t : t.to(options.dtype), options);
+}
+
 Tensor from_vector(const std::vector<std::int64_t>& values, const Shape& shape) {
   return from_values(values.data(), values.size(), shape, DType::Int64, default_device());
 }
@@ -582,29 +600,50 @@ Tensor from_vector(const std::vector<bool>& values, const Shape& shape) {
   return from_vector(widened, shape).to(DType::Bool);
 }
 
-Tensor tensor(std::initializer_list<float> values, const TensorOptions& options) {
-  return from_vector(std::vector<float>(values), {static_cast<std::int64_t>(values.size())}, options);
-}
+namespace {
+// How many list levels a nested list's items have below them (double: none).
+template <class T> constexpr std::size_t nesting = 0;
+template <class T> constexpr std::size_t nesting<std::initializer_list<T>> = 1 + nesting<T>;
 
-Tensor tensor(std::initializer_list<std::initializer_list<float>> rows, const TensorOptions& options) {
-  std::vector<float> flat;
-  const std::size_t cols = rows.size() ? rows.begin()->size() : 0;
-  for (const auto& row : rows) {
-    if (row.size() != cols) {
-      throw ShapeError("tensor: ragged nested list (rows of " + std::to_string(cols) + " and " +
-                       std::to_string(row.size()) + " values)");
+// The nested lists' values, row-major, appended to `flat`; the shape of one level and all below
+// it, checked to be the same for every sibling (ragged lists are refused).
+void flatten_into(std::vector<double>& flat, Shape& shape, double value) {
+  (void)shape;
+  flat.push_back(value);
+}
+template <class List>
+void flatten_into(std::vector<double>& flat, Shape& shape, std::initializer_list<List> list) {
+  Shape first;
+  bool seen = false;
+  for (const auto& item : list) {
+    Shape inner;
+    flatten_into(flat, inner, item);
+    if (seen && inner != first) {
+      throw ShapeError("tensor: ragged nested list (parts of shape " + to_string(first) + " and " + to_string(inner) + ")");
     }
-    flat.insert(flat.end(), row.begin(), row.end());
+    first = inner;
+    seen = true;
   }
-  return from_vector(flat, {static_cast<std::int64_t>(rows.size()), static_cast<std::int64_t>(cols)}, options);
+  if (!seen) first = Shape(nesting<List>, 0);  // an empty list: sizes 0 below it
+  shape = Shape{static_cast<std::int64_t>(list.size())};
+  for (const std::int64_t size : first) shape.push_back(size);
 }
+template <class List>
+Tensor tensor_of(std::initializer_list<List> list, const TensorOptions& options) {
+  std::vector<double> flat;
+  Shape shape;
+  flatten_into(flat, shape, list);
+  return from_vector(flat, shape, options);
+}
+}  // namespace
 
-Tensor tensor(std::initializer_list<std::initializer_list<std::initializer_list<float>>> planes,
+Tensor tensor(std::initializer_list<double> values, const TensorOptions& options) { return tensor_of(values, options); }
+Tensor tensor(std::initializer_list<std::initializer_list<double>> rows, const TensorOptions& options) {
+  return tensor_of(rows, options);
+}
+Tensor tensor(std::initializer_list<std::initializer_list<std::initializer_list<double>>> planes,
               const TensorOptions& options) {
-  std::vector<Tensor> parts;
-  for (const auto& plane : planes) parts.push_back(tensor(plane));
-  if (parts.empty()) return from_vector(std::vector<float>{}, {0, 0, 0}, options);
-  return finish(stack(parts, 0), options);
+  return tensor_of(planes, options);
 }
 
 }  // namespace ann

@@ -52,7 +52,7 @@ struct Formatter {
 
 Formatter make_formatter(DType dtype, const std::vector<double>& shown) {
   Formatter f{dtype};
-  if (dtype == DType::Float32) {
+  if (is_floating_point(dtype)) {
     double lo = INFINITY, hi = 0.0;
     bool whole = true;
     for (double v : shown) {
@@ -71,7 +71,7 @@ Formatter make_formatter(DType dtype, const std::vector<double>& shown) {
   // torch sizes the columns by the nonzero finite values only (zeros, nan and inf are padded to
   // that width, never widen it); integers and bools by every value.
   for (double v : shown) {
-    if (dtype == DType::Float32 && (v == 0.0 || !std::isfinite(v))) continue;
+    if (is_floating_point(dtype) && (v == 0.0 || !std::isfinite(v))) continue;
     f.width = std::max(f.width, f.format(v).size());
   }
   return f;
@@ -85,6 +85,7 @@ struct Printer {
     const void* base = t.storage->data();
     switch (t.dtype) {
       case DType::Float32: return static_cast<const float*>(base)[off];
+      case DType::Float64: return static_cast<const double*>(base)[off];
       case DType::Int64: return static_cast<double>(static_cast<const std::int64_t*>(base)[off]);
       case DType::Bool: return static_cast<const bool*>(base)[off] ? 1.0 : 0.0;
     }
@@ -156,9 +157,11 @@ std::string Tensor::str() const {
     std::string size = to_string(t.sizes);
     s += ", size=(" + size.substr(1, size.size() - 2) + ")";
   }
-  // an empty tensor shows no values to tell its type by, so torch names it
   if (!device().is_cpu()) s += ", device='" + device().str() + "'";
-  if (t.numel == 0 && t.dtype != DType::Float32) s += ", dtype=torch." + std::string(to_string(t.dtype));
+  // torch names a type the values do not show: float64 (printed as floats), and any type but
+  // float32 when there are no values to tell it by
+  if (t.dtype == DType::Float64 || (t.numel == 0 && t.dtype != DType::Float32))
+    s += ", dtype=torch." + std::string(to_string(t.dtype));
   if (t.grad_fn) s += ", grad_fn=<" + grad_fn_name() + ">";
   else if (t.requires_grad) s += ", requires_grad=True";
   return s + ")";

@@ -18,7 +18,7 @@ using namespace ann;
 
 std::vector<float> values(const Tensor& t) { return t.to_vector<float>(); }
 
-Tensor leaf(std::initializer_list<float> v) { return tensor(v, {.requires_grad = true}); }
+Tensor leaf(std::initializer_list<double> v) { return tensor(v, {.requires_grad = true}); }
 
 void expect_values_near(const Tensor& t, const std::vector<float>& expected, float tol = 1e-6f) {
   ASSERT_TRUE(t.defined());

@@ -157,7 +157,11 @@ TEST(Errors, ValuesOutOfRange) {
 TEST(Errors, ElementTypes) {
   const Tensor i = zeros({2, 2}, {.dtype = DType::Int64});
   const std::string m = message_of<TypeError>([&] { matmul(i, i); });
-  EXPECT_EQ(m, "matmul: expected a float32 tensor, got int64 with shape [2, 2]");
+  EXPECT_EQ(m, "matmul: expected a float32 or float64 tensor, got int64 with shape [2, 2]");
+  // products do not promote: both operands of one floating type, as torch
+  EXPECT_EQ(message_of<TypeError>([] { matmul(zeros({2, 3}), zeros({3, 2}, {.dtype = kFloat64})); }),
+            "matmul: expected both operands of one dtype, got float32 [2, 3] and float64 [3, 2] (convert one with "
+            ".to(dtype))");
   EXPECT_THROW(i.exp(), TypeError);
   EXPECT_THROW(i.softmax(0), TypeError);
   EXPECT_THROW(Tensor(i).requires_grad_(), TypeError);

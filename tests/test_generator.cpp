@@ -265,8 +265,8 @@ TEST(Generator, ManualSeedDropsCachedNormal) {
 TEST(Generator, EmptyFillsDoNotAdvance) {
   Generator g(8);
   const Generator::State before = g.state();
-  g.fill_uniform(nullptr, 0, 0.0, 1.0);
-  g.fill_normal(nullptr, 0, 0.0, 1.0);
+  g.fill_uniform(static_cast<float*>(nullptr), 0, 0.0, 1.0);
+  g.fill_normal(static_cast<float*>(nullptr), 0, 0.0, 1.0);
   EXPECT_EQ(g.state(), before);
 }
 

@@ -17,6 +17,8 @@
 //    with uniforms as above, then Box-Muller per block of 16 (v[j], v[j+8] for j < 8) with
 //    torch's AVX2 float code (Cephes-style log / sincos polynomials). When 16 does not divide
 //    n, the last 16 elements get 16 fresh uniforms and are transformed again as one block.
+//  - On float64 tensors, the uniforms are 53-bit (one random64() each) and the blocks of 16
+//    are computed in double with the C library's functions (torch has no vector path there).
 //  - n < 16: per element, torch's normal_distribution<double>: u1, u2 = 53-bit uniforms from
 //    random64(), r = sqrt(-2 ln(1 - u2)), theta = 2 pi u1; it returns r cos theta and caches
 //    r sin theta, which the next n < 16 element (in this or a later call) takes instead of
@@ -70,6 +72,11 @@ class Generator {
   /// Same values and stream position as torch's normal_(mean, std) / randn on a contiguous
   /// float tensor of n elements (n < 16 and n >= 16 take different paths, as in torch).
   void fill_normal(float* out, std::size_t n, double mean, double std);
+  /// The same on a float64 tensor, as torch's double kernels: each uniform takes one 64-bit
+  /// draw (its low 53 bits · 2^-53); normals are Box-Muller in blocks of 16 on those uniforms,
+  /// with the C library's log, sin and cos (n < 16: the per-element path above).
+  void fill_uniform(double* out, std::size_t n, double from, double to);
+  void fill_normal(double* out, std::size_t n, double mean, double std);
 
   /// A copy of the whole generator state.
   State state() const;

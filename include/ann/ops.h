@@ -32,21 +32,21 @@ Tensor mul(const Tensor& a, const Tensor& b);
 Tensor div(const Tensor& a, const Tensor& b);
 Tensor neg(const Tensor& x);
 /// x^p for a scalar exponent p.
-Tensor pow(const Tensor& x, float exponent);
+Tensor pow(const Tensor& x, double exponent);
 
 Tensor operator+(const Tensor& a, const Tensor& b);
 Tensor operator-(const Tensor& a, const Tensor& b);
 Tensor operator*(const Tensor& a, const Tensor& b);
 Tensor operator/(const Tensor& a, const Tensor& b);
 Tensor operator-(const Tensor& x);
-Tensor operator+(const Tensor& a, float b);
-Tensor operator-(const Tensor& a, float b);
-Tensor operator*(const Tensor& a, float b);
-Tensor operator/(const Tensor& a, float b);
-Tensor operator+(float a, const Tensor& b);
-Tensor operator-(float a, const Tensor& b);
-Tensor operator*(float a, const Tensor& b);
-Tensor operator/(float a, const Tensor& b);
+Tensor operator+(const Tensor& a, double b);
+Tensor operator-(const Tensor& a, double b);
+Tensor operator*(const Tensor& a, double b);
+Tensor operator/(const Tensor& a, double b);
+Tensor operator+(double a, const Tensor& b);
+Tensor operator-(double a, const Tensor& b);
+Tensor operator*(double a, const Tensor& b);
+Tensor operator/(double a, const Tensor& b);
 
 /// Elementwise max / min of a and b, broadcast (torch.maximum / minimum: a NaN gives NaN; where
 /// they tie, each side gets half the gradient).
@@ -59,20 +59,20 @@ Tensor log(const Tensor& x);
 Tensor sqrt(const Tensor& x);
 Tensor abs(const Tensor& x);
 /// min(max(x, lo), hi); the gradient passes where lo <= x <= hi.
-Tensor clamp(const Tensor& x, float lo, float hi);
+Tensor clamp(const Tensor& x, double lo, double hi);
 Tensor relu(const Tensor& x);
 Tensor tanh(const Tensor& x);
 Tensor sigmoid(const Tensor& x);
 /// x for x > 0, else negative_slope · x.
-Tensor leaky_relu(const Tensor& x, float negative_slope = 0.01f);
+Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
 /// x for x > 0, else alpha · (eˣ − 1).
-Tensor elu(const Tensor& x, float alpha = 1.f);
+Tensor elu(const Tensor& x, double alpha = 1.0);
 /// x · Φ(x) = x/2 · (1 + erf(x/√2)) (torch's approximate='none').
 Tensor gelu(const Tensor& x);
 /// x · σ(x) (swish).
 Tensor silu(const Tensor& x);
 /// log(1 + e^(βx)) / β, and x where βx > threshold; beta > 0.
-Tensor softplus(const Tensor& x, float beta = 1.f, float threshold = 20.f);
+Tensor softplus(const Tensor& x, double beta = 1.0, double threshold = 20.0);
 /// The error function, 2/√π ∫₀ˣ e^(−t²) dt.
 Tensor erf(const Tensor& x);
 /// Zeroes each element with probability p and scales the rest by 1/(1 − p), with torch's masks
@@ -132,7 +132,7 @@ Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index);
 /// torch.where; differentiable in a and b, each gradient going to the branch chosen.
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);
 /// x with `value` where mask (bool, broadcast to x) is true, as torch.masked_fill.
-Tensor masked_fill(const Tensor& x, const Tensor& mask, float value);
+Tensor masked_fill(const Tensor& x, const Tensor& mask, double value);
 
 // ---- comparisons (bool masks, not differentiable) -----------------------------------------
 Tensor eq(const Tensor& a, const Tensor& b);
@@ -149,12 +149,12 @@ Tensor operator>(const Tensor& a, const Tensor& b);
 Tensor operator>=(const Tensor& a, const Tensor& b);
 /// Against a number, as libtorch's x > 0.5: an int64 tensor is compared as float32 when the
 /// number is not an integer (so that x >= 0.5 is not x >= 0).
-Tensor operator==(const Tensor& a, float b);
-Tensor operator!=(const Tensor& a, float b);
-Tensor operator<(const Tensor& a, float b);
-Tensor operator<=(const Tensor& a, float b);
-Tensor operator>(const Tensor& a, float b);
-Tensor operator>=(const Tensor& a, float b);
+Tensor operator==(const Tensor& a, double b);
+Tensor operator!=(const Tensor& a, double b);
+Tensor operator<(const Tensor& a, double b);
+Tensor operator<=(const Tensor& a, double b);
+Tensor operator>(const Tensor& a, double b);
+Tensor operator>=(const Tensor& a, double b);
 
 /// Whether every element of a and b differs by at most atol + rtol·|b| (shapes must match).
 bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8);

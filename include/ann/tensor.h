@@ -151,25 +151,25 @@ class Tensor {
   // throw. The arithmetic ones compute exactly what the out-of-place op does, broadcasting
   // `other` to this tensor's shape:
   //   NoGradGuard no_grad;  w.sub_(w.grad(), lr);   // w -= lr · ∇w
-  Tensor& add_(const Tensor& other, float alpha = 1.f);
-  Tensor& add_(float value);
-  Tensor& sub_(const Tensor& other, float alpha = 1.f);
-  Tensor& sub_(float value);
+  Tensor& add_(const Tensor& other, double alpha = 1.0);
+  Tensor& add_(double value);
+  Tensor& sub_(const Tensor& other, double alpha = 1.0);
+  Tensor& sub_(double value);
   Tensor& mul_(const Tensor& other);
-  Tensor& mul_(float value);
+  Tensor& mul_(double value);
   Tensor& div_(const Tensor& other);
-  Tensor& div_(float value);
-  Tensor& clamp_(float lo, float hi);
+  Tensor& div_(double value);
+  Tensor& clamp_(double lo, double hi);
   /// Members, as libtorch's, so that a view takes them too: x[0] += 1.
   Tensor& operator+=(const Tensor& other) { return add_(other); }
   Tensor& operator-=(const Tensor& other) { return sub_(other); }
   Tensor& operator*=(const Tensor& other) { return mul_(other); }
   Tensor& operator/=(const Tensor& other) { return div_(other); }
-  Tensor& operator+=(float value) { return add_(value); }
-  Tensor& operator-=(float value) { return sub_(value); }
-  Tensor& operator*=(float value) { return mul_(value); }
-  Tensor& operator/=(float value) { return div_(value); }
-  Tensor& fill_(float value);
+  Tensor& operator+=(double value) { return add_(value); }
+  Tensor& operator-=(double value) { return sub_(value); }
+  Tensor& operator*=(double value) { return mul_(value); }
+  Tensor& operator/=(double value) { return div_(value); }
+  Tensor& fill_(double value);
   Tensor& zero_();
   /// Copies values from `src` (broadcast to this shape).
   Tensor& copy_(const Tensor& src);
@@ -183,14 +183,14 @@ class Tensor {
   // ---- operations as methods (see ann/ops.h for what each does) -------------------------
   Tensor matmul(const Tensor& other) const;
   Tensor neg() const;
-  Tensor pow(float exponent) const;
+  Tensor pow(double exponent) const;
   Tensor exp() const;
   Tensor log() const;
   Tensor sqrt() const;
   Tensor abs() const;
-  Tensor clamp(float min, float max) const;
+  Tensor clamp(double min, double max) const;
   /// This tensor with `value` where mask is true (ann::masked_fill).
-  Tensor masked_fill(const Tensor& mask, float value) const;
+  Tensor masked_fill(const Tensor& mask, double value) const;
   Tensor relu() const;
   Tensor tanh() const;
   Tensor sigmoid() const;
@@ -227,13 +227,13 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t);
 Tensor empty(const Shape& shape, const TensorOptions& options = {});
 Tensor zeros(const Shape& shape, const TensorOptions& options = {});
 Tensor ones(const Shape& shape, const TensorOptions& options = {});
-Tensor full(const Shape& shape, float value, const TensorOptions& options = {});
+Tensor full(const Shape& shape, double value, const TensorOptions& options = {});
 Tensor zeros_like(const Tensor& t);
 Tensor ones_like(const Tensor& t);
 /// The n × m identity matrix (m = n by default), as torch.eye.
 Tensor eye(std::int64_t n, std::int64_t m = -1, const TensorOptions& options = {});
-/// A 0-D float tensor.
-Tensor scalar_tensor(float value, const TensorOptions& options = {});
+/// A 0-D tensor (float32 unless options say otherwise).
+Tensor scalar_tensor(double value, const TensorOptions& options = {});
 /// [start, end) in steps of `step`, like torch.arange (float32 unless options say int64).
 Tensor arange(double start, double end, double step = 1.0, const TensorOptions& options = {});
 Tensor arange(double end, const TensorOptions& options = {});
@@ -259,13 +259,17 @@ Tensor randperm(std::int64_t n, const TensorOptions& options = {.dtype = DType::
 
 /// Builds a tensor from values in row-major order; their count must equal the shape's.
 Tensor from_vector(const std::vector<float>& values, const Shape& shape, const TensorOptions& options = {});
+/// From doubles: float64 unless options say otherwise.
+Tensor from_vector(const std::vector<double>& values, const Shape& shape,
+                   const TensorOptions& options = {.dtype = DType::Float64});
 Tensor from_vector(const std::vector<std::int64_t>& values, const Shape& shape);
 Tensor from_vector(const std::vector<bool>& values, const Shape& shape);
 
-/// Nested initializer lists: tensor({1, 2, 3}), tensor({{1, 2}, {3, 4}}).
-Tensor tensor(std::initializer_list<float> values, const TensorOptions& options = {});
-Tensor tensor(std::initializer_list<std::initializer_list<float>> rows, const TensorOptions& options = {});
-Tensor tensor(std::initializer_list<std::initializer_list<std::initializer_list<float>>> planes,
+/// Nested initializer lists: tensor({1, 2, 3}), tensor({{1, 2}, {3, 4}}); float32 unless options
+/// say otherwise (the values are read as double, so a float64 tensor keeps all their digits).
+Tensor tensor(std::initializer_list<double> values, const TensorOptions& options = {});
+Tensor tensor(std::initializer_list<std::initializer_list<double>> rows, const TensorOptions& options = {});
+Tensor tensor(std::initializer_list<std::initializer_list<std::initializer_list<double>>> planes,
               const TensorOptions& options = {});
 
 }  // namespace ann

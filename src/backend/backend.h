@@ -12,6 +12,11 @@
 //
 // Kernels see raw pointers into device memory, never host memory; tensors given to them are
 // contiguous unless strides are passed explicitly. Shapes are in elements.
+//
+// Element types: the core entries take the dtype of their real-valued operands, float32 or
+// float64, and compute in it (a float64 tensor is never rounded through float); their scalars
+// come as double and are rounded once to float for float32 operands. The fused entries are
+// float32 only: they are the fast paths, and float64 runs the compositions they stand for.
 #include <cstddef>
 #include <cstdint>
 
@@ -116,12 +121,14 @@ class Backend {
   virtual bool has(Fused) const { return false; }
 
   // ---- elementwise -----------------------------------------------------------------------
-  /// y = f(x); p0, p1 are the op's scalars (Pow: exponent; Clamp: lo, hi). Derivatives are
-  /// compositions of these primitives, written next to each op in src/ops/.
-  virtual void unary(UnaryOp op, const float* x, float* y, std::int64_t n, float p0, float p1) const = 0;
+  /// y = f(x), x and y of the floating `dtype`; p0, p1 are the op's scalars (Pow: exponent;
+  /// Clamp: lo, hi). Derivatives are compositions of these primitives, written next to each op
+  /// in src/ops/.
+  virtual void unary(UnaryOp op, DType dtype, const void* x, void* y, std::int64_t n, double p0,
+                     double p1) const = 0;
   /// out = a op b over `sizes`, reading a and b with the given (broadcast, 0 where
-  /// broadcast) strides; out is contiguous, float32 for arithmetic and bool for comparisons.
-  /// a and b have element type `dtype` (float32 or int64).
+  /// broadcast) strides; out is contiguous, of a's type for arithmetic and bool for
+  /// comparisons. a and b have element type `dtype` (float32, float64 or int64).
   virtual void binary(BinaryOp op, DType dtype, const void* a, const Shape& a_strides, const void* b,
                       const Shape& b_strides, void* out, const Shape& sizes) const = 0;
   /// The same for a, b and out contiguous and of one shape, n elements: the common case,
@@ -130,32 +137,34 @@ class Backend {
                                  std::int64_t n) const = 0;
 
   // ---- reductions (x contiguous, seen as [outer, n, inner], reduced over n) ---------------
-  /// out is float32 for Sum/Max/Min of float32 input, int64 for ArgMax and for Sum of int64.
+  /// out has x's type for Sum/Max/Min of floating input (sums accumulate in double), int64 for
+  /// ArgMax and for Sum of int64 or bool.
   virtual void reduce(ReduceOp op, DType dtype, const void* x, void* out, std::int64_t outer, std::int64_t n,
                       std::int64_t inner) const = 0;
 
   // ---- matrix product --------------------------------------------------------------------
-  /// C[M,N] = alpha * op(A) op(B) + beta * C, row-major, op = transpose when the flag is set.
-  virtual void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
-                    const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
-                    std::int64_t ldc) const = 0;
+  /// C[M,N] = alpha * op(A) op(B) + beta * C, row-major, op = transpose when the flag is set;
+  /// A, B and C of the floating `dtype`.
+  virtual void gemm(DType dtype, bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
+                    double alpha, const void* A, std::int64_t lda, const void* B, std::int64_t ldb, double beta,
+                    void* C, std::int64_t ldc) const = 0;
 
   // ---- softargmax (x seen as [outer, n, inner], normalised over n) ------------------------
-  virtual void softmax(bool log, const float* x, float* y, std::int64_t outer, std::int64_t n,
+  virtual void softmax(bool log, DType dtype, const void* x, void* y, std::int64_t outer, std::int64_t n,
                        std::int64_t inner) const = 0;
 
   // ---- indexing (x contiguous, seen as [outer, n, inner]; index along n) ------------------
   /// out[o, j, i] = x[o, index[j], i] for j < k.
   virtual void index_select(const void* x, std::size_t elem_size, const std::int64_t* index, std::int64_t k,
                             void* out, std::int64_t outer, std::int64_t n, std::int64_t inner) const = 0;
-  /// dx[o, index[j], i] += dy[o, j, i].
-  virtual void index_add(const float* dy, const std::int64_t* index, std::int64_t k, float* dx,
+  /// dx[o, index[j], i] += dy[o, j, i]; dx and dy of the floating `dtype`.
+  virtual void index_add(DType dtype, const void* dy, const std::int64_t* index, std::int64_t k, void* dx,
                          std::int64_t outer, std::int64_t n, std::int64_t inner) const = 0;
   /// out[o, j, i] = x[o, index[o, j, i], i]; index has shape [outer, k, inner].
-  virtual void gather(const float* x, const std::int64_t* index, float* out, std::int64_t outer, std::int64_t n,
-                      std::int64_t k, std::int64_t inner) const = 0;
-  /// dx[o, index[o, j, i], i] += dy[o, j, i].
-  virtual void scatter_add(const float* dy, const std::int64_t* index, float* dx, std::int64_t outer,
+  virtual void gather(const void* x, std::size_t elem_size, const std::int64_t* index, void* out,
+                      std::int64_t outer, std::int64_t n, std::int64_t k, std::int64_t inner) const = 0;
+  /// dx[o, index[o, j, i], i] += dy[o, j, i]; dx and dy of the floating `dtype`.
+  virtual void scatter_add(DType dtype, const void* dy, const std::int64_t* index, void* dx, std::int64_t outer,
                            std::int64_t n, std::int64_t k, std::int64_t inner) const = 0;
 
   // ==== fused entries, each only where has(its Fused) ======================================
@@ -198,6 +207,13 @@ class Backend {
   virtual void adam_step(const AdamStep& h, float* param, const float* grad, float* exp_avg, float* exp_avg_sq,
                          std::int64_t n) const;
 };
+
+/// Calls f(T{}) with T the C++ type of the floating `dtype` (float, or double for float64): a
+/// kernel written once as a template over its element type, instantiated for both.
+template <class F> decltype(auto) visit_floating(DType dtype, F&& f) {
+  if (dtype == DType::Float64) return f(double{});
+  return f(float{});
+}
 
 /// The index of the first of v[0 .. n) outside [0, bound), or −1: a scan of host memory (labels
 /// and indices read through src/host_access.h), compiled at the CPU's ISA levels because the

@@ -17,8 +17,9 @@
 //    (no trailing bytes);
 //  - tensor names are unique; "__metadata__" is not a tensor; no JSON key appears twice in an
 //    object (JSON parsers would silently keep the last); the header holds no NUL byte.
-// ann reads and writes the dtypes it has: F32 (float32), I64 (int64), BOOL (one byte, 0 or 1).
-// Other dtypes of the spec (F16, BF16, F64, I32, U8, ...) are recognised and refused by name.
+// ann reads and writes the dtypes it has: F32 (float32), F64 (float64), I64 (int64), BOOL (one
+// byte, 0 or 1). Other dtypes of the spec (F16, BF16, I32, U8, ...) are recognised and refused by
+// name.
 //
 // Hostile files: sizes are checked against the bytes actually present before any tensor is
 // allocated, so a lying header cannot make us allocate more than the file holds; the header
@@ -59,11 +60,13 @@ struct Layout {
   std::map<std::string, std::string> metadata;
 };
 
-/// The spec's name of an element type: "F32", "I64", "BOOL".
+/// The spec's name of an element type: "F32", "F64", "I64", "BOOL".
 constexpr std::string_view dtype_name(DType dtype) {
   switch (dtype) {
     case DType::Float32:
       return "F32";
+    case DType::Float64:
+      return "F64";
     case DType::Int64:
       return "I64";
     case DType::Bool:

@@ -55,7 +55,7 @@ std::string bytes(std::uint64_t begin, std::uint64_t end) {
 // The dtypes of the safetensors spec that ann has no element type for: named in the error,
 // so that "F16" reads as "not supported" rather than "garbage".
 bool is_other_spec_dtype(std::string_view name) {
-  static constexpr std::string_view kOthers[] = {"F64", "F16", "BF16", "I32", "I16",     "I8",
+  static constexpr std::string_view kOthers[] = {"F16", "BF16", "I32", "I16",     "I8",
                                                  "U64", "U32", "U16",  "U8",  "F8_E4M3", "F8_E5M2"};
   return std::find(std::begin(kOthers), std::end(kOthers), name) != std::end(kOthers);
 }
@@ -64,11 +64,12 @@ DType parse_dtype(const json& value, const std::string& tensor, const Problem& b
   if (!value.is_string()) throw bad("tensor " + in_quotes(tensor) + ": \"dtype\" is not a string: " + excerpt(value));
   const std::string& name = value.get_ref<const std::string&>();
   if (name == "F32") return DType::Float32;
+  if (name == "F64") return DType::Float64;
   if (name == "I64") return DType::Int64;
   if (name == "BOOL") return DType::Bool;
   if (is_other_spec_dtype(name)) {
     throw bad("tensor " + in_quotes(tensor) + ": dtype " + shorten(name) +
-              " is not supported (ann reads F32, I64, BOOL)");
+              " is not supported (ann reads F32, F64, I64, BOOL)");
   }
   throw bad("tensor " + in_quotes(tensor) + ": unknown dtype " + in_quotes(name));
 }

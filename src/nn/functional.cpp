@@ -33,7 +33,7 @@ void check_same_shape(const Tensor& input, const Tensor& target, const char* op)
 
 // Checks scores [m, C] against labels [m] (int64, each in [0, C)).
 void check_class_targets(const Tensor& scores, const Tensor& target, const char* op) {
-  ops::check_float(scores, op);
+  ops::check_floating(scores, op);
   check_defined(target, op);
   if (scores.dim() != 2) {
     throw ShapeError(std::string(op) + ": expects input of shape [batch, classes], got " + to_string(scores.sizes()));
@@ -100,8 +100,8 @@ Tensor nll_loss(const Tensor& log_probs, const Tensor& target, Reduction reducti
 // as the composition (g·d + g·d = 2·(g·d) exactly), a third of the graph.
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
   check_same_shape(input, target, "mse_loss");
-  ops::check_float(input, "mse_loss");
-  ops::check_float(target, "mse_loss");
+  ops::check_floating(input, "mse_loss");
+  ops::check_floating(target, "mse_loss");
   if (reduction == Reduction::None || !ops::backend_of(input).has(backend::Fused::SquaredError)) {
     const Tensor diff = input - target;
     return reduce(diff * diff, reduction);
@@ -152,7 +152,7 @@ Tensor binary_cross_entropy(const Tensor& probs, const Tensor& target, Reduction
 // ∂ℓ/∂x = sigmoid(x) − y
 Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& target, Reduction reduction) {
   check_same_shape(logits, target, "binary_cross_entropy_with_logits");
-  ops::check_float(logits, "binary_cross_entropy_with_logits");
+  ops::check_floating(logits, "binary_cross_entropy_with_logits");
   Tensor per_example;
   {
     NoGradGuard no_grad;

@@ -16,17 +16,18 @@ Tensor dropout(const Tensor& x, double p, bool training) { return dropout(x, p, 
 
 Tensor dropout(const Tensor& x, double p, bool training, Generator& generator) {
   if (!(p >= 0.0 && p <= 1.0)) throw ValueError("dropout: probability has to be between 0 and 1, but got " + std::to_string(p));
-  ops::check_float(x, "dropout");
+  ops::check_floating(x, "dropout");
   if (!training || p == 0.0) return x;
   if (p == 1.0) return x * zeros_like(x);  // torch: all dropped, still recorded
   const double keep = 1.0 - p;
-  const float scale = 1.f / static_cast<float>(keep);
-  std::vector<float> noise(static_cast<std::size_t>(x.numel()));
-  for (float& m : noise) {
+  // the scale in x's precision: 1 / (1 − p) rounded to float for float32, as torch's div_
+  const double scale = x.dtype() == DType::Float64 ? 1.0 / keep : static_cast<double>(1.f / static_cast<float>(keep));
+  std::vector<double> noise(static_cast<std::size_t>(x.numel()));
+  for (double& m : noise) {
     const double u = static_cast<double>(generator.random64() & ((std::uint64_t{1} << 53) - 1)) * 0x1p-53;
-    m = u < keep ? scale : 0.f;
+    m = u < keep ? scale : 0.0;
   }
-  return x * from_vector(noise, x.sizes(), {.device = x.device()});
+  return x * from_vector(noise, x.sizes(), {.dtype = x.dtype(), .device = x.device()});
 }
 
 }  // namespace ann

@@ -16,9 +16,13 @@ using backend::UnaryOp;
 
 namespace {
 
-// Element type both operands are computed in: float32 if either is float32, else int64.
+// Element type both operands are computed in, as torch promotes: float64 if either is float64,
+// else float32 if either is float32, else int64.
 DType common_dtype(const Tensor& a, const Tensor& b) {
-  return (a.dtype() == DType::Float32 || b.dtype() == DType::Float32) ? DType::Float32 : DType::Int64;
+  if (is_floating_point(a.dtype()) || is_floating_point(b.dtype())) {
+    return a.dtype() == DType::Float64 || b.dtype() == DType::Float64 ? DType::Float64 : DType::Float32;
+  }
+  return DType::Int64;
 }
 
 // out = a op b, broadcast; not recorded. A 0-d operand on another device is brought over (a
@@ -49,57 +53,59 @@ Tensor binary_kernel(BinaryOp op, const Tensor& a_arg, const Tensor& b_arg, cons
   return out;
 }
 
-// A number as a 0-d float tensor on the device of the tensor it meets (an undefined one is
-// refused by the op itself).
-Tensor number_for(const Tensor& t, float value) {
-  return scalar_tensor(value, {.device = t.defined() ? t.device() : default_device()});
+// A number as a 0-d tensor on the device of the tensor it meets, of its type when that is
+// floating (a float64 tensor meets the number's every digit), else float32 (an undefined one
+// is refused by the op itself).
+Tensor number_for(const Tensor& t, double value) {
+  if (!t.defined()) return scalar_tensor(value);
+  return scalar_tensor(value, {.dtype = is_floating_point(t.dtype()) ? t.dtype() : DType::Float32, .device = t.device()});
 }
 
 // dx = dy · f'(x) for y = f(x), composed from the forward primitives so that every back end
 // has it; y is f(x), kept by the forward, which several derivatives are cheaper from. The
 // products round as the CPU's fused epilogue does (src/backend/cpu/activations.h).
-Tensor unary_derivative(UnaryOp op, const Tensor& x, const Tensor& y, const Tensor& dy, float p0, float p1) {
+Tensor unary_derivative(UnaryOp op, const Tensor& x, const Tensor& y, const Tensor& dy, double p0, double p1) {
   // The squashing functions' derivatives are the affine layer's fused epilogue without a bias
   // (one pass instead of three); the compositions below are what it computes.
   const Activation f = op == UnaryOp::Relu ? Activation::ReLU
                        : op == UnaryOp::Tanh ? Activation::Tanh
                        : op == UnaryOp::Sigmoid ? Activation::Sigmoid
                                                : Activation::None;
-  if (f != Activation::None && ops::backend_of(y).has(backend::Fused::LinearEpilogue) &&
-      dy.device() == y.device()) {
+  if (f != Activation::None && y.dtype() == DType::Float32 && dy.dtype() == DType::Float32 &&
+      ops::backend_of(y).has(backend::Fused::LinearEpilogue) && dy.device() == y.device()) {
     const Tensor dyc = dy.contiguous();
     Tensor dx = make_tensor(y.sizes(), DType::Float32, y.device());
     ops::backend_of(y).activation_backward_bias(y.data<float>(), dyc.data<float>(), dx.data<float>(), nullptr, 1,
                                                 y.numel(), f);
     return dx;
   }
-  const auto mask = [](const Tensor& condition) { return condition.to(DType::Float32); };
-  const auto number = [&](float v) { return number_for(x, v); };
+  const auto mask = [&](const Tensor& condition) { return condition.to(x.dtype()); };
+  const auto number = [&](double v) { return number_for(x, v); };
   switch (op) {
     case UnaryOp::Neg: return neg(dy);                                        // −1
     case UnaryOp::Exp: return dy * y;                                         // exp x = y
     case UnaryOp::Log: return dy / x;                                         // 1/x
     case UnaryOp::Sqrt: return dy / (y * 2.f);                                // 1/(2y)
-    case UnaryOp::Abs: return dy * (mask(x > number(0.f)) - mask(x < number(0.f)));  // sign x, 0 at 0 (as torch)
-    case UnaryOp::Relu: return dy * mask(y > number(0.f));                      // [x > 0] = [y > 0]
+    case UnaryOp::Abs: return dy * (mask(x > number(0.0)) - mask(x < number(0.0)));  // sign x, 0 at 0 (as torch)
+    case UnaryOp::Relu: return dy * mask(y > number(0.0));                      // [x > 0] = [y > 0]
     case UnaryOp::Tanh: return dy * (1.f - y * y);                            // 1 − y²
     case UnaryOp::Sigmoid: return dy * y * (1.f - y);                         // y (1 − y)
     case UnaryOp::Pow:                                                        // p x^(p−1)
-      return p0 == 0.f ? zeros_like(dy) : dy * p0 * pow(x, p0 - 1.f);
+      return p0 == 0.0 ? zeros_like(dy) : dy * p0 * pow(x, p0 - 1.0);
     case UnaryOp::Clamp:                                                      // [lo ≤ x ≤ hi]
       return dy * (mask(x >= number(p0)) * mask(x <= number(p1)));
     case UnaryOp::Scale: return dy * p0;                                      // c
     case UnaryOp::LeakyRelu: {                                                // 1 for x > 0, else slope
-      const Tensor positive = mask(x > number(0.f));
+      const Tensor positive = mask(x > number(0.0));
       return dy * (positive + (1.f - positive) * p0);
     }
     case UnaryOp::Elu: {                                                      // 1 for x > 0, else α eˣ
-      const Tensor positive = mask(x > number(0.f));  // eˣ of min(x, 0): no inf · 0 where x is large
-      return dy * (positive + (1.f - positive) * (exp(clamp(x, -FLT_MAX, 0.f)) * p0));
+      const Tensor positive = mask(x > number(0.0));  // eˣ of min(x, 0): no inf · 0 where x is large
+      return dy * (positive + (1.f - positive) * (exp(clamp(x, -DBL_MAX, 0.0)) * p0));
     }
     case UnaryOp::Gelu: {                                                     // Φ(x) + x φ(x)
-      const Tensor cdf = (erf(x * static_cast<float>(M_SQRT1_2)) + 1.f) * 0.5f;
-      const Tensor pdf = exp(x * x * -0.5f) * static_cast<float>(M_2_SQRTPI * M_SQRT1_2 * 0.5);
+      const Tensor cdf = (erf(x * M_SQRT1_2) + 1.0) * 0.5;
+      const Tensor pdf = exp(x * x * -0.5) * (M_2_SQRTPI * M_SQRT1_2 * 0.5);
       return dy * (cdf + x * pdf);
     }
     case UnaryOp::Silu: {                                                     // σ(x) (1 + x (1 − σ(x)))
@@ -110,17 +116,17 @@ Tensor unary_derivative(UnaryOp op, const Tensor& x, const Tensor& y, const Tens
       const Tensor linear = mask(x * p0 > number(p1));
       return dy * (linear + (1.f - linear) * sigmoid(x * p0));
     }
-    case UnaryOp::Erf: return dy * exp(x * x * -1.f) * static_cast<float>(M_2_SQRTPI);  // 2/√π e^(−x²)
+    case UnaryOp::Erf: return dy * exp(x * x * -1.0) * M_2_SQRTPI;  // 2/√π e^(−x²)
   }
   return Tensor();
 }
 
 // y = f(x) elementwise, recorded with dx = dy · f'(x).
-Tensor unary(const char* name, UnaryOp op, const Tensor& x, float p0 = 0.f, float p1 = 0.f) {
-  ops::check_float(x, name);
+Tensor unary(const char* name, UnaryOp op, const Tensor& x, double p0 = 0.0, double p1 = 0.0) {
+  ops::check_floating(x, name);
   const Tensor xc = x.contiguous();
-  Tensor y = make_tensor(x.sizes(), DType::Float32, x.device());
-  ops::backend_of(x).unary(op, xc.data<float>(), y.data<float>(), x.numel(), p0, p1);
+  Tensor y = make_tensor(x.sizes(), x.dtype(), x.device());
+  ops::backend_of(x).unary(op, x.dtype(), xc.impl()->raw_data(), y.impl()->raw_data(), x.numel(), p0, p1);
   if (!autograd::should_record(x)) return y;
   return record(name, y, {x}, [x = x.detach(), ys = y.detach(), op, p0, p1](const Tensor& dy) {
     return std::vector<Tensor>{unary_derivative(op, x, ys, dy, p0, p1)};
@@ -164,7 +170,7 @@ Tensor div(const Tensor& a, const Tensor& b) {
   // an int64 kernel would truncate, and trap on a zero divisor).
   check_defined(a, "div");
   check_defined(b, "div");
-  if (a.dtype() != DType::Float32 && b.dtype() != DType::Float32) return div(a.to(DType::Float32), b);
+  if (!is_floating_point(a.dtype()) && !is_floating_point(b.dtype())) return div(a.to(DType::Float32), b);
   Tensor y = binary_kernel(BinaryOp::Div, a, b, "div");
   if (!autograd::should_record(a, b)) return y;
   return record("div", std::move(y), {a, b}, [a = a.detach(), b = b.detach()](const Tensor& dy) {
@@ -180,8 +186,8 @@ Tensor extremum(BinaryOp op, const Tensor& a, const Tensor& b, const char* name)
   Tensor y = binary_kernel(op, a, b, name);
   if (!autograd::should_record(a, b)) return y;
   return record(name, std::move(y), {a, b}, [a = a.detach(), b = b.detach(), op](const Tensor& dy) {
-    const Tensor a_wins = (op == BinaryOp::Max ? a > b : a < b).to(DType::Float32);
-    const Tensor tie = (a == b).to(DType::Float32) * 0.5f;
+    const Tensor a_wins = (op == BinaryOp::Max ? a > b : a < b).to(dy.dtype());
+    const Tensor tie = (a == b).to(dy.dtype()) * 0.5;
     const Tensor share_a = a_wins + tie;
     return std::vector<Tensor>{ops::sum_to(dy * share_a, a.sizes()), ops::sum_to(dy * (1.f - share_a), b.sizes())};
   });
@@ -193,26 +199,26 @@ Tensor maximum(const Tensor& a, const Tensor& b) { return extremum(BinaryOp::Max
 Tensor minimum(const Tensor& a, const Tensor& b) { return extremum(BinaryOp::Min, a, b, "minimum"); }
 
 Tensor neg(const Tensor& x) { return unary("neg", UnaryOp::Neg, x); }
-Tensor pow(const Tensor& x, float exponent) { return unary("pow", UnaryOp::Pow, x, exponent); }
+Tensor pow(const Tensor& x, double exponent) { return unary("pow", UnaryOp::Pow, x, exponent); }
 
 Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
 Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
 Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
 Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
 Tensor operator-(const Tensor& x) { return neg(x); }
-Tensor operator+(const Tensor& a, float b) { return add(a, number_for(a, b)); }
-Tensor operator-(const Tensor& a, float b) { return sub(a, number_for(a, b)); }
+Tensor operator+(const Tensor& a, double b) { return add(a, number_for(a, b)); }
+Tensor operator-(const Tensor& a, double b) { return sub(a, number_for(a, b)); }
 // A float tensor times a number: one pass, without a 0-d tensor for the number and the
 // broadcast machinery (the same products, as x · c rounds like c · x).
-Tensor operator*(const Tensor& a, float b) {
-  if (a.defined() && a.dtype() == DType::Float32) return unary("mul", UnaryOp::Scale, a, b);
+Tensor operator*(const Tensor& a, double b) {
+  if (a.defined() && is_floating_point(a.dtype())) return unary("mul", UnaryOp::Scale, a, b);
   return mul(a, number_for(a, b));
 }
-Tensor operator/(const Tensor& a, float b) { return div(a, number_for(a, b)); }
-Tensor operator+(float a, const Tensor& b) { return add(number_for(b, a), b); }
-Tensor operator-(float a, const Tensor& b) { return sub(number_for(b, a), b); }
-Tensor operator*(float a, const Tensor& b) { return b * a; }
-Tensor operator/(float a, const Tensor& b) { return div(number_for(b, a), b); }
+Tensor operator/(const Tensor& a, double b) { return div(a, number_for(a, b)); }
+Tensor operator+(double a, const Tensor& b) { return add(number_for(b, a), b); }
+Tensor operator-(double a, const Tensor& b) { return sub(number_for(b, a), b); }
+Tensor operator*(double a, const Tensor& b) { return b * a; }
+Tensor operator/(double a, const Tensor& b) { return div(number_for(b, a), b); }
 
 // ---- functions (derivatives in unary_derivative above) -------------------------------------
 
@@ -224,17 +230,17 @@ Tensor relu(const Tensor& x) { return unary("relu", UnaryOp::Relu, x); }
 Tensor tanh(const Tensor& x) { return unary("tanh", UnaryOp::Tanh, x); }
 Tensor sigmoid(const Tensor& x) { return unary("sigmoid", UnaryOp::Sigmoid, x); }
 
-Tensor leaky_relu(const Tensor& x, float negative_slope) { return unary("leaky_relu", UnaryOp::LeakyRelu, x, negative_slope); }
-Tensor elu(const Tensor& x, float alpha) { return unary("elu", UnaryOp::Elu, x, alpha); }
+Tensor leaky_relu(const Tensor& x, double negative_slope) { return unary("leaky_relu", UnaryOp::LeakyRelu, x, negative_slope); }
+Tensor elu(const Tensor& x, double alpha) { return unary("elu", UnaryOp::Elu, x, alpha); }
 Tensor gelu(const Tensor& x) { return unary("gelu", UnaryOp::Gelu, x); }
 Tensor silu(const Tensor& x) { return unary("silu", UnaryOp::Silu, x); }
-Tensor softplus(const Tensor& x, float beta, float threshold) {
-  if (!(beta > 0.f)) throw ValueError("softplus: beta must be positive, got " + std::to_string(beta));
+Tensor softplus(const Tensor& x, double beta, double threshold) {
+  if (!(beta > 0.0)) throw ValueError("softplus: beta must be positive, got " + std::to_string(beta));
   return unary("softplus", UnaryOp::Softplus, x, beta, threshold);
 }
 Tensor erf(const Tensor& x) { return unary("erf", UnaryOp::Erf, x); }
 
-Tensor clamp(const Tensor& x, float lo, float hi) {
+Tensor clamp(const Tensor& x, double lo, double hi) {
   if (!(lo <= hi)) {
     throw ValueError("clamp: min " + std::to_string(lo) + " is greater than max " + std::to_string(hi));
   }
@@ -259,29 +265,29 @@ Tensor operator>=(const Tensor& a, const Tensor& b) { return ge(a, b); }
 namespace {
 // The pair a comparison with a number compares: the number as a 0-d tensor of a's type, or
 // both as float32 when a holds integers and the number is not one.
-std::pair<Tensor, Tensor> against_number(const Tensor& a, float b, const char* op) {
+std::pair<Tensor, Tensor> against_number(const Tensor& a, double b, const char* op) {
   check_defined(a, op);
-  const Tensor number = full({}, b, {.device = a.device()});
-  if (a.dtype() == DType::Float32) return {a, number};
+  if (is_floating_point(a.dtype())) return {a, number_for(a, b)};
+  const Tensor number = number_for(a, b);  // float32
   if (std::floor(b) == b) return {a, number.to(a.dtype())};
   return {a.to(DType::Float32), number};
 }
 }  // namespace
 
-Tensor operator==(const Tensor& a, float b) { const auto [x, y] = against_number(a, b, "eq"); return eq(x, y); }
-Tensor operator!=(const Tensor& a, float b) { const auto [x, y] = against_number(a, b, "ne"); return ne(x, y); }
-Tensor operator<(const Tensor& a, float b) { const auto [x, y] = against_number(a, b, "lt"); return lt(x, y); }
-Tensor operator<=(const Tensor& a, float b) { const auto [x, y] = against_number(a, b, "le"); return le(x, y); }
-Tensor operator>(const Tensor& a, float b) { const auto [x, y] = against_number(a, b, "gt"); return gt(x, y); }
-Tensor operator>=(const Tensor& a, float b) { const auto [x, y] = against_number(a, b, "ge"); return ge(x, y); }
+Tensor operator==(const Tensor& a, double b) { const auto [x, y] = against_number(a, b, "eq"); return eq(x, y); }
+Tensor operator!=(const Tensor& a, double b) { const auto [x, y] = against_number(a, b, "ne"); return ne(x, y); }
+Tensor operator<(const Tensor& a, double b) { const auto [x, y] = against_number(a, b, "lt"); return lt(x, y); }
+Tensor operator<=(const Tensor& a, double b) { const auto [x, y] = against_number(a, b, "le"); return le(x, y); }
+Tensor operator>(const Tensor& a, double b) { const auto [x, y] = against_number(a, b, "gt"); return gt(x, y); }
+Tensor operator>=(const Tensor& a, double b) { const auto [x, y] = against_number(a, b, "ge"); return ge(x, y); }
 
 bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol) {
   if (a.sizes() != b.sizes()) {
     throw ShapeError("allclose: shapes " + to_string(a.sizes()) + " and " + to_string(b.sizes()) + " differ");
   }
-  const std::vector<float> va = a.to_vector<float>(), vb = b.to_vector<float>();
+  const std::vector<double> va = a.to_vector<double>(), vb = b.to_vector<double>();
   for (std::size_t i = 0; i < va.size(); ++i) {
-    if (!(std::fabs(static_cast<double>(va[i]) - vb[i]) <= atol + rtol * std::fabs(static_cast<double>(vb[i]))))
+    if (!(std::fabs(va[i] - vb[i]) <= atol + rtol * std::fabs(vb[i])))
       return false;
   }
   return true;

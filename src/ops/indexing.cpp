@@ -26,17 +26,17 @@ Tensor index_select(const Tensor& x, std::int64_t dim_in, const Tensor& index) {
   ops::backend_of(x).index_select(xc.impl()->raw_data(), element_size(x.dtype()), ic.data<std::int64_t>(), ic.numel(),
                                   y.impl()->raw_data(), s.outer, s.n, s.inner);
   return record("index_select", std::move(y), {x}, [ic, s, sizes = x.sizes()](const Tensor& dy) {
-    Tensor dx = zeros(sizes, {.device = dy.device()});
+    Tensor dx = zeros(sizes, {.dtype = dy.dtype(), .device = dy.device()});
     const Tensor dyc = dy.contiguous();
-    ops::backend_of(dy).index_add(dyc.data<float>(), ic.data<std::int64_t>(), ic.numel(), dx.data<float>(), s.outer,
-                                  s.n, s.inner);
+    ops::backend_of(dy).index_add(dy.dtype(), dyc.impl()->raw_data(), ic.data<std::int64_t>(), ic.numel(),
+                                  dx.impl()->raw_data(), s.outer, s.n, s.inner);
     return std::vector<Tensor>{dx};
   });
 }
 
 // y[o, j, i] = x[o, index[o, j, i], i]    dx[o, index[o, j, i], i] += dy[o, j, i]
 Tensor gather(const Tensor& x, std::int64_t dim_in, const Tensor& index) {
-  ops::check_float(x, "gather");
+  ops::check_floating(x, "gather");
   const std::int64_t dim = wrap_dim(dim_in, x.dim(), "gather");
   check_dtype(index, DType::Int64, "gather");
   bool ok = index.dim() == x.dim();
@@ -50,13 +50,14 @@ Tensor gather(const Tensor& x, std::int64_t dim_in, const Tensor& index) {
   const Tensor xc = x.contiguous(), ic = index.contiguous();
   const ops::Split s = ops::split_at(x.sizes(), dim);
   const std::int64_t k = ic.dim() == 0 ? 1 : ic.size(dim);
-  Tensor y = make_tensor(ic.sizes(), DType::Float32, x.device());
-  ops::backend_of(x).gather(xc.data<float>(), ic.data<std::int64_t>(), y.data<float>(), s.outer, s.n, k, s.inner);
+  Tensor y = make_tensor(ic.sizes(), x.dtype(), x.device());
+  ops::backend_of(x).gather(xc.impl()->raw_data(), element_size(x.dtype()), ic.data<std::int64_t>(),
+                            y.impl()->raw_data(), s.outer, s.n, k, s.inner);
   return record("gather", std::move(y), {x}, [ic, s, k, sizes = x.sizes()](const Tensor& dy) {
-    Tensor dx = zeros(sizes, {.device = dy.device()});
+    Tensor dx = zeros(sizes, {.dtype = dy.dtype(), .device = dy.device()});
     const Tensor dyc = dy.contiguous();
-    ops::backend_of(dy).scatter_add(dyc.data<float>(), ic.data<std::int64_t>(), dx.data<float>(), s.outer, s.n, k,
-                                    s.inner);
+    ops::backend_of(dy).scatter_add(dy.dtype(), dyc.impl()->raw_data(), ic.data<std::int64_t>(), dx.impl()->raw_data(),
+                                    s.outer, s.n, k, s.inner);
     return std::vector<Tensor>{dx};
   });
 }
@@ -67,21 +68,22 @@ Tensor gather(const Tensor& x, std::int64_t dim_in, const Tensor& index) {
 // (an inf or NaN there stays out, as it would not in c·a + (1 − c)·b).
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
   check_dtype(condition, DType::Bool, "where");
-  ops::check_float(a, "where");
-  ops::check_float(b, "where");
+  ops::check_floating(a, "where");
+  ops::check_floating(b, "where");
   const Shape shape = broadcast_shapes(broadcast_shapes(condition.sizes(), a.sizes(), "where"), b.sizes(), "where");
   const Tensor choice = condition.expand(shape).contiguous().to(DType::Int64).unsqueeze(-1);
-  return gather(stack({b.expand(shape), a.expand(shape)}, -1), -1, choice).squeeze(-1);
+  const DType dtype = ops::promote_floating(a, b);
+  return gather(stack({b.to(dtype).expand(shape), a.to(dtype).expand(shape)}, -1), -1, choice).squeeze(-1);
 }
 
-Tensor masked_fill(const Tensor& x, const Tensor& mask, float value) {
-  ops::check_float(x, "masked_fill");
+Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
+  ops::check_floating(x, "masked_fill");
   check_defined(mask, "masked_fill");
   if (broadcast_shapes(mask.sizes(), x.sizes(), "masked_fill") != x.sizes()) {
     throw ShapeError("masked_fill: the mask of shape " + to_string(mask.sizes()) + " does not broadcast to the input's " +
                      to_string(x.sizes()));
   }
-  return where(mask, full({}, value, {.device = x.device()}), x);
+  return where(mask, full({}, value, {.dtype = x.dtype(), .device = x.device()}), x);
 }
 
 }  // namespace ann

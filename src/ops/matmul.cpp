@@ -15,7 +15,7 @@ namespace {
 // transposed. Row-major and column-major (transposed view) layouts are used in place.
 struct GemmOperand {
   Tensor keep_alive;
-  const float* data;
+  const void* data;
   std::int64_t ld;
   bool transposed;
 };
@@ -24,21 +24,21 @@ GemmOperand gemm_operand(const Tensor& t) {
   const std::int64_t rows = t.size(0), cols = t.size(1);
   const Shape& st = t.strides();
   if (st[1] == 1 && (st[0] >= std::max<std::int64_t>(cols, 1) || rows == 1))
-    return {t, t.impl()->data<float>(), std::max<std::int64_t>(st[0], cols), false};
+    return {t, t.impl()->raw_data(), std::max<std::int64_t>(st[0], cols), false};
   if (st[0] == 1 && (st[1] >= std::max<std::int64_t>(rows, 1) || cols == 1))
-    return {t, t.impl()->data<float>(), std::max<std::int64_t>(st[1], rows), true};
+    return {t, t.impl()->raw_data(), std::max<std::int64_t>(st[1], rows), true};
   const Tensor c = t.contiguous().detach();
-  return {c, c.impl()->data<float>(), std::max<std::int64_t>(cols, 1), false};
+  return {c, c.impl()->raw_data(), std::max<std::int64_t>(cols, 1), false};
 }
 
 // C[M,N] = A[M,K] B[K,N], not recorded.
 Tensor mm_kernel(const Tensor& a, const Tensor& b) {
   ops::check_same_device(a, b, "matmul");
-  Tensor c = make_tensor({a.size(0), b.size(1)}, DType::Float32, a.device());
+  Tensor c = make_tensor({a.size(0), b.size(1)}, a.dtype(), a.device());
   const GemmOperand ga = gemm_operand(a), gb = gemm_operand(b);
   const std::int64_t M = a.size(0), K = a.size(1), N = b.size(1);
-  ops::backend_of(a).gemm(ga.transposed, gb.transposed, M, N, K, 1.f, ga.data, ga.ld, gb.data, gb.ld, 0.f,
-                          c.data<float>(), std::max<std::int64_t>(N, 1));
+  ops::backend_of(a).gemm(a.dtype(), ga.transposed, gb.transposed, M, N, K, 1.0, ga.data, ga.ld, gb.data, gb.ld, 0.0,
+                          c.impl()->raw_data(), std::max<std::int64_t>(N, 1));
   return c;
 }
 
@@ -57,8 +57,9 @@ Tensor mm(const Tensor& a, const Tensor& b) {
 }  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
-  ops::check_float(a, "matmul");
-  ops::check_float(b, "matmul");
+  ops::check_floating(a, "matmul");
+  ops::check_floating(b, "matmul");
+  ops::check_same_dtype(a, b, "matmul");
   const auto ra = a.dim(), rb = b.dim();
   if (ra < 1 || rb < 1 || ra > 2 || rb > 2) {
     throw ShapeError("matmul: supports 1-D and 2-D operands, got shapes " + to_string(a.sizes()) + " and " +
@@ -93,8 +94,9 @@ const char* linear_name(Activation activation) {
 // y = f(z), z = x Wᵀ + b      dz = dy ⊙ f'(y)
 //                             dx = dz W, dW = dzᵀ x, db = Σ_rows dz   (x [m,in], W [out,in], dy [m,out])
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Activation activation) {
-  ops::check_float(x, "linear");
-  ops::check_float(weight, "linear");
+  ops::check_floating(x, "linear");
+  ops::check_floating(weight, "linear");
+  ops::check_same_dtype(x, weight, "linear");
   // As libtorch, any leading shape [*, in]: one sample, or batches of sequences, run as rows of
   // one matrix (the reshapes are views, recorded, so the gradient flows back the same way).
   if (weight.dim() == 2 && x.dim() != 2 && x.dim() >= 1 && x.size(-1) == weight.size(1)) {
@@ -109,7 +111,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Activat
   }
   const std::int64_t m = x.size(0), out = weight.size(0);
   if (bias.defined()) {
-    ops::check_float(bias, "linear");
+    ops::check_floating(bias, "linear");
+    ops::check_same_dtype(x, bias, "linear");
     if (bias.sizes() != Shape{out}) {
       throw ShapeError("linear: bias of shape " + to_string(bias.sizes()) + " for " + std::to_string(out) +
                        " outputs");
@@ -117,7 +120,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Activat
   }
   ops::check_same_device(x, weight, "linear");
   if (bias.defined()) ops::check_same_device(x, bias, "linear");
-  if (!ops::backend_of(x).has(backend::Fused::LinearEpilogue)) {
+  if (x.dtype() != DType::Float32 || !ops::backend_of(x).has(backend::Fused::LinearEpilogue)) {
     // The composition the fused epilogue stands for, each op recording its own derivative.
     Tensor z = mm(x, weight.t());
     if (bias.defined()) z = z + bias;

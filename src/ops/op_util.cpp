@@ -21,21 +21,23 @@ Tensor broadcast_to(const Tensor& t, const Shape& shape) {
   return out;
 }
 
-void add_into(Tensor& dst, const Tensor& src) {
-  check_float(dst, "add_into");
-  check_float(src, "add_into");
+void add_into(Tensor& dst, const Tensor& src_in) {
+  check_floating(dst, "add_into");
+  check_floating(src_in, "add_into");
+  const DType dtype = dst.dtype();
+  const Tensor src = src_in.to(dtype);  // a gradient of another precision accumulates in dst's
   // Elementwise, each output position reads only the same position of dst: aliasing is safe.
   const Shape& shape = dst.sizes();
   if (src.sizes() == shape && dst.is_contiguous() && src.is_contiguous()) {
-    backend_of(dst).binary_contiguous(backend::BinaryOp::Add, DType::Float32, dst.impl()->raw_data(),
-                                      src.impl()->raw_data(), dst.impl()->raw_data(), dst.numel());
+    backend_of(dst).binary_contiguous(backend::BinaryOp::Add, dtype, dst.impl()->raw_data(), src.impl()->raw_data(),
+                                      dst.impl()->raw_data(), dst.numel());
     return;
   }
   if (broadcast_shapes(shape, src.sizes(), "add_into") != shape || !dst.is_contiguous()) {
     throw ShapeError("add_into: cannot add " + to_string(src.sizes()) + " into " + to_string(shape));
   }
-  backend_of(dst).binary(backend::BinaryOp::Add, DType::Float32, dst.impl()->raw_data(), dst.strides(),
-                         src.impl()->raw_data(), broadcast_strides(src, shape), dst.impl()->raw_data(), shape);
+  backend_of(dst).binary(backend::BinaryOp::Add, dtype, dst.impl()->raw_data(), dst.strides(), src.impl()->raw_data(),
+                         broadcast_strides(src, shape), dst.impl()->raw_data(), shape);
 }
 
 Tensor sum_to(const Tensor& grad, const Shape& shape) {
@@ -67,7 +69,25 @@ Shape reduced_shape(const Shape& shape, std::int64_t dim, bool keepdim) {
   return out;
 }
 
-void check_float(const Tensor& t, const char* op) { check_dtype(t, DType::Float32, op); }
+void check_floating(const Tensor& t, const char* op) {
+  check_defined(t, op);
+  if (!is_floating_point(t.dtype())) {
+    throw TypeError(std::string(op) + ": expected a float32 or float64 tensor, got " + std::string(to_string(t.dtype())) +
+                    " with shape " + to_string(t.sizes()));
+  }
+}
+
+void check_same_dtype(const Tensor& a, const Tensor& b, const char* op) {
+  if (a.dtype() != b.dtype()) {
+    throw TypeError(std::string(op) + ": expected both operands of one dtype, got " + std::string(to_string(a.dtype())) +
+                    " " + to_string(a.sizes()) + " and " + std::string(to_string(b.dtype())) + " " +
+                    to_string(b.sizes()) + " (convert one with .to(dtype))");
+  }
+}
+
+DType promote_floating(const Tensor& a, const Tensor& b) {
+  return a.dtype() == DType::Float64 || b.dtype() == DType::Float64 ? DType::Float64 : DType::Float32;
+}
 
 std::optional<std::int64_t> first_outside(const Tensor& index, std::int64_t bound) {
   const HostRead host(index);

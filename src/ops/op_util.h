@@ -21,7 +21,8 @@ using ann::broadcast_strides;  // tensor_impl.h
 /// `t` broadcast to `shape` and materialised contiguously (not recorded).
 Tensor broadcast_to(const Tensor& t, const Shape& shape);
 
-/// dst += src in place (src broadcast to dst's shape; dst contiguous float32). Not recorded.
+/// dst += src in place (src broadcast to dst's shape and converted to its type; dst contiguous
+/// and floating). Not recorded.
 void add_into(Tensor& dst, const Tensor& src);
 
 /// Sums a gradient of a broadcast result back to the shape of the input that was broadcast:
@@ -37,8 +38,15 @@ Split split_at(const Shape& shape, std::int64_t dim);
 /// `shape` without dimension `dim` (or with it set to 1 when keepdim).
 Shape reduced_shape(const Shape& shape, std::int64_t dim, bool keepdim);
 
-/// Throws TypeError unless `t` is a float32 tensor; `op` names the caller.
-void check_float(const Tensor& t, const char* op);
+/// Throws TypeError unless `t` is a float32 or float64 tensor; `op` names the caller.
+void check_floating(const Tensor& t, const char* op);
+
+/// Throws TypeError naming `op` unless a and b have one dtype (matrix products do not promote,
+/// as torch's).
+void check_same_dtype(const Tensor& a, const Tensor& b, const char* op);
+
+/// The type two floating operands are computed in: float64 if either is, else float32.
+DType promote_floating(const Tensor& a, const Tensor& b);
 
 /// The first value of `index` (int64) outside [0, bound) (a class label, an index), if any;
 /// read on the host.

@@ -12,12 +12,12 @@ namespace {
 
 Tensor softmax_impl(const Tensor& x, std::int64_t dim_in, bool log) {
   const char* name = log ? "log_softmax" : "softmax";
-  ops::check_float(x, name);
+  ops::check_floating(x, name);
   const std::int64_t dim = wrap_dim(dim_in, x.dim(), name);
   const ops::Split s = ops::split_at(x.sizes(), dim);
   const Tensor xc = x.contiguous();
-  Tensor y = make_tensor(x.sizes(), DType::Float32, x.device());
-  ops::backend_of(x).softmax(log, xc.data<float>(), y.data<float>(), s.outer, s.n, s.inner);
+  Tensor y = make_tensor(x.sizes(), x.dtype(), x.device());
+  ops::backend_of(x).softmax(log, x.dtype(), xc.impl()->raw_data(), y.impl()->raw_data(), s.outer, s.n, s.inner);
   // softmax:      dx = y ⊙ (dy − Σ y ⊙ dy)
   // log_softmax:  dx = dy − softmax ⊙ Σ dy
   return record(name, y, {x}, [ys = y.detach(), dim, log](const Tensor& dy) {

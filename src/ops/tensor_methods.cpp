@@ -10,13 +10,13 @@ namespace ann {
 
 Tensor Tensor::matmul(const Tensor& other) const { return ann::matmul(*this, other); }
 Tensor Tensor::neg() const { return ann::neg(*this); }
-Tensor Tensor::pow(float exponent) const { return ann::pow(*this, exponent); }
+Tensor Tensor::pow(double exponent) const { return ann::pow(*this, exponent); }
 Tensor Tensor::exp() const { return ann::exp(*this); }
 Tensor Tensor::log() const { return ann::log(*this); }
 Tensor Tensor::sqrt() const { return ann::sqrt(*this); }
 Tensor Tensor::abs() const { return ann::abs(*this); }
-Tensor Tensor::clamp(float min, float max) const { return ann::clamp(*this, min, max); }
-Tensor Tensor::masked_fill(const Tensor& mask, float value) const { return ann::masked_fill(*this, mask, value); }
+Tensor Tensor::clamp(double min, double max) const { return ann::clamp(*this, min, max); }
+Tensor Tensor::masked_fill(const Tensor& mask, double value) const { return ann::masked_fill(*this, mask, value); }
 Tensor Tensor::relu() const { return ann::relu(*this); }
 Tensor Tensor::tanh() const { return ann::tanh(*this); }
 Tensor Tensor::sigmoid() const { return ann::sigmoid(*this); }
@@ -52,7 +52,7 @@ Tensor& assign_in_place(Tensor& self, const char* op, F compute) {
     throw ShapeError(std::string(op) + ": the result's shape " + to_string(value.sizes()) + " is not the shape " +
                      to_string(self.sizes()) + " of the tensor written in place");
   }
-  if (value.dtype() != self.dtype() && self.dtype() != DType::Float32) {
+  if (value.dtype() != self.dtype() && !is_floating_point(self.dtype())) {
     throw TypeError(std::string(op) + ": the result is " + std::string(to_string(value.dtype())) +
                     ", which cannot be written into a " + std::string(to_string(self.dtype())) + " tensor");
   }
@@ -60,18 +60,18 @@ Tensor& assign_in_place(Tensor& self, const char* op, F compute) {
 }
 }  // namespace
 
-Tensor& Tensor::add_(const Tensor& other, float alpha) {
-  return assign_in_place(*this, "add_", [&] { return alpha == 1.f ? *this + other : *this + other * alpha; });
+Tensor& Tensor::add_(const Tensor& other, double alpha) {
+  return assign_in_place(*this, "add_", [&] { return alpha == 1.0 ? *this + other : *this + other * alpha; });
 }
-Tensor& Tensor::add_(float value) { return assign_in_place(*this, "add_", [&] { return *this + value; }); }
-Tensor& Tensor::sub_(const Tensor& other, float alpha) {
-  return assign_in_place(*this, "sub_", [&] { return alpha == 1.f ? *this - other : *this - other * alpha; });
+Tensor& Tensor::add_(double value) { return assign_in_place(*this, "add_", [&] { return *this + value; }); }
+Tensor& Tensor::sub_(const Tensor& other, double alpha) {
+  return assign_in_place(*this, "sub_", [&] { return alpha == 1.0 ? *this - other : *this - other * alpha; });
 }
-Tensor& Tensor::sub_(float value) { return assign_in_place(*this, "sub_", [&] { return *this - value; }); }
+Tensor& Tensor::sub_(double value) { return assign_in_place(*this, "sub_", [&] { return *this - value; }); }
 Tensor& Tensor::mul_(const Tensor& other) { return assign_in_place(*this, "mul_", [&] { return *this * other; }); }
-Tensor& Tensor::mul_(float value) { return assign_in_place(*this, "mul_", [&] { return *this * value; }); }
+Tensor& Tensor::mul_(double value) { return assign_in_place(*this, "mul_", [&] { return *this * value; }); }
 Tensor& Tensor::div_(const Tensor& other) { return assign_in_place(*this, "div_", [&] { return *this / other; }); }
-Tensor& Tensor::div_(float value) { return assign_in_place(*this, "div_", [&] { return *this / value; }); }
-Tensor& Tensor::clamp_(float lo, float hi) { return assign_in_place(*this, "clamp_", [&] { return clamp(lo, hi); }); }
+Tensor& Tensor::div_(double value) { return assign_in_place(*this, "div_", [&] { return *this / value; }); }
+Tensor& Tensor::clamp_(double lo, double hi) { return assign_in_place(*this, "clamp_", [&] { return clamp(lo, hi); }); }
 
 }  // namespace ann

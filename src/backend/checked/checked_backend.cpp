@@ -66,9 +66,9 @@ class CheckedBackend final : public Backend {
   }
 
   // ---- the compute core ----------------------------------------------------------------------
-  void unary(UnaryOp op, const float* x, float* y, int64_t n, float p0, float p1) const override {
+  void unary(UnaryOp op, DType dtype, const void* x, void* y, int64_t n, double p0, double p1) const override {
     const Open open(*this, "unary", {x, y});
-    cpu().unary(op, x, y, n, p0, p1);
+    cpu().unary(op, dtype, x, y, n, p0, p1);
   }
   void binary(BinaryOp op, DType dtype, const void* a, const Shape& as, const void* b, const Shape& bs, void* out,
               const Shape& sizes) const override {
@@ -84,34 +84,34 @@ class CheckedBackend final : public Backend {
     const Open open(*this, "reduce", {x, out});
     cpu().reduce(op, dtype, x, out, outer, n, inner);
   }
-  void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
-            const float* B, int64_t ldb, float beta, float* C, int64_t ldc) const override {
+  void gemm(DType dtype, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha, const void* A,
+            int64_t lda, const void* B, int64_t ldb, double beta, void* C, int64_t ldc) const override {
     const Open open(*this, "gemm", {A, B, C});
-    cpu().gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    cpu().gemm(dtype, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
   }
-  void softmax(bool log, const float* x, float* y, int64_t outer, int64_t n, int64_t inner) const override {
+  void softmax(bool log, DType dtype, const void* x, void* y, int64_t outer, int64_t n, int64_t inner) const override {
     const Open open(*this, "softmax", {x, y});
-    cpu().softmax(log, x, y, outer, n, inner);
+    cpu().softmax(log, dtype, x, y, outer, n, inner);
   }
   void index_select(const void* x, std::size_t elem_size, const int64_t* index, int64_t k, void* out, int64_t outer,
                     int64_t n, int64_t inner) const override {
     const Open open(*this, "index_select", {x, index, out});
     cpu().index_select(x, elem_size, index, k, out, outer, n, inner);
   }
-  void index_add(const float* dy, const int64_t* index, int64_t k, float* dx, int64_t outer, int64_t n,
+  void index_add(DType dtype, const void* dy, const int64_t* index, int64_t k, void* dx, int64_t outer, int64_t n,
                  int64_t inner) const override {
     const Open open(*this, "index_add", {dy, index, dx});
-    cpu().index_add(dy, index, k, dx, outer, n, inner);
+    cpu().index_add(dtype, dy, index, k, dx, outer, n, inner);
   }
-  void gather(const float* x, const int64_t* index, float* out, int64_t outer, int64_t n, int64_t k,
-              int64_t inner) const override {
+  void gather(const void* x, std::size_t elem_size, const int64_t* index, void* out, int64_t outer, int64_t n,
+              int64_t k, int64_t inner) const override {
     const Open open(*this, "gather", {x, index, out});
-    cpu().gather(x, index, out, outer, n, k, inner);
+    cpu().gather(x, elem_size, index, out, outer, n, k, inner);
   }
-  void scatter_add(const float* dy, const int64_t* index, float* dx, int64_t outer, int64_t n, int64_t k,
+  void scatter_add(DType dtype, const void* dy, const int64_t* index, void* dx, int64_t outer, int64_t n, int64_t k,
                    int64_t inner) const override {
     const Open open(*this, "scatter_add", {dy, index, dx});
-    cpu().scatter_add(dy, index, dx, outer, n, k, inner);
+    cpu().scatter_add(dtype, dy, index, dx, outer, n, k, inner);
   }
 
  private:

@@ -6,8 +6,10 @@
 #include <cstring>
 #include <limits>
 #include <new>
+#include <string>
 #include <vector>
 
+#include "ann/error.h"
 #include "backend/cpu/argmax.h"
 #include "backend/cpu/block_cache.h"
 #include "backend/cpu/cross_entropy.h"
@@ -57,6 +59,7 @@ class CpuBackend final : public Backend {
   void fill(void* dst, DType dtype, int64_t n, double value) const override {
     switch (dtype) {
       case DType::Float32: std::fill_n(static_cast<float*>(dst), n, static_cast<float>(value)); break;
+      case DType::Float64: std::fill_n(static_cast<double*>(dst), n, value); break;
       case DType::Int64: std::fill_n(static_cast<int64_t*>(dst), n, static_cast<int64_t>(value)); break;
       case DType::Bool: std::fill_n(static_cast<bool*>(dst), n, value != 0.0); break;
     }
@@ -66,19 +69,21 @@ class CpuBackend final : public Backend {
     auto convert = [&](const auto* in) {
       switch (to) {
         case DType::Float32: std::transform(in, in + n, static_cast<float*>(dst), [](auto v) { return static_cast<float>(v); }); break;
+        case DType::Float64: std::transform(in, in + n, static_cast<double*>(dst), [](auto v) { return static_cast<double>(v); }); break;
         case DType::Int64: std::transform(in, in + n, static_cast<int64_t*>(dst), [](auto v) { return static_cast<int64_t>(v); }); break;
         case DType::Bool: std::transform(in, in + n, static_cast<bool*>(dst), [](auto v) { return v != 0; }); break;
       }
     };
     switch (from) {
       case DType::Float32: convert(static_cast<const float*>(src)); break;
+      case DType::Float64: convert(static_cast<const double*>(src)); break;
       case DType::Int64: convert(static_cast<const int64_t*>(src)); break;
       case DType::Bool: convert(static_cast<const bool*>(src)); break;
     }
   }
 
-  void unary(UnaryOp op, const float* x, float* y, int64_t n, float p0, float p1) const override {
-    cpu::unary(op, x, y, n, p0, p1);
+  void unary(UnaryOp op, DType dtype, const void* x, void* y, int64_t n, double p0, double p1) const override {
+    cpu::unary(op, dtype, x, y, n, p0, p1);
   }
 
   // Every fused entry of backend.h.
@@ -129,33 +134,46 @@ class CpuBackend final : public Backend {
     cpu::reduce(op, dtype, x, out, outer, n, inner);
   }
 
-  void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
-            const float* B, int64_t ldb, float beta, float* C, int64_t ldc) const override {
-    if (K == 0) {  // BLAS rejects lda = 0; the product of empty matrices is 0
-      for (int64_t i = 0; i < M; ++i)
-        for (int64_t j = 0; j < N; ++j) C[i * ldc + j] = beta == 0.f ? 0.f : beta * C[i * ldc + j];
-      return;
-    }
-    cpu::sgemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  void gemm(DType dtype, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha, const void* A,
+            int64_t lda, const void* B, int64_t ldb, double beta, void* C, int64_t ldc) const override {
+    visit_floating(dtype, [&](auto zero) {
+      using T = decltype(zero);
+      T* c = static_cast<T*>(C);
+      if (K == 0) {  // BLAS rejects lda = 0; the product of empty matrices is 0
+        for (int64_t i = 0; i < M; ++i)
+          for (int64_t j = 0; j < N; ++j) c[i * ldc + j] = beta == 0.0 ? T(0) : static_cast<T>(beta) * c[i * ldc + j];
+        return;
+      }
+      cpu::gemm(trans_a, trans_b, M, N, K, static_cast<T>(alpha), static_cast<const T*>(A), lda,
+                static_cast<const T*>(B), ldb, static_cast<T>(beta), c, ldc);
+    });
   }
 
-  void softmax(bool log, const float* x, float* y, int64_t outer, int64_t n, int64_t inner) const override {
-    // softmax(x)_j = exp(x_j - max) / Σ_k exp(x_k - max); subtracting the max keeps exp finite.
+  void softmax(bool log, DType dtype, const void* x, void* y, int64_t outer, int64_t n, int64_t inner) const override {
+    visit_floating(dtype, [&](auto zero) {
+      softmax_typed(log, static_cast<const decltype(zero)*>(x), static_cast<decltype(zero)*>(y), outer, n, inner);
+    });
+  }
+
+  // softmax(x)_j = exp(x_j - max) / Σ_k exp(x_k - max); subtracting the max keeps exp finite.
+  // The sum is in double for both types.
+  template <class T>
+  static void softmax_typed(bool log, const T* x, T* y, int64_t outer, int64_t n, int64_t inner) {
     for (int64_t o = 0; o < outer; ++o) {
       for (int64_t i = 0; i < inner; ++i) {
-        const float* px = x + o * n * inner + i;
-        float* py = y + o * n * inner + i;
-        float mx = -std::numeric_limits<float>::infinity();
+        const T* px = x + o * n * inner + i;
+        T* py = y + o * n * inner + i;
+        T mx = -std::numeric_limits<T>::infinity();
         for (int64_t j = 0; j < n; ++j) mx = std::max(mx, px[j * inner]);
         double total = 0.0;
         for (int64_t j = 0; j < n; ++j) total += std::exp(static_cast<double>(px[j * inner] - mx));
         if (log) {
-          const float lse = static_cast<float>(std::log(total));
+          const T lse = static_cast<T>(std::log(total));
           for (int64_t j = 0; j < n; ++j) py[j * inner] = px[j * inner] - mx - lse;
         } else {
           const double inv = 1.0 / total;
           for (int64_t j = 0; j < n; ++j)
-            py[j * inner] = static_cast<float>(std::exp(static_cast<double>(px[j * inner] - mx)) * inv);
+            py[j * inner] = static_cast<T>(std::exp(static_cast<double>(px[j * inner] - mx)) * inv);
         }
       }
     }
@@ -171,31 +189,51 @@ class CpuBackend final : public Backend {
         std::memcpy(o + (b * k + j) * row, in + (b * n + index[j]) * row, row);
   }
 
-  void index_add(const float* dy, const int64_t* index, int64_t k, float* dx, int64_t outer, int64_t n,
-                 int64_t inner) const override {
-    for (int64_t b = 0; b < outer; ++b)
-      for (int64_t j = 0; j < k; ++j)
-        for (int64_t i = 0; i < inner; ++i) dx[(b * n + index[j]) * inner + i] += dy[(b * k + j) * inner + i];
+  void index_add(DType dtype, const void* dy_raw, const int64_t* index, int64_t k, void* dx_raw, int64_t outer,
+                 int64_t n, int64_t inner) const override {
+    visit_floating(dtype, [&](auto zero) {
+      const auto* dy = static_cast<const decltype(zero)*>(dy_raw);
+      auto* dx = static_cast<decltype(zero)*>(dx_raw);
+      for (int64_t b = 0; b < outer; ++b)
+        for (int64_t j = 0; j < k; ++j)
+          for (int64_t i = 0; i < inner; ++i) dx[(b * n + index[j]) * inner + i] += dy[(b * k + j) * inner + i];
+    });
   }
 
-  void gather(const float* x, const int64_t* index, float* out, int64_t outer, int64_t n, int64_t k,
-              int64_t inner) const override {
-    for (int64_t b = 0; b < outer; ++b)
-      for (int64_t j = 0; j < k; ++j)
-        for (int64_t i = 0; i < inner; ++i) {
-          const int64_t at = (b * k + j) * inner + i;
-          out[at] = x[(b * n + index[at]) * inner + i];
-        }
+  void gather(const void* x, std::size_t elem_size, const int64_t* index, void* out, int64_t outer, int64_t n,
+              int64_t k, int64_t inner) const override {
+    // Elements moved as unsigned words of their size: a copy, whatever they hold.
+    auto move = [&](auto word) {
+      using W = decltype(word);
+      const auto* in = static_cast<const W*>(x);
+      auto* o = static_cast<W*>(out);
+      for (int64_t b = 0; b < outer; ++b)
+        for (int64_t j = 0; j < k; ++j)
+          for (int64_t i = 0; i < inner; ++i) {
+            const int64_t at = (b * k + j) * inner + i;
+            o[at] = in[(b * n + index[at]) * inner + i];
+          }
+    };
+    switch (elem_size) {
+      case 1: move(std::uint8_t{}); break;
+      case 4: move(std::uint32_t{}); break;
+      case 8: move(std::uint64_t{}); break;
+      default: throw DeviceError("gather: elements of " + std::to_string(elem_size) + " bytes");
+    }
   }
 
-  void scatter_add(const float* dy, const int64_t* index, float* dx, int64_t outer, int64_t n, int64_t k,
-                   int64_t inner) const override {
-    for (int64_t b = 0; b < outer; ++b)
-      for (int64_t j = 0; j < k; ++j)
-        for (int64_t i = 0; i < inner; ++i) {
-          const int64_t at = (b * k + j) * inner + i;
-          dx[(b * n + index[at]) * inner + i] += dy[at];
-        }
+  void scatter_add(DType dtype, const void* dy_raw, const int64_t* index, void* dx_raw, int64_t outer, int64_t n,
+                   int64_t k, int64_t inner) const override {
+    visit_floating(dtype, [&](auto zero) {
+      const auto* dy = static_cast<const decltype(zero)*>(dy_raw);
+      auto* dx = static_cast<decltype(zero)*>(dx_raw);
+      for (int64_t b = 0; b < outer; ++b)
+        for (int64_t j = 0; j < k; ++j)
+          for (int64_t i = 0; i < inner; ++i) {
+            const int64_t at = (b * k + j) * inner + i;
+            dx[(b * n + index[at]) * inner + i] += dy[at];
+          }
+    });
   }
 
   void cross_entropy(const float* logits, const int64_t* target, float* loss, float* grad, int64_t m,

@@ -72,48 +72,76 @@ __attribute__((always_inline)) inline void binary_typed(BinaryOp op, const T* a,
 ANN_KERNEL void binary_contiguous_kernel_body(BinaryOp op, DType dtype, const void* a, const void* b, void* out,
                                               int64_t n) {
   auto one_run = [&](auto&& f) { f(0, 0, 0, n, 1, 1); };
-  if (dtype == DType::Int64) {
-    binary_typed(op, static_cast<const int64_t*>(a), static_cast<const int64_t*>(b), out, one_run);
-  } else {
-    binary_typed(op, static_cast<const float*>(a), static_cast<const float*>(b), out, one_run);
+  switch (dtype) {
+    case DType::Int64: binary_typed(op, static_cast<const int64_t*>(a), static_cast<const int64_t*>(b), out, one_run); break;
+    case DType::Float64: binary_typed(op, static_cast<const double*>(a), static_cast<const double*>(b), out, one_run); break;
+    default: binary_typed(op, static_cast<const float*>(a), static_cast<const float*>(b), out, one_run); break;
   }
 }
 ANN_DISPATCH_FLATTENED(binary_contiguous_kernel)
 
-ANN_KERNEL void unary_kernel_body(UnaryOp op, const float* x, float* y, int64_t n, float p0, float p1) {
+// The functions of float32 and float64 that differ: float32 takes ann's vectorising exp, log
+// and tanh (vector_math.h), float64 the C library's, as torch's double kernels compute them.
+struct Float32Math {
+  static float exp(float v) { return vmath::exp(v); }
+  static float log(float v) { return vmath::log(v); }
+  static float relu(float v) { return relu_of(v); }
+  static float tanh(float v) { return tanh_of(v); }
+  static float sigmoid(float v) { return sigmoid_of(v); }
+};
+struct Float64Math {
+  static double exp(double v) { return std::exp(v); }
+  static double log(double v) { return std::log(v); }
+  static double relu(double v) { return v > 0.0 ? v : (v != v ? v : 0.0); }  // NaN stays NaN (torch)
+  static double tanh(double v) { return std::tanh(v); }
+  static double sigmoid(double v) { return 1.0 / (1.0 + std::exp(-v)); }
+};
+
+template <class T, class M>
+__attribute__((always_inline)) inline void unary_typed(UnaryOp op, const T* x, T* y, int64_t n, T p0, T p1) {
   auto map = [&](auto&& f) {
     for (int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
   };
+  const T zero = 0, one = 1;
   switch (op) {
-    case UnaryOp::Neg: map([](float v) { return -v; }); break;
-    case UnaryOp::Exp: map(vmath::exp); break;
-    case UnaryOp::Log: map(vmath::log); break;
-    case UnaryOp::Sqrt: map([](float v) { return std::sqrt(v); }); break;
-    case UnaryOp::Abs: map([](float v) { return std::fabs(v); }); break;
-    case UnaryOp::Relu: map(relu_of); break;
-    case UnaryOp::Tanh: map(tanh_of); break;
-    case UnaryOp::Sigmoid: map(sigmoid_of); break;
+    case UnaryOp::Neg: map([](T v) { return -v; }); break;
+    case UnaryOp::Exp: map(M::exp); break;
+    case UnaryOp::Log: map(M::log); break;
+    case UnaryOp::Sqrt: map([](T v) { return std::sqrt(v); }); break;
+    case UnaryOp::Abs: map([](T v) { return std::fabs(v); }); break;
+    case UnaryOp::Relu: map(M::relu); break;
+    case UnaryOp::Tanh: map(M::tanh); break;
+    case UnaryOp::Sigmoid: map(M::sigmoid); break;
     case UnaryOp::Pow:
       // small integer and half exponents as torch's pow kernel computes them (x·x·x, not powf)
-      if (p0 == 2.f) map([](float v) { return v * v; });
-      else if (p0 == 3.f) map([](float v) { return v * v * v; });
-      else if (p0 == 0.5f) map([](float v) { return std::sqrt(v); });
-      else if (p0 == -1.f) map([](float v) { return 1.f / v; });
-      else map([p0](float v) { return std::pow(v, p0); });
+      if (p0 == 2) map([](T v) { return v * v; });
+      else if (p0 == 3) map([](T v) { return v * v * v; });
+      else if (p0 == T(0.5)) map([](T v) { return std::sqrt(v); });
+      else if (p0 == -1) map([one](T v) { return one / v; });
+      else map([p0](T v) { return std::pow(v, p0); });
       break;
-    case UnaryOp::Clamp: map([p0, p1](float v) { return std::min(std::max(v, p0), p1); }); break;
-    case UnaryOp::Scale: map([p0](float v) { return v * p0; }); break;
+    case UnaryOp::Clamp: map([p0, p1](T v) { return std::min(std::max(v, p0), p1); }); break;
+    case UnaryOp::Scale: map([p0](T v) { return v * p0; }); break;
     // the activations as torch's CPU kernels write them
-    case UnaryOp::LeakyRelu: map([p0](float v) { return v > 0.f ? v : v * p0; }); break;
-    case UnaryOp::Elu: map([p0](float v) { return v > 0.f ? v : (vmath::exp(v) - 1.f) * p0; }); break;
+    case UnaryOp::LeakyRelu: map([p0, zero](T v) { return v > zero ? v : v * p0; }); break;
+    case UnaryOp::Elu: map([p0, zero, one](T v) { return v > zero ? v : (M::exp(v) - one) * p0; }); break;
     case UnaryOp::Gelu:  // x/2 · (1 + erf(x/√2)), the exact form
-      map([](float v) { return v * 0.5f * (1.f + std::erf(v * static_cast<float>(M_SQRT1_2))); });
+      map([one](T v) { return v * T(0.5) * (one + std::erf(v * static_cast<T>(M_SQRT1_2))); });
       break;
-    case UnaryOp::Silu: map([](float v) { return v / (1.f + vmath::exp(-v)); }); break;
+    case UnaryOp::Silu: map([one](T v) { return v / (one + M::exp(-v)); }); break;
     case UnaryOp::Softplus:  // log(1 + e^(βx))/β, and x itself once βx passes the threshold
-      map([p0, p1](float v) { return v * p0 > p1 ? v : std::log1p(vmath::exp(v * p0)) / p0; });
+      map([p0, p1](T v) { return v * p0 > p1 ? v : std::log1p(M::exp(v * p0)) / p0; });
       break;
-    case UnaryOp::Erf: map([](float v) { return std::erf(v); }); break;
+    case UnaryOp::Erf: map([](T v) { return std::erf(v); }); break;
+  }
+}
+
+ANN_KERNEL void unary_kernel_body(UnaryOp op, DType dtype, const void* x, void* y, int64_t n, double p0, double p1) {
+  if (dtype == DType::Float64) {
+    unary_typed<double, Float64Math>(op, static_cast<const double*>(x), static_cast<double*>(y), n, p0, p1);
+  } else {
+    unary_typed<float, Float32Math>(op, static_cast<const float*>(x), static_cast<float*>(y), n,
+                                    static_cast<float>(p0), static_cast<float>(p1));
   }
 }
 ANN_DISPATCH(unary_kernel)
@@ -155,15 +183,17 @@ ANN_DISPATCH(activation_backward_bias_kernel)
 
 }  // namespace
 
-void unary(UnaryOp op, const float* x, float* y, int64_t n, float p0, float p1) { unary_kernel(op, x, y, n, p0, p1); }
+void unary(UnaryOp op, DType dtype, const void* x, void* y, int64_t n, double p0, double p1) {
+  unary_kernel(op, dtype, x, y, n, p0, p1);
+}
 
 void binary(BinaryOp op, DType dtype, const void* a, const Shape& a_strides, const void* b, const Shape& b_strides,
             void* out, const Shape& sizes) {
   auto runs = [&](auto&& f) { for_each_inner_run(sizes, a_strides, b_strides, f); };
-  if (dtype == DType::Int64) {
-    binary_typed(op, static_cast<const int64_t*>(a), static_cast<const int64_t*>(b), out, runs);
-  } else {
-    binary_typed(op, static_cast<const float*>(a), static_cast<const float*>(b), out, runs);
+  switch (dtype) {
+    case DType::Int64: binary_typed(op, static_cast<const int64_t*>(a), static_cast<const int64_t*>(b), out, runs); break;
+    case DType::Float64: binary_typed(op, static_cast<const double*>(a), static_cast<const double*>(b), out, runs); break;
+    default: binary_typed(op, static_cast<const float*>(a), static_cast<const float*>(b), out, runs); break;
   }
 }
 

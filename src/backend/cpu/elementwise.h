@@ -10,7 +10,7 @@
 
 namespace ann::backend::cpu {
 
-void unary(UnaryOp op, const float* x, float* y, std::int64_t n, float p0, float p1);
+void unary(UnaryOp op, DType dtype, const void* x, void* y, std::int64_t n, double p0, double p1);
 void binary(BinaryOp op, DType dtype, const void* a, const Shape& a_strides, const void* b, const Shape& b_strides,
             void* out, const Shape& sizes);
 void binary_contiguous(BinaryOp op, DType dtype, const void* a, const void* b, void* out, std::int64_t n);

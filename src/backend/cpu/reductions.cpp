@@ -24,16 +24,17 @@ using std::int64_t;
 // Sum over the middle of [outer, n, inner] with inner > 1: walk rows in memory order, adding
 // each row into a row of double accumulators (contiguous, so it vectorises; columnwise
 // walks miss the cache on tall matrices like the [3000, 100] bias gradient).
-ANN_KERNEL void sum_rows_body(const float* x, float* out, int64_t outer, int64_t n, int64_t inner) {
+template <class T>
+ANN_KERNEL void sum_rows_body(const T* x, T* out, int64_t outer, int64_t n, int64_t inner) {
   std::vector<double> acc(static_cast<std::size_t>(inner));
   for (int64_t o = 0; o < outer; ++o) {
     std::fill(acc.begin(), acc.end(), 0.0);
-    const float* block = x + o * n * inner;
+    const T* block = x + o * n * inner;
     for (int64_t j = 0; j < n; ++j) {
-      const float* row = block + j * inner;
+      const T* row = block + j * inner;
       for (int64_t i = 0; i < inner; ++i) acc[static_cast<std::size_t>(i)] += row[i];
     }
-    for (int64_t i = 0; i < inner; ++i) out[o * inner + i] = static_cast<float>(acc[static_cast<std::size_t>(i)]);
+    for (int64_t i = 0; i < inner; ++i) out[o * inner + i] = static_cast<T>(acc[static_cast<std::size_t>(i)]);
   }
 }
 ANN_DISPATCH(sum_rows)
@@ -54,7 +55,8 @@ __attribute__((always_inline)) inline double sum_in_lanes(int64_t n, Value value
     for (int l = 0; l < width; ++l) lane[l] += lane[l + width];
   return lane[0];
 }
-__attribute__((always_inline)) inline double sum_contiguous(const float* p, int64_t n) {
+template <class T>
+__attribute__((always_inline)) inline double sum_contiguous(const T* p, int64_t n) {
   return sum_in_lanes(n, [p](int64_t j) { return p[j]; });
 }
 
@@ -102,8 +104,10 @@ __attribute__((always_inline)) inline int64_t argmax_of(const T* p, int64_t n, i
 template <class T>
 __attribute__((always_inline)) inline void reduce_typed(ReduceOp op, const T* x, void* out_raw, int64_t outer,
                                                         int64_t n, int64_t inner) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (op == ReduceOp::Sum && inner > 1) return sum_rows(x, static_cast<T*>(out_raw), outer, n, inner);
+  }
   if constexpr (std::is_same_v<T, float>) {
-    if (op == ReduceOp::Sum && inner > 1) return sum_rows(x, static_cast<float*>(out_raw), outer, n, inner);
     if (op == ReduceOp::ArgMax && inner == 1 && n >= 2 && n <= kArgmaxShortRowsMax)
       return argmax_short_rows(x, static_cast<int64_t*>(out_raw), outer, n);
   }
@@ -115,9 +119,9 @@ __attribute__((always_inline)) inline void reduce_typed(ReduceOp op, const T* x,
   switch (op) {
     case ReduceOp::Sum:
       each_output([&](const T* p, int64_t dst) {
-        if constexpr (std::is_same_v<T, float>) {
-          // double accumulation keeps long sums exact to float precision
-          static_cast<float*>(out_raw)[dst] = static_cast<float>(sum_contiguous(p, n));  // inner is 1 here
+        if constexpr (std::is_floating_point_v<T>) {
+          // double accumulation keeps long float32 sums exact to float precision
+          static_cast<T*>(out_raw)[dst] = static_cast<T>(sum_contiguous(p, n));  // inner is 1 here
         } else {
           int64_t acc = 0;
           if (inner == 1) {  // a contiguous loop vectorises
@@ -154,6 +158,7 @@ ANN_KERNEL void reduce_kernel_body(ReduceOp op, DType dtype, const void* x, void
                                    int64_t inner) {
   switch (dtype) {
     case DType::Float32: reduce_typed(op, static_cast<const float*>(x), out, outer, n, inner); break;
+    case DType::Float64: reduce_typed(op, static_cast<const double*>(x), out, outer, n, inner); break;
     case DType::Int64: reduce_typed(op, static_cast<const int64_t*>(x), out, outer, n, inner); break;
     case DType::Bool: reduce_typed(op, static_cast<const bool*>(x), out, outer, n, inner); break;
   }

@@ -13,6 +13,20 @@ void set_sgemm_threads(int threads);
 /// library call each, and threads share out whole tiles.
 void sgemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,
            std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C, std::int64_t ldc);
+/// The same in double precision (the library's dgemm, tiled alike).
+void dgemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, double alpha, const double* A,
+           std::int64_t lda, const double* B, std::int64_t ldb, double beta, double* C, std::int64_t ldc);
+/// sgemm or dgemm by the element type.
+inline void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
+                 const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
+                 std::int64_t ldc) {
+  sgemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+inline void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, double alpha,
+                 const double* A, std::int64_t lda, const double* B, std::int64_t ldb, double beta, double* C,
+                 std::int64_t ldc) {
+  dgemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
 
 /// The rows of C that one library call computes: a function of the shape alone.
 std::int64_t sgemm_tile_rows(std::int64_t M, std::int64_t N, std::int64_t K);

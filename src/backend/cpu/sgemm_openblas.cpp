@@ -42,13 +42,49 @@ constexpr std::int64_t kMinTileWork = std::int64_t{1} << 22;
 // that one thread re-packing B once a tile costs little (B is packed once per call).
 constexpr std::int64_t kMaxTiles = 8;
 
-void sgemm_call(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
-                const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
-                std::int64_t ldc) {
+// One library call for `count` rows: cblas_sgemm or cblas_dgemm.
+void gemm_call(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
+               const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
+               std::int64_t ldc) {
   cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
               static_cast<blasint>(M), static_cast<blasint>(N), static_cast<blasint>(K), alpha, A,
               static_cast<blasint>(lda), B, static_cast<blasint>(ldb), beta, C, static_cast<blasint>(ldc));
 }
+void gemm_call(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, double alpha,
+               const double* A, std::int64_t lda, const double* B, std::int64_t ldb, double beta, double* C,
+               std::int64_t ldc) {
+  cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
+              static_cast<blasint>(M), static_cast<blasint>(N), static_cast<blasint>(K), alpha, A,
+              static_cast<blasint>(lda), B, static_cast<blasint>(ldb), beta, C, static_cast<blasint>(ldc));
+}
+
+// The tiled product of sgemm and dgemm (see the top of this file).
+template <class T>
+void tiled_gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* A,
+                std::int64_t lda, const T* B, std::int64_t ldb, T beta, T* C, std::int64_t ldc) {
+  if (M == 0 || N == 0) return;
+  configure_once();
+  const std::int64_t rows = sgemm_tile_rows(M, N, K);
+  const std::int64_t tiles = (M + rows - 1) / rows;
+  auto run_tiles = [&](std::int64_t first_tile, std::int64_t end_tile) {
+    for (std::int64_t t = first_tile; t < end_tile; ++t) {
+      const std::int64_t first = t * rows, count = std::min(rows, M - first);
+      // row `first` of op(A) starts `first` rows down A, or `first` columns across Aᵀ
+      const T* a = trans_a ? A + first : A + first * lda;
+      gemm_call(trans_a, trans_b, count, N, K, alpha, a, lda, B, ldb, beta, C + first * ldc, ldc);
+    }
+  };
+  const std::int64_t threads = std::min<std::int64_t>(threads_wanted.load(), tiles);
+  if (threads <= 1) {
+    run_tiles(0, tiles);
+    return;
+  }
+  // Thread i takes tiles [i·tiles/threads, (i+1)·tiles/threads); this thread takes the first share.
+  std::vector<std::jthread> workers;
+  for (std::int64_t i = 1; i < threads; ++i)
+    workers.emplace_back([=, &run_tiles] { run_tiles(i * tiles / threads, (i + 1) * tiles / threads); });
+  run_tiles(0, tiles / threads);
+}  // the jthreads join here
 }  // namespace
 
 std::int64_t sgemm_tile_rows(std::int64_t M, std::int64_t N, std::int64_t K) {
@@ -64,28 +100,12 @@ void set_sgemm_threads(int threads) {
 
 void sgemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,
            std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C, std::int64_t ldc) {
-  if (M == 0 || N == 0) return;
-  configure_once();
-  const std::int64_t rows = sgemm_tile_rows(M, N, K);
-  const std::int64_t tiles = (M + rows - 1) / rows;
-  auto run_tiles = [&](std::int64_t first_tile, std::int64_t end_tile) {
-    for (std::int64_t t = first_tile; t < end_tile; ++t) {
-      const std::int64_t first = t * rows, count = std::min(rows, M - first);
-      // row `first` of op(A) starts `first` rows down A, or `first` columns across Aᵀ
-      const float* a = trans_a ? A + first : A + first * lda;
-      sgemm_call(trans_a, trans_b, count, N, K, alpha, a, lda, B, ldb, beta, C + first * ldc, ldc);
-    }
-  };
-  const std::int64_t threads = std::min<std::int64_t>(threads_wanted.load(), tiles);
-  if (threads <= 1) {
-    run_tiles(0, tiles);
-    return;
-  }
-  // Thread i takes tiles [i·tiles/threads, (i+1)·tiles/threads); this thread takes the first share.
-  std::vector<std::jthread> workers;
-  for (std::int64_t i = 1; i < threads; ++i)
-    workers.emplace_back([=, &run_tiles] { run_tiles(i * tiles / threads, (i + 1) * tiles / threads); });
-  run_tiles(0, tiles / threads);
-}  // the jthreads join here
+  tiled_gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+void dgemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, double alpha, const double* A,
+           std::int64_t lda, const double* B, std::int64_t ldb, double beta, double* C, std::int64_t ldc) {
+  tiled_gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
 
 }  // namespace ann::backend::cpu
