@@ -287,6 +287,20 @@ void move_storage(const Tensor& t, const Device& device) {
   if (impl.grad.defined()) move_storage(impl.grad, device);
 }
 
+void convert_storage(const Tensor& t, DType dtype) {
+  check_defined(t, "to");
+  TensorImpl& impl = *t.impl();
+  if (impl.dtype != dtype) {
+    const std::size_t count = impl.storage->nbytes() / element_size(impl.dtype);
+    auto converted = make_pooled<Storage>(count * element_size(dtype), impl.storage->device());
+    backend::backend_for(impl.storage->device()).cast(impl.storage->data(), impl.dtype, converted->data(), dtype,
+                                                      static_cast<std::int64_t>(count));
+    impl.storage = std::move(converted);
+    impl.dtype = dtype;
+  }
+  if (impl.grad.defined()) convert_storage(impl.grad, dtype);
+}
+
 // ---- autograd --------------------------------------------------------------------------------
 
 bool Tensor::requires_grad() const { return checked(impl_).requires_grad; }
@@ -342,10 +356,12 @@ void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
       throw AutogradError("backward: called on a tensor with " + std::to_string(t.numel) +
                           " elements; pass a gradient or reduce to a scalar first");
     }
-    seed = ones(t.sizes, {.device = device()});
+    seed = ones(t.sizes, {.dtype = t.dtype, .device = device()});
   } else if (seed.sizes() != t.sizes) {
     throw ShapeError("backward: gradient of shape " + to_string(seed.sizes()) + " for a tensor of shape " +
                      to_string(t.sizes));
+  } else {
+    seed = seed.to(t.dtype);
   }
   autograd::run_backward(*this, seed, retain_graph);
 }

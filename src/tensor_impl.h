@@ -50,7 +50,7 @@ class TensorImpl {
   const Shape sizes;
   const Shape strides;  // in elements
   const std::int64_t numel = 0;
-  const DType dtype = DType::Float32;
+  DType dtype = DType::Float32;  // changed only with the whole storage (convert_storage)
 
   // autograd
   bool requires_grad = false;
@@ -83,6 +83,12 @@ Shape broadcast_strides(const Tensor& t, const Shape& out);
 /// param.data. Its accumulated gradient moves too. The whole storage moves, so t's view of it
 /// is unchanged; other views of the old storage keep the old one.
 void move_storage(const Tensor& t, const Device& device);
+
+/// Converts the storage under `t` to element type `dtype`, keeping the tensor object, as
+/// move_storage does for a device (torch's module.to(dtype)): every element of the storage is
+/// converted, so t's view of it (offset and strides, in elements) is unchanged. Its accumulated
+/// gradient is converted too.
+void convert_storage(const Tensor& t, DType dtype);
 
 /// Throws ValueError if `t` is undefined, else TypeError naming `op`, `expected` and t's dtype
 /// and shape (check_dtype's slow path).

@@ -6,9 +6,10 @@
 // (R a fixed random weighting with entries ±[0.5, 1.5], so that every output element matters,
 // with its own weight) against central differences
 //   dL/dx_j ≈ (L(x + h e_j) − L(x − h e_j)) / 2h,
-// where L is accumulated in double from f's float32 output. Float32 is all ann has, so h is
-// ~1e-2 and the tolerances are loose — but still far tighter than what a wrong sign, a missing
-// term or a factor of 2 produces. Keep inputs at least a few h away from kinks (relu and abs
+// where L is accumulated in double from f's output. In float32, h is ~1e-2 and the tolerances
+// are loose — but still far tighter than what a wrong sign, a missing term or a factor of 2
+// produces; float64 leaves allow h ~1e-6 and tolerances a thousand times tighter
+// (GradcheckOptions::float64()). Keep inputs at least a few h away from kinks (relu and abs
 // at 0, clamp bounds, ties of max/min).
 //
 //   EXPECT_TRUE(ann::testing::gradcheck([](const auto& x) { return ann::tanh(x[0]); },
@@ -36,6 +37,9 @@ struct GradcheckOptions {
   /// which returns zeros, or forgets an input, cannot pass by matching a flat function).
   bool expect_nonzero = true;
   std::uint32_t seed = 1234;  ///< seed of the weighting R
+
+  /// The options for float64 leaves: a step and tolerances that float32 could not meet.
+  static GradcheckOptions float64() { return {.step = 1e-6, .rtol = 1e-6, .atol = 1e-8}; }
 };
 
 /// The weighting R: entries ±U(0.5, 1.5) from a fixed seed.
@@ -49,22 +53,22 @@ inline Tensor random_weighting(const Shape& shape, std::uint32_t seed) {
 
 /// Σ out·R in double.
 inline double weighted_sum(const Tensor& out, const std::vector<float>& r) {
-  const std::vector<float> o = out.to_vector<float>();
+  const std::vector<double> o = out.to_vector<double>();
   double acc = 0.0;
   for (std::size_t i = 0; i < o.size(); ++i) acc += static_cast<double>(o[i]) * static_cast<double>(r[i]);
   return acc;
 }
 
-/// Checks the gradients of `f` (which reads `leaves`) with respect to each of `leaves`: float32,
-/// contiguous leaf tensors that require grad (module parameters, inputs). Their values are
+/// Checks the gradients of `f` (which reads `leaves`) with respect to each of `leaves`: float32
+/// or float64 contiguous leaf tensors that require grad (module parameters, inputs). Their values are
 /// perturbed in place and restored; their .grad is overwritten.
 inline ::testing::AssertionResult check_gradients(const std::function<Tensor()>& f, std::vector<Tensor> leaves,
                                                   const GradcheckOptions& opt = {}) {
   for (std::size_t i = 0; i < leaves.size(); ++i) {
     const Tensor& x = leaves[i];
-    if (!x.defined() || !x.is_leaf() || !x.requires_grad() || x.dtype() != DType::Float32 || !x.is_contiguous()) {
+    if (!x.defined() || !x.is_leaf() || !x.requires_grad() || !is_floating_point(x.dtype()) || !x.is_contiguous()) {
       return ::testing::AssertionFailure() << "gradcheck: leaf " << i
-                                           << " must be a contiguous float32 leaf that requires grad";
+                                           << " must be a contiguous float32 or float64 leaf that requires grad";
     }
   }
   // analytic: backward of sum(f(x)·R)
@@ -91,24 +95,26 @@ inline ::testing::AssertionResult check_gradients(const std::function<Tensor()>&
       ++failed;
       continue;
     }
-    const std::vector<float> analytic = g.to_vector<float>();
+    const std::vector<double> analytic = g.to_vector<double>();
     // Perturbed through the host copies, so the check runs on any device (ANN_TEST_DEVICE).
-    std::vector<float> p = x.to_vector<float>();
-    const auto write_back = [&] { x.copy_(from_vector(p, x.sizes(), {.device = x.device()})); };
+    std::vector<double> p = x.to_vector<double>();
+    const auto write_back = [&] { x.copy_(from_vector(p, x.sizes(), {.dtype = x.dtype(), .device = x.device()})); };
+    // a value as the leaf holds it: float32 leaves take the nearest float
+    const auto representable = [&](double v) { return x.dtype() == DType::Float32 ? static_cast<float>(v) : v; };
     double max_analytic = 0.0, max_numeric = 0.0;
     for (std::int64_t j = 0; j < x.numel(); ++j) {
       // numeric: central difference, f evaluated without recording a graph
       const auto at = static_cast<std::size_t>(j);
-      const float saved = p[at];
+      const double saved = p[at];
       double up = 0.0, down = 0.0;
       {
         NoGradGuard no_grad;
-        p[at] = static_cast<float>(saved + opt.step);
-        const double h_up = static_cast<double>(p[at]) - saved;  // the step float32 really took
+        p[at] = representable(saved + opt.step);
+        const double h_up = p[at] - saved;  // the step the leaf's type really took
         write_back();
         up = weighted_sum(f(), r);
-        p[at] = static_cast<float>(saved - opt.step);
-        const double h_down = saved - static_cast<double>(p[at]);
+        p[at] = representable(saved - opt.step);
+        const double h_down = saved - p[at];
         write_back();
         down = weighted_sum(f(), r);
         p[at] = saved;
@@ -135,8 +141,8 @@ inline ::testing::AssertionResult check_gradients(const std::function<Tensor()>&
   return ::testing::AssertionSuccess();
 }
 
-/// Checks the gradients of `f` with respect to each of `inputs` (float32 tensors; copies of
-/// them are made into leaves that require grad).
+/// Checks the gradients of `f` with respect to each of `inputs` (float32 or float64 tensors;
+/// copies of them are made into leaves that require grad).
 inline ::testing::AssertionResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& f,
                                             const std::vector<Tensor>& inputs, const GradcheckOptions& opt = {}) {
   std::vector<Tensor> leaves;

@@ -43,11 +43,12 @@ std::vector<double> replay(Generator& g, const json& op) {
   const std::string kind = op.at("op");
   const std::size_t n = op.at("n");
   std::vector<double> out;
-  if (kind == "rand_f64") {
-    // torch.rand(dtype=float64): the 53 low bits of random64(), so this pins its composition.
-    for (std::size_t i = 0; i < n; ++i) {
-      out.push_back(static_cast<double>(g.random64() & ((std::uint64_t{1} << 53) - 1)) * 0x1p-53);
-    }
+  if (kind == "rand_f64" || kind == "randn_f64") {
+    // torch.rand / randn with dtype=float64: 53-bit uniforms from random64(), and Box-Muller in
+    // double on them
+    out.resize(n);
+    if (kind == "rand_f64") g.fill_uniform(out.data(), n, 0.0, 1.0);
+    else g.fill_normal(out.data(), n, 0.0, 1.0);
     return out;
   }
   std::vector<float> v(n);
@@ -71,7 +72,8 @@ std::vector<double> replay(Generator& g, const json& op) {
 // IEEE float arithmetic with explicit fma, which must match exactly anywhere.
 bool uses_libm(const json& op) {
   const std::string kind = op.at("op");
-  return (kind == "randn" || kind == "normal_") && op.at("n").get<std::size_t>() < 16;
+  // float64 normals take the C library's functions at every size
+  return kind == "randn_f64" || ((kind == "randn" || kind == "normal_") && op.at("n").get<std::size_t>() < 16);
 }
 
 struct Tally {
@@ -91,7 +93,7 @@ Tally check_all_cases(SeedFn seed_it) {
     for (const json& op : c.at("ops")) {
       const std::vector<double> got = replay(g, op);
       const std::vector<double> want = op.at("values").get<std::vector<double>>();
-      const bool is_f64 = op.at("op") == "rand_f64";
+      const bool is_f64 = op.at("op") == "rand_f64" || op.at("op") == "randn_f64";
       const bool libm = uses_libm(op);
       EXPECT_EQ(got.size(), want.size()) << c.at("name");
       if (got.size() != want.size()) continue;

@@ -333,6 +333,25 @@ TEST_P(OpGradient, MatchesFiniteDifferences) {
 INSTANTIATE_TEST_SUITE_P(Table, OpGradient, ::testing::ValuesIn(op_cases()),
                          [](const ::testing::TestParamInfo<Case>& info) { return info.param.name; });
 
+// The same table in float64: every op computes in double (no float32 rounding on the way, and
+// none of the float32-only fused kernels), so the check runs with a step of 1e-6 and tolerances
+// a thousand times tighter.
+class OpGradientFloat64 : public ::testing::TestWithParam<Case> {};
+
+TEST_P(OpGradientFloat64, MatchesFiniteDifferences) {
+  const Case& c = GetParam();
+  Inputs inputs;
+  for (std::size_t i = 0; i < c.inputs.size(); ++i) inputs.push_back(make_input(c.inputs[i], 100 + 7 * i).to(kFloat64));
+  GradcheckOptions options = GradcheckOptions::float64();
+  options.expect_nonzero = c.options.expect_nonzero;
+  const Tensor probe = c.f(inputs);
+  EXPECT_EQ(probe.dtype(), kFloat64) << "the op must compute in its inputs' float64";
+  EXPECT_TRUE(gradcheck(c.f, inputs, options));
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, OpGradientFloat64, ::testing::ValuesIn(op_cases()),
+                         [](const ::testing::TestParamInfo<Case>& info) { return info.param.name; });
+
 // ---- the checker itself must catch wrong gradients ----------------------------------------------
 
 // An op with a deliberately wrong backward (a factor, or a sign) must fail the check: this

@@ -175,6 +175,9 @@ void run_backward(const Tensor& root, const Tensor& seed, bool retain_graph) {
         throw AutogradError(std::string("backward: '") + node.name() + "' produced a gradient of shape " +
                             to_string(dinputs[i].sizes()) + " for an input of shape " + to_string(input.sizes()));
       }
+      // A gradient has its input's type, as torch's engine casts it: float32 · float64 is float64,
+      // and its float32 operand gets a float32 gradient.
+      if (dinputs[i].dtype() != input.dtype()) dinputs[i] = dinputs[i].to(input.dtype());
       if (const auto& producer = input.impl()->grad_fn) {
         producer->check_output(input);
         if (Tensor* slot = s->pending.find(producer.get())) {

@@ -47,19 +47,20 @@ enum class ReduceOp { Sum, Max, Min, ArgMax };
 constexpr bool is_comparison(BinaryOp op) { return op >= BinaryOp::Eq; }
 
 /// Constants of one optimizer update. The optimizer computes them in double, as PyTorch's
-/// Python code does, and rounds each to float once, as PyTorch's kernels receive them.
+/// Python code does; a float32 update rounds each to float once, as PyTorch's kernels receive
+/// them (a float64 one, composed of tensor ops, uses them as they are).
 struct SgdStep {
-  float lr, momentum, one_minus_dampening, weight_decay;
+  double lr, momentum, one_minus_dampening, weight_decay;
   bool nesterov;
   bool first_step;  // the momentum buffer starts as a copy of the gradient
 };
 struct AdamStep {
-  float weight_decay;           // L2 term added to the gradient (Adam), else 0
-  float decay_factor;           // θ ← θ·(1 − lr·λ) before the update (AdamW), else 1
-  float beta1, one_minus_beta1, beta2, one_minus_beta2;
-  float bias_correction2_sqrt;  // √(1 − β2ᵗ)
-  float eps;
-  float step_size;              // lr / (1 − β1ᵗ)
+  double weight_decay;           // L2 term added to the gradient (Adam), else 0
+  double decay_factor;           // θ ← θ·(1 − lr·λ) before the update (AdamW), else 1
+  double beta1, one_minus_beta1, beta2, one_minus_beta2;
+  double bias_correction2_sqrt;  // √(1 − β2ᵗ)
+  double eps;
+  double step_size;              // lr / (1 − β1ᵗ)
 };
 
 /// A two-layer perceptron with narrow ends, y = f(x W1ᵀ + b1) W2ᵀ + b2, that the CPU backend

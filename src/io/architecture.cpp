@@ -262,6 +262,13 @@ nn::Sequential load_model(const TensorFile& file, const Metadata& architecture, 
                      " parameters but the file holds " + std::to_string(std::int64_t(stored)) + " values");
   }
   nn::Sequential model = build(plans);
+  // A model saved in float64 comes back in float64 (the architecture builds float32 modules).
+  for (const auto& [name, t] : file.tensors) {
+    if (!st::is_checkpoint_extra(file, name) && t.dtype() == DType::Float64) {
+      model.to(DType::Float64);
+      break;
+    }
+  }
   st::load_parameters(model, file, "load_model", source);
   return model;
 }

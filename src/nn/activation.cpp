@@ -15,12 +15,12 @@ Tensor Sigmoid::forward(const Tensor& x) { return sigmoid(x); }
 Tensor Softmax::forward(const Tensor& x) { return softmax(x, dim_); }
 Tensor LogSoftmax::forward(const Tensor& x) { return log_softmax(x, dim_); }
 
-Tensor LeakyReLU::forward(const Tensor& x) { return leaky_relu(x, static_cast<float>(negative_slope_)); }
-Tensor ELU::forward(const Tensor& x) { return elu(x, static_cast<float>(alpha_)); }
+Tensor LeakyReLU::forward(const Tensor& x) { return leaky_relu(x, negative_slope_); }
+Tensor ELU::forward(const Tensor& x) { return elu(x, alpha_); }
 Tensor GELU::forward(const Tensor& x) { return gelu(x); }
 Tensor SiLU::forward(const Tensor& x) { return silu(x); }
 Tensor Softplus::forward(const Tensor& x) {
-  return softplus(x, static_cast<float>(beta_), static_cast<float>(threshold_));
+  return softplus(x, beta_, threshold_);
 }
 
 namespace {

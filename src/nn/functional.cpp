@@ -60,8 +60,10 @@ void check_class_targets(const Tensor& scores, const Tensor& target, const char*
 Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduction) {
   check_class_targets(logits, target, "cross_entropy");
   ops::check_same_device(logits, target, "cross_entropy");
-  // Without the fused kernel, the composition it stands for: −log softargmax picked per row.
-  if (!ops::backend_of(logits).has(backend::Fused::CrossEntropy)) return nll_loss(log_softmax(logits, 1), target, reduction);
+  // Without the fused kernel (float64, or a back end that lacks it), the composition it stands
+  // for: −log softargmax picked per row.
+  if (logits.dtype() != DType::Float32 || !ops::backend_of(logits).has(backend::Fused::CrossEntropy))
+    return nll_loss(log_softmax(logits, 1), target, reduction);
   const Tensor z = logits.contiguous().detach();
   const Tensor c = target.contiguous();
   const std::int64_t m = z.size(0);
@@ -102,7 +104,8 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) 
   check_same_shape(input, target, "mse_loss");
   ops::check_floating(input, "mse_loss");
   ops::check_floating(target, "mse_loss");
-  if (reduction == Reduction::None || !ops::backend_of(input).has(backend::Fused::SquaredError)) {
+  if (reduction == Reduction::None || input.dtype() != DType::Float32 || target.dtype() != DType::Float32 ||
+      !ops::backend_of(input).has(backend::Fused::SquaredError)) {
     const Tensor diff = input - target;
     return reduce(diff * diff, reduction);
   }
@@ -136,9 +139,9 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) 
 Tensor binary_cross_entropy(const Tensor& probs, const Tensor& target, Reduction reduction) {
   check_same_shape(probs, target, "binary_cross_entropy");
   {
-    const std::vector<float> p = probs.to_vector<float>();
-    for (float v : p) {
-      if (!(v >= 0.f && v <= 1.f)) {
+    const std::vector<double> p = probs.to_vector<double>();
+    for (double v : p) {
+      if (!(v >= 0.0 && v <= 1.0)) {
         throw ValueError("binary_cross_entropy: input " + std::to_string(v) + " is not a probability in [0, 1]");
       }
     }

@@ -52,7 +52,7 @@ Tensor normal_(Tensor tensor, double mean, double std) {
 
 Tensor constant_(Tensor tensor, double value) {
   NoGradGuard no_grad;
-  tensor.fill_(static_cast<float>(value));
+  tensor.fill_(value);
   return tensor;
 }
 

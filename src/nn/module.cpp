@@ -115,6 +115,17 @@ Module& Module::to(const Device& device) {
   return *this;
 }
 
+Module& Module::to(DType dtype) {
+  if (!is_floating_point(dtype)) {
+    throw TypeError(name() + ".to: expects a floating dtype (float32 or float64), got " + std::string(to_string(dtype)));
+  }
+  for (auto& [name, p] : parameters_) convert_storage(p, dtype);
+  for (auto& [name, b] : buffers_)
+    if (is_floating_point(b.dtype())) convert_storage(b, dtype);
+  for (auto& [name, child] : children_) child->to(dtype);
+  return *this;
+}
+
 Tensor Module::register_parameter(std::string name, Tensor value) {
   if (!value.defined()) throw ValueError(this->name() + ": parameter '" + name + "' is undefined");
   value.requires_grad_(true);

@@ -35,7 +35,7 @@ Tensor LayerNorm::forward(const Tensor& x) {
   const Tensor flat = x.reshape(rows);
   const Tensor centred = flat - flat.mean(-1, true);
   const Tensor variance = (centred * centred).mean(-1, true);
-  Tensor y = (centred / sqrt(variance + static_cast<float>(eps_))).reshape(x.sizes());
+  Tensor y = (centred / sqrt(variance + eps_)).reshape(x.sizes());
   if (weight.defined()) y = y * weight + bias;
   return y;
 }
@@ -83,17 +83,23 @@ Tensor BatchNorm1d::forward(const Tensor& x) {
     const Tensor mean = x.mean(0, true);
     const Tensor centred = x - mean;
     const Tensor variance = (centred * centred).mean(0, true);
-    y = centred / sqrt(variance + static_cast<float>(eps_));
+    y = centred / sqrt(variance + eps_);
     if (is_training() && running_mean.defined()) {
       NoGradGuard no_grad;
-      const auto m = static_cast<float>(momentum_);
-      const float unbiased = static_cast<float>(n) / static_cast<float>(n - 1);
-      running_mean.copy_(running_mean * (1.f - m) + mean.detach().reshape({num_features_}) * m);
-      running_var.copy_(running_var * (1.f - m) + variance.detach().reshape({num_features_}) * (unbiased * m));
-      num_batches_tracked.copy_(num_batches_tracked + full({}, 1.f, {.dtype = DType::Int64, .device = x.device()}));
+      // The factors in the input's precision: float arithmetic for float32, double for float64.
+      double m = momentum_, keep = 1.0 - momentum_, unbiased_m = static_cast<double>(n) / static_cast<double>(n - 1) * m;
+      if (x.dtype() == DType::Float32) {
+        const auto mf = static_cast<float>(momentum_);
+        m = mf;
+        keep = 1.f - mf;
+        unbiased_m = static_cast<float>(n) / static_cast<float>(n - 1) * mf;
+      }
+      running_mean.copy_(running_mean * keep + mean.detach().reshape({num_features_}) * m);
+      running_var.copy_(running_var * keep + variance.detach().reshape({num_features_}) * unbiased_m);
+      num_batches_tracked.copy_(num_batches_tracked + full({}, 1.0, {.dtype = DType::Int64, .device = x.device()}));
     }
   } else {
-    y = (x - running_mean) / sqrt(running_var + static_cast<float>(eps_));
+    y = (x - running_mean) / sqrt(running_var + eps_);
   }
   if (weight.defined()) y = y * weight + bias;
   return y;

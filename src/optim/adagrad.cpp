@@ -22,7 +22,7 @@ Adagrad::Adagrad(std::vector<ParamGroup> groups, AdagradOptions options)
   check("initial_accumulator_value", options.initial_accumulator_value);
   check("epsilon", options.eps);
   set_group_defaults(options.lr, options.weight_decay);
-  for (const Tensor& p : parameters_) sums_.push_back(full(p.sizes(), static_cast<float>(options.initial_accumulator_value), {.device = p.device()}));
+  for (const Tensor& p : parameters_) sums_.push_back(full(p.sizes(), options.initial_accumulator_value, {.dtype = p.dtype(), .device = p.device()}));
 }
 
 // As torch's _single_tensor_adagrad: clr in double, then tensor ops rounding in its order.
@@ -35,18 +35,18 @@ void Adagrad::step() {
     const std::int64_t t = ++steps_[i];
     const Tensor theta = p.detach();
     Tensor g = p.grad();
-    if (weight_decay_of(i) != 0) g = g + theta * static_cast<float>(weight_decay_of(i));
+    if (weight_decay_of(i) != 0) g = g + theta * weight_decay_of(i);
     const double clr = lr_of(i) / (1 + static_cast<double>(t - 1) * o.lr_decay);
     Tensor& sum = sums_[i];
     sum.copy_(sum + g * g);
-    const Tensor std = sqrt(sum) + static_cast<float>(o.eps);
-    p.copy_(theta + g * static_cast<float>(-clr) / std);
+    const Tensor std = sqrt(sum) + o.eps;
+    p.copy_(theta + g * -clr / std);
   }
 }
 
 
 std::vector<StateField> Adagrad::state_fields(std::size_t i) const {
-  return {{"step", DType::Int64, {}}, {"sum", DType::Float32, parameters_.at(i).sizes()}};
+  return {{"step", DType::Int64, {}}, {"sum", parameters_.at(i).dtype(), parameters_.at(i).sizes()}};
 }
 
 OptimizerState Adagrad::state_dict() const {

@@ -37,8 +37,8 @@ void adam_step_composed(const backend::AdamStep& h, Tensor& param, const Tensor&
                         Tensor& exp_avg_sq, Tensor* max_exp_avg_sq) {
   NoGradGuard no_grad;
   Tensor theta = param.detach();
-  if (h.decay_factor != 1.f) theta = theta * h.decay_factor;                 // AdamW: θ = θ(1 − lr·λ)
-  const Tensor g = h.weight_decay != 0.f ? grad + theta * h.weight_decay : grad;  // Adam: g = ∇θ + λθ
+  if (h.decay_factor != 1.0) theta = theta * h.decay_factor;                 // AdamW: θ = θ(1 − lr·λ)
+  const Tensor g = h.weight_decay != 0.0 ? grad + theta * h.weight_decay : grad;  // Adam: g = ∇θ + λθ
   exp_avg.copy_(exp_avg * h.beta1 + g * h.one_minus_beta1);                 // first moment
   exp_avg_sq.copy_(exp_avg_sq * h.beta2 + g * h.one_minus_beta2 * g);       // second moment
   if (max_exp_avg_sq) max_exp_avg_sq->copy_(maximum(*max_exp_avg_sq, exp_avg_sq));  // amsgrad: v̄ = max(v̄, v)
@@ -72,18 +72,19 @@ void Adam::step() {
     }
     const double lr = lr_of(i), weight_decay = weight_decay_of(i);
     const backend::AdamStep h{
-        .weight_decay = decoupled_ ? 0.f : static_cast<float>(weight_decay),
-        .decay_factor = decoupled_ ? static_cast<float>(1.0 - lr * weight_decay) : 1.f,
-        .beta1 = static_cast<float>(o.beta1),
-        .one_minus_beta1 = static_cast<float>(1.0 - o.beta1),
-        .beta2 = static_cast<float>(o.beta2),
-        .one_minus_beta2 = static_cast<float>(1.0 - o.beta2),
-        .bias_correction2_sqrt = static_cast<float>(std::sqrt(bias_correction2)),
-        .eps = static_cast<float>(o.eps),
-        .step_size = static_cast<float>(lr / bias_correction1),
+        .weight_decay = decoupled_ ? 0.0 : weight_decay,
+        .decay_factor = decoupled_ ? 1.0 - lr * weight_decay : 1.0,
+        .beta1 = o.beta1,
+        .one_minus_beta1 = 1.0 - o.beta1,
+        .beta2 = o.beta2,
+        .one_minus_beta2 = 1.0 - o.beta2,
+        .bias_correction2_sqrt = std::sqrt(bias_correction2),
+        .eps = o.eps,
+        .step_size = lr / bias_correction1,
     };
     const backend::Backend& backend = backend::backend_for(p.device());
-    if (o.amsgrad || !backend.has(backend::Fused::OptimizerSteps)) {  // the kernel has no amsgrad
+    // the kernel is float32 only and has no amsgrad
+    if (o.amsgrad || p.dtype() != DType::Float32 || !backend.has(backend::Fused::OptimizerSteps)) {
       adam_step_composed(h, p, g, s.exp_avg, s.exp_avg_sq, o.amsgrad ? &s.max_exp_avg_sq : nullptr);
       continue;
     }
@@ -104,8 +105,8 @@ AdamW::AdamW(std::vector<ParamGroup> groups, AdamWOptions o)
 std::vector<StateField> Adam::state_fields(std::size_t i) const {
   const Shape& shape = parameters_.at(i).sizes();
   std::vector<StateField> fields{
-      {"step", DType::Int64, {}}, {"exp_avg", DType::Float32, shape}, {"exp_avg_sq", DType::Float32, shape}};
-  if (options_.amsgrad) fields.push_back({"max_exp_avg_sq", DType::Float32, shape});
+      {"step", DType::Int64, {}}, {"exp_avg", parameters_.at(i).dtype(), shape}, {"exp_avg_sq", parameters_.at(i).dtype(), shape}};
+  if (options_.amsgrad) fields.push_back({"max_exp_avg_sq", parameters_.at(i).dtype(), shape});
   return fields;
 }
 

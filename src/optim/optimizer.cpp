@@ -28,9 +28,9 @@ Optimizer::Optimizer(std::vector<ParamGroup> groups) {
   }
   for (std::size_t i = 0; i < parameters_.size(); ++i) {
     const Tensor& p = parameters_[i];
-    if (!p.defined() || !p.is_leaf() || p.dtype() != DType::Float32 || !p.is_contiguous()) {
+    if (!p.defined() || !p.is_leaf() || !is_floating_point(p.dtype()) || !p.is_contiguous()) {
       throw ValueError("Optimizer: parameter " + std::to_string(i) +
-                       " must be a defined, contiguous float32 leaf tensor");
+                       " must be a defined, contiguous float32 or float64 leaf tensor");
     }
   }
 }

@@ -29,7 +29,7 @@ RMSprop::RMSprop(std::vector<ParamGroup> groups, RMSpropOptions options)
 void RMSprop::step() {
   NoGradGuard no_grad;
   const RMSpropOptions& o = options_;
-  const auto alpha = static_cast<float>(o.alpha), one_minus_alpha = static_cast<float>(1.0 - o.alpha);
+  const double alpha = o.alpha, one_minus_alpha = 1.0 - o.alpha;  // rounded to float for float32 tensors
   for (std::size_t i = 0; i < parameters_.size(); ++i) {
     Tensor& p = parameters_[i];
     if (!p.grad().defined()) continue;
@@ -43,24 +43,24 @@ void RMSprop::step() {
     s["step"] = from_vector(std::vector<std::int64_t>{s["step"].item<std::int64_t>() + 1}, {});
     const Tensor theta = p.detach();
     Tensor g = p.grad();
-    if (weight_decay_of(i) != 0) g = g + theta * static_cast<float>(weight_decay_of(i));
+    if (weight_decay_of(i) != 0) g = g + theta * weight_decay_of(i);
     Tensor& v = s["square_avg"];
     v.copy_(v * alpha + g * one_minus_alpha * g);
     Tensor avg;
     if (o.centered) {
       Tensor& gbar = s["grad_avg"];
       gbar.copy_(gbar * alpha + g * one_minus_alpha);
-      avg = sqrt(v + gbar * -1.f * gbar);
+      avg = sqrt(v + gbar * -1.0 * gbar);
     } else {
       avg = sqrt(v);
     }
-    avg = avg + static_cast<float>(o.eps);
+    avg = avg + o.eps;
     if (o.momentum > 0) {
       Tensor& b = s["momentum_buffer"];
-      b.copy_(b * static_cast<float>(o.momentum) + g / avg);
-      p.copy_(theta + b * static_cast<float>(-lr_of(i)));
+      b.copy_(b * o.momentum + g / avg);
+      p.copy_(theta + b * -lr_of(i));
     } else {
-      p.copy_(theta + g * static_cast<float>(-lr_of(i)) / avg);
+      p.copy_(theta + g * -lr_of(i) / avg);
     }
   }
 }
@@ -69,9 +69,9 @@ void RMSprop::step() {
 
 std::vector<StateField> RMSprop::state_fields(std::size_t i) const {
   const Shape& shape = parameters_.at(i).sizes();
-  std::vector<StateField> fields{{"step", DType::Int64, {}}, {"square_avg", DType::Float32, shape}};
-  if (options_.momentum > 0) fields.push_back({"momentum_buffer", DType::Float32, shape});
-  if (options_.centered) fields.push_back({"grad_avg", DType::Float32, shape});
+  std::vector<StateField> fields{{"step", DType::Int64, {}}, {"square_avg", parameters_.at(i).dtype(), shape}};
+  if (options_.momentum > 0) fields.push_back({"momentum_buffer", parameters_.at(i).dtype(), shape});
+  if (options_.centered) fields.push_back({"grad_avg", parameters_.at(i).dtype(), shape});
   return fields;
 }
 

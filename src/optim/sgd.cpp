@@ -34,8 +34,8 @@ void sgd_step_composed(const backend::SgdStep& h, Tensor& param, const Tensor& g
   NoGradGuard no_grad;
   const Tensor theta = param.detach();
   Tensor g = grad;
-  if (h.weight_decay != 0.f) g = g + theta * h.weight_decay;  // g = ∇θ + λθ
-  if (h.momentum != 0.f) {
+  if (h.weight_decay != 0.0) g = g + theta * h.weight_decay;  // g = ∇θ + λθ
+  if (h.momentum != 0.0) {
     const Tensor b = h.first_step ? g : momentum_buffer * h.momentum + g * h.one_minus_dampening;  // b = μb + (1−τ)g
     momentum_buffer.copy_(b);
     g = h.nesterov ? g + momentum_buffer * h.momentum : momentum_buffer;  // g = g + μb | b
@@ -52,12 +52,11 @@ void SGD::step() {
     if (!g.defined()) continue;
     ParamState& s = state_[i];
     const bool first = !s.momentum_buffer.defined();
-    if (options_.momentum != 0 && first) s.momentum_buffer = make_tensor(p.sizes(), DType::Float32, p.device());
-    const backend::SgdStep h{static_cast<float>(lr_of(i)), static_cast<float>(options_.momentum),
-                             static_cast<float>(1.0 - options_.dampening), static_cast<float>(weight_decay_of(i)),
+    if (options_.momentum != 0 && first) s.momentum_buffer = make_tensor(p.sizes(), p.dtype(), p.device());
+    const backend::SgdStep h{lr_of(i), options_.momentum, 1.0 - options_.dampening, weight_decay_of(i),
                              options_.nesterov, first};
     const backend::Backend& backend = backend::backend_for(p.device());
-    if (!backend.has(backend::Fused::OptimizerSteps)) {
+    if (p.dtype() != DType::Float32 || !backend.has(backend::Fused::OptimizerSteps)) {
       sgd_step_composed(h, p, g, s.momentum_buffer);
       continue;
     }
@@ -71,7 +70,7 @@ void SGD::step() {
 
 
 std::vector<StateField> SGD::state_fields(std::size_t i) const {
-  return {{"momentum_buffer", DType::Float32, parameters_.at(i).sizes()}};
+  return {{"momentum_buffer", parameters_.at(i).dtype(), parameters_.at(i).sizes()}};
 }
 
 OptimizerState SGD::state_dict() const {

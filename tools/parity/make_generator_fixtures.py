@@ -53,6 +53,8 @@ def run_op(op):
         t = torch.empty(n).normal_(mean=op["mean"], std=op["std"])
     elif kind == "rand_f64":
         t = torch.rand(n, dtype=torch.float64)
+    elif kind == "randn_f64":
+        t = torch.randn(n, dtype=torch.float64)
     else:
         raise ValueError(kind)
     return t.tolist()
@@ -119,6 +121,11 @@ def build():
             {"op": "randn", "n": 2}]))
     for seed in [0, 42]:
         cases.append(make_case("rand_f64(8)", seed, [{"op": "rand_f64", "n": 8}]))
+        # float64 normals: the per-element path (n < 16), whole blocks, and a recomputed tail;
+        # then a uniform, to show the stream stays in step
+        cases.append(make_case("float64 sequence", seed, [
+            {"op": "randn_f64", "n": 5}, {"op": "randn_f64", "n": 16}, {"op": "randn_f64", "n": 37},
+            {"op": "rand_f64", "n": 37}, {"op": "rand", "n": 3}]))
     cases.append(make_case("default seed rand(5)", 67280421310721, [{"op": "rand", "n": 5}]))
     return cases
 
@@ -135,7 +142,7 @@ def encode(obj, float32=False):
     if isinstance(obj, list):
         return "[" + ", ".join(encode(v, float32) for v in obj) + "]"
     if isinstance(obj, dict):
-        f32_values = obj.get("op") not in (None, "rand_f64")
+        f32_values = obj.get("op") not in (None, "rand_f64", "randn_f64")
         return "{" + ", ".join(
             "%s: %s" % (json.dumps(k), encode(v, k == "values" and f32_values))
             for k, v in obj.items()) + "}"

@@ -5,6 +5,8 @@ One small classifier (Linear(3, 8), Tanh, Linear(8, 2), initialised after manual
 fixed data, trained full-batch with cross-entropy for `steps` steps under each optimizer
 configuration; recorded: the loss of every step and the parameters at the end. The group cases
 give the first layer its own lr and weight decay (parameter groups), some under a schedule.
+The float64 cases run every optimizer and every scheduler with the model and data converted to
+float64 (model.double(): the float32 initial weights, widened), recorded to all 17 digits.
 
 How to run:  /usr/bin/python3 tools/parity/make_optim_fixtures.py [--out tests/fixtures]
 """
@@ -22,9 +24,17 @@ def tensor_json(t):
     return {"shape": list(t.shape), "data": [float("%.9g" % v) for v in t.detach().reshape(-1).tolist()]}
 
 
-def train(name, make, schedule=None, groups=False):
+def tensor_json64(t):
+    return {"shape": list(t.shape), "data": t.detach().reshape(-1).tolist()}
+
+
+def train(name, make, schedule=None, groups=False, float64=False):
     torch.manual_seed(1)
     model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 2))
+    inputs = X
+    if float64:
+        model = model.double()
+        inputs = X.double()
     if groups:  # the first layer with its own lr and weight decay, the last with the defaults
         optimizer = make([{"params": model[0].parameters(), "lr": 0.03, "weight_decay": 1e-2},
                           {"params": model[2].parameters()}])
@@ -33,14 +43,17 @@ def train(name, make, schedule=None, groups=False):
     scheduler = schedule(optimizer) if schedule else None
     losses = []
     for _ in range(STEPS):
-        loss = nn.functional.cross_entropy(model(X), y)
-        losses.append(float("%.9g" % loss.item()))
+        loss = nn.functional.cross_entropy(model(inputs), y)
+        losses.append(loss.item() if float64 else float("%.9g" % loss.item()))
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        if scheduler:
+        if isinstance(scheduler, optim.lr_scheduler.ReduceLROnPlateau):
+            scheduler.step(loss.item())
+        elif scheduler:
             scheduler.step()
-    return {"name": name, "loss": losses, "parameters": {k: tensor_json(v) for k, v in model.state_dict().items()},
+    encode = tensor_json64 if float64 else tensor_json
+    return {"name": name, "loss": losses, "parameters": {k: encode(v) for k, v in model.state_dict().items()},
             "lrs": [g["lr"] for g in optimizer.param_groups]}
 
 
@@ -75,7 +88,35 @@ def main():
         train("groups_rmsprop_step", lambda p: optim.RMSprop(p, lr=0.001), step, True),
         train("groups_adagrad", lambda p: optim.Adagrad(p, lr=0.05), None, True),
     ]
-    fixture = {"steps": STEPS, "X": tensor_json(X), "y": y.tolist(), "cases": cases, "group_cases": group_cases}
+    # float64: every optimizer, and every scheduler once (name: optimizer_scheduler[_groups]).
+    multistep = lambda o: optim.lr_scheduler.MultiStepLR(o, milestones=[40, 90, 90, 150], gamma=0.5)
+    exponential = lambda o: optim.lr_scheduler.ExponentialLR(o, gamma=0.99)
+    onecycle = lambda o: optim.lr_scheduler.OneCycleLR(o, max_lr=0.2, total_steps=STEPS)
+    linear = lambda o: optim.lr_scheduler.LinearLR(o, start_factor=0.25, end_factor=1.0, total_iters=60)
+    plateau = lambda o: optim.lr_scheduler.ReduceLROnPlateau(o, factor=0.5, patience=3, threshold=0.02)
+    float64_cases = [
+        train("sgd", lambda p: optim.SGD(p, lr=0.1), None, False, True),
+        train("sgd_nesterov", lambda p: optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-4),
+              None, False, True),
+        train("adam", lambda p: optim.Adam(p, lr=0.01, weight_decay=1e-3), None, False, True),
+        train("adam_amsgrad", lambda p: optim.Adam(p, lr=0.01, amsgrad=True), None, False, True),
+        train("adamw", lambda p: optim.AdamW(p, lr=0.01, weight_decay=0.1), None, False, True),
+        # float64 follows torch closely enough for RMSprop's default rate
+        train("rmsprop_centered_momentum", lambda p: optim.RMSprop(p, lr=0.01, alpha=0.9, momentum=0.5,
+                                                                   centered=True, weight_decay=1e-3),
+              None, False, True),
+        train("adagrad", lambda p: optim.Adagrad(p, lr=0.1, lr_decay=1e-3, weight_decay=1e-4,
+                                                 initial_accumulator_value=0.1), None, False, True),
+        train("sgd_momentum_step_groups", lambda p: optim.SGD(p, lr=0.1, momentum=0.9), step, True, True),
+        train("adam_cosine_groups", lambda p: optim.Adam(p, lr=0.01), cosine, True, True),
+        train("sgd_multistep", lambda p: optim.SGD(p, lr=0.2), multistep, False, True),
+        train("rmsprop_exponential", lambda p: optim.RMSprop(p, lr=0.005), exponential, False, True),
+        train("sgd_momentum_onecycle", lambda p: optim.SGD(p, lr=0.1, momentum=0.9), onecycle, False, True),
+        train("adamw_linear", lambda p: optim.AdamW(p, lr=0.02), linear, False, True),
+        train("sgd_plateau", lambda p: optim.SGD(p, lr=0.5), plateau, False, True),
+    ]
+    fixture = {"steps": STEPS, "X": tensor_json(X), "y": y.tolist(), "cases": cases, "group_cases": group_cases,
+               "float64_cases": float64_cases}
     write_fixture(out, "optimizers.json", "make_optim_fixtures.py", fixture)
 
 

@@ -58,6 +58,11 @@ class Module {
   /// same tensors, so handles held elsewhere (an optimizer, a submodule) follow. Throws
   /// DeviceError for a device this build lacks.
   Module& to(const Device& device);
+  /// Converts the floating parameters (and gradients) and buffers to `dtype` (float32 or
+  /// float64) in place, as torch's module.to(torch::kFloat64): the same tensors, so an optimizer
+  /// made afterwards, or a handle held before, sees them. Integer buffers (BatchNorm's count)
+  /// keep their type. TypeError for a non-floating dtype.
+  Module& to(DType dtype);
 
  protected:
   Module() = default;

@@ -12,10 +12,17 @@ namespace {
 
 using std::int64_t;
 
-// The hyper-parameters are copied in: read through a reference they might alias the float
-// arrays, and would be reloaded every element.
+// The hyper-parameters rounded to float once, as torch's float kernels receive them (and copied
+// in: read through a reference they might alias the float arrays, and would be reloaded every
+// element).
+struct SgdFloats {
+  float lr, momentum, one_minus_dampening, weight_decay;
+  bool nesterov, first_step;
+};
 ANN_KERNEL void sgd_kernel_body(const SgdStep& step, float* param, const float* grad, float* buf, int64_t n) {
-  const SgdStep h = step;
+  const SgdFloats h{static_cast<float>(step.lr), static_cast<float>(step.momentum),
+                    static_cast<float>(step.one_minus_dampening), static_cast<float>(step.weight_decay),
+                    step.nesterov, step.first_step};
   for (int64_t i = 0; i < n; ++i) {
     float g = grad[i];
     if (h.weight_decay != 0.f) g += h.weight_decay * param[i];             // g = ∇θ + λθ
@@ -28,9 +35,17 @@ ANN_KERNEL void sgd_kernel_body(const SgdStep& step, float* param, const float* 
 }
 ANN_DISPATCH(sgd_kernel)
 
+struct AdamFloats {
+  float weight_decay, decay_factor, beta1, one_minus_beta1, beta2, one_minus_beta2, bias_correction2_sqrt, eps,
+      step_size;
+};
 ANN_KERNEL void adam_kernel_body(const AdamStep& step, float* param, const float* grad, float* m, float* v,
                                  int64_t n) {
-  const AdamStep h = step;
+  const AdamFloats h{static_cast<float>(step.weight_decay), static_cast<float>(step.decay_factor),
+                     static_cast<float>(step.beta1), static_cast<float>(step.one_minus_beta1),
+                     static_cast<float>(step.beta2), static_cast<float>(step.one_minus_beta2),
+                     static_cast<float>(step.bias_correction2_sqrt), static_cast<float>(step.eps),
+                     static_cast<float>(step.step_size)};
   for (int64_t i = 0; i < n; ++i) {
     param[i] *= h.decay_factor;                                            // AdamW: θ = θ(1 − lr·λ)
     const float g = grad[i] + h.weight_decay * param[i];                   // Adam: g = ∇θ + λθ
