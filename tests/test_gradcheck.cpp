@@ -450,6 +450,27 @@ TEST(ModuleGradient, SequentialDeepTanh) {
   EXPECT_TRUE(check_gradients([&] { return nn::CrossEntropyLoss()(model(x), target); }, leaves));
 }
 
+// Every module with parameters, converted to float64 and stacked, through the loss: the step
+// and tolerances of float64 (every parameter's gradient within 1e-6 of the central difference).
+TEST(ModuleGradient, EveryModuleInFloat64) {
+  manual_seed(8);
+  nn::Sequential model{nn::Linear(3, 6),      nn::LayerNorm(6), nn::GELU(),     nn::Linear(6, 6), nn::BatchNorm1d(6),
+                       nn::SiLU(),            nn::Linear(6, 5), nn::ELU(),      nn::Softplus(),   nn::LeakyReLU(),
+                       nn::Linear(5, 4), nn::Tanh(),       nn::Linear(4, 3)};
+  model.to(kFloat64);
+  {
+    NoGradGuard no_grad;  // affine parameters away from their defaults of 1 and 0
+    for (auto& [name, p] : model.named_parameters())
+      if (name.starts_with("1.") || name.starts_with("4.")) p.copy_(randn(p.sizes(), {.dtype = kFloat64}));
+  }
+  Tensor x = make_input({{7, 3}}, 15).to(kFloat64).requires_grad_();
+  std::vector<Tensor> leaves{x};
+  for (const Tensor& p : model.parameters()) leaves.push_back(p);
+  const Tensor target = labels({0, 1, 2, 2, 1, 0, 1});
+  EXPECT_TRUE(check_gradients([&] { return nn::CrossEntropyLoss()(model(x), target); }, leaves,
+                              GradcheckOptions::float64()));
+}
+
 // ---- the fused cross-entropy against the composition it replaces ------------------------------------
 
 TEST(CrossEntropy, EqualsNllOfLogSoftmaxInValueAndGradient) {
