@@ -177,7 +177,7 @@ void run_backward(const Tensor& root, const Tensor& seed, bool retain_graph) {
       }
       // A gradient has its input's type, as torch's engine casts it: float32 · float64 is float64,
       // and its float32 operand gets a float32 gradient.
-      if (dinputs[i].dtype() != input.dtype()) dinputs[i] = dinputs[i].to(input.dtype());
+      if (dinputs[i].impl()->dtype != input.impl()->dtype) dinputs[i] = dinputs[i].to(input.impl()->dtype);
       if (const auto& producer = input.impl()->grad_fn) {
         producer->check_output(input);
         if (Tensor* slot = s->pending.find(producer.get())) {

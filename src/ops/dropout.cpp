@@ -20,14 +20,19 @@ Tensor dropout(const Tensor& x, double p, bool training, Generator& generator) {
   if (!training || p == 0.0) return x;
   if (p == 1.0) return x * zeros_like(x);  // torch: all dropped, still recorded
   const double keep = 1.0 - p;
-  // the scale in x's precision: 1 / (1 − p) rounded to float for float32, as torch's div_
-  const double scale = x.dtype() == DType::Float64 ? 1.0 / keep : static_cast<double>(1.f / static_cast<float>(keep));
-  std::vector<double> noise(static_cast<std::size_t>(x.numel()));
-  for (double& m : noise) {
-    const double u = static_cast<double>(generator.random64() & ((std::uint64_t{1} << 53) - 1)) * 0x1p-53;
-    m = u < keep ? scale : 0.0;
-  }
-  return x * from_vector(noise, x.sizes(), {.dtype = x.dtype(), .device = x.device()});
+  // The mask in x's type: the scale 1 / (1 − p) in float for float32 (as torch's div_), in double
+  // for float64.
+  auto mask = [&](auto one) {
+    using T = decltype(one);
+    const T scale = one / static_cast<T>(keep);
+    std::vector<T> noise(static_cast<std::size_t>(x.numel()));
+    for (T& m : noise) {
+      const double u = static_cast<double>(generator.random64() & ((std::uint64_t{1} << 53) - 1)) * 0x1p-53;
+      m = u < keep ? scale : T(0);
+    }
+    return from_vector(noise, x.sizes(), {.dtype = x.dtype(), .device = x.device()});
+  };
+  return x * (x.dtype() == DType::Float64 ? mask(1.0) : mask(1.f));
 }
 
 }  // namespace ann

@@ -24,8 +24,10 @@ Tensor broadcast_to(const Tensor& t, const Shape& shape) {
 void add_into(Tensor& dst, const Tensor& src_in) {
   check_floating(dst, "add_into");
   check_floating(src_in, "add_into");
-  const DType dtype = dst.dtype();
-  const Tensor src = src_in.to(dtype);  // a gradient of another precision accumulates in dst's
+  const DType dtype = dst.impl()->dtype;
+  // a gradient of another precision accumulates in dst's
+  const Tensor converted = src_in.impl()->dtype == dtype ? Tensor() : src_in.to(dtype);
+  const Tensor& src = converted.defined() ? converted : src_in;
   // Elementwise, each output position reads only the same position of dst: aliasing is safe.
   const Shape& shape = dst.sizes();
   if (src.sizes() == shape && dst.is_contiguous() && src.is_contiguous()) {
@@ -69,20 +71,16 @@ Shape reduced_shape(const Shape& shape, std::int64_t dim, bool keepdim) {
   return out;
 }
 
-void check_floating(const Tensor& t, const char* op) {
+void throw_not_floating(const Tensor& t, const char* op) {
   check_defined(t, op);
-  if (!is_floating_point(t.dtype())) {
-    throw TypeError(std::string(op) + ": expected a float32 or float64 tensor, got " + std::string(to_string(t.dtype())) +
-                    " with shape " + to_string(t.sizes()));
-  }
+  throw TypeError(std::string(op) + ": expected a float32 or float64 tensor, got " + std::string(to_string(t.dtype())) +
+                  " with shape " + to_string(t.sizes()));
 }
 
-void check_same_dtype(const Tensor& a, const Tensor& b, const char* op) {
-  if (a.dtype() != b.dtype()) {
-    throw TypeError(std::string(op) + ": expected both operands of one dtype, got " + std::string(to_string(a.dtype())) +
-                    " " + to_string(a.sizes()) + " and " + std::string(to_string(b.dtype())) + " " +
-                    to_string(b.sizes()) + " (convert one with .to(dtype))");
-  }
+void throw_dtypes_differ(const Tensor& a, const Tensor& b, const char* op) {
+  throw TypeError(std::string(op) + ": expected both operands of one dtype, got " + std::string(to_string(a.dtype())) +
+                  " " + to_string(a.sizes()) + " and " + std::string(to_string(b.dtype())) + " " + to_string(b.sizes()) +
+                  " (convert one with .to(dtype))");
 }
 
 DType promote_floating(const Tensor& a, const Tensor& b) {

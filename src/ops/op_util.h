@@ -38,12 +38,19 @@ Split split_at(const Shape& shape, std::int64_t dim);
 /// `shape` without dimension `dim` (or with it set to 1 when keepdim).
 Shape reduced_shape(const Shape& shape, std::int64_t dim, bool keepdim);
 
-/// Throws TypeError unless `t` is a float32 or float64 tensor; `op` names the caller.
-void check_floating(const Tensor& t, const char* op);
+/// Throws TypeError unless `t` is a float32 or float64 tensor; `op` names the caller. Inline:
+/// every op asks, and the check is one comparison (the throw is out of line).
+[[noreturn]] void throw_not_floating(const Tensor& t, const char* op);
+inline void check_floating(const Tensor& t, const char* op) {
+  if (!t.defined() || !is_floating_point(t.impl()->dtype)) throw_not_floating(t, op);
+}
 
-/// Throws TypeError naming `op` unless a and b have one dtype (matrix products do not promote,
-/// as torch's).
-void check_same_dtype(const Tensor& a, const Tensor& b, const char* op);
+/// Throws TypeError naming `op` unless a and b (defined) have one dtype (matrix products do not
+/// promote, as torch's).
+[[noreturn]] void throw_dtypes_differ(const Tensor& a, const Tensor& b, const char* op);
+inline void check_same_dtype(const Tensor& a, const Tensor& b, const char* op) {
+  if (a.impl()->dtype != b.impl()->dtype) throw_dtypes_differ(a, b, op);
+}
 
 /// The type two floating operands are computed in: float64 if either is, else float32.
 DType promote_floating(const Tensor& a, const Tensor& b);
