@@ -1,7 +1,8 @@
 // float64 tensors and modules: values that keep every digit, torch's type promotion, models
 // converted with Module::to(kFloat64), every optimizer and scheduler against PyTorch 1.13 in
 // double precision (tests/fixtures/optimizers.json's float64 cases, tools/parity/
-// make_optim_fixtures.py), torch's random numbers in double, and F64 in model files.
+// make_optim_fixtures.py; with the same schedulers in float32 alongside), torch's random numbers
+// in double, F64 in model files, and float64 checkpoints that resume bit for bit.
 // The gradient checks of every op in float64 are in test_gradcheck.cpp (OpGradientFloat64).
 #include <gtest/gtest.h>
 
@@ -214,38 +215,49 @@ std::unique_ptr<optim::LRScheduler> make_scheduler(const std::string& name, opti
   return nullptr;
 }
 
-TEST(Float64, EveryOptimizerAndSchedulerAsTorch) {
-  const auto fixture = load_fixture("optimizers.json");
-  const Tensor X = ann::testing::fixture_tensor(fixture.at("X")).to(kFloat64);
+// One case of make_optim_fixtures.py's float64_cases or float32_schedule_cases, in `dtype`:
+// the loss of every step; the model and optimizer are left as trained.
+std::vector<double> train_case(const nlohmann::json& fixture, const std::string& name, DType dtype,
+                               nn::Sequential& model, std::unique_ptr<optim::Optimizer>& optimizer) {
+  const Tensor X = ann::testing::fixture_tensor(fixture.at("X")).to(dtype);
   const auto labels = fixture.at("y").get<std::vector<std::int64_t>>();
   const Tensor y = from_vector(labels, {static_cast<std::int64_t>(labels.size())});
   const auto steps = fixture.at("steps").get<std::int64_t>();
+  manual_seed(1);
+  model = nn::Sequential{nn::Linear(3, 8), nn::Tanh(), nn::Linear(8, 2)};
+  model.to(dtype);
+  optimizer = make_optimizer(name, model);
+  if (!optimizer) return {};
+  auto scheduler = make_scheduler(name, *optimizer, steps);
+  std::unique_ptr<optim::ReduceLROnPlateau> plateau;
+  if (name.ends_with("_plateau"))
+    plateau = std::make_unique<optim::ReduceLROnPlateau>(
+        *optimizer, optim::ReduceLROnPlateauOptions{.factor = 0.5, .patience = 3, .threshold = 0.02});
+  std::vector<double> losses;
+  for (std::int64_t t = 0; t < steps; ++t) {
+    Tensor loss = nn::functional::cross_entropy(model(X), y);
+    EXPECT_EQ(loss.dtype(), dtype);
+    losses.push_back(loss.item<double>());
+    optimizer->zero_grad();
+    loss.backward();
+    optimizer->step();
+    if (scheduler) scheduler->step();
+    if (plateau) plateau->step(losses.back());
+  }
+  return losses;
+}
+
+TEST(Float64, EveryOptimizerAndSchedulerAsTorch) {
+  const auto fixture = load_fixture("optimizers.json");
   const auto& cases = fixture.at("float64_cases");
   ASSERT_EQ(cases.size(), 14u);
   for (const auto& c : cases) {
     const std::string name = c.at("name");
     SCOPED_TRACE(name);
-    manual_seed(1);
-    nn::Sequential model{nn::Linear(3, 8), nn::Tanh(), nn::Linear(8, 2)};
-    model.to(kFloat64);
-    auto optimizer = make_optimizer(name, model);
+    nn::Sequential model;
+    std::unique_ptr<optim::Optimizer> optimizer;
+    const std::vector<double> losses = train_case(fixture, name, kFloat64, model, optimizer);
     ASSERT_TRUE(optimizer);
-    auto scheduler = make_scheduler(name, *optimizer, steps);
-    std::unique_ptr<optim::ReduceLROnPlateau> plateau;
-    if (name.ends_with("_plateau"))
-      plateau = std::make_unique<optim::ReduceLROnPlateau>(
-          *optimizer, optim::ReduceLROnPlateauOptions{.factor = 0.5, .patience = 3, .threshold = 0.02});
-    std::vector<double> losses;
-    for (std::int64_t t = 0; t < steps; ++t) {
-      Tensor loss = nn::functional::cross_entropy(model(X), y);
-      ASSERT_EQ(loss.dtype(), kFloat64);
-      losses.push_back(loss.item<double>());
-      optimizer->zero_grad();
-      loss.backward();
-      optimizer->step();
-      if (scheduler) scheduler->step();
-      if (plateau) plateau->step(losses.back());
-    }
     // In double, summation orders alone part the two: 200 steps later the losses agree to
     // ~1e-12 where float32 runs agree to 1e-4 (a float32 rounding anywhere would show at 1e-7).
     EXPECT_LE(max_rel_diff64(losses, c.at("loss").get<std::vector<double>>()), 1e-9);
@@ -253,6 +265,27 @@ TEST(Float64, EveryOptimizerAndSchedulerAsTorch) {
       EXPECT_EQ(value.dtype(), kFloat64) << key;
       EXPECT_LE(max_abs_diff64(value, fixture_tensor64(c.at("parameters").at(key))), 1e-9) << key;
     }
+    const auto lrs = c.at("lrs").get<std::vector<double>>();
+    for (std::size_t g = 0; g < lrs.size(); ++g) EXPECT_NEAR(optimizer->group_lr(g), lrs[g], 1e-15 + 1e-12 * lrs[g]) << g;
+  }
+}
+
+// The same schedulers in float32 (the ones test_optimizers_parity.cpp's cases do not train
+// under), within float32's tolerances.
+TEST(Float64, TheSchedulersInFloat32AsTorch) {
+  const auto fixture = load_fixture("optimizers.json");
+  const auto& cases = fixture.at("float32_schedule_cases");
+  ASSERT_EQ(cases.size(), 5u);
+  for (const auto& c : cases) {
+    const std::string name = c.at("name");
+    SCOPED_TRACE(name);
+    nn::Sequential model;
+    std::unique_ptr<optim::Optimizer> optimizer;
+    const std::vector<double> losses = train_case(fixture, name, kFloat32, model, optimizer);
+    ASSERT_TRUE(optimizer);
+    EXPECT_LE(max_rel_diff64(losses, c.at("loss").get<std::vector<double>>()), 1e-4);
+    for (const auto& [key, value] : model.named_parameters())
+      EXPECT_LE(max_abs_diff64(value, ann::testing::fixture_tensor(c.at("parameters").at(key))), 5e-3) << key;
     const auto lrs = c.at("lrs").get<std::vector<double>>();
     for (std::size_t g = 0; g < lrs.size(); ++g) EXPECT_NEAR(optimizer->group_lr(g), lrs[g], 1e-15 + 1e-12 * lrs[g]) << g;
   }

@@ -6,7 +6,8 @@ fixed data, trained full-batch with cross-entropy for `steps` steps under each o
 configuration; recorded: the loss of every step and the parameters at the end. The group cases
 give the first layer its own lr and weight decay (parameter groups), some under a schedule.
 The float64 cases run every optimizer and every scheduler with the model and data converted to
-float64 (model.double(): the float32 initial weights, widened), recorded to all 17 digits.
+float64 (model.double(): the float32 initial weights, widened), recorded to all 17 digits; the
+float32 schedule cases train under the schedulers the other float32 cases leave out.
 
 How to run:  /usr/bin/python3 tools/parity/make_optim_fixtures.py [--out tests/fixtures]
 """
@@ -115,8 +116,16 @@ def main():
         train("adamw_linear", lambda p: optim.AdamW(p, lr=0.02), linear, False, True),
         train("sgd_plateau", lambda p: optim.SGD(p, lr=0.5), plateau, False, True),
     ]
+    # The schedulers the float32 cases above leave out, trained in float32 too.
+    float32_schedule_cases = [
+        train("sgd_multistep", lambda p: optim.SGD(p, lr=0.2), multistep),
+        train("rmsprop_exponential", lambda p: optim.RMSprop(p, lr=0.005), exponential),
+        train("sgd_momentum_onecycle", lambda p: optim.SGD(p, lr=0.1, momentum=0.9), onecycle),
+        train("adamw_linear", lambda p: optim.AdamW(p, lr=0.02), linear),
+        train("sgd_plateau", lambda p: optim.SGD(p, lr=0.5), plateau),
+    ]
     fixture = {"steps": STEPS, "X": tensor_json(X), "y": y.tolist(), "cases": cases, "group_cases": group_cases,
-               "float64_cases": float64_cases}
+               "float64_cases": float64_cases, "float32_schedule_cases": float32_schedule_cases}
     write_fixture(out, "optimizers.json", "make_optim_fixtures.py", fixture)
 
 
