@@ -103,7 +103,7 @@ TEST(Errors, ViewOfNonContiguous) {
 }
 
 TEST(Errors, OtherShapeErrors) {
-  EXPECT_THROW(matmul(zeros({2, 2, 2}), zeros({2, 2})), ShapeError);
+  EXPECT_THROW(matmul(zeros({2, 2, 2}), zeros({3, 2})), ShapeError);  // batched, inner sizes 2 and 3
   EXPECT_THROW(linear(zeros({2, 3}), zeros({4, 2})), ShapeError);
   EXPECT_THROW(linear(zeros({2, 3}), zeros({4, 3}), zeros({3})), ShapeError);
   EXPECT_THROW(cat({zeros({2, 3}), zeros({2, 4})}, 0), ShapeError);

@@ -167,6 +167,21 @@ std::vector<Case> op_cases() {
            {{{3, 4}, Init::Signed, {-1.2f, -0.8f, -0.3f, 0.1f, 0.3f, 0.9f, 1.3f, -0.05f, 0.7f, -0.62f, 0.25f, -0.2f}}},
            [](const Inputs& x) { return softplus(x[0], 2.f, 1.f); });
   add_case("erf", {S34}, [](const Inputs& x) { return erf(x[0]); });
+  add_case("log1p", {P34}, [](const Inputs& x) { return log1p(x[0]); });
+  add_case("sign_times_x", {S34}, [](const Inputs& x) { return sign(x[0]) * x[0] * x[0]; });  // d/dx = 2|x|
+  add_case("sum_dims", {S234}, [](const Inputs& x) { return sum(x[0], {0, 2}); });
+  add_case("mean_dims_keepdim", {S234}, [](const Inputs& x) { return mean(x[0], {-1, 0}, true); });
+  add_case("prod_dim", {S34}, [](const Inputs& x) { return prod(x[0], 1); });
+  add_case("prod_all", {{{5}}}, [](const Inputs& x) { return prod(x[0]); });
+  add_case("prod_with_one_zero", {{{2, 3}, Init::Signed, {0.5f, 0.f, -1.5f, 2.f, 0.75f, 1.25f}}},
+           [](const Inputs& x) { return prod(x[0], 1, true); },
+           {.step = 1e-2, .rtol = 2e-2, .atol = 2e-3, .expect_nonzero = true});
+  add_case("cumsum_rows", {S34}, [](const Inputs& x) { return cumsum(x[0], 1); });
+  add_case("cumsum_first_dim", {S234}, [](const Inputs& x) { return cumsum(x[0], 0); });
+  add_case("bmm", {S234, {{2, 4, 5}}}, [](const Inputs& x) { return bmm(x[0], x[1]); });
+  add_case("matmul_batched_broadcast", {S234, {{4, 5}}}, [](const Inputs& x) { return matmul(x[0], x[1]); });
+  add_case("matmul_batched_vector", {{{4}}, {{2, 4, 3}}}, [](const Inputs& x) { return matmul(x[0], x[1]); });
+  add_case("addmm", {{{5}}, S34, {{4, 5}}}, [](const Inputs& x) { return addmm(x[0], x[1], x[2], 0.5, 2.0); });
   add_case("maximum", {S34, S34}, [](const Inputs& x) { return maximum(x[0], x[1]); });
   add_case("minimum_broadcast", {S34, {{4}}}, [](const Inputs& x) { return minimum(x[0], x[1]); });
   add_case("dropout", {S34}, [](const Inputs& x) {
@@ -316,6 +331,13 @@ std::vector<Case> op_cases() {
   // large logits: the stable formulas must not lose the gradient
   add_case("cross_entropy_large_logits", {{{2, 3}, Init::Signed, {50.f, 49.5f, -20.f, -80.f, -79.f, -81.f}}},
            [](const Inputs& x) { return nn::functional::cross_entropy(x[0], labels({1, 2})); });
+  add_case("l1_loss", {S34, S34}, [](const Inputs& x) { return nn::L1Loss()(x[0], x[1]); });
+  // |x − y| spans 0.0 .. 2.4: both pieces of smooth L1 and Huber are exercised
+  add_case("smooth_l1_loss", {S34, S34}, [](const Inputs& x) { return nn::SmoothL1Loss(0.7)(x[0], x[1]); });
+  add_case("huber_loss", {S34, S34}, [](const Inputs& x) { return nn::HuberLoss(0.6, {Reduction::Sum})(x[0], x[1]); });
+  add_case("kl_div", {S34, {{3, 4}, Init::Prob}}, [](const Inputs& x) { return nn::KLDivLoss()(x[0], x[1]); });
+  add_case("kl_div_log_target", {S34, S34},
+           [](const Inputs& x) { return nn::functional::kl_div(x[0], x[1], Reduction::Sum, true); });
   add_case("bce_with_logits_large", {{{4}, Init::Signed, {30.f, -30.f, 25.f, -0.5f}}, {{4}, Init::Prob}},
            [](const Inputs& x) { return nn::functional::binary_cross_entropy_with_logits(x[0], x[1]); });
   return c;
@@ -335,7 +357,7 @@ INSTANTIATE_TEST_SUITE_P(Table, OpGradient, ::testing::ValuesIn(op_cases()),
 
 // The same table in float64: every op computes in double (no float32 rounding on the way, and
 // none of the float32-only fused kernels), so the check runs with a step of 1e-6 and tolerances
-// a thousand times tighter.
+// a million times tighter (rtol 2e-8: a float32 rounding on the path fails it).
 class OpGradientFloat64 : public ::testing::TestWithParam<Case> {};
 
 TEST_P(OpGradientFloat64, MatchesFiniteDifferences) {

@@ -16,7 +16,13 @@ class Generator;
 
 // ---- linear algebra ----------------------------------------------------------------------
 /// [n, k] @ [k, m] -> [n, m]; [k] @ [k, m] -> [m]; [n, k] @ [k] -> [n]; [k] @ [k] -> [].
+/// torch.matmul: 1-D and 2-D operands, and batches (more than 2 dimensions, the batch
+/// dimensions broadcast).
 Tensor matmul(const Tensor& a, const Tensor& b);
+/// Batched product of [B, n, k] and [B, k, m] (torch.bmm).
+Tensor bmm(const Tensor& a, const Tensor& b);
+/// beta · input + alpha · (m1 m2), input broadcast (torch.addmm).
+Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, double beta = 1.0, double alpha = 1.0);
 
 /// y = f(x Wᵀ + b), x [m, in], W [out, in], b [out] (optional) -> [m, out], as ONE node:
 /// the bias and f are applied in one pass over the product, and the backward pass forms
@@ -75,6 +81,10 @@ Tensor silu(const Tensor& x);
 Tensor softplus(const Tensor& x, double beta = 1.0, double threshold = 20.0);
 /// The error function, 2/√π ∫₀ˣ e^(−t²) dt.
 Tensor erf(const Tensor& x);
+/// log(1 + x), exact for small x.
+Tensor log1p(const Tensor& x);
+/// −1, 0 or 1 by the sign of x (NaN stays NaN); its gradient is 0.
+Tensor sign(const Tensor& x);
 /// Zeroes each element with probability p and scales the rest by 1/(1 − p), with torch's masks
 /// for the same generator state (one 64-bit draw per element); x itself when !training or p = 0.
 Tensor dropout(const Tensor& x, double p, bool training = true);
@@ -91,6 +101,14 @@ Tensor sum(const Tensor& x);
 Tensor sum(const Tensor& x, std::int64_t dim, bool keepdim = false);
 Tensor mean(const Tensor& x);
 Tensor mean(const Tensor& x, std::int64_t dim, bool keepdim = false);
+/// Over several dimensions at once (an empty list: all), as torch's sum(dims, keepdim).
+Tensor sum(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim = false);
+Tensor mean(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim = false);
+/// The product of all elements, or along a dimension (computed in double, rounded once).
+Tensor prod(const Tensor& x);
+Tensor prod(const Tensor& x, std::int64_t dim, bool keepdim = false);
+/// Running sums along a dimension: y_j = x_0 + ... + x_j (accumulated in double, as torch).
+Tensor cumsum(const Tensor& x, std::int64_t dim);
 /// Largest value; the gradient goes to the (first) arg-max.
 Tensor max(const Tensor& x);
 /// Along `dim`: the values and the int64 indices of the (first) largest, as libtorch's

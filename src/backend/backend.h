@@ -30,6 +30,7 @@ namespace ann::backend {
 enum class UnaryOp {
   Neg, Exp, Log, Sqrt, Abs, Relu, Tanh, Sigmoid, Pow, Clamp, Scale,
   LeakyRelu, Elu, Gelu, Silu, Softplus, Erf,  // p0: slope; alpha; -; -; beta (p1: threshold); -
+  Log1p,
 };
 
 /// The fused entries a back end may offer beyond its core (Backend::has).
@@ -41,7 +42,7 @@ enum class Fused {
   OptimizerSteps,  // sgd_step, adam_step
 };
 enum class BinaryOp { Add, Sub, Mul, Div, Max, Min, Eq, Ne, Lt, Le, Gt, Ge };  // Max/Min keep NaN
-enum class ReduceOp { Sum, Max, Min, ArgMax };
+enum class ReduceOp { Sum, Max, Min, ArgMax, Prod };
 
 /// True for the comparison ops, whose result is a bool mask.
 constexpr bool is_comparison(BinaryOp op) { return op >= BinaryOp::Eq; }
@@ -138,8 +139,8 @@ class Backend {
                                  std::int64_t n) const = 0;
 
   // ---- reductions (x contiguous, seen as [outer, n, inner], reduced over n) ---------------
-  /// out has x's type for Sum/Max/Min of floating input (sums accumulate in double), int64 for
-  /// ArgMax and for Sum of int64 or bool.
+  /// out has x's type for Sum/Max/Min/Prod of floating input (sums and products accumulate in
+  /// double), int64 for ArgMax and for Sum or Prod of int64 or bool.
   virtual void reduce(ReduceOp op, DType dtype, const void* x, void* out, std::int64_t outer, std::int64_t n,
                       std::int64_t inner) const = 0;
 
@@ -149,6 +150,12 @@ class Backend {
   virtual void gemm(DType dtype, bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
                     double alpha, const void* A, std::int64_t lda, const void* B, std::int64_t ldb, double beta,
                     void* C, std::int64_t ldc) const = 0;
+
+  // ---- running sums (x contiguous, seen as [outer, n, inner]) ----------------------------
+  /// y[o, j, i] = Σ_{k ≤ j} x[o, k, i] (reverse: Σ_{k ≥ j}), accumulated in double, each partial
+  /// sum rounded to the floating `dtype`, as torch's cumsum.
+  virtual void cumsum(DType dtype, const void* x, void* y, std::int64_t outer, std::int64_t n, std::int64_t inner,
+                      bool reverse) const = 0;
 
   // ---- softargmax (x seen as [outer, n, inner], normalised over n) ------------------------
   virtual void softmax(bool log, DType dtype, const void* x, void* y, std::int64_t outer, std::int64_t n,

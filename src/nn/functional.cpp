@@ -168,4 +168,45 @@ Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targ
   return reduce(per_example, reduction);
 }
 
+// ℓ = |x − y|      ∂ℓ/∂x = sign(x − y)
+Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
+  check_same_shape(input, target, "l1_loss");
+  ops::check_floating(input, "l1_loss");
+  return reduce(abs(input - target), reduction);
+}
+
+namespace {
+// The piecewise losses of d = |x − y|: quadratic below `knee`, linear above; `scale` divides the
+// quadratic part (smooth L1) or multiplies the linear one (Huber).
+Tensor quadratic_then_linear(const Tensor& input, const Tensor& target, double knee, bool huber, const char* op) {
+  check_same_shape(input, target, op);
+  ops::check_floating(input, op);
+  if (!(knee >= 0.0)) throw ValueError(std::string(op) + ": expects a non-negative threshold, got " + std::to_string(knee));
+  const Tensor d = abs(input - target);
+  if (knee == 0.0) return huber ? d * 0.0 : d;  // smooth L1 with beta 0 is L1; Huber with delta 0 is 0
+  const Tensor quadratic = huber ? d * d * 0.5 : d * d * 0.5 / knee;
+  const Tensor linear = huber ? (d - 0.5 * knee) * knee : d - 0.5 * knee;
+  return where(d < knee, quadratic, linear);
+}
+}  // namespace
+
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, double beta) {
+  return reduce(quadratic_then_linear(input, target, beta, false, "smooth_l1_loss"), reduction);
+}
+
+Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction, double delta) {
+  return reduce(quadratic_then_linear(input, target, delta, true, "huber_loss"), reduction);
+}
+
+// ℓ = y (log y − x), 0 where y = 0 (torch's xlogy)      ∂ℓ/∂x = −y,  ∂ℓ/∂y = log y + 1 − x
+Tensor kl_div(const Tensor& input, const Tensor& target, Reduction reduction, bool log_target) {
+  check_same_shape(input, target, "kl_div");
+  ops::check_floating(input, "kl_div");
+  ops::check_floating(target, "kl_div");
+  if (log_target) return reduce(exp(target) * (target - input), reduction);
+  const Tensor positive = target > 0.0;
+  const Tensor safe_log = log(where(positive, target, ones_like(target)));  // log 1 = 0 where y = 0
+  return reduce(target * safe_log - target * input, reduction);
+}
+
 }  // namespace ann::nn::functional

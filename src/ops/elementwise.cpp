@@ -117,6 +117,7 @@ Tensor unary_derivative(UnaryOp op, const Tensor& x, const Tensor& y, const Tens
       return dy * (linear + (1.f - linear) * sigmoid(x * p0));
     }
     case UnaryOp::Erf: return dy * exp(x * x * -1.0) * M_2_SQRTPI;  // 2/√π e^(−x²)
+    case UnaryOp::Log1p: return dy / (x + 1.0);                        // 1/(1 + x)
   }
   return Tensor();
 }
@@ -239,6 +240,20 @@ Tensor softplus(const Tensor& x, double beta, double threshold) {
   return unary("softplus", UnaryOp::Softplus, x, beta, threshold);
 }
 Tensor erf(const Tensor& x) { return unary("erf", UnaryOp::Erf, x); }
+Tensor log1p(const Tensor& x) { return unary("log1p", UnaryOp::Log1p, x); }
+
+// y = sign(x) ∈ {−1, 0, 1} (NaN stays NaN)      dx = 0, as torch
+Tensor sign(const Tensor& x) {
+  ops::check_floating(x, "sign");
+  Tensor y;
+  {
+    NoGradGuard no_grad;
+    y = (x > 0.0).to(x.dtype()) - (x < 0.0).to(x.dtype());
+    y = where(x != x, x, y);  // x != x only for a NaN
+  }
+  if (!autograd::should_record(x)) return y;
+  return record("sign", y, {x}, [](const Tensor& dy) { return std::vector<Tensor>{zeros_like(dy)}; });
+}
 
 Tensor clamp(const Tensor& x, double lo, double hi) {
   if (!(lo <= hi)) {

@@ -56,14 +56,62 @@ Tensor mm(const Tensor& a, const Tensor& b) {
 
 }  // namespace
 
+// y[i] = a[i] b[i] for each batch i      (a [B, n, k], b [B, k, m]); each product its own node
+Tensor bmm(const Tensor& a, const Tensor& b) {
+  ops::check_floating(a, "bmm");
+  ops::check_floating(b, "bmm");
+  ops::check_same_dtype(a, b, "bmm");
+  if (a.dim() != 3 || b.dim() != 3 || a.size(0) != b.size(0) || a.size(2) != b.size(1)) {
+    throw ShapeError("bmm: expects [B, n, k] and [B, k, m], got " + to_string(a.sizes()) + " and " +
+                     to_string(b.sizes()));
+  }
+  if (a.size(0) == 0) return zeros({0, a.size(1), b.size(2)}, {.dtype = a.dtype(), .device = a.device()});
+  std::vector<Tensor> products;
+  for (std::int64_t i = 0; i < a.size(0); ++i) products.push_back(mm(a.select(0, i), b.select(0, i)));
+  return stack(products, 0);
+}
+
+// beta · input + alpha · (m1 m2), input broadcast to the product's shape, as torch.addmm
+Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, double beta, double alpha) {
+  if (!m1.defined() || !m2.defined() || m1.dim() != 2 || m2.dim() != 2) {
+    throw ShapeError("addmm: expects two 2-D matrices, got " + (m1.defined() ? to_string(m1.sizes()) : std::string("undefined")) +
+                     " and " + (m2.defined() ? to_string(m2.sizes()) : std::string("undefined")));
+  }
+  Tensor product = matmul(m1, m2);
+  if (alpha != 1.0) product = product * alpha;
+  if (beta == 0.0) return product;  // input ignored, its NaNs too, as torch
+  return (beta == 1.0 ? input : input * beta) + product;
+}
+
 Tensor matmul(const Tensor& a, const Tensor& b) {
   ops::check_floating(a, "matmul");
   ops::check_floating(b, "matmul");
   ops::check_same_dtype(a, b, "matmul");
   const auto ra = a.dim(), rb = b.dim();
-  if (ra < 1 || rb < 1 || ra > 2 || rb > 2) {
-    throw ShapeError("matmul: supports 1-D and 2-D operands, got shapes " + to_string(a.sizes()) + " and " +
+  if (ra < 1 || rb < 1) {
+    throw ShapeError("matmul: both operands need at least one dimension, got shapes " + to_string(a.sizes()) + " and " +
                      to_string(b.sizes()));
+  }
+  if (ra > 2 || rb > 2) {
+    // Batched, as torch.matmul: a vector becomes a row (left) or a column (right), the batch
+    // dimensions broadcast, and the vector's dimension is dropped again at the end.
+    const Tensor a3 = ra == 1 ? a.unsqueeze(0) : a;
+    const Tensor b3 = rb == 1 ? b.unsqueeze(1) : b;
+    const std::int64_t n = a3.size(-2), k = a3.size(-1), m = b3.size(-1);
+    if (b3.size(-2) != k) {
+      throw ShapeError("matmul: shapes " + to_string(a.sizes()) + " and " + to_string(b.sizes()) + " do not align (" +
+                       std::to_string(k) + " != " + std::to_string(b3.size(-2)) + ")");
+    }
+    const Shape batch = broadcast_shapes(Shape(a3.sizes().begin(), a3.sizes().end() - 2),
+                                         Shape(b3.sizes().begin(), b3.sizes().end() - 2), "matmul");
+    Shape a_shape = batch, b_shape = batch, out_shape = batch;
+    for (const std::int64_t s : {n, k}) a_shape.push_back(s);
+    for (const std::int64_t s : {k, m}) b_shape.push_back(s);
+    for (const std::int64_t s : {n, m}) out_shape.push_back(s);
+    Tensor y = bmm(a3.expand(a_shape).reshape({-1, n, k}), b3.expand(b_shape).reshape({-1, k, m})).reshape(out_shape);
+    if (rb == 1) y = y.squeeze(-1);
+    if (ra == 1) y = y.squeeze(rb == 1 ? -1 : -2);
+    return y;
   }
   const std::int64_t ka = a.size(-1), kb = b.size(0);
   if (ka != kb) {

@@ -1,5 +1,7 @@
 // Reductions along a dimension or over all elements: sum, mean, max, min, argmax, var, std.
+#include <algorithm>
 #include <limits>
+#include <vector>
 
 #include "ann/error.h"
 #include "ann/ops.h"
@@ -17,7 +19,7 @@ namespace {
 Tensor reduce_kernel(ReduceOp op, const Tensor& x, std::int64_t dim, bool keepdim, DType out_dtype,
                      const char* name) {
   const Tensor xc = x.contiguous();
-  if (x.dim() > 0 && x.size(dim) == 0 && op != ReduceOp::Sum) {
+  if (x.dim() > 0 && x.size(dim) == 0 && op != ReduceOp::Sum && op != ReduceOp::Prod) {
     throw ValueError(std::string(name) + ": cannot reduce over dimension " + std::to_string(dim) +
                      " of size 0 (shape " + to_string(x.sizes()) + ")");
   }
@@ -147,6 +149,80 @@ Tensor logsumexp(const Tensor& x, std::int64_t dim, bool keepdim) {
   const Tensor finite_m = masked_fill(m, abs(m) == std::numeric_limits<double>::infinity(), 0.0);
   Tensor out = log(sum(exp(x - finite_m), dim, true)) + finite_m;
   return keepdim ? out : out.squeeze(dim);
+}
+
+namespace {
+// The dimensions of `dims` wrapped and sorted from the last, refusing repeats (as torch).
+std::vector<std::int64_t> reduction_dims(const Tensor& x, const std::vector<std::int64_t>& dims, const char* op) {
+  std::vector<std::int64_t> wrapped;
+  for (const std::int64_t d : dims) wrapped.push_back(wrap_dim(d, x.dim(), op));
+  std::sort(wrapped.rbegin(), wrapped.rend());
+  if (std::adjacent_find(wrapped.begin(), wrapped.end()) != wrapped.end()) {
+    throw ValueError(std::string(op) + ": a dimension appears twice in the list for shape " + to_string(x.sizes()));
+  }
+  return wrapped;
+}
+}  // namespace
+
+// Σ over several dimensions: one after the other, from the last (so that the others keep
+// their numbers); an empty list sums over everything, as torch.
+Tensor sum(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim) {
+  check_defined(x, "sum");
+  if (dims.empty()) {
+    Tensor y = sum(x);
+    return keepdim ? y.reshape(Shape(static_cast<std::size_t>(x.dim()), 1)) : y;
+  }
+  Tensor y = x;
+  for (const std::int64_t d : reduction_dims(x, dims, "sum")) y = sum(y, d, keepdim);
+  return y;
+}
+
+Tensor mean(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim) {
+  ops::check_floating(x, "mean");
+  std::int64_t n = 1;
+  if (dims.empty()) n = x.numel();
+  for (const std::int64_t d : reduction_dims(x, dims, "mean")) n *= x.size(d);
+  return sum(x, dims, keepdim) / static_cast<double>(n);
+}
+
+// y = Π_dim x      dx_i = dy · Π_{j≠i} x_j: y / x_i where x_i ≠ 0; at a slice's only zero, the
+// product of the others; 0 where the slice has two zeros or more (as torch's prod_backward).
+Tensor prod(const Tensor& x, std::int64_t dim_in, bool keepdim) {
+  ops::check_floating(x, "prod");
+  const std::int64_t dim = wrap_dim(dim_in, x.dim(), "prod");
+  Tensor y = reduce_kernel(ReduceOp::Prod, x, dim, keepdim, x.dtype(), "prod");
+  if (!autograd::should_record(x)) return y;
+  return record("prod", y, {x}, [x = x.detach(), ys = y.detach(), dim, keepdim](const Tensor& dy) {
+    const Tensor yk = keepdim || x.dim() == 0 ? ys.reshape(ops::reduced_shape(x.sizes(), dim, true)) : ys.unsqueeze(dim);
+    const Tensor dyk = keepdim || x.dim() == 0 ? dy.reshape(yk.sizes()) : dy.unsqueeze(dim);
+    const Tensor is_zero = x == 0.0;
+    const Tensor zeros_in_slice = sum(is_zero.to(DType::Int64), dim, true);
+    const Tensor others = prod(where(is_zero, ones_like(x), x), dim, true);  // Π of the nonzero ones
+    const Tensor at_zero = where(zeros_in_slice == 1.0, others, zeros_like(others));
+    const Tensor safe_x = where(is_zero, ones_like(x), x);
+    return std::vector<Tensor>{dyk * where(is_zero, at_zero.expand(x.sizes()), yk / safe_x)};
+  });
+}
+
+Tensor prod(const Tensor& x) {
+  check_defined(x, "prod");
+  return prod(flat(x), 0).reshape({});
+}
+
+// y_j = Σ_{k ≤ j} x_k along dim      dx_k = Σ_{j ≥ k} dy_j (the running sum taken backwards)
+Tensor cumsum(const Tensor& x, std::int64_t dim_in) {
+  ops::check_floating(x, "cumsum");
+  const std::int64_t dim = wrap_dim(dim_in, x.dim(), "cumsum");
+  auto running = [dim](const Tensor& t, bool reverse) {
+    const ops::Split s = ops::split_at(t.sizes(), dim);
+    const Tensor tc = t.contiguous();
+    Tensor out = make_tensor(t.sizes(), t.dtype(), t.device());
+    ops::backend_of(t).cumsum(t.dtype(), tc.impl()->raw_data(), out.impl()->raw_data(), s.outer, s.n, s.inner, reverse);
+    return out;
+  };
+  Tensor y = running(x, false);
+  if (!autograd::should_record(x)) return y;
+  return record("cumsum", y, {x}, [running](const Tensor& dy) { return std::vector<Tensor>{running(dy, true)}; });
 }
 
 Tensor norm(const Tensor& x) {

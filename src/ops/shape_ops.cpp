@@ -137,7 +137,7 @@ Tensor Tensor::slice(std::int64_t dim_in, std::int64_t start, std::int64_t end) 
   s[static_cast<std::size_t>(d)] = end - start;
   const std::int64_t offset = impl()->offset + start * strides()[static_cast<std::size_t>(d)];
   return record("slice", alias(*this, s, strides(), offset), {*this}, [sizes = sizes(), d, start, end](const Tensor& dy) {
-    Tensor dx = zeros(sizes, {.device = dy.device()});
+    Tensor dx = zeros(sizes, {.dtype = dy.dtype(), .device = dy.device()});
     dx.slice(d, start, end).copy_(dy);
     return std::vector<Tensor>{dx};
   });

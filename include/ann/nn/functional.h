@@ -26,5 +26,20 @@ Tensor binary_cross_entropy(const Tensor& probs, const Tensor& target, Reduction
 Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& target,
                                         Reduction reduction = Reduction::Mean);
 
+/// |x − y|.
+Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
+
+/// ½ d² / beta where d = |x − y| < beta, else d − ½ beta (beta = 0: l1_loss), as torch.
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean,
+                      double beta = 1.0);
+
+/// ½ d² where d = |x − y| < delta, else delta · (d − ½ delta), as torch.
+Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean, double delta = 1.0);
+
+/// Kullback–Leibler divergence with `input` as log-probabilities: target · (log target − input)
+/// per element (0 where target is 0), or exp(target) · (target − input) with log_target. Mean
+/// is over every element, as torch's default; torch's 'batchmean' is Sum divided by the batch size.
+Tensor kl_div(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean, bool log_target = false);
+
 }  // namespace functional
 }  // namespace ann::nn

@@ -67,4 +67,49 @@ class BCEWithLogitsLoss : public Loss {
   }
 };
 
+/// Mean absolute error.
+class L1Loss : public Loss {
+ public:
+  using Loss::Loss;
+  Tensor forward(const Tensor& input, const Tensor& target) const override {
+    return functional::l1_loss(input, target, reduction());
+  }
+};
+
+/// Smooth L1 (quadratic below beta, then linear).
+class SmoothL1Loss : public Loss {
+ public:
+  explicit SmoothL1Loss(double beta = 1.0, LossOptions options = {}) : Loss(options), beta_(beta) {}
+  Tensor forward(const Tensor& input, const Tensor& target) const override {
+    return functional::smooth_l1_loss(input, target, reduction(), beta_);
+  }
+
+ private:
+  double beta_;
+};
+
+/// Huber (quadratic below delta, then delta times linear).
+class HuberLoss : public Loss {
+ public:
+  explicit HuberLoss(double delta = 1.0, LossOptions options = {}) : Loss(options), delta_(delta) {}
+  Tensor forward(const Tensor& input, const Tensor& target) const override {
+    return functional::huber_loss(input, target, reduction(), delta_);
+  }
+
+ private:
+  double delta_;
+};
+
+/// Kullback–Leibler divergence, input as log-probabilities.
+class KLDivLoss : public Loss {
+ public:
+  explicit KLDivLoss(LossOptions options = {}, bool log_target = false) : Loss(options), log_target_(log_target) {}
+  Tensor forward(const Tensor& input, const Tensor& target) const override {
+    return functional::kl_div(input, target, reduction(), log_target_);
+  }
+
+ private:
+  bool log_target_;
+};
+
 }  // namespace ann::nn

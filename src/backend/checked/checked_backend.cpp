@@ -89,6 +89,11 @@ class CheckedBackend final : public Backend {
     const Open open(*this, "gemm", {A, B, C});
     cpu().gemm(dtype, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
   }
+  void cumsum(DType dtype, const void* x, void* y, int64_t outer, int64_t n, int64_t inner,
+              bool reverse) const override {
+    const Open open(*this, "cumsum", {x, y});
+    cpu().cumsum(dtype, x, y, outer, n, inner, reverse);
+  }
   void softmax(bool log, DType dtype, const void* x, void* y, int64_t outer, int64_t n, int64_t inner) const override {
     const Open open(*this, "softmax", {x, y});
     cpu().softmax(log, dtype, x, y, outer, n, inner);

@@ -149,6 +149,24 @@ class CpuBackend final : public Backend {
     });
   }
 
+  void cumsum(DType dtype, const void* x_raw, void* y_raw, int64_t outer, int64_t n, int64_t inner,
+              bool reverse) const override {
+    visit_floating(dtype, [&](auto zero) {
+      using T = decltype(zero);
+      const T* x = static_cast<const T*>(x_raw);
+      T* y = static_cast<T*>(y_raw);
+      for (int64_t o = 0; o < outer; ++o)
+        for (int64_t i = 0; i < inner; ++i) {
+          double running = 0.0;
+          for (int64_t step = 0; step < n; ++step) {
+            const int64_t at = (o * n + (reverse ? n - 1 - step : step)) * inner + i;
+            running += x[at];
+            y[at] = static_cast<T>(running);
+          }
+        }
+    });
+  }
+
   void softmax(bool log, DType dtype, const void* x, void* y, int64_t outer, int64_t n, int64_t inner) const override {
     visit_floating(dtype, [&](auto zero) {
       softmax_typed(log, static_cast<const decltype(zero)*>(x), static_cast<decltype(zero)*>(y), outer, n, inner);

@@ -133,6 +133,7 @@ __attribute__((always_inline)) inline void unary_typed(UnaryOp op, const T* x, T
       map([p0, p1](T v) { return v * p0 > p1 ? v : std::log1p(M::exp(v * p0)) / p0; });
       break;
     case UnaryOp::Erf: map([](T v) { return std::erf(v); }); break;
+    case UnaryOp::Log1p: map([](T v) { return std::log1p(v); }); break;
   }
 }
 

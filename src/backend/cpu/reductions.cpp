@@ -151,6 +151,19 @@ __attribute__((always_inline)) inline void reduce_typed(ReduceOp op, const T* x,
     case ReduceOp::ArgMax:
       each_output([&](const T* p, int64_t dst) { static_cast<int64_t*>(out_raw)[dst] = argmax_of(p, n, inner); });
       break;
+    case ReduceOp::Prod:
+      each_output([&](const T* p, int64_t dst) {
+        if constexpr (std::is_floating_point_v<T>) {
+          double acc = 1.0;  // in double, rounded once
+          for (int64_t j = 0; j < n; ++j) acc *= p[j * inner];
+          static_cast<T*>(out_raw)[dst] = static_cast<T>(acc);
+        } else {
+          int64_t acc = 1;
+          for (int64_t j = 0; j < n; ++j) acc *= static_cast<int64_t>(p[j * inner]);
+          static_cast<int64_t*>(out_raw)[dst] = acc;
+        }
+      });
+      break;
   }
 }
 

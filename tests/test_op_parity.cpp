@@ -1,0 +1,107 @@
+// libtorch-style ops and losses against PyTorch 1.13 (tests/fixtures/ops.json, written by
+// tools/parity/make_op_fixtures.py): each case's output and the gradient of sum(output · R) for
+// every input, in float32 and in float64, some inputs as views (transposed, expanded) or empty.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ann/ann.h"
+#include "fixtures.h"
+
+namespace {
+
+using namespace ann;
+using Inputs = std::vector<Tensor>;
+namespace F = ann::nn::functional;
+using nn::Reduction;
+
+// The ann spelling of each fixture case (make_op_fixtures.py's CASES, name for name).
+const std::map<std::string, std::function<Tensor(const Inputs&)>>& cases() {
+  static const std::map<std::string, std::function<Tensor(const Inputs&)>> table{
+      {"log1p", [](const Inputs& x) { return log1p(x[0]); }},
+      {"sign", [](const Inputs& x) { return sign(x[0]) * x[0]; }},
+      {"sum_dims", [](const Inputs& x) { return sum(x[0], {0, 2}); }},
+      {"sum_dims_keepdim", [](const Inputs& x) { return sum(x[0], {1, -1}, true); }},
+      {"mean_dims", [](const Inputs& x) { return mean(x[0], {0, 1}); }},
+      {"prod_dim", [](const Inputs& x) { return prod(x[0], 1); }},
+      {"prod_all", [](const Inputs& x) { return prod(x[0]); }},
+      {"prod_with_zero", [](const Inputs& x) { return prod(x[0], 1, true); }},
+      {"cumsum", [](const Inputs& x) { return cumsum(x[0], 1); }},
+      {"cumsum_transposed", [](const Inputs& x) { return cumsum(x[0].t(), 0); }},
+      {"bmm", [](const Inputs& x) { return bmm(x[0], x[1]); }},
+      {"matmul_batched", [](const Inputs& x) { return matmul(x[0], x[1]); }},
+      {"matmul_broadcast_batches", [](const Inputs& x) { return matmul(x[0], x[1]); }},
+      {"matmul_vector_batch", [](const Inputs& x) { return matmul(x[0], x[1]); }},
+      {"matmul_batch_vector", [](const Inputs& x) { return matmul(x[0], x[1]); }},
+      {"addmm", [](const Inputs& x) { return addmm(x[0], x[1], x[2], 0.5, 2.0); }},
+      {"addmm_expanded", [](const Inputs& x) { return addmm(x[0].expand({3, 5}), x[1], x[2].t()); }},
+      {"l1_loss", [](const Inputs& x) { return F::l1_loss(x[0], x[1]); }},
+      {"l1_loss_none", [](const Inputs& x) { return F::l1_loss(x[0], x[1], Reduction::None); }},
+      {"smooth_l1_loss", [](const Inputs& x) { return F::smooth_l1_loss(x[0], x[1], Reduction::Mean, 0.7); }},
+      {"smooth_l1_loss_sum", [](const Inputs& x) { return F::smooth_l1_loss(x[0], x[1], Reduction::Sum); }},
+      {"huber_loss", [](const Inputs& x) { return F::huber_loss(x[0], x[1], Reduction::Mean, 0.6); }},
+      {"kl_div", [](const Inputs& x) { return F::kl_div(x[0], x[1]); }},
+      {"kl_div_sum_log_target", [](const Inputs& x) { return F::kl_div(x[0], x[1], Reduction::Sum, true); }},
+      {"sum_dims_empty", [](const Inputs& x) { return sum(x[0], {0}); }},
+      {"cumsum_empty", [](const Inputs& x) { return cumsum(x[0], 0); }},
+  };
+  return table;
+}
+
+Tensor read(const nlohmann::json& j, DType dtype) {
+  return from_vector(j.at("data").get<std::vector<double>>(), j.at("shape").get<Shape>(), {.dtype = dtype});
+}
+
+// Largest |a − b| / max(1, |b|).
+double worst_diff(const Tensor& got, const std::vector<double>& want) {
+  const std::vector<double> g = got.to_vector<double>();
+  if (g.size() != want.size()) return INFINITY;
+  double worst = 0.0;
+  for (std::size_t i = 0; i < g.size(); ++i) worst = std::max(worst, std::abs(g[i] - want[i]) / std::max(1.0, std::abs(want[i])));
+  return worst;
+}
+
+TEST(OpParity, OutputsAndGradientsAsTorch) {
+  const auto fixture = ann::testing::load_fixture("ops.json");
+  std::size_t seen = 0;
+  for (const auto& c : fixture.at("cases")) {
+    const std::string name = c.at("name");
+    ASSERT_TRUE(cases().count(name)) << "no ann spelling for fixture case " << name;
+    ++seen;
+    for (const auto& [key, dtype, tolerance] : {std::tuple{"float32", kFloat32, 2e-6}, std::tuple{"float64", kFloat64, 1e-13}}) {
+      SCOPED_TRACE(name + " " + key);
+      const auto& run = c.at(key);
+      Inputs inputs;
+      for (const auto& in : run.at("inputs")) inputs.push_back(read(in, dtype).requires_grad_());
+      const Tensor out = cases().at(name)(inputs);
+      EXPECT_EQ(out.dtype(), dtype);
+      EXPECT_EQ(out.sizes(), run.at("output").at("shape").get<Shape>());
+      EXPECT_LE(worst_diff(out, run.at("output").at("data").get<std::vector<double>>()), tolerance);
+      const Tensor weights = from_vector(run.at("weights").get<std::vector<double>>(), out.sizes(), {.dtype = dtype});
+      if (out.numel() == 0) continue;
+      sum(out * weights).backward();
+      for (std::size_t i = 0; i < inputs.size(); ++i) {
+        const auto want = run.at("grads")[i].get<std::vector<double>>();
+        const Tensor grad = inputs[i].grad().defined() ? inputs[i].grad() : zeros_like(inputs[i]);
+        EXPECT_EQ(grad.dtype(), dtype) << "input " << i;
+        EXPECT_LE(worst_diff(grad, want), tolerance) << "input " << i;
+      }
+    }
+  }
+  EXPECT_EQ(seen, cases().size()) << "every ann spelling has a fixture case";
+}
+
+TEST(OpParity, ShapeErrorsNameTheOperation) {
+  EXPECT_THROW(bmm(zeros({2, 3, 4}), zeros({3, 4, 5})), ShapeError);
+  EXPECT_THROW(matmul(zeros({2, 3, 4}), zeros({5, 2})), ShapeError);
+  EXPECT_THROW(matmul(zeros({2, 3, 4}), zeros({3, 4, 2})), ShapeError);  // batches 2 and 3 do not broadcast
+  EXPECT_THROW(sum(zeros({2, 3}), {0, -2}), ValueError);                 // a dimension twice
+  EXPECT_THROW(F::smooth_l1_loss(zeros({2}), zeros({2}), Reduction::Mean, -1.0), ValueError);
+  EXPECT_THROW(F::l1_loss(zeros({2}), zeros({3})), ShapeError);
+  EXPECT_EQ(prod(zeros({0})).item<double>(), 1.0);  // the empty product
+}
+
+}  // namespace

@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""PyTorch oracle for ann's libtorch-style ops and losses: writes tests/fixtures/ops.json.
+
+Each case is one op on fixed inputs, in float32 and in float64, with some inputs given as
+non-contiguous views (transposed, expanded, sliced) and some empty. Recorded per dtype: the
+inputs, the output, and the gradient of sum(output * R) for each input that requires grad (R a
+fixed weighting, drawn from a seeded generator). tests/test_op_parity.cpp replays each case by
+name and compares.
+
+How to run:  /usr/bin/python3 tools/parity/make_op_fixtures.py [--out tests/fixtures]
+"""
+import torch
+import torch.nn.functional as F
+
+from fixture_io import output_directory, write_fixture
+
+
+# name -> (input shapes, input kinds, function). Kinds: "s" signed, "p" positive, "q" in (0, 1).
+CASES = {
+    "log1p": ([[3, 4]], "p", lambda x: torch.log1p(x)),
+    "sign": ([[3, 4]], "s", lambda x: torch.sign(x) * x),
+    "sum_dims": ([[2, 3, 4]], "s", lambda x: x.sum(dim=[0, 2])),
+    "sum_dims_keepdim": ([[2, 3, 4]], "s", lambda x: x.sum(dim=[1, -1], keepdim=True)),
+    "mean_dims": ([[2, 3, 4]], "s", lambda x: x.mean(dim=[0, 1])),
+    "prod_dim": ([[3, 4]], "s", lambda x: x.prod(dim=1)),
+    "prod_all": ([[5]], "s", lambda x: x.prod()),
+    "prod_with_zero": ([[2, 3]], "z", lambda x: x.prod(dim=1, keepdim=True)),
+    "cumsum": ([[3, 4]], "s", lambda x: x.cumsum(dim=1)),
+    "cumsum_transposed": ([[4, 3]], "s", lambda x: x.t().cumsum(dim=0)),
+    "bmm": ([[2, 3, 4], [2, 4, 5]], "ss", lambda a, b: torch.bmm(a, b)),
+    "matmul_batched": ([[2, 3, 4], [4, 5]], "ss", lambda a, b: torch.matmul(a, b)),
+    "matmul_broadcast_batches": ([[2, 1, 3, 4], [3, 4, 2]], "ss", lambda a, b: torch.matmul(a, b)),
+    "matmul_vector_batch": ([[4], [2, 4, 3]], "ss", lambda a, b: torch.matmul(a, b)),
+    "matmul_batch_vector": ([[2, 3, 4], [4]], "ss", lambda a, b: torch.matmul(a, b)),
+    "addmm": ([[5], [3, 4], [4, 5]], "sss", lambda i, a, b: torch.addmm(i, a, b, beta=0.5, alpha=2.0)),
+    "addmm_expanded": ([[1, 5], [3, 4], [5, 4]], "sss", lambda i, a, b: torch.addmm(i.expand(3, 5), a, b.t())),
+    "l1_loss": ([[3, 4], [3, 4]], "ss", lambda x, y: F.l1_loss(x, y)),
+    "l1_loss_none": ([[3, 4], [3, 4]], "ss", lambda x, y: F.l1_loss(x, y, reduction="none")),
+    "smooth_l1_loss": ([[3, 4], [3, 4]], "ss", lambda x, y: F.smooth_l1_loss(x, y, beta=0.7)),
+    "smooth_l1_loss_sum": ([[3, 4], [3, 4]], "ss", lambda x, y: F.smooth_l1_loss(x, y, reduction="sum")),
+    "huber_loss": ([[3, 4], [3, 4]], "ss", lambda x, y: F.huber_loss(x, y, delta=0.6)),
+    "kl_div": ([[3, 4], [3, 4]], "sq", lambda x, y: F.kl_div(x, y, reduction="mean")),
+    "kl_div_sum_log_target": ([[3, 4], [3, 4]], "ss", lambda x, y: F.kl_div(x, y, reduction="sum", log_target=True)),
+    "sum_dims_empty": ([[0, 3]], "s", lambda x: x.sum(dim=[0])),
+    "cumsum_empty": ([[0, 3]], "s", lambda x: x.cumsum(dim=0)),
+}
+
+
+def make_input(shape, kind, generator):
+    x = torch.randn(shape, generator=generator, dtype=torch.float64)
+    if kind == "p":
+        x = x.abs() + 0.5
+    elif kind == "q":
+        x = torch.rand(shape, generator=generator, dtype=torch.float64) * 0.8 + 0.1
+    elif kind == "z":  # one zero in the first row, two in the second
+        x = torch.tensor([[0.5, 0.0, -1.5], [0.0, 0.75, 0.0]], dtype=torch.float64)
+    elif kind == "s":
+        x = x + x.sign() * 0.2  # away from 0 (sign, abs) and from each other
+    return x
+
+
+def flat(t):
+    return t.detach().reshape(-1).tolist()
+
+
+def run(name, shapes, kinds, f, dtype):
+    generator = torch.Generator().manual_seed(sum(map(ord, name)))
+    base = [make_input(s, k, generator) for s, k in zip(shapes, kinds)]
+    inputs = [b.to(dtype).requires_grad_() for b in base]
+    out = f(*inputs)
+    weights = torch.randn(out.shape, generator=generator, dtype=torch.float64).to(dtype)
+    if out.numel() and any(x.numel() for x in inputs):
+        (out * weights).sum().backward()
+    grads = [flat(x.grad) if x.grad is not None else [0.0] * x.numel() for x in inputs]
+    return {"inputs": [{"shape": list(x.shape), "data": flat(x)} for x in inputs],
+            "output": {"shape": list(out.shape), "data": flat(out)},
+            "weights": flat(weights), "grads": grads}
+
+
+def main():
+    out = output_directory(__doc__)
+    torch.set_num_threads(1)
+    cases = []
+    for name, (shapes, kinds, f) in CASES.items():
+        case = {"name": name}
+        for dtype, key in ((torch.float32, "float32"), (torch.float64, "float64")):
+            case[key] = run(name, shapes, kinds, f, dtype)
+        cases.append(case)
+    write_fixture(out, "ops.json", "make_op_fixtures.py", {"cases": cases})
+
+
+if __name__ == "__main__":
+    main()
