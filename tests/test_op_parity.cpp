@@ -18,9 +18,37 @@ using Inputs = std::vector<Tensor>;
 namespace F = ann::nn::functional;
 using nn::Reduction;
 
+// make_op_fixtures.py's LABELS, LABELS_IGNORED and WEIGHTS (checked against the fixture's copy).
+const Tensor& labels() {
+  static const Tensor t = from_vector(std::vector<std::int64_t>{0, 2, 1, 3, 2, 0}, {6});
+  return t;
+}
+const Tensor& labels_ignored() {
+  static const Tensor t = from_vector(std::vector<std::int64_t>{0, -100, 1, 3, 2, -100}, {6});
+  return t;
+}
+Tensor class_weights(DType dtype) { return tensor({0.5, 2.0, 1.0, 1.5}, {.dtype = dtype}); }
+
 // The ann spelling of each fixture case (make_op_fixtures.py's CASES, name for name).
 const std::map<std::string, std::function<Tensor(const Inputs&)>>& cases() {
   static const std::map<std::string, std::function<Tensor(const Inputs&)>> table{
+      {"ce_weight", [](const Inputs& x) { return F::cross_entropy(x[0], labels(), {.weight = class_weights(x[0].dtype())}); }},
+      {"ce_ignore_index", [](const Inputs& x) { return F::cross_entropy(x[0], labels_ignored(), {.ignore_index = -100}); }},
+      {"ce_ignore_class_2_sum",
+       [](const Inputs& x) { return F::cross_entropy(x[0], labels(), {.reduction = Reduction::Sum, .ignore_index = 2}); }},
+      {"ce_label_smoothing", [](const Inputs& x) { return F::cross_entropy(x[0], labels(), {.label_smoothing = 0.2}); }},
+      {"ce_all_options",
+       [](const Inputs& x) {
+         return nn::CrossEntropyLoss({.weight = class_weights(x[0].dtype()), .label_smoothing = 0.1})(x[0], labels_ignored());
+       }},
+      {"ce_smoothing_none",
+       [](const Inputs& x) {
+         return F::cross_entropy(x[0], labels_ignored(), {.reduction = Reduction::None, .label_smoothing = 0.3});
+       }},
+      {"nll_weight_ignore",
+       [](const Inputs& x) {
+         return nn::NLLLoss({.weight = class_weights(x[0].dtype())})(log_softmax(x[0], 1), labels_ignored());
+       }},
       {"log1p", [](const Inputs& x) { return log1p(x[0]); }},
       {"sign", [](const Inputs& x) { return sign(x[0]) * x[0]; }},
       {"sum_dims", [](const Inputs& x) { return sum(x[0], {0, 2}); }},
@@ -66,6 +94,9 @@ double worst_diff(const Tensor& got, const std::vector<double>& want) {
 
 TEST(OpParity, OutputsAndGradientsAsTorch) {
   const auto fixture = ann::testing::load_fixture("ops.json");
+  ASSERT_EQ(fixture.at("labels").get<std::vector<std::int64_t>>(), labels().to_vector<std::int64_t>());
+  ASSERT_EQ(fixture.at("labels_ignored").get<std::vector<std::int64_t>>(), labels_ignored().to_vector<std::int64_t>());
+  ASSERT_EQ(fixture.at("weights").get<std::vector<double>>(), class_weights(kFloat64).to_vector<double>());
   std::size_t seen = 0;
   for (const auto& c : fixture.at("cases")) {
     const std::string name = c.at("name");
@@ -102,6 +133,11 @@ TEST(OpParity, ShapeErrorsNameTheOperation) {
   EXPECT_THROW(F::smooth_l1_loss(zeros({2}), zeros({2}), Reduction::Mean, -1.0), ValueError);
   EXPECT_THROW(F::l1_loss(zeros({2}), zeros({3})), ShapeError);
   EXPECT_EQ(prod(zeros({0})).item<double>(), 1.0);  // the empty product
+  EXPECT_THROW(F::cross_entropy(zeros({2, 3}), labels().slice(0, 0, 2), {.weight = ones({4})}), ShapeError);
+  EXPECT_THROW(F::cross_entropy(zeros({2, 3}), labels().slice(0, 0, 2), {.label_smoothing = 1.5}), ValueError);
+  // a label outside the classes is refused unless it is the ignored one
+  EXPECT_THROW(F::cross_entropy(zeros({2, 3}), from_vector(std::vector<std::int64_t>{0, 7}, {2}), {.reduction = Reduction::Mean}), ValueError);
+  EXPECT_NO_THROW(F::cross_entropy(zeros({2, 3}), from_vector(std::vector<std::int64_t>{0, 7}, {2}), {.ignore_index = 7}));
 }
 
 }  // namespace

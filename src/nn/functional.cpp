@@ -3,6 +3,9 @@
 // ops, so their gradients follow.
 #include "ann/nn/functional.h"
 
+#include <optional>
+#include <utility>
+
 #include "ann/autograd.h"
 #include "ann/error.h"
 #include "ann/ops.h"
@@ -31,8 +34,10 @@ void check_same_shape(const Tensor& input, const Tensor& target, const char* op)
   }
 }
 
-// Checks scores [m, C] against labels [m] (int64, each in [0, C)).
-void check_class_targets(const Tensor& scores, const Tensor& target, const char* op) {
+// Checks scores [m, C] against labels [m] (int64, each in [0, C), or the ignored label when
+// there is one).
+void check_class_targets(const Tensor& scores, const Tensor& target, const char* op,
+                         std::optional<std::int64_t> ignore_index = std::nullopt) {
   ops::check_floating(scores, op);
   check_defined(target, op);
   if (scores.dim() != 2) {
@@ -47,7 +52,9 @@ void check_class_targets(const Tensor& scores, const Tensor& target, const char*
                      to_string(scores.sizes()) + " (expected [" + std::to_string(scores.size(0)) + "])");
   }
   const std::int64_t classes = scores.size(1);
-  if (const auto bad = ops::first_outside(target, classes)) {
+  // an ignored label is checked as 0 (labels · [label ≠ ignored])
+  const Tensor checked = ignore_index ? target * (target != static_cast<double>(*ignore_index)).to(DType::Int64) : target;
+  if (const auto bad = ops::first_outside(checked, classes)) {
     throw ValueError(std::string(op) + ": target " + std::to_string(*bad) + " out of range for " +
                      std::to_string(classes) + " classes");
   }
@@ -95,6 +102,59 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduc
 Tensor nll_loss(const Tensor& log_probs, const Tensor& target, Reduction reduction) {
   check_class_targets(log_probs, target, "nll_loss");
   return reduce(neg(gather(log_probs, 1, target.unsqueeze(1)).squeeze(1)), reduction);
+}
+
+namespace {
+// The rows' weights w[c_i] · [c_i ≠ ignored] (float, [m]), and the labels with ignored ones
+// replaced by 0 so that they index safely.
+std::pair<Tensor, Tensor> row_weights(const Tensor& scores, const Tensor& target, const ClassLossOptions& o,
+                                      const char* op) {
+  check_class_targets(scores, target, op, o.ignore_index);
+  const std::int64_t classes = scores.size(1);
+  if (o.weight.defined()) {
+    ops::check_floating(o.weight, op);
+    if (o.weight.sizes() != Shape{classes}) {
+      throw ShapeError(std::string(op) + ": weight of shape " + to_string(o.weight.sizes()) + " for " +
+                       std::to_string(classes) + " classes");
+    }
+  }
+  const Tensor kept = target != static_cast<double>(o.ignore_index);
+  const Tensor safe_target = target * kept.to(DType::Int64);
+  Tensor weights = kept.to(scores.dtype());
+  if (o.weight.defined()) weights = weights * index_select(o.weight.to(scores.dtype()), 0, safe_target);
+  return {weights, safe_target};
+}
+
+Tensor reduce_weighted(const Tensor& per_row, const Tensor& weights, Reduction reduction) {
+  if (reduction == Reduction::Mean) return sum(per_row) / sum(weights);
+  return reduce(per_row, reduction);
+}
+}  // namespace
+
+// ℓ_i = −w[c_i] · log_probs[i, c_i] (0 for an ignored row); the mean divides by Σ_i w[c_i]
+Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const ClassLossOptions& options) {
+  const auto [weights, safe_target] = row_weights(log_probs, target, options, "nll_loss");
+  const Tensor picked = gather(log_probs, 1, safe_target.unsqueeze(1)).squeeze(1);
+  return reduce_weighted(neg(picked) * weights, weights, options.reduction);
+}
+
+// (1 − ε) · nll(log softargmax z) + ε/C · Σ_c w_c (−log softargmax(z)_c) per row, both reduced
+// alike (torch's cross_entropy with label smoothing).
+Tensor cross_entropy(const Tensor& logits, const Tensor& target, const ClassLossOptions& options) {
+  const double eps = options.label_smoothing;
+  if (!(eps >= 0.0 && eps <= 1.0)) {
+    throw ValueError("cross_entropy: label_smoothing must be in [0, 1], got " + std::to_string(eps));
+  }
+  const auto [weights, safe_target] = row_weights(logits, target, options, "cross_entropy");
+  const Tensor log_p = log_softmax(logits, 1);
+  Tensor loss = reduce_weighted(neg(gather(log_p, 1, safe_target.unsqueeze(1)).squeeze(1)) * weights, weights,
+                                options.reduction);
+  if (eps == 0.0) return loss;
+  const Tensor class_weighted = options.weight.defined() ? log_p * options.weight.to(log_p.dtype()) : log_p;
+  const Tensor kept = target != static_cast<double>(options.ignore_index);
+  const Tensor smooth = neg(sum(class_weighted, 1)) * kept.to(log_p.dtype());
+  const Tensor smooth_reduced = reduce_weighted(smooth, weights, options.reduction);
+  return loss * (1.0 - eps) + smooth_reduced * (eps / static_cast<double>(logits.size(1)));
 }
 
 // ℓ = (x − y)²      ∂ℓ/∂x = 2 (x − y) = −∂ℓ/∂y

@@ -15,6 +15,10 @@ import torch.nn.functional as F
 from fixture_io import output_directory, write_fixture
 
 
+LABELS = torch.tensor([0, 2, 1, 3, 2, 0])
+LABELS_IGNORED = torch.tensor([0, -100, 1, 3, 2, -100])
+WEIGHTS = torch.tensor([0.5, 2.0, 1.0, 1.5], dtype=torch.float64)
+
 # name -> (input shapes, input kinds, function). Kinds: "s" signed, "p" positive, "q" in (0, 1).
 CASES = {
     "log1p": ([[3, 4]], "p", lambda x: torch.log1p(x)),
@@ -41,6 +45,18 @@ CASES = {
     "huber_loss": ([[3, 4], [3, 4]], "ss", lambda x, y: F.huber_loss(x, y, delta=0.6)),
     "kl_div": ([[3, 4], [3, 4]], "sq", lambda x, y: F.kl_div(x, y, reduction="mean")),
     "kl_div_sum_log_target": ([[3, 4], [3, 4]], "ss", lambda x, y: F.kl_div(x, y, reduction="sum", log_target=True)),
+    # class losses with torch's options, on logits [6, 4] and the labels LABELS (one of them
+    # -100 or 2 where that is the ignored label), class weights WEIGHTS
+    "ce_weight": ([[6, 4]], "s", lambda x: F.cross_entropy(x, LABELS, weight=WEIGHTS.to(x.dtype))),
+    "ce_ignore_index": ([[6, 4]], "s", lambda x: F.cross_entropy(x, LABELS_IGNORED, ignore_index=-100)),
+    "ce_ignore_class_2_sum": ([[6, 4]], "s", lambda x: F.cross_entropy(x, LABELS, ignore_index=2, reduction="sum")),
+    "ce_label_smoothing": ([[6, 4]], "s", lambda x: F.cross_entropy(x, LABELS, label_smoothing=0.2)),
+    "ce_all_options": ([[6, 4]], "s", lambda x: F.cross_entropy(x, LABELS_IGNORED, weight=WEIGHTS.to(x.dtype),
+                                                               label_smoothing=0.1)),
+    "ce_smoothing_none": ([[6, 4]], "s", lambda x: F.cross_entropy(x, LABELS_IGNORED, label_smoothing=0.3,
+                                                                  reduction="none")),
+    "nll_weight_ignore": ([[6, 4]], "s", lambda x: F.nll_loss(torch.log_softmax(x, 1), LABELS_IGNORED,
+                                                             weight=WEIGHTS.to(x.dtype))),
     "sum_dims_empty": ([[0, 3]], "s", lambda x: x.sum(dim=[0])),
     "cumsum_empty": ([[0, 3]], "s", lambda x: x.cumsum(dim=0)),
 }
@@ -86,7 +102,9 @@ def main():
         for dtype, key in ((torch.float32, "float32"), (torch.float64, "float64")):
             case[key] = run(name, shapes, kinds, f, dtype)
         cases.append(case)
-    write_fixture(out, "ops.json", "make_op_fixtures.py", {"cases": cases})
+    write_fixture(out, "ops.json", "make_op_fixtures.py",
+                  {"labels": LABELS.tolist(), "labels_ignored": LABELS_IGNORED.tolist(), "weights": WEIGHTS.tolist(),
+                   "cases": cases})
 
 
 if __name__ == "__main__":

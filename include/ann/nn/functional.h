@@ -16,6 +16,20 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduc
 /// −log_probs[i, c_i] on log-probabilities [m, C] (e.g. from log_softmax) and labels [m].
 Tensor nll_loss(const Tensor& log_probs, const Tensor& target, Reduction reduction = Reduction::Mean);
 
+/// The options of torch's cross_entropy and nll_loss beyond the reduction.
+struct ClassLossOptions {
+  Reduction reduction = Reduction::Mean;
+  Tensor weight;                     ///< per-class weights [C]; undefined: every class 1
+  std::int64_t ignore_index = -100;  ///< rows with this label add nothing, nor count in the mean
+  double label_smoothing = 0.0;      ///< cross_entropy only, in [0, 1]: the target mixes in ε/C of every class
+};
+
+/// cross_entropy and nll_loss with torch's options: row i weighs w[c_i]; the mean divides by
+/// Σ_i w[c_i] over the rows not ignored; label smoothing ε adds ε/C · Σ_c w_c (−log p_ic) per row
+/// to (1 − ε) times the loss, normalised alike (torch's formula).
+Tensor cross_entropy(const Tensor& logits, const Tensor& target, const ClassLossOptions& options);
+Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const ClassLossOptions& options);
+
 /// (input − target)², same shapes.
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
 

@@ -1,6 +1,9 @@
 #pragma once
 // Loss modules, PyTorch's names: criterion = nn::CrossEntropyLoss(); J = criterion(y_pred, y).
 // The maths of each lives in ann/nn/functional.h.
+#include <optional>
+#include <utility>
+
 #include "ann/nn/functional.h"
 
 namespace ann::nn {
@@ -26,18 +29,31 @@ class Loss {
 class CrossEntropyLoss : public Loss {
  public:
   using Loss::Loss;
+  /// With class weights, an ignored label or label smoothing (functional::ClassLossOptions).
+  explicit CrossEntropyLoss(functional::ClassLossOptions options)
+      : Loss({options.reduction}), class_options_(std::move(options)) {}
   Tensor forward(const Tensor& logits, const Tensor& target) const override {
+    if (class_options_) return functional::cross_entropy(logits, target, *class_options_);
     return functional::cross_entropy(logits, target, reduction());
   }
+
+ private:
+  std::optional<functional::ClassLossOptions> class_options_;
 };
 
 /// Negative log-likelihood on log-probabilities and int64 class labels.
 class NLLLoss : public Loss {
  public:
   using Loss::Loss;
+  /// With class weights or an ignored label (functional::ClassLossOptions).
+  explicit NLLLoss(functional::ClassLossOptions options) : Loss({options.reduction}), class_options_(std::move(options)) {}
   Tensor forward(const Tensor& log_probs, const Tensor& target) const override {
+    if (class_options_) return functional::nll_loss(log_probs, target, *class_options_);
     return functional::nll_loss(log_probs, target, reduction());
   }
+
+ private:
+  std::optional<functional::ClassLossOptions> class_options_;
 };
 
 /// Mean squared error.
