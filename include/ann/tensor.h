@@ -239,11 +239,11 @@ Tensor arange(double start, double end, double step = 1.0, const TensorOptions& 
 Tensor arange(double end, const TensorOptions& options = {});
 /// `steps` evenly spaced values from start to end inclusive, computed as torch.linspace does.
 Tensor linspace(double start, double end, std::int64_t steps, const TensorOptions& options = {});
-/// U[0, 1) from the global generator (or `generator`), as torch.rand; float32 only (TypeError
-/// for another dtype, as torch has no uniform integers).
+/// U[0, 1) from the global generator (or `generator`), as torch.rand; float32 or float64 (torch's
+/// numbers for each), TypeError for another dtype, as torch has no uniform integers.
 Tensor rand(const Shape& shape, const TensorOptions& options = {});
 Tensor rand(const Shape& shape, Generator& generator, const TensorOptions& options = {});
-/// N(0, 1) from the global generator (or `generator`), as torch.randn.
+/// N(0, 1) from the global generator (or `generator`), as torch.randn (float32 or float64).
 Tensor randn(const Shape& shape, const TensorOptions& options = {});
 Tensor randn(const Shape& shape, Generator& generator, const TensorOptions& options = {});
 
