@@ -519,7 +519,9 @@ void linspace_into(T* p, double start, double end, std::int64_t steps) {
 
 Tensor linspace(double start, double end, std::int64_t steps, const TensorOptions& options) {
   if (steps < 0) throw ValueError("linspace: number of steps must be non-negative, got " + std::to_string(steps));
-  ops::check_floating(empty({0}, {.dtype = options.dtype}), "linspace");
+  if (!is_floating_point(options.dtype)) {
+    throw TypeError("linspace: expects a float32 or float64 dtype, got " + std::string(to_string(options.dtype)));
+  }
   Tensor t = make_tensor({steps}, options.dtype, options.device);
   HostWrite host(t);
   if (options.dtype == DType::Float64) linspace_into(host.data<double>(), start, end, steps);

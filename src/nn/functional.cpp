@@ -105,10 +105,14 @@ Tensor nll_loss(const Tensor& log_probs, const Tensor& target, Reduction reducti
 }
 
 namespace {
-// The rows' weights w[c_i] · [c_i ≠ ignored] (float, [m]), and the labels with ignored ones
-// replaced by 0 so that they index safely.
-std::pair<Tensor, Tensor> row_weights(const Tensor& scores, const Tensor& target, const ClassLossOptions& o,
-                                      const char* op) {
+// What the class losses know of their rows: whether each is kept (label ≠ ignored, as scores'
+// type), its weight w[c_i] · kept, and the labels with ignored ones replaced by 0 so that they
+// index safely.
+struct ClassRows {
+  Tensor kept, weights, safe_target;
+};
+
+ClassRows class_rows(const Tensor& scores, const Tensor& target, const ClassLossOptions& o, const char* op) {
   check_class_targets(scores, target, op, o.ignore_index);
   const std::int64_t classes = scores.size(1);
   if (o.weight.defined()) {
@@ -118,24 +122,28 @@ std::pair<Tensor, Tensor> row_weights(const Tensor& scores, const Tensor& target
                        std::to_string(classes) + " classes");
     }
   }
-  const Tensor kept = target != static_cast<double>(o.ignore_index);
-  const Tensor safe_target = target * kept.to(DType::Int64);
-  Tensor weights = kept.to(scores.dtype());
-  if (o.weight.defined()) weights = weights * index_select(o.weight.to(scores.dtype()), 0, safe_target);
-  return {weights, safe_target};
+  const Tensor kept_mask = target != static_cast<double>(o.ignore_index);
+  ClassRows rows{.kept = kept_mask.to(scores.dtype()), .weights = {}, .safe_target = target * kept_mask.to(DType::Int64)};
+  rows.weights = o.weight.defined() ? rows.kept * index_select(o.weight.to(scores.dtype()), 0, rows.safe_target)
+                                    : rows.kept;
+  return rows;
 }
 
 Tensor reduce_weighted(const Tensor& per_row, const Tensor& weights, Reduction reduction) {
   if (reduction == Reduction::Mean) return sum(per_row) / sum(weights);
   return reduce(per_row, reduction);
 }
+
+// −w[c_i] · log_p[i, c_i], reduced (the mean divides by Σ_i w[c_i])
+Tensor weighted_nll(const Tensor& log_p, const ClassRows& rows, Reduction reduction) {
+  const Tensor picked = gather(log_p, 1, rows.safe_target.unsqueeze(1)).squeeze(1);
+  return reduce_weighted(neg(picked) * rows.weights, rows.weights, reduction);
+}
 }  // namespace
 
 // ℓ_i = −w[c_i] · log_probs[i, c_i] (0 for an ignored row); the mean divides by Σ_i w[c_i]
 Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const ClassLossOptions& options) {
-  const auto [weights, safe_target] = row_weights(log_probs, target, options, "nll_loss");
-  const Tensor picked = gather(log_probs, 1, safe_target.unsqueeze(1)).squeeze(1);
-  return reduce_weighted(neg(picked) * weights, weights, options.reduction);
+  return weighted_nll(log_probs, class_rows(log_probs, target, options, "nll_loss"), options.reduction);
 }
 
 // (1 − ε) · nll(log softargmax z) + ε/C · Σ_c w_c (−log softargmax(z)_c) per row, both reduced
@@ -145,15 +153,19 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, const ClassLoss
   if (!(eps >= 0.0 && eps <= 1.0)) {
     throw ValueError("cross_entropy: label_smoothing must be in [0, 1], got " + std::to_string(eps));
   }
-  const auto [weights, safe_target] = row_weights(logits, target, options, "cross_entropy");
+  // Options that change nothing here (no weights, no smoothing, no row ignored): the fused kernel.
+  check_defined(target, "cross_entropy");
+  if (!options.weight.defined() && eps == 0.0 && target.dtype() == DType::Int64 &&
+      sum(target == static_cast<double>(options.ignore_index)).item<std::int64_t>() == 0) {
+    return cross_entropy(logits, target, options.reduction);
+  }
+  const ClassRows rows = class_rows(logits, target, options, "cross_entropy");
   const Tensor log_p = log_softmax(logits, 1);
-  Tensor loss = reduce_weighted(neg(gather(log_p, 1, safe_target.unsqueeze(1)).squeeze(1)) * weights, weights,
-                                options.reduction);
+  const Tensor loss = weighted_nll(log_p, rows, options.reduction);
   if (eps == 0.0) return loss;
   const Tensor class_weighted = options.weight.defined() ? log_p * options.weight.to(log_p.dtype()) : log_p;
-  const Tensor kept = target != static_cast<double>(options.ignore_index);
-  const Tensor smooth = neg(sum(class_weighted, 1)) * kept.to(log_p.dtype());
-  const Tensor smooth_reduced = reduce_weighted(smooth, weights, options.reduction);
+  const Tensor smooth = neg(sum(class_weighted, 1)) * rows.kept;
+  const Tensor smooth_reduced = reduce_weighted(smooth, rows.weights, options.reduction);
   return loss * (1.0 - eps) + smooth_reduced * (eps / static_cast<double>(logits.size(1)));
 }
 

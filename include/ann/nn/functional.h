@@ -19,7 +19,7 @@ Tensor nll_loss(const Tensor& log_probs, const Tensor& target, Reduction reducti
 /// The options of torch's cross_entropy and nll_loss beyond the reduction.
 struct ClassLossOptions {
   Reduction reduction = Reduction::Mean;
-  Tensor weight;                     ///< per-class weights [C]; undefined: every class 1
+  Tensor weight = {};                ///< per-class weights [C]; undefined: every class 1
   std::int64_t ignore_index = -100;  ///< rows with this label add nothing, nor count in the mean
   double label_smoothing = 0.0;      ///< cross_entropy only, in [0, 1]: the target mixes in ε/C of every class
 };
