@@ -1,11 +1,9 @@
 // Micro-benchmarks of the kernels behind the lesson's training step (Google Benchmark).
 // Shapes are the lesson's: a batch of 3000 points, 100 hidden units, 3 classes.
 #include <benchmark/benchmark.h>
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
 
 #include "ann/ann.h"
+#include "machine_limits.h"
 
 using namespace ann;
 
@@ -121,26 +119,9 @@ void BM_regression_step(benchmark::State& state) {
 }
 BENCHMARK(BM_regression_step)->Arg(0)->Arg(1)->Arg(2);
 
-// The machine's limit for the kernels above: 512-bit multiply-adds per second on one core, 12
-// independent chains (more than latency × issue width). Reports GFLOP/s (2 per lane). On this
-// project's Zen 4 machine a 512-bit multiply-add issues once per cycle (two 256-bit halves),
-// about 110 GFLOP/s at 3.5 GHz.
+// The machine's limit for the kernels above: 512-bit multiply-adds per second on one core
+// (bench/machine_limits.h). Reports GFLOP/s (2 per lane).
 #if defined(__GNUC__) && defined(__x86_64__)
-__attribute__((target("avx512f,fma"), noinline)) float fma_chains(std::int64_t rounds) {
-  const __m512 b = _mm512_set1_ps(0.9999f), c = _mm512_set1_ps(1e-4f);
-  __m512 a[12];
-  for (int i = 0; i < 12; ++i) a[i] = _mm512_set1_ps(static_cast<float>(i));
-  for (std::int64_t r = 0; r < rounds; ++r) {
-#pragma GCC unroll 12
-    for (int i = 0; i < 12; ++i) a[i] = _mm512_fmadd_ps(a[i], b, c);
-  }
-  __m512 sum = a[0];
-  for (int i = 1; i < 12; ++i) sum = _mm512_add_ps(sum, a[i]);
-  float lanes[16];
-  _mm512_storeu_ps(lanes, sum);
-  return lanes[0];
-}
-
 void BM_fma_peak(benchmark::State& state) {
   if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("fma")) {
     state.SkipWithError("needs AVX-512F and FMA");
@@ -150,9 +131,9 @@ void BM_fma_peak(benchmark::State& state) {
   for (auto _ : state) {
     std::int64_t rounds = kRounds;
     benchmark::DoNotOptimize(rounds);  // one real call per iteration, not one hoisted out of the loop
-    benchmark::DoNotOptimize(fma_chains(rounds));
+    benchmark::DoNotOptimize(bench::fma_chains(rounds));
   }
-  state.counters["GFLOP/s"] = benchmark::Counter(kRounds * 12.0 * 16 * 2, benchmark::Counter::kIsIterationInvariantRate,
+  state.counters["GFLOP/s"] = benchmark::Counter(kRounds * bench::kFmaChainFlops, benchmark::Counter::kIsIterationInvariantRate,
                                                  benchmark::Counter::kIs1000);
 }
 BENCHMARK(BM_fma_peak);

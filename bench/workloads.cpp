@@ -1,14 +1,19 @@
 // The workloads of bench/compare, run through ann's public API exactly as the examples use
 // it (Sequential of Linear and activations, CrossEntropyLoss/MSELoss, Adam/SGD).
-// Usage: ann_workload NAME [--threads N]; prints "seconds <s>" for the timed part.
+// Usage: ann_workload NAME [--threads N] [key=value ...]; prints "seconds <s>" for the timed
+// part (`machine` prints the core's limits instead).
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <functional>
+#include <map>
+#include <memory>
 #include <string>
 
 #include "ann/ann.h"
 #include "ann/lesson.h"
 #include "backend/cpu/sgemm.h"
+#include "machine_limits.h"
 
 using namespace ann;
 using Clock = std::chrono::steady_clock;
@@ -123,17 +128,107 @@ double table(const std::string& file, const std::string& target) {
   return since(t0);
 }
 
+// ---- the shape sweep of bench/compare --sweep -------------------------------------------
+// One fully connected network trained for `steps` steps, as a user writes it: Sequential of
+// Linear (with or without bias) and one activation, a loss, an optimizer, and mini-batches
+// that are consecutive row ranges of X (batch = rows: full batch), cycled. The time is that of
+// the steps after one warm-up step. bench/workloads.py's mlp() is the same in PyTorch; the
+// spec's keys are bench/compare's (`in`, `widths`, `out`, `act`, `bias`, `loss`, `opt`, `rows`,
+// `batch`, `steps`).
+using Spec = std::map<std::string, std::string>;
+
+std::int64_t spec_int(const Spec& spec, const std::string& key) { return std::stoll(spec.at(key)); }
+
+nn::AnyModule activation_module(const std::string& name) {
+  if (name == "relu") return nn::ReLU();
+  if (name == "tanh") return nn::Tanh();
+  if (name == "sigmoid") return nn::Sigmoid();
+  if (name == "leaky_relu") return nn::LeakyReLU();
+  if (name == "elu") return nn::ELU();
+  if (name == "gelu") return nn::GELU();
+  if (name == "silu") return nn::SiLU();
+  if (name == "softplus") return nn::Softplus();
+  throw ValueError("ann_workload mlp: unknown act=" + name);
+}
+
+std::unique_ptr<optim::Optimizer> optimizer_for(const std::string& name, const std::vector<Tensor>& parameters) {
+  if (name == "sgd") return std::make_unique<optim::SGD>(parameters, optim::SGDOptions{.lr = 1e-3});
+  if (name == "sgd_momentum") return std::make_unique<optim::SGD>(parameters, optim::SGDOptions{.lr = 1e-3, .momentum = 0.9});
+  if (name == "adam") return std::make_unique<optim::Adam>(parameters, optim::AdamOptions{.lr = 1e-3});
+  if (name == "adamw") return std::make_unique<optim::AdamW>(parameters, optim::AdamWOptions{.lr = 1e-3});
+  if (name == "rmsprop") return std::make_unique<optim::RMSprop>(parameters, optim::RMSpropOptions{.lr = 1e-3});
+  if (name == "adagrad") return std::make_unique<optim::Adagrad>(parameters, optim::AdagradOptions{.lr = 1e-3});
+  throw ValueError("ann_workload mlp: unknown opt=" + name);
+}
+
+double mlp(const Spec& spec) {
+  const std::int64_t in = spec_int(spec, "in"), out = spec_int(spec, "out"), rows = spec_int(spec, "rows"),
+                     batch = spec_int(spec, "batch"), steps = spec_int(spec, "steps");
+  const bool bias = spec.at("bias") == "1";
+  const std::string& loss_name = spec.at("loss");
+  manual_seed(0);
+  nn::Sequential model;
+  std::int64_t width = in;
+  for (std::size_t start = 0, comma = 0; comma != std::string::npos && !spec.at("widths").empty(); start = comma + 1) {
+    comma = spec.at("widths").find(',', start);
+    const std::int64_t next = std::stoll(spec.at("widths").substr(start, comma - start));
+    model.push_back(nn::Linear(width, next, bias));
+    model.push_back(activation_module(spec.at("act")));
+    width = next;
+  }
+  model.push_back(nn::Linear(width, out, bias));
+  const Tensor X = randn({rows, in});
+  Tensor y;
+  if (loss_name == "cross_entropy") y = randint(0, out, {rows});
+  else if (loss_name == "bce_with_logits") y = (rand({rows, out}) > 0.5).to(kFloat32);
+  else y = randn({rows, out});
+  std::function<Tensor(const Tensor&, const Tensor&)> criterion;
+  if (loss_name == "cross_entropy") criterion = nn::CrossEntropyLoss();
+  else if (loss_name == "mse") criterion = nn::MSELoss();
+  else if (loss_name == "l1") criterion = nn::L1Loss();
+  else if (loss_name == "huber") criterion = nn::HuberLoss();
+  else if (loss_name == "bce_with_logits") criterion = nn::BCEWithLogitsLoss();
+  else throw ValueError("ann_workload mlp: unknown loss=" + loss_name);
+  const auto optimizer = optimizer_for(spec.at("opt"), model.parameters());
+
+  std::int64_t next_row = 0;
+  auto step = [&] {
+    const std::int64_t n = std::min(batch, rows - next_row);
+    const Tensor xb = X.narrow(0, next_row, n), yb = y.narrow(0, next_row, n);
+    next_row = next_row + n == rows ? 0 : next_row + n;
+    Tensor loss = criterion(model(xb), yb);
+    optimizer->zero_grad();
+    loss.backward();
+    optimizer->step();
+  };
+  step();
+  const auto t0 = Clock::now();
+  for (std::int64_t s = 0; s < steps; ++s) step();
+  return since(t0);
+}
+
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   if (argc < 2) {
     std::fprintf(stderr,
                  "usage: ann_workload spiral_relu_adam|spiral_linear_sgd|regression|boundary|large_step|"
-                 "large_step_gemms|table_iris|table_wine|table_breast_cancer|table_digits|table_diabetes [--threads N]\n");
+                 "large_step_gemms|table_iris|table_wine|table_breast_cancer|table_digits|table_diabetes|"
+                 "mlp|machine [--threads N] [key=value ...]\n");
     return 2;
   }
   const std::string name = argv[1];
-  if (argc == 4 && std::strcmp(argv[2], "--threads") == 0) set_num_threads(std::stoi(argv[3]));
+  Spec spec;
+  for (int i = 2; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--threads" && i + 1 < argc) set_num_threads(std::stoi(argv[++i]));
+    else if (const auto eq = arg.find('='); eq != std::string::npos) spec[arg.substr(0, eq)] = arg.substr(eq + 1);
+    else throw ValueError("ann_workload: unexpected argument " + arg);
+  }
+  if (name == "machine") {
+    std::printf("peak_flops %.6g\nbandwidth %.6g\n", bench::measure_peak_flops(), bench::measure_bandwidth());
+    return 0;
+  }
   double seconds = 0;
   if (name == "spiral_relu_adam") seconds = spiral(lesson::Activation::ReLU, lesson::OptimizerKind::Adam);
   else if (name == "spiral_linear_sgd") seconds = spiral(lesson::Activation::None, lesson::OptimizerKind::SGD);
@@ -146,10 +241,14 @@ int main(int argc, char** argv) {
   else if (name == "table_breast_cancer") seconds = table("breast_cancer.csv", "diagnosis");
   else if (name == "table_digits") seconds = table("digits.csv", "digit");
   else if (name == "table_diabetes") seconds = table("diabetes.csv", "progression");
+  else if (name == "mlp") seconds = mlp(spec);
   else {
     std::fprintf(stderr, "ann_workload: unknown workload %s\n", name.c_str());
     return 2;
   }
   std::printf("seconds %.6f\n", seconds);
   return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "ann_workload: %s\n", e.what());
+  return 1;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The workloads of bench/compare in PyTorch (Debian's python3-torch), mirroring
-bench/workloads.cpp line for line. Usage: workloads.py NAME [--threads N]; prints
+bench/workloads.cpp line for line. Usage: workloads.py NAME [--threads N] [key=value ...]; prints
 "seconds <s>" for the timed part, like ann_workload."""
 import math
 import sys
@@ -133,6 +133,60 @@ def table(file, target):
     return time.perf_counter() - t0
 
 
+# The shape sweep of bench/compare --sweep, as bench/workloads.cpp's mlp(): one fully connected
+# network, a loss, an optimizer, mini-batches of consecutive rows, cycled; the time of `steps`
+# steps after one warm-up step.
+ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "leaky_relu": nn.LeakyReLU, "elu": nn.ELU,
+               "gelu": nn.GELU, "silu": nn.SiLU, "softplus": nn.Softplus}
+LOSSES = {"cross_entropy": nn.CrossEntropyLoss, "mse": nn.MSELoss, "l1": nn.L1Loss, "huber": nn.HuberLoss,
+          "bce_with_logits": nn.BCEWithLogitsLoss}
+OPTIMIZERS = {
+    "sgd": lambda p: torch.optim.SGD(p, lr=1e-3),
+    "sgd_momentum": lambda p: torch.optim.SGD(p, lr=1e-3, momentum=0.9),
+    "adam": lambda p: torch.optim.Adam(p, lr=1e-3),
+    "adamw": lambda p: torch.optim.AdamW(p, lr=1e-3),
+    "rmsprop": lambda p: torch.optim.RMSprop(p, lr=1e-3),
+    "adagrad": lambda p: torch.optim.Adagrad(p, lr=1e-3),
+}
+
+
+def mlp(spec):
+    n_in, n_out, rows, batch, steps = (int(spec[k]) for k in ("in", "out", "rows", "batch", "steps"))
+    bias = spec["bias"] == "1"
+    torch.manual_seed(0)
+    layers, width = [], n_in
+    for w in (int(v) for v in spec["widths"].split(",") if v):
+        layers += [nn.Linear(width, w, bias=bias), ACTIVATIONS[spec["act"]]()]
+        width = w
+    model = nn.Sequential(*layers, nn.Linear(width, n_out, bias=bias))
+    X = torch.randn(rows, n_in)
+    if spec["loss"] == "cross_entropy":
+        y = torch.randint(0, n_out, (rows,))
+    elif spec["loss"] == "bce_with_logits":
+        y = (torch.rand(rows, n_out) > 0.5).float()
+    else:
+        y = torch.randn(rows, n_out)
+    criterion = LOSSES[spec["loss"]]()
+    optimizer = OPTIMIZERS[spec["opt"]](model.parameters())
+    next_row = 0
+
+    def step():
+        nonlocal next_row
+        n = min(batch, rows - next_row)
+        xb, yb = X[next_row:next_row + n], y[next_row:next_row + n]
+        next_row = 0 if next_row + n == rows else next_row + n
+        loss = criterion(model(xb), yb)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    step()
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        step()
+    return time.perf_counter() - t0
+
+
 WORKLOADS = {
     "table_iris": lambda: table("iris.csv", "species"),
     "table_wine": lambda: table("wine.csv", "cultivar"),
@@ -147,8 +201,14 @@ WORKLOADS = {
 }
 
 if __name__ == "__main__":
-    if len(sys.argv) < 2 or sys.argv[1] not in WORKLOADS:
-        sys.exit("usage: workloads.py " + "|".join(WORKLOADS) + " [--threads N]")
-    threads = int(sys.argv[3]) if len(sys.argv) == 4 and sys.argv[2] == "--threads" else 1
+    if len(sys.argv) < 2 or sys.argv[1] not in list(WORKLOADS) + ["mlp"]:
+        sys.exit("usage: workloads.py " + "|".join(WORKLOADS) + "|mlp [--threads N] [key=value ...]")
+    args, threads, spec = sys.argv[2:], 1, {}
+    while args:
+        if args[0] == "--threads" and len(args) > 1:
+            threads, args = int(args[1]), args[2:]
+        else:
+            key, _, value = args[0].partition("=")
+            spec[key], args = value, args[1:]
     torch.set_num_threads(threads)
-    print("seconds %.6f" % WORKLOADS[sys.argv[1]]())
+    print("seconds %.6f" % (mlp(spec) if sys.argv[1] == "mlp" else WORKLOADS[sys.argv[1]]()))

@@ -162,6 +162,63 @@ TEST(CheckedDevice, TheCompositionsTrainLikeTheFusedKernels) {
   EXPECT_LT(cpu.back(), 0.8f * cpu.front());  // it learned
 }
 
+// θ after 7 steps of an optimizer made by `make` on one device, with gradients 3θ − g0: the
+// fused update on the CPU, its composition on the checked device.
+template <class Make>
+std::vector<float> optimized(const Device& device, Make make) {
+  manual_seed(3);
+  Tensor theta = randn({257}).to(device);  // not a multiple of any vector width
+  theta.requires_grad_();
+  const Tensor g0 = randn({257}).to(device);
+  auto optimizer = make(std::vector<Tensor>{theta});
+  for (int t = 0; t < 7; ++t) {
+    optimizer.zero_grad();
+    (((theta * theta) * 1.5 - theta * g0).sum()).backward();
+    optimizer.step();
+  }
+  return theta.detach().to(kCpu).to_vector<float>();
+}
+
+// Each fused optimizer step gives the very floats of the tensor ops it stands for (the
+// composition is torch's order, checked against PyTorch in test_optimizers_parity).
+TEST(CheckedDevice, FusedOptimizerStepsRoundAsTheirCompositions) {
+  auto same = [](auto make, const char* what) {
+    EXPECT_EQ(bits_of(optimized(kCpu, make)), bits_of(optimized(kChecked, make))) << what;
+  };
+  same([](std::vector<Tensor> p) { return optim::SGD(p, {.lr = 0.1, .momentum = 0.9, .weight_decay = 0.01, .nesterov = true}); }, "SGD");
+  same([](std::vector<Tensor> p) { return optim::Adam(p, {.lr = 0.1, .weight_decay = 0.01}); }, "Adam");
+  same([](std::vector<Tensor> p) { return optim::AdamW(p, {.lr = 0.1, .weight_decay = 0.1}); }, "AdamW");
+  same([](std::vector<Tensor> p) { return optim::RMSprop(p, {.lr = 0.01}); }, "RMSprop");
+  same([](std::vector<Tensor> p) { return optim::RMSprop(p, {.lr = 0.01, .weight_decay = 0.01, .momentum = 0.9, .centered = true}); },
+       "RMSprop centered with momentum");
+  same([](std::vector<Tensor> p) { return optim::Adagrad(p, {.lr = 0.1, .lr_decay = 0.01, .weight_decay = 0.01}); }, "Adagrad");
+}
+
+// x.grad of Σ f(x)·w on one device: the fused derivative on the CPU, its composition on the
+// checked device.
+template <class F>
+std::vector<float> activation_gradient(const Device& device, F f) {
+  manual_seed(5);
+  std::vector<float> values = (randn({300}) * 4.0).to_vector<float>();
+  for (float special : {0.f, -0.f, 1e-30f, -1e-30f, 30.f, -30.f, 100.f, -100.f}) values.push_back(special);
+  const auto n = static_cast<std::int64_t>(values.size());
+  Tensor x = from_vector(values, {n}).to(device).requires_grad_();
+  const Tensor w = randn({n}).to(device);
+  (f(x) * w).sum().backward();
+  return x.grad().to(kCpu).to_vector<float>();
+}
+
+TEST(CheckedDevice, FusedActivationDerivativesRoundAsTheirCompositions) {
+  auto same = [](auto f, const char* what) {
+    EXPECT_EQ(bits_of(activation_gradient(kCpu, f)), bits_of(activation_gradient(kChecked, f))) << what;
+  };
+  same([](const Tensor& x) { return leaky_relu(x, 0.03); }, "leaky_relu");
+  same([](const Tensor& x) { return elu(x, 1.5); }, "elu");
+  same([](const Tensor& x) { return gelu(x); }, "gelu");
+  same([](const Tensor& x) { return silu(x); }, "silu");
+  same([](const Tensor& x) { return softplus(x, 2.0, 5.0); }, "softplus");
+}
+
 TEST(CheckedDevice, PrintsAndSavesThroughTheCopies) {
   const Tensor x = tensor({0.5f, -1.f}, {.device = kChecked});
   EXPECT_EQ(x.str(), "tensor([ 0.5000, -1.0000], device='checked')");

@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   cmake ninja-build g++ make pkg-config   # toolchain
-  libopenblas-dev                          # tuned sgemm
+  libdnnl-dev libopenblas-dev              # tuned sgemm (oneDNN) and dgemm (OpenBLAS)
   libcli11-dev nlohmann-json3-dev libfmt-dev
   libcairo2-dev libgif-dev fonts-dejavu-core   # figures (the golden images use DejaVu Sans)
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -45,11 +45,20 @@ void Backend::cross_entropy_backward(const float*, const float*, float, float*, 
 double Backend::squared_error(const float*, const float*, float*, std::int64_t) const {
   missing("squared_error", "SquaredError");
 }
+void Backend::unary_derivative(UnaryOp, const float*, const float*, float*, std::int64_t, double, double) const {
+  missing("unary_derivative", "UnaryDerivative");
+}
 void Backend::sgd_step(const SgdStep&, float*, const float*, float*, std::int64_t) const {
   missing("sgd_step", "OptimizerSteps");
 }
 void Backend::adam_step(const AdamStep&, float*, const float*, float*, float*, std::int64_t) const {
   missing("adam_step", "OptimizerSteps");
+}
+void Backend::rmsprop_step(const RmspropStep&, float*, const float*, float*, float*, float*, std::int64_t) const {
+  missing("rmsprop_step", "OptimizerSteps");
+}
+void Backend::adagrad_step(const AdagradStep&, float*, const float*, float*, std::int64_t) const {
+  missing("adagrad_step", "OptimizerSteps");
 }
 
 void set_num_threads(int threads) { cpu::set_sgemm_threads(threads); }

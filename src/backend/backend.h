@@ -39,7 +39,8 @@ enum class Fused {
   NarrowMlp,       // narrow_mlp_forward, narrow_mlp_backward
   CrossEntropy,    // cross_entropy, cross_entropy_backward
   SquaredError,    // squared_error
-  OptimizerSteps,  // sgd_step, adam_step
+  OptimizerSteps,  // sgd_step, adam_step, rmsprop_step, adagrad_step
+  UnaryDerivative, // unary_derivative
 };
 enum class BinaryOp { Add, Sub, Mul, Div, Max, Min, Eq, Ne, Lt, Le, Gt, Ge };  // Max/Min keep NaN
 enum class ReduceOp { Sum, Max, Min, ArgMax, Prod };
@@ -62,6 +63,15 @@ struct AdamStep {
   double bias_correction2_sqrt;  // √(1 − β2ᵗ)
   double eps;
   double step_size;              // lr / (1 − β1ᵗ)
+};
+
+struct RmspropStep {
+  double lr, alpha, one_minus_alpha, eps, weight_decay, momentum;
+  bool centered;  // subtract the running mean's square: grad_avg is then given
+};
+struct AdagradStep {
+  double clr;  // lr / (1 + (t − 1)·lr_decay)
+  double eps, weight_decay;
 };
 
 /// A two-layer perceptron with narrow ends, y = f(x W1ᵀ + b1) W2ᵀ + b2, that the CPU backend
@@ -186,6 +196,18 @@ class Backend {
   virtual void activation_backward_bias(const float* y, const float* dy, float* dz, float* db, std::int64_t m,
                                         std::int64_t n, Activation f) const;
 
+  // ---- Fused::UnaryDerivative (x, dy, dx: n floats) --------------------------------------
+  /// dx = dy · f'(x) in one pass, for the activations whose derivative composes several ops:
+  /// LeakyRelu, Elu, Gelu, Silu and Softplus (p0, p1 as for unary); rounded as the composition
+  /// in src/ops/elementwise.cpp (unary_derivative) rounds it.
+  virtual void unary_derivative(UnaryOp op, const float* x, const float* dy, float* dx, std::int64_t n, double p0,
+                                double p1) const;
+  /// Whether unary_derivative takes `op`.
+  static constexpr bool has_unary_derivative(UnaryOp op) {
+    return op == UnaryOp::LeakyRelu || op == UnaryOp::Elu || op == UnaryOp::Gelu || op == UnaryOp::Silu ||
+           op == UnaryOp::Softplus;
+  }
+
   // ---- Fused::NarrowMlp: two-layer perceptron with narrow ends (see NarrowMlp) ------------
   /// y [m, out]; h (narrow_mlp_hidden_floats; null when no backward follows or when
   /// !narrow_mlp_keeps_hidden(p.f)) keeps f(x W1ᵀ + b1).
@@ -214,6 +236,10 @@ class Backend {
                         std::int64_t n) const;
   virtual void adam_step(const AdamStep& h, float* param, const float* grad, float* exp_avg, float* exp_avg_sq,
                          std::int64_t n) const;
+  /// grad_avg only when h.centered, momentum_buffer only when h.momentum > 0 (null otherwise).
+  virtual void rmsprop_step(const RmspropStep& h, float* param, const float* grad, float* square_avg,
+                            float* grad_avg, float* momentum_buffer, std::int64_t n) const;
+  virtual void adagrad_step(const AdagradStep& h, float* param, const float* grad, float* sum, std::int64_t n) const;
 };
 
 /// Calls f(T{}) with T the C++ type of the floating `dtype` (float, or double for float64): a

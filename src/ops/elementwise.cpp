@@ -79,6 +79,13 @@ Tensor unary_derivative(UnaryOp op, const Tensor& x, const Tensor& y, const Tens
                                                 y.numel(), f);
     return dx;
   }
+  if (backend::Backend::has_unary_derivative(op) && x.dtype() == DType::Float32 && dy.dtype() == DType::Float32 &&
+      ops::backend_of(x).has(backend::Fused::UnaryDerivative) && dy.device() == x.device()) {
+    const Tensor xc = x.contiguous(), dyc = dy.contiguous();
+    Tensor dx = make_tensor(x.sizes(), DType::Float32, x.device());
+    ops::backend_of(x).unary_derivative(op, xc.data<float>(), dyc.data<float>(), dx.data<float>(), x.numel(), p0, p1);
+    return dx;
+  }
   const auto mask = [&](const Tensor& condition) { return condition.to(x.dtype()); };
   const auto number = [&](double v) { return number_for(x, v); };
   switch (op) {

@@ -5,6 +5,8 @@
 #include "ann/autograd.h"
 #include "ann/error.h"
 #include "ann/ops.h"
+#include "backend/backend.h"
+#include "tensor_impl.h"
 
 namespace ann::optim {
 
@@ -38,6 +40,14 @@ void Adagrad::step() {
     if (weight_decay_of(i) != 0) g = g + theta * weight_decay_of(i);
     const double clr = lr_of(i) / (1 + static_cast<double>(t - 1) * o.lr_decay);
     Tensor& sum = sums_[i];
+    const backend::Backend& backend = backend::backend_for(p.device());
+    if (p.dtype() == DType::Float32 && backend.has(backend::Fused::OptimizerSteps)) {  // the same, in one pass
+      const Tensor gc = p.grad().contiguous();
+      bump_version(p);
+      backend.adagrad_step({.clr = clr, .eps = o.eps, .weight_decay = weight_decay_of(i)}, p.data<float>(),
+                           gc.data<float>(), sum.data<float>(), p.numel());
+      continue;
+    }
     sum.copy_(sum + g * g);
     const Tensor std = sqrt(sum) + o.eps;
     p.copy_(theta + g * -clr / std);

@@ -5,6 +5,8 @@
 #include "ann/autograd.h"
 #include "ann/error.h"
 #include "ann/ops.h"
+#include "backend/backend.h"
+#include "tensor_impl.h"
 
 namespace ann::optim {
 
@@ -41,6 +43,17 @@ void RMSprop::step() {
       if (o.centered) s["grad_avg"] = zeros_like(p);
     }
     s["step"] = from_vector(std::vector<std::int64_t>{s["step"].item<std::int64_t>() + 1}, {});
+    const backend::Backend& backend = backend::backend_for(p.device());
+    if (p.dtype() == DType::Float32 && backend.has(backend::Fused::OptimizerSteps)) {  // the same, in one pass
+      const backend::RmspropStep h{.lr = lr_of(i), .alpha = alpha, .one_minus_alpha = one_minus_alpha, .eps = o.eps,
+                                   .weight_decay = weight_decay_of(i), .momentum = o.momentum, .centered = o.centered};
+      const Tensor gc = p.grad().contiguous();
+      bump_version(p);
+      backend.rmsprop_step(h, p.data<float>(), gc.data<float>(), s["square_avg"].data<float>(),
+                           o.centered ? s["grad_avg"].data<float>() : nullptr,
+                           o.momentum > 0 ? s["momentum_buffer"].data<float>() : nullptr, p.numel());
+      continue;
+    }
     const Tensor theta = p.detach();
     Tensor g = p.grad();
     if (weight_decay_of(i) != 0) g = g + theta * weight_decay_of(i);

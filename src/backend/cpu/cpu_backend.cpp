@@ -89,6 +89,11 @@ class CpuBackend final : public Backend {
   // Every fused entry of backend.h.
   bool has(Fused) const override { return true; }
 
+  void unary_derivative(UnaryOp op, const float* x, const float* dy, float* dx, int64_t n, double p0,
+                        double p1) const override {
+    cpu::unary_derivative(op, x, dy, dx, n, p0, p1);
+  }
+
   void bias_activation(float* y, const float* b, int64_t m, int64_t n, Activation f) const override {
     cpu::bias_activation(y, b, m, n, f);
   }
@@ -274,6 +279,15 @@ class CpuBackend final : public Backend {
 
   void adam_step(const AdamStep& h, float* param, const float* grad, float* m, float* v, int64_t n) const override {
     cpu::adam_step(h, param, grad, m, v, n);
+  }
+
+  void rmsprop_step(const RmspropStep& h, float* param, const float* grad, float* square_avg, float* grad_avg,
+                    float* momentum_buffer, int64_t n) const override {
+    cpu::rmsprop_step(h, param, grad, square_avg, grad_avg, momentum_buffer, n);
+  }
+
+  void adagrad_step(const AdagradStep& h, float* param, const float* grad, float* sum, int64_t n) const override {
+    cpu::adagrad_step(h, param, grad, sum, n);
   }
 
  private:

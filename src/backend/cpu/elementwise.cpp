@@ -80,11 +80,12 @@ ANN_KERNEL void binary_contiguous_kernel_body(BinaryOp op, DType dtype, const vo
 }
 ANN_DISPATCH_FLATTENED(binary_contiguous_kernel)
 
-// The functions of float32 and float64 that differ: float32 takes ann's vectorising exp, log
-// and tanh (vector_math.h), float64 the C library's, as torch's double kernels compute them.
+// The functions of float32 and float64 that differ: float32 takes ann's vectorising exp, log,
+// log1p and tanh (vector_math.h), float64 the C library's, as torch's double kernels compute them.
 struct Float32Math {
   static float exp(float v) { return vmath::exp(v); }
   static float log(float v) { return vmath::log(v); }
+  static float log1p(float v) { return vmath::log1p(v); }
   static float relu(float v) { return relu_of(v); }
   static float tanh(float v) { return tanh_of(v); }
   static float sigmoid(float v) { return sigmoid_of(v); }
@@ -92,6 +93,7 @@ struct Float32Math {
 struct Float64Math {
   static double exp(double v) { return std::exp(v); }
   static double log(double v) { return std::log(v); }
+  static double log1p(double v) { return std::log1p(v); }
   static double relu(double v) { return v > 0.0 ? v : (v != v ? v : 0.0); }  // NaN stays NaN (torch)
   static double tanh(double v) { return std::tanh(v); }
   static double sigmoid(double v) { return 1.0 / (1.0 + std::exp(-v)); }
@@ -130,10 +132,10 @@ __attribute__((always_inline)) inline void unary_typed(UnaryOp op, const T* x, T
       break;
     case UnaryOp::Silu: map([one](T v) { return v / (one + M::exp(-v)); }); break;
     case UnaryOp::Softplus:  // log(1 + e^(βx))/β, and x itself once βx passes the threshold
-      map([p0, p1](T v) { return v * p0 > p1 ? v : std::log1p(M::exp(v * p0)) / p0; });
+      map([p0, p1](T v) { return v * p0 > p1 ? v : M::log1p(M::exp(v * p0)) / p0; });
       break;
     case UnaryOp::Erf: map([](T v) { return std::erf(v); }); break;
-    case UnaryOp::Log1p: map([](T v) { return std::log1p(v); }); break;
+    case UnaryOp::Log1p: map(M::log1p); break;
   }
 }
 
@@ -182,7 +184,46 @@ ANN_KERNEL void activation_backward_bias_kernel_body(const float* y, const float
 }
 ANN_DISPATCH(activation_backward_bias_kernel)
 
+// dx = dy · f'(x), each line the composition of src/ops/elementwise.cpp's unary_derivative in
+// its order, so that both round alike (the 0/1 masks there multiply to exactly dy or drop out).
+ANN_KERNEL void unary_derivative_kernel_body(UnaryOp op, const float* x, const float* dy, float* dx, int64_t n,
+                                             float p0, float p1) {
+  auto map = [&](auto&& f) {
+    for (int64_t i = 0; i < n; ++i) dx[i] = f(x[i], dy[i]);
+  };
+  switch (op) {
+    case UnaryOp::LeakyRelu: map([p0](float v, float g) { return v > 0.f ? g : g * p0; }); break;  // 1, else slope
+    case UnaryOp::Elu:                                                     // 1, else α eˣ
+      map([p0](float v, float g) { return v > 0.f ? g : g * (vmath::exp(std::min(v, 0.f)) * p0); });
+      break;
+    case UnaryOp::Gelu: {                                                  // Φ(x) + x φ(x)
+      constexpr float pdf_scale = static_cast<float>(M_2_SQRTPI * M_SQRT1_2 * 0.5);  // 1/√(2π)
+      map([](float v, float g) {
+        const float cdf = (std::erf(v * static_cast<float>(M_SQRT1_2)) + 1.f) * 0.5f;
+        const float pdf = vmath::exp(v * v * -0.5f) * pdf_scale;
+        return g * (cdf + v * pdf);
+      });
+      break;
+    }
+    case UnaryOp::Silu:                                                    // σ(x) (1 + x (1 − σ(x)))
+      map([](float v, float g) {
+        const float s = sigmoid_of(v);
+        return g * s * (v * (1.f - s) + 1.f);
+      });
+      break;
+    case UnaryOp::Softplus:                                                // σ(βx), 1 past the threshold
+      map([p0, p1](float v, float g) { return v * p0 > p1 ? g : g * sigmoid_of(v * p0); });
+      break;
+    default: break;
+  }
+}
+ANN_DISPATCH_FLATTENED(unary_derivative_kernel)
+
 }  // namespace
+
+void unary_derivative(UnaryOp op, const float* x, const float* dy, float* dx, int64_t n, double p0, double p1) {
+  unary_derivative_kernel(op, x, dy, dx, n, static_cast<float>(p0), static_cast<float>(p1));
+}
 
 void unary(UnaryOp op, DType dtype, const void* x, void* y, int64_t n, double p0, double p1) {
   unary_kernel(op, dtype, x, y, n, p0, p1);

@@ -14,6 +14,7 @@ void unary(UnaryOp op, DType dtype, const void* x, void* y, std::int64_t n, doub
 void binary(BinaryOp op, DType dtype, const void* a, const Shape& a_strides, const void* b, const Shape& b_strides,
             void* out, const Shape& sizes);
 void binary_contiguous(BinaryOp op, DType dtype, const void* a, const void* b, void* out, std::int64_t n);
+void unary_derivative(UnaryOp op, const float* x, const float* dy, float* dx, std::int64_t n, double p0, double p1);
 void bias_activation(float* y, const float* b, std::int64_t m, std::int64_t n, Activation f);
 void activation_backward_bias(const float* y, const float* dy, float* dz, float* db, std::int64_t m, std::int64_t n,
                               Activation f);

@@ -1,5 +1,7 @@
 // The CPU back end's optimizer updates, each rule written next to its line: SGD with momentum,
-// dampening, Nesterov and L2 weight decay; Adam and AdamW (decoupled weight decay).
+// dampening, Nesterov and L2 weight decay; Adam and AdamW (decoupled weight decay); RMSprop
+// (centered, with momentum); Adagrad. Each rounds as its composition of tensor ops in
+// src/optim/ does (torch's single-tensor order), so the two paths give the same floats.
 #include "backend/cpu/optimizer_steps.h"
 
 #include <cmath>
@@ -57,6 +59,63 @@ ANN_KERNEL void adam_kernel_body(const AdamStep& step, float* param, const float
 }
 ANN_DISPATCH(adam_kernel)
 
+struct RmspropFloats {
+  float minus_lr, alpha, one_minus_alpha, eps, weight_decay, momentum;
+};
+// One loop per variant (a branch inside the loop would keep it scalar).
+template <bool kCentered, bool kMomentum>
+ANN_KERNEL void rmsprop_loop(const RmspropFloats& h, float* param, const float* grad, float* v, float* gbar, float* buf,
+                             int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float theta = param[i];
+    float g = grad[i];
+    g = h.weight_decay != 0.f ? g + theta * h.weight_decay : g;            // g = ∇θ + λθ
+    v[i] = v[i] * h.alpha + g * h.one_minus_alpha * g;                     // v = αv + (1−α)g²
+    float avg;
+    if constexpr (kCentered) {
+      gbar[i] = gbar[i] * h.alpha + g * h.one_minus_alpha;                 // ḡ = αḡ + (1−α)g
+      avg = std::sqrt(v[i] + gbar[i] * -1.f * gbar[i]);                    // √(v − ḡ²)
+    } else {
+      avg = std::sqrt(v[i]);
+    }
+    avg += h.eps;
+    if constexpr (kMomentum) {
+      buf[i] = buf[i] * h.momentum + g / avg;                              // b = μb + g/avg
+      param[i] = theta + buf[i] * h.minus_lr;                              // θ = θ − lr·b
+    } else {
+      param[i] = theta + g * h.minus_lr / avg;                             // θ = θ − lr·g/avg
+    }
+  }
+}
+ANN_KERNEL void rmsprop_kernel_body(const RmspropStep& step, float* param, const float* grad, float* v,
+                                    float* gbar, float* buf, int64_t n) {
+  const RmspropFloats h{static_cast<float>(-step.lr), static_cast<float>(step.alpha),
+                        static_cast<float>(step.one_minus_alpha), static_cast<float>(step.eps),
+                        static_cast<float>(step.weight_decay), static_cast<float>(step.momentum)};
+  const bool momentum = step.momentum > 0;
+  if (step.centered && momentum) rmsprop_loop<true, true>(h, param, grad, v, gbar, buf, n);
+  else if (step.centered) rmsprop_loop<true, false>(h, param, grad, v, gbar, buf, n);
+  else if (momentum) rmsprop_loop<false, true>(h, param, grad, v, gbar, buf, n);
+  else rmsprop_loop<false, false>(h, param, grad, v, gbar, buf, n);
+}
+ANN_DISPATCH(rmsprop_kernel)
+
+struct AdagradFloats {
+  float minus_clr, eps, weight_decay;
+};
+ANN_KERNEL void adagrad_kernel_body(const AdagradStep& step, float* param, const float* grad, float* sum, int64_t n) {
+  const AdagradFloats h{static_cast<float>(-step.clr), static_cast<float>(step.eps),
+                        static_cast<float>(step.weight_decay)};
+  for (int64_t i = 0; i < n; ++i) {
+    const float theta = param[i];
+    float g = grad[i];
+    g = h.weight_decay != 0.f ? g + theta * h.weight_decay : g;            // g = ∇θ + λθ
+    sum[i] += g * g;                                                       // s = s + g²
+    param[i] = theta + g * h.minus_clr / (std::sqrt(sum[i]) + h.eps);      // θ = θ − clr·g/(√s + eps)
+  }
+}
+ANN_DISPATCH(adagrad_kernel)
+
 }  // namespace
 
 void sgd_step(const SgdStep& h, float* param, const float* grad, float* momentum_buffer, int64_t n) {
@@ -65,6 +124,15 @@ void sgd_step(const SgdStep& h, float* param, const float* grad, float* momentum
 
 void adam_step(const AdamStep& h, float* param, const float* grad, float* exp_avg, float* exp_avg_sq, int64_t n) {
   adam_kernel(h, param, grad, exp_avg, exp_avg_sq, n);
+}
+
+void rmsprop_step(const RmspropStep& h, float* param, const float* grad, float* square_avg, float* grad_avg,
+                  float* momentum_buffer, int64_t n) {
+  rmsprop_kernel(h, param, grad, square_avg, grad_avg, momentum_buffer, n);
+}
+
+void adagrad_step(const AdagradStep& h, float* param, const float* grad, float* sum, int64_t n) {
+  adagrad_kernel(h, param, grad, sum, n);
 }
 
 }  // namespace ann::backend::cpu

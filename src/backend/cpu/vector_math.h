@@ -1,5 +1,5 @@
 #pragma once
-// exp, log and tanh for float32 written without branches or library calls, so that a loop
+// exp, log, log1p and tanh for float32 written without branches or library calls, so that a loop
 // over an array of them vectorises (with -fno-trapping-math, which src/CMakeLists.txt sets: GCC
 // does not turn some of these selects into vector blends if a comparison might trap) (glibc's expf/logf/tanhf are one call per element, and were
 // most of the time of the lesson's cross-entropy and Tanh networks). Each is within 2 ulp of
@@ -105,6 +105,16 @@ inline float log(float x) {
   result = x == 0.f ? -inf : result;
   result = x < 0.f ? std::numeric_limits<float>::quiet_NaN() : result;
   return x == x ? result : x;  // NaN stays NaN
+}
+
+/// ln(1 + x), for x near 0 without the cancellation of log(1 + x): with u = 1 + x rounded,
+/// ln(1 + x) = ln u · x / (u − 1), the factor x / (u − 1) putting back the digits the sum lost
+/// (u − 1 is exact wherever it matters, u in [½, 2]); x itself where u rounds to 1 (there
+/// ln(1 + x) = x − x²/2 + … rounds to x or within an ulp of it, and −0 stays −0).
+inline float log1p(float x) {
+  const float u = 1.f + x;
+  const float result = u == 1.f ? x : log(u) * (x / (u - 1.f));
+  return x == std::numeric_limits<float>::infinity() ? x : result;  // ∞ · ∞/∞ would be NaN
 }
 
 /// tanh x = E / (E + 2) with E = e^{2|x|} − 1, the sign put back; |x| clamped at 9.1 (tanh

@@ -1,4 +1,5 @@
 #include <cblas.h>
+#include <oneapi/dnnl/dnnl.h>
 
 #include <algorithm>
 #include <atomic>
@@ -8,17 +9,30 @@
 
 #include "backend/cpu/sgemm.h"
 
+// The two libraries behind sgemm.h, chosen by measurement (bench/README.md, "GEMM library"):
+//   - float32 products of at least kOneDnnMinWork multiply-adds run oneDNN's dnnl_sgemm, which
+//     picks its kernels from the CPU's features. OpenBLAS 0.3.21 picks them from the CPU's model
+//     number, and falls back to SSE3 on models it does not know: a fifth of the speed on this
+//     project's Xeon (family 6, model 207), where oneDNN reaches 90 % of the FMA peak.
+//   - smaller float32 products, and every float64 one (oneDNN has no dgemm), run OpenBLAS, the
+//     library Debian's PyTorch calls: the same kernel sums in the same order, so the lesson's
+//     small products round exactly as PyTorch's, and its 1000-step runs stay on PyTorch's
+//     curves (with oneDNN's order the regression's nets drift from them by 1.3e-4).
+// The choice depends on the whole product's shape, never on the thread count. One consequence:
+// a row of a large product (a big batch) may differ in the last bits from the same row alone.
+extern "C" void omp_set_num_threads(int);  // libgomp, oneDNN's threading runtime on Debian
+
 namespace ann::backend::cpu {
 
 // Why the thread count cannot change a result
 // -------------------------------------------
-// OpenBLAS runs on one thread here: its own threading changes how a product is blocked, and so
-// the last bits (measured: 62 % of a 700×513×301 product differ between 1 and 2 OpenBLAS
-// threads). ann cuts the rows of C into tiles instead, and the tiles depend on the shape
-// (M, N, K) alone, never on the thread count: one thread or many, every tile is the same
-// OpenBLAS call on the same memory, and threads only share out whole tiles. Each element of C
+// Each library call runs on one thread here: a library's own threading changes how a product is
+// blocked, and so the last bits (measured: 62 % of a 700×513×301 product differ between 1 and 2
+// OpenBLAS threads). ann cuts the rows of C into tiles instead, and the tiles depend on the
+// shape (M, N, K) alone, never on the thread count: one thread or many, every tile is the same
+// library call on the same memory, and threads only share out whole tiles. Each element of C
 // is therefore summed by the same kernel code in the same order whatever the thread count —
-// whichever kernel OpenBLAS runs, because nothing here assumes how a kernel walks a matrix.
+// whichever kernel the library runs, because nothing here assumes how a kernel walks a matrix.
 // (One assumption is left: every thread rounds alike. New threads start with the default
 // floating-point environment; a program that sets flush-to-zero on its main thread only would
 // see the worker threads' tiles differ in subnormals.)
@@ -36,22 +50,41 @@ std::atomic<int> threads_wanted{1};
 
 void configure_once() { std::call_once(configured, [] { openblas_set_num_threads(1); }); }
 
+// oneDNN's sgemm takes as many threads as OpenMP offers the calling thread, and every thread
+// that calls it starts with OpenMP's default (all cores): each caller, ann's workers included,
+// limits itself to one, once.
+void one_omp_thread_here() {
+  thread_local const bool limited = (omp_set_num_threads(1), true);
+  (void)limited;
+}
+
 // Below this many multiply-adds a tile is not worth a thread of its own.
 constexpr std::int64_t kMinTileWork = std::int64_t{1} << 22;
 // At most this many tiles: enough to share out among 2, 4 or 8 threads evenly, few enough
 // that one thread re-packing B once a tile costs little (B is packed once per call).
 constexpr std::int64_t kMaxTiles = 8;
 
-// One library call for `count` rows: cblas_sgemm or cblas_dgemm.
-void gemm_call(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
-               const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
+// Products of fewer multiply-adds run OpenBLAS (see the top of this file): the lesson's are all
+// below (3000 × 100 × 3 is 900 000), and there the two libraries' speeds differ by microseconds.
+constexpr std::int64_t kOneDnnMinWork = std::int64_t{1} << 20;
+
+// One library call for `count` rows of a product of `work` multiply-adds: dnnl_sgemm or
+// cblas_sgemm; cblas_dgemm for double.
+void gemm_call(std::int64_t work, bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
+               float alpha, const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
                std::int64_t ldc) {
-  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
-              static_cast<blasint>(M), static_cast<blasint>(N), static_cast<blasint>(K), alpha, A,
-              static_cast<blasint>(lda), B, static_cast<blasint>(ldb), beta, C, static_cast<blasint>(ldc));
+  if (work < kOneDnnMinWork || K == 0) {  // oneDNN refuses K = 0, which BLAS defines as C = beta·C
+    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
+                static_cast<blasint>(M), static_cast<blasint>(N), static_cast<blasint>(K), alpha, A,
+                static_cast<blasint>(lda), B, static_cast<blasint>(ldb), beta, C, static_cast<blasint>(ldc));
+    return;
+  }
+  one_omp_thread_here();
+  // dnnl_sgemm is row-major, as ann; it fails only on invalid arguments, which the callers exclude.
+  dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
-void gemm_call(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, double alpha,
-               const double* A, std::int64_t lda, const double* B, std::int64_t ldb, double beta, double* C,
+void gemm_call(std::int64_t, bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
+               double alpha, const double* A, std::int64_t lda, const double* B, std::int64_t ldb, double beta, double* C,
                std::int64_t ldc) {
   cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
               static_cast<blasint>(M), static_cast<blasint>(N), static_cast<blasint>(K), alpha, A,
@@ -71,7 +104,7 @@ void tiled_gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std:
       const std::int64_t first = t * rows, count = std::min(rows, M - first);
       // row `first` of op(A) starts `first` rows down A, or `first` columns across Aᵀ
       const T* a = trans_a ? A + first : A + first * lda;
-      gemm_call(trans_a, trans_b, count, N, K, alpha, a, lda, B, ldb, beta, C + first * ldc, ldc);
+      gemm_call(M * N * K, trans_a, trans_b, count, N, K, alpha, a, lda, B, ldb, beta, C + first * ldc, ldc);
     }
   };
   const std::int64_t threads = std::min<std::int64_t>(threads_wanted.load(), tiles);

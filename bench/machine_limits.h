@@ -1,0 +1,76 @@
+#pragma once
+// The machine's two limits that bench/limit_model.py bounds a training step with, measured on
+// one core: the multiply-add peak and the memory bandwidth. Shared by ann_micro (BM_fma_peak)
+// and ann_workload (`machine`, which bench/compare --sweep reads).
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <vector>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+namespace ann::bench {
+
+#if defined(__GNUC__) && defined(__x86_64__)
+/// 512-bit multiply-adds in 12 independent chains (more than latency × issue width, so the
+/// FMA ports, not the dependences, bind): 12 · 16 · rounds multiply-adds. On this project's
+/// Zen 4 machine a 512-bit FMA issues once per cycle (two 256-bit halves), about 110 GFLOP/s;
+/// on its Xeon twice per cycle, about 170 GFLOP/s.
+__attribute__((target("avx512f,fma"), noinline)) inline float fma_chains(std::int64_t rounds) {
+  const __m512 b = _mm512_set1_ps(0.9999f), c = _mm512_set1_ps(1e-4f);
+  __m512 a[12];
+  for (int i = 0; i < 12; ++i) a[i] = _mm512_set1_ps(static_cast<float>(i));
+  for (std::int64_t r = 0; r < rounds; ++r) {
+#pragma GCC unroll 12
+    for (int i = 0; i < 12; ++i) a[i] = _mm512_fmadd_ps(a[i], b, c);
+  }
+  __m512 sum = a[0];
+  for (int i = 1; i < 12; ++i) sum = _mm512_add_ps(sum, a[i]);
+  float lanes[16];
+  _mm512_storeu_ps(lanes, sum);
+  return lanes[0];
+}
+constexpr double kFmaChainFlops = 12.0 * 16 * 2;  // per round: 12 FMAs of 16 lanes, 2 flops each
+#endif
+
+/// Peak float32 FLOP/s of one core (2 per multiply-add), the best of 5 timings; 0 where the
+/// CPU lacks AVX-512 (bench/compare then says it cannot compute the limit).
+inline double measure_peak_flops() {
+#if defined(__GNUC__) && defined(__x86_64__)
+  if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("fma")) return 0;
+  constexpr std::int64_t kRounds = 1 << 22;
+  double best = 0;
+  volatile float sink = 0;
+  for (int r = 0; r < 5; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    sink = sink + fma_chains(kRounds);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    best = std::max(best, kRounds * kFmaChainFlops / s);
+  }
+  return best;
+#else
+  return 0;
+#endif
+}
+
+/// Memory bandwidth of one core in bytes/s: a = b + s·c over three arrays of 64 MiB, far
+/// beyond any cache, counted as STREAM's triad counts it (3 arrays of bytes per pass; the
+/// write-allocate read of a is not counted), the best of 5 passes.
+inline double measure_bandwidth() {
+  constexpr std::size_t n = std::size_t{16} << 20;  // floats per array
+  std::vector<float> a(n, 0.f), b(n, 1.f), c(n, 2.f);
+  double best = 0;
+  for (int r = 0; r < 5; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const float s = 0.5f + static_cast<float>(r);
+    for (std::size_t i = 0; i < n; ++i) a[i] = b[i] + s * c[i];
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    best = std::max(best, 3.0 * n * sizeof(float) / seconds);
+  }
+  volatile float sink = a[n / 2];
+  (void)sink;
+  return best;
+}
+
+}  // namespace ann::bench
