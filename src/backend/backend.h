@@ -191,8 +191,9 @@ class Backend {
   // ---- Fused::LinearEpilogue (y [m, n] contiguous, b [n] or null) -------------------------
   /// y = f(y + b) in place, row by row (f None: y + b).
   virtual void bias_activation(float* y, const float* b, std::int64_t m, std::int64_t n, Activation f) const;
-  /// dz = dy ⊙ f'(y) (y the layer's output; dz = dy when f is None), and db = Σ_rows dz
-  /// (summed in double, when db is not null).
+  /// dz = dy ⊙ f'(y) (y the layer's output; when f is None dz is neither read nor written, and
+  /// may be null: dy is the gradient itself), and db = Σ_rows dz (summed in double, when db is not
+  /// null).
   virtual void activation_backward_bias(const float* y, const float* dy, float* dz, float* db, std::int64_t m,
                                         std::int64_t n, Activation f) const;
 

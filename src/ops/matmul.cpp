@@ -188,11 +188,14 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Activat
                 [x = x.detach(), w = weight.detach(), ys = y.detach(), f = activation, need_dx = x.requires_grad(),
                  need_dw = weight.requires_grad(), need_db = bias.defined() && bias.requires_grad()](const Tensor& dy) {
                   const Tensor dyc = dy.contiguous();
-                  Tensor dz = make_tensor(dyc.sizes(), DType::Float32, dyc.device());
+                  // without an activation dz is dy itself: no copy
+                  Tensor dz = f == Activation::None ? dyc : make_tensor(dyc.sizes(), DType::Float32, dyc.device());
                   Tensor db = need_db ? make_tensor({dyc.size(1)}, DType::Float32, dyc.device()) : Tensor();
-                  ops::backend_of(dyc).activation_backward_bias(ys.data<float>(), dyc.data<float>(), dz.data<float>(),
-                                                                need_db ? db.data<float>() : nullptr, dyc.size(0),
-                                                                dyc.size(1), f);
+                  if (f != Activation::None || need_db) {
+                    ops::backend_of(dyc).activation_backward_bias(
+                        ys.data<float>(), dyc.data<float>(), f == Activation::None ? nullptr : dz.data<float>(),
+                        need_db ? db.data<float>() : nullptr, dyc.size(0), dyc.size(1), f);
+                  }
                   return std::vector<Tensor>{need_dx ? mm_kernel(dz, w) : Tensor(), need_dw ? mm_kernel(dz.t(), x) : Tensor(),
                                              db};
                 });

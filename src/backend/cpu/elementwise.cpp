@@ -149,36 +149,54 @@ ANN_KERNEL void unary_kernel_body(UnaryOp op, DType dtype, const void* x, void* 
 }
 ANN_DISPATCH(unary_kernel)
 
-// y = f(y + b), row by row: the epilogue of an affine layer.
+// y = f(y + b): the epilogue of an affine layer. The bias is added row by row; a row narrower
+// than a vector is added through a block of 16 rows at once, against the bias repeated 16
+// times (each element still gets y + b[column], the same sum). f is elementwise, so it runs
+// over all m·n values in one loop, whatever the width.
 ANN_KERNEL void bias_activation_kernel_body(float* y, const float* b, int64_t m, int64_t n, Activation f) {
-  for (int64_t r = 0; r < m; ++r) {
-    float* row = y + r * n;
-    if (b) for (int64_t i = 0; i < n; ++i) row[i] += b[i];
-    switch (f) {
-      case Activation::ReLU: for (int64_t i = 0; i < n; ++i) row[i] = relu_of(row[i]); break;
-      case Activation::Tanh: for (int64_t i = 0; i < n; ++i) row[i] = tanh_of(row[i]); break;
-      case Activation::Sigmoid: for (int64_t i = 0; i < n; ++i) row[i] = sigmoid_of(row[i]); break;
-      case Activation::None: break;
+  if (b && n < 16) {
+    constexpr int64_t kRows = 16;
+    float repeated[kRows * 16];
+    for (int64_t k = 0; k < kRows * n; ++k) repeated[k] = b[k % n];
+    int64_t r = 0;
+    for (; r + kRows <= m; r += kRows) {
+      float* block = y + r * n;
+      for (int64_t k = 0; k < kRows * n; ++k) block[k] += repeated[k];
     }
+    for (int64_t k = 0; k < (m - r) * n; ++k) y[r * n + k] += repeated[k];
+  } else if (b) {
+    for (int64_t r = 0; r < m; ++r) {
+      float* row = y + r * n;
+      for (int64_t i = 0; i < n; ++i) row[i] += b[i];
+    }
+  }
+  const int64_t count = m * n;
+  switch (f) {
+    case Activation::ReLU: for (int64_t i = 0; i < count; ++i) y[i] = relu_of(y[i]); break;
+    case Activation::Tanh: for (int64_t i = 0; i < count; ++i) y[i] = tanh_of(y[i]); break;
+    case Activation::Sigmoid: for (int64_t i = 0; i < count; ++i) y[i] = sigmoid_of(y[i]); break;
+    case Activation::None: break;
   }
 }
 ANN_DISPATCH(bias_activation_kernel)
 
-// dz = dy ⊙ f'(y) and db = Σ_rows dz, in one pass (db in double, rows in order, as sum_rows).
+// dz = dy ⊙ f'(y) over all m·n values (dz unused when f is None: the sums read dy), and
+// db = Σ_rows dz, in double, rows in order, as sum_rows.
 ANN_KERNEL void activation_backward_bias_kernel_body(const float* y, const float* dy, float* dz, float* db,
                                                      int64_t m, int64_t n, Activation f) {
-  std::vector<double> acc(db ? static_cast<std::size_t>(n) : 0, 0.0);
+  const int64_t count = m * n;
+  switch (f) {
+    case Activation::ReLU: for (int64_t i = 0; i < count; ++i) dz[i] = relu_grad(y[i], dy[i]); break;
+    case Activation::Tanh: for (int64_t i = 0; i < count; ++i) dz[i] = tanh_grad(y[i], dy[i]); break;
+    case Activation::Sigmoid: for (int64_t i = 0; i < count; ++i) dz[i] = sigmoid_grad(y[i], dy[i]); break;
+    case Activation::None: break;
+  }
+  if (!db) return;
+  const float* z = f == Activation::None ? dy : dz;
+  std::vector<double> acc(static_cast<std::size_t>(n), 0.0);
   for (int64_t r = 0; r < m; ++r) {
-    const float* yr = y + r * n;
-    const float* gr = dy + r * n;
-    float* zr = dz + r * n;
-    switch (f) {
-      case Activation::ReLU: for (int64_t i = 0; i < n; ++i) zr[i] = relu_grad(yr[i], gr[i]); break;
-      case Activation::Tanh: for (int64_t i = 0; i < n; ++i) zr[i] = tanh_grad(yr[i], gr[i]); break;
-      case Activation::Sigmoid: for (int64_t i = 0; i < n; ++i) zr[i] = sigmoid_grad(yr[i], gr[i]); break;
-      case Activation::None: for (int64_t i = 0; i < n; ++i) zr[i] = gr[i]; break;
-    }
-    if (db) for (int64_t i = 0; i < n; ++i) acc[static_cast<std::size_t>(i)] += zr[i];
+    const float* zr = z + r * n;
+    for (int64_t i = 0; i < n; ++i) acc[static_cast<std::size_t>(i)] += zr[i];
   }
   for (std::size_t i = 0; i < acc.size(); ++i) db[i] = static_cast<float>(acc[i]);
 }

@@ -14,12 +14,14 @@
 //     picks its kernels from the CPU's features. OpenBLAS 0.3.21 picks them from the CPU's model
 //     number, and falls back to SSE3 on models it does not know: a fifth of the speed on this
 //     project's Xeon (family 6, model 207), where oneDNN reaches 90 % of the FMA peak.
-//   - smaller float32 products, and every float64 one (oneDNN has no dgemm), run OpenBLAS, the
-//     library Debian's PyTorch calls: the same kernel sums in the same order, so the lesson's
-//     small products round exactly as PyTorch's, and its 1000-step runs stay on PyTorch's
-//     curves (with oneDNN's order the regression's nets drift from them by 1.3e-4).
-// The choice depends on the whole product's shape, never on the thread count. One consequence:
-// a row of a large product (a big batch) may differ in the last bits from the same row alone.
+//   - tinier float32 products, and every float64 one (oneDNN has no dgemm), run OpenBLAS, the
+//     library Debian's PyTorch calls. The tiny ones cost a call's overhead either way, and in
+//     OpenBLAS they round as PyTorch's do: the lesson's regression (100 × 100 × 1 products)
+//     then stays on PyTorch's curves through its 1000 Adam steps even where no fused kernel
+//     runs (with oneDNN's rounding its nets drift from them by 1.3e-4 on the checked device).
+// The choice depends on the whole product's shape, never on the thread count. oneDNN's kernels
+// also depend on the number of rows: a row of a product may differ in the last bits from the
+// same row in a product of another batch size (PyTorch's libraries promise no more).
 extern "C" void omp_set_num_threads(int);  // libgomp, oneDNN's threading runtime on Debian
 
 namespace ann::backend::cpu {
@@ -64,9 +66,10 @@ constexpr std::int64_t kMinTileWork = std::int64_t{1} << 22;
 // that one thread re-packing B once a tile costs little (B is packed once per call).
 constexpr std::int64_t kMaxTiles = 8;
 
-// Products of fewer multiply-adds run OpenBLAS (see the top of this file): the lesson's are all
-// below (3000 × 100 × 3 is 900 000), and there the two libraries' speeds differ by microseconds.
-constexpr std::int64_t kOneDnnMinWork = std::int64_t{1} << 20;
+// Products of fewer multiply-adds run OpenBLAS (see the top of this file): there the two
+// libraries' times differ by a microsecond or so (a 14 × 31 × 31 product: 2.1 µs in OpenBLAS's
+// SSE3 kernel, 1.4 µs in oneDNN).
+constexpr std::int64_t kOneDnnMinWork = std::int64_t{1} << 16;
 
 // One library call for `count` rows of a product of `work` multiply-adds: dnnl_sgemm or
 // cblas_sgemm; cblas_dgemm for double.
