@@ -5,7 +5,7 @@
 #include "ann/error.h"
 #include "backend/checked/checked_backend.h"
 #include "backend/cpu/cpu_backend.h"
-#include "backend/cpu/sgemm.h"
+#include "backend/cpu/parallel.h"
 
 namespace ann::backend {
 
@@ -61,6 +61,6 @@ void Backend::adagrad_step(const AdagradStep&, float*, const float*, float*, std
   missing("adagrad_step", "OptimizerSteps");
 }
 
-void set_num_threads(int threads) { cpu::set_sgemm_threads(threads); }
+void set_num_threads(int threads) { cpu::set_threads(threads); }
 
 }  // namespace ann::backend

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "backend/cpu/activations.h"
+#include "backend/cpu/parallel.h"
 #include "backend/cpu/simd.h"
 #include "backend/cpu/strided.h"
 
@@ -239,12 +240,22 @@ ANN_DISPATCH_FLATTENED(unary_derivative_kernel)
 
 }  // namespace
 
+// The entries below split their elements among the threads (parallel.h): each element is
+// computed alone, so any split gives the same values. The bias's column sums are not split.
+
 void unary_derivative(UnaryOp op, const float* x, const float* dy, float* dx, int64_t n, double p0, double p1) {
-  unary_derivative_kernel(op, x, dy, dx, n, static_cast<float>(p0), static_cast<float>(p1));
+  parallel_for(n, [&](int64_t begin, int64_t end) {
+    unary_derivative_kernel(op, x + begin, dy + begin, dx + begin, end - begin, static_cast<float>(p0),
+                            static_cast<float>(p1));
+  });
 }
 
 void unary(UnaryOp op, DType dtype, const void* x, void* y, int64_t n, double p0, double p1) {
-  unary_kernel(op, dtype, x, y, n, p0, p1);
+  const std::size_t size = element_size(dtype);
+  parallel_for(n, [&](int64_t begin, int64_t end) {
+    unary_kernel(op, dtype, static_cast<const char*>(x) + begin * size, static_cast<char*>(y) + begin * size,
+                 end - begin, p0, p1);
+  });
 }
 
 void binary(BinaryOp op, DType dtype, const void* a, const Shape& a_strides, const void* b, const Shape& b_strides,
@@ -258,16 +269,33 @@ void binary(BinaryOp op, DType dtype, const void* a, const Shape& a_strides, con
 }
 
 void binary_contiguous(BinaryOp op, DType dtype, const void* a, const void* b, void* out, int64_t n) {
-  binary_contiguous_kernel(op, dtype, a, b, out, n);
+  const std::size_t size = element_size(dtype), out_size = is_comparison(op) ? element_size(DType::Bool) : size;
+  parallel_for(n, [&](int64_t begin, int64_t end) {
+    binary_contiguous_kernel(op, dtype, static_cast<const char*>(a) + begin * size,
+                             static_cast<const char*>(b) + begin * size, static_cast<char*>(out) + begin * out_size,
+                             end - begin);
+  });
 }
 
 void bias_activation(float* y, const float* b, int64_t m, int64_t n, Activation f) {
-  bias_activation_kernel(y, b, m, n, f);
+  // whole rows per part: row parts of at least kMinParallelElements values, multiples of 16 rows
+  if (m <= 0 || n <= 0) return;
+  const int64_t parts = std::clamp<int64_t>(m * n / kMinParallelElements, 1, 8);
+  const int64_t rows = ((m + parts - 1) / parts + 15) / 16 * 16;
+  run_parts((m + rows - 1) / rows, [&](int64_t p) {
+    const int64_t first = p * rows;
+    bias_activation_kernel(y + first * n, b, std::min(rows, m - first), n, f);
+  });
 }
 
 void activation_backward_bias(const float* y, const float* dy, float* dz, float* db, int64_t m, int64_t n,
                               Activation f) {
-  activation_backward_bias_kernel(y, dy, dz, db, m, n, f);
+  if (f != Activation::None) {
+    parallel_for(m * n, [&](int64_t begin, int64_t end) {
+      activation_backward_bias_kernel(y + begin, dy + begin, dz + begin, nullptr, 1, end - begin, f);
+    });
+  }
+  if (db) activation_backward_bias_kernel(y, f == Activation::None ? dy : dz, nullptr, db, m, n, Activation::None);
 }
 
 }  // namespace ann::backend::cpu

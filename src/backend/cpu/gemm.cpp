@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "backend/cpu/sgemm.h"
+#include "backend/cpu/parallel.h"
 
 // The two libraries behind sgemm.h, chosen by measurement (bench/README.md, "GEMM library"):
 //   - float32 products of at least kOneDnnMinWork multiply-adds run oneDNN's dnnl_sgemm, which
@@ -110,17 +111,8 @@ void tiled_gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std:
       gemm_call(M * N * K, trans_a, trans_b, count, N, K, alpha, a, lda, B, ldb, beta, C + first * ldc, ldc);
     }
   };
-  const std::int64_t threads = std::min<std::int64_t>(threads_wanted.load(), tiles);
-  if (threads <= 1) {
-    run_tiles(0, tiles);
-    return;
-  }
-  // Thread i takes tiles [i·tiles/threads, (i+1)·tiles/threads); this thread takes the first share.
-  std::vector<std::jthread> workers;
-  for (std::int64_t i = 1; i < threads; ++i)
-    workers.emplace_back([=, &run_tiles] { run_tiles(i * tiles / threads, (i + 1) * tiles / threads); });
-  run_tiles(0, tiles / threads);
-}  // the jthreads join here
+  run_parts(tiles, [&](std::int64_t t) { run_tiles(t, t + 1); });
+}
 }  // namespace
 
 std::int64_t sgemm_tile_rows(std::int64_t M, std::int64_t N, std::int64_t K) {
@@ -129,10 +121,11 @@ std::int64_t sgemm_tile_rows(std::int64_t M, std::int64_t N, std::int64_t K) {
   return ((M + tiles - 1) / tiles + 15) / 16 * 16;  // multiples of 16 rows: whole cache lines of C
 }
 
-void set_sgemm_threads(int threads) {
+void set_threads(int count) {
   configure_once();
-  threads_wanted = threads;
+  threads_wanted = count;
 }
+int threads() { return threads_wanted.load(std::memory_order_relaxed); }
 
 void sgemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,
            std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C, std::int64_t ldc) {

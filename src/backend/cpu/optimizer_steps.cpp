@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "backend/cpu/parallel.h"
 #include "backend/cpu/simd.h"
 
 namespace ann::backend::cpu {
@@ -118,21 +119,28 @@ ANN_DISPATCH(adagrad_kernel)
 
 }  // namespace
 
+// Each element's update is alone: the threads share out parts of the arrays (parallel.h).
+namespace {
+float* at(float* p, int64_t offset) { return p ? p + offset : nullptr; }
+}  // namespace
+
 void sgd_step(const SgdStep& h, float* param, const float* grad, float* momentum_buffer, int64_t n) {
-  sgd_kernel(h, param, grad, momentum_buffer, n);
+  parallel_for(n, [&](int64_t b, int64_t e) { sgd_kernel(h, param + b, grad + b, at(momentum_buffer, b), e - b); });
 }
 
 void adam_step(const AdamStep& h, float* param, const float* grad, float* exp_avg, float* exp_avg_sq, int64_t n) {
-  adam_kernel(h, param, grad, exp_avg, exp_avg_sq, n);
+  parallel_for(n, [&](int64_t b, int64_t e) { adam_kernel(h, param + b, grad + b, exp_avg + b, exp_avg_sq + b, e - b); });
 }
 
 void rmsprop_step(const RmspropStep& h, float* param, const float* grad, float* square_avg, float* grad_avg,
                   float* momentum_buffer, int64_t n) {
-  rmsprop_kernel(h, param, grad, square_avg, grad_avg, momentum_buffer, n);
+  parallel_for(n, [&](int64_t b, int64_t e) {
+    rmsprop_kernel(h, param + b, grad + b, square_avg + b, at(grad_avg, b), at(momentum_buffer, b), e - b);
+  });
 }
 
 void adagrad_step(const AdagradStep& h, float* param, const float* grad, float* sum, int64_t n) {
-  adagrad_kernel(h, param, grad, sum, n);
+  parallel_for(n, [&](int64_t b, int64_t e) { adagrad_kernel(h, param + b, grad + b, sum + b, e - b); });
 }
 
 }  // namespace ann::backend::cpu

@@ -5,9 +5,6 @@
 
 namespace ann::backend::cpu {
 
-/// Threads the sgemm library may use (see ann::set_num_threads).
-void set_sgemm_threads(int threads);
-
 /// C[M,N] = alpha * op(A) op(B) + beta * C, row-major. The result does not depend on the
 /// thread count: the rows of C are cut into tiles of sgemm_tile_rows(M, N, K) rows, one
 /// library call each, and threads share out whole tiles.

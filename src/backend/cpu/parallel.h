@@ -1,0 +1,49 @@
+#pragma once
+// The CPU back end's threads (ann::set_num_threads): work cut into parts that depend on its
+// size alone, never on the thread count, and threads that share out whole parts. A part is
+// computed by the same code on the same memory whichever thread runs it, so results are
+// bit-identical on any number of threads. Threads are started per call and joined at its end:
+// only work of a millisecond or more is split (kMinParallelElements), where starting a thread
+// (about 20 µs) is small change.
+#include <algorithm>
+#include <cstdint>
+#include <thread>
+#include <vector>
+
+namespace ann::backend::cpu {
+
+/// Threads the CPU kernels may use (1 by default).
+void set_threads(int threads);
+int threads();
+
+/// Runs part(p) for p in [0, parts) on up to threads() threads: thread i takes the parts
+/// [i·parts/t, (i+1)·parts/t), this thread the first share.
+template <class Part>
+void run_parts(std::int64_t parts, Part&& part) {
+  const std::int64_t t = std::min<std::int64_t>(threads(), parts);
+  auto share = [&](std::int64_t i) {
+    for (std::int64_t p = i * parts / t; p < (i + 1) * parts / t; ++p) part(p);
+  };
+  if (t <= 1) {
+    for (std::int64_t p = 0; p < parts; ++p) part(p);
+    return;
+  }
+  std::vector<std::jthread> workers;
+  for (std::int64_t i = 1; i < t; ++i) workers.emplace_back([i, &share] { share(i); });
+  share(0);
+}  // the jthreads join here
+
+/// Elementwise work over [0, n) worth splitting: at least this many elements per part.
+constexpr std::int64_t kMinParallelElements = std::int64_t{1} << 18;
+
+/// f(begin, end) over [0, n), in parts of at least kMinParallelElements (multiples of 64, whole
+/// cache lines of floats and doubles) and at most 8: for loops whose elements are independent.
+template <class F>
+void parallel_for(std::int64_t n, F&& f) {
+  if (n <= 0) return;
+  const std::int64_t parts = std::clamp<std::int64_t>(n / kMinParallelElements, 1, 8);
+  const std::int64_t size = ((n + parts - 1) / parts + 63) / 64 * 64;
+  run_parts((n + size - 1) / size, [&](std::int64_t p) { f(p * size, std::min(n, (p + 1) * size)); });
+}
+
+}  // namespace ann::backend::cpu
