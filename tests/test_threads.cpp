@@ -68,13 +68,17 @@ TEST_F(ThreadCount, ProductsOfAwkwardShapesAreBitIdenticalOnOneTwoAndThreeThread
       {false, false, 701, 301, 513}, {false, true, 997, 47, 251},  {true, false, 259, 131, 509},
       {true, true, 389, 77, 397},    {false, true, 4099, 3, 1001}, {true, false, 1021, 113, 167},
       {false, false, 131, 1021, 99}, {false, true, 2053, 11, 383},
+      // a few rows: cut into tiles of columns
+      {false, true, 2, 2469, 2469},  {false, false, 3, 4001, 1001}, {true, false, 5, 3001, 800},
+      {true, true, 13, 997, 1025},
   };
   std::mt19937 rng(11);
   std::normal_distribution<float> normal;
   for (const Product& p : products) {
     SCOPED_TRACE(::testing::Message() << "M " << p.M << " N " << p.N << " K " << p.K << " op(A) "
                                       << (p.trans_a ? "T" : "N") << " op(B) " << (p.trans_b ? "T" : "N"));
-    ASSERT_LT(backend::cpu::sgemm_tile_rows(p.M, p.N, p.K), p.M) << "the product must be cut into tiles";
+    ASSERT_TRUE(backend::cpu::sgemm_tile_rows(p.M, p.N, p.K) < p.M || backend::cpu::sgemm_tile_columns(p.M, p.N, p.K) < p.N)
+        << "the product must be cut into tiles";
     std::vector<float> A(static_cast<std::size_t>(p.M * p.K)), B(static_cast<std::size_t>(p.K * p.N));
     for (float& v : A) v = normal(rng);
     for (float& v : B) v = normal(rng);
@@ -99,6 +103,9 @@ TEST_F(ThreadCount, TileRowsAreWholeCacheLinesAndAtMostEightTiles) {
         EXPECT_GE(rows, 1);
         EXPECT_EQ(rows % 16, 0) << "M " << M << " N " << N << " K " << K;
         EXPECT_LE((M + rows - 1) / rows, 8) << "M " << M << " N " << N << " K " << K;
+        const std::int64_t columns = backend::cpu::sgemm_tile_columns(M, N, K);
+        EXPECT_TRUE(columns == N || (columns % 16 == 0 && rows >= M)) << "M " << M << " N " << N << " K " << K;
+        EXPECT_LE((N + columns - 1) / columns, 8) << "M " << M << " N " << N << " K " << K;
       }
 }
 

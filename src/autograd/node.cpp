@@ -106,6 +106,14 @@ Tensor record_node(const char* name, Tensor out, std::vector<Tensor> inputs, Bac
   return out;
 }
 
+bool can_add_into(const Tensor* sink, std::initializer_list<const Tensor*> reads) {
+  if (!sink || sink->dtype() != DType::Float32 || !sink->is_contiguous()) return false;
+  const Storage* memory = sink->impl()->storage.get();
+  for (const Tensor* read : reads)
+    if (read && read->defined() && read->impl()->storage.get() == memory) return false;
+  return true;
+}
+
 }  // namespace ann::autograd
 
 namespace ann {

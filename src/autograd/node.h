@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <span>
 #include <type_traits>
@@ -20,6 +21,10 @@ namespace ann::autograd {
 /// One entry per input of a node: the leaf gradient (.grad) the engine would add that input's
 /// gradient into, or null (not a leaf, or no gradient yet).
 using GradSinks = std::span<Tensor* const>;
+
+/// Whether a backward may add a gradient into `sink` itself: a float32 contiguous leaf gradient
+/// whose memory none of `reads` (what the backward reads, other sinks it writes) shares.
+bool can_add_into(const Tensor* sink, std::initializer_list<const Tensor*> reads);
 
 /// Maps the gradient of the op's output to the gradients of its inputs (one per input,
 /// undefined where an input needs none). A backward may instead add an input's gradient into

@@ -42,6 +42,15 @@ Tensor mm_kernel(const Tensor& a, const Tensor& b) {
   return c;
 }
 
+// c += a b for a float32 contiguous c of the product's shape, not recorded: a gradient added
+// into a leaf's .grad by the product itself (beta = 1), without a tensor and a pass of its own.
+void mm_add_into(const Tensor& a, const Tensor& b, Tensor& c) {
+  const GemmOperand ga = gemm_operand(a), gb = gemm_operand(b);
+  const std::int64_t M = a.size(0), K = a.size(1), N = b.size(1);
+  ops::backend_of(a).gemm(a.dtype(), ga.transposed, gb.transposed, M, N, K, 1.0, ga.data, ga.ld, gb.data, gb.ld, 1.0,
+                          c.impl()->raw_data(), std::max<std::int64_t>(N, 1));
+}
+
 // y = a b            da = dy bᵀ, db = aᵀ dy      (a [n,k], b [k,m], dy [n,m])
 Tensor mm(const Tensor& a, const Tensor& b) {
   Tensor y = mm_kernel(a, b);
@@ -186,7 +195,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Activat
   // Products are skipped when nobody needs their gradient (the first layer's input is data).
   return record(linear_name(activation), y, {x, weight, bias},
                 [x = x.detach(), w = weight.detach(), ys = y.detach(), f = activation, need_dx = x.requires_grad(),
-                 need_dw = weight.requires_grad(), need_db = bias.defined() && bias.requires_grad()](const Tensor& dy) {
+                 need_dw = weight.requires_grad(), need_db = bias.defined() && bias.requires_grad()](
+                    const Tensor& dy, autograd::GradSinks sinks) {
                   const Tensor dyc = dy.contiguous();
                   // without an activation dz is dy itself: no copy
                   Tensor dz = f == Activation::None ? dyc : make_tensor(dyc.sizes(), DType::Float32, dyc.device());
@@ -196,8 +206,17 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Activat
                         ys.data<float>(), dyc.data<float>(), f == Activation::None ? nullptr : dz.data<float>(),
                         need_db ? db.data<float>() : nullptr, dyc.size(0), dyc.size(1), f);
                   }
-                  return std::vector<Tensor>{need_dx ? mm_kernel(dz, w) : Tensor(), need_dw ? mm_kernel(dz.t(), x) : Tensor(),
-                                             db};
+                  // W's gradient goes straight into W.grad where it has one (the same sums: after
+                  // zero_grad it holds zeros, and the library adds each product into C)
+                  Tensor dw;
+                  Tensor* w_grad = sinks.size() == 3 ? sinks[1] : nullptr;
+                  const Tensor* x_grad = sinks.size() == 3 ? sinks[0] : nullptr;
+                  if (need_dw && autograd::can_add_into(w_grad, {&x, &w, &dz, &dyc, &db, x_grad})) {
+                    mm_add_into(dz.t(), x, *w_grad);
+                  } else if (need_dw) {
+                    dw = mm_kernel(dz.t(), x);
+                  }
+                  return std::vector<Tensor>{need_dx ? mm_kernel(dz, w) : Tensor(), dw, db};
                 });
 }
 

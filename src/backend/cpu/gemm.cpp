@@ -95,23 +95,25 @@ void gemm_call(std::int64_t, bool trans_a, bool trans_b, std::int64_t M, std::in
               static_cast<blasint>(lda), B, static_cast<blasint>(ldb), beta, C, static_cast<blasint>(ldc));
 }
 
-// The tiled product of sgemm and dgemm (see the top of this file).
+// The tiled product of sgemm and dgemm (see the top of this file): tiles of rows, or, when the
+// rows make one tile (a batch of a few rows), tiles of columns. C[:, c0:c1] = op(A) op(B)[:, c0:c1],
+// whose B starts c0 columns across B, or c0 rows down B when op(B) = Bᵀ.
 template <class T>
 void tiled_gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* A,
                 std::int64_t lda, const T* B, std::int64_t ldb, T beta, T* C, std::int64_t ldc) {
   if (M == 0 || N == 0) return;
   configure_once();
-  const std::int64_t rows = sgemm_tile_rows(M, N, K);
-  const std::int64_t tiles = (M + rows - 1) / rows;
-  auto run_tiles = [&](std::int64_t first_tile, std::int64_t end_tile) {
-    for (std::int64_t t = first_tile; t < end_tile; ++t) {
-      const std::int64_t first = t * rows, count = std::min(rows, M - first);
-      // row `first` of op(A) starts `first` rows down A, or `first` columns across Aᵀ
-      const T* a = trans_a ? A + first : A + first * lda;
-      gemm_call(M * N * K, trans_a, trans_b, count, N, K, alpha, a, lda, B, ldb, beta, C + first * ldc, ldc);
-    }
-  };
-  run_parts(tiles, [&](std::int64_t t) { run_tiles(t, t + 1); });
+  const std::int64_t rows = sgemm_tile_rows(M, N, K), columns = sgemm_tile_columns(M, N, K);
+  const std::int64_t row_tiles = (M + rows - 1) / rows, column_tiles = (N + columns - 1) / columns;
+  run_parts(row_tiles * column_tiles, [&](std::int64_t t) {
+    const std::int64_t first = t / column_tiles * rows, count = std::min(rows, M - first);
+    const std::int64_t first_column = t % column_tiles * columns, width = std::min(columns, N - first_column);
+    // row `first` of op(A) starts `first` rows down A, or `first` columns across Aᵀ
+    const T* a = trans_a ? A + first : A + first * lda;
+    const T* b = trans_b ? B + first_column * ldb : B + first_column;
+    gemm_call(M * N * K, trans_a, trans_b, count, width, K, alpha, a, lda, b, ldb, beta, C + first * ldc + first_column,
+              ldc);
+  });
 }
 }  // namespace
 
@@ -119,6 +121,13 @@ std::int64_t sgemm_tile_rows(std::int64_t M, std::int64_t N, std::int64_t K) {
   const std::int64_t work = M * N * std::max<std::int64_t>(K, 1);
   const std::int64_t tiles = std::clamp<std::int64_t>(work / kMinTileWork, 1, std::min(kMaxTiles, (M + 15) / 16));
   return ((M + tiles - 1) / tiles + 15) / 16 * 16;  // multiples of 16 rows: whole cache lines of C
+}
+
+std::int64_t sgemm_tile_columns(std::int64_t M, std::int64_t N, std::int64_t K) {
+  if (sgemm_tile_rows(M, N, K) < M) return N;  // the rows are cut
+  const std::int64_t work = M * N * std::max<std::int64_t>(K, 1);
+  const std::int64_t tiles = std::clamp<std::int64_t>(work / kMinTileWork, 1, std::min(kMaxTiles, (N + 15) / 16));
+  return ((N + tiles - 1) / tiles + 15) / 16 * 16;
 }
 
 void set_threads(int count) {

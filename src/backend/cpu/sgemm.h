@@ -6,8 +6,8 @@
 namespace ann::backend::cpu {
 
 /// C[M,N] = alpha * op(A) op(B) + beta * C, row-major. The result does not depend on the
-/// thread count: the rows of C are cut into tiles of sgemm_tile_rows(M, N, K) rows, one
-/// library call each, and threads share out whole tiles.
+/// thread count: C is cut into tiles of sgemm_tile_rows(M, N, K) rows and
+/// sgemm_tile_columns(M, N, K) columns, one library call each, and threads share out whole tiles.
 void sgemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,
            std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C, std::int64_t ldc);
 /// The same in double precision (the library's dgemm, tiled alike).
@@ -27,5 +27,8 @@ inline void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std
 
 /// The rows of C that one library call computes: a function of the shape alone.
 std::int64_t sgemm_tile_rows(std::int64_t M, std::int64_t N, std::int64_t K);
+/// Its columns: all N, unless the rows make one tile (a product of a few rows), in which case
+/// the columns are cut alike.
+std::int64_t sgemm_tile_columns(std::int64_t M, std::int64_t N, std::int64_t K);
 
 }  // namespace ann::backend::cpu
