@@ -17,6 +17,7 @@
 #include "backend/cpu/narrow_mlp.h"
 #include "backend/cpu/optimizer_steps.h"
 #include "backend/cpu/reductions.h"
+#include "backend/cpu/parallel.h"
 #include "backend/cpu/sgemm.h"
 #include "backend/cpu/strided.h"
 
@@ -57,12 +58,14 @@ class CpuBackend final : public Backend {
   }
 
   void fill(void* dst, DType dtype, int64_t n, double value) const override {
-    switch (dtype) {
-      case DType::Float32: std::fill_n(static_cast<float*>(dst), n, static_cast<float>(value)); break;
-      case DType::Float64: std::fill_n(static_cast<double*>(dst), n, value); break;
-      case DType::Int64: std::fill_n(static_cast<int64_t*>(dst), n, static_cast<int64_t>(value)); break;
-      case DType::Bool: std::fill_n(static_cast<bool*>(dst), n, value != 0.0); break;
-    }
+    cpu::parallel_for(n, [&](int64_t b, int64_t e) {  // zero_grad's pass over every gradient
+      switch (dtype) {
+        case DType::Float32: std::fill(static_cast<float*>(dst) + b, static_cast<float*>(dst) + e, static_cast<float>(value)); break;
+        case DType::Float64: std::fill(static_cast<double*>(dst) + b, static_cast<double*>(dst) + e, value); break;
+        case DType::Int64: std::fill(static_cast<int64_t*>(dst) + b, static_cast<int64_t*>(dst) + e, static_cast<int64_t>(value)); break;
+        case DType::Bool: std::fill(static_cast<bool*>(dst) + b, static_cast<bool*>(dst) + e, value != 0.0); break;
+      }
+    });
   }
 
   void cast(const void* src, DType from, void* dst, DType to, int64_t n) const override {
