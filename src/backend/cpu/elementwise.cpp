@@ -148,7 +148,7 @@ ANN_KERNEL void unary_kernel_body(UnaryOp op, DType dtype, const void* x, void* 
                                     static_cast<float>(p0), static_cast<float>(p1));
   }
 }
-ANN_DISPATCH(unary_kernel)
+ANN_DISPATCH_FLATTENED(unary_kernel)  // M::exp and the like are passed as functions
 
 // y = f(y + b): the epilogue of an affine layer. The bias is added row by row; a row narrower
 // than a vector is added through a block of 16 rows at once, against the bias repeated 16
