@@ -4,10 +4,13 @@ seeded shapes bench/compare --sweep draws.
 The limit of a step is the larger of two times, both for one core:
 
   compute  = (multiply-adds + elementwise lane operations) / (peak FLOP/s / 2)
-  memory   = bytes a fused schedule must move to and from memory / bandwidth
+  memory   = bytes a fused schedule must move beyond the L2 cache / bandwidth
 
 peak and bandwidth are measured by `ann_workload machine` (bench/machine_limits.h): 512-bit
-FMAs in independent chains, and a STREAM triad over arrays far beyond the caches.
+FMAs in independent chains, and a STREAM triad over arrays far beyond the caches (memory) and
+over arrays that fit in the L3 cache (bandwidth_l3). The L3 bandwidth applies when all a step
+touches (parameters, gradients, optimizer state, kept activations, the batch) fits in half the
+L3 cache: a CPU's L3 is shared with the other cores, and a virtual machine's with other guests.
 
 Multiply-adds, for a batch of m rows through layers of widths d0 (inputs), d1 .. dL (hidden),
 d(L+1) (outputs): the forward product m·Σ d_l·d_(l+1); the weights' gradients, as many; the
@@ -81,7 +84,9 @@ def step_limit(shape, m, machine):
         moved += 4 * p * (5 + 2 * states)
     if 4 * m * hidden > l2:
         moved += 2 * 4 * m * hidden
-    memory = moved / machine["bandwidth"]
+    touched = 4 * p * (3 + states) + 4 * m * hidden + 4 * m * d[0] + target_bytes
+    in_l3 = touched <= machine["l3_bytes"] / 2
+    memory = moved / (machine["bandwidth_l3"] if in_l3 else machine["bandwidth"])
     return (compute, "compute") if compute >= memory else (memory, "memory")
 
 

@@ -54,21 +54,20 @@ inline double measure_peak_flops() {
 #endif
 }
 
-/// Memory bandwidth of one core in bytes/s: a = b + s·c over three arrays of 64 MiB, far
-/// beyond any cache, counted as STREAM's triad counts it (3 arrays of bytes per pass; the
-/// write-allocate read of a is not counted), the best of 5 passes.
-inline double measure_bandwidth() {
-  constexpr std::size_t n = std::size_t{16} << 20;  // floats per array
-  std::vector<float> a(n, 0.f), b(n, 1.f), c(n, 2.f);
+/// Bandwidth of one core in bytes/s: a = b + s·c over three arrays of `floats` each, counted
+/// as STREAM's triad counts it (3 arrays of bytes per pass; the write-allocate read of a is not
+/// counted), the best of `passes`. Arrays of 64 MiB measure memory; of 8 MiB, the L3 cache.
+inline double measure_bandwidth(std::size_t floats = std::size_t{16} << 20, int passes = 5) {
+  std::vector<float> a(floats, 0.f), b(floats, 1.f), c(floats, 2.f);
   double best = 0;
-  for (int r = 0; r < 5; ++r) {
+  for (int r = 0; r < passes; ++r) {
     const auto t0 = std::chrono::steady_clock::now();
     const float s = 0.5f + static_cast<float>(r);
-    for (std::size_t i = 0; i < n; ++i) a[i] = b[i] + s * c[i];
+    for (std::size_t i = 0; i < floats; ++i) a[i] = b[i] + s * c[i];
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    best = std::max(best, 3.0 * n * sizeof(float) / seconds);
+    best = std::max(best, 3.0 * static_cast<double>(floats) * sizeof(float) / seconds);
   }
-  volatile float sink = a[n / 2];
+  volatile float sink = a[floats / 2];
   (void)sink;
   return best;
 }

@@ -226,7 +226,8 @@ int main(int argc, char** argv) try {
     else throw ValueError("ann_workload: unexpected argument " + arg);
   }
   if (name == "machine") {
-    std::printf("peak_flops %.6g\nbandwidth %.6g\n", bench::measure_peak_flops(), bench::measure_bandwidth());
+    std::printf("peak_flops %.6g\nbandwidth %.6g\nbandwidth_l3 %.6g\n", bench::measure_peak_flops(),
+                bench::measure_bandwidth(), bench::measure_bandwidth(std::size_t{2} << 20, 20));
     return 0;
   }
   double seconds = 0;
