@@ -82,11 +82,12 @@ ANN_KERNEL void binary_contiguous_kernel_body(BinaryOp op, DType dtype, const vo
 ANN_DISPATCH_FLATTENED(binary_contiguous_kernel)
 
 // The functions of float32 and float64 that differ: float32 takes ann's vectorising exp, log,
-// log1p and tanh (vector_math.h), float64 the C library's, as torch's double kernels compute them.
+// log1p, erf and tanh (vector_math.h), float64 the C library's, as torch's double kernels compute them.
 struct Float32Math {
   static float exp(float v) { return vmath::exp(v); }
   static float log(float v) { return vmath::log(v); }
   static float log1p(float v) { return vmath::log1p(v); }
+  static float erf(float v) { return vmath::erf(v); }
   static float relu(float v) { return relu_of(v); }
   static float tanh(float v) { return tanh_of(v); }
   static float sigmoid(float v) { return sigmoid_of(v); }
@@ -95,6 +96,7 @@ struct Float64Math {
   static double exp(double v) { return std::exp(v); }
   static double log(double v) { return std::log(v); }
   static double log1p(double v) { return std::log1p(v); }
+  static double erf(double v) { return std::erf(v); }
   static double relu(double v) { return v > 0.0 ? v : (v != v ? v : 0.0); }  // NaN stays NaN (torch)
   static double tanh(double v) { return std::tanh(v); }
   static double sigmoid(double v) { return 1.0 / (1.0 + std::exp(-v)); }
@@ -129,13 +131,13 @@ __attribute__((always_inline)) inline void unary_typed(UnaryOp op, const T* x, T
     case UnaryOp::LeakyRelu: map([p0, zero](T v) { return v > zero ? v : v * p0; }); break;
     case UnaryOp::Elu: map([p0, zero, one](T v) { return v > zero ? v : (M::exp(v) - one) * p0; }); break;
     case UnaryOp::Gelu:  // x/2 · (1 + erf(x/√2)), the exact form
-      map([one](T v) { return v * T(0.5) * (one + std::erf(v * static_cast<T>(M_SQRT1_2))); });
+      map([one](T v) { return v * T(0.5) * (one + M::erf(v * static_cast<T>(M_SQRT1_2))); });
       break;
     case UnaryOp::Silu: map([one](T v) { return v / (one + M::exp(-v)); }); break;
     case UnaryOp::Softplus:  // log(1 + e^(βx))/β, and x itself once βx passes the threshold
       map([p0, p1](T v) { return v * p0 > p1 ? v : M::log1p(M::exp(v * p0)) / p0; });
       break;
-    case UnaryOp::Erf: map([](T v) { return std::erf(v); }); break;
+    case UnaryOp::Erf: map(M::erf); break;
     case UnaryOp::Log1p: map(M::log1p); break;
   }
 }
@@ -218,7 +220,7 @@ ANN_KERNEL void unary_derivative_kernel_body(UnaryOp op, const float* x, const f
     case UnaryOp::Gelu: {                                                  // Φ(x) + x φ(x)
       constexpr float pdf_scale = static_cast<float>(M_2_SQRTPI * M_SQRT1_2 * 0.5);  // 1/√(2π)
       map([](float v, float g) {
-        const float cdf = (std::erf(v * static_cast<float>(M_SQRT1_2)) + 1.f) * 0.5f;
+        const float cdf = (vmath::erf(v * static_cast<float>(M_SQRT1_2)) + 1.f) * 0.5f;
         const float pdf = vmath::exp(v * v * -0.5f) * pdf_scale;
         return g * (cdf + v * pdf);
       });

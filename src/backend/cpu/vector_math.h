@@ -1,5 +1,5 @@
 #pragma once
-// exp, log, log1p and tanh for float32 written without branches or library calls, so that a loop
+// exp, log, log1p, erf and tanh for float32 written without branches or library calls, so that a loop
 // over an array of them vectorises (with -fno-trapping-math, which src/CMakeLists.txt sets: GCC
 // does not turn some of these selects into vector blends if a comparison might trap) (glibc's expf/logf/tanhf are one call per element, and were
 // most of the time of the lesson's cross-entropy and Tanh networks). Each is within 2 ulp of
@@ -115,6 +115,41 @@ inline float log1p(float x) {
   const float u = 1.f + x;
   const float result = u == 1.f ? x : log(u) * (x / (u - 1.f));
   return x == std::numeric_limits<float>::infinity() ? x : result;  // ∞ · ∞/∞ would be NaN
+}
+
+/// erf x, odd, in two pieces (tools/fit_erf_polys.py; within 3 ulp, tests/test_vector_math.cpp):
+/// for |x| < 1, x·P(x²) with P of degree 6 interpolating erf(√s)/√s at the Chebyshev points of
+/// s ∈ [0, 1] (relative error 1.5e-9); for 1 ≤ |x| < 3.92, 1 − e^(−x²)·Q(u) with Q of degree 12
+/// interpolating erfc(x)·e^(x²) in u = (|x| − 2.46)/1.46 ∈ [−1, 1] (relative error 6.4e-9), and 1
+/// beyond, where erf rounds to 1. Rounding x² costs e^(−x²) a relative x²·2⁻²⁴, which erfc's
+/// smallness makes far below an ulp of erf.
+inline float erf(float x) {
+  const float a = std::bit_cast<float>(std::bit_cast<std::uint32_t>(x) & 0x7fffffffu);
+  const float s = a * a;
+  float p = 7.875875062685488e-05f;
+  p = p * s - 8.01686428716587e-04f;
+  p = p * s + 5.189087423433974e-03f;
+  p = p * s - 2.6854212010626412e-02f;
+  p = p * s + 0.11283594715160218f;
+  p = p * s - 0.37612626666720334f;
+  p = p * s + 1.1283791658483509f;
+  const float u = (a - 2.46f) * 0.684931506849315f;
+  float q = 1.076764605222396e-05f;
+  q = q * u - 3.02965942975352e-05f;
+  q = q * u + 4.849455451899041e-05f;
+  q = q * u - 1.2664230283472819e-04f;
+  q = q * u + 3.655614637429674e-04f;
+  q = q * u - 9.170705538464174e-04f;
+  q = q * u + 2.209708633297472e-03f;
+  q = q * u - 5.213366925660829e-03f;
+  q = q * u + 1.189990460552276e-02f;
+  q = q * u - 2.616813067954799e-02f;
+  q = q * u + 5.525607014621613e-02f;
+  q = q * u - 0.11151688344487926f;
+  q = q * u + 0.21382067722012252f;
+  float magnitude = a < 1.f ? a * p : 1.f - exp(-s) * q;
+  magnitude = a >= 3.92f ? 1.f : magnitude;  // ±∞ too
+  return x == x ? with_sign_of(magnitude, x) : x;
 }
 
 /// tanh x = E / (E + 2) with E = e^{2|x|} − 1, the sign put back; |x| clamped at 9.1 (tanh
