@@ -84,22 +84,22 @@ ANN_DISPATCH_FLATTENED(binary_contiguous_kernel)
 // The functions of float32 and float64 that differ: float32 takes ann's vectorising exp, log,
 // log1p, erf and tanh (vector_math.h), float64 the C library's, as torch's double kernels compute them.
 struct Float32Math {
-  static float exp(float v) { return vmath::exp(v); }
-  static float log(float v) { return vmath::log(v); }
-  static float log1p(float v) { return vmath::log1p(v); }
-  static float erf(float v) { return vmath::erf(v); }
-  static float relu(float v) { return relu_of(v); }
-  static float tanh(float v) { return tanh_of(v); }
-  static float sigmoid(float v) { return sigmoid_of(v); }
+  ANN_KERNEL static float exp(float v) { return vmath::exp(v); }
+  ANN_KERNEL static float log(float v) { return vmath::log(v); }
+  ANN_KERNEL static float log1p(float v) { return vmath::log1p(v); }
+  ANN_KERNEL static float erf(float v) { return vmath::erf(v); }
+  ANN_KERNEL static float relu(float v) { return relu_of(v); }
+  ANN_KERNEL static float tanh(float v) { return tanh_of(v); }
+  ANN_KERNEL static float sigmoid(float v) { return sigmoid_of(v); }
 };
 struct Float64Math {
-  static double exp(double v) { return std::exp(v); }
-  static double log(double v) { return std::log(v); }
-  static double log1p(double v) { return std::log1p(v); }
-  static double erf(double v) { return std::erf(v); }
-  static double relu(double v) { return v > 0.0 ? v : (v != v ? v : 0.0); }  // NaN stays NaN (torch)
-  static double tanh(double v) { return std::tanh(v); }
-  static double sigmoid(double v) { return 1.0 / (1.0 + std::exp(-v)); }
+  ANN_KERNEL static double exp(double v) { return std::exp(v); }
+  ANN_KERNEL static double log(double v) { return std::log(v); }
+  ANN_KERNEL static double log1p(double v) { return std::log1p(v); }
+  ANN_KERNEL static double erf(double v) { return std::erf(v); }
+  ANN_KERNEL static double relu(double v) { return v > 0.0 ? v : (v != v ? v : 0.0); }  // NaN stays NaN (torch)
+  ANN_KERNEL static double tanh(double v) { return std::tanh(v); }
+  ANN_KERNEL static double sigmoid(double v) { return 1.0 / (1.0 + std::exp(-v)); }
 };
 
 template <class T, class M>

@@ -14,16 +14,24 @@
 #include <cstdint>
 #include <limits>
 
+// Each function is always inlined: a loop over one of them vectorises only when it is, and GCC
+// kept the longer ones (erf, and exp inside softplus) as calls even in the flattened kernels.
+#if defined(__GNUC__)
+#define ANN_VMATH inline __attribute__((always_inline))
+#else
+#define ANN_VMATH inline
+#endif
+
 namespace ann::backend::vmath {
 
 // Adding 1.5·2^23 to |v| < 2^22 pushes the fraction bits out of the float: the sum is v rounded
 // to the nearest integer (ties to even) plus the shifter, with that integer in its low bits.
 constexpr float kShifter = 12582912.f;
 
-inline float round_to_int(float v) { return (v + kShifter) - kShifter; }
+ANN_VMATH float round_to_int(float v) { return (v + kShifter) - kShifter; }
 
 // 2^n for an integer-valued n in [-126, 127], built from its exponent bits.
-inline float pow2(float n) {
+ANN_VMATH float pow2(float n) {
   return std::bit_cast<float>(static_cast<std::int32_t>((static_cast<std::int32_t>(n) + 127) << 23));
 }
 
@@ -37,7 +45,7 @@ constexpr float ln2_lo = 1.42860682030941723212e-6f;
 struct Ln2Reduced {
   float n, r, shifted;
 };
-inline Ln2Reduced reduce_by_ln2(float x) {
+ANN_VMATH Ln2Reduced reduce_by_ln2(float x) {
   const float shifted = x * log2e + kShifter;
   const float n = shifted - kShifter;
   return {n, (x - n * ln2_hi) - n * ln2_lo, shifted};
@@ -45,20 +53,20 @@ inline Ln2Reduced reduce_by_ln2(float x) {
 
 // 2^n for reduce_by_ln2's n in [-126, 127], from the low bits of its `shifted`: two integer
 // instructions, where pow2(n) takes three.
-inline float pow2_of_shifted(float shifted) {
+ANN_VMATH float pow2_of_shifted(float shifted) {
   return std::bit_cast<float>((std::bit_cast<std::uint32_t>(shifted) << 23) + (127u << 23));
 }
 
 // v with x's sign bit ORed in (v non-negative or already of x's sign): the sign put back by its
 // bit, so that an odd function of −0 is −0.
-inline float with_sign_of(float v, float x) {
+ANN_VMATH float with_sign_of(float v, float x) {
   return std::bit_cast<float>(std::bit_cast<std::uint32_t>(v) | (std::bit_cast<std::uint32_t>(x) & 0x80000000u));
 }
 
 /// e^x. Cody–Waite: x = n·ln2 + r with |r| <= ln2/2, e^r by its Taylor series to r⁷
 /// (truncation < 1e-8 relative), times 2^n (split in two factors so that n down to −149
 /// gives the subnormal results).
-inline float exp(float x) {
+ANN_VMATH float exp(float x) {
   const float clamped = x > 88.8f ? 88.8f : (x < -104.f ? -104.f : x);
   const auto [n, r, shifted] = reduce_by_ln2(clamped);
   float p = 1.f / 5040;
@@ -79,7 +87,7 @@ inline float exp(float x) {
 
 /// ln x. x = 2^e·m with m in [√½, √2), ln m = 2 atanh(s) with s = (m − 1)/(m + 1), |s| < 0.172,
 /// by its odd series to s¹¹; e·ln2 added in two parts.
-inline float log(float x) {
+ANN_VMATH float log(float x) {
   constexpr float min_normal = std::numeric_limits<float>::min();
   const bool subnormal = x < min_normal;
   const float scaled = x * (subnormal ? 8388608.f : 1.f);  // · 2^23 brings subnormals into range
@@ -111,7 +119,7 @@ inline float log(float x) {
 /// ln(1 + x) = ln u · x / (u − 1), the factor x / (u − 1) putting back the digits the sum lost
 /// (u − 1 is exact wherever it matters, u in [½, 2]); x itself where u rounds to 1 (there
 /// ln(1 + x) = x − x²/2 + … rounds to x or within an ulp of it, and −0 stays −0).
-inline float log1p(float x) {
+ANN_VMATH float log1p(float x) {
   const float u = 1.f + x;
   const float result = u == 1.f ? x : log(u) * (x / (u - 1.f));
   return x == std::numeric_limits<float>::infinity() ? x : result;  // ∞ · ∞/∞ would be NaN
@@ -123,7 +131,7 @@ inline float log1p(float x) {
 /// interpolating erfc(x)·e^(x²) in u = (|x| − 2.46)/1.46 ∈ [−1, 1] (relative error 6.4e-9), and 1
 /// beyond, where erf rounds to 1. Rounding x² costs e^(−x²) a relative x²·2⁻²⁴, which erfc's
 /// smallness makes far below an ulp of erf.
-inline float erf(float x) {
+ANN_VMATH float erf(float x) {
   const float a = std::bit_cast<float>(std::bit_cast<std::uint32_t>(x) & 0x7fffffffu);
   const float s = a * a;
   float p = 7.875875062685488e-05f;
@@ -161,7 +169,7 @@ inline float erf(float x) {
 /// δ = E + 2 − d (exact by Fast2Sum while E < 2), E/(d + δ) ≈ y − y·δ/d and 1/d = (1 − y)/2 for
 /// y = E/d. Past E = 2 the correction is dropped: it is below an ulp there, and past d = 2^24 the
 /// Fast2Sum no longer holds.
-inline float tanh(float x) {
+ANN_VMATH float tanh(float x) {
   // |x| clamped as integers: the bits of non-negative floats order like the floats, and GCC
   // keeps an integer min as one instruction where it turned the float select into blends of
   // the constants the clamped lanes would produce. A NaN is clamped too; the last line mends it.
@@ -191,7 +199,7 @@ inline float tanh(float x) {
 /// correction below a third of x so that its rounding weighs little. Within 1.32 ulp on
 /// (−1, 1), checked against double for every float with and without fused multiply-adds; 13
 /// vector instructions where tanh takes 34.
-inline float tanh_small(float x) {
+ANN_VMATH float tanh_small(float x) {
   const float s = x * x;
   float r = 1.4279318799621564838e-4f;
   r = r * s - 9.2350084634817608789e-4f;
