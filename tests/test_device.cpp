@@ -219,6 +219,42 @@ TEST(CheckedDevice, FusedActivationDerivativesRoundAsTheirCompositions) {
   same([](const Tensor& x) { return softplus(x, 2.0, 5.0); }, "softplus");
 }
 
+// A reduced L1, smooth L1 or Huber loss and its input's gradient on one device: one fused node
+// on the CPU, the composition on the checked device.
+template <class F>
+std::pair<float, std::vector<float>> loss_and_gradient(const Device& device, F loss_of) {
+  manual_seed(7);
+  Tensor input = (randn({37, 5}) * 2.0).to(device).requires_grad_();
+  Tensor target = randn({37, 5}).to(device);
+  Tensor loss = loss_of(input, target);
+  loss.backward();
+  return {loss.item(), input.grad().to(kCpu).to_vector<float>()};
+}
+
+TEST(CheckedDevice, FusedPointwiseLossesSumTheCompositionsFloats) {
+  using nn::Reduction;
+  namespace F = nn::functional;
+  auto same = [](auto loss_of, const char* what) {
+    const auto [cpu_loss, cpu_grad] = loss_and_gradient(kCpu, loss_of);
+    const auto [checked_loss, checked_grad] = loss_and_gradient(kChecked, loss_of);
+    EXPECT_EQ(std::bit_cast<std::uint32_t>(cpu_loss), std::bit_cast<std::uint32_t>(checked_loss)) << what;
+    ASSERT_EQ(cpu_grad.size(), checked_grad.size());
+    for (std::size_t i = 0; i < cpu_grad.size(); ++i)
+      EXPECT_NEAR(cpu_grad[i], checked_grad[i], 1e-7 + 1e-6 * std::fabs(checked_grad[i])) << what << " " << i;
+  };
+  same([](const Tensor& x, const Tensor& y) { return F::l1_loss(x, y, Reduction::Mean); }, "l1 mean");
+  same([](const Tensor& x, const Tensor& y) { return F::l1_loss(x, y, Reduction::Sum); }, "l1 sum");
+  same([](const Tensor& x, const Tensor& y) { return F::smooth_l1_loss(x, y, Reduction::Mean, 0.5); }, "smooth l1");
+  same([](const Tensor& x, const Tensor& y) { return F::smooth_l1_loss(x, y, Reduction::Mean, 0.0); }, "smooth l1, beta 0");
+  same([](const Tensor& x, const Tensor& y) { return F::huber_loss(x, y, Reduction::Mean, 1.3); }, "huber");
+  same([](const Tensor& x, const Tensor& y) { return F::huber_loss(x, y, Reduction::Sum, 0.0); }, "huber, delta 0");
+  // and on the CPU each is one node
+  const Tensor x = randn({4, 3}).requires_grad_(), y = randn({4, 3});
+  EXPECT_EQ(F::l1_loss(x, y).grad_fn_name(), "l1_loss");
+  EXPECT_EQ(F::smooth_l1_loss(x, y).grad_fn_name(), "smooth_l1_loss");
+  EXPECT_EQ(F::huber_loss(x, y).grad_fn_name(), "huber_loss");
+}
+
 TEST(CheckedDevice, PrintsAndSavesThroughTheCopies) {
   const Tensor x = tensor({0.5f, -1.f}, {.device = kChecked});
   EXPECT_EQ(x.str(), "tensor([ 0.5000, -1.0000], device='checked')");

@@ -45,6 +45,9 @@ void Backend::cross_entropy_backward(const float*, const float*, float, float*, 
 double Backend::squared_error(const float*, const float*, float*, std::int64_t) const {
   missing("squared_error", "SquaredError");
 }
+double Backend::pointwise_loss(PointwiseLoss, const float*, const float*, float*, std::int64_t, double) const {
+  missing("pointwise_loss", "PointwiseLoss");
+}
 void Backend::unary_derivative(UnaryOp, const float*, const float*, float*, std::int64_t, double, double) const {
   missing("unary_derivative", "UnaryDerivative");
 }

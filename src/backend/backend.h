@@ -39,9 +39,13 @@ enum class Fused {
   NarrowMlp,       // narrow_mlp_forward, narrow_mlp_backward
   CrossEntropy,    // cross_entropy, cross_entropy_backward
   SquaredError,    // squared_error
+  PointwiseLoss,   // pointwise_loss
   OptimizerSteps,  // sgd_step, adam_step, rmsprop_step, adagrad_step
   UnaryDerivative, // unary_derivative
 };
+/// The losses of Fused::PointwiseLoss, each a function of d = a − b and a knee k:
+/// L1 |d|; SmoothL1 d²/(2k) below k, |d| − k/2 beyond; Huber d²/2 below k, k(|d| − k/2) beyond.
+enum class PointwiseLoss { L1, SmoothL1, Huber };
 enum class BinaryOp { Add, Sub, Mul, Div, Max, Min, Eq, Ne, Lt, Le, Gt, Ge };  // Max/Min keep NaN
 enum class ReduceOp { Sum, Max, Min, ArgMax, Prod };
 
@@ -231,6 +235,13 @@ class Backend {
   /// diff = a − b (n floats) and Σ diff², each square rounded to float and added in double
   /// in reduce's order for Sum: the squared-error loss in one pass.
   virtual double squared_error(const float* a, const float* b, float* diff, std::int64_t n) const;
+
+  // ---- Fused::PointwiseLoss ----------------------------------------------------------------
+  /// Σ ℓ(a − b) over n floats, each ℓ rounded to float and added in double in reduce's order
+  /// for Sum (the composition's numbers), and slope = ∂ℓ/∂a for the backward (torch's: the
+  /// sign, or d/k, or d, clamped where the loss turns linear).
+  virtual double pointwise_loss(PointwiseLoss kind, const float* a, const float* b, float* slope, std::int64_t n,
+                                double knee) const;
 
   // ---- Fused::OptimizerSteps (all arrays of n elements) -----------------------------------
   virtual void sgd_step(const SgdStep& h, float* param, const float* grad, float* momentum_buffer,

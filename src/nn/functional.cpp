@@ -241,9 +241,52 @@ Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targ
 }
 
 // ℓ = |x − y|      ∂ℓ/∂x = sign(x − y)
+namespace {
+
+// A reduced L1, smooth L1 or Huber loss of float32 operands as one node, where the back end
+// offers it (the composition otherwise, and for Reduction::None): one pass computes the sum of
+// the composition's very floats and keeps each element's slope ∂ℓ/∂input; the backward scales
+// it. Returns an undefined tensor where it does not apply.
+Tensor fused_pointwise_loss(backend::PointwiseLoss kind, const Tensor& input, const Tensor& target,
+                            Reduction reduction, double knee, const char* op) {
+  if (reduction == Reduction::None || input.dtype() != DType::Float32 || target.dtype() != DType::Float32 ||
+      !ops::backend_of(input).has(backend::Fused::PointwiseLoss)) {
+    return Tensor();
+  }
+  ops::check_same_device(input, target, op);
+  const std::int64_t n = input.numel();
+  Tensor slope = make_tensor(input.sizes(), DType::Float32, input.device());
+  Tensor loss = make_tensor({}, DType::Float32, input.device());
+  {
+    NoGradGuard no_grad;  // the copies of non-contiguous operands are not part of the graph
+    const Tensor a = input.contiguous(), b = target.contiguous();
+    float total = static_cast<float>(
+        ops::backend_of(a).pointwise_loss(kind, a.data<float>(), b.data<float>(), slope.data<float>(), n, knee));
+    if (reduction == Reduction::Mean) total /= static_cast<float>(n);  // as mean(): the float sum / n
+    loss.fill_(total);
+  }
+  return autograd::record(op, std::move(loss), {input, target},
+                          [slope = std::move(slope), reduction, need_input = input.requires_grad(),
+                           need_target = target.requires_grad()](const Tensor& dloss) {
+                            NoGradGuard no_grad;
+                            float g = dloss.item<float>();
+                            if (reduction == Reduction::Mean) g /= static_cast<float>(slope.numel());
+                            const Tensor d_input = slope * g;
+                            return std::vector<Tensor>{need_input ? d_input : Tensor(),
+                                                       need_target ? -d_input : Tensor()};
+                          });
+}
+
+}  // namespace
+
 Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
   check_same_shape(input, target, "l1_loss");
   ops::check_floating(input, "l1_loss");
+  ops::check_floating(target, "l1_loss");
+  if (Tensor fused = fused_pointwise_loss(backend::PointwiseLoss::L1, input, target, reduction, 0.0, "l1_loss");
+      fused.defined()) {
+    return fused;
+  }
   return reduce(abs(input - target), reduction);
 }
 
@@ -260,14 +303,24 @@ Tensor quadratic_then_linear(const Tensor& input, const Tensor& target, double k
   const Tensor linear = huber ? (d - 0.5 * knee) * knee : d - 0.5 * knee;
   return where(d < knee, quadratic, linear);
 }
+
+Tensor quadratic_then_linear_loss(backend::PointwiseLoss kind, const Tensor& input, const Tensor& target,
+                                  Reduction reduction, double knee, const char* op) {
+  check_same_shape(input, target, op);
+  ops::check_floating(input, op);
+  ops::check_floating(target, op);
+  if (!(knee >= 0.0)) throw ValueError(std::string(op) + ": expects a non-negative threshold, got " + std::to_string(knee));
+  if (Tensor fused = fused_pointwise_loss(kind, input, target, reduction, knee, op); fused.defined()) return fused;
+  return reduce(quadratic_then_linear(input, target, knee, kind == backend::PointwiseLoss::Huber, op), reduction);
+}
 }  // namespace
 
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, double beta) {
-  return reduce(quadratic_then_linear(input, target, beta, false, "smooth_l1_loss"), reduction);
+  return quadratic_then_linear_loss(backend::PointwiseLoss::SmoothL1, input, target, reduction, beta, "smooth_l1_loss");
 }
 
 Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction, double delta) {
-  return reduce(quadratic_then_linear(input, target, delta, true, "huber_loss"), reduction);
+  return quadratic_then_linear_loss(backend::PointwiseLoss::Huber, input, target, reduction, delta, "huber_loss");
 }
 
 // ℓ = y (log y − x), 0 where y = 0 (torch's xlogy)      ∂ℓ/∂x = −y,  ∂ℓ/∂y = log y + 1 − x

@@ -280,6 +280,11 @@ class CpuBackend final : public Backend {
     return cpu::squared_error(a, b, diff, n);
   }
 
+  double pointwise_loss(PointwiseLoss kind, const float* a, const float* b, float* slope, int64_t n,
+                        double knee) const override {
+    return cpu::pointwise_loss(kind, a, b, slope, n, knee);
+  }
+
   void adam_step(const AdamStep& h, float* param, const float* grad, float* m, float* v, int64_t n) const override {
     cpu::adam_step(h, param, grad, m, v, n);
   }

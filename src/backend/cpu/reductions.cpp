@@ -70,6 +70,39 @@ ANN_KERNEL double squared_error_kernel_body(const float* a, const float* b, floa
 }
 ANN_DISPATCH(squared_error_kernel)
 
+// ℓ(d) for d = a − b, each line the composition's in src/nn/functional.cpp (the same floats, the
+// same sum), and its slope ∂ℓ/∂a as torch's backward kernels write it.
+template <PointwiseLoss kKind>
+ANN_KERNEL double pointwise_loss_loop(const float* a, const float* b, float* slope, int64_t n, float knee,
+                                      float half_knee) {
+  return sum_in_lanes(n, [=](int64_t j) {
+    const float d = a[j] - b[j], magnitude = std::fabs(d);
+    const float sign = d > 0.f ? 1.f : (d < 0.f ? -1.f : 0.f);
+    if constexpr (kKind == PointwiseLoss::L1) {
+      slope[j] = sign;                                                   // sign d, 0 at 0
+      return magnitude;
+    } else if constexpr (kKind == PointwiseLoss::SmoothL1) {
+      const bool inside = magnitude < knee;
+      slope[j] = inside ? d / knee : sign;                               // d/k, or sign d
+      return inside ? magnitude * magnitude * 0.5f / knee : magnitude - half_knee;
+    } else {
+      const bool inside = magnitude < knee;
+      slope[j] = inside ? d : sign * knee;                               // d, or k · sign d
+      return inside ? magnitude * magnitude * 0.5f : (magnitude - half_knee) * knee;
+    }
+  });
+}
+ANN_KERNEL double pointwise_loss_kernel_body(PointwiseLoss kind, const float* a, const float* b, float* slope,
+                                             int64_t n, float knee, float half_knee) {
+  switch (kind) {
+    case PointwiseLoss::L1: return pointwise_loss_loop<PointwiseLoss::L1>(a, b, slope, n, knee, half_knee);
+    case PointwiseLoss::SmoothL1: return pointwise_loss_loop<PointwiseLoss::SmoothL1>(a, b, slope, n, knee, half_knee);
+    case PointwiseLoss::Huber: return pointwise_loss_loop<PointwiseLoss::Huber>(a, b, slope, n, knee, half_knee);
+  }
+  return 0;
+}
+ANN_DISPATCH(pointwise_loss_kernel)
+
 // How many of n bools are true (an accuracy's hits): bytes added into 32 bits vectorise, where
 // into 64 bits they did not (3 % of the spiral's epoch).
 __attribute__((always_inline)) inline int64_t count_true(const bool* p, int64_t n) {
@@ -198,6 +231,11 @@ void reduce(ReduceOp op, DType dtype, const void* x, void* out, int64_t outer, i
 
 double squared_error(const float* a, const float* b, float* diff, int64_t n) {
   return squared_error_kernel(a, b, diff, n);
+}
+
+double pointwise_loss(PointwiseLoss kind, const float* a, const float* b, float* slope, int64_t n, double knee) {
+  // the composition's scalars, rounded to float as a float32 tensor meets them
+  return pointwise_loss_kernel(kind, a, b, slope, n, static_cast<float>(knee), static_cast<float>(0.5 * knee));
 }
 
 }  // namespace ann::backend::cpu

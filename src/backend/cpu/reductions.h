@@ -13,5 +13,6 @@ namespace ann::backend::cpu {
 void reduce(ReduceOp op, DType dtype, const void* x, void* out, std::int64_t outer, std::int64_t n,
             std::int64_t inner);
 double squared_error(const float* a, const float* b, float* diff, std::int64_t n);
+double pointwise_loss(PointwiseLoss kind, const float* a, const float* b, float* slope, std::int64_t n, double knee);
 
 }  // namespace ann::backend::cpu
