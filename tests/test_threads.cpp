@@ -1,5 +1,5 @@
-// The thread count changes speed, never results — whichever kernels OpenBLAS runs
-// (src/backend/cpu/sgemm_openblas.cpp says why this holds by construction).
+// The thread count changes speed, never results — whichever kernels the libraries run
+// (src/backend/cpu/gemm.cpp says why this holds by construction).
 #include <gtest/gtest.h>
 
 #include <cmath>
