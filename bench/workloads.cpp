@@ -139,18 +139,6 @@ using Spec = std::map<std::string, std::string>;
 
 std::int64_t spec_int(const Spec& spec, const std::string& key) { return std::stoll(spec.at(key)); }
 
-nn::AnyModule activation_module(const std::string& name) {
-  if (name == "relu") return nn::ReLU();
-  if (name == "tanh") return nn::Tanh();
-  if (name == "sigmoid") return nn::Sigmoid();
-  if (name == "leaky_relu") return nn::LeakyReLU();
-  if (name == "elu") return nn::ELU();
-  if (name == "gelu") return nn::GELU();
-  if (name == "silu") return nn::SiLU();
-  if (name == "softplus") return nn::Softplus();
-  throw ValueError("ann_workload mlp: unknown act=" + name);
-}
-
 std::unique_ptr<optim::Optimizer> optimizer_for(const std::string& name, const std::vector<Tensor>& parameters) {
   if (name == "sgd") return std::make_unique<optim::SGD>(parameters, optim::SGDOptions{.lr = 1e-3});
   if (name == "sgd_momentum") return std::make_unique<optim::SGD>(parameters, optim::SGDOptions{.lr = 1e-3, .momentum = 0.9});
@@ -173,7 +161,7 @@ double mlp(const Spec& spec) {
     comma = spec.at("widths").find(',', start);
     const std::int64_t next = std::stoll(spec.at("widths").substr(start, comma - start));
     model.push_back(nn::Linear(width, next, bias));
-    model.push_back(activation_module(spec.at("act")));
+    model.push_back(nn::make_activation(spec.at("act")));
     width = next;
   }
   model.push_back(nn::Linear(width, out, bias));

@@ -342,3 +342,27 @@ TEST(LinearLayer, TakesOneSampleOrAnyLeadingShape) {
 }
 
 }  // namespace
+
+namespace {
+// nn::make_activation: every name it lists makes the module torch's functional of that name
+// computes, with torch's defaults; an unknown name is refused with the list.
+TEST(Modules, MakeActivationByName) {
+  using namespace ann;
+  const Tensor x = tensor({-2.0, -0.5, 0.0, 0.7, 3.0});
+  const std::vector<std::pair<std::string, Tensor>> expected{
+      {"relu", relu(x)},         {"tanh", tanh(x)}, {"sigmoid", sigmoid(x)}, {"leaky_relu", leaky_relu(x)},
+      {"elu", elu(x)},           {"gelu", gelu(x)}, {"silu", silu(x)},       {"softplus", softplus(x)}};
+  ASSERT_EQ(nn::activation_names().size(), expected.size());
+  for (const auto& [name, y] : expected) {
+    const auto module = nn::make_activation(name);
+    EXPECT_EQ(module->forward(x).to_vector<float>(), y.to_vector<float>()) << name;
+  }
+  try {
+    nn::make_activation("swish");
+    ADD_FAILURE() << "no error";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("make_activation: unknown activation \"swish\""), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("softplus"), std::string::npos) << e.what();
+  }
+}
+}  // namespace

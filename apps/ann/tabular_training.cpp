@@ -28,18 +28,6 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // Rows per forward pass when evaluating: bounds the activations' memory on large tables.
 constexpr std::int64_t kEvaluationChunk = 16384;
 
-nn::AnyModule make_activation(const std::string& name) {
-  if (name == "relu") return nn::ReLU();
-  if (name == "tanh") return nn::Tanh();
-  if (name == "sigmoid") return nn::Sigmoid();
-  if (name == "leaky_relu") return nn::LeakyReLU();
-  if (name == "elu") return nn::ELU();
-  if (name == "gelu") return nn::GELU();
-  if (name == "silu") return nn::SiLU();
-  if (name == "softplus") return nn::Softplus();
-  throw ValueError("train: unknown --activation " + name);
-}
-
 std::unique_ptr<optim::Optimizer> make_optimizer(const TrainingConfig& c, std::vector<Tensor> parameters) {
   const double lr = effective_lr(c);
   if (c.optimizer == "sgd") return std::make_unique<optim::SGD>(parameters, optim::SGDOptions{.lr = lr, .momentum = c.momentum, .weight_decay = c.weight_decay});
@@ -133,10 +121,7 @@ std::vector<std::pair<std::string, Tensor>> copy_of_state(const nn::Module& mode
 
 }  // namespace
 
-const std::vector<std::string>& activation_names() {
-  static const std::vector<std::string> names{"relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu", "silu", "softplus"};
-  return names;
-}
+const std::vector<std::string>& activation_names() { return nn::activation_names(); }
 const std::vector<std::string>& optimizer_names() {
   static const std::vector<std::string> names{"sgd", "adam", "adamw", "rmsprop", "adagrad"};
   return names;
@@ -226,7 +211,7 @@ TrainingResult train_on_table(const csv::LabelledTable& table, const TrainingCon
   std::int64_t width = m.features.columns();
   for (const std::int64_t h : config.hidden) {
     m.network.push_back(nn::Linear(width, h));
-    m.network.push_back(make_activation(config.activation));
+    m.network.push_back(nn::make_activation(config.activation));
     if (config.dropout > 0) m.network.push_back(nn::Dropout(config.dropout));
     width = h;
   }

@@ -52,4 +52,23 @@ std::string Softplus::extra_repr() const {
   return "beta=" + python_number(beta_, true) + ", threshold=" + python_number(threshold_, true);
 }
 
+const std::vector<std::string>& activation_names() {
+  static const std::vector<std::string> names{"relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu", "silu", "softplus"};
+  return names;
+}
+
+std::shared_ptr<Module> make_activation(const std::string& name) {
+  if (name == "relu") return std::make_shared<ReLU>();
+  if (name == "tanh") return std::make_shared<Tanh>();
+  if (name == "sigmoid") return std::make_shared<Sigmoid>();
+  if (name == "leaky_relu") return std::make_shared<LeakyReLU>();
+  if (name == "elu") return std::make_shared<ELU>();
+  if (name == "gelu") return std::make_shared<GELU>();
+  if (name == "silu") return std::make_shared<SiLU>();
+  if (name == "softplus") return std::make_shared<Softplus>();
+  std::string known;
+  for (const std::string& n : activation_names()) known += (known.empty() ? "" : ", ") + n;
+  throw ValueError("make_activation: unknown activation \"" + name + "\"; expected one of " + known);
+}
+
 }  // namespace ann::nn

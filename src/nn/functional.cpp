@@ -169,42 +169,60 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, const ClassLoss
   return loss * (1.0 - eps) + smooth_reduced * (eps / static_cast<double>(logits.size(1)));
 }
 
-// ℓ = (x − y)²      ∂ℓ/∂x = 2 (x − y) = −∂ℓ/∂y
-// Reduced (the lesson's regression loss), it is one node that keeps x − y: the same numbers
-// as the composition (g·d + g·d = 2·(g·d) exactly), a third of the graph.
-Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
-  check_same_shape(input, target, "mse_loss");
-  ops::check_floating(input, "mse_loss");
-  ops::check_floating(target, "mse_loss");
-  if (reduction == Reduction::None || input.dtype() != DType::Float32 || target.dtype() != DType::Float32 ||
-      !ops::backend_of(input).has(backend::Fused::SquaredError)) {
-    const Tensor diff = input - target;
-    return reduce(diff * diff, reduction);
-  }
-  ops::check_same_device(input, target, "mse_loss");
-  // ℓ = Σ (input − target)² (/ n for the mean) in one pass that keeps the difference for the
-  // gradient 2 (input − target) · dℓ (/ n).
+namespace {
+
+// One node for a reduced loss Σ ℓ(input − target) of float32 operands that a fused kernel sums
+// in one pass: pass(a, b, kept, n) fills `kept` (n floats, input's shape) and returns the sum in
+// double. The gradient is kept · (factor · dℓ) (/ n for the mean), its negative the target's.
+template <class Pass>
+Tensor fused_reduced_loss(const char* op, const Tensor& input, const Tensor& target, Reduction reduction,
+                          float factor, Pass pass) {
+  ops::check_same_device(input, target, op);
   const std::int64_t n = input.numel();
-  Tensor diff = make_tensor(input.sizes(), DType::Float32, input.device());
+  Tensor kept = make_tensor(input.sizes(), DType::Float32, input.device());
   Tensor loss = make_tensor({}, DType::Float32, input.device());
   {
     NoGradGuard no_grad;  // the copies of non-contiguous operands are not part of the graph
     const Tensor a = input.contiguous(), b = target.contiguous();
-    float total = static_cast<float>(
-        ops::backend_of(a).squared_error(a.data<float>(), b.data<float>(), diff.data<float>(), n));
+    float total = static_cast<float>(pass(a.data<float>(), b.data<float>(), kept.data<float>(), n));
     if (reduction == Reduction::Mean) total /= static_cast<float>(n);  // as mean(): the float sum / n
     loss.fill_(total);
   }
-  return autograd::record(
-      "mse_loss", std::move(loss), {input, target},
-      [diff = std::move(diff), reduction, need_input = input.requires_grad(),
-       need_target = target.requires_grad()](const Tensor& dloss) {
-        NoGradGuard no_grad;
-        float g = dloss.item<float>();
-        if (reduction == Reduction::Mean) g /= static_cast<float>(diff.numel());
-        const Tensor d_input = diff * (2.f * g);  // = (diff · g) · 2: doubling is exact
-        return std::vector<Tensor>{need_input ? d_input : Tensor(), need_target ? -d_input : Tensor()};
-      });
+  return autograd::record(op, std::move(loss), {input, target},
+                          [kept = std::move(kept), reduction, factor, need_input = input.requires_grad(),
+                           need_target = target.requires_grad()](const Tensor& dloss) {
+                            NoGradGuard no_grad;
+                            float g = dloss.item<float>();
+                            if (reduction == Reduction::Mean) g /= static_cast<float>(kept.numel());
+                            const Tensor d_input = kept * (factor * g);
+                            return std::vector<Tensor>{need_input ? d_input : Tensor(),
+                                                       need_target ? -d_input : Tensor()};
+                          });
+}
+
+// Whether a reduced loss of these operands may run as the back end's fused entry `entry`.
+bool fuses(backend::Fused entry, const Tensor& input, const Tensor& target, Reduction reduction) {
+  return reduction != Reduction::None && input.dtype() == DType::Float32 && target.dtype() == DType::Float32 &&
+         ops::backend_of(input).has(entry);
+}
+
+}  // namespace
+
+// ℓ = (x − y)²      ∂ℓ/∂x = 2 (x − y) = −∂ℓ/∂y
+// Reduced (the lesson's regression loss), it is one node that keeps x − y: the same numbers
+// as the composition (g·d + g·d = 2·(g·d) = d·(2g) exactly: doubling is exact), a third of the graph.
+Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
+  check_same_shape(input, target, "mse_loss");
+  ops::check_floating(input, "mse_loss");
+  ops::check_floating(target, "mse_loss");
+  if (!fuses(backend::Fused::SquaredError, input, target, reduction)) {
+    const Tensor diff = input - target;
+    return reduce(diff * diff, reduction);
+  }
+  return fused_reduced_loss("mse_loss", input, target, reduction, 2.f,
+                            [&](const float* a, const float* b, float* diff, std::int64_t n) {
+                              return ops::backend_of(input).squared_error(a, b, diff, n);
+                            });
 }
 
 // ℓ = −(y log p + (1 − y) log(1 − p)), each log clamped at −100 like torch so ℓ stays finite
@@ -244,37 +262,16 @@ Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targ
 namespace {
 
 // A reduced L1, smooth L1 or Huber loss of float32 operands as one node, where the back end
-// offers it (the composition otherwise, and for Reduction::None): one pass computes the sum of
-// the composition's very floats and keeps each element's slope ∂ℓ/∂input; the backward scales
-// it. Returns an undefined tensor where it does not apply.
+// offers it (the composition otherwise, and for Reduction::None): one pass sums the
+// composition's very floats and keeps each element's slope ∂ℓ/∂input. Undefined where it does
+// not apply.
 Tensor fused_pointwise_loss(backend::PointwiseLoss kind, const Tensor& input, const Tensor& target,
                             Reduction reduction, double knee, const char* op) {
-  if (reduction == Reduction::None || input.dtype() != DType::Float32 || target.dtype() != DType::Float32 ||
-      !ops::backend_of(input).has(backend::Fused::PointwiseLoss)) {
-    return Tensor();
-  }
-  ops::check_same_device(input, target, op);
-  const std::int64_t n = input.numel();
-  Tensor slope = make_tensor(input.sizes(), DType::Float32, input.device());
-  Tensor loss = make_tensor({}, DType::Float32, input.device());
-  {
-    NoGradGuard no_grad;  // the copies of non-contiguous operands are not part of the graph
-    const Tensor a = input.contiguous(), b = target.contiguous();
-    float total = static_cast<float>(
-        ops::backend_of(a).pointwise_loss(kind, a.data<float>(), b.data<float>(), slope.data<float>(), n, knee));
-    if (reduction == Reduction::Mean) total /= static_cast<float>(n);  // as mean(): the float sum / n
-    loss.fill_(total);
-  }
-  return autograd::record(op, std::move(loss), {input, target},
-                          [slope = std::move(slope), reduction, need_input = input.requires_grad(),
-                           need_target = target.requires_grad()](const Tensor& dloss) {
-                            NoGradGuard no_grad;
-                            float g = dloss.item<float>();
-                            if (reduction == Reduction::Mean) g /= static_cast<float>(slope.numel());
-                            const Tensor d_input = slope * g;
-                            return std::vector<Tensor>{need_input ? d_input : Tensor(),
-                                                       need_target ? -d_input : Tensor()};
-                          });
+  if (!fuses(backend::Fused::PointwiseLoss, input, target, reduction)) return Tensor();
+  return fused_reduced_loss(op, input, target, reduction, 1.f,
+                            [&](const float* a, const float* b, float* slope, std::int64_t n) {
+                              return ops::backend_of(input).pointwise_loss(kind, a, b, slope, n, knee);
+                            });
 }
 
 }  // namespace

@@ -2,6 +2,9 @@
 // The squashing functions of the lesson as modules: ReLU, Tanh, Sigmoid, Softmax,
 // LogSoftmax, and Identity (no squashing).
 #include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "ann/nn/module.h"
 
@@ -102,6 +105,13 @@ class Softplus : public Module {
  private:
   double beta_, threshold_;
 };
+
+/// The squashing functions by their torch.nn.functional names, with torch's default
+/// parameters: "relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu", "silu", "softplus".
+const std::vector<std::string>& activation_names();
+/// A new module of the activation `name` (one of activation_names()); throws ValueError
+/// naming the known ones otherwise.
+std::shared_ptr<Module> make_activation(const std::string& name);
 
 /// Dropout(p): in training mode zeroes each element with probability p and scales the rest by
 /// 1/(1 − p), with torch's masks for the same seed; in eval mode returns its input.
