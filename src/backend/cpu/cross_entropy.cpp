@@ -46,10 +46,10 @@ ANN_INLINE void cross_entropy_block(const float* z, const int64_t* target, float
   for (int64_t k = 0; k < c; ++k) picked = t == static_cast<std::int32_t>(k) ? e[k] : picked;
   Vec total = {};
   for (int64_t k = 0; k < c; ++k) {
-    e[k] = vec16::map_lanes(vmath::exp, e[k] - max);
+    e[k] = vec16::map_lanes([](float v) { return vmath::exp(v); }, e[k] - max);
     total = k == 0 ? e[0] : total + e[k];
   }
-  const Vec row_loss = vec16::map_lanes(vmath::log, total) - (picked - max);
+  const Vec row_loss = vec16::map_lanes([](float v) { return vmath::log(v); }, total) - (picked - max);
   const Vec zero = {}, one = zero + 1.f;
   for (int64_t k = 0; k < c; ++k) e[k] = e[k] / total - (t == static_cast<std::int32_t>(k) ? one : zero);
   for (int l = 0; l < rows; ++l) loss[l] = row_loss[l];

@@ -110,13 +110,13 @@ __attribute__((always_inline)) inline void unary_typed(UnaryOp op, const T* x, T
   const T zero = 0, one = 1;
   switch (op) {
     case UnaryOp::Neg: map([](T v) { return -v; }); break;
-    case UnaryOp::Exp: map(M::exp); break;
-    case UnaryOp::Log: map(M::log); break;
+    case UnaryOp::Exp: map([](T v) { return M::exp(v); }); break;
+    case UnaryOp::Log: map([](T v) { return M::log(v); }); break;
     case UnaryOp::Sqrt: map([](T v) { return std::sqrt(v); }); break;
     case UnaryOp::Abs: map([](T v) { return std::fabs(v); }); break;
-    case UnaryOp::Relu: map(M::relu); break;
-    case UnaryOp::Tanh: map(M::tanh); break;
-    case UnaryOp::Sigmoid: map(M::sigmoid); break;
+    case UnaryOp::Relu: map([](T v) { return M::relu(v); }); break;
+    case UnaryOp::Tanh: map([](T v) { return M::tanh(v); }); break;
+    case UnaryOp::Sigmoid: map([](T v) { return M::sigmoid(v); }); break;
     case UnaryOp::Pow:
       // small integer and half exponents as torch's pow kernel computes them (x·x·x, not powf)
       if (p0 == 2) map([](T v) { return v * v; });
@@ -137,8 +137,8 @@ __attribute__((always_inline)) inline void unary_typed(UnaryOp op, const T* x, T
     case UnaryOp::Softplus:  // log(1 + e^(βx))/β, and x itself once βx passes the threshold
       map([p0, p1](T v) { return v * p0 > p1 ? v : M::log1p(M::exp(v * p0)) / p0; });
       break;
-    case UnaryOp::Erf: map(M::erf); break;
-    case UnaryOp::Log1p: map(M::log1p); break;
+    case UnaryOp::Erf: map([](T v) { return M::erf(v); }); break;
+    case UnaryOp::Log1p: map([](T v) { return M::log1p(v); }); break;
   }
 }
 

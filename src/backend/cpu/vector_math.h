@@ -16,6 +16,8 @@
 
 // Each function is always inlined: a loop over one of them vectorises only when it is, and GCC
 // kept the longer ones (erf, and exp inside softplus) as calls even in the flattened kernels.
+// So they are called, never passed as function pointers (which always_inline refuses below -O2:
+// wrap one in a lambda instead).
 #if defined(__GNUC__)
 #define ANN_VMATH inline __attribute__((always_inline))
 #else
