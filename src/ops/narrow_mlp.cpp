@@ -23,17 +23,11 @@ float* data_or_null(Tensor& t) { return t.defined() ? t.data<float>() : nullptr;
 bool narrow_mlp_adds_into_sinks(autograd::GradSinks sinks, const std::array<bool, 5>& need,
                                 std::initializer_list<const Tensor*> reads) {
   if (sinks.size() != need.size()) return false;
-  std::array<const Storage*, 4> taken{};
   for (std::size_t i = 1; i < need.size(); ++i) {
     if (!need[i]) continue;
-    const Tensor* sink = sinks[i];
-    if (!sink || sink->dtype() != DType::Float32 || !sink->is_contiguous()) return false;
-    const Storage* memory = sink->impl()->storage.get();
-    for (const Storage* other : taken)
-      if (other == memory) return false;
-    for (const Tensor* read : reads)
-      if (read->defined() && read->impl()->storage.get() == memory) return false;
-    taken[i - 1] = memory;
+    if (!autograd::can_add_into(sinks[i], reads)) return false;
+    for (std::size_t j = 1; j < i; ++j)  // nor another parameter's sink
+      if (need[j] && sinks[j]->impl()->storage == sinks[i]->impl()->storage) return false;
   }
   return true;
 }

@@ -282,8 +282,7 @@ void binary_contiguous(BinaryOp op, DType dtype, const void* a, const void* b, v
 void bias_activation(float* y, const float* b, int64_t m, int64_t n, Activation f) {
   // whole rows per part: row parts of at least kMinParallelElements values, multiples of 16 rows
   if (m <= 0 || n <= 0) return;
-  const int64_t parts = std::clamp<int64_t>(m * n / kMinParallelElements, 1, 8);
-  const int64_t rows = ((m + parts - 1) / parts + 15) / 16 * 16;
+  const int64_t rows = part_length(m, m * n, kMinParallelElements, 16);
   run_parts((m + rows - 1) / rows, [&](int64_t p) {
     const int64_t first = p * rows;
     bias_activation_kernel(y + first * n, b, std::min(rows, m - first), n, f);

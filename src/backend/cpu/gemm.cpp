@@ -4,8 +4,6 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
-#include <thread>
-#include <vector>
 
 #include "backend/cpu/sgemm.h"
 #include "backend/cpu/parallel.h"
@@ -63,9 +61,6 @@ void one_omp_thread_here() {
 
 // Below this many multiply-adds a tile is not worth a thread of its own.
 constexpr std::int64_t kMinTileWork = std::int64_t{1} << 22;
-// At most this many tiles: enough to share out among 2, 4 or 8 threads evenly, few enough
-// that one thread re-packing B once a tile costs little (B is packed once per call).
-constexpr std::int64_t kMaxTiles = 8;
 
 // Products of fewer multiply-adds run OpenBLAS (see the top of this file): there the two
 // libraries' times differ by a microsecond or so (a 14 × 31 × 31 product: 2.1 µs in OpenBLAS's
@@ -117,17 +112,16 @@ void tiled_gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std:
 }
 }  // namespace
 
+// At most 8 tiles (part_length's limit): enough to share out among 2, 4 or 8 threads evenly,
+// few enough that one thread re-packing B once a tile costs little (B is packed once per call);
+// multiples of 16 rows or columns, whole cache lines of C.
 std::int64_t sgemm_tile_rows(std::int64_t M, std::int64_t N, std::int64_t K) {
-  const std::int64_t work = M * N * std::max<std::int64_t>(K, 1);
-  const std::int64_t tiles = std::clamp<std::int64_t>(work / kMinTileWork, 1, std::min(kMaxTiles, (M + 15) / 16));
-  return ((M + tiles - 1) / tiles + 15) / 16 * 16;  // multiples of 16 rows: whole cache lines of C
+  return part_length(M, M * N * std::max<std::int64_t>(K, 1), kMinTileWork, 16);
 }
 
 std::int64_t sgemm_tile_columns(std::int64_t M, std::int64_t N, std::int64_t K) {
   if (sgemm_tile_rows(M, N, K) < M) return N;  // the rows are cut
-  const std::int64_t work = M * N * std::max<std::int64_t>(K, 1);
-  const std::int64_t tiles = std::clamp<std::int64_t>(work / kMinTileWork, 1, std::min(kMaxTiles, (N + 15) / 16));
-  return ((N + tiles - 1) / tiles + 15) / 16 * 16;
+  return part_length(N, M * N * std::max<std::int64_t>(K, 1), kMinTileWork, 16);
 }
 
 void set_threads(int count) {

@@ -33,16 +33,25 @@ void run_parts(std::int64_t parts, Part&& part) {
   share(0);
 }  // the jthreads join here
 
+/// How `count` items (rows, columns, elements) are cut: into at most 8 parts, each a multiple
+/// of `align` items and worth at least `min_work` of the whole's `work`, as equal as that
+/// allows. Returns the items per part (the last part may be shorter); a function of its
+/// arguments alone, never of the thread count.
+constexpr std::int64_t part_length(std::int64_t count, std::int64_t work, std::int64_t min_work, std::int64_t align) {
+  const std::int64_t most = std::clamp<std::int64_t>((count + align - 1) / align, 1, 8);
+  const std::int64_t parts = std::clamp<std::int64_t>(work / min_work, 1, most);
+  return ((count + parts - 1) / parts + align - 1) / align * align;
+}
+
 /// Elementwise work over [0, n) worth splitting: at least this many elements per part.
 constexpr std::int64_t kMinParallelElements = std::int64_t{1} << 18;
 
 /// f(begin, end) over [0, n), in parts of at least kMinParallelElements (multiples of 64, whole
-/// cache lines of floats and doubles) and at most 8: for loops whose elements are independent.
+/// cache lines of floats and doubles): for loops whose elements are independent.
 template <class F>
 void parallel_for(std::int64_t n, F&& f) {
   if (n <= 0) return;
-  const std::int64_t parts = std::clamp<std::int64_t>(n / kMinParallelElements, 1, 8);
-  const std::int64_t size = ((n + parts - 1) / parts + 63) / 64 * 64;
+  const std::int64_t size = part_length(n, n, kMinParallelElements, 64);
   run_parts((n + size - 1) / size, [&](std::int64_t p) { f(p * size, std::min(n, (p + 1) * size)); });
 }
 
