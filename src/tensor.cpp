@@ -8,6 +8,7 @@
 #include "ann/error.h"
 #include "ann/generator.h"
 #include "ann/ops.h"
+#include "autograd/in_place.h"
 #include "autograd/node.h"
 #include "backend/backend.h"
 #include "host_access.h"
@@ -69,8 +70,8 @@ void begin_in_place(const Tensor& t, const char* op) {
                           "as optimizers do, or on its detach()");
     }
     throw AutogradError(std::string(op) + ": this tensor (shape " + to_string(impl.sizes) + ", made by '" +
-                        t.grad_fn_name() + "') requires grad, and ann does not record in-place operations: its "
-                        "gradient would be wrong; write y = <op>(...) instead, or modify it under NoGradGuard");
+                        t.grad_fn_name() + "') requires grad, and autograd does not follow '" + op +
+                        "': its gradient would be wrong; write y = <op>(...) instead, or modify it under NoGradGuard");
   }
   for (std::size_t i = 0; i < impl.sizes.size(); ++i) {
     if (impl.strides[i] == 0 && impl.sizes[i] > 1) {
@@ -370,6 +371,11 @@ void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
 
 Tensor& Tensor::fill_(double value) {
   const TensorImpl& t = checked(impl_);
+  if (autograd::records_in_place(*this, {})) {
+    return autograd::assign_recorded(*this, "fill_", {}, [value](const Tensor& self, const Tensor&) {
+      return full(self.sizes(), value, {.dtype = self.dtype(), .device = self.device()});
+    });
+  }
   begin_in_place(*this, "fill_");
   if (t.is_contiguous()) {
     backend::backend_for(device()).fill(t.raw_data(), t.dtype, t.numel, value);
@@ -384,12 +390,22 @@ Tensor& Tensor::zero_() { return fill_(0.f); }
 Tensor& Tensor::copy_(const Tensor& src) {
   const TensorImpl& t = checked(impl_);
   check_defined(src, "copy_");
-  begin_in_place(*this, "copy_");
-  NoGradGuard no_grad;
   if (broadcast_shapes(t.sizes, src.sizes(), "copy_") != t.sizes) {
     throw ShapeError("copy_: source of shape " + to_string(src.sizes()) + " does not broadcast to " +
                      to_string(t.sizes));
   }
+  if (autograd::records_in_place(*this, src)) {
+    return autograd::assign_recorded(*this, "copy_", src, [](const Tensor& self, const Tensor& source) {
+      // d/d(source) = dy summed back over the broadcast (to and expand record it); the old
+      // values get a zero gradient, as libtorch's CopyBackwards gives them.
+      const Tensor value = source.to(self.device()).to(self.dtype()).expand(self.sizes());
+      return autograd::record("copy_", value.detach(), {self, value}, [](const Tensor& dy) {
+        return std::vector<Tensor>{zeros_like(dy), dy};
+      });
+    });
+  }
+  begin_in_place(*this, "copy_");
+  NoGradGuard no_grad;
   // The source on our device in our dtype, then written through our strides, broadcast.
   Tensor values = src.to(device()).to(t.dtype);
   if (values.impl()->storage == t.storage) values = values.clone();  // x.copy_(x.t()) reads what it writes

@@ -103,10 +103,10 @@ inline void check_dtype(const Tensor& t, DType expected, const char* op) {
 /// Throws ValueError if `t` is undefined; `op` names the caller.
 void check_defined(const Tensor& t, const char* op);
 
-/// What every in-place write does first: refuses it while gradients are recorded if `t`
-/// requires grad (AutogradError naming `op`: ann does not record in-place ops, so the gradient
-/// would silently be wrong), then counts it in the storage's version. Kernels that write a
-/// tensor through its pointer (the optimizers' fused steps) call it too.
+/// What every unrecorded in-place write does first: refuses it while gradients are recorded if
+/// `t` requires grad (AutogradError naming `op`: the gradient would silently be wrong), then
+/// counts it in the storage's version. Kernels that write a tensor through its pointer (the
+/// optimizers' fused steps) call it too; recorded ones go through autograd/in_place.h.
 void begin_in_place(const Tensor& t, const char* op);
 /// Counts an in-place write to t's storage without the check (an optimizer's own update).
 inline void bump_version(const Tensor& t) { ++t.impl()->storage->version; }

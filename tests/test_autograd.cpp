@@ -482,12 +482,123 @@ TEST(InPlace, ALeafThatRequiresGradIsNotModifiedWhileRecording) {
   EXPECT_NO_THROW(a.fill_(2.f));
 }
 
-TEST(InPlace, AResultThatRequiresGradIsNotModifiedEither) {
+// ---- recorded in-place ops: the same numbers and gradients as the out-of-place op ------------
+
+// Runs h = x · 1.5 (not a leaf), then `op` on h (in place, or out of place returning the new h),
+// then loss = Σ h · R; returns the values of h and the gradients of x and of w (the operand).
+struct InPlaceRun {
+  std::vector<float> h, dx, dw;
+};
+template <class Op>
+InPlaceRun run_in_place(Op op) {
+  manual_seed(3);
+  Tensor x = randn({3, 4}).requires_grad_();
+  Tensor w = (randn({3, 4}) + 2.f).requires_grad_();  // away from 0: div_ divides by it
+  Tensor R = randn({3, 4});
+  Tensor h = x * 1.5f;
+  op(h, w);
+  (h * R).sum().backward();
+  return {h.to_vector<float>(), x.grad().to_vector<float>(), w.grad().defined() ? w.grad().to_vector<float>() : std::vector<float>{}};
+}
+
+TEST(InPlace, RecordedOpsGiveTheOutOfPlaceNumbersAndGradients) {
+  using F = std::function<void(Tensor&, const Tensor&)>;
+  const Tensor mask = tensor({1., 0., 0., 1.}) > 0.5;
+  const std::vector<std::tuple<const char*, F, F>> cases = {
+      {"add_", [](Tensor& h, const Tensor& w) { h.add_(w, 0.5); }, [](Tensor& h, const Tensor& w) { h = h + w * 0.5; }},
+      {"sub_", [](Tensor& h, const Tensor& w) { h.sub_(w); }, [](Tensor& h, const Tensor& w) { h = h - w; }},
+      {"mul_", [](Tensor& h, const Tensor& w) { h.mul_(w); }, [](Tensor& h, const Tensor& w) { h = h * w; }},
+      {"div_", [](Tensor& h, const Tensor& w) { h /= w; }, [](Tensor& h, const Tensor& w) { h = h / w; }},
+      {"+= 2", [](Tensor& h, const Tensor&) { h += 2.0; }, [](Tensor& h, const Tensor&) { h = h + 2.0; }},
+      {"mul_ 3", [](Tensor& h, const Tensor&) { h.mul_(3.0); }, [](Tensor& h, const Tensor&) { h = h * 3.0; }},
+      {"clamp_", [](Tensor& h, const Tensor&) { h.clamp_(-0.5, 0.7); }, [](Tensor& h, const Tensor&) { h = clamp(h, -0.5, 0.7); }},
+      {"masked_fill_", [&](Tensor& h, const Tensor&) { h.masked_fill_(mask, 4.0); }, [&](Tensor& h, const Tensor&) { h = masked_fill(h, mask, 4.0); }},
+      {"copy_", [](Tensor& h, const Tensor& w) { h.copy_(w * 2.f); }, [](Tensor& h, const Tensor& w) { h = h * 0.f + w * 2.f; }},
+      {"copy_ row", [](Tensor& h, const Tensor& w) { h.copy_(w.slice(0, 0, 1)); }, [](Tensor& h, const Tensor& w) { h = h * 0.f + w.slice(0, 0, 1); }},
+      {"fill_", [](Tensor& h, const Tensor&) { h.fill_(0.25); }, [](Tensor& h, const Tensor&) { h = h * 0.f + 0.25; }},
+      {"chain", [](Tensor& h, const Tensor& w) { h.add_(w).mul_(w).sub_(1.0); }, [](Tensor& h, const Tensor& w) { h = (h + w) * w - 1.0; }},
+      {"itself", [](Tensor& h, const Tensor&) { h.add_(h); }, [](Tensor& h, const Tensor&) { h = h + h; }},
+  };
+  for (const auto& [name, in_place, out_of_place] : cases) {
+    const InPlaceRun a = run_in_place(in_place), b = run_in_place(out_of_place);
+    EXPECT_EQ(a.h, b.h) << name;
+    EXPECT_EQ(a.dx, b.dx) << name;
+    EXPECT_EQ(a.dw, b.dw) << name;
+  }
+}
+
+TEST(InPlace, TheResultTakesTheOpsPlaceInTheGraph) {
+  Tensor x = full({2}, 3.f).requires_grad_();
+  Tensor h = x * 2.f;
+  h.mul_(full({2}, 6.f));
+  EXPECT_EQ(h.grad_fn_name(), "mul");
+  EXPECT_FALSE(h.is_leaf());
+  h.sum().backward();
+  EXPECT_EQ(x.grad().to_vector<float>(), (std::vector<float>{12, 12}));
+}
+
+// Before, an in-place op on a tensor that needed no grad lost the operand's gradient in silence.
+TEST(InPlace, ATensorWithoutGradJoinsTheGraphThroughItsOperand) {
+  Tensor acc = zeros({3});
+  Tensor w = tensor({1, 2, 3}).requires_grad_();
+  acc.add_(w * w);
+  acc.add_(w);
+  EXPECT_TRUE(acc.requires_grad());
+  EXPECT_FALSE(acc.is_leaf());
+  acc.sum().backward();
+  EXPECT_EQ(w.grad().to_vector<float>(), (std::vector<float>{3, 5, 7}));  // 2w + 1
+}
+
+TEST(InPlace, FillingAResultCutsItsGradientToZero) {
   Tensor a = full({2}, 3.f).requires_grad_();
   Tensor y = a * 2.f;
-  const std::string m = autograd_message([&] { y.fill_(0.f); });
+  y.fill_(5.f);
+  EXPECT_TRUE(y.requires_grad()) << "it stays in the graph, as libtorch's";
+  (y * a).sum().backward();
+  EXPECT_EQ(a.grad().to_vector<float>(), (std::vector<float>{5, 5})) << "only through the second factor";
+}
+
+TEST(InPlace, SharedMemoryIsRefusedWhileRecording) {
+  Tensor x = ones({2, 3}).requires_grad_();
+  Tensor h = x * 2.f;
+  std::string m = autograd_message([&] { h.select(0, 0).add_(1.0); });
+  EXPECT_NE(m.find("add_: this tensor (shape [3]) shares its memory with another tensor"), std::string::npos) << m;
+  Tensor view = h.view({6});
+  m = autograd_message([&] { h.mul_(2.0); });
+  EXPECT_NE(m.find("mul_: this tensor (shape [2, 3]) shares its memory"), std::string::npos) << m;
+  // A tensor without grad written through a view with an operand that has it: refused too, where
+  // the base would otherwise keep values that came from w without w's gradient.
+  Tensor base = zeros({2, 3});
+  Tensor w = ones({3}).requires_grad_();
+  EXPECT_THROW(base.select(0, 1).copy_(w), AutogradError);
+  EXPECT_EQ(base.sum().item<float>(), 0.f) << "refused before writing";
+  NoGradGuard no_grad;  // not recorded: views are written as always
+  base.select(0, 1).copy_(w);
+  EXPECT_EQ(base.sum().item<float>(), 3.f);
+}
+
+TEST(InPlace, AnOperandComputedFromTheTensorIsRefused) {
+  Tensor x = ones({3}).requires_grad_();
+  Tensor h = x * 2.f;
+  const std::string m = autograd_message([&] { h.mul_(h + 1.0); });
+  EXPECT_NE(m.find("mul_: this tensor (shape [3]): the other operand was computed from this tensor"), std::string::npos) << m;
+}
+
+TEST(InPlace, AnEarlierUseOfTheOldValueMakesBackwardThrow) {
+  Tensor x = ones({3}).requires_grad_();
+  Tensor h = x * 2.f;
+  Tensor z = h * 3.f;  // reads h as it was
+  h.add_(1.0);
+  const std::string m = autograd_message([&] { (z + h).sum().backward(); });
+  EXPECT_NE(m.find("of 'mul' was modified by an in-place operation"), std::string::npos) << m;
+}
+
+TEST(InPlace, OpsAutogradCannotFollowAreRefusedOnAResult) {
+  Tensor a = full({2}, 3.f).requires_grad_();
+  Tensor y = a * 2.f;
+  const std::string m = autograd_message([&] { y.uniform_(); });
   EXPECT_NE(m.find("made by 'mul'"), std::string::npos) << m;
-  EXPECT_NE(m.find("does not record in-place operations"), std::string::npos) << m;
+  EXPECT_NE(m.find("autograd does not follow 'uniform_'"), std::string::npos) << m;
 }
 
 // The case: y = a * a saves a; a changed under no_grad; backward must not use the new a.

@@ -143,7 +143,10 @@ TEST(OptimizerParity, StateDictResumesBitForBit) {
     auto first_opt = make(name, first.parameters());
     train(first, *first_opt, X, y, 12);
     nn::Sequential second = model_of_the_fixture();
-    for (std::size_t i = 0; i < second.parameters().size(); ++i) second.parameters()[i].detach().copy_(first.parameters()[i]);
+    {
+      NoGradGuard no_grad;
+      for (std::size_t i = 0; i < second.parameters().size(); ++i) second.parameters()[i].copy_(first.parameters()[i]);
+    }
     auto second_opt = make(name, second.parameters());
     second_opt->load_state_dict(first_opt->state_dict());
     const std::vector<float> rest = train(second, *second_opt, X, y, 18);

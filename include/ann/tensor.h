@@ -145,12 +145,15 @@ class Tensor {
   void backward(const Tensor& gradient = Tensor(), bool retain_graph = false) const;
 
   // ---- in-place updates ------------------------------------------------------------------
-  // Never recorded by autograd: on a tensor that requires grad they are refused while
-  // gradients are recorded (use NoGradGuard, as optimizers and initialisers do). Each counts
-  // in the storage's version, so a tensor saved for backward that changes makes backward()
-  // throw. The arithmetic ones compute exactly what the out-of-place op does, broadcasting
-  // `other` to this tensor's shape:
-  //   NoGradGuard no_grad;  w.sub_(w.grad(), lr);   // w -= lr · ∇w
+  // Each counts in the storage's version, so a tensor saved for backward that changes makes
+  // backward() throw. While gradients are recorded, the arithmetic ones, masked_fill_, fill_,
+  // zero_ and copy_ are recorded as libtorch's are (self takes the op's place in the graph);
+  // they are refused on a leaf that requires grad and on memory that another tensor shares
+  // (src/autograd/in_place.h says why). The others (uniform_, normal_, set) are refused on a
+  // tensor that requires grad while recording. Under NoGradGuard all of them just write, as an
+  // optimizer's update: NoGradGuard no_grad;  w.sub_(w.grad(), lr);   // w -= lr · ∇w
+  // The arithmetic ones compute exactly what the out-of-place op does, broadcasting `other`
+  // to this tensor's shape.
   Tensor& add_(const Tensor& other, double alpha = 1.0);
   Tensor& add_(double value);
   Tensor& sub_(const Tensor& other, double alpha = 1.0);
@@ -160,6 +163,8 @@ class Tensor {
   Tensor& div_(const Tensor& other);
   Tensor& div_(double value);
   Tensor& clamp_(double lo, double hi);
+  /// Writes `value` where mask (bool, broadcast to this shape) is true.
+  Tensor& masked_fill_(const Tensor& mask, double value);
   /// Members, as libtorch's, so that a view takes them too: x[0] += 1.
   Tensor& operator+=(const Tensor& other) { return add_(other); }
   Tensor& operator-=(const Tensor& other) { return sub_(other); }

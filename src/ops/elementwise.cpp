@@ -62,7 +62,8 @@ Tensor number_for(const Tensor& t, double value) {
 }
 
 // dx = dy · f'(x) for y = f(x), composed from the forward primitives so that every back end
-// has it; y is f(x), kept by the forward, which several derivatives are cheaper from. The
+// has it; y is f(x), kept by the forward, which several derivatives are cheaper from (each of x
+// and y is defined only where the derivative reads it). The
 // products round as the CPU's fused epilogue does (src/backend/cpu/activations.h).
 Tensor unary_derivative(UnaryOp op, const Tensor& x, const Tensor& y, const Tensor& dy, double p0, double p1) {
   // The squashing functions' derivatives are the affine layer's fused epilogue without a bias
@@ -86,8 +87,9 @@ Tensor unary_derivative(UnaryOp op, const Tensor& x, const Tensor& y, const Tens
     ops::backend_of(x).unary_derivative(op, xc.data<float>(), dyc.data<float>(), dx.data<float>(), x.numel(), p0, p1);
     return dx;
   }
-  const auto mask = [&](const Tensor& condition) { return condition.to(x.dtype()); };
-  const auto number = [&](double v) { return number_for(x, v); };
+  const Tensor& kept = x.defined() ? x : y;
+  const auto mask = [&](const Tensor& condition) { return condition.to(kept.dtype()); };
+  const auto number = [&](double v) { return number_for(kept, v); };
   switch (op) {
     case UnaryOp::Neg: return neg(dy);                                        // −1
     case UnaryOp::Exp: return dy * y;                                         // exp x = y
@@ -136,8 +138,14 @@ Tensor unary(const char* name, UnaryOp op, const Tensor& x, double p0 = 0.0, dou
   Tensor y = make_tensor(x.sizes(), x.dtype(), x.device());
   ops::backend_of(x).unary(op, x.dtype(), xc.impl()->raw_data(), y.impl()->raw_data(), x.numel(), p0, p1);
   if (!autograd::should_record(x)) return y;
-  return record(name, y, {x}, [x = x.detach(), ys = y.detach(), op, p0, p1](const Tensor& dy) {
-    return std::vector<Tensor>{unary_derivative(op, x, ys, dy, p0, p1)};
+  // x and y are kept only where the derivative reads them: a kept tensor shares their memory,
+  // which a recorded in-place op on either then refuses (autograd/in_place.h).
+  const bool reads_output = op == UnaryOp::Exp || op == UnaryOp::Sqrt || op == UnaryOp::Relu ||
+                            op == UnaryOp::Tanh || op == UnaryOp::Sigmoid;
+  const bool reads_input = !reads_output && op != UnaryOp::Neg && op != UnaryOp::Scale;
+  return record(name, y, {x}, [xs = reads_input ? x.detach() : Tensor(), ys = reads_output ? y.detach() : Tensor(),
+                               op, p0, p1](const Tensor& dy) {
+    return std::vector<Tensor>{unary_derivative(op, xs, ys, dy, p0, p1)};
   });
 }
 

@@ -4,6 +4,7 @@
 #include "ann/autograd.h"
 #include "ann/error.h"
 #include "ann/ops.h"
+#include "autograd/in_place.h"
 #include "tensor_impl.h"
 
 namespace ann {
@@ -37,41 +38,40 @@ Tensor Tensor::var(std::int64_t dim, bool unbiased, bool keepdim) const { return
 Tensor Tensor::std() const { return ann::std(*this); }
 Tensor Tensor::std(std::int64_t dim, bool unbiased, bool keepdim) const { return ann::std(*this, dim, unbiased, keepdim); }
 
-// ---- in-place arithmetic: the out-of-place op's result written back ---------------------------
+// ---- in-place arithmetic: the out-of-place op's result written back (autograd/in_place.h) ------
 
-namespace {
-// self ← value(self), where `compute` is the out-of-place op: the same numbers. Refused first on
-// a tensor that requires grad while recording (begin_in_place); the result must keep self's
-// shape (other only broadcasts to it) and fit its type, as libtorch's in-place ops.
-template <class F>
-Tensor& assign_in_place(Tensor& self, const char* op, F compute) {
-  begin_in_place(self, op);
-  NoGradGuard no_grad;
-  const Tensor value = compute();
-  if (value.sizes() != self.sizes()) {
-    throw ShapeError(std::string(op) + ": the result's shape " + to_string(value.sizes()) + " is not the shape " +
-                     to_string(self.sizes()) + " of the tensor written in place");
-  }
-  if (value.dtype() != self.dtype() && !is_floating_point(self.dtype())) {
-    throw TypeError(std::string(op) + ": the result is " + std::string(to_string(value.dtype())) +
-                    ", which cannot be written into a " + std::string(to_string(self.dtype())) + " tensor");
-  }
-  return self.copy_(value);
-}
-}  // namespace
+using autograd::assign_in_place;
 
 Tensor& Tensor::add_(const Tensor& other, double alpha) {
-  return assign_in_place(*this, "add_", [&] { return alpha == 1.0 ? *this + other : *this + other * alpha; });
+  return assign_in_place(*this, "add_", other, [alpha](const Tensor& s, const Tensor& o) { return alpha == 1.0 ? s + o : s + o * alpha; });
 }
-Tensor& Tensor::add_(double value) { return assign_in_place(*this, "add_", [&] { return *this + value; }); }
+Tensor& Tensor::add_(double value) {
+  return assign_in_place(*this, "add_", {}, [value](const Tensor& s, const Tensor&) { return s + value; });
+}
 Tensor& Tensor::sub_(const Tensor& other, double alpha) {
-  return assign_in_place(*this, "sub_", [&] { return alpha == 1.0 ? *this - other : *this - other * alpha; });
+  return assign_in_place(*this, "sub_", other, [alpha](const Tensor& s, const Tensor& o) { return alpha == 1.0 ? s - o : s - o * alpha; });
 }
-Tensor& Tensor::sub_(double value) { return assign_in_place(*this, "sub_", [&] { return *this - value; }); }
-Tensor& Tensor::mul_(const Tensor& other) { return assign_in_place(*this, "mul_", [&] { return *this * other; }); }
-Tensor& Tensor::mul_(double value) { return assign_in_place(*this, "mul_", [&] { return *this * value; }); }
-Tensor& Tensor::div_(const Tensor& other) { return assign_in_place(*this, "div_", [&] { return *this / other; }); }
-Tensor& Tensor::div_(double value) { return assign_in_place(*this, "div_", [&] { return *this / value; }); }
-Tensor& Tensor::clamp_(double lo, double hi) { return assign_in_place(*this, "clamp_", [&] { return clamp(lo, hi); }); }
+Tensor& Tensor::sub_(double value) {
+  return assign_in_place(*this, "sub_", {}, [value](const Tensor& s, const Tensor&) { return s - value; });
+}
+Tensor& Tensor::mul_(const Tensor& other) {
+  return assign_in_place(*this, "mul_", other, [](const Tensor& s, const Tensor& o) { return s * o; });
+}
+Tensor& Tensor::mul_(double value) {
+  return assign_in_place(*this, "mul_", {}, [value](const Tensor& s, const Tensor&) { return s * value; });
+}
+Tensor& Tensor::div_(const Tensor& other) {
+  return assign_in_place(*this, "div_", other, [](const Tensor& s, const Tensor& o) { return s / o; });
+}
+Tensor& Tensor::div_(double value) {
+  return assign_in_place(*this, "div_", {}, [value](const Tensor& s, const Tensor&) { return s / value; });
+}
+Tensor& Tensor::clamp_(double lo, double hi) {
+  return assign_in_place(*this, "clamp_", {}, [lo, hi](const Tensor& s, const Tensor&) { return ann::clamp(s, lo, hi); });
+}
+Tensor& Tensor::masked_fill_(const Tensor& mask, double value) {
+  // The mask is bool and never requires grad: it is passed as data, not as the other operand.
+  return assign_in_place(*this, "masked_fill_", {}, [&mask, value](const Tensor& s, const Tensor&) { return ann::masked_fill(s, mask, value); });
+}
 
 }  // namespace ann
