@@ -455,12 +455,13 @@ Tensor finish(Tensor t, const TensorOptions& options) {
 }  // namespace
 
 Tensor empty(const Shape& shape, const TensorOptions& options) {
-  return finish(make_tensor(shape, options.dtype, options.device), options);
+  return finish(make_tensor(shape, options.dtype_or(DType::Float32), options.device), options);
 }
 
 Tensor full(const Shape& shape, double value, const TensorOptions& options) {
-  Tensor t = make_tensor(shape, options.dtype, options.device);
-  backend::backend_for(options.device).fill(t.impl()->raw_data(), options.dtype, t.numel(), value);
+  const DType dtype = options.dtype_or(DType::Float32);
+  Tensor t = make_tensor(shape, dtype, options.device);
+  backend::backend_for(options.device).fill(t.impl()->raw_data(), dtype, t.numel(), value);
   return finish(t, options);
 }
 
@@ -470,7 +471,11 @@ Tensor zeros_like(const Tensor& t) { return zeros(t.sizes(), {.dtype = t.dtype()
 Tensor ones_like(const Tensor& t) { return ones(t.sizes(), {.dtype = t.dtype(), .device = t.device()}); }
 Tensor scalar_tensor(double value, const TensorOptions& options) { return full({}, value, options); }
 
-Tensor arange(double start, double end, double step, const TensorOptions& options) {
+Tensor arange(Scalar start_, Scalar end_, Scalar step_, const TensorOptions& options) {
+  const double start = start_.to_double(), end = end_.to_double(), step = step_.to_double();
+  // as torch: int64 when every bound is an integer, else the default float type
+  const DType dtype = options.dtype_or(start_.is_integral() && end_.is_integral() && step_.is_integral()
+                                           ? DType::Int64 : DType::Float32);
   if (step == 0.0 || !std::isfinite(start) || !std::isfinite(end) || !std::isfinite(step) ||
       (end - start) / step < 0.0) {
     throw ValueError("arange: invalid range start=" + std::to_string(start) + " end=" + std::to_string(end) +
@@ -478,11 +483,11 @@ Tensor arange(double start, double end, double step, const TensorOptions& option
   }
   // torch.arange: size = ceil((end - start) / step), element i = start + i·step (in double)
   const auto n = static_cast<std::int64_t>(std::ceil((end - start) / step));
-  Tensor t = make_tensor({n}, options.dtype, options.device);
+  Tensor t = make_tensor({n}, dtype, options.device);
   HostWrite host(t);
   for (std::int64_t i = 0; i < n; ++i) {
     const double v = start + static_cast<double>(i) * step;
-    switch (options.dtype) {
+    switch (dtype) {
       case DType::Float32: host.data<float>()[i] = static_cast<float>(v); break;
       case DType::Float64: host.data<double>()[i] = v; break;
       case DType::Int64: host.data<std::int64_t>()[i] = static_cast<std::int64_t>(v); break;
@@ -493,7 +498,7 @@ Tensor arange(double start, double end, double step, const TensorOptions& option
   return finish(t, options);
 }
 
-Tensor arange(double end, const TensorOptions& options) { return arange(0.0, end, 1.0, options); }
+Tensor arange(Scalar end, const TensorOptions& options) { return arange(0, end, 1, options); }
 
 Tensor eye(std::int64_t n, std::int64_t m, const TensorOptions& options) {
   if (m < 0) m = n;
@@ -535,12 +540,13 @@ void linspace_into(T* p, double start, double end, std::int64_t steps) {
 
 Tensor linspace(double start, double end, std::int64_t steps, const TensorOptions& options) {
   if (steps < 0) throw ValueError("linspace: number of steps must be non-negative, got " + std::to_string(steps));
-  if (!is_floating_point(options.dtype)) {
-    throw TypeError("linspace: expects a float32 or float64 dtype, got " + std::string(to_string(options.dtype)));
+  const DType dtype = options.dtype_or(DType::Float32);
+  if (!is_floating_point(dtype)) {
+    throw TypeError("linspace: expects a float32 or float64 dtype, got " + std::string(to_string(dtype)));
   }
-  Tensor t = make_tensor({steps}, options.dtype, options.device);
+  Tensor t = make_tensor({steps}, dtype, options.device);
   HostWrite host(t);
-  if (options.dtype == DType::Float64) linspace_into(host.data<double>(), start, end, steps);
+  if (dtype == DType::Float64) linspace_into(host.data<double>(), start, end, steps);
   else linspace_into(host.data<float>(), start, end, steps);
   host.commit();
   return finish(t, options);
@@ -548,20 +554,22 @@ Tensor linspace(double start, double end, std::int64_t steps, const TensorOption
 
 Tensor rand(const Shape& shape, const TensorOptions& options) { return rand(shape, default_generator(), options); }
 Tensor rand(const Shape& shape, Generator& generator, const TensorOptions& options) {
-  if (!is_floating_point(options.dtype)) {  // as torch: no uniform integers
-    throw TypeError("rand: expects a float32 or float64 dtype, got " + std::string(to_string(options.dtype)));
+  const DType dtype = options.dtype_or(DType::Float32);
+  if (!is_floating_point(dtype)) {  // as torch: no uniform integers
+    throw TypeError("rand: expects a float32 or float64 dtype, got " + std::string(to_string(dtype)));
   }
-  Tensor t = make_tensor(shape, options.dtype, options.device);
+  Tensor t = make_tensor(shape, dtype, options.device);
   t.uniform_(0.0, 1.0, generator);
   return finish(t, options);
 }
 
 Tensor randn(const Shape& shape, const TensorOptions& options) { return randn(shape, default_generator(), options); }
 Tensor randn(const Shape& shape, Generator& generator, const TensorOptions& options) {
-  if (!is_floating_point(options.dtype)) {
-    throw TypeError("randn: expects a float32 or float64 dtype, got " + std::string(to_string(options.dtype)));
+  const DType dtype = options.dtype_or(DType::Float32);
+  if (!is_floating_point(dtype)) {
+    throw TypeError("randn: expects a float32 or float64 dtype, got " + std::string(to_string(dtype)));
   }
-  Tensor t = make_tensor(shape, options.dtype, options.device);
+  Tensor t = make_tensor(shape, dtype, options.device);
   t.normal_(0.0, 1.0, generator);
   return finish(t, options);
 }
@@ -583,7 +591,7 @@ Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, Generato
     v = static_cast<std::int64_t>(draw % range + static_cast<std::uint64_t>(low));
   }
   Tensor t = from_vector(values, shape).to(options.device);
-  return finish(options.dtype == DType::Int64 ? t : t.to(options.dtype), options);
+  return finish(t.to(options.dtype_or(DType::Int64)), options);
 }
 
 Tensor randperm(std::int64_t n, const TensorOptions& options) { return randperm(n, default_generator(), options); }
@@ -597,7 +605,7 @@ Tensor randperm(std::int64_t n, Generator& generator, const TensorOptions& optio
     std::swap(r[static_cast<std::size_t>(i)], r[static_cast<std::size_t>(i + z)]);
   }
   Tensor t = from_vector(r, {n}).to(options.device);
-  return finish(options.dtype == DType::Int64 ? t : t.to(options.dtype), options);
+  return finish(t.to(options.dtype_or(DType::Int64)), options);
 }
 
 namespace {
@@ -617,12 +625,12 @@ Tensor from_values(const T* values, std::size_t count, const Shape& shape, DType
 
 Tensor from_vector(const std::vector<float>& values, const Shape& shape, const TensorOptions& options) {
   Tensor t = from_values(values.data(), values.size(), shape, DType::Float32, options.device);
-  return finish(options.dtype == DType::Float32 ? t : t.to(options.dtype), options);
+  return finish(t.to(options.dtype_or(DType::Float32)), options);
 }
 
 Tensor from_vector(const std::vector<double>& values, const Shape& shape, const TensorOptions& options) {
   Tensor t = from_values(values.data(), values.size(), shape, DType::Float64, options.device);
-  return finish(options.dtype == DType::Float64 ? t : t.to(options.dtype), options);
+  return finish(t.to(options.dtype_or(DType::Float64)), options);
 }
 
 Tensor from_vector(const std::vector<std::int64_t>& values, const Shape& shape) {
@@ -635,18 +643,19 @@ Tensor from_vector(const std::vector<bool>& values, const Shape& shape) {
 }
 
 namespace {
-// How many list levels a nested list's items have below them (double: none).
+// How many list levels a nested list's items have below them (a number: none).
 template <class T> constexpr std::size_t nesting = 0;
 template <class T> constexpr std::size_t nesting<std::initializer_list<T>> = 1 + nesting<T>;
 
 // The nested lists' values, row-major, appended to `flat`; the shape of one level and all below
 // it, checked to be the same for every sibling (ragged lists are refused).
-void flatten_into(std::vector<double>& flat, Shape& shape, double value) {
+template <class V, class T>
+void flatten_into(std::vector<V>& flat, Shape& shape, T value) {
   (void)shape;
-  flat.push_back(value);
+  flat.push_back(static_cast<V>(value));
 }
-template <class List>
-void flatten_into(std::vector<double>& flat, Shape& shape, std::initializer_list<List> list) {
+template <class V, class List>
+void flatten_into(std::vector<V>& flat, Shape& shape, std::initializer_list<List> list) {
   Shape first;
   bool seen = false;
   for (const auto& item : list) {
@@ -662,12 +671,21 @@ void flatten_into(std::vector<double>& flat, Shape& shape, std::initializer_list
   shape = Shape{static_cast<std::int64_t>(list.size())};
   for (const std::int64_t size : first) shape.push_back(size);
 }
+// Fractions are read as double (float32 unless options say float64), integers as int64.
 template <class List>
 Tensor tensor_of(std::initializer_list<List> list, const TensorOptions& options) {
   std::vector<double> flat;
   Shape shape;
   flatten_into(flat, shape, list);
-  return from_vector(flat, shape, options);
+  return from_vector(flat, shape, {.dtype = options.dtype_or(DType::Float32), .device = options.device,
+                                   .requires_grad = options.requires_grad});
+}
+template <class List>
+Tensor integers_of(std::initializer_list<List> list, DType fallback, const TensorOptions& options) {
+  std::vector<std::int64_t> flat;
+  Shape shape;
+  flatten_into(flat, shape, list);
+  return finish(from_vector(flat, shape).to(options.device).to(options.dtype_or(fallback)), options);
 }
 }  // namespace
 
@@ -678,6 +696,18 @@ Tensor tensor(std::initializer_list<std::initializer_list<double>> rows, const T
 Tensor tensor(std::initializer_list<std::initializer_list<std::initializer_list<double>>> planes,
               const TensorOptions& options) {
   return tensor_of(planes, options);
+}
+Tensor tensor(std::initializer_list<int> values, const TensorOptions& options) {
+  return integers_of(values, DType::Int64, options);
+}
+Tensor tensor(std::initializer_list<std::initializer_list<int>> rows, const TensorOptions& options) {
+  return integers_of(rows, DType::Int64, options);
+}
+Tensor tensor(std::initializer_list<std::int64_t> values, const TensorOptions& options) {
+  return integers_of(values, DType::Int64, options);
+}
+Tensor tensor(std::initializer_list<bool> values, const TensorOptions& options) {
+  return integers_of(values, DType::Bool, options);
 }
 
 }  // namespace ann

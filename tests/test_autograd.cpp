@@ -540,7 +540,7 @@ TEST(InPlace, TheResultTakesTheOpsPlaceInTheGraph) {
 // Before, an in-place op on a tensor that needed no grad lost the operand's gradient in silence.
 TEST(InPlace, ATensorWithoutGradJoinsTheGraphThroughItsOperand) {
   Tensor acc = zeros({3});
-  Tensor w = tensor({1, 2, 3}).requires_grad_();
+  Tensor w = tensor({1., 2., 3.}).requires_grad_();
   acc.add_(w * w);
   acc.add_(w);
   EXPECT_TRUE(acc.requires_grad());

@@ -46,7 +46,7 @@ TEST(InPlaceArithmetic, EveryOpAsTorchWithBroadcasting) {
 }
 
 TEST(InPlaceArithmetic, WritesThroughAViewReachTheBase) {
-  Tensor x = arange(6).view({2, 3});
+  Tensor x = arange(6.).view({2, 3});
   const std::uint32_t version = x._version();
   x[1].mul_(10.f);
   x.slice(1, 0, 1) += 100.f;
@@ -117,7 +117,7 @@ using namespace ann;
 // The views libtorch code reaches for share storage as libtorch's do: writes through them reach
 // the base, and their shapes and strides are torch's.
 TEST(Views, NarrowSelectPermuteExpandShareStorage) {
-  Tensor x = arange(24).view({2, 3, 4});
+  Tensor x = arange(24.).view({2, 3, 4});
   EXPECT_EQ(x.narrow(2, 1, 2).sizes(), (Shape{2, 3, 2}));
   EXPECT_EQ(x.select(1, 2).sizes(), (Shape{2, 4}));
   EXPECT_EQ(x.select(1, 2).to_vector<float>(), (std::vector<float>{8, 9, 10, 11, 20, 21, 22, 23}));
@@ -142,12 +142,12 @@ TEST(Views, NarrowSelectPermuteExpandShareStorage) {
 }
 
 TEST(Views, FlattenChunkAndSplitAsTorch) {
-  const Tensor x = arange(24).view({2, 3, 4});
+  const Tensor x = arange(24.).view({2, 3, 4});
   EXPECT_EQ(x.flatten(1).sizes(), (Shape{2, 12}));
   EXPECT_EQ(x.flatten(0, 1).sizes(), (Shape{6, 4}));
   EXPECT_EQ(x.flatten(-2).sizes(), (Shape{2, 12}));
-  const Tensor v = arange(5);
-  // torch.arange(5).chunk(2) -> sizes 3, 2; torch.arange(5).chunk(4) -> 2, 2, 1 (three pieces)
+  const Tensor v = arange(5.);
+  // torch.arange(5.).chunk(2) -> sizes 3, 2; torch.arange(5.).chunk(4) -> 2, 2, 1 (three pieces)
   EXPECT_EQ(v.chunk(2).size(), 2u);
   EXPECT_EQ(v.chunk(2)[0].numel(), 3);
   EXPECT_EQ(v.chunk(4).size(), 3u);

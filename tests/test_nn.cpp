@@ -280,7 +280,7 @@ TEST(Containers, ModuleListHoldsModulesForAForwardOfYourOwn) {
 }
 
 TEST(Containers, FlattenJoinsTheGivenDimensions) {
-  const Tensor x = arange(0, 24).reshape({2, 3, 4});
+  const Tensor x = arange(0., 24.).reshape({2, 3, 4});
   EXPECT_EQ(nn::Flatten()(x).sizes(), (Shape{2, 12}));
   EXPECT_EQ(nn::Flatten(0, 1)(x).sizes(), (Shape{6, 4}));
   EXPECT_EQ(nn::Flatten(-2)(x).sizes(), (Shape{2, 12}));

@@ -17,6 +17,7 @@ using namespace ann;
 using Inputs = std::vector<Tensor>;
 namespace F = ann::nn::functional;
 using nn::Reduction;
+using namespace ann::indexing;
 
 // make_op_fixtures.py's LABELS, LABELS_IGNORED and WEIGHTS (checked against the fixture's copy).
 const Tensor& labels() {
@@ -28,6 +29,22 @@ const Tensor& labels_ignored() {
   return t;
 }
 Tensor class_weights(DType dtype) { return tensor({0.5, 2.0, 1.0, 1.5}, {.dtype = dtype}); }
+Tensor pos_weight(DType dtype) { return tensor({0.5, 2.0, 3.0}, {.dtype = dtype}); }
+Tensor bce_weight(DType dtype) { return tensor({{1.0, 0.25, 2.0}}, {.dtype = dtype}); }
+// make_op_fixtures.py's index tensors
+const Tensor scatter_index = tensor({{0, 4}, {2, 1}, {3, 0}});
+const Tensor scatter_index_repeated = tensor({{0, 0}, {2, 2}, {4, 1}});
+const Tensor scatter_index_dim0 = tensor({{3, 0, 1}, {1, 2, 3}});
+const Tensor pick = tensor({{0, 3}, {4, -1}});
+const Tensor mask = tensor({{1, 0, 1, 0, 0}, {0, 0, 0, 1, 1}, {1, 1, 0, 0, 0}, {0, 0, 0, 0, 0}}) > 0;
+const Tensor row_mask = tensor({true, false, true, true, false});
+
+// The fixture's in_place(): the recorded in-place op on a non-leaf copy of the first input.
+Tensor in_place(const Tensor& x, const std::function<void(Tensor&)>& op) {
+  Tensor h = x * 1.5;
+  op(h);
+  return h;
+}
 
 // The ann spelling of each fixture case (make_op_fixtures.py's CASES, name for name).
 const std::map<std::string, std::function<Tensor(const Inputs&)>>& cases() {
@@ -73,6 +90,36 @@ const std::map<std::string, std::function<Tensor(const Inputs&)>>& cases() {
       {"huber_loss", [](const Inputs& x) { return F::huber_loss(x[0], x[1], Reduction::Mean, 0.6); }},
       {"kl_div", [](const Inputs& x) { return F::kl_div(x[0], x[1]); }},
       {"kl_div_sum_log_target", [](const Inputs& x) { return F::kl_div(x[0], x[1], Reduction::Sum, true); }},
+      {"bce_logits_pos_weight",
+       [](const Inputs& x) { return F::binary_cross_entropy_with_logits(x[0], x[1], {.pos_weight = pos_weight(x[0].dtype())}); }},
+      {"bce_logits_weight_pos_weight_sum",
+       [](const Inputs& x) {
+         return F::binary_cross_entropy_with_logits(
+             x[0], x[1], {.reduction = Reduction::Sum, .weight = bce_weight(x[0].dtype()), .pos_weight = pos_weight(x[0].dtype())});
+       }},
+      {"kl_div_batchmean", [](const Inputs& x) { return F::kl_div(x[0], x[1], Reduction::BatchMean); }},
+      {"scatter", [](const Inputs& x) { return scatter(x[0], 1, scatter_index, x[1]); }},
+      {"scatter_dim0", [](const Inputs& x) { return scatter(x[0], 0, scatter_index_dim0, x[1]); }},
+      {"scatter_value", [](const Inputs& x) { return scatter(x[0], 1, scatter_index, 2.5); }},
+      {"scatter_add_repeated", [](const Inputs& x) { return scatter_add(x[0], 1, scatter_index_repeated, x[1]); }},
+      {"index_basic", [](const Inputs& x) { return x[0].index({Slice(1, None), 0, Slice(None, None, 2)}); }},
+      {"index_ellipsis_none", [](const Inputs& x) { return x[0].index({"...", None, -1}); }},
+      {"index_negative_slice", [](const Inputs& x) { return x[0].index({Slice(-3, -1), Slice(1, 100, 3)}); }},
+      {"index_int_tensor", [](const Inputs& x) { return x[0].index({Slice(), pick}); }},
+      {"index_mask", [](const Inputs& x) { return x[0].index({mask}); }},
+      {"index_mask_later", [](const Inputs& x) { return x[0].index({Slice(1, 3), row_mask, 2}); }},
+      {"index_put_mask_value",
+       [](const Inputs& x) {
+         Tensor h = x[0] * 1.0;
+         h.index_put_({mask}, 0.5);
+         return h;
+       }},
+      {"inplace_mul", [](const Inputs& x) { return in_place(x[0], [&](Tensor& h) { h.mul_(x[1]); }); }},
+      {"inplace_chain",
+       [](const Inputs& x) { return in_place(x[0], [&](Tensor& h) { h.add_(x[1], 0.5).div_(x[1]).clamp_(-1.0, 1.0); }); }},
+      {"inplace_copy_broadcast", [](const Inputs& x) { return in_place(x[0], [&](Tensor& h) { h.copy_(x[1]); }); }},
+      {"inplace_masked_fill", [](const Inputs& x) { return (x[0] * 2.0).masked_fill_(x[0] > 0.0, 0.5); }},
+      {"inplace_scatter", [](const Inputs& x) { return in_place(x[0], [&](Tensor& h) { h.scatter_(1, scatter_index, x[1]); }); }},
       {"sum_dims_empty", [](const Inputs& x) { return sum(x[0], {0}); }},
       {"cumsum_empty", [](const Inputs& x) { return cumsum(x[0], 0); }},
   };
@@ -141,3 +188,68 @@ TEST(OpParity, ShapeErrorsNameTheOperation) {
 }
 
 }  // namespace
+
+// x[...] = v, checked against the values PyTorch gives for the same statements:
+//   x = torch.arange(20.).reshape(4, 5)
+//   x[1, 1:4] = 9; x[:, -1] = torch.tensor([1., 2., 3., 4.]); x[x > 15] = 0
+//   x[torch.tensor([0, -1]), 0] = torch.tensor([7., 8.]); x[..., 1::2] += 0.5  (index then add_)
+TEST(Indexing, IndexPutWritesThroughViewsAsTorch) {
+  Tensor x = arange(20.).reshape({4, 5});
+  x.index_put_({1, Slice(1, 4)}, 9.0);
+  x.index_put_({Slice(), -1}, tensor({1., 2., 3., 4.}));
+  x.index_put_({x > 15.0}, 0.0);
+  x.index_put_({tensor({0, -1}), 0}, tensor({7., 8.}));
+  x.index({"...", Slice(1, None, 2)}) += 0.5;
+  EXPECT_EQ(x.to_vector<float>(), (std::vector<float>{7, 1.5, 2, 3.5, 1,    //
+                                                      5, 9.5, 9, 9.5, 2,    //
+                                                      10, 11.5, 12, 13.5, 3,  //
+                                                      8, 0.5, 0, 0.5, 4}));
+  // a bool mask with tensor values: one row per true entry
+  Tensor y = zeros({3, 2});
+  y.index_put_({tensor({true, false, true})}, tensor({{1., 2.}, {3., 4.}}));
+  EXPECT_EQ(y.to_vector<float>(), (std::vector<float>{1, 2, 0, 0, 3, 4}));
+  // one-hot through scatter_, as libtorch code writes it
+  Tensor one_hot = zeros({3, 4}).scatter_(1, tensor({2, 0, 3}).unsqueeze(1), 1.0);
+  EXPECT_EQ(one_hot.to_vector<float>(), (std::vector<float>{0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1}));
+}
+
+TEST(Indexing, MisuseNamesTheOperation) {
+  const Tensor x = zeros({2, 3});
+  const auto message = [](const std::function<void()>& f) {
+    try {
+      f();
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_NE(message([&] { x.index({0, 1, 2}); }).find("index: too many indices for a tensor of shape [2, 3]"), std::string::npos);
+  EXPECT_NE(message([&] { x.index({2}); }).find("index: index 2 is out of range for dimension 0 of size 2"), std::string::npos);
+  EXPECT_NE(message([&] { x.index({"..", 0}); }).find("\"...\""), std::string::npos);
+  EXPECT_NE(message([&] { x.index({tensor({0}), tensor({1})}); }).find("one tensor index per call"), std::string::npos);
+  EXPECT_NE(message([&] { x.index({tensor({true, false, true})}); }).find("the mask of shape [3]"), std::string::npos);
+  EXPECT_NE(message([&] { x.index({Slice(), tensor({3})}); }).find("index 3 is out of range for dimension 1"), std::string::npos);
+  EXPECT_NE(message([&] { x.index({Slice(0, 2, 0)}); }).find("step must be positive"), std::string::npos);
+  EXPECT_NE(message([&] { scatter(x, 1, tensor({0, 1}).unsqueeze(1), zeros({2, 2})); }).find("scatter: src of shape [2, 2]"), std::string::npos);
+  EXPECT_NE(message([&] { scatter(x, 1, tensor({0, 5}).unsqueeze(1), 1.0); }).find("scatter: index 5 out of range"), std::string::npos);
+  EXPECT_NE(message([&] { F::mse_loss(x, x, Reduction::BatchMean); }).find("kl_div's only"), std::string::npos);
+  EXPECT_NE(message([&] { F::binary_cross_entropy_with_logits(x, x, {.pos_weight = ones({2, 1, 3})}); })
+                .find("binary_cross_entropy_with_logits: weight (none) or pos_weight [2, 1, 3]"),
+            std::string::npos);
+  Tensor w = ones({2, 3}).requires_grad_();
+  Tensor h = w * 2.0;
+  EXPECT_THROW(h.index_put_({0}, 5.0), AutogradError) << "a view of a tensor in the graph";
+}
+
+// An index's view shares storage, and gradients flow back through it (a tensor index: index_select).
+TEST(Indexing, ViewsShareStorageAndGradientsFlowBack) {
+  Tensor x = arange(12.).reshape({3, 4}).requires_grad_();
+  const Tensor view = x.index({Slice(), Slice(1, None, 2)});
+  EXPECT_EQ(view.sizes(), (Shape{3, 2}));
+  EXPECT_EQ(view.strides(), (Shape{4, 2})) << "a view: every other element of x's rows";
+  Tensor z = zeros({3, 4});
+  z.index({Slice(), Slice(1, None, 2)}).index_put_({0, 0}, 100.0);
+  EXPECT_EQ(z.at<float>({0, 1}), 100.f) << "written through the view";
+  (view.sum() + x.index({tensor({2, 2, 0})}).sum()).backward();
+  EXPECT_EQ(x.grad().to_vector<float>(), (std::vector<float>{1, 2, 1, 2, 0, 1, 0, 1, 2, 3, 2, 3}));
+}

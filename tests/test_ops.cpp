@@ -49,7 +49,7 @@ TEST(OpValues, MatchPyTorch) {
   const Tensor T = tensor({{0.f, 1.f, 0.5f, 1.f}, {1.f, 0.f, 1.f, 0.f}, {0.25f, 1.f, 0.f, 0.75f}});
   const Tensor v = tensor({1.0f, -2.0f, 0.5f, 3.0f});
   const Tensor b3 = tensor({0.1f, -0.2f, 0.3f});
-  const Tensor C = arange(24).view({2, 3, 4}) * 0.1f - 1.f;
+  const Tensor C = arange(24.).view({2, 3, 4}) * 0.1f - 1.f;
   const Tensor c = ints({0, 3, 2}, {3});
   // clang-format off
   const std::vector<Row> rows = {

@@ -43,16 +43,53 @@ TEST(Creation, ZerosOnesFull) {
 }
 
 TEST(Creation, Arange) {
-  EXPECT_EQ(values(arange(5)), (std::vector<float>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(values(arange(5.)), (std::vector<float>{0, 1, 2, 3, 4}));
   EXPECT_EQ(values(arange(1, 2.5, 0.5)), (std::vector<float>{1.f, 1.5f, 2.f}));
   EXPECT_EQ(values(arange(-3, 3, 1.5)), (std::vector<float>{-3.f, -1.5f, 0.f, 1.5f}));
   EXPECT_EQ(arange(0, 1, 0.1).numel(), 10);  // torch: 10
-  EXPECT_EQ(values(arange(5, 0, -2)), (std::vector<float>{5, 3, 1}));
+  EXPECT_EQ(arange(5, 0, -2).to_vector<std::int64_t>(), (std::vector<std::int64_t>{5, 3, 1}));
   const Tensor i = arange(4, {.dtype = DType::Int64});
   EXPECT_EQ(i.dtype(), DType::Int64);
   EXPECT_EQ(i.to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 1, 2, 3}));
   EXPECT_THROW(arange(0, 1, 0), ValueError);
   EXPECT_THROW(arange(0, 1, -1), ValueError);
+}
+
+// libtorch's types: integers give int64 (torch::arange(5), torch::tensor({0, 2, 1})), fractions
+// the default float32, bools bool; a dtype in the options wins.
+TEST(Creation, IntegerArgumentsMakeInt64AsLibtorch) {
+  EXPECT_EQ(arange(5).dtype(), kInt64);
+  EXPECT_EQ(arange(5).to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(arange(2, 7, 2).to_vector<std::int64_t>(), (std::vector<std::int64_t>{2, 4, 6}));
+  EXPECT_EQ(arange(5.).dtype(), kFloat32);
+  EXPECT_EQ(arange(0, 1, 0.25).dtype(), kFloat32);
+  EXPECT_EQ(arange(5, {.dtype = kFloat64}).dtype(), kFloat64);
+  EXPECT_EQ(arange(std::int64_t{3}).dtype(), kInt64);
+  EXPECT_EQ(arange(3.f).dtype(), kFloat32);
+
+  const Tensor labels = tensor({0, 2, 1});
+  EXPECT_EQ(labels.dtype(), kInt64);
+  EXPECT_EQ(labels.to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 2, 1}));
+  const Tensor logits = tensor({{2., 0., 0.}, {0., 0., 2.}, {0., 2., 0.}});
+  EXPECT_EQ(logits.dtype(), kFloat32);
+  EXPECT_NEAR(nn::functional::cross_entropy(logits, labels).item<double>(), 0.2395447, 1e-6) << "labels usable as is";
+
+  const Tensor grid = tensor({{1, 2, 3}, {4, 5, 6}});
+  EXPECT_EQ(grid.dtype(), kInt64);
+  EXPECT_EQ(grid.sizes(), (Shape{2, 3}));
+  EXPECT_EQ(grid.at<std::int64_t>({1, 2}), 6);
+  EXPECT_EQ(tensor({std::int64_t{1} << 40, std::int64_t{-3}}).to_vector<std::int64_t>(),
+            (std::vector<std::int64_t>{std::int64_t{1} << 40, -3})) << "int64 values beyond float's digits kept";
+  const Tensor flags = tensor({true, false, true});
+  EXPECT_EQ(flags.dtype(), kBool);
+  EXPECT_EQ(flags.sum().item<std::int64_t>(), 2);
+  EXPECT_EQ(tensor({1, 2}, {.dtype = kFloat64}).dtype(), kFloat64);
+  EXPECT_EQ(tensor({1, 2}, {.requires_grad = false}).dtype(), kInt64) << "options without a dtype keep the inferred one";
+  EXPECT_EQ(tensor({1.5, 2.}).dtype(), kFloat32);
+  EXPECT_EQ(zeros({2}, {.device = default_device()}).dtype(), kFloat32);
+  EXPECT_EQ(randint(0, 5, {3}).dtype(), kInt64);
+  EXPECT_EQ(randperm(4).dtype(), kInt64);
+  EXPECT_EQ(from_vector(std::vector<double>{1.0}, {1}).dtype(), kFloat64);
 }
 
 TEST(Creation, Linspace) {
@@ -137,7 +174,7 @@ TEST(Creation, FromVectorAndNestedLists) {
 // ---- views and storage ----------------------------------------------------------------------
 
 TEST(Views, ShareStorageWithTheirBase) {
-  Tensor x = arange(6).view({2, 3});
+  Tensor x = arange(6.).view({2, 3});
   Tensor flat = x.view({6});
   flat.set({4}, 40.f);
   EXPECT_EQ(x.at({1, 1}), 40.f);
@@ -168,7 +205,7 @@ TEST(Views, ShareStorageWithTheirBase) {
 }
 
 TEST(Views, CopiesHaveTheirOwnStorage) {
-  Tensor x = arange(6).view({2, 3});
+  Tensor x = arange(6.).view({2, 3});
   Tensor c = x.clone();
   c.set({0, 0}, 100.f);
   EXPECT_EQ(x.at({0, 0}), 0.f);
@@ -180,7 +217,7 @@ TEST(Views, CopiesHaveTheirOwnStorage) {
 }
 
 TEST(Views, ReshapeOfNonContiguousCopies) {
-  Tensor x = arange(6).view({2, 3});
+  Tensor x = arange(6.).view({2, 3});
   const Tensor t = x.t();  // [[0, 3], [1, 4], [2, 5]]
   EXPECT_FALSE(t.is_contiguous());
   Tensor r = t.reshape({6});
@@ -202,18 +239,18 @@ TEST(Views, TransposeStrides) {
   const Tensor z = x.transpose(-1, -2);
   EXPECT_EQ(z.sizes(), (Shape{2, 4, 3}));
   EXPECT_EQ(z.strides(), (Shape{12, 1, 4}));
-  const Tensor m = arange(12).view({3, 4});
+  const Tensor m = arange(12.).view({3, 4});
   EXPECT_EQ(m.t().sizes(), (Shape{4, 3}));
   EXPECT_EQ(m.t().strides(), (Shape{1, 4}));
   EXPECT_EQ(m.t().at({3, 1}), 7.f);
   EXPECT_EQ(m.t().t().strides(), (Shape{4, 1}));
   EXPECT_TRUE(m.t().t().is_contiguous());
-  EXPECT_EQ(arange(3).t().sizes(), Shape{3});  // 1-D: as is
+  EXPECT_EQ(arange(3.).t().sizes(), Shape{3});  // 1-D: as is
   EXPECT_THROW(x.t(), ShapeError);
 }
 
 TEST(Views, SlicingRows) {
-  const Tensor x = arange(12).view({4, 3});
+  const Tensor x = arange(12.).view({4, 3});
   const Tensor rows = x.slice(0, 1, 3);
   EXPECT_EQ(rows.sizes(), (Shape{2, 3}));
   EXPECT_EQ(rows.strides(), (Shape{3, 1}));
@@ -239,7 +276,7 @@ TEST(Views, SlicingRows) {
 }
 
 TEST(Views, ViewShapes) {
-  const Tensor x = arange(24);
+  const Tensor x = arange(24.);
   EXPECT_EQ(x.view({2, -1, 4}).sizes(), (Shape{2, 3, 4}));
   EXPECT_EQ(x.reshape({-1}).sizes(), Shape{24});
   EXPECT_EQ(x.view({2, 3, 4}).unsqueeze(1).sizes(), (Shape{2, 1, 3, 4}));
@@ -401,7 +438,7 @@ TEST(Printing, WholeNumbers) {
   EXPECT_EQ(tensor({1.f, -2.f}).str(), "tensor([ 1., -2.])");
   EXPECT_EQ(zeros({3}).str(), "tensor([0., 0., 0.])");
   EXPECT_EQ(scalar_tensor(-7.f).str(), "tensor(-7.)");
-  EXPECT_EQ(arange(10).str(), "tensor([0., 1., 2., 3., 4., 5., 6., 7., 8., 9.])");
+  EXPECT_EQ(arange(10.).str(), "tensor([0., 1., 2., 3., 4., 5., 6., 7., 8., 9.])");
   EXPECT_EQ(tensor({{{1.f, 2.f}, {3.f, 4.f}}, {{5.f, 6.f}, {7.f, 8.f}}}).str(),
             "tensor([[[1., 2.],\n         [3., 4.]],\n\n        [[5., 6.],\n         [7., 8.]]])");
 }
@@ -427,7 +464,7 @@ TEST(Printing, IntegersAndBools) {
   EXPECT_EQ(from_vector(std::vector<std::int64_t>{1, 2, 3}, {3}).str(), "tensor([1, 2, 3])");
   EXPECT_EQ(from_vector(std::vector<std::int64_t>{1, 2, 3, 40}, {2, 2}).str(), "tensor([[ 1,  2],\n        [ 3, 40]])");
   EXPECT_EQ(from_vector(std::vector<bool>{true, false}, {2}).str(), "tensor([ True, False])");
-  EXPECT_EQ((arange(10).view({2, 5}) > scalar_tensor(3.f)).str(),
+  EXPECT_EQ((arange(10.).view({2, 5}) > scalar_tensor(3.f)).str(),
             "tensor([[False, False, False, False,  True],\n        [ True,  True,  True,  True,  True]])");
   EXPECT_EQ(sum(from_vector(std::vector<std::int64_t>{3}, {1})).str(), "tensor(3)");
   EXPECT_EQ(arange(30, {.dtype = DType::Int64}).str(),
@@ -436,7 +473,7 @@ TEST(Printing, IntegersAndBools) {
 }
 
 TEST(Printing, LineWrapping) {
-  EXPECT_EQ((arange(30) / 7.f).str(),
+  EXPECT_EQ((arange(30.) / 7.f).str(),
             "tensor([0.0000, 0.1429, 0.2857, 0.4286, 0.5714, 0.7143, 0.8571, 1.0000, 1.1429,\n"
             "        1.2857, 1.4286, 1.5714, 1.7143, 1.8571, 2.0000, 2.1429, 2.2857, 2.4286,\n"
             "        2.5714, 2.7143, 2.8571, 3.0000, 3.1429, 3.2857, 3.4286, 3.5714, 3.7143,\n"
@@ -480,14 +517,14 @@ TEST(Printing, EmptyTensors) {
 
 TEST(Printing, SummarisesLargeTensors) {
   // torch.arange(1001.)
-  EXPECT_EQ(arange(1001).str(), "tensor([   0.,    1.,    2.,  ...,  998.,  999., 1000.])");
-  // torch.arange(1001)
+  EXPECT_EQ(arange(1001.).str(), "tensor([   0.,    1.,    2.,  ...,  998.,  999., 1000.])");
+  // torch.arange(1001.)
   EXPECT_EQ(arange(1001, {.dtype = DType::Int64}).str(), "tensor([   0,    1,    2,  ...,  998,  999, 1000])");
   // torch.arange(2000.)
-  EXPECT_EQ(arange(2000).str(),
+  EXPECT_EQ(arange(2000.).str(),
             "tensor([0.0000e+00, 1.0000e+00, 2.0000e+00,  ..., 1.9970e+03, 1.9980e+03,\n        1.9990e+03])");
   // torch.arange(2000.).reshape(40, 50)
-  EXPECT_EQ(arange(2000).view({40, 50}).str(),
+  EXPECT_EQ(arange(2000.).view({40, 50}).str(),
             "tensor([[0.0000e+00, 1.0000e+00, 2.0000e+00,  ..., 4.7000e+01, 4.8000e+01,\n"
             "         4.9000e+01],\n"
             "        [5.0000e+01, 5.1000e+01, 5.2000e+01,  ..., 9.7000e+01, 9.8000e+01,\n"
@@ -502,7 +539,7 @@ TEST(Printing, SummarisesLargeTensors) {
             "        [1.9500e+03, 1.9510e+03, 1.9520e+03,  ..., 1.9970e+03, 1.9980e+03,\n"
             "         1.9990e+03]])");
   // torch.arange(3000.).reshape(10, 10, 30): a 3-D summary, "...," between rows and blocks
-  EXPECT_EQ(arange(3000).view({10, 10, 30}).str(),
+  EXPECT_EQ(arange(3000.).view({10, 10, 30}).str(),
             "tensor([[[0.0000e+00, 1.0000e+00, 2.0000e+00,  ..., 2.7000e+01,\n"
             "          2.8000e+01, 2.9000e+01],\n"
             "         [3.0000e+01, 3.1000e+01, 3.2000e+01,  ..., 5.7000e+01,\n"
@@ -594,7 +631,7 @@ TEST(Printing, StreamOperatorAndViews) {
   std::ostringstream os;
   os << tensor({{1.f, 2.f}, {3.f, 4.f}}).t();
   EXPECT_EQ(os.str(), "tensor([[1., 3.],\n        [2., 4.]])");
-  EXPECT_EQ(arange(12).view({3, 4}).slice(1, 1, 3).str(), "tensor([[ 1.,  2.],\n        [ 5.,  6.],\n        [ 9., 10.]])");
+  EXPECT_EQ(arange(12.).view({3, 4}).slice(1, 1, 3).str(), "tensor([[ 1.,  2.],\n        [ 5.,  6.],\n        [ 9., 10.]])");
 }
 
 // ---- devices ----------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@
 #include "ann/dtype.h"
 #include "ann/error.h"
 #include "ann/generator.h"
+#include "ann/indexing.h"
 #include "ann/metrics.h"
 #include "ann/nn.h"
 #include "ann/ops.h"

@@ -146,6 +146,14 @@ Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
 Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index);
 /// out[i][j] = x[i][index[i][j]] for dim 1 (and likewise for other dims), as torch.gather.
 Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index);
+/// x with src written at index along dim: out[i][index[i][j]] = src[i][j] for dim 1, as
+/// torch.scatter (a repeated index keeps the last write). index and src have one shape, equal to
+/// x's outside dim. Differentiable in x and src.
+Tensor scatter(const Tensor& x, std::int64_t dim, const Tensor& index, const Tensor& src);
+/// scatter of one value: zeros({3, 4}).scatter(1, labels.unsqueeze(1), 1.0) is one-hot.
+Tensor scatter(const Tensor& x, std::int64_t dim, const Tensor& index, double value);
+/// As scatter, but adding: out[i][index[i][j]] += src[i][j] (repeated indices sum).
+Tensor scatter_add(const Tensor& x, std::int64_t dim, const Tensor& index, const Tensor& src);
 /// condition ? a : b elementwise, the three broadcast together (condition bool), as
 /// torch.where; differentiable in a and b, each gradient going to the branch chosen.
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);

@@ -15,6 +15,7 @@
 #include <initializer_list>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <tuple>
@@ -22,19 +23,24 @@
 
 #include "ann/device.h"
 #include "ann/dtype.h"
+#include "ann/scalar.h"
 #include "ann/shape.h"
 
 namespace ann {
 
 class TensorImpl;
 class Generator;
+namespace indexing { class TensorIndex; }
 
 /// Options for creating a tensor: element type, device (default_device() unless given), and
-/// whether it requires grad.
+/// whether it requires grad. Without a dtype each creation function takes libtorch's: float32,
+/// or int64 where the values are integers (tensor({0, 2, 1}), arange(5), randint, randperm).
 struct TensorOptions {
-  DType dtype = DType::Float32;
+  std::optional<DType> dtype = std::nullopt;
   Device device = default_device();
   bool requires_grad = false;
+
+  DType dtype_or(DType fallback) const { return dtype.value_or(fallback); }
 };
 
 class Tensor {
@@ -86,11 +92,19 @@ class Tensor {
   Tensor transpose(std::int64_t dim0, std::int64_t dim1) const;
   /// Transpose of a 2-D tensor (a 0-D or 1-D tensor is returned as is).
   Tensor t() const;
-  /// Elements [start, end) along `dim` (a view). As libtorch: negative bounds count from the
-  /// end, both are clamped into the dimension, and end <= start gives an empty slice.
-  Tensor slice(std::int64_t dim, std::int64_t start, std::int64_t end) const;
+  /// Elements start, start + step, ... before end along `dim` (a view). As libtorch: negative
+  /// bounds count from the end, both are clamped into the dimension, end <= start gives an empty
+  /// slice, and the step must be positive.
+  Tensor slice(std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step = 1) const;
   /// Row i along the first dimension (a view with one dimension fewer).
   Tensor operator[](std::int64_t i) const;
+  /// Python's x[...] with libtorch's torch::indexing (ann/indexing.h): integers, Slice, None and
+  /// "..." make a view; one bool mask or int64 index tensor makes a copy. Differentiable.
+  Tensor index(std::initializer_list<indexing::TensorIndex> indices) const;
+  /// x[...] = values (broadcast to x.index(indices)'s shape) or = value, written into this
+  /// tensor's memory (through views, as libtorch), recorded by autograd where in-place ops are.
+  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Tensor& values);
+  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, double value);
   // ---- more views, with libtorch's names and meanings (each shares this storage) --------
   /// Elements [start, start + length) along `dim`; ValueError when they do not all exist.
   Tensor narrow(std::int64_t dim, std::int64_t start, std::int64_t length) const;
@@ -165,6 +179,10 @@ class Tensor {
   Tensor& clamp_(double lo, double hi);
   /// Writes `value` where mask (bool, broadcast to this shape) is true.
   Tensor& masked_fill_(const Tensor& mask, double value);
+  /// ann::scatter and scatter_add, in place.
+  Tensor& scatter_(std::int64_t dim, const Tensor& index, const Tensor& src);
+  Tensor& scatter_(std::int64_t dim, const Tensor& index, double value);
+  Tensor& scatter_add_(std::int64_t dim, const Tensor& index, const Tensor& src);
   /// Members, as libtorch's, so that a view takes them too: x[0] += 1.
   Tensor& operator+=(const Tensor& other) { return add_(other); }
   Tensor& operator-=(const Tensor& other) { return sub_(other); }
@@ -239,9 +257,10 @@ Tensor ones_like(const Tensor& t);
 Tensor eye(std::int64_t n, std::int64_t m = -1, const TensorOptions& options = {});
 /// A 0-D tensor (float32 unless options say otherwise).
 Tensor scalar_tensor(double value, const TensorOptions& options = {});
-/// [start, end) in steps of `step`, like torch.arange (float32 unless options say int64).
-Tensor arange(double start, double end, double step = 1.0, const TensorOptions& options = {});
-Tensor arange(double end, const TensorOptions& options = {});
+/// [start, end) in steps of `step`, like torch.arange: int64 when all three are integers
+/// (arange(5)), else float32 (arange(5.0), arange(0, 1, 0.1)), unless options give a dtype.
+Tensor arange(Scalar start, Scalar end, Scalar step = 1, const TensorOptions& options = {});
+Tensor arange(Scalar end, const TensorOptions& options = {});
 /// `steps` evenly spaced values from start to end inclusive, computed as torch.linspace does.
 Tensor linspace(double start, double end, std::int64_t steps, const TensorOptions& options = {});
 /// U[0, 1) from the global generator (or `generator`), as torch.rand; float32 or float64 (torch's
@@ -254,27 +273,33 @@ Tensor randn(const Shape& shape, Generator& generator, const TensorOptions& opti
 
 /// Integers uniform in [low, high), int64 unless options say otherwise: torch.randint's numbers
 /// for the same generator state (each element one draw, modulo the range).
-Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, const TensorOptions& options = {.dtype = DType::Int64});
+Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, const TensorOptions& options = {});
 Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, Generator& generator,
-               const TensorOptions& options = {.dtype = DType::Int64});
+               const TensorOptions& options = {});
 /// A random permutation of 0 .. n−1 (int64), exactly torch.randperm's for the same generator
 /// state: a Fisher–Yates shuffle taking n − 1 32-bit draws.
-Tensor randperm(std::int64_t n, Generator& generator, const TensorOptions& options = {.dtype = DType::Int64});
-Tensor randperm(std::int64_t n, const TensorOptions& options = {.dtype = DType::Int64});
+Tensor randperm(std::int64_t n, Generator& generator, const TensorOptions& options = {});
+Tensor randperm(std::int64_t n, const TensorOptions& options = {});
 
 /// Builds a tensor from values in row-major order; their count must equal the shape's.
 Tensor from_vector(const std::vector<float>& values, const Shape& shape, const TensorOptions& options = {});
 /// From doubles: float64 unless options say otherwise.
-Tensor from_vector(const std::vector<double>& values, const Shape& shape,
-                   const TensorOptions& options = {.dtype = DType::Float64});
+Tensor from_vector(const std::vector<double>& values, const Shape& shape, const TensorOptions& options = {});
 Tensor from_vector(const std::vector<std::int64_t>& values, const Shape& shape);
 Tensor from_vector(const std::vector<bool>& values, const Shape& shape);
 
-/// Nested initializer lists: tensor({1, 2, 3}), tensor({{1, 2}, {3, 4}}); float32 unless options
-/// say otherwise (the values are read as double, so a float64 tensor keeps all their digits).
+/// Nested initializer lists, with libtorch's types: tensor({1.5, 2.}) and tensor({{1., 2.},
+/// {3., 4.}}) are float32 (the values are read as double, so a float64 tensor keeps all their
+/// digits); tensor({0, 2, 1}) is int64 and tensor({true, false}) bool; options may say otherwise.
+/// A list mixing integers and fractions ({1, 2.5}) is ambiguous: write 1. (libtorch refuses it
+/// when it runs).
 Tensor tensor(std::initializer_list<double> values, const TensorOptions& options = {});
 Tensor tensor(std::initializer_list<std::initializer_list<double>> rows, const TensorOptions& options = {});
 Tensor tensor(std::initializer_list<std::initializer_list<std::initializer_list<double>>> planes,
               const TensorOptions& options = {});
+Tensor tensor(std::initializer_list<int> values, const TensorOptions& options = {});
+Tensor tensor(std::initializer_list<std::initializer_list<int>> rows, const TensorOptions& options = {});
+Tensor tensor(std::initializer_list<std::int64_t> values, const TensorOptions& options = {});
+Tensor tensor(std::initializer_list<bool> values, const TensorOptions& options = {});
 
 }  // namespace ann

@@ -185,6 +185,10 @@ class Backend {
   /// out[o, j, i] = x[o, index[o, j, i], i]; index has shape [outer, k, inner].
   virtual void gather(const void* x, std::size_t elem_size, const std::int64_t* index, void* out,
                       std::int64_t outer, std::int64_t n, std::int64_t k, std::int64_t inner) const = 0;
+  /// out[o, index[o, j, i], i] = src[o, j, i], in the order of j (the last write wins);
+  /// elements of any type moved as they are.
+  virtual void scatter(const void* src, std::size_t elem_size, const std::int64_t* index, void* out,
+                       std::int64_t outer, std::int64_t n, std::int64_t k, std::int64_t inner) const = 0;
   /// dx[o, index[o, j, i], i] += dy[o, j, i]; dx and dy of the floating `dtype`.
   virtual void scatter_add(DType dtype, const void* dy, const std::int64_t* index, void* dx, std::int64_t outer,
                            std::int64_t n, std::int64_t k, std::int64_t inner) const = 0;

@@ -21,6 +21,8 @@ Tensor reduce(const Tensor& per_example, Reduction reduction) {
     case Reduction::None: return per_example;
     case Reduction::Sum: return sum(per_example);
     case Reduction::Mean: return mean(per_example);
+    case Reduction::BatchMean:
+      throw ValueError("reduction BatchMean (torch's 'batchmean') is kl_div's only; use Mean or Sum");
   }
   return per_example;
 }
@@ -202,7 +204,8 @@ Tensor fused_reduced_loss(const char* op, const Tensor& input, const Tensor& tar
 
 // Whether a reduced loss of these operands may run as the back end's fused entry `entry`.
 bool fuses(backend::Fused entry, const Tensor& input, const Tensor& target, Reduction reduction) {
-  return reduction != Reduction::None && input.dtype() == DType::Float32 && target.dtype() == DType::Float32 &&
+  return (reduction == Reduction::Mean || reduction == Reduction::Sum) && input.dtype() == DType::Float32 &&
+         target.dtype() == DType::Float32 &&
          ops::backend_of(input).has(entry);
 }
 
@@ -256,6 +259,30 @@ Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targ
                                    return std::vector<Tensor>{dl * (sigmoid(x) - y), dl * neg(x)};
                                  });
   return reduce(per_example, reduction);
+}
+
+// With pos_weight p (broadcast along the last dimension: one per class) and weight w (broadcast
+// to the input), torch's formula, composed so that x, y, p and w all get their gradients:
+//   ℓ = w · [(1 − y) x + (1 + (p − 1) y) · softplus(−x)],  softplus(−x) = max(−x, 0) + log(1 + e^(−|x|))
+Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& target,
+                                        const BCEWithLogitsOptions& options) {
+  if (!options.pos_weight.defined() && !options.weight.defined())
+    return binary_cross_entropy_with_logits(logits, target, options.reduction);
+  check_same_shape(logits, target, "binary_cross_entropy_with_logits");
+  ops::check_floating(logits, "binary_cross_entropy_with_logits");
+  const Tensor softplus_neg = relu(neg(logits)) + log1p(exp(neg(abs(logits))));
+  Tensor per_element = options.pos_weight.defined()
+                           ? (1.0 - target) * logits + (1.0 + (options.pos_weight - 1.0) * target) * softplus_neg
+                           : (1.0 - target) * logits + softplus_neg;
+  if (options.weight.defined()) per_element = per_element * options.weight;
+  if (per_element.sizes() != logits.sizes()) {
+    throw ShapeError("binary_cross_entropy_with_logits: weight " +
+                     (options.weight.defined() ? to_string(options.weight.sizes()) : std::string("(none)")) +
+                     " or pos_weight " +
+                     (options.pos_weight.defined() ? to_string(options.pos_weight.sizes()) : std::string("(none)")) +
+                     " widen the loss beyond the input's shape " + to_string(logits.sizes()));
+  }
+  return reduce(per_element, options.reduction);
 }
 
 // ℓ = |x − y|      ∂ℓ/∂x = sign(x − y)
@@ -325,10 +352,17 @@ Tensor kl_div(const Tensor& input, const Tensor& target, Reduction reduction, bo
   check_same_shape(input, target, "kl_div");
   ops::check_floating(input, "kl_div");
   ops::check_floating(target, "kl_div");
-  if (log_target) return reduce(exp(target) * (target - input), reduction);
-  const Tensor positive = target > 0.0;
-  const Tensor safe_log = log(where(positive, target, ones_like(target)));  // log 1 = 0 where y = 0
-  return reduce(target * safe_log - target * input, reduction);
+  Tensor per_element;
+  if (log_target) {
+    per_element = exp(target) * (target - input);
+  } else {
+    const Tensor positive = target > 0.0;
+    const Tensor safe_log = log(where(positive, target, ones_like(target)));  // log 1 = 0 where y = 0
+    per_element = target * safe_log - target * input;
+  }
+  // batchmean: the sum over the batch's size, the KL divergence per example (torch's advice)
+  if (reduction == Reduction::BatchMean) return sum(per_element) / static_cast<double>(input.dim() > 0 ? input.size(0) : 1);
+  return reduce(per_element, reduction);
 }
 
 }  // namespace ann::nn::functional

@@ -34,19 +34,28 @@ Tensor index_select(const Tensor& x, std::int64_t dim_in, const Tensor& index) {
   });
 }
 
-// y[o, j, i] = x[o, index[o, j, i], i]    dx[o, index[o, j, i], i] += dy[o, j, i]
-Tensor gather(const Tensor& x, std::int64_t dim_in, const Tensor& index) {
-  ops::check_floating(x, "gather");
-  const std::int64_t dim = wrap_dim(dim_in, x.dim(), "gather");
-  check_dtype(index, DType::Int64, "gather");
+namespace {
+// gather's and scatter's index: int64, x's rank and x's sizes outside `dim`, every entry in
+// range along it. Returns dim wrapped.
+std::int64_t check_element_index(const Tensor& x, std::int64_t dim_in, const Tensor& index, const char* op) {
+  check_defined(x, op);
+  const std::int64_t dim = wrap_dim(dim_in, x.dim(), op);
+  check_dtype(index, DType::Int64, op);
   bool ok = index.dim() == x.dim();
   for (std::int64_t d = 0; ok && d < x.dim(); ++d) ok = d == dim || index.size(d) == x.size(d);
   if (!ok) {
-    throw ShapeError("gather: index of shape " + to_string(index.sizes()) + " does not match input of shape " +
+    throw ShapeError(std::string(op) + ": index of shape " + to_string(index.sizes()) + " does not match input of shape " +
                      to_string(x.sizes()) + " outside dimension " + std::to_string(dim));
   }
-  const std::int64_t n = x.dim() == 0 ? 1 : x.size(dim);
-  ops::check_indices(index, n, "gather");
+  ops::check_indices(index, x.dim() == 0 ? 1 : x.size(dim), op);
+  return dim;
+}
+}  // namespace
+
+// y[o, j, i] = x[o, index[o, j, i], i]    dx[o, index[o, j, i], i] += dy[o, j, i]
+Tensor gather(const Tensor& x, std::int64_t dim_in, const Tensor& index) {
+  ops::check_floating(x, "gather");
+  const std::int64_t dim = check_element_index(x, dim_in, index, "gather");
   const Tensor xc = x.contiguous(), ic = index.contiguous();
   const ops::Split s = ops::split_at(x.sizes(), dim);
   const std::int64_t k = ic.dim() == 0 ? 1 : ic.size(dim);
@@ -60,6 +69,53 @@ Tensor gather(const Tensor& x, std::int64_t dim_in, const Tensor& index) {
                                     s.outer, s.n, k, s.inner);
     return std::vector<Tensor>{dx};
   });
+}
+
+namespace {
+// out = x, then out[o, index[o, j, i], i] = src[o, j, i] (add: +=), as torch.scatter(_add):
+//   scatter:      dx = dy with the written places zeroed     dsrc = gather(dy, index)
+//   scatter_add:  dx = dy                                     dsrc = gather(dy, index)
+Tensor scatter_op(const Tensor& x, std::int64_t dim_in, const Tensor& index, const Tensor& src, bool add) {
+  const char* op = add ? "scatter_add" : "scatter";
+  const std::int64_t dim = check_element_index(x, dim_in, index, op);
+  check_defined(src, op);
+  if (src.sizes() != index.sizes()) {
+    throw ShapeError(std::string(op) + ": src of shape " + to_string(src.sizes()) + " for an index of shape " +
+                     to_string(index.sizes()) + " (ann needs them equal)");
+  }
+  if (add) ops::check_floating(x, op);
+  const Tensor ic = index.contiguous(), sc = src.to(x.dtype()).contiguous();
+  const ops::Split s = ops::split_at(x.sizes(), dim);
+  const std::int64_t k = ic.dim() == 0 ? 1 : ic.size(dim);
+  Tensor y;
+  {
+    NoGradGuard no_grad;
+    y = x.clone();
+  }
+  if (add) {
+    ops::backend_of(x).scatter_add(x.dtype(), sc.impl()->raw_data(), ic.data<std::int64_t>(), y.impl()->raw_data(),
+                                   s.outer, s.n, k, s.inner);
+  } else {
+    ops::backend_of(x).scatter(sc.impl()->raw_data(), element_size(x.dtype()), ic.data<std::int64_t>(),
+                               y.impl()->raw_data(), s.outer, s.n, k, s.inner);
+  }
+  if (!autograd::should_record(x, src)) return y;
+  return record(op, std::move(y), {x, src}, [ic, dim, add](const Tensor& dy) {
+    return std::vector<Tensor>{add ? dy : scatter(dy, dim, ic, 0.0), gather(dy, dim, ic)};
+  });
+}
+}  // namespace
+
+Tensor scatter(const Tensor& x, std::int64_t dim, const Tensor& index, const Tensor& src) {
+  return scatter_op(x, dim, index, src, false);
+}
+Tensor scatter(const Tensor& x, std::int64_t dim, const Tensor& index, double value) {
+  check_defined(x, "scatter");
+  check_defined(index, "scatter");
+  return scatter_op(x, dim, index, full(index.sizes(), value, {.dtype = x.dtype(), .device = x.device()}), false);
+}
+Tensor scatter_add(const Tensor& x, std::int64_t dim, const Tensor& index, const Tensor& src) {
+  return scatter_op(x, dim, index, src, true);
 }
 
 // where(c, a, b)_i = c_i ? a_i : b_i (all three broadcast), composed as a gather from a and b

@@ -123,9 +123,10 @@ Tensor Tensor::t() const {
 }
 
 // y = x[start:end] along dim     dx = dy placed into zeros at [start:end]
-Tensor Tensor::slice(std::int64_t dim_in, std::int64_t start, std::int64_t end) const {
+Tensor Tensor::slice(std::int64_t dim_in, std::int64_t start, std::int64_t end, std::int64_t step) const {
   check_defined(*this, "slice");
   const std::int64_t d = wrap_dim(dim_in, dim(), "slice");
+  if (step < 1) throw ValueError("slice: step must be positive, got " + std::to_string(step));
   const std::int64_t n = size(d);
   // As libtorch (and Python's x[start:end]): negative bounds count from the end, then both are
   // clamped into [0, n], and an end before the start gives an empty slice.
@@ -133,12 +134,14 @@ Tensor Tensor::slice(std::int64_t dim_in, std::int64_t start, std::int64_t end) 
   if (end < 0) end += n;
   start = std::clamp<std::int64_t>(start, 0, n);
   end = std::clamp<std::int64_t>(end, start, n);
-  Shape s = sizes();
-  s[static_cast<std::size_t>(d)] = end - start;
-  const std::int64_t offset = impl()->offset + start * strides()[static_cast<std::size_t>(d)];
-  return record("slice", alias(*this, s, strides(), offset), {*this}, [sizes = sizes(), d, start, end](const Tensor& dy) {
+  Shape s = sizes(), st = strides();
+  const auto du = static_cast<std::size_t>(d);
+  s[du] = (end - start + step - 1) / step;
+  st[du] *= step;
+  const std::int64_t offset = impl()->offset + start * strides()[du];
+  return record("slice", alias(*this, s, st, offset), {*this}, [sizes = sizes(), d, start, end, step](const Tensor& dy) {
     Tensor dx = zeros(sizes, {.dtype = dy.dtype(), .device = dy.device()});
-    dx.slice(d, start, end).copy_(dy);
+    dx.slice(d, start, end, step).copy_(dy);
     return std::vector<Tensor>{dx};
   });
 }

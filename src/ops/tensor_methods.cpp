@@ -73,5 +73,14 @@ Tensor& Tensor::masked_fill_(const Tensor& mask, double value) {
   // The mask is bool and never requires grad: it is passed as data, not as the other operand.
   return assign_in_place(*this, "masked_fill_", {}, [&mask, value](const Tensor& s, const Tensor&) { return ann::masked_fill(s, mask, value); });
 }
+Tensor& Tensor::scatter_(std::int64_t dim, const Tensor& index, const Tensor& src) {
+  return assign_in_place(*this, "scatter_", src, [dim, &index](const Tensor& s, const Tensor& o) { return ann::scatter(s, dim, index, o); });
+}
+Tensor& Tensor::scatter_(std::int64_t dim, const Tensor& index, double value) {
+  return assign_in_place(*this, "scatter_", {}, [dim, &index, value](const Tensor& s, const Tensor&) { return ann::scatter(s, dim, index, value); });
+}
+Tensor& Tensor::scatter_add_(std::int64_t dim, const Tensor& index, const Tensor& src) {
+  return assign_in_place(*this, "scatter_add_", src, [dim, &index](const Tensor& s, const Tensor& o) { return ann::scatter_add(s, dim, index, o); });
+}
 
 }  // namespace ann

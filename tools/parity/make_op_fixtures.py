@@ -18,6 +18,27 @@ from fixture_io import output_directory, write_fixture
 LABELS = torch.tensor([0, 2, 1, 3, 2, 0])
 LABELS_IGNORED = torch.tensor([0, -100, 1, 3, 2, -100])
 WEIGHTS = torch.tensor([0.5, 2.0, 1.0, 1.5], dtype=torch.float64)
+# scatter's and indexing's index tensors (the same in tests/test_op_parity.cpp)
+SCATTER_INDEX = torch.tensor([[0, 4], [2, 1], [3, 0]])
+SCATTER_INDEX_REPEATED = torch.tensor([[0, 0], [2, 2], [4, 1]])
+SCATTER_INDEX_DIM0 = torch.tensor([[3, 0, 1], [1, 2, 3]])
+POS_WEIGHT = torch.tensor([0.5, 2.0, 3.0], dtype=torch.float64)
+BCE_WEIGHT = torch.tensor([[1.0, 0.25, 2.0]], dtype=torch.float64)
+PICK = torch.tensor([[0, 3], [4, -1]])
+MASK = torch.tensor([[True, False, True, False, False], [False, False, False, True, True],
+                     [True, True, False, False, False], [False, False, False, False, False]])
+ROW_MASK = torch.tensor([True, False, True, True, False])
+
+
+def in_place(f):
+    """f applied to a non-leaf copy of the first input, in place (the recorded in-place op)."""
+    return lambda x, *rest: f(x * 1.5, *rest)
+
+
+def index_put_mask(x):
+    h = x * 1.0
+    h[MASK] = 0.5
+    return h
 
 # name -> (input shapes, input kinds, function). Kinds: "s" signed, "p" positive, "q" in (0, 1).
 CASES = {
@@ -57,6 +78,28 @@ CASES = {
                                                                   reduction="none")),
     "nll_weight_ignore": ([[6, 4]], "s", lambda x: F.nll_loss(torch.log_softmax(x, 1), LABELS_IGNORED,
                                                              weight=WEIGHTS.to(x.dtype))),
+    # torch differentiates neither weight nor pos_weight: they are constants here
+    "bce_logits_pos_weight": ([[4, 3], [4, 3]], "sq", lambda x, y: F.binary_cross_entropy_with_logits(
+        x, y, pos_weight=POS_WEIGHT.to(x.dtype))),
+    "bce_logits_weight_pos_weight_sum": ([[4, 3], [4, 3]], "sq", lambda x, y: F.binary_cross_entropy_with_logits(
+        x, y, weight=BCE_WEIGHT.to(x.dtype), pos_weight=POS_WEIGHT.to(x.dtype), reduction="sum")),
+    "kl_div_batchmean": ([[3, 4], [3, 4]], "sq", lambda x, y: F.kl_div(x, y, reduction="batchmean")),
+    "scatter": ([[3, 5], [3, 2]], "ss", lambda x, s: x.scatter(1, SCATTER_INDEX, s)),
+    "scatter_dim0": ([[4, 3], [2, 3]], "ss", lambda x, s: x.scatter(0, SCATTER_INDEX_DIM0, s)),
+    "scatter_value": ([[3, 5]], "s", lambda x: x.scatter(1, SCATTER_INDEX, 2.5)),
+    "scatter_add_repeated": ([[3, 5], [3, 2]], "ss", lambda x, s: x.scatter_add(1, SCATTER_INDEX_REPEATED, s)),
+    "index_basic": ([[4, 5, 6]], "s", lambda x: x[1:, 0, ::2]),
+    "index_ellipsis_none": ([[4, 5, 6]], "s", lambda x: x[..., None, -1]),
+    "index_negative_slice": ([[4, 5, 6]], "s", lambda x: x[-3:-1, 1:100:3]),
+    "index_int_tensor": ([[4, 5, 6]], "s", lambda x: x[:, PICK]),
+    "index_mask": ([[4, 5, 6]], "s", lambda x: x[MASK]),
+    "index_mask_later": ([[4, 5, 6]], "s", lambda x: x[1:3, ROW_MASK, 2]),
+    "index_put_mask_value": ([[4, 5]], "s", index_put_mask),
+    "inplace_mul": ([[3, 4], [4]], "ss", in_place(lambda h, b: h.mul_(b))),
+    "inplace_chain": ([[3, 4], [3, 4]], "sp", in_place(lambda h, b: h.add_(b, alpha=0.5).div_(b).clamp_(-1.0, 1.0))),
+    "inplace_copy_broadcast": ([[3, 4], [4]], "ss", in_place(lambda h, b: h.copy_(b))),
+    "inplace_masked_fill": ([[3, 4]], "s", lambda x: (x * 2.0).masked_fill_(x > 0, 0.5)),
+    "inplace_scatter": ([[3, 5], [3, 2]], "ss", in_place(lambda h, s: h.scatter_(1, SCATTER_INDEX, s))),
     "sum_dims_empty": ([[0, 3]], "s", lambda x: x.sum(dim=[0])),
     "cumsum_empty": ([[0, 3]], "s", lambda x: x.cumsum(dim=0)),
 }

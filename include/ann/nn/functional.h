@@ -5,7 +5,9 @@
 
 namespace ann::nn {
 
-enum class Reduction { None, Mean, Sum };
+/// How a loss reduces its per-element values. BatchMean (torch's 'batchmean': the sum divided by
+/// the batch size) is kl_div's only; the other losses refuse it.
+enum class Reduction { None, Mean, Sum, BatchMean };
 
 namespace functional {
 
@@ -40,6 +42,16 @@ Tensor binary_cross_entropy(const Tensor& probs, const Tensor& target, Reduction
 Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& target,
                                         Reduction reduction = Reduction::Mean);
 
+/// binary_cross_entropy_with_logits's options beyond the reduction, as torch's: `pos_weight`
+/// weighs the positive term per class (broadcast along the last dimension: n_negative /
+/// n_positive balances a class), `weight` each element (broadcast to the input).
+struct BCEWithLogitsOptions {
+  Reduction reduction = Reduction::Mean;
+  Tensor weight = {};
+  Tensor pos_weight = {};
+};
+Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& target, const BCEWithLogitsOptions& options);
+
 /// |x − y|.
 Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
 
@@ -52,7 +64,8 @@ Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction
 
 /// Kullback–Leibler divergence with `input` as log-probabilities: target · (log target − input)
 /// per element (0 where target is 0), or exp(target) · (target − input) with log_target. Mean
-/// is over every element, as torch's default; torch's 'batchmean' is Sum divided by the batch size.
+/// is over every element, as torch's default; BatchMean divides the sum by the batch size
+/// (input.size(0)), the divergence per example that torch advises.
 Tensor kl_div(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean, bool log_target = false);
 
 }  // namespace functional

@@ -78,9 +78,16 @@ class BCELoss : public Loss {
 class BCEWithLogitsLoss : public Loss {
  public:
   using Loss::Loss;
+  /// With torch's weight or pos_weight (functional::BCEWithLogitsOptions).
+  explicit BCEWithLogitsLoss(functional::BCEWithLogitsOptions options)
+      : Loss({options.reduction}), logit_options_(std::move(options)) {}
   Tensor forward(const Tensor& logits, const Tensor& target) const override {
+    if (logit_options_) return functional::binary_cross_entropy_with_logits(logits, target, *logit_options_);
     return functional::binary_cross_entropy_with_logits(logits, target, reduction());
   }
+
+ private:
+  std::optional<functional::BCEWithLogitsOptions> logit_options_;
 };
 
 /// Mean absolute error.

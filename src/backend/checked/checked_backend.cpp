@@ -113,6 +113,11 @@ class CheckedBackend final : public Backend {
     const Open open(*this, "gather", {x, index, out});
     cpu().gather(x, elem_size, index, out, outer, n, k, inner);
   }
+  void scatter(const void* src, std::size_t elem_size, const int64_t* index, void* out, int64_t outer, int64_t n,
+               int64_t k, int64_t inner) const override {
+    const Open open(*this, "scatter", {src, index, out});
+    cpu().scatter(src, elem_size, index, out, outer, n, k, inner);
+  }
   void scatter_add(DType dtype, const void* dy, const int64_t* index, void* dx, int64_t outer, int64_t n, int64_t k,
                    int64_t inner) const override {
     const Open open(*this, "scatter_add", {dy, index, dx});

@@ -226,10 +226,20 @@ class CpuBackend final : public Backend {
     });
   }
 
+  // Elements moved as unsigned words of their size: a copy, whatever they hold.
+  template <class F>
+  static void visit_words(std::size_t elem_size, const char* op, F&& f) {
+    switch (elem_size) {
+      case 1: f(std::uint8_t{}); break;
+      case 4: f(std::uint32_t{}); break;
+      case 8: f(std::uint64_t{}); break;
+      default: throw DeviceError(std::string(op) + ": elements of " + std::to_string(elem_size) + " bytes");
+    }
+  }
+
   void gather(const void* x, std::size_t elem_size, const int64_t* index, void* out, int64_t outer, int64_t n,
               int64_t k, int64_t inner) const override {
-    // Elements moved as unsigned words of their size: a copy, whatever they hold.
-    auto move = [&](auto word) {
+    visit_words(elem_size, "gather", [&](auto word) {
       using W = decltype(word);
       const auto* in = static_cast<const W*>(x);
       auto* o = static_cast<W*>(out);
@@ -239,13 +249,22 @@ class CpuBackend final : public Backend {
             const int64_t at = (b * k + j) * inner + i;
             o[at] = in[(b * n + index[at]) * inner + i];
           }
-    };
-    switch (elem_size) {
-      case 1: move(std::uint8_t{}); break;
-      case 4: move(std::uint32_t{}); break;
-      case 8: move(std::uint64_t{}); break;
-      default: throw DeviceError("gather: elements of " + std::to_string(elem_size) + " bytes");
-    }
+    });
+  }
+
+  void scatter(const void* src, std::size_t elem_size, const int64_t* index, void* out, int64_t outer, int64_t n,
+               int64_t k, int64_t inner) const override {
+    visit_words(elem_size, "scatter", [&](auto word) {
+      using W = decltype(word);
+      const auto* in = static_cast<const W*>(src);
+      auto* o = static_cast<W*>(out);
+      for (int64_t b = 0; b < outer; ++b)
+        for (int64_t j = 0; j < k; ++j)
+          for (int64_t i = 0; i < inner; ++i) {
+            const int64_t at = (b * k + j) * inner + i;
+            o[(b * n + index[at]) * inner + i] = in[at];
+          }
+    });
   }
 
   void scatter_add(DType dtype, const void* dy_raw, const int64_t* index, void* dx_raw, int64_t outer, int64_t n,
