@@ -654,3 +654,144 @@ TEST(InPlace, WritesElsewhereDoNotDisturbAGraph) {
 }
 
 }  // namespace
+
+// ---- autograd::grad and second derivatives (create_graph) ------------------------------------
+
+namespace {
+
+TEST(AutogradGrad, ReturnsGradientsWithoutTouchingDotGrad) {
+  Tensor x = tensor({1., 2., -3.}).requires_grad_();
+  Tensor w = tensor({0.5, 0.5, 0.5}).requires_grad_();
+  const Tensor y = (x * x * x * w).sum();
+  const std::vector<Tensor> g = autograd::grad({y}, {x});
+  EXPECT_EQ(g[0].to_vector<float>(), (std::vector<float>{1.5f, 6.f, 13.5f}));  // 3x²w
+  EXPECT_FALSE(x.grad().defined());
+  EXPECT_FALSE(w.grad().defined()) << "no leaf accumulates";
+  EXPECT_FALSE(g[0].requires_grad()) << "without create_graph the gradient is a constant";
+}
+
+TEST(AutogradGrad, AnIntermediateTensorGetsItsGradient) {
+  Tensor x = tensor({1., 2.}).requires_grad_();
+  const Tensor h = x * 3.0;
+  const Tensor y = (h * h).sum() + h.sum();
+  EXPECT_EQ(autograd::grad({y}, {h}, {}, /*retain_graph=*/true)[0].to_vector<float>(), (std::vector<float>{7, 13}));  // 2h + 1
+  EXPECT_EQ(autograd::grad({y}, {x, h})[0].to_vector<float>(), (std::vector<float>{21, 39}));
+}
+
+TEST(AutogradGrad, SecondDerivativesWithCreateGraph) {
+  Tensor x = tensor({1., 2., -3.}, {.dtype = kFloat64}).requires_grad_();
+  const Tensor y = (x * x * x).sum() + exp(x).sum();
+  const Tensor g = autograd::grad({y}, {x}, {}, std::nullopt, /*create_graph=*/true)[0];
+  EXPECT_TRUE(g.requires_grad());
+  const Tensor gg = autograd::grad({g.sum()}, {x})[0];  // d/dx Σ(3x² + eˣ) = 6x + eˣ
+  const std::vector<double> got = gg.to_vector<double>();
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    const double v = x.to_vector<double>()[i];
+    EXPECT_NEAR(got[i], 6 * v + std::exp(v), 1e-12);
+  }
+  // grad_outputs weigh several outputs; allow_unused gives an undefined tensor
+  Tensor unused = tensor({1.}).requires_grad_();
+  const auto two = autograd::grad({x * 2.0, x.sum()}, {x, unused}, {tensor({1., 0., 1.}, {.dtype = kFloat64}), Tensor()},
+                                  std::nullopt, false, /*allow_unused=*/true);
+  EXPECT_EQ(two[0].to_vector<double>(), (std::vector<double>{3, 1, 3}));
+  EXPECT_FALSE(two[1].defined());
+}
+
+// Hessian-vector products of scalar functions, against central differences of the gradient:
+// H v ≈ (∇f(x + εv) − ∇f(x − εv)) / 2ε. Every op on these paths has a differentiable derivative.
+TEST(AutogradGrad, HessianVectorProductsMatchFiniteDifferences) {
+  manual_seed(5);
+  const Tensor W1 = randn({4, 3}, {.dtype = kFloat64}), W2 = randn({2, 4}, {.dtype = kFloat64});
+  const Tensor target = randn({5, 2}, {.dtype = kFloat64});
+  using Fn = std::function<Tensor(const Tensor&)>;
+  const std::vector<std::pair<const char*, Fn>> functions = {
+      {"polynomial", [](const Tensor& x) { return (x * x * x - x * 2.0).sum(); }},
+      {"squashing", [](const Tensor& x) { return (tanh(x) * sigmoid(x) + exp(x * 0.5) + log(x * x + 1.0)).sum(); }},
+      {"quotient", [](const Tensor& x) { return (x / (x * x + 2.0) + sqrt(x * x + 1.0) + pow(x, 3.0)).sum(); }},
+      {"activations", [](const Tensor& x) { return (silu(x) * gelu(x) + softplus(x) * elu(x) + leaky_relu(x, 0.1) * x).sum(); }},
+      {"reductions", [](const Tensor& x) { return (sum(x * x, 1) * mean(x, 1)).sum() + x.t().matmul(x).sum(); }},
+      {"views", [](const Tensor& x) {
+         return (x.slice(1, 0, 2) * x.select(1, 2).unsqueeze(1)).pow(2.0).sum() + sum(cat({x, x * x}, 0).t(), 0).pow(2.0).sum();
+       }},
+      {"softmax", [](const Tensor& x) {
+         return (softmax(x, 1) * x).sum() + nn::functional::cross_entropy(x, tensor({0, 2, 1, 1, 0}));
+       }},
+      {"mlp", [&](const Tensor& x) {  // a tanh net's squared error, through the affine layers
+         const Tensor h = tanh(x.matmul(W1.t()));
+         return nn::functional::mse_loss(h.matmul(W2.t()), target);
+       }},
+  };
+  const Tensor x0 = randn({5, 3}, {.dtype = kFloat64});
+  const Tensor v = randn({5, 3}, {.dtype = kFloat64});
+  for (const auto& [name, f] : functions) {
+    SCOPED_TRACE(name);
+    Tensor x = x0.clone().requires_grad_();
+    const Tensor g = autograd::grad({f(x)}, {x}, {}, std::nullopt, true)[0];
+    const Tensor hv = autograd::grad({g}, {x}, {v})[0];
+    const auto gradient_at = [&](const Tensor& at) {
+      Tensor p = at.detach().requires_grad_();
+      return autograd::grad({f(p)}, {p})[0];
+    };
+    const double eps = 1e-6;
+    const Tensor numeric = (gradient_at(x0 + v * eps) - gradient_at(x0 - v * eps)) / (2 * eps);
+    const std::vector<double> a = hv.to_vector<double>(), b = numeric.to_vector<double>();
+    for (std::size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-6 * std::max(1.0, std::abs(b[i]))) << i;
+  }
+}
+
+// A gradient penalty through ann's fused float32 layers: the fused affine layer and squared
+// error are differentiated again through their compositions, and give the composed net's numbers.
+TEST(AutogradGrad, SecondDerivativesThroughFusedLayers) {
+  manual_seed(2);
+  nn::Linear layer1(3, 8), layer2(8, 1);
+  const Tensor X = randn({6, 3}), Y = randn({6, 1});
+  const auto penalty_gradient = [&](bool fused) {
+    Tensor x = X.clone().requires_grad_();
+    Tensor y_pred = fused ? layer2(tanh(layer1(x)))
+                          : tanh(x.matmul(layer1.weight.t()) + layer1.bias).matmul(layer2.weight.t()) + layer2.bias;
+    const Tensor loss = nn::functional::mse_loss(y_pred, Y) +
+                        nn::functional::cross_entropy(cat({y_pred, y_pred * 2.f}, 1), tensor({0, 1, 1, 0, 1, 0}));
+    const Tensor dx = autograd::grad({loss}, {x}, {}, std::nullopt, true)[0];
+    const Tensor penalty = (dx * dx).sum();
+    return autograd::grad({penalty}, {layer1.weight})[0].to_vector<float>();
+  };
+  const std::vector<float> composed = penalty_gradient(false);
+  const std::vector<float> fused = penalty_gradient(true);
+  ASSERT_EQ(fused.size(), composed.size());
+  for (std::size_t i = 0; i < fused.size(); ++i) EXPECT_NEAR(fused[i], composed[i], 1e-5f * std::max(1.f, std::abs(composed[i])));
+}
+
+TEST(AutogradGrad, MisuseIsAnAutogradError) {
+  Tensor x = tensor({1., 2.}).requires_grad_();
+  const Tensor y = (x * x).sum();
+  std::string m = autograd_message([&] { autograd::grad({y}, {tensor({1., 2.})}); });
+  EXPECT_NE(m.find("grad: input 0 (shape [2]) does not require grad"), std::string::npos) << m;
+  Tensor other = tensor({3.}).requires_grad_();
+  m = autograd_message([&] { autograd::grad({y}, {other}, {}, true); });
+  EXPECT_NE(m.find("is not used by the outputs' graph"), std::string::npos) << m;
+  m = autograd_message([&] { autograd::grad({x * 2.0}, {x}); });
+  EXPECT_NE(m.find("output 0 has 2 elements"), std::string::npos) << m;
+  // an op whose derivative ann cannot differentiate: refused by name, never a wrong number
+  Tensor z = tensor({{1., 2.}, {0.5, -1.}}).requires_grad_();
+  const Tensor loss = prod(z);
+  m = autograd_message([&] { autograd::grad({loss}, {z}, {}, std::nullopt, true); });
+  EXPECT_NE(m.find("grad with create_graph: the derivative of '"), std::string::npos) << m;
+  EXPECT_NE(m.find("' is not differentiable in ann"), std::string::npos) << m;
+}
+
+TEST(AutogradGrad, GradModeGuards) {
+  {
+    InferenceMode inference;
+    EXPECT_FALSE(is_grad_enabled());
+    AutoGradMode enable(true);  // torch.enable_grad() inside
+    EXPECT_TRUE(is_grad_enabled());
+  }
+  EXPECT_TRUE(is_grad_enabled());
+  Tensor x = ones({2}).requires_grad_();
+  {
+    InferenceMode inference;
+    EXPECT_FALSE((x * 2.0).requires_grad());
+  }
+}
+
+}  // namespace

@@ -1,6 +1,7 @@
 // backward(): the reverse walk over the recorded graph, in two steps as in micrograd —
 // (1) put the nodes in topological order, (2) walk it backwards from the root, seeded with
 // dJ/dJ = 1, handing each node the sum of the gradients of its output.
+#include <algorithm>
 #include <optional>
 #include <unordered_map>
 #include <utility>
@@ -107,16 +108,34 @@ class ScratchLease {
   PassScratch& scratch_;
 };
 
+// Where autograd::grad collects the gradients of its inputs, instead of the leaves' .grad.
+// With `partial`, the pass stops at the inputs: each gets dout · ∂out/∂input with the other
+// inputs held fixed (differentiate_again), and the graph behind them is never walked.
+struct Capture {
+  std::vector<const TensorImpl*> inputs;
+  std::vector<Tensor> grads;
+  bool partial = false;
+
+  bool contains(const TensorImpl* t) const { return std::find(inputs.begin(), inputs.end(), t) != inputs.end(); }
+
+  void add(const TensorImpl* t, const Tensor& g) {
+    for (std::size_t i = 0; i < inputs.size(); ++i)
+      if (inputs[i] == t) grads[i] = grads[i].defined() ? grads[i] + g : g;
+  }
+};
+
 // Post-order depth-first walk with an explicit stack (a 10 000-op chain must not recurse):
-// inputs before the nodes that use them.
-void topological_order(const std::shared_ptr<Node>& root, PassScratch& s) {
-  s.seen.try_emplace(root.get(), true);
+// inputs before the nodes that use them. Several roots append to one order, which stays
+// topological: a later root's new nodes can only lead to nodes already there.
+void topological_order(const std::shared_ptr<Node>& root, PassScratch& s, const Capture* capture) {
+  if (!s.seen.try_emplace(root.get(), true).second) return;
+  const bool stop = capture && capture->partial;
   s.stack.emplace_back(root, 0);
   while (!s.stack.empty()) {
     auto& [node, next_input] = s.stack.back();
     if (next_input < node->inputs().size()) {
       const Tensor& input = node->inputs()[next_input++];
-      const auto& child = input.defined() ? input.impl()->grad_fn : nullptr;
+      const auto& child = input.defined() && !(stop && capture->contains(input.impl().get())) ? input.impl()->grad_fn : nullptr;
       if (child && s.seen.try_emplace(child.get(), true).second) s.stack.emplace_back(child, 0);
     } else {
       s.order.push_back(std::move(node));
@@ -142,29 +161,43 @@ void accumulate_into_leaf(TensorImpl& leaf, Tensor&& g) {
   }
 }
 
-}  // namespace
-
-void run_backward(const Tensor& root, const Tensor& seed, bool retain_graph) {
-  NoGradGuard no_grad;  // the backward pass itself is not recorded
-  const auto& root_node = root.impl()->grad_fn;
-  if (!root_node) {  // backward() on a leaf: its gradient is the seed
-    accumulate_into_leaf(*root.impl(), Tensor(seed));
-    return;
-  }
-  root_node->check_output(root);
+// One backward pass from `roots`, each seeded with its `seeds` entry: into the leaves' .grad, or
+// into `capture` (then no leaf is touched and no sink is offered).
+void run_pass(const std::vector<Tensor>& roots, const std::vector<Tensor>& seeds, bool retain_graph,
+              bool create_graph, Capture* capture) {
+  AutoGradMode mode(create_graph);  // the backward pass itself is recorded only for create_graph
   ScratchLease s;
-  topological_order(root_node, *s);
-  s->pending.try_emplace(root_node.get(), seed);
+  for (std::size_t r = 0; r < roots.size(); ++r) {
+    const auto& node = roots[r].impl()->grad_fn;
+    if (!node) {  // a leaf root: its gradient is the seed
+      if (capture) capture->add(roots[r].impl().get(), seeds[r]);
+      else accumulate_into_leaf(*roots[r].impl(), Tensor(seeds[r]));
+      continue;
+    }
+    node->check_output(roots[r]);
+    topological_order(node, *s, capture);
+    if (Tensor* slot = s->pending.find(node.get())) *slot = *slot + seeds[r];
+    else s->pending.try_emplace(node.get(), seeds[r]);
+  }
   for (auto it = s->order.rbegin(); it != s->order.rend(); ++it) {
     Node& node = **it;
     Tensor* found = s->pending.find(&node);
     if (!found || !found->defined()) continue;  // no path from the root carries a gradient here
     const Tensor dout = std::move(*found);  // leaves the slot undefined: each node is visited once
+    if (capture) {  // an input made by this node: its gradient is the node's whole dout
+      for (std::size_t i = 0; i < capture->inputs.size(); ++i)
+        if (capture->inputs[i] && capture->inputs[i]->grad_fn.get() == &node) capture->grads[i] = dout;
+    }
+    if (create_graph && !node.differentiable()) {
+      throw AutogradError(std::string("grad with create_graph: the derivative of '") + node.name() +
+                          "' is not differentiable in ann (it runs a fused kernel or reads saved values); "
+                          "compose the forward from differentiable ops (see docs/porting-from-libtorch.md)");
+    }
 
     // A leaf that has a gradient already is a sink: the node may add into it itself.
     s->sinks.clear();
     for (const Tensor& input : node.inputs()) {
-      TensorImpl* leaf = input.defined() && input.requires_grad() && !input.impl()->grad_fn ? input.impl().get() : nullptr;
+      TensorImpl* leaf = !capture && input.defined() && input.requires_grad() && !input.impl()->grad_fn ? input.impl().get() : nullptr;
       s->sinks.push_back(leaf && leaf->grad.defined() ? &leaf->grad : nullptr);
     }
     std::vector<Tensor> dinputs = node.apply(dout, s->sinks);
@@ -178,13 +211,17 @@ void run_backward(const Tensor& root, const Tensor& seed, bool retain_graph) {
       // A gradient has its input's type, as torch's engine casts it: float32 · float64 is float64,
       // and its float32 operand gets a float32 gradient.
       if (dinputs[i].impl()->dtype != input.impl()->dtype) dinputs[i] = dinputs[i].to(input.impl()->dtype);
-      if (const auto& producer = input.impl()->grad_fn) {
+      if (capture && capture->partial && capture->contains(input.impl().get())) {
+        capture->add(input.impl().get(), dinputs[i]);
+      } else if (const auto& producer = input.impl()->grad_fn) {
         producer->check_output(input);
         if (Tensor* slot = s->pending.find(producer.get())) {
           *slot = *slot + dinputs[i];
         } else {
           s->pending.try_emplace(producer.get(), std::move(dinputs[i]));
         }
+      } else if (capture) {
+        capture->add(input.impl().get(), dinputs[i]);
       } else {
         accumulate_into_leaf(*input.impl(), std::move(dinputs[i]));
       }
@@ -193,6 +230,74 @@ void run_backward(const Tensor& root, const Tensor& seed, bool retain_graph) {
   if (!retain_graph) {
     for (const auto& node : s->order) node->release();
   }
+}
+
+}  // namespace
+
+void run_backward(const Tensor& root, const Tensor& seed, bool retain_graph) {
+  run_pass({root}, {seed}, retain_graph, false, nullptr);
+}
+
+std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+                         const std::vector<Tensor>& grad_outputs, std::optional<bool> retain_graph, bool create_graph,
+                         bool allow_unused) {
+  if (!grad_outputs.empty() && grad_outputs.size() != outputs.size()) {
+    throw ValueError("grad: " + std::to_string(grad_outputs.size()) + " grad_outputs for " +
+                     std::to_string(outputs.size()) + " outputs");
+  }
+  std::vector<Tensor> seeds;
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    const Tensor& out = outputs[i];
+    check_defined(out, "grad");
+    if (!out.requires_grad()) {
+      throw AutogradError("grad: output " + std::to_string(i) + " (shape " + to_string(out.sizes()) +
+                          ") does not require grad and has no grad_fn");
+    }
+    const Tensor given = grad_outputs.empty() ? Tensor() : grad_outputs[i];
+    if (given.defined()) {
+      if (given.sizes() != out.sizes()) {
+        throw ShapeError("grad: grad_output of shape " + to_string(given.sizes()) + " for output " + std::to_string(i) +
+                         " of shape " + to_string(out.sizes()));
+      }
+      seeds.push_back(given.to(out.dtype()));
+    } else if (out.numel() == 1) {
+      seeds.push_back(ones(out.sizes(), {.dtype = out.dtype(), .device = out.device()}));
+    } else {
+      throw AutogradError("grad: output " + std::to_string(i) + " has " + std::to_string(out.numel()) +
+                          " elements; give its grad_output, or reduce it to a scalar first");
+    }
+  }
+  Capture capture;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    check_defined(inputs[i], "grad");
+    if (!inputs[i].requires_grad()) {
+      throw AutogradError("grad: input " + std::to_string(i) + " (shape " + to_string(inputs[i].sizes()) +
+                          ") does not require grad");
+    }
+    capture.inputs.push_back(inputs[i].impl().get());
+  }
+  capture.grads.resize(inputs.size());
+  run_pass(outputs, seeds, retain_graph.value_or(create_graph), create_graph, &capture);
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (!capture.grads[i].defined() && !allow_unused) {
+      throw AutogradError("grad: input " + std::to_string(i) + " (shape " + to_string(inputs[i].sizes()) +
+                          ") is not used by the outputs' graph; pass allow_unused = true to get an undefined "
+                          "tensor for it");
+    }
+  }
+  return std::move(capture.grads);
+}
+
+std::vector<Tensor> differentiate_again(const std::function<Tensor(const std::vector<Tensor>&)>& compose,
+                                        const std::vector<Tensor>& inputs, const Tensor& dout) {
+  const Tensor out = compose(inputs);
+  Capture capture;
+  capture.partial = true;
+  for (const Tensor& input : inputs) capture.inputs.push_back(input.defined() && input.requires_grad() ? input.impl().get() : nullptr);
+  capture.grads.resize(inputs.size());
+  // retained: the gradients it makes read the composition, which the next pass walks through
+  if (out.requires_grad()) run_pass({out}, {dout}, true, true, &capture);
+  return std::move(capture.grads);
 }
 
 }  // namespace ann::autograd

@@ -24,8 +24,8 @@ void take_sole_owned_nodes(std::vector<Tensor>& inputs, std::vector<std::shared_
 }
 }  // namespace
 
-Node::Node(const char* name, std::vector<Tensor> inputs, BackwardFn backward)
-    : name_(name), inputs_(std::move(inputs)), backward_(std::move(backward)) {
+Node::Node(const char* name, std::vector<Tensor> inputs, BackwardFn backward, bool differentiable)
+    : name_(name), inputs_(std::move(inputs)), backward_(std::move(backward)), differentiable_(differentiable) {
   for (std::size_t i = 0; i < inputs_.size(); ++i) {
     const std::uint32_t v = inputs_[i].defined() ? inputs_[i].impl()->storage->version : 0;
     if (i < kInlineVersions) {
@@ -82,7 +82,7 @@ std::vector<Tensor> Node::apply(const Tensor& dout, GradSinks sinks) const {
                         "' was already freed; call backward(gradient, /*retain_graph=*/true) the first time");
   }
   check_versions();
-  return backward_(dout, sinks);
+  return backward_(dout, sinks, inputs_);
 }
 
 void Node::release() {
@@ -98,10 +98,10 @@ bool any_requires_grad(const std::vector<Tensor>& inputs) {
   return false;
 }
 
-Tensor record_node(const char* name, Tensor out, std::vector<Tensor> inputs, BackwardFn backward) {
+Tensor record_node(const char* name, Tensor out, std::vector<Tensor> inputs, BackwardFn backward, bool differentiable) {
   if (!grad_enabled || !any_requires_grad(inputs)) return out;
   out.impl()->requires_grad = true;
-  out.impl()->grad_fn = make_pooled<Node>(name, std::move(inputs), std::move(backward));
+  out.impl()->grad_fn = make_pooled<Node>(name, std::move(inputs), std::move(backward), differentiable);
   out.impl()->grad_fn->set_output_version(out.impl()->storage->version);
   return out;
 }

@@ -27,14 +27,16 @@ using GradSinks = std::span<Tensor* const>;
 bool can_add_into(const Tensor* sink, std::initializer_list<const Tensor*> reads);
 
 /// Maps the gradient of the op's output to the gradients of its inputs (one per input,
-/// undefined where an input needs none). A backward may instead add an input's gradient into
-/// its sink itself (the same float additions), returning an undefined tensor for it: a fused
-/// kernel adds while its sums are in registers, saving a tensor and a pass per parameter.
-using BackwardFn = std::function<std::vector<Tensor>(const Tensor& dout, GradSinks sinks)>;
+/// undefined where an input needs none), given the node's inputs. A backward may instead add an
+/// input's gradient into its sink itself (the same float additions), returning an undefined
+/// tensor for it: a fused kernel adds while its sums are in registers, saving a tensor and a
+/// pass per parameter.
+using BackwardFn =
+    std::function<std::vector<Tensor>(const Tensor& dout, GradSinks sinks, const std::vector<Tensor>& inputs)>;
 
 class Node {
  public:
-  Node(const char* name, std::vector<Tensor> inputs, BackwardFn backward);
+  Node(const char* name, std::vector<Tensor> inputs, BackwardFn backward, bool differentiable);
   /// Releases the chain of nodes behind this one iteratively: a 10 000-op chain must not
   /// recurse 10 000 levels deep through shared_ptr destructors.
   ~Node();
@@ -43,6 +45,9 @@ class Node {
 
   const char* name() const { return name_; }
   const std::vector<Tensor>& inputs() const { return inputs_; }
+  /// Whether the backward computes from the inputs it is given with recorded ops only, so that
+  /// a pass with create_graph can differentiate it again.
+  bool differentiable() const { return differentiable_; }
   /// Runs the derivative; throws AutogradError if the graph was already freed, or if an input
   /// or the output was modified in place since the node was made (their values are what the
   /// derivative reads).
@@ -61,6 +66,7 @@ class Node {
   const char* name_;
   std::vector<Tensor> inputs_;
   BackwardFn backward_;
+  bool differentiable_;
   // The inputs' storage versions when the node was made: inline for the first few (every op
   // but cat), so that recording them costs no allocation.
   static constexpr std::size_t kInlineVersions = 4;
@@ -79,22 +85,49 @@ bool should_record(const Tensors&... inputs) {
   return is_grad_enabled() && ((inputs.defined() && inputs.requires_grad()) || ...);
 }
 
-Tensor record_node(const char* name, Tensor out, std::vector<Tensor> inputs, BackwardFn backward);
+Tensor record_node(const char* name, Tensor out, std::vector<Tensor> inputs, BackwardFn backward, bool differentiable);
 
 /// Attaches a Node named `name` to `out` (making it require grad) when grad mode is on and
-/// any input requires grad; otherwise returns `out` untouched. `backward` takes (dout) or, to
-/// use the sinks, (dout, sinks).
+/// any input requires grad; otherwise returns `out` untouched. `backward` takes one of
+///   (dout)                 a derivative from what it captured;
+///   (dout, sinks)          the same, adding into leaf gradients itself where it can;
+///   (dout, inputs)         a differentiable derivative: it reads the node's inputs and composes
+///                          recorded ops only (no fused kernel while grad mode is on), so that
+///                          autograd::grad(..., create_graph) can differentiate it again.
+///   (dout, sinks, inputs)  both: a fused derivative, and a differentiable one while grad mode is
+///                          on (usually differentiate_again on the fused op's composition).
 template <class F>
 Tensor record(const char* name, Tensor out, std::vector<Tensor> inputs, F backward) {
-  if constexpr (std::is_invocable_v<F&, const Tensor&, GradSinks>) {
-    return record_node(name, std::move(out), std::move(inputs), std::move(backward));
+  if constexpr (std::is_invocable_v<F&, const Tensor&, GradSinks, const std::vector<Tensor>&>) {
+    return record_node(name, std::move(out), std::move(inputs), std::move(backward), true);
+  } else if constexpr (std::is_invocable_v<F&, const Tensor&, const std::vector<Tensor>&>) {
+    return record_node(name, std::move(out), std::move(inputs),
+                       [f = std::move(backward)](const Tensor& dout, GradSinks, const std::vector<Tensor>& in) {
+                         return f(dout, in);
+                       },
+                       true);
+  } else if constexpr (std::is_invocable_v<F&, const Tensor&, GradSinks>) {
+    return record_node(name, std::move(out), std::move(inputs),
+                       [f = std::move(backward)](const Tensor& dout, GradSinks sinks, const std::vector<Tensor>&) {
+                         return f(dout, sinks);
+                       },
+                       false);
   } else {
     return record_node(name, std::move(out), std::move(inputs),
-                       [f = std::move(backward)](const Tensor& dout, GradSinks) { return f(dout); });
+                       [f = std::move(backward)](const Tensor& dout, GradSinks, const std::vector<Tensor>&) {
+                         return f(dout);
+                       },
+                       false);
   }
 }
 
 /// Runs back-propagation from `root` seeded with `seed` (same shape as root).
 void run_backward(const Tensor& root, const Tensor& seed, bool retain_graph);
+
+/// The derivative of a fused op in a pass with create_graph: its forward composed again from
+/// `inputs` (recorded), then differentiated with the pass recorded — dout · ∂out/∂input_i for
+/// each input, the others held fixed (undefined where an input needs none).
+std::vector<Tensor> differentiate_again(const std::function<Tensor(const std::vector<Tensor>&)>& compose,
+                                        const std::vector<Tensor>& inputs, const Tensor& dout);
 
 }  // namespace ann::autograd

@@ -3,6 +3,7 @@
 // ops, so their gradients follow.
 #include "ann/nn/functional.h"
 
+#include <functional>
 #include <optional>
 #include <utility>
 
@@ -86,7 +87,12 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduc
     NoGradGuard no_grad;
     if (reduction != Reduction::None) loss = reduce(per_example, reduction);
   }
-  return autograd::record("cross_entropy", std::move(loss), {logits}, [grad, reduction, m](const Tensor& dloss) {
+  return autograd::record("cross_entropy", std::move(loss), {logits}, [grad, reduction, m, c](
+                                                 const Tensor& dloss, autograd::GradSinks, const std::vector<Tensor>& in) {
+    if (is_grad_enabled()) {  // a pass with create_graph: the composition the kernel stands for
+      return autograd::differentiate_again(
+          [&](const std::vector<Tensor>& z) { return nll_loss(log_softmax(z[0], 1), c, reduction); }, in, dloss);
+    }
     // Row weights: dloss_i for no reduction; dloss for the sum, dloss/m for the mean (one
     // number, divided in float32 as the tensor op would).
     const bool per_row = reduction == Reduction::None;
@@ -176,9 +182,11 @@ namespace {
 // One node for a reduced loss Σ ℓ(input − target) of float32 operands that a fused kernel sums
 // in one pass: pass(a, b, kept, n) fills `kept` (n floats, input's shape) and returns the sum in
 // double. The gradient is kept · (factor · dℓ) (/ n for the mean), its negative the target's.
+// A pass with create_graph differentiates `compose` (the loss as ops) instead, where it is given.
+using LossComposition = std::function<Tensor(const Tensor& input, const Tensor& target)>;
 template <class Pass>
 Tensor fused_reduced_loss(const char* op, const Tensor& input, const Tensor& target, Reduction reduction,
-                          float factor, Pass pass) {
+                          float factor, Pass pass, LossComposition compose = {}) {
   ops::check_same_device(input, target, op);
   const std::int64_t n = input.numel();
   Tensor kept = make_tensor(input.sizes(), DType::Float32, input.device());
@@ -192,8 +200,16 @@ Tensor fused_reduced_loss(const char* op, const Tensor& input, const Tensor& tar
   }
   return autograd::record(op, std::move(loss), {input, target},
                           [kept = std::move(kept), reduction, factor, need_input = input.requires_grad(),
-                           need_target = target.requires_grad()](const Tensor& dloss) {
-                            NoGradGuard no_grad;
+                           need_target = target.requires_grad(), compose = std::move(compose), op](
+                              const Tensor& dloss, autograd::GradSinks, const std::vector<Tensor>& inputs) {
+                            if (is_grad_enabled()) {  // a pass with create_graph
+                              if (!compose) {
+                                throw AutogradError(std::string("grad with create_graph: the derivative of '") + op +
+                                                    "' is not differentiable in ann (a fused kernel)");
+                              }
+                              return autograd::differentiate_again(
+                                  [&](const std::vector<Tensor>& in) { return compose(in[0], in[1]); }, inputs, dloss);
+                            }
                             float g = dloss.item<float>();
                             if (reduction == Reduction::Mean) g /= static_cast<float>(kept.numel());
                             const Tensor d_input = kept * (factor * g);
@@ -218,14 +234,17 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) 
   check_same_shape(input, target, "mse_loss");
   ops::check_floating(input, "mse_loss");
   ops::check_floating(target, "mse_loss");
-  if (!fuses(backend::Fused::SquaredError, input, target, reduction)) {
-    const Tensor diff = input - target;
+  const auto composition = [reduction](const Tensor& x, const Tensor& y) {
+    const Tensor diff = x - y;
     return reduce(diff * diff, reduction);
-  }
-  return fused_reduced_loss("mse_loss", input, target, reduction, 2.f,
-                            [&](const float* a, const float* b, float* diff, std::int64_t n) {
-                              return ops::backend_of(input).squared_error(a, b, diff, n);
-                            });
+  };
+  if (!fuses(backend::Fused::SquaredError, input, target, reduction)) return composition(input, target);
+  return fused_reduced_loss(
+      "mse_loss", input, target, reduction, 2.f,
+      [&](const float* a, const float* b, float* diff, std::int64_t n) {
+        return ops::backend_of(input).squared_error(a, b, diff, n);
+      },
+      composition);
 }
 
 // ℓ = −(y log p + (1 − y) log(1 − p)), each log clamped at −100 like torch so ℓ stays finite

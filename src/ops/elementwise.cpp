@@ -72,7 +72,9 @@ Tensor unary_derivative(UnaryOp op, const Tensor& x, const Tensor& y, const Tens
                        : op == UnaryOp::Tanh ? Activation::Tanh
                        : op == UnaryOp::Sigmoid ? Activation::Sigmoid
                                                : Activation::None;
-  if (f != Activation::None && y.dtype() == DType::Float32 && dy.dtype() == DType::Float32 &&
+  // Fused kernels are not recorded: a pass with create_graph (grad mode on) composes instead.
+  const bool may_fuse = !is_grad_enabled();
+  if (may_fuse && f != Activation::None && y.dtype() == DType::Float32 && dy.dtype() == DType::Float32 &&
       ops::backend_of(y).has(backend::Fused::LinearEpilogue) && dy.device() == y.device()) {
     const Tensor dyc = dy.contiguous();
     Tensor dx = make_tensor(y.sizes(), DType::Float32, y.device());
@@ -80,7 +82,7 @@ Tensor unary_derivative(UnaryOp op, const Tensor& x, const Tensor& y, const Tens
                                                 y.numel(), f);
     return dx;
   }
-  if (backend::Backend::has_unary_derivative(op) && x.dtype() == DType::Float32 && dy.dtype() == DType::Float32 &&
+  if (may_fuse && backend::Backend::has_unary_derivative(op) && x.dtype() == DType::Float32 && dy.dtype() == DType::Float32 &&
       ops::backend_of(x).has(backend::Fused::UnaryDerivative) && dy.device() == x.device()) {
     const Tensor xc = x.contiguous(), dyc = dy.contiguous();
     Tensor dx = make_tensor(x.sizes(), DType::Float32, x.device());
@@ -138,14 +140,15 @@ Tensor unary(const char* name, UnaryOp op, const Tensor& x, double p0 = 0.0, dou
   Tensor y = make_tensor(x.sizes(), x.dtype(), x.device());
   ops::backend_of(x).unary(op, x.dtype(), xc.impl()->raw_data(), y.impl()->raw_data(), x.numel(), p0, p1);
   if (!autograd::should_record(x)) return y;
-  // x and y are kept only where the derivative reads them: a kept tensor shares their memory,
-  // which a recorded in-place op on either then refuses (autograd/in_place.h).
+  // y is kept only where the derivative reads it: a kept tensor shares y's memory, which a
+  // recorded in-place op on y then refuses (autograd/in_place.h). A pass with create_graph makes
+  // y again from x, recorded, so that its dependence on x is differentiated too.
   const bool reads_output = op == UnaryOp::Exp || op == UnaryOp::Sqrt || op == UnaryOp::Relu ||
                             op == UnaryOp::Tanh || op == UnaryOp::Sigmoid;
-  const bool reads_input = !reads_output && op != UnaryOp::Neg && op != UnaryOp::Scale;
-  return record(name, y, {x}, [xs = reads_input ? x.detach() : Tensor(), ys = reads_output ? y.detach() : Tensor(),
-                               op, p0, p1](const Tensor& dy) {
-    return std::vector<Tensor>{unary_derivative(op, xs, ys, dy, p0, p1)};
+  return record(name, y, {x}, [ys = reads_output ? y.detach() : Tensor(), name, op, p0, p1](const Tensor& dy, const std::vector<Tensor>& in) {
+    const Tensor& x = in[0];
+    const Tensor y_again = ys.defined() && is_grad_enabled() ? unary(name, op, x, p0, p1) : ys;
+    return std::vector<Tensor>{unary_derivative(op, x, y_again, dy, p0, p1)};
   });
 }
 
@@ -157,7 +160,7 @@ Tensor unary(const char* name, UnaryOp op, const Tensor& x, double p0 = 0.0, dou
 Tensor add(const Tensor& a, const Tensor& b) {
   Tensor y = binary_kernel(BinaryOp::Add, a, b, "add");
   if (!autograd::should_record(a, b)) return y;
-  return record("add", std::move(y), {a, b}, [sa = a.sizes(), sb = b.sizes()](const Tensor& dy) {
+  return record("add", std::move(y), {a, b}, [sa = a.sizes(), sb = b.sizes()](const Tensor& dy, const std::vector<Tensor>&) {
     return std::vector<Tensor>{ops::sum_to(dy, sa), ops::sum_to(dy, sb)};
   });
 }
@@ -166,7 +169,7 @@ Tensor add(const Tensor& a, const Tensor& b) {
 Tensor sub(const Tensor& a, const Tensor& b) {
   Tensor y = binary_kernel(BinaryOp::Sub, a, b, "sub");
   if (!autograd::should_record(a, b)) return y;
-  return record("sub", std::move(y), {a, b}, [sa = a.sizes(), sb = b.sizes()](const Tensor& dy) {
+  return record("sub", std::move(y), {a, b}, [sa = a.sizes(), sb = b.sizes()](const Tensor& dy, const std::vector<Tensor>&) {
     return std::vector<Tensor>{ops::sum_to(dy, sa), ops::sum_to(neg(dy), sb)};
   });
 }
@@ -175,7 +178,8 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 Tensor mul(const Tensor& a, const Tensor& b) {
   Tensor y = binary_kernel(BinaryOp::Mul, a, b, "mul");
   if (!autograd::should_record(a, b)) return y;
-  return record("mul", std::move(y), {a, b}, [a = a.detach(), b = b.detach()](const Tensor& dy) {
+  return record("mul", std::move(y), {a, b}, [](const Tensor& dy, const std::vector<Tensor>& in) {
+    const Tensor &a = in[0], &b = in[1];
     return std::vector<Tensor>{ops::sum_to(mul(dy, b), a.sizes()), ops::sum_to(mul(dy, a), b.sizes())};
   });
 }
@@ -189,7 +193,8 @@ Tensor div(const Tensor& a, const Tensor& b) {
   if (!is_floating_point(a.dtype()) && !is_floating_point(b.dtype())) return div(a.to(DType::Float32), b);
   Tensor y = binary_kernel(BinaryOp::Div, a, b, "div");
   if (!autograd::should_record(a, b)) return y;
-  return record("div", std::move(y), {a, b}, [a = a.detach(), b = b.detach()](const Tensor& dy) {
+  return record("div", std::move(y), {a, b}, [](const Tensor& dy, const std::vector<Tensor>& in) {
+    const Tensor &a = in[0], &b = in[1];
     return std::vector<Tensor>{ops::sum_to(div(dy, b), a.sizes()),
                                ops::sum_to(neg(div(mul(dy, a), mul(b, b))), b.sizes())};
   });

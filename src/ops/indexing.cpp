@@ -62,8 +62,9 @@ Tensor gather(const Tensor& x, std::int64_t dim_in, const Tensor& index) {
   Tensor y = make_tensor(ic.sizes(), x.dtype(), x.device());
   ops::backend_of(x).gather(xc.impl()->raw_data(), element_size(x.dtype()), ic.data<std::int64_t>(),
                             y.impl()->raw_data(), s.outer, s.n, k, s.inner);
-  return record("gather", std::move(y), {x}, [ic, s, k, sizes = x.sizes()](const Tensor& dy) {
+  return record("gather", std::move(y), {x}, [ic, s, k, dim, sizes = x.sizes()](const Tensor& dy, const std::vector<Tensor>&) {
     Tensor dx = zeros(sizes, {.dtype = dy.dtype(), .device = dy.device()});
+    if (is_grad_enabled()) return std::vector<Tensor>{scatter_add(dx, dim, ic, dy)};  // a pass with create_graph
     const Tensor dyc = dy.contiguous();
     ops::backend_of(dy).scatter_add(dy.dtype(), dyc.impl()->raw_data(), ic.data<std::int64_t>(), dx.impl()->raw_data(),
                                     s.outer, s.n, k, s.inner);
@@ -100,7 +101,7 @@ Tensor scatter_op(const Tensor& x, std::int64_t dim_in, const Tensor& index, con
                                y.impl()->raw_data(), s.outer, s.n, k, s.inner);
   }
   if (!autograd::should_record(x, src)) return y;
-  return record(op, std::move(y), {x, src}, [ic, dim, add](const Tensor& dy) {
+  return record(op, std::move(y), {x, src}, [ic, dim, add](const Tensor& dy, const std::vector<Tensor>&) {
     return std::vector<Tensor>{add ? dy : scatter(dy, dim, ic, 0.0), gather(dy, dim, ic)};
   });
 }

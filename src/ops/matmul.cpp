@@ -54,12 +54,12 @@ void mm_add_into(const Tensor& a, const Tensor& b, Tensor& c) {
 // y = a b            da = dy bᵀ, db = aᵀ dy      (a [n,k], b [k,m], dy [n,m])
 Tensor mm(const Tensor& a, const Tensor& b) {
   Tensor y = mm_kernel(a, b);
+  if (!autograd::should_record(a, b)) return y;
   // Products are the expensive part of a step: skip those whose gradient nobody needs.
   return record("matmul", std::move(y), {a, b},
-                [a = a.detach(), b = b.detach(), need_da = a.requires_grad(), need_db = b.requires_grad()](
-                    const Tensor& dy) {
-                  return std::vector<Tensor>{need_da ? mm_kernel(dy, b.t()) : Tensor(),
-                                             need_db ? mm_kernel(a.t(), dy) : Tensor()};
+                [need_da = a.requires_grad(), need_db = b.requires_grad()](const Tensor& dy, const std::vector<Tensor>& in) {
+                  const Tensor &a = in[0], &b = in[1];
+                  return std::vector<Tensor>{need_da ? mm(dy, b.t()) : Tensor(), need_db ? mm(a.t(), dy) : Tensor()};
                 });
 }
 
@@ -137,6 +137,20 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 }
 
 namespace {
+// The composition the fused epilogue stands for, each op recording its own derivative: what
+// runs without the fused kernel, and what a pass with create_graph differentiates.
+Tensor linear_composition(const Tensor& x, const Tensor& weight, const Tensor& bias, Activation activation) {
+  Tensor z = mm(x, weight.t());
+  if (bias.defined()) z = z + bias;
+  switch (activation) {
+    case Activation::ReLU: return relu(z);
+    case Activation::Tanh: return tanh(z);
+    case Activation::Sigmoid: return sigmoid(z);
+    case Activation::None: break;
+  }
+  return z;
+}
+
 const char* linear_name(Activation activation) {
   switch (activation) {
     case Activation::ReLU: return "linear_relu";
@@ -178,16 +192,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Activat
   ops::check_same_device(x, weight, "linear");
   if (bias.defined()) ops::check_same_device(x, bias, "linear");
   if (x.dtype() != DType::Float32 || !ops::backend_of(x).has(backend::Fused::LinearEpilogue)) {
-    // The composition the fused epilogue stands for, each op recording its own derivative.
-    Tensor z = mm(x, weight.t());
-    if (bias.defined()) z = z + bias;
-    switch (activation) {
-      case Activation::ReLU: return relu(z);
-      case Activation::Tanh: return tanh(z);
-      case Activation::Sigmoid: return sigmoid(z);
-      case Activation::None: break;
-    }
-    return z;
+    return linear_composition(x, weight, bias, activation);
   }
   const Tensor b = bias.defined() ? bias.contiguous() : Tensor();
   Tensor y = mm_kernel(x, weight.t());
@@ -196,7 +201,11 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Activat
   return record(linear_name(activation), y, {x, weight, bias},
                 [x = x.detach(), w = weight.detach(), ys = y.detach(), f = activation, need_dx = x.requires_grad(),
                  need_dw = weight.requires_grad(), need_db = bias.defined() && bias.requires_grad()](
-                    const Tensor& dy, autograd::GradSinks sinks) {
+                    const Tensor& dy, autograd::GradSinks sinks, const std::vector<Tensor>& inputs) {
+                  if (is_grad_enabled()) {  // a pass with create_graph
+                    return autograd::differentiate_again(
+                        [f](const std::vector<Tensor>& in) { return linear_composition(in[0], in[1], in[2], f); }, inputs, dy);
+                  }
                   const Tensor dyc = dy.contiguous();
                   // without an activation dz is dy itself: no copy
                   Tensor dz = f == Activation::None ? dyc : make_tensor(dyc.sizes(), DType::Float32, dyc.device());

@@ -2,6 +2,7 @@
 
 #include "ann/error.h"
 #include "ann/ops.h"
+#include "autograd/node.h"
 #include "host_access.h"
 
 namespace ann::ops {
@@ -15,6 +16,7 @@ void check_same_device(const Tensor& a, const Tensor& b, const char* op) {
 
 Tensor broadcast_to(const Tensor& t, const Shape& shape) {
   if (t.sizes() == shape && t.is_contiguous()) return t;
+  if (autograd::should_record(t)) return t.expand(shape).contiguous();  // a pass with create_graph
   Tensor out = make_tensor(shape, t.dtype(), t.device());
   backend_of(t).copy_strided(out.impl()->raw_data(), out.strides(), t.impl()->raw_data(), broadcast_strides(t, shape),
                              shape, element_size(t.dtype()));

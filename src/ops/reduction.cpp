@@ -61,7 +61,7 @@ Tensor sum(const Tensor& x, std::int64_t dim_in, bool keepdim) {
   const std::int64_t dim = wrap_dim(dim_in, x.dim(), "sum");
   const DType out_dtype = is_floating_point(x.dtype()) ? x.dtype() : DType::Int64;
   Tensor y = reduce_kernel(ReduceOp::Sum, x, dim, keepdim, out_dtype, "sum");
-  return record("sum", std::move(y), {x}, [sizes = x.sizes(), dim, keepdim](const Tensor& dy) {
+  return record("sum", std::move(y), {x}, [sizes = x.sizes(), dim, keepdim](const Tensor& dy, const std::vector<Tensor>&) {
     const Tensor dyk = keepdim || sizes.empty() ? dy.reshape(ops::reduced_shape(sizes, dim, true)) : dy.unsqueeze(dim);
     return std::vector<Tensor>{ops::broadcast_to(dyk, sizes)};
   });
@@ -75,7 +75,7 @@ Tensor sum(const Tensor& x) {
   Tensor y = make_tensor({}, is_floating_point(x.dtype()) ? x.dtype() : DType::Int64, x.device());
   ops::backend_of(x).reduce(ReduceOp::Sum, xc.dtype(), xc.impl()->raw_data(), y.impl()->raw_data(), 1, x.numel(), 1);
   if (!autograd::should_record(x)) return y;
-  return record("sum", std::move(y), {x}, [sizes = x.sizes()](const Tensor& dy) {
+  return record("sum", std::move(y), {x}, [sizes = x.sizes()](const Tensor& dy, const std::vector<Tensor>&) {
     return std::vector<Tensor>{ops::broadcast_to(dy, sizes)};
   });
 }

@@ -43,7 +43,7 @@ Shape infer_shape(Shape shape, std::int64_t numel, const Shape& from, const char
 
 // The gradient of a view is dy reshaped/rearranged back to the input's shape.
 Tensor record_reshaping_view(const char* name, Tensor y, const Tensor& x) {
-  return record(name, y, {x}, [sizes = x.sizes()](const Tensor& dy) {
+  return record(name, y, {x}, [sizes = x.sizes()](const Tensor& dy, const std::vector<Tensor>&) {
     return std::vector<Tensor>{dy.reshape(sizes)};
   });
 }
@@ -110,7 +110,7 @@ Tensor Tensor::transpose(std::int64_t dim0, std::int64_t dim1) const {
   Shape s = sizes(), st = strides();
   std::swap(s[d0], s[d1]);
   std::swap(st[d0], st[d1]);
-  return record("transpose", alias(*this, s, st, impl()->offset), {*this}, [d0, d1](const Tensor& dy) {
+  return record("transpose", alias(*this, s, st, impl()->offset), {*this}, [d0, d1](const Tensor& dy, const std::vector<Tensor>&) {
     return std::vector<Tensor>{dy.transpose(static_cast<std::int64_t>(d0), static_cast<std::int64_t>(d1))};
   });
 }
@@ -139,7 +139,16 @@ Tensor Tensor::slice(std::int64_t dim_in, std::int64_t start, std::int64_t end, 
   s[du] = (end - start + step - 1) / step;
   st[du] *= step;
   const std::int64_t offset = impl()->offset + start * strides()[du];
-  return record("slice", alias(*this, s, st, offset), {*this}, [sizes = sizes(), d, start, end, step](const Tensor& dy) {
+  return record("slice", alias(*this, s, st, offset), {*this}, [sizes = sizes(), d, start, end, step](const Tensor& dy, const std::vector<Tensor>&) {
+    const auto zeros_along = [&](std::int64_t n) {
+      Shape z = sizes;
+      z[static_cast<std::size_t>(d)] = n;
+      return zeros(z, {.dtype = dy.dtype(), .device = dy.device()});
+    };
+    if (is_grad_enabled()) {  // a pass with create_graph: dy between zeros, recorded
+      if (step != 1) throw AutogradError("grad with create_graph: the derivative of 'slice' with a step is not differentiable in ann");
+      return std::vector<Tensor>{cat({zeros_along(start), dy, zeros_along(sizes[static_cast<std::size_t>(d)] - end)}, d)};
+    }
     Tensor dx = zeros(sizes, {.dtype = dy.dtype(), .device = dy.device()});
     dx.slice(d, start, end, step).copy_(dy);
     return std::vector<Tensor>{dx};
@@ -200,7 +209,7 @@ Tensor Tensor::permute(const Shape& dims) const {
     inverse[d] = static_cast<std::int64_t>(i);
   }
   return record("permute", alias(*this, s, st, impl()->offset), {*this},
-                [inverse](const Tensor& dy) { return std::vector<Tensor>{dy.permute(inverse)}; });
+                [inverse](const Tensor& dy, const std::vector<Tensor>&) { return std::vector<Tensor>{dy.permute(inverse)}; });
 }
 
 // y = x broadcast to sizes (stride 0 where repeated)      dx = dy summed over the repeats
@@ -229,7 +238,7 @@ Tensor Tensor::expand(const Shape& target) const {
     st[at] = own >= 0 && have == want ? strides()[static_cast<std::size_t>(own)] : 0;
   }
   return record("expand", alias(*this, s, st, impl()->offset), {*this},
-                [sizes = sizes()](const Tensor& dy) { return std::vector<Tensor>{ops::sum_to(dy, sizes)}; });
+                [sizes = sizes()](const Tensor& dy, const std::vector<Tensor>&) { return std::vector<Tensor>{ops::sum_to(dy, sizes)}; });
 }
 
 Tensor Tensor::flatten(std::int64_t start_dim, std::int64_t end_dim) const {
@@ -299,7 +308,7 @@ Tensor Tensor::clone() const {
   Tensor y = make_tensor(sizes(), dtype(), device());
   ops::backend_of(*this).copy_strided(y.impl()->raw_data(), y.strides(), impl()->raw_data(), strides(), sizes(),
                                       element_size(dtype()));
-  return record("clone", std::move(y), {*this}, [](const Tensor& dy) { return std::vector<Tensor>{dy}; });
+  return record("clone", std::move(y), {*this}, [](const Tensor& dy, const std::vector<Tensor>&) { return std::vector<Tensor>{dy}; });
 }
 
 // y = [x0; x1; ...] along dim     dx_i = the slice of dy that x_i filled
@@ -329,7 +338,7 @@ Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
     y.slice(d, at, at + t.size(d)).copy_(t.detach());
     at += t.size(d);
   }
-  return record("cat", std::move(y), tensors, [starts, lengths, d](const Tensor& dy) {
+  return record("cat", std::move(y), tensors, [starts, lengths, d](const Tensor& dy, const std::vector<Tensor>&) {
     std::vector<Tensor> dxs;
     for (std::size_t i = 0; i < starts.size(); ++i) dxs.push_back(dy.slice(d, starts[i], starts[i] + lengths[i]).contiguous());
     return dxs;

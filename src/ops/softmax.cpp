@@ -20,8 +20,11 @@ Tensor softmax_impl(const Tensor& x, std::int64_t dim_in, bool log) {
   ops::backend_of(x).softmax(log, x.dtype(), xc.impl()->raw_data(), y.impl()->raw_data(), s.outer, s.n, s.inner);
   // softmax:      dx = y ⊙ (dy − Σ y ⊙ dy)
   // log_softmax:  dx = dy − softmax ⊙ Σ dy
-  return record(name, y, {x}, [ys = y.detach(), dim, log](const Tensor& dy) {
-    if (log) return std::vector<Tensor>{dy - exp(ys) * sum(dy, dim, true)};
+  // (a pass with create_graph makes y again from x, so that y's dependence on x is differentiated)
+  return record(name, y, {x}, [ys = y.detach(), dim, log](const Tensor& dy, const std::vector<Tensor>& in) {
+    const Tensor y_kept = is_grad_enabled() ? softmax_impl(in[0], dim, log) : ys;
+    if (log) return std::vector<Tensor>{dy - exp(y_kept) * sum(dy, dim, true)};
+    const Tensor& ys = y_kept;
     return std::vector<Tensor>{ys * (dy - sum(ys * dy, dim, true))};
   });
 }
