@@ -10,14 +10,24 @@ namespace ann {
 
 enum class DType : std::uint8_t { Float32, Int64, Bool, Float64 };
 
+struct TensorOptions;
+
+/// A libtorch name for an element type: a DType that also stands for the options holding just
+/// it, as libtorch's ScalarType does (torch::zeros({2}, torch::kFloat64)).
+struct DTypeName {
+  DType value;
+  constexpr operator DType() const { return value; }  // NOLINT(google-explicit-constructor)
+  operator TensorOptions() const;                     // NOLINT: in ann/tensor.h
+};
+
 /// libtorch's names for the element types (torch::kFloat32, torch::kLong, ...).
-inline constexpr DType kFloat32 = DType::Float32;
-inline constexpr DType kFloat = DType::Float32;
-inline constexpr DType kFloat64 = DType::Float64;
-inline constexpr DType kDouble = DType::Float64;
-inline constexpr DType kInt64 = DType::Int64;
-inline constexpr DType kLong = DType::Int64;
-inline constexpr DType kBool = DType::Bool;
+inline constexpr DTypeName kFloat32{DType::Float32};
+inline constexpr DTypeName kFloat{DType::Float32};
+inline constexpr DTypeName kFloat64{DType::Float64};
+inline constexpr DTypeName kDouble{DType::Float64};
+inline constexpr DTypeName kInt64{DType::Int64};
+inline constexpr DTypeName kLong{DType::Int64};
+inline constexpr DTypeName kBool{DType::Bool};
 
 /// Size of one element in bytes.
 constexpr std::size_t element_size(DType t) {

@@ -43,6 +43,31 @@ struct TensorOptions {
   DType dtype_or(DType fallback) const { return dtype.value_or(fallback); }
 };
 
+inline DTypeName::operator TensorOptions() const { return {.dtype = value}; }
+
+/// libtorch's option builders, for code written against it:
+///   torch::randn({3}, torch::dtype(torch::kFloat64).requires_grad(true))
+/// Each makes the options it names; ann's own spelling is TensorOptions{.dtype, .device, .requires_grad}.
+class OptionsBuilder {
+ public:
+  OptionsBuilder dtype(DType value) const { return with([&](TensorOptions& o) { o.dtype = value; }); }
+  OptionsBuilder device(const Device& value) const { return with([&](TensorOptions& o) { o.device = value; }); }
+  OptionsBuilder requires_grad(bool value = true) const { return with([&](TensorOptions& o) { o.requires_grad = value; }); }
+  operator TensorOptions() const { return options_; }  // NOLINT(google-explicit-constructor)
+
+ private:
+  template <class F>
+  OptionsBuilder with(F set) const {
+    OptionsBuilder b = *this;
+    set(b.options_);
+    return b;
+  }
+  TensorOptions options_;
+};
+inline OptionsBuilder dtype(DType value) { return OptionsBuilder().dtype(value); }
+inline OptionsBuilder device(const Device& value) { return OptionsBuilder().device(value); }
+inline OptionsBuilder requires_grad(bool value = true) { return OptionsBuilder().requires_grad(value); }
+
 class Tensor {
  public:
   /// An undefined tensor (like a None gradient); most methods throw on it.
@@ -59,6 +84,8 @@ class Tensor {
   std::int64_t dim() const;
   std::int64_t numel() const;
   DType dtype() const;
+  /// libtorch's name for dtype().
+  DType scalar_type() const { return dtype(); }
   Device device() const;
   bool is_contiguous() const;
 
@@ -75,6 +102,8 @@ class Tensor {
   /// item, at, set and to_vector work on every device.
   template <class T> T* data();
   template <class T> const T* data() const;
+  /// libtorch's spelling of data(): the pointer, non-const, from any handle.
+  template <class T> T* data_ptr() const { return const_cast<T*>(data<T>()); }
   /// The elements in row-major order, converted to T (copies).
   template <class T = float> std::vector<T> to_vector() const;
 
