@@ -338,6 +338,43 @@ void Tensor::zero_grad() {
 
 bool Tensor::is_leaf() const { return checked(impl_).grad_fn == nullptr; }
 
+void Tensor::retain_grad() const {
+  checked(impl_);
+  TensorImpl& t = *impl_;
+  if (!t.requires_grad) {
+    throw AutogradError("retain_grad: a tensor of shape " + to_string(t.sizes) + " that does not require grad has no gradient to keep");
+  }
+  if (!t.grad_fn || t.retains_grad) return;  // a leaf keeps its gradient anyway
+  t.retains_grad = true;
+  // A hook in the order of registration, as libtorch 1.13's: hooks registered later do not
+  // change what is kept. It holds the tensor by pointer: its hooks live and die with it.
+  TensorImpl* self = impl_.get();
+  add_hook([self](const Tensor& g) {
+    self->grad = self->grad.defined() ? self->grad + g : g.detach().clone();
+    return Tensor();
+  });
+}
+
+bool Tensor::retains_grad() const { return checked(impl_).retains_grad; }
+
+unsigned Tensor::add_hook(std::function<Tensor(const Tensor&)> hook) const {
+  checked(impl_);
+  TensorImpl& t = *impl_;
+  if (!t.requires_grad) {
+    throw AutogradError("register_hook: a tensor of shape " + to_string(t.sizes) + " that does not require grad never gets a gradient");
+  }
+  if (t.grad_fn) t.grad_fn->watch_output(impl_);
+  t.hooks.push_back(std::move(hook));
+  return static_cast<unsigned>(t.hooks.size() - 1);
+}
+
+void Tensor::remove_hook(unsigned handle) const {
+  checked(impl_);
+  TensorImpl& t = *impl_;
+  if (handle >= t.hooks.size()) throw ValueError("remove_hook: no hook " + std::to_string(handle));
+  t.hooks[handle] = nullptr;
+}
+
 std::uint32_t Tensor::_version() const { return checked(impl_).storage->version; }
 
 std::string Tensor::grad_fn_name() const {

@@ -4,7 +4,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <functional>
 #include <utility>
+#include <vector>
 
 #include "ann/device.h"
 #include "ann/dtype.h"
@@ -56,6 +58,8 @@ class TensorImpl {
   bool requires_grad = false;
   Tensor grad;                               // accumulated by backward() on leaves
   std::shared_ptr<autograd::Node> grad_fn;   // the op that made this tensor; null on leaves
+  bool retains_grad = false;                 // a non-leaf's grad kept (retain_grad, one of the hooks)
+  std::vector<std::function<Tensor(const Tensor&)>> hooks;  // register_hook; removed ones empty
 
   template <class T> T* data() const { return static_cast<T*>(storage->data()) + offset; }
   void* raw_data() const { return static_cast<std::byte*>(storage->data()) + offset * element_size(dtype); }

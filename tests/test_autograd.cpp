@@ -795,3 +795,114 @@ TEST(AutogradGrad, GradModeGuards) {
 }
 
 }  // namespace
+
+// ---- hooks, retain_grad, custom functions --------------------------------------------------------
+
+namespace {
+
+struct Square : autograd::Function<Square> {
+  static Tensor forward(autograd::AutogradContext* ctx, const Tensor& x) {
+    ctx->save_for_backward({x});
+    return x * x;
+  }
+  static autograd::variable_list backward(autograd::AutogradContext* ctx, autograd::variable_list grad_outputs) {
+    return {grad_outputs[0] * 2.0 * ctx->get_saved_variables()[0]};
+  }
+};
+
+struct WrongCount : autograd::Function<WrongCount> {
+  static Tensor forward(autograd::AutogradContext*, const Tensor& x, double) { return x * 1.0; }
+  static autograd::variable_list backward(autograd::AutogradContext*, autograd::variable_list g) { return {g[0]}; }
+};
+
+TEST(CustomFunction, GradientAndItsChecks) {
+  Tensor x = tensor({1., -2.}).requires_grad_();
+  Tensor y = Square::apply(x);
+  EXPECT_EQ(y.to_vector<float>(), (std::vector<float>{1, 4}));
+  EXPECT_FALSE(y.is_leaf());
+  (y * 3.0).sum().backward();
+  EXPECT_EQ(x.grad().to_vector<float>(), (std::vector<float>{6, -12}));
+
+  Tensor z = tensor({1.}).requires_grad_();
+  const std::string m = autograd_message([&] { WrongCount::apply(z, 2.0).sum().backward(); });
+  EXPECT_NE(m.find("returned 1 gradients for 2 arguments of forward"), std::string::npos) << m;
+
+  Tensor v = tensor({3.}).requires_grad_();
+  Tensor h = v * 1.0;
+  Tensor out = Square::apply(h);
+  {
+    NoGradGuard no_grad;
+    h.add_(1.0);  // the saved input changes before backward
+  }
+  const std::string changed = autograd_message([&] { out.sum().backward(); });
+  EXPECT_NE(changed.find("modified by an in-place operation"), std::string::npos) << changed;
+}
+
+TEST(Hooks, SeeReplaceAndAreRemoved) {
+  Tensor w = tensor({1., 2.}).requires_grad_();
+  std::vector<float> seen;
+  const unsigned watch = w.register_hook([&](const Tensor& g) { seen = g.to_vector<float>(); });
+  w.register_hook([](const Tensor& g) { return g * 10.0; });
+  (w * 3.0).sum().backward();
+  EXPECT_EQ(seen, (std::vector<float>{3, 3}));
+  EXPECT_EQ(w.grad().to_vector<float>(), (std::vector<float>{30, 30}));
+  w.remove_hook(watch);
+  seen.clear();
+  w.zero_grad();
+  (w * 3.0).sum().backward();
+  EXPECT_TRUE(seen.empty()) << "removed";
+  EXPECT_EQ(w.grad().to_vector<float>(), (std::vector<float>{30, 30}));
+  // a hook on an intermediate tensor changes what flows on; a wrong shape is refused
+  Tensor h = w * 2.0;
+  h.register_hook([](const Tensor& g) { return g.sum(); });
+  EXPECT_THROW(h.sum().backward(), AutogradError);
+  EXPECT_THROW(tensor({1.}).register_hook([](const Tensor& g) { return g; }), AutogradError);
+}
+
+TEST(Hooks, RetainGradKeepsAnIntermediatesGradient) {
+  Tensor x = tensor({1., 2.}).requires_grad_();
+  Tensor h = x * 3.0;
+  EXPECT_FALSE(h.retains_grad());
+  h.retain_grad();
+  EXPECT_TRUE(h.retains_grad());
+  (h * h).sum().backward();
+  EXPECT_EQ(h.grad().to_vector<float>(), (std::vector<float>{6, 12}));  // 2h
+  EXPECT_EQ(x.grad().to_vector<float>(), (std::vector<float>{18, 36}));
+  Tensor other = x * 2.0;
+  (other * 1.0).sum().backward();
+  EXPECT_FALSE(other.grad().defined()) << "not retained";
+}
+
+TEST(OptimizerClosure, StepWithAClosureIsTheFiveStepLoop) {
+  const auto run = [](bool closure) {
+    manual_seed(4);
+    nn::Linear model(3, 1);
+    const Tensor X = randn({8, 3}), y = randn({8, 1});
+    optim::SGD optimizer(model.parameters(), {.lr = 0.1, .momentum = 0.9});
+    std::vector<float> losses;
+    for (int t = 0; t < 5; ++t) {
+      if (closure) {
+        const Tensor loss = optimizer.step([&] {
+          optimizer.zero_grad();
+          Tensor l = nn::functional::mse_loss(model(X), y);
+          l.backward();
+          return l;
+        });
+        losses.push_back(loss.item());
+      } else {
+        Tensor l = nn::functional::mse_loss(model(X), y);
+        optimizer.zero_grad();
+        l.backward();
+        optimizer.step();
+        losses.push_back(l.item());
+      }
+    }
+    return losses;
+  };
+  const std::vector<float> five_steps = run(false);
+  EXPECT_EQ(run(true), five_steps);
+  NoGradGuard no_grad;  // the closure records even inside no_grad, as libtorch's
+  EXPECT_EQ(run(true), five_steps);
+}
+
+}  // namespace

@@ -23,6 +23,7 @@
 // tensors that require grad records a node, and the graph is freed by backward().
 // Errors are exceptions derived from ann::Error, naming the operation and the shapes.
 #include "ann/autograd.h"
+#include "ann/autograd_function.h"
 #include "ann/cpu.h"
 #include "ann/csv.h"
 #include "ann/data.h"

@@ -12,6 +12,7 @@
 // Storage is row-major; a view may have other strides, and operations that need
 // contiguous data make a contiguous copy themselves.
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <iosfwd>
 #include <memory>
@@ -19,6 +20,7 @@
 #include <span>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include "ann/device.h"
@@ -186,6 +188,24 @@ class Tensor {
   /// x.grad <- x.grad + dthis/dx. A non-scalar needs `gradient` (same shape).
   /// The graph is freed afterwards unless retain_graph.
   void backward(const Tensor& gradient = Tensor(), bool retain_graph = false) const;
+  /// Keeps this non-leaf tensor's gradient in grad() after backward (a leaf keeps it anyway).
+  void retain_grad() const;
+  bool retains_grad() const;
+  /// Calls `hook` with this tensor's gradient whenever a backward pass (or autograd::grad)
+  /// computes it, before it is used: a hook returning a Tensor replaces the gradient, one
+  /// returning void only sees it. Returns a handle for remove_hook.
+  template <class F>
+  unsigned register_hook(F hook) const {
+    if constexpr (std::is_void_v<std::invoke_result_t<F&, const Tensor&>>) {
+      return add_hook([h = std::move(hook)](const Tensor& g) {
+        h(g);
+        return Tensor();
+      });
+    } else {
+      return add_hook([h = std::move(hook)](const Tensor& g) { return Tensor(h(g)); });
+    }
+  }
+  void remove_hook(unsigned handle) const;
 
   // ---- in-place updates ------------------------------------------------------------------
   // Each counts in the storage's version, so a tensor saved for backward that changes makes
@@ -270,6 +290,7 @@ class Tensor {
   const std::shared_ptr<TensorImpl>& impl() const { return impl_; }
 
  private:
+  unsigned add_hook(std::function<Tensor(const Tensor&)> hook) const;
   std::shared_ptr<TensorImpl> impl_;
 };
 

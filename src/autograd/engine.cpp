@@ -108,6 +108,21 @@ class ScratchLease {
   PassScratch& scratch_;
 };
 
+// The tensor's hooks, in order, on its gradient g: each may replace it (register_hook).
+Tensor run_hooks(const TensorImpl& t, Tensor g) {
+  for (const auto& hook : t.hooks) {
+    if (!hook) continue;
+    Tensor replaced = hook(g);
+    if (!replaced.defined()) continue;
+    if (replaced.sizes() != g.sizes()) {
+      throw AutogradError("register_hook: a hook returned a gradient of shape " + to_string(replaced.sizes()) +
+                          " for a tensor of shape " + to_string(g.sizes()));
+    }
+    g = std::move(replaced);
+  }
+  return g;
+}
+
 // Where autograd::grad collects the gradients of its inputs, instead of the leaves' .grad.
 // With `partial`, the pass stops at the inputs: each gets dout · ∂out/∂input with the other
 // inputs held fixed (differentiate_again), and the graph behind them is never walked.
@@ -118,9 +133,12 @@ struct Capture {
 
   bool contains(const TensorImpl* t) const { return std::find(inputs.begin(), inputs.end(), t) != inputs.end(); }
 
-  void add(const TensorImpl* t, const Tensor& g) {
-    for (std::size_t i = 0; i < inputs.size(); ++i)
-      if (inputs[i] == t) grads[i] = grads[i].defined() ? grads[i] + g : g;
+  void add(const TensorImpl* t, const Tensor& g_in) {
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      if (inputs[i] != t) continue;
+      const Tensor g = t->hooks.empty() || t->grad_fn ? g_in : run_hooks(*t, g_in);
+      grads[i] = grads[i].defined() ? grads[i] + g : g;
+    }
   }
 };
 
@@ -152,6 +170,7 @@ bool sole_owner(const Tensor& g) {
 
 // leaf.grad <- leaf.grad + g (the lesson's step 4: gradients accumulate)
 void accumulate_into_leaf(TensorImpl& leaf, Tensor&& g) {
+  if (!leaf.hooks.empty()) g = run_hooks(leaf, std::move(g));
   if (leaf.grad.defined()) {
     ops::add_into(leaf.grad, g);
   } else if (sole_owner(g)) {
@@ -183,7 +202,8 @@ void run_pass(const std::vector<Tensor>& roots, const std::vector<Tensor>& seeds
     Node& node = **it;
     Tensor* found = s->pending.find(&node);
     if (!found || !found->defined()) continue;  // no path from the root carries a gradient here
-    const Tensor dout = std::move(*found);  // leaves the slot undefined: each node is visited once
+    Tensor dout = std::move(*found);  // leaves the slot undefined: each node is visited once
+    if (const auto made = node.watched_output()) dout = run_hooks(*made, std::move(dout));  // the tensor made here
     if (capture) {  // an input made by this node: its gradient is the node's whole dout
       for (std::size_t i = 0; i < capture->inputs.size(); ++i)
         if (capture->inputs[i] && capture->inputs[i]->grad_fn.get() == &node) capture->grads[i] = dout;

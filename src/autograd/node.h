@@ -54,6 +54,13 @@ class Node {
   std::vector<Tensor> apply(const Tensor& dout, GradSinks sinks) const;
   /// Notes the output's version when the node is made.
   void set_output_version(std::uint32_t version) { output_version_ = version; }
+  /// The tensor this node made, for its hooks and retained gradient (retain_grad,
+  /// register_hook); watched only once one is asked for, and never kept alive by the node.
+  void watch_output(const std::shared_ptr<TensorImpl>& output) {
+    output_ = output;
+    watched_ = true;
+  }
+  std::shared_ptr<TensorImpl> watched_output() const { return watched_ ? output_.lock() : nullptr; }
   /// Throws AutogradError if `output` (the tensor this node made, as the engine reaches it) was
   /// modified in place since: the derivatives of exp, tanh, sigmoid, softmax read it.
   void check_output(const Tensor& output) const;
@@ -73,6 +80,8 @@ class Node {
   std::array<std::uint32_t, kInlineVersions> input_versions_{};
   std::vector<std::uint32_t> more_versions_;
   std::uint32_t output_version_ = 0;
+  std::weak_ptr<TensorImpl> output_;
+  bool watched_ = false;
 };
 
 /// Whether any defined tensor in `inputs` requires grad.

@@ -22,6 +22,7 @@ class Adagrad : public Optimizer {
   explicit Adagrad(std::vector<Tensor> parameters, AdagradOptions options = {});
   /// Parameter groups with their own lr and weight_decay; `options` give the rest.
   Adagrad(std::vector<ParamGroup> groups, AdagradOptions options);
+  using Optimizer::step;  // step(closure) too
   void step() override;
   const AdagradOptions& options() const { return options_; }
 

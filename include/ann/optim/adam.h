@@ -44,6 +44,7 @@ class Adam : public Optimizer {
   explicit Adam(std::vector<Tensor> parameters, AdamOptions options = {});
   /// Parameter groups with their own lr and weight_decay; `options` give the rest.
   Adam(std::vector<ParamGroup> groups, AdamOptions options);
+  using Optimizer::step;  // step(closure) too
   void step() override;
   bool has_momentum() const override { return true; }
   double momentum() const override { return options_.beta1; }

@@ -4,12 +4,14 @@
 //
 // Its state comes out and goes back in one generic form, PyTorch's state_dict(): checkpoints
 // (ann/serialize.h) save and restore any optimizer through it, without knowing its class.
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "ann/autograd.h"
 #include "ann/dtype.h"
 #include "ann/shape.h"
 #include "ann/tensor.h"
@@ -58,6 +60,17 @@ class Optimizer {
 
   /// One update of every parameter that has a gradient; parameters without one are skipped.
   virtual void step() = 0;
+  /// libtorch's step(closure): evaluates `closure` (it zeroes the gradients, computes the loss
+  /// and calls backward) with gradients recorded, then steps; returns the closure's loss.
+  Tensor step(const std::function<Tensor()>& closure) {
+    Tensor loss;
+    {
+      AutoGradMode recording(true);
+      loss = closure();
+    }
+    step();
+    return loss;
+  }
   /// Zeroes the gradients of all parameters.
   void zero_grad();
   const std::vector<Tensor>& parameters() const { return parameters_; }

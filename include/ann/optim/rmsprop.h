@@ -23,6 +23,7 @@ class RMSprop : public Optimizer {
   explicit RMSprop(std::vector<Tensor> parameters, RMSpropOptions options = {});
   /// Parameter groups with their own lr and weight_decay; `options` give the rest.
   RMSprop(std::vector<ParamGroup> groups, RMSpropOptions options);
+  using Optimizer::step;  // step(closure) too
   void step() override;
   bool has_momentum() const override { return true; }
   double momentum() const override { return options_.momentum; }

@@ -25,6 +25,7 @@ class SGD : public Optimizer {
   explicit SGD(std::vector<Tensor> parameters, SGDOptions options = {});
   /// Parameter groups with their own lr and weight_decay; `options` give the rest.
   SGD(std::vector<ParamGroup> groups, SGDOptions options);
+  using Optimizer::step;  // step(closure) too
   void step() override;
   bool has_momentum() const override { return true; }
   double momentum() const override { return options_.momentum; }

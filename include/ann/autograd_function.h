@@ -1,0 +1,103 @@
+#pragma once
+// Custom differentiable functions, as libtorch's torch::autograd::Function:
+//
+//   struct Cube : ann::autograd::Function<Cube> {
+//     static Tensor forward(AutogradContext* ctx, const Tensor& x) {
+//       ctx->save_for_backward({x});
+//       return x * x * x;
+//     }
+//     static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
+//       const Tensor x = ctx->get_saved_variables()[0];
+//       return {grad_outputs[0] * 3.0 * x * x};
+//     }
+//   };
+//   Tensor y = Cube::apply(x);
+//
+// forward runs without recording; backward returns one gradient per argument of forward
+// (undefined for arguments that are not tensors or need none). One tensor output.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <typeinfo>
+#include <unordered_map>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "ann/autograd.h"
+#include "ann/tensor.h"
+
+namespace ann::autograd {
+
+using variable_list = std::vector<Tensor>;
+
+/// A value a custom function keeps for its backward in ctx->saved_data (libtorch's IValue, for
+/// numbers, flags and tensors).
+class IValue {
+ public:
+  IValue() = default;
+  template <class T>
+    requires std::is_arithmetic_v<T>
+  IValue(T value) {  // NOLINT(google-explicit-constructor)
+    if constexpr (std::is_same_v<T, bool>) value_ = value;
+    else if constexpr (std::is_integral_v<T>) value_ = static_cast<std::int64_t>(value);
+    else value_ = static_cast<double>(value);
+  }
+  IValue(Tensor value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  double toDouble() const;
+  std::int64_t toInt() const;
+  bool toBool() const;
+  Tensor toTensor() const;
+
+ private:
+  std::variant<std::monostate, double, std::int64_t, bool, Tensor> value_;
+};
+
+/// What forward hands its backward.
+class AutogradContext {
+ public:
+  /// Tensors backward reads; changed in place before backward, they make it throw.
+  void save_for_backward(variable_list tensors);
+  variable_list get_saved_variables() const;
+  std::unordered_map<std::string, IValue> saved_data;
+
+ private:
+  variable_list saved_;
+  std::vector<std::uint32_t> versions_;
+};
+
+/// Records `out` as made by a custom function of `inputs` (the tensor arguments, at `positions`
+/// among `arguments` arguments), whose backward maps the output's gradient to one per argument.
+Tensor record_custom_function(const char* name, Tensor out, variable_list inputs, std::vector<std::size_t> positions,
+                              std::size_t arguments, std::function<variable_list(const Tensor&)> backward);
+
+template <class T>
+struct Function {
+  template <class... Args>
+  static Tensor apply(Args&&... args) {
+    auto ctx = std::make_shared<AutogradContext>();
+    Tensor out;
+    {
+      NoGradGuard no_grad;
+      out = T::forward(ctx.get(), args...);
+    }
+    variable_list inputs;
+    std::vector<std::size_t> positions;
+    std::size_t at = 0;
+    (
+        [&](const auto& arg) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(arg)>, Tensor>) {
+            inputs.push_back(arg);
+            positions.push_back(at);
+          }
+          ++at;
+        }(args),
+        ...);
+    return record_custom_function(typeid(T).name(), std::move(out), std::move(inputs), std::move(positions),
+                                  sizeof...(Args), [ctx](const Tensor& dout) { return T::backward(ctx.get(), {dout}); });
+  }
+};
+
+}  // namespace ann::autograd

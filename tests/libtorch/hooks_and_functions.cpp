@@ -1,0 +1,44 @@
+// Autograd's extension points as libtorch programs use them: a custom function with saved
+// tensors and saved data, tensor hooks that see or replace a gradient, and retain_grad.
+#include "prelude.h"
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+// y = x^n · scale, with its own derivative
+struct PowerScale : public torch::autograd::Function<PowerScale> {
+  static torch::Tensor forward(AutogradContext* ctx, torch::Tensor x, int64_t n, double scale) {
+    ctx->save_for_backward({x});
+    ctx->saved_data["n"] = n;
+    ctx->saved_data["scale"] = scale;
+    return x.pow(static_cast<double>(n)) * scale;
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
+    const auto x = ctx->get_saved_variables()[0];
+    const auto n = ctx->saved_data["n"].toInt();
+    const double scale = ctx->saved_data["scale"].toDouble();
+    return {grad_outputs[0] * static_cast<double>(n) * scale * x.pow(static_cast<double>(n - 1)), torch::Tensor(),
+            torch::Tensor()};
+  }
+};
+
+int main() {
+  auto x = torch::tensor({0.5, -1.5, 2.0}, torch::requires_grad());
+  const auto y = PowerScale::apply(x, 3, 0.5);
+  show("custom_forward", y);
+  (y * torch::tensor({1.0, 2.0, 3.0})).sum().backward();
+  show("custom_grad", x.grad());
+
+  auto w = torch::tensor({1.0, 2.0}, torch::requires_grad());
+  double seen = 0.0;
+  w.register_hook([&](torch::Tensor g) { seen = g.sum().item<double>(); });
+  w.register_hook([](torch::Tensor g) { return g * 10.0; });
+  auto h = w * 3.0;
+  h.retain_grad();
+  h.register_hook([](torch::Tensor g) { return g + 1.0; });
+  (h * h).sum().backward();
+  show("hooked_leaf_grad", w.grad());
+  show("seen_by_hook", torch::tensor({seen}));
+  show("retained_grad", h.grad());
+  return 0;
+}
