@@ -3,6 +3,7 @@
 // dJ/dJ = 1, handing each node the sum of the gradients of its output.
 #include <algorithm>
 #include <optional>
+#include <span>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -182,7 +183,7 @@ void accumulate_into_leaf(TensorImpl& leaf, Tensor&& g) {
 
 // One backward pass from `roots`, each seeded with its `seeds` entry: into the leaves' .grad, or
 // into `capture` (then no leaf is touched and no sink is offered).
-void run_pass(const std::vector<Tensor>& roots, const std::vector<Tensor>& seeds, bool retain_graph,
+void run_pass(std::span<const Tensor> roots, std::span<const Tensor> seeds, bool retain_graph,
               bool create_graph, Capture* capture) {
   AutoGradMode mode(create_graph);  // the backward pass itself is recorded only for create_graph
   ScratchLease s;
@@ -255,7 +256,7 @@ void run_pass(const std::vector<Tensor>& roots, const std::vector<Tensor>& seeds
 }  // namespace
 
 void run_backward(const Tensor& root, const Tensor& seed, bool retain_graph) {
-  run_pass({root}, {seed}, retain_graph, false, nullptr);
+  run_pass({&root, 1}, {&seed, 1}, retain_graph, false, nullptr);  // no list to allocate: once a step
 }
 
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
@@ -316,7 +317,7 @@ std::vector<Tensor> differentiate_again(const std::function<Tensor(const std::ve
   for (const Tensor& input : inputs) capture.inputs.push_back(input.defined() && input.requires_grad() ? input.impl().get() : nullptr);
   capture.grads.resize(inputs.size());
   // retained: the gradients it makes read the composition, which the next pass walks through
-  if (out.requires_grad()) run_pass({out}, {dout}, true, true, &capture);
+  if (out.requires_grad()) run_pass({&out, 1}, {&dout, 1}, true, true, &capture);
   return std::move(capture.grads);
 }
 

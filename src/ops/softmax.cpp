@@ -22,10 +22,9 @@ Tensor softmax_impl(const Tensor& x, std::int64_t dim_in, bool log) {
   // log_softmax:  dx = dy − softmax ⊙ Σ dy
   // (a pass with create_graph makes y again from x, so that y's dependence on x is differentiated)
   return record(name, y, {x}, [ys = y.detach(), dim, log](const Tensor& dy, const std::vector<Tensor>& in) {
-    const Tensor y_kept = is_grad_enabled() ? softmax_impl(in[0], dim, log) : ys;
-    if (log) return std::vector<Tensor>{dy - exp(y_kept) * sum(dy, dim, true)};
-    const Tensor& ys = y_kept;
-    return std::vector<Tensor>{ys * (dy - sum(ys * dy, dim, true))};
+    const Tensor y = is_grad_enabled() ? softmax_impl(in[0], dim, log) : ys;
+    if (log) return std::vector<Tensor>{dy - exp(y) * sum(dy, dim, true)};
+    return std::vector<Tensor>{y * (dy - sum(y * dy, dim, true))};
   });
 }
 
