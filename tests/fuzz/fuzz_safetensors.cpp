@@ -25,6 +25,11 @@ std::string raw(const ann::Tensor& t) {
       out.assign(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
       break;
     }
+    case ann::DType::Float64: {
+      const std::vector<double> v = t.to_vector<double>();
+      out.assign(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(double));
+      break;
+    }
     case ann::DType::Int64: {
       const std::vector<std::int64_t> v = t.to_vector<std::int64_t>();
       out.assign(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(std::int64_t));
