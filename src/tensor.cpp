@@ -382,7 +382,7 @@ std::string Tensor::grad_fn_name() const {
   return t.grad_fn ? t.grad_fn->name() : "";
 }
 
-void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
+void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, bool create_graph) const {
   const TensorImpl& t = checked(impl_);
   if (!t.requires_grad) {
     throw AutogradError("backward: tensor of shape " + to_string(t.sizes) +
@@ -401,7 +401,7 @@ void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
   } else {
     seed = seed.to(t.dtype);
   }
-  autograd::run_backward(*this, seed, retain_graph);
+  autograd::run_backward(*this, seed, retain_graph.value_or(create_graph), create_graph);
 }
 
 // ---- in-place updates --------------------------------------------------------------------------

@@ -906,3 +906,19 @@ TEST(OptimizerClosure, StepWithAClosureIsTheFiveStepLoop) {
 }
 
 }  // namespace
+
+namespace {
+// libtorch's loss.backward({}, {}, /*create_graph=*/true): the accumulated .grad carries a graph.
+TEST(AutogradGrad, BackwardWithCreateGraph) {
+  Tensor x = tensor({1., 2., -3.}, {.dtype = kFloat64}).requires_grad_();
+  (x * x * x).sum().backward({}, {}, /*create_graph=*/true);
+  EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{3, 12, 27}));
+  EXPECT_TRUE(x.grad().requires_grad());
+  const Tensor second = autograd::grad({x.grad().sum()}, {x}, {}, /*retain_graph=*/true)[0];  // 6x
+  EXPECT_EQ(second.to_vector<double>(), (std::vector<double>{6, 12, -18}));
+  // a second pass adds into the recorded .grad: 3x² + 2x
+  (x * x).sum().backward({}, {}, true);
+  EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{5, 16, 21}));
+  EXPECT_EQ(autograd::grad({x.grad().sum()}, {x})[0].to_vector<double>(), (std::vector<double>{8, 14, -16}));
+}
+}  // namespace

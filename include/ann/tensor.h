@@ -186,8 +186,11 @@ class Tensor {
   std::string grad_fn_name() const;
   /// Back-propagates from this tensor: every leaf x that requires grad gets
   /// x.grad <- x.grad + dthis/dx. A non-scalar needs `gradient` (same shape).
-  /// The graph is freed afterwards unless retain_graph.
-  void backward(const Tensor& gradient = Tensor(), bool retain_graph = false) const;
+  /// The graph is freed afterwards unless retain_graph (default: create_graph). With
+  /// create_graph the pass is recorded, so the gradients it accumulates can be differentiated
+  /// again (as autograd::grad's, whose notes apply).
+  void backward(const Tensor& gradient = Tensor(), std::optional<bool> retain_graph = std::nullopt,
+                bool create_graph = false) const;
   /// Keeps this non-leaf tensor's gradient in grad() after backward (a leaf keeps it anyway).
   void retain_grad() const;
   bool retains_grad() const;

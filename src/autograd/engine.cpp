@@ -172,7 +172,9 @@ bool sole_owner(const Tensor& g) {
 // leaf.grad <- leaf.grad + g (the lesson's step 4: gradients accumulate)
 void accumulate_into_leaf(TensorImpl& leaf, Tensor&& g) {
   if (!leaf.hooks.empty()) g = run_hooks(leaf, std::move(g));
-  if (leaf.grad.defined()) {
+  if (leaf.grad.defined() && is_grad_enabled()) {
+    leaf.grad = leaf.grad + g;  // a pass with create_graph: the sum recorded too
+  } else if (leaf.grad.defined()) {
     ops::add_into(leaf.grad, g);
   } else if (sole_owner(g)) {
     leaf.grad = std::move(g);
@@ -255,8 +257,8 @@ void run_pass(std::span<const Tensor> roots, std::span<const Tensor> seeds, bool
 
 }  // namespace
 
-void run_backward(const Tensor& root, const Tensor& seed, bool retain_graph) {
-  run_pass({&root, 1}, {&seed, 1}, retain_graph, false, nullptr);  // no list to allocate: once a step
+void run_backward(const Tensor& root, const Tensor& seed, bool retain_graph, bool create_graph) {
+  run_pass({&root, 1}, {&seed, 1}, retain_graph, create_graph, nullptr);  // no list to allocate: once a step
 }
 
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,

@@ -130,8 +130,9 @@ Tensor record(const char* name, Tensor out, std::vector<Tensor> inputs, F backwa
   }
 }
 
-/// Runs back-propagation from `root` seeded with `seed` (same shape as root).
-void run_backward(const Tensor& root, const Tensor& seed, bool retain_graph);
+/// Runs back-propagation from `root` seeded with `seed` (same shape as root), recorded with
+/// create_graph.
+void run_backward(const Tensor& root, const Tensor& seed, bool retain_graph, bool create_graph);
 
 /// The derivative of a fused op in a pass with create_graph: its forward composed again from
 /// `inputs` (recorded), then differentiated with the pass recorded — dout · ∂out/∂input_i for
