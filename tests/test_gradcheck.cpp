@@ -278,6 +278,7 @@ std::vector<Case> op_cases() {
   add_case("norm_all", {S34}, [](const Inputs& x) { return norm(x[0]); });
   add_case("norm_dim", {S34}, [](const Inputs& x) { return norm(x[0], 1); });
   add_case("outer", {{{3}}, {{4}}}, [](const Inputs& x) { return outer(x[0], x[1]); });
+  add_case("dot", {{{5}}, {{5}}}, [](const Inputs& x) { return dot(x[0], x[1]); });
   add_case("repeat", {{{2, 3}}}, [](const Inputs& x) { return x[0].repeat({2, 1, 3}); });
   add_case("masked_fill", {S34}, [](const Inputs& x) { return masked_fill(x[0], x[0] > 0.f, -2.f); });
   add_case("narrow", {S234}, [](const Inputs& x) { return x[0].narrow(2, 1, 2); });

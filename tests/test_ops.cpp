@@ -336,6 +336,10 @@ TEST(MoreOps, ArgminLogsumexpNormOuterRepeatEyeAsTorch) {
   EXPECT_NEAR(logsumexp(edge, 1).at<float>({1}), 1000.f + std::log(2.f), 1e-3f);
   EXPECT_EQ(outer(tensor({1.f, 2.f, 3.f}), tensor({0.5f, -1.f})).to_vector<float>(),
             (std::vector<float>{0.5f, -1.f, 1.f, -2.f, 1.5f, -3.f}));
+  EXPECT_EQ(dot(tensor({1.f, 2.f, 3.f}), tensor({0.5f, -1.f, 2.f})).item(), 4.5f);
+  EXPECT_EQ(tensor({1.f, 2.f}).dot(tensor({3.f, 4.f})).sizes(), (Shape{}));
+  EXPECT_THROW(dot(tensor({1.f, 2.f}), tensor({1.f, 2.f, 3.f})), ShapeError);
+  EXPECT_THROW(dot(ones({2, 2}), ones({2, 2})), ShapeError);
   const Tensor x = tensor({{1.f, 2.f}, {3.f, 4.f}});
   EXPECT_EQ(x.repeat({2, 3}).sizes(), (Shape{4, 6}));
   EXPECT_EQ(x.repeat({2, 3}).to_vector<float>(),

@@ -7,6 +7,7 @@
 
 #include "ann/ann.h"
 #include "fixtures.h"
+#include "test_support.h"
 
 namespace {
 
@@ -152,6 +153,122 @@ TEST(OptimizerParity, StateDictResumesBitForBit) {
     const std::vector<float> rest = train(second, *second_opt, X, y, 18);
     EXPECT_EQ(rest, std::vector<float>(all.begin() + 12, all.end()));
   }
+}
+
+optim::LBFGSOptions lbfgs_options(const nlohmann::json& given) {
+  optim::LBFGSOptions options;
+  if (given.contains("lr")) options.lr = given.at("lr");
+  if (given.contains("max_iter")) options.max_iter = given.at("max_iter");
+  if (given.contains("max_eval")) options.max_eval = given.at("max_eval").get<std::int64_t>();
+  if (given.contains("history_size")) options.history_size = given.at("history_size");
+  if (given.contains("line_search_fn")) options.line_search_fn = given.at("line_search_fn").get<std::string>();
+  return options;
+}
+
+// L-BFGS with and without its line search, in float32 and float64: the loss each step(closure)
+// returns, how often it evaluated the closure, and the parameters, as torch's.
+TEST(OptimizerParity, LbfgsAsTorch) {
+  const auto fixture = load_fixture("optimizers.json");
+  const Tensor X32 = fixture_tensor(fixture.at("X"));
+  const auto labels = fixture.at("y").get<std::vector<std::int64_t>>();
+  const Tensor y = from_vector(labels, {static_cast<std::int64_t>(labels.size())});
+  for (const auto& c : fixture.at("lbfgs_cases")) {
+    const bool float64 = c.at("dtype") == "float64";
+    const std::string name = c.at("name").get<std::string>() + " " + c.at("dtype").get<std::string>();
+    SCOPED_TRACE(name);
+    nn::Sequential model = model_of_the_fixture();
+    const Tensor X = float64 ? X32.to(DType::Float64) : X32;
+    if (float64) model.to(DType::Float64);
+    optim::LBFGS optimizer(model.parameters(), lbfgs_options(c.at("options")));
+    auto closure = [&] {
+      optimizer.zero_grad();
+      Tensor loss = nn::functional::cross_entropy(model(X), y);
+      loss.backward();
+      return loss;
+    };
+    std::vector<double> losses;
+    for (int t = 0; t < c.at("steps").get<int>(); ++t) losses.push_back(optimizer.step(closure).item<double>());
+    const auto expected = c.at("loss").get<std::vector<double>>();
+    ASSERT_EQ(losses.size(), expected.size());
+    for (std::size_t t = 0; t < losses.size(); ++t)
+      EXPECT_NEAR(losses[t], expected[t], (float64 ? 1e-9 : 1e-4) * expected[t] + 1e-7) << "step " << t;
+    const optim::OptimizerState state = optimizer.state_dict();
+    EXPECT_EQ(state.parameters[0].at("func_evals").item<std::int64_t>(), c.at("func_evals").get<std::int64_t>());
+    EXPECT_EQ(state.parameters[0].at("n_iter").item<std::int64_t>(), c.at("n_iter").get<std::int64_t>());
+    for (const auto& [key, value] : model.named_parameters())
+      EXPECT_LE(max_abs_diff(value.to(DType::Float32), fixture_tensor(c.at("parameters").at(key))), float64 ? 1e-6 : 5e-3) << key;
+  }
+}
+
+// A run interrupted after two steps and resumed from a checkpoint (its history, direction and
+// step length with it) takes the same steps as one straight run, bit for bit.
+TEST(OptimizerParity, LbfgsResumesFromACheckpointBitForBit) {
+  const auto fixture = load_fixture("optimizers.json");
+  const Tensor X = fixture_tensor(fixture.at("X"));
+  const auto labels = fixture.at("y").get<std::vector<std::int64_t>>();
+  const Tensor y = from_vector(labels, {static_cast<std::int64_t>(labels.size())});
+  const optim::LBFGSOptions options{.max_iter = 4, .history_size = 3, .line_search_fn = "strong_wolfe"};
+  const auto run = [&](nn::Sequential& model, optim::LBFGS& optimizer, int steps) {
+    std::vector<float> losses;
+    for (int t = 0; t < steps; ++t) {
+      losses.push_back(optimizer
+                           .step([&] {
+                             optimizer.zero_grad();
+                             Tensor loss = nn::functional::cross_entropy(model(X), y);
+                             loss.backward();
+                             return loss;
+                           })
+                           .item());
+    }
+    return losses;
+  };
+  nn::Sequential straight = model_of_the_fixture();
+  optim::LBFGS straight_optimizer(straight.parameters(), options);
+  const std::vector<float> all = run(straight, straight_optimizer, 5);
+
+  ann::testing::TempDir dir;
+  {
+    nn::Sequential first = model_of_the_fixture();
+    optim::LBFGS first_optimizer(first.parameters(), options);
+    run(first, first_optimizer, 2);
+    EXPECT_EQ(first_optimizer.state_dict().parameters[0].at("history").item<std::int64_t>(), 3);  // full
+    save_checkpoint(dir / "run.ckpt", first, first_optimizer, default_generator().state(), 2);
+  }
+  nn::Sequential second = model_of_the_fixture();
+  optim::LBFGS second_optimizer(second.parameters(), options);
+  load_checkpoint(dir / "run.ckpt", second, second_optimizer);
+  EXPECT_EQ(run(second, second_optimizer, 3), std::vector<float>(all.begin() + 2, all.end()));
+
+  // a history longer than this optimizer keeps is refused, naming the field
+  optim::LBFGS shorter(model_of_the_fixture().parameters(), {.history_size = 2});
+  EXPECT_THROW(shorter.load_state_dict(straight_optimizer.state_dict()), ValueError);
+}
+
+TEST(OptimizerParity, LbfgsRefusesMisuse) {
+  const std::vector<Tensor> p{zeros({2}).requires_grad_()};
+  optim::LBFGS lbfgs(p);
+  try {
+    lbfgs.step();
+    ADD_FAILURE() << "step() without a closure ran";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("closure"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(optim::LBFGS(p, {.line_search_fn = "backtracking"}), ValueError);
+  EXPECT_THROW(optim::LBFGS(p, {.max_iter = 0}), ValueError);
+  EXPECT_THROW(optim::LBFGS(p, {.history_size = 0}), ValueError);
+  EXPECT_THROW(optim::LBFGS({zeros({2}).requires_grad_(), zeros({2}, kFloat64).requires_grad_()}), ValueError);
+  // at a minimum (zero gradient) a step evaluates once and leaves the parameters alone
+  const Tensor w = tensor({1.0F, -2.0F}).requires_grad_();
+  optim::LBFGS at_minimum({w});
+  const Tensor loss = at_minimum.step([&] {
+    at_minimum.zero_grad();
+    Tensor l = (w * 0.0).sum();
+    l.backward();
+    return l;
+  });
+  EXPECT_EQ(loss.item(), 0.0F);
+  EXPECT_EQ(w.to_vector<float>(), (std::vector<float>{1.0F, -2.0F}));
+  EXPECT_EQ(at_minimum.state_dict().parameters[0].at("func_evals").item<std::int64_t>(), 1);
 }
 
 TEST(OptimizerParity, RefuseNegativeHyperParameters) {

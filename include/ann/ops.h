@@ -128,6 +128,8 @@ Tensor norm(const Tensor& x);
 Tensor norm(const Tensor& x, std::int64_t dim, bool keepdim = false);
 /// a ⊗ b: [n] and [m] give [n, m], out[i][j] = a[i]·b[j].
 Tensor outer(const Tensor& a, const Tensor& b);
+/// a · b = Σ a[i]·b[i] of two 1-D tensors of one length, a 0-dim tensor (torch.dot).
+Tensor dot(const Tensor& a, const Tensor& b);
 Tensor argmax(const Tensor& x, std::int64_t dim, bool keepdim = false);
 /// Variance, unbiased (divides by n - 1) by default like torch.var. Over all elements, or
 /// along `dim`. (No var(x, bool) overload: var(x, 0) must mean dimension 0.)

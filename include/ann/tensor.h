@@ -257,6 +257,7 @@ class Tensor {
 
   // ---- operations as methods (see ann/ops.h for what each does) -------------------------
   Tensor matmul(const Tensor& other) const;
+  Tensor dot(const Tensor& other) const;
   Tensor neg() const;
   Tensor pow(double exponent) const;
   Tensor exp() const;

@@ -237,4 +237,13 @@ Tensor outer(const Tensor& a, const Tensor& b) {
   return a.unsqueeze(1) * b.unsqueeze(0);
 }
 
+Tensor dot(const Tensor& a, const Tensor& b) {
+  if (!a.defined() || !b.defined() || a.dim() != 1 || b.dim() != 1 || a.size(0) != b.size(0)) {
+    throw ShapeError("dot: expects two 1-D tensors of one length, got " +
+                     (a.defined() ? to_string(a.sizes()) : std::string("undefined")) + " and " +
+                     (b.defined() ? to_string(b.sizes()) : std::string("undefined")));
+  }
+  return matmul(a, b);
+}
+
 }  // namespace ann

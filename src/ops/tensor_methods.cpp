@@ -10,6 +10,7 @@
 namespace ann {
 
 Tensor Tensor::matmul(const Tensor& other) const { return ann::matmul(*this, other); }
+Tensor Tensor::dot(const Tensor& other) const { return ann::dot(*this, other); }
 Tensor Tensor::neg() const { return ann::neg(*this); }
 Tensor Tensor::pow(double exponent) const { return ann::pow(*this, exponent); }
 Tensor Tensor::exp() const { return ann::exp(*this); }

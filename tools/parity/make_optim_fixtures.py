@@ -8,6 +8,9 @@ give the first layer its own lr and weight decay (parameter groups), some under 
 The float64 cases run every optimizer and every scheduler with the model and data converted to
 float64 (model.double(): the float32 initial weights, widened), recorded to all 17 digits; the
 float32 schedule cases train under the schedulers the other float32 cases leave out.
+The L-BFGS cases take `steps` calls of step(closure) each (each call iterates up to max_iter
+times); recorded: the loss each call returns, the closure's evaluations and iterations in all,
+and the parameters at the end, in float32 and float64.
 
 How to run:  /usr/bin/python3 tools/parity/make_optim_fixtures.py [--out tests/fixtures]
 """
@@ -56,6 +59,30 @@ def train(name, make, schedule=None, groups=False, float64=False):
     encode = tensor_json64 if float64 else tensor_json
     return {"name": name, "loss": losses, "parameters": {k: encode(v) for k, v in model.state_dict().items()},
             "lrs": [g["lr"] for g in optimizer.param_groups]}
+
+
+def train_lbfgs(name, steps, float64=False, **options):
+    torch.manual_seed(1)
+    model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 2))
+    inputs = X
+    if float64:
+        model = model.double()
+        inputs = X.double()
+    optimizer = optim.LBFGS(model.parameters(), **options)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = nn.functional.cross_entropy(model(inputs), y)
+        loss.backward()
+        return loss
+
+    losses = [optimizer.step(closure).item() for _ in range(steps)]
+    if not float64:
+        losses = [float("%.9g" % v) for v in losses]
+    state = optimizer.state[next(iter(model.parameters()))]
+    encode = tensor_json64 if float64 else tensor_json
+    return {"name": name, "dtype": "float64" if float64 else "float32", "options": options, "steps": steps, "loss": losses, "func_evals": state["func_evals"],
+            "n_iter": state["n_iter"], "parameters": {k: encode(v) for k, v in model.state_dict().items()}}
 
 
 torch.manual_seed(7)
@@ -124,7 +151,18 @@ def main():
         train("adamw_linear", lambda p: optim.AdamW(p, lr=0.02), linear),
         train("sgd_plateau", lambda p: optim.SGD(p, lr=0.5), plateau),
     ]
-    fixture = {"steps": STEPS, "X": tensor_json(X), "y": y.tolist(), "cases": cases, "group_cases": group_cases,
+    # float32 runs stop before the loss nears 0, where the weights grow and float32's rounding
+    # (ann's and torch's differ in the last digit) moves L-BFGS's directions visibly.
+    lbfgs_cases = [
+        train_lbfgs("default", 2, max_iter=5),
+        train_lbfgs("short_history", 3, lr=0.5, max_iter=7, history_size=3),
+        train_lbfgs("strong_wolfe", 2, line_search_fn="strong_wolfe", max_iter=5, history_size=10),
+        train_lbfgs("strong_wolfe_max_eval", 4, line_search_fn="strong_wolfe", max_iter=10, max_eval=6),
+        train_lbfgs("default", 3, float64=True),
+        train_lbfgs("short_history", 6, float64=True, lr=0.5, max_iter=7, history_size=3),
+        train_lbfgs("strong_wolfe", 3, float64=True, line_search_fn="strong_wolfe", history_size=10),
+    ]
+    fixture = {"steps": STEPS, "lbfgs_cases": lbfgs_cases, "X": tensor_json(X), "y": y.tolist(), "cases": cases, "group_cases": group_cases,
                "float64_cases": float64_cases, "float32_schedule_cases": float32_schedule_cases}
     write_fixture(out, "optimizers.json", "make_optim_fixtures.py", fixture)
 

@@ -62,7 +62,8 @@ class Optimizer {
   virtual void step() = 0;
   /// libtorch's step(closure): evaluates `closure` (it zeroes the gradients, computes the loss
   /// and calls backward) with gradients recorded, then steps; returns the closure's loss.
-  Tensor step(const std::function<Tensor()>& closure) {
+  /// LBFGS, which evaluates it several times, overrides it.
+  virtual Tensor step(const std::function<Tensor()>& closure) {
     Tensor loss;
     {
       AutoGradMode recording(true);
