@@ -49,7 +49,7 @@ Tensor one_hot(const Tensor& labels, std::int64_t classes) {
     }
     Y[i * static_cast<std::size_t>(classes) + static_cast<std::size_t>(c[i])] = 1.f;
   }
-  return from_vector(Y, {labels.size(0), classes}, {.device = labels.device()});
+  return from_vector(Y, {labels.size(0), classes}, TensorOptions().device(labels.device()));
 }
 
 Labelled cubic(std::int64_t points, Generator& generator) {

@@ -394,7 +394,7 @@ void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, 
       throw AutogradError("backward: called on a tensor with " + std::to_string(t.numel) +
                           " elements; pass a gradient or reduce to a scalar first");
     }
-    seed = ones(t.sizes, {.dtype = t.dtype, .device = device()});
+    seed = ones(t.sizes, TensorOptions().dtype(t.dtype).device(device()));
   } else if (seed.sizes() != t.sizes) {
     throw ShapeError("backward: gradient of shape " + to_string(seed.sizes()) + " for a tensor of shape " +
                      to_string(t.sizes));
@@ -410,14 +410,14 @@ Tensor& Tensor::fill_(double value) {
   const TensorImpl& t = checked(impl_);
   if (autograd::records_in_place(*this, {})) {
     return autograd::assign_recorded(*this, "fill_", {}, [value](const Tensor& self, const Tensor&) {
-      return full(self.sizes(), value, {.dtype = self.dtype(), .device = self.device()});
+      return full(self.sizes(), value, TensorOptions().dtype(self.dtype()).device(self.device()));
     });
   }
   begin_in_place(*this, "fill_");
   if (t.is_contiguous()) {
     backend::backend_for(device()).fill(t.raw_data(), t.dtype, t.numel, value);
   } else {
-    copy_(full({}, value, {.dtype = t.dtype}));
+    copy_(full({}, value, TensorOptions().dtype(t.dtype)));
   }
   return *this;
 }
@@ -486,26 +486,26 @@ Tensor& Tensor::normal_(double mean, double std, Generator& generator) {
 
 namespace {
 Tensor finish(Tensor t, const TensorOptions& options) {
-  if (options.requires_grad) t.requires_grad_(true);
+  if (options.requires_grad()) t.requires_grad_(true);
   return t;
 }
 }  // namespace
 
 Tensor empty(const Shape& shape, const TensorOptions& options) {
-  return finish(make_tensor(shape, options.dtype_or(DType::Float32), options.device), options);
+  return finish(make_tensor(shape, options.dtype_or(DType::Float32), options.device()), options);
 }
 
 Tensor full(const Shape& shape, double value, const TensorOptions& options) {
   const DType dtype = options.dtype_or(DType::Float32);
-  Tensor t = make_tensor(shape, dtype, options.device);
-  backend::backend_for(options.device).fill(t.impl()->raw_data(), dtype, t.numel(), value);
+  Tensor t = make_tensor(shape, dtype, options.device());
+  backend::backend_for(options.device()).fill(t.impl()->raw_data(), dtype, t.numel(), value);
   return finish(t, options);
 }
 
 Tensor zeros(const Shape& shape, const TensorOptions& options) { return full(shape, 0.0, options); }
 Tensor ones(const Shape& shape, const TensorOptions& options) { return full(shape, 1.0, options); }
-Tensor zeros_like(const Tensor& t) { return zeros(t.sizes(), {.dtype = t.dtype(), .device = t.device()}); }
-Tensor ones_like(const Tensor& t) { return ones(t.sizes(), {.dtype = t.dtype(), .device = t.device()}); }
+Tensor zeros_like(const Tensor& t) { return zeros(t.sizes(), TensorOptions().dtype(t.dtype()).device(t.device())); }
+Tensor ones_like(const Tensor& t) { return ones(t.sizes(), TensorOptions().dtype(t.dtype()).device(t.device())); }
 Tensor scalar_tensor(double value, const TensorOptions& options) { return full({}, value, options); }
 
 Tensor arange(Scalar start_, Scalar end_, Scalar step_, const TensorOptions& options) {
@@ -520,7 +520,7 @@ Tensor arange(Scalar start_, Scalar end_, Scalar step_, const TensorOptions& opt
   }
   // torch.arange: size = ceil((end - start) / step), element i = start + i·step (in double)
   const auto n = static_cast<std::int64_t>(std::ceil((end - start) / step));
-  Tensor t = make_tensor({n}, dtype, options.device);
+  Tensor t = make_tensor({n}, dtype, options.device());
   HostWrite host(t);
   for (std::int64_t i = 0; i < n; ++i) {
     const double v = start + static_cast<double>(i) * step;
@@ -581,7 +581,7 @@ Tensor linspace(double start, double end, std::int64_t steps, const TensorOption
   if (!is_floating_point(dtype)) {
     throw TypeError("linspace: expects a float32 or float64 dtype, got " + std::string(to_string(dtype)));
   }
-  Tensor t = make_tensor({steps}, dtype, options.device);
+  Tensor t = make_tensor({steps}, dtype, options.device());
   HostWrite host(t);
   if (dtype == DType::Float64) linspace_into(host.data<double>(), start, end, steps);
   else linspace_into(host.data<float>(), start, end, steps);
@@ -595,7 +595,7 @@ Tensor rand(const Shape& shape, Generator& generator, const TensorOptions& optio
   if (!is_floating_point(dtype)) {  // as torch: no uniform integers
     throw TypeError("rand: expects a float32 or float64 dtype, got " + std::string(to_string(dtype)));
   }
-  Tensor t = make_tensor(shape, dtype, options.device);
+  Tensor t = make_tensor(shape, dtype, options.device());
   t.uniform_(0.0, 1.0, generator);
   return finish(t, options);
 }
@@ -606,7 +606,7 @@ Tensor randn(const Shape& shape, Generator& generator, const TensorOptions& opti
   if (!is_floating_point(dtype)) {
     throw TypeError("randn: expects a float32 or float64 dtype, got " + std::string(to_string(dtype)));
   }
-  Tensor t = make_tensor(shape, dtype, options.device);
+  Tensor t = make_tensor(shape, dtype, options.device());
   t.normal_(0.0, 1.0, generator);
   return finish(t, options);
 }
@@ -627,7 +627,7 @@ Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, Generato
     const std::uint64_t draw = range >= (std::uint64_t{1} << 32) ? generator.random64() : generator.random();
     v = static_cast<std::int64_t>(draw % range + static_cast<std::uint64_t>(low));
   }
-  Tensor t = from_vector(values, shape).to(options.device);
+  Tensor t = from_vector(values, shape).to(options.device());
   return finish(t.to(options.dtype_or(DType::Int64)), options);
 }
 
@@ -641,7 +641,7 @@ Tensor randperm(std::int64_t n, Generator& generator, const TensorOptions& optio
     const auto z = static_cast<std::int64_t>(generator.random() % static_cast<std::uint64_t>(n - i));
     std::swap(r[static_cast<std::size_t>(i)], r[static_cast<std::size_t>(i + z)]);
   }
-  Tensor t = from_vector(r, {n}).to(options.device);
+  Tensor t = from_vector(r, {n}).to(options.device());
   return finish(t.to(options.dtype_or(DType::Int64)), options);
 }
 
@@ -661,12 +661,12 @@ Tensor from_values(const T* values, std::size_t count, const Shape& shape, DType
 }  // namespace
 
 Tensor from_vector(const std::vector<float>& values, const Shape& shape, const TensorOptions& options) {
-  Tensor t = from_values(values.data(), values.size(), shape, DType::Float32, options.device);
+  Tensor t = from_values(values.data(), values.size(), shape, DType::Float32, options.device());
   return finish(t.to(options.dtype_or(DType::Float32)), options);
 }
 
 Tensor from_vector(const std::vector<double>& values, const Shape& shape, const TensorOptions& options) {
-  Tensor t = from_values(values.data(), values.size(), shape, DType::Float64, options.device);
+  Tensor t = from_values(values.data(), values.size(), shape, DType::Float64, options.device());
   return finish(t.to(options.dtype_or(DType::Float64)), options);
 }
 
@@ -714,15 +714,14 @@ Tensor tensor_of(std::initializer_list<List> list, const TensorOptions& options)
   std::vector<double> flat;
   Shape shape;
   flatten_into(flat, shape, list);
-  return from_vector(flat, shape, {.dtype = options.dtype_or(DType::Float32), .device = options.device,
-                                   .requires_grad = options.requires_grad});
+  return from_vector(flat, shape, options.dtype(options.dtype_or(DType::Float32)));
 }
 template <class List>
 Tensor integers_of(std::initializer_list<List> list, DType fallback, const TensorOptions& options) {
   std::vector<std::int64_t> flat;
   Shape shape;
   flatten_into(flat, shape, list);
-  return finish(from_vector(flat, shape).to(options.device).to(options.dtype_or(fallback)), options);
+  return finish(from_vector(flat, shape).to(options.device()).to(options.dtype_or(fallback)), options);
 }
 }  // namespace
 

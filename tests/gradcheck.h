@@ -99,7 +99,7 @@ inline ::testing::AssertionResult check_gradients(const std::function<Tensor()>&
     const std::vector<double> analytic = g.to_vector<double>();
     // Perturbed through the host copies, so the check runs on any device (ANN_TEST_DEVICE).
     std::vector<double> p = x.to_vector<double>();
-    const auto write_back = [&] { x.copy_(from_vector(p, x.sizes(), {.dtype = x.dtype(), .device = x.device()})); };
+    const auto write_back = [&] { x.copy_(from_vector(p, x.sizes(), TensorOptions().dtype(x.dtype()).device(x.device()))); };
     // a value as the leaf holds it: float32 leaves take the nearest float
     const auto representable = [&](double v) { return x.dtype() == DType::Float32 ? static_cast<float>(v) : v; };
     double max_analytic = 0.0, max_numeric = 0.0;

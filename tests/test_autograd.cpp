@@ -18,7 +18,7 @@ using namespace ann;
 
 std::vector<float> values(const Tensor& t) { return t.to_vector<float>(); }
 
-Tensor leaf(std::initializer_list<double> v) { return tensor(v, {.requires_grad = true}); }
+Tensor leaf(std::initializer_list<double> v) { return tensor(v, TensorOptions().requires_grad(true)); }
 
 void expect_values_near(const Tensor& t, const std::vector<float>& expected, float tol = 1e-6f) {
   ASSERT_TRUE(t.defined());
@@ -270,7 +270,7 @@ TEST(Autograd, ExplicitGradientOnANonScalar) {
   const Tensor y = x * x;
   y.backward(tensor({1.f, 0.5f, -2.f}));  // vector-Jacobian product: g · 2x
   expect_values_near(x.grad(), {2.f, 2.f, -12.f});
-  Tensor m = tensor({{1.f, 2.f}, {3.f, 4.f}}, {.requires_grad = true});
+  Tensor m = tensor({{1.f, 2.f}, {3.f, 4.f}}, TensorOptions().requires_grad(true));
   matmul(m, m).backward(ones({2, 2}));  // d/dm Σ (m m) = 1 mᵀ + mᵀ 1: row sums + column sums
   expect_values_near(m.grad(), {3.f + 4.f, 7.f + 4.f, 3.f + 6.f, 7.f + 6.f});
   // wrong shape of gradient
@@ -410,8 +410,8 @@ TEST(Autograd, RetainedGraphIsFreedWithItsOutput) {
 
 // No op may keep its own output alive (a closure capturing the output would be a cycle).
 TEST(Autograd, OutputsDoNotKeepThemselvesAlive) {
-  Tensor x = tensor({{0.5f, -1.f, 2.f}, {1.5f, 0.25f, -0.75f}}, {.requires_grad = true});
-  Tensor w = tensor({{0.1f, 0.2f}, {0.3f, 0.4f}, {0.5f, 0.6f}}, {.requires_grad = true});
+  Tensor x = tensor({{0.5f, -1.f, 2.f}, {1.5f, 0.25f, -0.75f}}, TensorOptions().requires_grad(true));
+  Tensor w = tensor({{0.1f, 0.2f}, {0.3f, 0.4f}, {0.5f, 0.6f}}, TensorOptions().requires_grad(true));
   const Tensor labels = from_vector(std::vector<std::int64_t>{1, 0}, {2});
   const std::vector<std::pair<const char*, std::function<Tensor()>>> ops = {
       {"add", [&] { return x + x; }},
@@ -679,7 +679,7 @@ TEST(AutogradGrad, AnIntermediateTensorGetsItsGradient) {
 }
 
 TEST(AutogradGrad, SecondDerivativesWithCreateGraph) {
-  Tensor x = tensor({1., 2., -3.}, {.dtype = kFloat64}).requires_grad_();
+  Tensor x = tensor({1., 2., -3.}, TensorOptions().dtype(kFloat64)).requires_grad_();
   const Tensor y = (x * x * x).sum() + exp(x).sum();
   const Tensor g = autograd::grad({y}, {x}, {}, std::nullopt, /*create_graph=*/true)[0];
   EXPECT_TRUE(g.requires_grad());
@@ -691,7 +691,7 @@ TEST(AutogradGrad, SecondDerivativesWithCreateGraph) {
   }
   // grad_outputs weigh several outputs; allow_unused gives an undefined tensor
   Tensor unused = tensor({1.}).requires_grad_();
-  const auto two = autograd::grad({x * 2.0, x.sum()}, {x, unused}, {tensor({1., 0., 1.}, {.dtype = kFloat64}), Tensor()},
+  const auto two = autograd::grad({x * 2.0, x.sum()}, {x, unused}, {tensor({1., 0., 1.}, TensorOptions().dtype(kFloat64)), Tensor()},
                                   std::nullopt, false, /*allow_unused=*/true);
   EXPECT_EQ(two[0].to_vector<double>(), (std::vector<double>{3, 1, 3}));
   EXPECT_FALSE(two[1].defined());
@@ -701,8 +701,8 @@ TEST(AutogradGrad, SecondDerivativesWithCreateGraph) {
 // H v ≈ (∇f(x + εv) − ∇f(x − εv)) / 2ε. Every op on these paths has a differentiable derivative.
 TEST(AutogradGrad, HessianVectorProductsMatchFiniteDifferences) {
   manual_seed(5);
-  const Tensor W1 = randn({4, 3}, {.dtype = kFloat64}), W2 = randn({2, 4}, {.dtype = kFloat64});
-  const Tensor target = randn({5, 2}, {.dtype = kFloat64});
+  const Tensor W1 = randn({4, 3}, TensorOptions().dtype(kFloat64)), W2 = randn({2, 4}, TensorOptions().dtype(kFloat64));
+  const Tensor target = randn({5, 2}, TensorOptions().dtype(kFloat64));
   using Fn = std::function<Tensor(const Tensor&)>;
   const std::vector<std::pair<const char*, Fn>> functions = {
       {"polynomial", [](const Tensor& x) { return (x * x * x - x * 2.0).sum(); }},
@@ -721,8 +721,8 @@ TEST(AutogradGrad, HessianVectorProductsMatchFiniteDifferences) {
          return nn::functional::mse_loss(h.matmul(W2.t()), target);
        }},
   };
-  const Tensor x0 = randn({5, 3}, {.dtype = kFloat64});
-  const Tensor v = randn({5, 3}, {.dtype = kFloat64});
+  const Tensor x0 = randn({5, 3}, TensorOptions().dtype(kFloat64));
+  const Tensor v = randn({5, 3}, TensorOptions().dtype(kFloat64));
   for (const auto& [name, f] : functions) {
     SCOPED_TRACE(name);
     Tensor x = x0.clone().requires_grad_();
@@ -910,7 +910,7 @@ TEST(OptimizerClosure, StepWithAClosureIsTheFiveStepLoop) {
 namespace {
 // libtorch's loss.backward({}, {}, /*create_graph=*/true): the accumulated .grad carries a graph.
 TEST(AutogradGrad, BackwardWithCreateGraph) {
-  Tensor x = tensor({1., 2., -3.}, {.dtype = kFloat64}).requires_grad_();
+  Tensor x = tensor({1., 2., -3.}, TensorOptions().dtype(kFloat64)).requires_grad_();
   (x * x * x).sum().backward({}, {}, /*create_graph=*/true);
   EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{3, 12, 27}));
   EXPECT_TRUE(x.grad().requires_grad());

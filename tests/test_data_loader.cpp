@@ -17,7 +17,7 @@ using ann::testing::load_fixture;
 
 data::TensorDataset numbered(std::int64_t n) {  // as the fixture's: X[i] = i, y[i] = 10 i
   return data::TensorDataset(arange(0, static_cast<double>(n)).unsqueeze(1),
-                             arange(0, static_cast<double>(n), 1.0, {.dtype = DType::Int64}) * from_vector(std::vector<std::int64_t>{10}, {}));
+                             arange(0, static_cast<double>(n), 1.0, TensorOptions().dtype(DType::Int64)) * from_vector(std::vector<std::int64_t>{10}, {}));
 }
 
 std::vector<float> floats(const nlohmann::json& j) { return j.get<std::vector<float>>(); }
@@ -30,7 +30,7 @@ TEST(Randperm, MatchesTorch) {
     EXPECT_EQ(p.dtype(), DType::Int64);
     EXPECT_EQ(p.to_vector<std::int64_t>(), c.at("perm").get<std::vector<std::int64_t>>()) << c.at("n");
   }
-  EXPECT_EQ(randperm(3, {.dtype = DType::Float32}).dtype(), DType::Float32);
+  EXPECT_EQ(randperm(3, TensorOptions().dtype(DType::Float32)).dtype(), DType::Float32);
   EXPECT_THROW(randperm(-1), ValueError);
 }
 

@@ -29,7 +29,7 @@ std::vector<std::uint32_t> bits_of(const std::vector<float>& values) {
 }
 
 TEST(CheckedDevice, TheHostCannotTouchItsMemory) {
-  const Tensor x = ones({4}, {.device = kChecked});
+  const Tensor x = ones({4}, TensorOptions().device(kChecked));
   // A direct read faults (the pages are mapped PROT_NONE outside the back end's entries) ...
   EXPECT_DEATH(
       {
@@ -54,7 +54,7 @@ TEST(CheckedDevice, AHostPointerGivenToAKernelIsAnError) {
 TEST(CheckedDevice, ElementsCrossTheBoundaryBitForBit) {
   const float nan_payload = std::bit_cast<float>(0x7fc01234u);
   const std::vector<float> values = {-0.f, 1e-40f, std::numeric_limits<float>::infinity(), nan_payload, 3.25f, -7.f};
-  const Tensor host = from_vector(values, {2, 3}, {.device = kCpu});
+  const Tensor host = from_vector(values, {2, 3}, TensorOptions().device(kCpu));
   const Tensor there = host.to(kChecked);
   EXPECT_EQ(there.device(), kChecked);
   EXPECT_EQ(bits_of(there.to_vector<float>()), bits_of(values));
@@ -70,13 +70,13 @@ TEST(CheckedDevice, ElementsCrossTheBoundaryBitForBit) {
             (std::vector<bool>{false, true, true}));
   EXPECT_EQ(there[1][2].item(), -7.f);
   // in-place updates on the device: a strided destination, a broadcast source
-  Tensor y = zeros({2, 3}, {.device = kChecked});
-  y.t().copy_(tensor({1.f, 2.f}, {.device = kCpu}));
+  Tensor y = zeros({2, 3}, TensorOptions().device(kChecked));
+  y.t().copy_(tensor({1.f, 2.f}, TensorOptions().device(kCpu)));
   EXPECT_EQ(y.to_vector<float>(), (std::vector<float>{1.f, 1.f, 1.f, 2.f, 2.f, 2.f}));
 }
 
 TEST(CheckedDevice, ToIsDifferentiableAcrossDevices) {
-  const Tensor x = tensor({1.f, -2.f, 3.f}, {.device = kCpu, .requires_grad = true});
+  const Tensor x = tensor({1.f, -2.f, 3.f}, TensorOptions().device(kCpu).requires_grad(true));
   const Tensor on_device = x.to(kChecked);
   EXPECT_EQ(on_device.grad_fn_name(), "to");
   const Tensor loss = (on_device * on_device).sum();
@@ -89,18 +89,18 @@ TEST(CheckedDevice, ToIsDifferentiableAcrossDevices) {
 }
 
 TEST(CheckedDevice, MixingDevicesIsAnErrorNamingBoth) {
-  const Tensor a = ones({3}, {.device = kCpu});
-  const Tensor b = ones({3}, {.device = kChecked});
+  const Tensor a = ones({3}, TensorOptions().device(kCpu));
+  const Tensor b = ones({3}, TensorOptions().device(kChecked));
   const std::string m = ann::testing::message_of<DeviceError>([&] { (void)(a + b); });
   EXPECT_NE(m.find("add"), std::string::npos) << m;
   EXPECT_NE(m.find("cpu"), std::string::npos) << m;
   EXPECT_NE(m.find("checked"), std::string::npos) << m;
-  EXPECT_THROW(matmul(ones({2, 3}, {.device = kCpu}), ones({3, 2}, {.device = kChecked})), DeviceError);
-  EXPECT_THROW(nn::functional::cross_entropy(ones({2, 3}, {.device = kChecked}),
+  EXPECT_THROW(matmul(ones({2, 3}, TensorOptions().device(kCpu)), ones({3, 2}, TensorOptions().device(kChecked))), DeviceError);
+  EXPECT_THROW(nn::functional::cross_entropy(ones({2, 3}, TensorOptions().device(kChecked)),
                                               from_vector(std::vector<std::int64_t>{0, 1}, {2})),
                DeviceError);
   // a number (0-d) joins the other operand's device, as a CPU scalar does in torch
-  const Tensor c = b * 2.f + scalar_tensor(1.f, {.device = kCpu});
+  const Tensor c = b * 2.f + scalar_tensor(1.f, TensorOptions().device(kCpu));
   EXPECT_EQ(c.device(), kChecked);
   EXPECT_EQ(c.to_vector<float>(), (std::vector<float>{3.f, 3.f, 3.f}));
 }
@@ -256,7 +256,7 @@ TEST(CheckedDevice, FusedPointwiseLossesSumTheCompositionsFloats) {
 }
 
 TEST(CheckedDevice, PrintsAndSavesThroughTheCopies) {
-  const Tensor x = tensor({0.5f, -1.f}, {.device = kChecked});
+  const Tensor x = tensor({0.5f, -1.f}, TensorOptions().device(kChecked));
   EXPECT_EQ(x.str(), "tensor([ 0.5000, -1.0000], device='checked')");
   ann::testing::TempDir dir;
   save_tensors({{"x", x}}, dir.path() / "x.safetensors");

@@ -66,12 +66,12 @@ TEST(Errors, CrossEntropyTargetOutOfRange) {
 }
 
 TEST(Errors, BackwardOnANonScalar) {
-  const Tensor x = zeros({300}, {.requires_grad = true});
+  const Tensor x = zeros({300}, TensorOptions().requires_grad(true));
   const Tensor y = x * 2.f;
   EXPECT_THROW(y.backward(), AutogradError);
   EXPECT_EQ(message_of<AutogradError>([&] { y.backward(); }),
             "backward: called on a tensor with 300 elements; pass a gradient or reduce to a scalar first");
-  EXPECT_EQ(message_of<AutogradError>([] { zeros({3, 100}, {.requires_grad = true}).backward(); }),
+  EXPECT_EQ(message_of<AutogradError>([] { zeros({3, 100}, TensorOptions().requires_grad(true)).backward(); }),
             "backward: called on a tensor with 300 elements; pass a gradient or reduce to a scalar first");
 }
 
@@ -108,11 +108,11 @@ TEST(Errors, OtherShapeErrors) {
   EXPECT_THROW(linear(zeros({2, 3}), zeros({4, 3}), zeros({3})), ShapeError);
   EXPECT_THROW(cat({zeros({2, 3}), zeros({2, 4})}, 0), ShapeError);
   EXPECT_THROW(stack({zeros({2, 3}), zeros({3, 2})}), ShapeError);
-  EXPECT_THROW(index_select(zeros({3, 4}), 0, zeros({2, 2}, {.dtype = DType::Int64})), ShapeError);
-  EXPECT_THROW(gather(zeros({3, 4}), 1, zeros({2, 2}, {.dtype = DType::Int64})), ShapeError);
+  EXPECT_THROW(index_select(zeros({3, 4}), 0, zeros({2, 2}, TensorOptions().dtype(DType::Int64))), ShapeError);
+  EXPECT_THROW(gather(zeros({3, 4}), 1, zeros({2, 2}, TensorOptions().dtype(DType::Int64))), ShapeError);
   EXPECT_THROW(nn::functional::mse_loss(zeros({3}), zeros({4})), ShapeError);
-  EXPECT_THROW(nn::functional::cross_entropy(zeros({4}), zeros({4}, {.dtype = DType::Int64})), ShapeError);
-  EXPECT_THROW(nn::functional::cross_entropy(zeros({4, 3}), zeros({3}, {.dtype = DType::Int64})), ShapeError);
+  EXPECT_THROW(nn::functional::cross_entropy(zeros({4}), zeros({4}, TensorOptions().dtype(DType::Int64))), ShapeError);
+  EXPECT_THROW(nn::functional::cross_entropy(zeros({4, 3}), zeros({3}, TensorOptions().dtype(DType::Int64))), ShapeError);
   EXPECT_THROW(allclose(zeros({2}), zeros({3})), ShapeError);
   Tensor x = zeros({2});
   EXPECT_THROW(x.set_grad(zeros({3})), ShapeError);
@@ -155,11 +155,11 @@ TEST(Errors, ValuesOutOfRange) {
 }
 
 TEST(Errors, ElementTypes) {
-  const Tensor i = zeros({2, 2}, {.dtype = DType::Int64});
+  const Tensor i = zeros({2, 2}, TensorOptions().dtype(DType::Int64));
   const std::string m = message_of<TypeError>([&] { matmul(i, i); });
   EXPECT_EQ(m, "matmul: expected a float32 or float64 tensor, got int64 with shape [2, 2]");
   // products do not promote: both operands of one floating type, as torch
-  EXPECT_EQ(message_of<TypeError>([] { matmul(zeros({2, 3}), zeros({3, 2}, {.dtype = kFloat64})); }),
+  EXPECT_EQ(message_of<TypeError>([] { matmul(zeros({2, 3}), zeros({3, 2}, TensorOptions().dtype(kFloat64))); }),
             "matmul: expected both operands of one dtype, got float32 [2, 3] and float64 [3, 2] (convert one with "
             ".to(dtype))");
   EXPECT_THROW(i.exp(), TypeError);
@@ -176,10 +176,10 @@ TEST(Errors, ElementTypes) {
 
 TEST(Errors, AutogradMisuse) {
   EXPECT_THROW(zeros({1}).backward(), AutogradError);  // does not require grad
-  const Tensor y = (zeros({2}, {.requires_grad = true}) * 2.f).sum();
+  const Tensor y = (zeros({2}, TensorOptions().requires_grad(true)) * 2.f).sum();
   y.backward();
   EXPECT_THROW(y.backward(), AutogradError);  // graph freed
-  Tensor nonleaf = zeros({2}, {.requires_grad = true}) * 2.f;
+  Tensor nonleaf = zeros({2}, TensorOptions().requires_grad(true)) * 2.f;
   EXPECT_THROW(nonleaf.requires_grad_(false), AutogradError);
   EXPECT_THROW(optim::SGD({nonleaf}), ValueError);  // an optimizer needs leaves
 }
@@ -190,7 +190,7 @@ TEST(Errors, CudaIsNotInThisBuild) {
   const Device cuda0("cuda:0");  // parsing is fine; using it is not
   EXPECT_EQ(cuda0.type(), DeviceType::CUDA);
   EXPECT_EQ(cuda0.index(), 0);
-  const std::string m = message_of<DeviceError>([&] { zeros({2}, {.device = cuda0}); });
+  const std::string m = message_of<DeviceError>([&] { zeros({2}, TensorOptions().device(cuda0)); });
   EXPECT_TRUE(contains(m, "this build of ann has no CUDA support")) << m;
   EXPECT_TRUE(contains(m, "cuda:0")) << m;
   const Tensor t = zeros({2});
@@ -229,14 +229,14 @@ TEST(Errors, EveryExceptionDerivesFromAnnError) {
       [] { matmul(zeros({2, 3}), zeros({2, 3})); },
       [] { nn::Linear(2, 3)(zeros({1, 5})); },
       [] { nn::functional::cross_entropy(zeros({1, 3}), from_vector(std::vector<std::int64_t>{3}, {1})); },
-      [] { zeros({3}, {.requires_grad = true}).backward(); },
+      [] { zeros({3}, TensorOptions().requires_grad(true)).backward(); },
       [] { zeros({2}) + zeros({3}); },
       [] { zeros({2, 3}).t().view({6}); },
       [] { zeros({2})[2]; },
       [] { zeros({2}).to(Device("cuda")); },
       [] { Device("gpu"); },
-      [] { matmul(zeros({2}, {.dtype = DType::Int64}), zeros({2}, {.dtype = DType::Int64})); },
-      [] { optim::Adam({zeros({2}, {.requires_grad = true})}, {.lr = -1.0}); },
+      [] { matmul(zeros({2}, TensorOptions().dtype(DType::Int64)), zeros({2}, TensorOptions().dtype(DType::Int64))); },
+      [] { optim::Adam({zeros({2}, TensorOptions().requires_grad(true))}, {.lr = -1.0}); },
       [] { Tensor().numel(); },
   };
   for (std::size_t i = 0; i < misuses.size(); ++i) {

@@ -42,13 +42,13 @@ double max_abs_diff64(const Tensor& a, const Tensor& b) {
 // ---- values and types ----------------------------------------------------------------------------
 
 TEST(Float64, KeepsEveryDigit) {
-  const Tensor x = tensor({0.1, 1e-300, 1.0 / 3.0}, {.dtype = kFloat64});
+  const Tensor x = tensor({0.1, 1e-300, 1.0 / 3.0}, TensorOptions().dtype(kFloat64));
   EXPECT_EQ(x.dtype(), kFloat64);
   EXPECT_EQ(x.at<double>({0}), 0.1);
   EXPECT_EQ(x.at<double>({1}), 1e-300);  // below float's range: would be 0 in float32
   EXPECT_EQ(x.at<double>({2}), 1.0 / 3.0);
   EXPECT_EQ((x * 3.0).at<double>({0}), 0.1 * 3.0);  // the number is not rounded to float either
-  EXPECT_EQ(full({}, 0.1, {.dtype = kDouble}).item<double>(), 0.1);
+  EXPECT_EQ(full({}, 0.1, TensorOptions().dtype(kDouble)).item<double>(), 0.1);
   EXPECT_EQ(sum(x).item<double>(), 0.1 + 1e-300 + 1.0 / 3.0);
   // the float32 default still rounds the same numbers to float
   EXPECT_EQ(tensor({0.1}).item<double>(), static_cast<double>(0.1f));
@@ -57,7 +57,7 @@ TEST(Float64, KeepsEveryDigit) {
 
 TEST(Float64, PromotesAsTorch) {
   const Tensor f = tensor({1.5, 2.5});
-  const Tensor d = tensor({0.1, 0.2}, {.dtype = kFloat64});
+  const Tensor d = tensor({0.1, 0.2}, TensorOptions().dtype(kFloat64));
   const Tensor i = from_vector(std::vector<std::int64_t>{1, 2}, {2});
   EXPECT_EQ((f + d).dtype(), kFloat64);
   EXPECT_EQ((d * f).dtype(), kFloat64);
@@ -72,11 +72,11 @@ TEST(Float64, PromotesAsTorch) {
 }
 
 TEST(Float64, EveryOpKeepsTheType) {
-  const Tensor x = tensor({{0.5, -1.25, 2.0}, {3.0, 0.75, -0.5}}, {.dtype = kFloat64});
+  const Tensor x = tensor({{0.5, -1.25, 2.0}, {3.0, 0.75, -0.5}}, TensorOptions().dtype(kFloat64));
   for (const Tensor& y : std::vector<Tensor>{exp(x), log(abs(x)), sqrt(abs(x)), relu(x), tanh(x), sigmoid(x), gelu(x), silu(x), elu(x),
                           softplus(x), leaky_relu(x), erf(x), pow(x, 3.0), clamp(x, -1.0, 1.0), softmax(x, 1),
                           log_softmax(x, 0), sum(x, 0), mean(x), var(x, 1), std::get<0>(max(x, 1)), logsumexp(x, 1),
-                          norm(x), x.t().matmul(x), cat({x, x}, 0), index_select(x, 1, arange(2, {.dtype = kInt64})),
+                          norm(x), x.t().matmul(x), cat({x, x}, 0), index_select(x, 1, arange(2, TensorOptions().dtype(kInt64))),
                           x.masked_fill(x > 1.0, 7.0), dropout(x, 0.5)}) {
     EXPECT_EQ(y.dtype(), kFloat64) << y;
   }
@@ -87,14 +87,14 @@ TEST(Float64, EveryOpKeepsTheType) {
 }
 
 TEST(Float64, Prints) {
-  EXPECT_EQ(tensor({1.0, 2.0}, {.dtype = kFloat64}).str(), "tensor([1., 2.], dtype=torch.float64)");
-  EXPECT_EQ(tensor({0.5}, {.dtype = kFloat64, .requires_grad = true}).str(),
+  EXPECT_EQ(tensor({1.0, 2.0}, TensorOptions().dtype(kFloat64)).str(), "tensor([1., 2.], dtype=torch.float64)");
+  EXPECT_EQ(tensor({0.5}, TensorOptions().dtype(kFloat64).requires_grad(true)).str(),
             "tensor([0.5000], dtype=torch.float64, requires_grad=True)");
 }
 
 TEST(Float64, GradientsHaveTheirInputsType) {
-  const Tensor w = tensor({1.0, 2.0}, {.requires_grad = true});                     // float32
-  const Tensor x = tensor({0.1, 0.2}, {.dtype = kFloat64, .requires_grad = true});  // float64
+  const Tensor w = tensor({1.0, 2.0}, TensorOptions().requires_grad(true));                     // float32
+  const Tensor x = tensor({0.1, 0.2}, TensorOptions().dtype(kFloat64).requires_grad(true));  // float64
   sum(w * x).backward();
   EXPECT_EQ(w.grad().dtype(), kFloat32);
   EXPECT_EQ(x.grad().dtype(), kFloat64);
@@ -123,7 +123,7 @@ TEST(Float64, RandomNumbersAsTorch) {
         for (std::size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], static_cast<float>(expected[i]));
         continue;
       }
-      const Tensor t = kind == "rand_f64" ? rand(shape, g, {.dtype = kFloat64}) : randn(shape, g, {.dtype = kFloat64});
+      const Tensor t = kind == "rand_f64" ? rand(shape, g, TensorOptions().dtype(kFloat64)) : randn(shape, g, TensorOptions().dtype(kFloat64));
       EXPECT_EQ(t.dtype(), kFloat64);
       // uniforms are exact; normals go through the C library's log, sin and cos (as torch's do)
       EXPECT_LE(max_rel_diff64(t.to_vector<double>(), expected), kind == "rand_f64" ? 0.0 : 1e-15);
@@ -150,7 +150,7 @@ TEST(Float64, ModuleToConvertsParametersAndBuffersInPlace) {
   for (std::size_t i = 0; i < w0.size(); ++i) EXPECT_EQ(w1[i], static_cast<double>(w0[i]));
   for (const auto& [name, buffer] : model.named_buffers())
     EXPECT_EQ(buffer.dtype(), name.ends_with("num_batches_tracked") ? kInt64 : kFloat64) << name;
-  const Tensor y = model(randn({5, 4}, {.dtype = kFloat64}));
+  const Tensor y = model(randn({5, 4}, TensorOptions().dtype(kFloat64)));
   EXPECT_EQ(y.dtype(), kFloat64);
   EXPECT_THROW(model.to(kInt64), TypeError);
   EXPECT_THROW(model(randn({5, 4})), TypeError);  // float32 input into a float64 model, as torch
@@ -295,7 +295,7 @@ TEST(Float64, TheSchedulersInFloat32AsTorch) {
 // fresh objects, continues bit for bit (the optimizers' state is saved as F64).
 TEST(Float64, CheckpointsResumeBitForBit) {
   manual_seed(11);
-  const Tensor X = randn({40, 3}, {.dtype = kFloat64});
+  const Tensor X = randn({40, 3}, TensorOptions().dtype(kFloat64));
   const Tensor y = randint(0, 2, {40});
   const auto path = std::filesystem::temp_directory_path() / "ann_float64_checkpoint.safetensors";
   for (const std::string name : {"sgd_nesterov", "adam_amsgrad", "rmsprop_centered_momentum", "adagrad", "adamw"}) {

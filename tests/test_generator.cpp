@@ -322,7 +322,7 @@ TEST(Randint, DrawsTorchsNumbersAndKeepsTheStreamInStep) {
   EXPECT_EQ(randint(0, std::int64_t{1} << 33, {3}).to_vector<std::int64_t>(),
             (std::vector<std::int64_t>{8577843435, 4005303368, 4845257609}));
   EXPECT_THROW(randint(3, 3, {2}), ValueError);
-  EXPECT_THROW(randn({2}, {.dtype = DType::Int64}), TypeError);
+  EXPECT_THROW(randn({2}, TensorOptions().dtype(DType::Int64)), TypeError);
 }
 
 }  // namespace

@@ -485,7 +485,7 @@ TEST(ModuleGradient, EveryModuleInFloat64) {
   {
     NoGradGuard no_grad;  // affine parameters away from their defaults of 1 and 0
     for (auto& [name, p] : model.named_parameters())
-      if (name.starts_with("1.") || name.starts_with("4.")) p.copy_(randn(p.sizes(), {.dtype = kFloat64}));
+      if (name.starts_with("1.") || name.starts_with("4.")) p.copy_(randn(p.sizes(), TensorOptions().dtype(kFloat64)));
   }
   Tensor x = make_input({{7, 3}}, 15).to(kFloat64).requires_grad_();
   std::vector<Tensor> leaves{x};

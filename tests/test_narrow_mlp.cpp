@@ -238,7 +238,7 @@ TEST(narrow_mlp, SinksAreTakenOnlyWhenTheirMemoryIsTheirOwn) {
   Tensor column = zeros({4, 2}).slice(1, 0, 1);
   sinks[1] = &column;  // not contiguous
   EXPECT_FALSE(takes(all, {&x}));
-  Tensor whole = zeros({4, 1}), counts = zeros({1}, {.dtype = DType::Int64});
+  Tensor whole = zeros({4, 1}), counts = zeros({1}, TensorOptions().dtype(DType::Int64));
   sinks[1] = &whole;
   sinks[4] = &counts;  // not float32
   EXPECT_FALSE(takes(all, {&x}));

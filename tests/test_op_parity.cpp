@@ -28,9 +28,9 @@ const Tensor& labels_ignored() {
   static const Tensor t = from_vector(std::vector<std::int64_t>{0, -100, 1, 3, 2, -100}, {6});
   return t;
 }
-Tensor class_weights(DType dtype) { return tensor({0.5, 2.0, 1.0, 1.5}, {.dtype = dtype}); }
-Tensor pos_weight(DType dtype) { return tensor({0.5, 2.0, 3.0}, {.dtype = dtype}); }
-Tensor bce_weight(DType dtype) { return tensor({{1.0, 0.25, 2.0}}, {.dtype = dtype}); }
+Tensor class_weights(DType dtype) { return tensor({0.5, 2.0, 1.0, 1.5}, TensorOptions().dtype(dtype)); }
+Tensor pos_weight(DType dtype) { return tensor({0.5, 2.0, 3.0}, TensorOptions().dtype(dtype)); }
+Tensor bce_weight(DType dtype) { return tensor({{1.0, 0.25, 2.0}}, TensorOptions().dtype(dtype)); }
 // make_op_fixtures.py's index tensors
 const Tensor scatter_index = tensor({{0, 4}, {2, 1}, {3, 0}});
 const Tensor scatter_index_repeated = tensor({{0, 0}, {2, 2}, {4, 1}});
@@ -127,7 +127,7 @@ const std::map<std::string, std::function<Tensor(const Inputs&)>>& cases() {
 }
 
 Tensor read(const nlohmann::json& j, DType dtype) {
-  return from_vector(j.at("data").get<std::vector<double>>(), j.at("shape").get<Shape>(), {.dtype = dtype});
+  return from_vector(j.at("data").get<std::vector<double>>(), j.at("shape").get<Shape>(), TensorOptions().dtype(dtype));
 }
 
 // Largest |a − b| / max(1, |b|).
@@ -158,7 +158,7 @@ TEST(OpParity, OutputsAndGradientsAsTorch) {
       EXPECT_EQ(out.dtype(), dtype);
       EXPECT_EQ(out.sizes(), run.at("output").at("shape").get<Shape>());
       EXPECT_LE(worst_diff(out, run.at("output").at("data").get<std::vector<double>>()), tolerance);
-      const Tensor weights = from_vector(run.at("weights").get<std::vector<double>>(), out.sizes(), {.dtype = dtype});
+      const Tensor weights = from_vector(run.at("weights").get<std::vector<double>>(), out.sizes(), TensorOptions().dtype(dtype));
       if (out.numel() == 0) continue;
       sum(out * weights).backward();
       for (std::size_t i = 0; i < inputs.size(); ++i) {

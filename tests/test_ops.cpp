@@ -226,7 +226,7 @@ TEST(OpValues, MseLossIsTheMeanOfSquaredDifferences) {
     for (std::int64_t j = 0; j < 3; ++j) EXPECT_NEAR(g_fused.at<float>({i, j}), g_ops.at<float>({i, j}), 1e-6f);
 
   try {
-    nn::functional::mse_loss(zeros({3}, {.dtype = DType::Int64}), zeros({3}, {.dtype = DType::Int64}));
+    nn::functional::mse_loss(zeros({3}, TensorOptions().dtype(DType::Int64)), zeros({3}, TensorOptions().dtype(DType::Int64)));
     FAIL() << "an int64 input was accepted";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("mse_loss"), std::string::npos) << e.what();
@@ -250,7 +250,7 @@ TEST(OpValues, TensorTimesNumberIsTheBroadcastProduct) {
       }
     }
   }
-  const Tensor ints = arange(4, {.dtype = DType::Int64}) * 0.5f;
+  const Tensor ints = arange(4, TensorOptions().dtype(DType::Int64)) * 0.5f;
   EXPECT_EQ(ints.dtype(), DType::Float32);
   EXPECT_EQ(ints.at<float>({3}), 1.5f);
 }
@@ -347,7 +347,7 @@ TEST(MoreOps, ArgminLogsumexpNormOuterRepeatEyeAsTorch) {
   EXPECT_EQ(x.repeat({2, 1, 2}).to_vector<float>(), (std::vector<float>{1, 2, 1, 2, 3, 4, 3, 4, 1, 2, 1, 2, 3, 4, 3, 4}));
   EXPECT_THROW(x.repeat({2}), ShapeError);
   EXPECT_EQ(eye(2, 3).to_vector<float>(), (std::vector<float>{1, 0, 0, 0, 1, 0}));
-  EXPECT_EQ(eye(3, -1, {.dtype = DType::Int64}).sum().item<std::int64_t>(), 3);
+  EXPECT_EQ(eye(3, -1, TensorOptions().dtype(DType::Int64)).sum().item<std::int64_t>(), 3);
 }
 
 }  // namespace

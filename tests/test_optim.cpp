@@ -249,8 +249,8 @@ TEST(Adam, PerParameterState) {
   //   for ga, gb in zip([[0.1, -0.2], [-0.4, 0.5], [0.2, 0.2]], [[0.3, 0.1], None, [-0.6, 0.4]]):
   //       a.grad = torch.tensor(ga); b.grad = None if gb is None else torch.tensor(gb); opt.step()
   //   -> a = [0.466967702, -1.19851589], b = [1.93661034, 0.111562364], steps 3 and 2
-  Tensor a = tensor({0.5f, -1.2f}, {.requires_grad = true});
-  Tensor b = tensor({2.0f, 0.3f}, {.requires_grad = true});
+  Tensor a = tensor({0.5f, -1.2f}, TensorOptions().requires_grad(true));
+  Tensor b = tensor({2.0f, 0.3f}, TensorOptions().requires_grad(true));
   optim::Adam opt({a, b}, {.lr = 0.1});
   a.set_grad(tensor({0.1f, -0.2f}));
   b.set_grad(tensor({0.3f, 0.1f}));
@@ -271,7 +271,7 @@ TEST(Adam, PerParameterState) {
   EXPECT_NEAR(b.at({1}), 0.111562364f, 1e-6);
 
   // b alone, with its two gradients, gives the same b: its state is its own
-  Tensor b2 = tensor({2.0f, 0.3f}, {.requires_grad = true});
+  Tensor b2 = tensor({2.0f, 0.3f}, TensorOptions().requires_grad(true));
   optim::Adam solo({b2}, {.lr = 0.1});
   b2.set_grad(tensor({0.3f, 0.1f}));
   solo.step();
@@ -286,7 +286,7 @@ TEST(Adam, PerParameterState) {
 
 TEST(Adam, UpdatesFollowTheGradientOfATrainingLoss) {
   // a few steps of Adam on (p − 3)² drive p towards 3
-  Tensor p = tensor({0.f, 6.f}, {.requires_grad = true});
+  Tensor p = tensor({0.f, 6.f}, TensorOptions().requires_grad(true));
   optim::Adam opt({p}, {.lr = 0.5});
   for (int i = 0; i < 100; ++i) {
     opt.zero_grad();
@@ -311,7 +311,7 @@ std::string value_error(F&& f) {
 }
 
 TEST(OptimizerOptions, Validation) {
-  const Tensor p = tensor({1.f}, {.requires_grad = true});
+  const Tensor p = tensor({1.f}, TensorOptions().requires_grad(true));
   auto has = [](const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; };
   std::string m = value_error([&] { optim::SGD({p}, {.lr = -0.1}); });
   EXPECT_TRUE(has(m, "SGD") && has(m, "learning rate") && has(m, "-0.1")) << m;
@@ -344,7 +344,7 @@ TEST(OptimizerOptions, Validation) {
   // parameters must be float32 contiguous leaves
   EXPECT_THROW(optim::SGD({p * 2.f}), ValueError);
   EXPECT_THROW(optim::Adam({Tensor()}), ValueError);
-  EXPECT_THROW(optim::SGD({zeros({2}, {.dtype = DType::Int64})}), ValueError);
+  EXPECT_THROW(optim::SGD({zeros({2}, TensorOptions().dtype(DType::Int64))}), ValueError);
   EXPECT_THROW(optim::SGD({zeros({2, 3}).t()}), ValueError);
 }
 
@@ -362,8 +362,8 @@ void run_steps(optim::Optimizer& opt, Tensor& a, Tensor& b, int first, int last)
 // 5 steps straight, against 2 steps, state_dict into a new optimizer, 3 more steps: same bits.
 template <class Make>
 void expect_state_dict_resumes_bit_for_bit(Make make) {
-  auto fresh_a = [] { return tensor({0.5f, -1.2f, 0.7f}, {.requires_grad = true}); };
-  auto fresh_b = [] { return tensor({2.f, 0.3f}, {.requires_grad = true}); };
+  auto fresh_a = [] { return tensor({0.5f, -1.2f, 0.7f}, TensorOptions().requires_grad(true)); };
+  auto fresh_b = [] { return tensor({2.f, 0.3f}, TensorOptions().requires_grad(true)); };
   Tensor a = fresh_a(), b = fresh_b();
   auto straight = make(std::vector<Tensor>{a, b});
   run_steps(*straight, a, b, 1, 6);
@@ -394,7 +394,7 @@ TEST(OptimizerState, EveryKindResumesBitForBit) {
 }
 
 TEST(OptimizerState, SaysWhatItHolds) {
-  Tensor a = tensor({0.5f, -1.2f, 0.7f}, {.requires_grad = true}), b = tensor({2.f, 0.3f}, {.requires_grad = true});
+  Tensor a = tensor({0.5f, -1.2f, 0.7f}, TensorOptions().requires_grad(true)), b = tensor({2.f, 0.3f}, TensorOptions().requires_grad(true));
   optim::Adam adam({a, b}, {.lr = 0.05});
   EXPECT_EQ(adam.kind(), "adam");
   run_steps(adam, a, b, 2, 3);  // a step at t = 2: a has a gradient, b none
@@ -413,7 +413,7 @@ TEST(OptimizerState, SaysWhatItHolds) {
 }
 
 TEST(OptimizerState, RefusesAStateThatDoesNotFitAndChangesNothing) {
-  Tensor a = tensor({0.5f, -1.2f, 0.7f}, {.requires_grad = true}), b = tensor({2.f, 0.3f}, {.requires_grad = true});
+  Tensor a = tensor({0.5f, -1.2f, 0.7f}, TensorOptions().requires_grad(true)), b = tensor({2.f, 0.3f}, TensorOptions().requires_grad(true));
   optim::Adam adam({a, b});
   run_steps(adam, a, b, 1, 3);
   const optim::OptimizerState good = adam.state_dict();

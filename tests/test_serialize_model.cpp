@@ -117,7 +117,7 @@ TEST(serialize_model, FileThatDoesNotFitTheModel) {
 
   // wrong dtype
   auto retyped = named;
-  retyped[1].second = zeros({16}, {.dtype = DType::Int64});
+  retyped[1].second = zeros({16}, TensorOptions().dtype(DType::Int64));
   save_tensors(retyped, path);
   m = message_of<TypeError>([&] { load(model, path); });
   EXPECT_CONTAINS(m, "tensor \"0.bias\" is int64 in the file but float32 in the model");

@@ -29,8 +29,8 @@ TEST(Creation, ZerosOnesFull) {
   const Tensor f = full({2, 2}, 7.5f);
   EXPECT_EQ(values(f), std::vector<float>(4, 7.5f));
   EXPECT_FALSE(f.requires_grad());
-  EXPECT_TRUE(zeros({3}, {.requires_grad = true}).requires_grad());
-  const Tensor zi = zeros({2}, {.dtype = DType::Int64});
+  EXPECT_TRUE(zeros({3}, TensorOptions().requires_grad(true)).requires_grad());
+  const Tensor zi = zeros({2}, TensorOptions().dtype(DType::Int64));
   EXPECT_EQ(zi.dtype(), DType::Int64);
   EXPECT_EQ(zi.to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 0}));
   const Tensor s = scalar_tensor(2.5f);
@@ -48,7 +48,7 @@ TEST(Creation, Arange) {
   EXPECT_EQ(values(arange(-3, 3, 1.5)), (std::vector<float>{-3.f, -1.5f, 0.f, 1.5f}));
   EXPECT_EQ(arange(0, 1, 0.1).numel(), 10);  // torch: 10
   EXPECT_EQ(arange(5, 0, -2).to_vector<std::int64_t>(), (std::vector<std::int64_t>{5, 3, 1}));
-  const Tensor i = arange(4, {.dtype = DType::Int64});
+  const Tensor i = arange(4, TensorOptions().dtype(DType::Int64));
   EXPECT_EQ(i.dtype(), DType::Int64);
   EXPECT_EQ(i.to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 1, 2, 3}));
   EXPECT_THROW(arange(0, 1, 0), ValueError);
@@ -63,7 +63,7 @@ TEST(Creation, IntegerArgumentsMakeInt64AsLibtorch) {
   EXPECT_EQ(arange(2, 7, 2).to_vector<std::int64_t>(), (std::vector<std::int64_t>{2, 4, 6}));
   EXPECT_EQ(arange(5.).dtype(), kFloat32);
   EXPECT_EQ(arange(0, 1, 0.25).dtype(), kFloat32);
-  EXPECT_EQ(arange(5, {.dtype = kFloat64}).dtype(), kFloat64);
+  EXPECT_EQ(arange(5, TensorOptions().dtype(kFloat64)).dtype(), kFloat64);
   EXPECT_EQ(arange(std::int64_t{3}).dtype(), kInt64);
   EXPECT_EQ(arange(3.f).dtype(), kFloat32);
 
@@ -83,10 +83,10 @@ TEST(Creation, IntegerArgumentsMakeInt64AsLibtorch) {
   const Tensor flags = tensor({true, false, true});
   EXPECT_EQ(flags.dtype(), kBool);
   EXPECT_EQ(flags.sum().item<std::int64_t>(), 2);
-  EXPECT_EQ(tensor({1, 2}, {.dtype = kFloat64}).dtype(), kFloat64);
-  EXPECT_EQ(tensor({1, 2}, {.requires_grad = false}).dtype(), kInt64) << "options without a dtype keep the inferred one";
+  EXPECT_EQ(tensor({1, 2}, TensorOptions().dtype(kFloat64)).dtype(), kFloat64);
+  EXPECT_EQ(tensor({1, 2}, TensorOptions().requires_grad(false)).dtype(), kInt64) << "options without a dtype keep the inferred one";
   EXPECT_EQ(tensor({1.5, 2.}).dtype(), kFloat32);
-  EXPECT_EQ(zeros({2}, {.device = default_device()}).dtype(), kFloat32);
+  EXPECT_EQ(zeros({2}, TensorOptions().device(default_device())).dtype(), kFloat32);
   EXPECT_EQ(randint(0, 5, {3}).dtype(), kInt64);
   EXPECT_EQ(randperm(4).dtype(), kInt64);
   EXPECT_EQ(from_vector(std::vector<double>{1.0}, {1}).dtype(), kFloat64);
@@ -163,8 +163,8 @@ TEST(Creation, FromVectorAndNestedLists) {
   EXPECT_TRUE(c.is_contiguous());
   EXPECT_FALSE(c.requires_grad());
   EXPECT_TRUE(c.is_leaf());
-  EXPECT_TRUE(tensor({{1.f, 2.f}}, {.requires_grad = true}).requires_grad());
-  const Tensor c2 = tensor({{{1.f, 2.f}}}, {.requires_grad = true});
+  EXPECT_TRUE(tensor({{1.f, 2.f}}, TensorOptions().requires_grad(true)).requires_grad());
+  const Tensor c2 = tensor({{{1.f, 2.f}}}, TensorOptions().requires_grad(true));
   EXPECT_TRUE(c2.requires_grad());
   EXPECT_TRUE(c2.is_leaf());
   EXPECT_THROW(tensor({{1.f, 2.f}, {3.f}}), ShapeError);
@@ -372,7 +372,7 @@ TEST(DTypes, ComparisonsMasksAndIntegerResults) {
   // labels compared with predictions, as in the accuracy of the lesson
   const Tensor labels = from_vector(std::vector<std::int64_t>{2, 0}, {2});
   EXPECT_EQ(sum(labels == argmax(x, 1)).item<std::int64_t>(), 1);
-  Tensor i = arange(5, {.dtype = DType::Int64});
+  Tensor i = arange(5, TensorOptions().dtype(DType::Int64));
   EXPECT_EQ((i + i).dtype(), DType::Int64);
   EXPECT_EQ((i * i).to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 1, 4, 9, 16}));
   EXPECT_EQ(sum(i).item<std::int64_t>(), 10);
@@ -467,7 +467,7 @@ TEST(Printing, IntegersAndBools) {
   EXPECT_EQ((arange(10.).view({2, 5}) > scalar_tensor(3.f)).str(),
             "tensor([[False, False, False, False,  True],\n        [ True,  True,  True,  True,  True]])");
   EXPECT_EQ(sum(from_vector(std::vector<std::int64_t>{3}, {1})).str(), "tensor(3)");
-  EXPECT_EQ(arange(30, {.dtype = DType::Int64}).str(),
+  EXPECT_EQ(arange(30, TensorOptions().dtype(DType::Int64)).str(),
             "tensor([ 0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11, 12, 13, 14, 15, 16, 17,\n"
             "        18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29])");
 }
@@ -495,7 +495,7 @@ TEST(Printing, LineWrapping) {
 }
 
 TEST(Printing, AutogradSuffixes) {
-  const Tensor w = tensor({1.f, 2.f, 3.f}, {.requires_grad = true});
+  const Tensor w = tensor({1.f, 2.f, 3.f}, TensorOptions().requires_grad(true));
   EXPECT_EQ(w.str(), "tensor([1., 2., 3.], requires_grad=True)");
   const Tensor y = w * 2.f;
   EXPECT_EQ(y.grad_fn_name(), "mul");
@@ -510,16 +510,16 @@ TEST(Printing, EmptyTensors) {
   EXPECT_EQ(zeros({0}).str(), "tensor([])");
   EXPECT_EQ(zeros({0, 3}).str(), "tensor([], size=(0, 3))");  // torch.zeros(0, 3)
   EXPECT_EQ(zeros({2, 0}).str(), "tensor([], size=(2, 0))");
-  EXPECT_EQ(zeros({0}, {.dtype = DType::Int64}).str(), "tensor([], dtype=torch.int64)");
-  EXPECT_EQ(zeros({0, 3}, {.dtype = DType::Bool}).str(), "tensor([], size=(0, 3), dtype=torch.bool)");
-  EXPECT_EQ(zeros({0}, {.requires_grad = true}).str(), "tensor([], requires_grad=True)");
+  EXPECT_EQ(zeros({0}, TensorOptions().dtype(DType::Int64)).str(), "tensor([], dtype=torch.int64)");
+  EXPECT_EQ(zeros({0, 3}, TensorOptions().dtype(DType::Bool)).str(), "tensor([], size=(0, 3), dtype=torch.bool)");
+  EXPECT_EQ(zeros({0}, TensorOptions().requires_grad(true)).str(), "tensor([], requires_grad=True)");
 }
 
 TEST(Printing, SummarisesLargeTensors) {
   // torch.arange(1001.)
   EXPECT_EQ(arange(1001.).str(), "tensor([   0.,    1.,    2.,  ...,  998.,  999., 1000.])");
   // torch.arange(1001.)
-  EXPECT_EQ(arange(1001, {.dtype = DType::Int64}).str(), "tensor([   0,    1,    2,  ...,  998,  999, 1000])");
+  EXPECT_EQ(arange(1001, TensorOptions().dtype(DType::Int64)).str(), "tensor([   0,    1,    2,  ...,  998,  999, 1000])");
   // torch.arange(2000.)
   EXPECT_EQ(arange(2000.).str(),
             "tensor([0.0000e+00, 1.0000e+00, 2.0000e+00,  ..., 1.9970e+03, 1.9980e+03,\n        1.9990e+03])");
@@ -637,7 +637,7 @@ TEST(Printing, StreamOperatorAndViews) {
 // ---- devices ----------------------------------------------------------------------------------------
 
 TEST(Devices, CpuTensors) {
-  const Tensor x = zeros({2}, {.device = Device("cpu")});
+  const Tensor x = zeros({2}, TensorOptions().device(Device("cpu")));
   EXPECT_TRUE(x.device().is_cpu());
   EXPECT_EQ(x.device().str(), "cpu");
   EXPECT_EQ(x.to(Device("cpu")).impl(), x.impl());

@@ -39,7 +39,7 @@ bool is_available(const Device& device);
 /// Throws DeviceError unless this build can run tensors on `device`; `op` names the caller.
 void check_available(const Device& device, const char* op);
 
-/// The device tensors are made on when their options name none (TensorOptions{}): the CPU
+/// The device tensors are made on when their options name none (TensorOptions()): the CPU
 /// unless set_default_device says otherwise, like torch.set_default_device. Per process.
 Device default_device();
 /// Throws DeviceError for a device this build lacks.

@@ -34,41 +34,53 @@ class TensorImpl;
 class Generator;
 namespace indexing { class TensorIndex; }
 
-/// Options for creating a tensor: element type, device (default_device() unless given), and
-/// whether it requires grad. Without a dtype each creation function takes libtorch's: float32,
-/// or int64 where the values are integers (tensor({0, 2, 1}), arange(5), randint, randperm).
-struct TensorOptions {
-  std::optional<DType> dtype = std::nullopt;
-  Device device = default_device();
-  bool requires_grad = false;
-
-  DType dtype_or(DType fallback) const { return dtype.value_or(fallback); }
-};
-
-inline DTypeName::operator TensorOptions() const { return {.dtype = value}; }
-
-/// libtorch's option builders, for code written against it:
-///   torch::randn({3}, torch::dtype(torch::kFloat64).requires_grad(true))
-/// Each makes the options it names; ann's own spelling is TensorOptions{.dtype, .device, .requires_grad}.
-class OptionsBuilder {
+/// Options for creating a tensor, libtorch's TensorOptions: element type, device
+/// (default_device() unless given), and whether it requires grad. Each setter returns a copy:
+///   zeros({2}, TensorOptions().dtype(kFloat64).requires_grad(true))
+///   zeros({2}, dtype(kFloat64).requires_grad(true))        (the same, from the free functions)
+///   zeros({2}, kFloat64)                                    (just a dtype)
+/// Without a dtype each creation function takes libtorch's: float32, or int64 where the values
+/// are integers (tensor({0, 2, 1}), arange(5), randint, randperm).
+class TensorOptions {
  public:
-  OptionsBuilder dtype(DType value) const { return with([&](TensorOptions& o) { o.dtype = value; }); }
-  OptionsBuilder device(const Device& value) const { return with([&](TensorOptions& o) { o.device = value; }); }
-  OptionsBuilder requires_grad(bool value = true) const { return with([&](TensorOptions& o) { o.requires_grad = value; }); }
-  operator TensorOptions() const { return options_; }  // NOLINT(google-explicit-constructor)
+  TensorOptions() = default;
+
+  TensorOptions dtype(DType value) const {
+    TensorOptions o = *this;
+    o.dtype_ = value;
+    return o;
+  }
+  TensorOptions device(const Device& value) const {
+    TensorOptions o = *this;
+    o.device_ = value;
+    return o;
+  }
+  TensorOptions requires_grad(bool value) const {
+    TensorOptions o = *this;
+    o.requires_grad_ = value;
+    return o;
+  }
+
+  /// The dtype given, else float32 (libtorch's default dtype).
+  DType dtype() const { return dtype_.value_or(DType::Float32); }
+  bool has_dtype() const { return dtype_.has_value(); }
+  /// The dtype given, else `fallback` (the creation function's own default).
+  DType dtype_or(DType fallback) const { return dtype_.value_or(fallback); }
+  const Device& device() const { return device_; }
+  bool requires_grad() const { return requires_grad_; }
 
  private:
-  template <class F>
-  OptionsBuilder with(F set) const {
-    OptionsBuilder b = *this;
-    set(b.options_);
-    return b;
-  }
-  TensorOptions options_;
+  std::optional<DType> dtype_;
+  Device device_ = default_device();
+  bool requires_grad_ = false;
 };
-inline OptionsBuilder dtype(DType value) { return OptionsBuilder().dtype(value); }
-inline OptionsBuilder device(const Device& value) { return OptionsBuilder().device(value); }
-inline OptionsBuilder requires_grad(bool value = true) { return OptionsBuilder().requires_grad(value); }
+
+inline DTypeName::operator TensorOptions() const { return TensorOptions().dtype(value); }
+
+/// libtorch's free option functions: torch::dtype(torch::kFloat64).requires_grad(true).
+inline TensorOptions dtype(DType value) { return TensorOptions().dtype(value); }
+inline TensorOptions device(const Device& value) { return TensorOptions().device(value); }
+inline TensorOptions requires_grad(bool value = true) { return TensorOptions().requires_grad(value); }
 
 class Tensor {
  public:

@@ -284,7 +284,7 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
       }
       seeds.push_back(given.to(out.dtype()));
     } else if (out.numel() == 1) {
-      seeds.push_back(ones(out.sizes(), {.dtype = out.dtype(), .device = out.device()}));
+      seeds.push_back(ones(out.sizes(), TensorOptions().dtype(out.dtype()).device(out.device())));
     } else {
       throw AutogradError("grad: output " + std::to_string(i) + " has " + std::to_string(out.numel()) +
                           " elements; give its grad_output, or reduce it to a scalar first");

@@ -45,13 +45,13 @@ void Standardizer::check_columns(const Tensor& X, const char* op) const {
 Tensor Standardizer::transform(const Tensor& X) const {
   check_columns(X, "Standardizer::transform");
   const Shape row{1, columns()};
-  return (X - from_vector(mean_, row, {.device = X.device()})) / from_vector(scale_, row, {.device = X.device()});
+  return (X - from_vector(mean_, row, TensorOptions().device(X.device()))) / from_vector(scale_, row, TensorOptions().device(X.device()));
 }
 
 Tensor Standardizer::inverse_transform(const Tensor& X) const {
   check_columns(X, "Standardizer::inverse_transform");
   const Shape row{1, columns()};
-  return X * from_vector(scale_, row, {.device = X.device()}) + from_vector(mean_, row, {.device = X.device()});
+  return X * from_vector(scale_, row, TensorOptions().device(X.device())) + from_vector(mean_, row, TensorOptions().device(X.device()));
 }
 
 }  // namespace ann::data

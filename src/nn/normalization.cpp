@@ -62,7 +62,7 @@ BatchNorm1d::BatchNorm1d(std::int64_t num_features, double eps, double momentum,
   if (track_running_stats) {
     running_mean = register_buffer("running_mean", zeros({num_features}));
     running_var = register_buffer("running_var", ones({num_features}));
-    num_batches_tracked = register_buffer("num_batches_tracked", zeros({}, {.dtype = DType::Int64}));
+    num_batches_tracked = register_buffer("num_batches_tracked", zeros({}, TensorOptions().dtype(DType::Int64)));
   }
 }
 
@@ -96,7 +96,7 @@ Tensor BatchNorm1d::forward(const Tensor& x) {
       }
       running_mean.copy_(running_mean * keep + mean.detach().reshape({num_features_}) * m);
       running_var.copy_(running_var * keep + variance.detach().reshape({num_features_}) * unbiased_m);
-      num_batches_tracked.copy_(num_batches_tracked + full({}, 1.0, {.dtype = DType::Int64, .device = x.device()}));
+      num_batches_tracked.copy_(num_batches_tracked + full({}, 1.0, TensorOptions().dtype(DType::Int64).device(x.device())));
     }
   } else {
     y = (x - running_mean) / sqrt(running_var + eps_);

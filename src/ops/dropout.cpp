@@ -30,7 +30,7 @@ Tensor dropout(const Tensor& x, double p, bool training, Generator& generator) {
       const double u = static_cast<double>(generator.random64() & ((std::uint64_t{1} << 53) - 1)) * 0x1p-53;
       m = u < keep ? scale : T(0);
     }
-    return from_vector(noise, x.sizes(), {.dtype = x.dtype(), .device = x.device()});
+    return from_vector(noise, x.sizes(), TensorOptions().dtype(x.dtype()).device(x.device()));
   };
   return x * (x.dtype() == DType::Float64 ? mask(1.0) : mask(1.f));
 }

@@ -58,7 +58,7 @@ Tensor binary_kernel(BinaryOp op, const Tensor& a_arg, const Tensor& b_arg, cons
 // is refused by the op itself).
 Tensor number_for(const Tensor& t, double value) {
   if (!t.defined()) return scalar_tensor(value);
-  return scalar_tensor(value, {.dtype = is_floating_point(t.dtype()) ? t.dtype() : DType::Float32, .device = t.device()});
+  return scalar_tensor(value, TensorOptions().dtype(is_floating_point(t.dtype()) ? t.dtype() : DType::Float32).device(t.device()));
 }
 
 // dx = dy · f'(x) for y = f(x), composed from the forward primitives so that every back end

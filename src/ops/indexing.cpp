@@ -26,7 +26,7 @@ Tensor index_select(const Tensor& x, std::int64_t dim_in, const Tensor& index) {
   ops::backend_of(x).index_select(xc.impl()->raw_data(), element_size(x.dtype()), ic.data<std::int64_t>(), ic.numel(),
                                   y.impl()->raw_data(), s.outer, s.n, s.inner);
   return record("index_select", std::move(y), {x}, [ic, s, sizes = x.sizes()](const Tensor& dy) {
-    Tensor dx = zeros(sizes, {.dtype = dy.dtype(), .device = dy.device()});
+    Tensor dx = zeros(sizes, TensorOptions().dtype(dy.dtype()).device(dy.device()));
     const Tensor dyc = dy.contiguous();
     ops::backend_of(dy).index_add(dy.dtype(), dyc.impl()->raw_data(), ic.data<std::int64_t>(), ic.numel(),
                                   dx.impl()->raw_data(), s.outer, s.n, s.inner);
@@ -63,7 +63,7 @@ Tensor gather(const Tensor& x, std::int64_t dim_in, const Tensor& index) {
   ops::backend_of(x).gather(xc.impl()->raw_data(), element_size(x.dtype()), ic.data<std::int64_t>(),
                             y.impl()->raw_data(), s.outer, s.n, k, s.inner);
   return record("gather", std::move(y), {x}, [ic, s, k, dim, sizes = x.sizes()](const Tensor& dy, const std::vector<Tensor>&) {
-    Tensor dx = zeros(sizes, {.dtype = dy.dtype(), .device = dy.device()});
+    Tensor dx = zeros(sizes, TensorOptions().dtype(dy.dtype()).device(dy.device()));
     if (is_grad_enabled()) return std::vector<Tensor>{scatter_add(dx, dim, ic, dy)};  // a pass with create_graph
     const Tensor dyc = dy.contiguous();
     ops::backend_of(dy).scatter_add(dy.dtype(), dyc.impl()->raw_data(), ic.data<std::int64_t>(), dx.impl()->raw_data(),
@@ -113,7 +113,7 @@ Tensor scatter(const Tensor& x, std::int64_t dim, const Tensor& index, const Ten
 Tensor scatter(const Tensor& x, std::int64_t dim, const Tensor& index, double value) {
   check_defined(x, "scatter");
   check_defined(index, "scatter");
-  return scatter_op(x, dim, index, full(index.sizes(), value, {.dtype = x.dtype(), .device = x.device()}), false);
+  return scatter_op(x, dim, index, full(index.sizes(), value, TensorOptions().dtype(x.dtype()).device(x.device())), false);
 }
 Tensor scatter_add(const Tensor& x, std::int64_t dim, const Tensor& index, const Tensor& src) {
   return scatter_op(x, dim, index, src, true);
@@ -140,7 +140,7 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
     throw ShapeError("masked_fill: the mask of shape " + to_string(mask.sizes()) + " does not broadcast to the input's " +
                      to_string(x.sizes()));
   }
-  return where(mask, full({}, value, {.dtype = x.dtype(), .device = x.device()}), x);
+  return where(mask, full({}, value, TensorOptions().dtype(x.dtype()).device(x.device())), x);
 }
 
 }  // namespace ann

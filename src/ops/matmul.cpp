@@ -74,7 +74,7 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
     throw ShapeError("bmm: expects [B, n, k] and [B, k, m], got " + to_string(a.sizes()) + " and " +
                      to_string(b.sizes()));
   }
-  if (a.size(0) == 0) return zeros({0, a.size(1), b.size(2)}, {.dtype = a.dtype(), .device = a.device()});
+  if (a.size(0) == 0) return zeros({0, a.size(1), b.size(2)}, TensorOptions().dtype(a.dtype()).device(a.device()));
   std::vector<Tensor> products;
   for (std::int64_t i = 0; i < a.size(0); ++i) products.push_back(mm(a.select(0, i), b.select(0, i)));
   return stack(products, 0);

@@ -43,7 +43,7 @@ std::tuple<Tensor, Tensor> extremum(const Tensor& x, std::int64_t dim_in, bool k
   const Tensor indices = keepdim || x.dim() == 0 ? index.reshape(y.sizes()) : index.squeeze(dim);
   Tensor values = record(name, y, {x}, [index, sizes = x.sizes(), dim, keepdim](const Tensor& dy) {
     const Tensor dyk = keepdim || sizes.empty() ? dy.reshape(index.sizes()) : dy.unsqueeze(dim);
-    Tensor dx = zeros(sizes, {.dtype = dy.dtype(), .device = dy.device()});
+    Tensor dx = zeros(sizes, TensorOptions().dtype(dy.dtype()).device(dy.device()));
     const ops::Split s = ops::split_at(sizes, dim);
     const Tensor dyc = dyk.contiguous();
     ops::backend_of(dy).scatter_add(dy.dtype(), dyc.impl()->raw_data(), index.data<std::int64_t>(), dx.impl()->raw_data(),

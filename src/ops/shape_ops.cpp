@@ -143,13 +143,13 @@ Tensor Tensor::slice(std::int64_t dim_in, std::int64_t start, std::int64_t end, 
     const auto zeros_along = [&](std::int64_t n) {
       Shape z = sizes;
       z[static_cast<std::size_t>(d)] = n;
-      return zeros(z, {.dtype = dy.dtype(), .device = dy.device()});
+      return zeros(z, TensorOptions().dtype(dy.dtype()).device(dy.device()));
     };
     if (is_grad_enabled()) {  // a pass with create_graph: dy between zeros, recorded
       if (step != 1) throw AutogradError("grad with create_graph: the derivative of 'slice' with a step is not differentiable in ann");
       return std::vector<Tensor>{cat({zeros_along(start), dy, zeros_along(sizes[static_cast<std::size_t>(d)] - end)}, d)};
     }
-    Tensor dx = zeros(sizes, {.dtype = dy.dtype(), .device = dy.device()});
+    Tensor dx = zeros(sizes, TensorOptions().dtype(dy.dtype()).device(dy.device()));
     dx.slice(d, start, end, step).copy_(dy);
     return std::vector<Tensor>{dx};
   });

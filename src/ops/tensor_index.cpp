@@ -211,7 +211,7 @@ Tensor& Tensor::index_put_(std::initializer_list<indexing::TensorIndex> indices,
     r.view.masked_fill_(r.tensor.reshape(mask_shape), value);
     return *this;
   }
-  return index_put_(indices, full({}, value, {.dtype = dtype(), .device = device()}));
+  return index_put_(indices, full({}, value, TensorOptions().dtype(dtype()).device(device())));
 }
 
 }  // namespace ann

@@ -24,7 +24,7 @@ Adagrad::Adagrad(std::vector<ParamGroup> groups, AdagradOptions options)
   check("initial_accumulator_value", options.initial_accumulator_value);
   check("epsilon", options.eps);
   set_group_defaults(options.lr, options.weight_decay);
-  for (const Tensor& p : parameters_) sums_.push_back(full(p.sizes(), options.initial_accumulator_value, {.dtype = p.dtype(), .device = p.device()}));
+  for (const Tensor& p : parameters_) sums_.push_back(full(p.sizes(), options.initial_accumulator_value, TensorOptions().dtype(p.dtype()).device(p.device())));
 }
 
 // As torch's _single_tensor_adagrad: clr in double, then tensor ops rounding in its order.

@@ -74,7 +74,7 @@ Tensor LBFGS::flat_grad() const {
   parts.reserve(parameters_.size());
   for (const Tensor& p : parameters_) {
     const Tensor g = p.grad();
-    parts.push_back(g.defined() ? g.reshape({-1}) : zeros({p.numel()}, {.dtype = p.dtype(), .device = p.device()}));
+    parts.push_back(g.defined() ? g.reshape({-1}) : zeros({p.numel()}, TensorOptions().dtype(p.dtype()).device(p.device())));
   }
   return cat(parts, 0);
 }
@@ -303,11 +303,11 @@ OptimizerState LBFGS::state_dict() const {
                        .parameters = std::vector<std::map<std::string, Tensor>>(parameters_.size())};
   if (func_evals_ == 0) return state;
   const Tensor& p = parameters_.front();
-  const TensorOptions like{.dtype = p.dtype(), .device = p.device()};
+  const TensorOptions like = TensorOptions().dtype(p.dtype()).device(p.device());
   const auto integer = [](std::int64_t v) { return from_vector(std::vector<std::int64_t>{v}, {}); };
-  const auto real = [](double v) { return scalar_tensor(v, {.dtype = DType::Float64}); };
+  const auto real = [](double v) { return scalar_tensor(v, TensorOptions().dtype(DType::Float64)); };
   Tensor old_dirs = zeros({o.history_size, numel_}, like), old_stps = zeros({o.history_size, numel_}, like);
-  Tensor ro = zeros({o.history_size}, {.dtype = DType::Float64});
+  Tensor ro = zeros({o.history_size}, TensorOptions().dtype(DType::Float64));
   const auto k = static_cast<std::int64_t>(old_dirs_.size());
   for (std::int64_t i = 0; i < k; ++i) {
     old_dirs.select(0, i).copy_(old_dirs_[i]);

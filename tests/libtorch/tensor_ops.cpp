@@ -1,5 +1,5 @@
 // Tensor manipulation as a libtorch program writes it: creation with libtorch's types, views,
-// indexing, masks, reductions with indices, scatter, and the seeded generators.
+// indexing, masks, reductions with indices, scatter, the seeded generators, TensorOptions.
 #include "prelude.h"
 
 int main() {
@@ -46,5 +46,10 @@ int main() {
   show("randperm", torch::randperm(6));
   show("randint", torch::randint(0, 10, {5}));
   show("randn_double", torch::randn({3}, torch::dtype(torch::kFloat64)));
+  const auto options = torch::TensorOptions().dtype(torch::kFloat64).requires_grad(true);
+  const auto quarter = torch::full({2}, 0.25, options);
+  show("options_chain", torch::tensor({quarter.scalar_type() == torch::kDouble && quarter.requires_grad() ? 1.0 : 0.0}));
+  show("options_getters", torch::tensor({options.requires_grad() ? 1.0 : 0.0, options.has_dtype() ? 1.0 : 0.0}));
+  show("dot", torch::dot(torch::arange(3.), torch::arange(3.) + 1.0));
   return 0;
 }
