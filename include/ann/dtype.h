@@ -10,7 +10,7 @@ namespace ann {
 
 enum class DType : std::uint8_t { Float32, Int64, Bool, Float64 };
 
-struct TensorOptions;
+class TensorOptions;
 
 /// A libtorch name for an element type: a DType that also stands for the options holding just
 /// it, as libtorch's ScalarType does (torch::zeros({2}, torch::kFloat64)).
