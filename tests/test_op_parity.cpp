@@ -38,6 +38,9 @@ const Tensor scatter_index_dim0 = tensor({{3, 0, 1}, {1, 2, 3}});
 const Tensor pick = tensor({{0, 3}, {4, -1}});
 const Tensor mask = tensor({{1, 0, 1, 0, 0}, {0, 0, 0, 1, 1}, {1, 1, 0, 0, 0}, {0, 0, 0, 0, 0}}) > 0;
 const Tensor row_mask = tensor({true, false, true, true, false});
+const Tensor rows = tensor({{0, 3}, {2, 1}});
+const Tensor cols = tensor({4, -1});
+const Tensor first_mask = tensor({true, false, true, true});
 
 // The fixture's in_place(): the recorded in-place op on a non-leaf copy of the first input.
 Tensor in_place(const Tensor& x, const std::function<void(Tensor&)>& op) {
@@ -108,6 +111,13 @@ const std::map<std::string, std::function<Tensor(const Inputs&)>>& cases() {
       {"index_int_tensor", [](const Inputs& x) { return x[0].index({Slice(), pick}); }},
       {"index_mask", [](const Inputs& x) { return x[0].index({mask}); }},
       {"index_mask_later", [](const Inputs& x) { return x[0].index({Slice(1, 3), row_mask, 2}); }},
+      {"index_two_tensors", [](const Inputs& x) { return x[0].index({rows, cols}); }},
+      {"index_tensors_apart", [](const Inputs& x) { return x[0].index({rows, Slice(), cols}); }},
+      {"index_tensors_apart_later", [](const Inputs& x) { return x[0].index({Slice(), rows, Slice(), cols}); }},
+      {"index_tensors_after_slice", [](const Inputs& x) { return x[0].index({Slice(1, 3), cols, rows}); }},
+      {"index_mask_and_tensor",
+       [](const Inputs& x) { return x[0].index({first_mask, Slice(None, None, 2), tensor({5, 0, 1})}); }},
+      {"index_three_tensors_repeated", [](const Inputs& x) { return x[0].index({rows, cols, tensor({1, 1}).unsqueeze(1)}); }},
       {"index_put_mask_value",
        [](const Inputs& x) {
          Tensor h = x[0] * 1.0;
@@ -208,6 +218,19 @@ TEST(Indexing, IndexPutWritesThroughViewsAsTorch) {
   Tensor y = zeros({3, 2});
   y.index_put_({tensor({true, false, true})}, tensor({{1., 2.}, {3., 4.}}));
   EXPECT_EQ(y.to_vector<float>(), (std::vector<float>{1, 2, 0, 0, 3, 4}));
+  // several tensor indices, broadcast together (values printed by PyTorch 1.13 for
+  //   z[tensor([0, 2, 2]), tensor([1, 3, 0])] = tensor([1., 2., 3.]); z[tensor([True, False, True]), -1] = 7
+  //   w[tensor([1, 0]), :, tensor([3, 0])] = tensor([[1., 2., 3.], [4., 5., 6.]])   (apart: B first)
+  //   w[0, tensor([[0], [2]]), tensor([1, 2])] = 9)
+  Tensor z = zeros({3, 4});
+  z.index_put_({tensor({0, 2, 2}), tensor({1, 3, 0})}, tensor({1., 2., 3.}));
+  z.index_put_({tensor({true, false, true}), -1}, 7.0);
+  EXPECT_EQ(z.to_vector<float>(), (std::vector<float>{0, 1, 0, 7, 0, 0, 0, 0, 3, 0, 0, 7}));
+  Tensor w = zeros({2, 3, 4});
+  w.index_put_({tensor({1, 0}), Slice(), tensor({3, 0})}, tensor({{1., 2., 3.}, {4., 5., 6.}}));
+  w.index_put_({0, tensor({0, 2}).unsqueeze(1), tensor({1, 2})}, 9.0);
+  EXPECT_EQ(w.to_vector<float>(), (std::vector<float>{4, 9, 9, 0, 5, 0, 0, 0, 6, 9, 9, 0,  //
+                                                      0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3}));
   // one-hot through scatter_, as libtorch code writes it
   Tensor one_hot = zeros({3, 4}).scatter_(1, tensor({2, 0, 3}).unsqueeze(1), 1.0);
   EXPECT_EQ(one_hot.to_vector<float>(), (std::vector<float>{0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1}));
@@ -226,7 +249,9 @@ TEST(Indexing, MisuseNamesTheOperation) {
   EXPECT_NE(message([&] { x.index({0, 1, 2}); }).find("index: too many indices for a tensor of shape [2, 3]"), std::string::npos);
   EXPECT_NE(message([&] { x.index({2}); }).find("index: index 2 is out of range for dimension 0 of size 2"), std::string::npos);
   EXPECT_NE(message([&] { x.index({"..", 0}); }).find("\"...\""), std::string::npos);
-  EXPECT_NE(message([&] { x.index({tensor({0}), tensor({1})}); }).find("one tensor index per call"), std::string::npos);
+  EXPECT_NE(message([&] { x.index({tensor({0, 1}), tensor({0, 1, 2})}); })
+                .find("index: the index tensors' shapes [2], [3] do not broadcast together"),
+            std::string::npos);
   EXPECT_NE(message([&] { x.index({tensor({true, false, true})}); }).find("the mask of shape [3]"), std::string::npos);
   EXPECT_NE(message([&] { x.index({Slice(), tensor({3})}); }).find("index 3 is out of range for dimension 1"), std::string::npos);
   EXPECT_NE(message([&] { x.index({Slice(0, 2, 0)}); }).find("step must be positive"), std::string::npos);

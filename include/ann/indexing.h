@@ -8,11 +8,13 @@
 //   x.index({None, Slice(0, 2)})       // x[None, 0:2]
 //   x.index({mask})                    // x[mask], mask bool over the leading dimensions
 //   x.index({Slice(), labels})         // x[:, labels], labels int64 of any shape
+//   x.index({rows, cols})              // x[rows, cols], int64 tensors broadcast together
 //   x.index_put_({mask}, 0.0);         // x[mask] = 0
 //   x.index_put_({Slice(), 0}, v);     // x[:, 0] = v
 //
 // Integers, slices, None and "..." make views (they share x's storage); a tensor index makes a
-// copy, as in libtorch. ann takes at most one tensor index per call.
+// copy, as in libtorch; several tensor indices follow NumPy's advanced indexing (see
+// src/ops/tensor_index.cpp).
 #include <cstdint>
 #include <optional>
 #include <type_traits>

@@ -142,7 +142,7 @@ class Tensor {
   /// Row i along the first dimension (a view with one dimension fewer).
   Tensor operator[](std::int64_t i) const;
   /// Python's x[...] with libtorch's torch::indexing (ann/indexing.h): integers, Slice, None and
-  /// "..." make a view; one bool mask or int64 index tensor makes a copy. Differentiable.
+  /// "..." make a view; bool masks and int64 index tensors make a copy. Differentiable.
   Tensor index(std::initializer_list<indexing::TensorIndex> indices) const;
   /// x[...] = values (broadcast to x.index(indices)'s shape) or = value, written into this
   /// tensor's memory (through views, as libtorch), recorded by autograd where in-place ops are.

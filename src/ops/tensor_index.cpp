@@ -2,9 +2,13 @@
 // index_select. An index list is resolved in two steps:
 //   1. the basic entries (integers, slices, None, "...") become a view of x: select, slice and
 //      unsqueeze, left to right, so writes through it reach x;
-//   2. the one tensor entry, if any, picks along the dimension where it stands: an int64 tensor
-//      of shape S replaces that dimension by S (index_select, then a reshape); a bool mask over
-//      k dimensions merges them into one of its true count (its positions, row-major).
+//   2. the tensor entries, if any, pick elements of that view (NumPy's advanced indexing):
+//      a bool mask over k dimensions stands for k int64 tensors, its true positions' indices
+//      (row-major); the int64 tensors broadcast together to one shape B, and element b of the
+//      result takes, in each indexed dimension, the index its tensor holds at b. The indexed
+//      dimensions are replaced by B where they stand when their entries are adjacent in the
+//      list, and B comes first otherwise.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -29,18 +33,21 @@ TensorIndex::TensorIndex(const char* text) : kind_(Kind::Ellipsis) {
 
 namespace {
 
-// The view of step 1, and where the tensor entry of step 2 applies.
+// The view of step 1, and where the tensor entries of step 2 apply.
 struct Resolved {
   Tensor view;
-  Tensor tensor;          // the tensor entry (undefined if none)
-  std::int64_t dim = 0;   // the view's dimension it starts at
+  std::vector<Tensor> tensors;      // the tensor entries, in order
+  std::vector<std::int64_t> dims;   // the view's dimension each starts at
 };
+
+// A bool mask indexes as many dimensions as it has, an int64 tensor one.
+std::int64_t taken_by(const Tensor& t) { return t.dtype() == DType::Bool ? t.dim() : 1; }
 
 std::int64_t dims_taken(const TensorIndex& index) {
   switch (index.kind()) {
     case Kind::Integer:
     case Kind::Slice: return 1;
-    case Kind::Tensor: return index.tensor().dtype() == DType::Bool ? index.tensor().dim() : 1;
+    case Kind::Tensor: return taken_by(index.tensor());
     case Kind::None:
     case Kind::Ellipsis: return 0;
   }
@@ -49,7 +56,7 @@ std::int64_t dims_taken(const TensorIndex& index) {
 
 Resolved resolve(const Tensor& x, std::initializer_list<TensorIndex> indices, const char* op) {
   check_defined(x, op);
-  std::int64_t taken = 0, ellipses = 0, tensors = 0;
+  std::int64_t taken = 0, ellipses = 0;
   for (const TensorIndex& index : indices) {
     if (index.kind() == Kind::Tensor) {
       check_defined(index.tensor(), op);
@@ -57,21 +64,16 @@ Resolved resolve(const Tensor& x, std::initializer_list<TensorIndex> indices, co
         throw TypeError(std::string(op) + ": a tensor index must be bool or int64, got " +
                         std::string(to_string(index.tensor().dtype())));
       }
-      ++tensors;
     }
     ellipses += index.kind() == Kind::Ellipsis;
     taken += dims_taken(index);
   }
   if (ellipses > 1) throw ValueError(std::string(op) + ": an index may hold one \"...\", got " + std::to_string(ellipses));
-  if (tensors > 1) {
-    throw ValueError(std::string(op) + ": ann takes one tensor index per call, got " + std::to_string(tensors) +
-                     "; index in two steps");
-  }
   if (taken > x.dim()) {
     throw ValueError(std::string(op) + ": too many indices for a tensor of shape " + to_string(x.sizes()) + " (" +
                      std::to_string(taken) + " dimensions indexed)");
   }
-  Resolved r{x, {}, 0};
+  Resolved r{x, {}, {}};
   std::int64_t d = 0;  // the view's dimension the next entry indexes
   for (const TensorIndex& index : indices) {
     switch (index.kind()) {
@@ -95,8 +97,8 @@ Resolved resolve(const Tensor& x, std::initializer_list<TensorIndex> indices, co
       case Kind::None: r.view = r.view.unsqueeze(d); ++d; break;
       case Kind::Ellipsis: d += x.dim() - taken; break;
       case Kind::Tensor: {
-        r.tensor = index.tensor();
-        r.dim = d;
+        r.tensors.push_back(index.tensor());
+        r.dims.push_back(d);
         d += dims_taken(index);
         break;
       }
@@ -105,110 +107,169 @@ Resolved resolve(const Tensor& x, std::initializer_list<TensorIndex> indices, co
   return r;
 }
 
-// The tensor entry as flat positions along one dimension of `view` (a bool mask's dims merged):
-// int64, negative entries wrapped, each checked in range.
-Tensor positions(const Resolved& r, const char* op) {
-  const Tensor& t = r.tensor;
-  if (t.dtype() == DType::Int64) {
-    const std::int64_t n = r.view.size(r.dim);
-    std::vector<std::int64_t> at = t.to_vector<std::int64_t>();
+void check_mask_shape(const Tensor& mask, const Tensor& view, std::int64_t dim, const char* op) {
+  for (std::int64_t k = 0; k < mask.dim(); ++k) {
+    if (mask.size(k) != view.size(dim + k)) {
+      throw ShapeError(std::string(op) + ": the mask of shape " + to_string(mask.sizes()) + " does not match the shape " +
+                       to_string(view.sizes()) + " at dimension " + std::to_string(dim + k));
+    }
+  }
+}
+
+// Step 2's picks: for each indexed dimension of the view (ascending, one per int64 tensor, k
+// per mask), the index of each element of B, row-major, wrapped and checked.
+struct Picks {
+  std::vector<std::int64_t> dims;
+  std::vector<std::vector<std::int64_t>> at;  // at[k][b]
+  Shape shape;                                // B
+  bool adjacent = true;                       // B stands where the indexed dimensions were
+  std::int64_t count() const { return numel_of(shape); }
+};
+
+Picks picks(const Resolved& r, const char* op) {
+  std::vector<Tensor> indices;  // int64, one per indexed dimension
+  Picks p;
+  for (std::size_t e = 0; e < r.tensors.size(); ++e) {
+    const Tensor& t = r.tensors[e];
+    if (e > 0 && r.dims[e] != r.dims[e - 1] + taken_by(r.tensors[e - 1])) p.adjacent = false;
+    if (t.dtype() == DType::Int64) {
+      indices.push_back(t);
+      p.dims.push_back(r.dims[e]);
+      continue;
+    }
+    check_mask_shape(t, r.view, r.dims[e], op);
+    const std::vector<bool> mask = t.to_vector<bool>();
+    std::vector<std::vector<std::int64_t>> coords(static_cast<std::size_t>(t.dim()));
+    for (std::size_t i = 0; i < mask.size(); ++i) {
+      if (!mask[i]) continue;
+      auto rest = static_cast<std::int64_t>(i);
+      for (std::int64_t k = t.dim(); k-- > 0;) {
+        coords[static_cast<std::size_t>(k)].push_back(rest % t.size(k));
+        rest /= t.size(k);
+      }
+    }
+    for (std::int64_t k = 0; k < t.dim(); ++k) {
+      auto& c = coords[static_cast<std::size_t>(k)];
+      indices.push_back(from_vector(c, {static_cast<std::int64_t>(c.size())}));
+      p.dims.push_back(r.dims[e] + k);
+    }
+  }
+  for (const Tensor& t : indices) {
+    try {
+      p.shape = broadcast_shapes(p.shape, t.sizes(), op);
+    } catch (const ShapeError&) {
+      std::string shapes;
+      for (const Tensor& u : indices) shapes += (shapes.empty() ? "" : ", ") + to_string(u.sizes());
+      throw ShapeError(std::string(op) + ": the index tensors' shapes " + shapes + " do not broadcast together");
+    }
+  }
+  for (std::size_t k = 0; k < indices.size(); ++k) {
+    std::vector<std::int64_t> at = indices[k].expand(p.shape).contiguous().to_vector<std::int64_t>();
+    const std::int64_t n = r.view.size(p.dims[k]);
     for (std::int64_t& i : at) {
       if (i < -n || i >= n) {
         throw ValueError(std::string(op) + ": index " + std::to_string(i) + " is out of range for dimension " +
-                         std::to_string(r.dim) + " of size " + std::to_string(n));
+                         std::to_string(p.dims[k]) + " of size " + std::to_string(n));
       }
       if (i < 0) i += n;
     }
-    return from_vector(at, {static_cast<std::int64_t>(at.size())});
+    p.at.push_back(std::move(at));
   }
-  for (std::int64_t k = 0; k < t.dim(); ++k) {
-    if (t.size(k) != r.view.size(r.dim + k)) {
-      throw ShapeError(std::string(op) + ": the mask of shape " + to_string(t.sizes()) + " does not match the shape " +
-                       to_string(r.view.sizes()) + " at dimension " + std::to_string(r.dim + k));
-    }
-  }
-  std::vector<std::int64_t> at;
-  const std::vector<bool> mask = t.to_vector<bool>();
-  for (std::size_t i = 0; i < mask.size(); ++i)
-    if (mask[i]) at.push_back(static_cast<std::int64_t>(i));
-  return from_vector(at, {static_cast<std::int64_t>(at.size())});
+  return p;
 }
 
-// The shape of view with dimensions [dim, dim + taken) replaced by `middle`.
-Shape replaced(const Shape& shape, std::int64_t dim, std::int64_t taken, const Shape& middle) {
-  Shape out;
-  for (std::int64_t d = 0; d < dim; ++d) out.push_back(shape[static_cast<std::size_t>(d)]);
-  for (const std::int64_t s : middle) out.push_back(s);
-  for (auto d = static_cast<std::size_t>(dim + taken); d < shape.size(); ++d) out.push_back(shape[d]);
-  return out;
+// The view's dimensions that no tensor indexes, in order.
+std::vector<std::int64_t> other_dims(const Tensor& view, const Picks& p) {
+  std::vector<std::int64_t> rest;
+  for (std::int64_t d = 0; d < view.dim(); ++d)
+    if (std::find(p.dims.begin(), p.dims.end(), d) == p.dims.end()) rest.push_back(d);
+  return rest;
 }
 
-std::int64_t taken_by(const Tensor& t) { return t.dtype() == DType::Bool ? t.dim() : 1; }
+// The result's layout before the final move: B first, then the other dimensions; and the
+// permutation that moves B to where the indexed dimensions stood when they are adjacent.
+Shape picked_shape(const Tensor& view, const Picks& p) {
+  Shape shape = p.shape;
+  for (const std::int64_t d : other_dims(view, p)) shape.push_back(view.size(d));
+  return shape;
+}
+std::vector<std::int64_t> to_result_order(const Tensor& view, const Picks& p) {
+  const auto b = static_cast<std::int64_t>(p.shape.size());
+  const std::int64_t before = p.adjacent ? p.dims.front() : 0;  // other dimensions ahead of B
+  const auto all = static_cast<std::int64_t>(picked_shape(view, p).size());
+  std::vector<std::int64_t> order;
+  for (std::int64_t d = 0; d < before; ++d) order.push_back(b + d);
+  for (std::int64_t d = 0; d < b; ++d) order.push_back(d);
+  for (std::int64_t d = b + before; d < all; ++d) order.push_back(d);
+  return order;
+}
 
 }  // namespace
 
 Tensor Tensor::index(std::initializer_list<indexing::TensorIndex> indices) const {
   const Resolved r = resolve(*this, indices, "index");
-  if (!r.tensor.defined()) return r.view;
-  const Tensor at = positions(r, "index");
-  const std::int64_t taken = taken_by(r.tensor);
-  // the indexed dimensions as one, then the positions picked from it
-  const Tensor merged = r.view.reshape(replaced(r.view.sizes(), r.dim, taken, {-1}));
-  const Tensor picked = index_select(merged, r.dim, at);
-  if (r.tensor.dtype() == DType::Bool) return picked;
-  return picked.reshape(replaced(r.view.sizes(), r.dim, 1, r.tensor.sizes()));
+  if (r.tensors.empty()) return r.view;
+  const Picks p = picks(r, "index");
+  // The indexed dimensions moved first and merged into one, the picks as flat positions in it.
+  std::vector<std::int64_t> order = p.dims;
+  for (const std::int64_t d : other_dims(r.view, p)) order.push_back(d);
+  Shape merged_shape{-1};
+  for (std::size_t k = p.dims.size(); k < order.size(); ++k) merged_shape.push_back(r.view.size(order[k]));
+  const Tensor merged = r.view.permute(order).reshape(merged_shape);
+  std::vector<std::int64_t> flat(static_cast<std::size_t>(p.count()), 0);
+  for (std::size_t k = 0; k < p.dims.size(); ++k)
+    for (std::size_t b = 0; b < flat.size(); ++b) flat[b] = flat[b] * r.view.size(p.dims[k]) + p.at[k][b];
+  const Tensor picked = index_select(merged, 0, from_vector(flat, {p.count()})).reshape(picked_shape(r.view, p));
+  return picked.permute(to_result_order(r.view, p));
 }
 
 Tensor& Tensor::index_put_(std::initializer_list<indexing::TensorIndex> indices, const Tensor& values) {
   check_defined(values, "index_put_");
   Resolved r = resolve(*this, indices, "index_put_");
-  if (!r.tensor.defined()) {
+  if (r.tensors.empty()) {
     r.view.copy_(values);  // a view of this tensor: the write reaches it
     return *this;
   }
-  // One write per picked position, through views of this tensor. The values are broadcast to
-  // the shape index() gives, with the picked positions along r.dim.
-  const Tensor at = positions(r, "index_put_");
-  const std::int64_t taken = taken_by(r.tensor);
-  const Shape picked_shape = replaced(r.view.sizes(), r.dim, taken, {at.numel()});
-  const Shape result_shape =
-      r.tensor.dtype() == DType::Bool ? picked_shape : replaced(r.view.sizes(), r.dim, 1, r.tensor.sizes());
+  // One write per element of B, through views of this tensor: the values, broadcast to the
+  // shape index() gives, are read in index()'s layout before its final move (B first).
+  const Picks p = picks(r, "index_put_");
+  const Shape picked = picked_shape(r.view, p);
+  const std::vector<std::int64_t> order = to_result_order(r.view, p);
+  Shape result_shape;
+  for (const std::int64_t d : order) result_shape.push_back(picked[static_cast<std::size_t>(d)]);
   if (broadcast_shapes(result_shape, values.sizes(), "index_put_") != result_shape) {
     throw ShapeError("index_put_: values of shape " + to_string(values.sizes()) + " do not broadcast to the indexed shape " +
                      to_string(result_shape));
   }
-  const Tensor rows = values.expand(result_shape).reshape(picked_shape);
-  Shape inner;
-  for (std::int64_t k = 0; k < taken; ++k) inner.push_back(r.view.size(r.dim + k));
-  const std::vector<std::int64_t> flat = at.to_vector<std::int64_t>();
-  for (std::size_t j = 0; j < flat.size(); ++j) {
-    // flat position → its index in each of the indexed dimensions (row-major)
+  std::vector<std::int64_t> back(order.size());  // the inverse of order
+  for (std::size_t i = 0; i < order.size(); ++i) back[static_cast<std::size_t>(order[i])] = static_cast<std::int64_t>(i);
+  Shape rows_shape{p.count()};
+  for (std::size_t d = p.shape.size(); d < picked.size(); ++d) rows_shape.push_back(picked[d]);
+  const Tensor rows = values.expand(result_shape).permute(back).reshape(rows_shape);
+  for (std::int64_t b = 0; b < p.count(); ++b) {
     Tensor target = r.view;
-    std::int64_t rest = flat[j];
-    std::vector<std::int64_t> coords(inner.size());
-    for (std::size_t k = inner.size(); k-- > 0;) {
-      coords[k] = rest % inner[k];
-      rest /= inner[k];
-    }
-    for (const std::int64_t c : coords) target = target.select(r.dim, c);
-    target.copy_(rows.select(r.dim, static_cast<std::int64_t>(j)));
+    for (std::size_t k = p.dims.size(); k-- > 0;)  // the highest dimension first: the lower keep their places
+      target = target.select(p.dims[k], p.at[k][static_cast<std::size_t>(b)]);
+    target.copy_(rows.select(0, b));
   }
   return *this;
 }
 
 Tensor& Tensor::index_put_(std::initializer_list<indexing::TensorIndex> indices, double value) {
   Resolved r = resolve(*this, indices, "index_put_");
-  if (!r.tensor.defined()) {
+  if (r.tensors.empty()) {
     r.view.fill_(value);
     return *this;
   }
-  if (r.tensor.dtype() == DType::Bool) {
+  if (r.tensors.size() == 1 && r.tensors.front().dtype() == DType::Bool) {
     // x[mask] = v is masked_fill_ with the mask placed at its dimensions (broadcast elsewhere)
-    Shape mask_shape(static_cast<std::size_t>(r.dim), 1);
-    for (const std::int64_t s : r.tensor.sizes()) mask_shape.push_back(s);
+    const Tensor& mask = r.tensors.front();
+    const std::int64_t dim = r.dims.front();
+    check_mask_shape(mask, r.view, dim, "index_put_");
+    Shape mask_shape(static_cast<std::size_t>(dim), 1);
+    for (const std::int64_t s : mask.sizes()) mask_shape.push_back(s);
     mask_shape.resize(static_cast<std::size_t>(r.view.dim()), 1);
-    positions(r, "index_put_");  // checks the mask's shape
-    r.view.masked_fill_(r.tensor.reshape(mask_shape), value);
+    r.view.masked_fill_(mask.reshape(mask_shape), value);
     return *this;
   }
   return index_put_(indices, full({}, value, TensorOptions().dtype(dtype()).device(device())));

@@ -28,6 +28,9 @@ PICK = torch.tensor([[0, 3], [4, -1]])
 MASK = torch.tensor([[True, False, True, False, False], [False, False, False, True, True],
                      [True, True, False, False, False], [False, False, False, False, False]])
 ROW_MASK = torch.tensor([True, False, True, True, False])
+ROWS = torch.tensor([[0, 3], [2, 1]])
+COLS = torch.tensor([4, -1])
+FIRST_MASK = torch.tensor([True, False, True, True])
 
 
 def in_place(f):
@@ -95,6 +98,12 @@ CASES = {
     "index_mask": ([[4, 5, 6]], "s", lambda x: x[MASK]),
     "index_mask_later": ([[4, 5, 6]], "s", lambda x: x[1:3, ROW_MASK, 2]),
     "index_put_mask_value": ([[4, 5]], "s", index_put_mask),
+    "index_two_tensors": ([[4, 5, 6]], "s", lambda x: x[ROWS, COLS]),
+    "index_tensors_apart": ([[4, 5, 6]], "s", lambda x: x[ROWS, :, COLS]),
+    "index_tensors_apart_later": ([[3, 4, 5, 6]], "s", lambda x: x[:, ROWS, :, COLS]),
+    "index_tensors_after_slice": ([[4, 5, 6]], "s", lambda x: x[1:3, COLS, ROWS]),
+    "index_mask_and_tensor": ([[4, 5, 6]], "s", lambda x: x[FIRST_MASK, ::2, torch.tensor([5, 0, 1])]),
+    "index_three_tensors_repeated": ([[4, 5, 6]], "s", lambda x: x[ROWS, COLS, torch.tensor([[1], [1]])]),
     "inplace_mul": ([[3, 4], [4]], "ss", in_place(lambda h, b: h.mul_(b))),
     "inplace_chain": ([[3, 4], [3, 4]], "sp", in_place(lambda h, b: h.add_(b, alpha=0.5).div_(b).clamp_(-1.0, 1.0))),
     "inplace_copy_broadcast": ([[3, 4], [4]], "ss", in_place(lambda h, b: h.copy_(b))),
