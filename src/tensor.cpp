@@ -260,7 +260,7 @@ Tensor Tensor::to(const Device& device) const {
   }
   if (!autograd::should_record(*this)) return out;
   return autograd::record("to", std::move(out), {*this},
-                          [from](const Tensor& dy) { return std::vector<Tensor>{dy.to(from)}; });
+                          [from](const Tensor& dy, const std::vector<Tensor>&) { return std::vector<Tensor>{dy.to(from)}; });
 }
 
 Shape broadcast_strides(const Tensor& t, const Shape& out) {
@@ -436,7 +436,7 @@ Tensor& Tensor::copy_(const Tensor& src) {
       // d/d(source) = dy summed back over the broadcast (to and expand record it); the old
       // values get a zero gradient, as libtorch's CopyBackwards gives them.
       const Tensor value = source.to(self.device()).to(self.dtype()).expand(self.sizes());
-      return autograd::record("copy_", value.detach(), {self, value}, [](const Tensor& dy) {
+      return autograd::record("copy_", value.detach(), {self, value}, [](const Tensor& dy, const std::vector<Tensor>&) {
         return std::vector<Tensor>{zeros_like(dy), dy};
       });
     });

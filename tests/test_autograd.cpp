@@ -716,6 +716,20 @@ TEST(AutogradGrad, HessianVectorProductsMatchFiniteDifferences) {
       {"softmax", [](const Tensor& x) {
          return (softmax(x, 1) * x).sum() + nn::functional::cross_entropy(x, tensor({0, 2, 1, 1, 0}));
        }},
+      {"products_and_running_sums", [](const Tensor& x) {
+         return (prod(x, 1) * cumsum(x, 0).sum(1)).sum() + prod(x.slice(0, 0, 2) + 2.0).pow(2.0);
+       }},
+      {"picks", [](const Tensor& x) {  // index_select, max/min, slices with a step, index, maximum
+         return (index_select(x, 1, tensor({2, 0, 2})) * x.slice(1, 0, 3, 2).repeat({1, 2}).slice(1, 0, 3)).pow(2.0).sum() +
+                std::get<0>(x.max(1)).pow(3.0).sum() + std::get<0>(x.min(0)).exp().sum() +
+                x.index({tensor({4, 0}), tensor({1, 1})}).pow(2.0).sum() + maximum(x, x * x * 0.5).sum();
+       }},
+      {"pointwise_losses", [](const Tensor& x) {  // the fused float32 kernels' compositions (float64: composed)
+         const Tensor y = x.pow(2.0) * 0.5;
+         return nn::functional::l1_loss(x * x, y) + nn::functional::smooth_l1_loss(x, y, nn::Reduction::Mean, 0.7) +
+                nn::functional::huber_loss(x * 3.0, y, nn::Reduction::Sum, 1.5) +
+                nn::functional::binary_cross_entropy_with_logits(x, sigmoid(y)) + sign(x).sum() * x.sum();
+       }},
       {"mlp", [&](const Tensor& x) {  // a tanh net's squared error, through the affine layers
          const Tensor h = tanh(x.matmul(W1.t()));
          return nn::functional::mse_loss(h.matmul(W2.t()), target);
@@ -739,27 +753,58 @@ TEST(AutogradGrad, HessianVectorProductsMatchFiniteDifferences) {
   }
 }
 
-// A gradient penalty through ann's fused float32 layers: the fused affine layer and squared
-// error are differentiated again through their compositions, and give the composed net's numbers.
+// A gradient penalty through ann's fused float32 layers: the fused affine layer, the two-layer
+// kernel of nn::Sequential and the fused losses are differentiated again through their
+// compositions, and give the composed net's numbers.
 TEST(AutogradGrad, SecondDerivativesThroughFusedLayers) {
   manual_seed(2);
   nn::Linear layer1(3, 8), layer2(8, 1);
+  nn::Sequential model{layer1, nn::Tanh(), layer2};  // copies: the same weights, one fused node
   const Tensor X = randn({6, 3}), Y = randn({6, 1});
-  const auto penalty_gradient = [&](bool fused) {
+  enum class Path { Composed, FusedLayers, Sequential };
+  const auto penalty_gradient = [&](Path path) {
     Tensor x = X.clone().requires_grad_();
-    Tensor y_pred = fused ? layer2(tanh(layer1(x)))
-                          : tanh(x.matmul(layer1.weight.t()) + layer1.bias).matmul(layer2.weight.t()) + layer2.bias;
+    const nn::Linear& first = path == Path::Sequential ? model.at<nn::Linear>(0) : layer1;
+    Tensor y_pred = path == Path::Composed
+                        ? tanh(x.matmul(layer1.weight.t()) + layer1.bias).matmul(layer2.weight.t()) + layer2.bias
+                    : path == Path::FusedLayers ? layer2(tanh(layer1(x)))
+                                                : model(x);
+    if (path == Path::Sequential && X.device().is_cpu()) {  // the checked device has no fused kernel
+      EXPECT_EQ(y_pred.grad_fn_name(), "narrow_mlp");
+    }
+    if (path != Path::Composed && X.device().is_cpu()) {
+      EXPECT_EQ(nn::functional::huber_loss(y_pred, Y).grad_fn_name(), "huber_loss");
+    }
     const Tensor loss = nn::functional::mse_loss(y_pred, Y) +
-                        nn::functional::cross_entropy(cat({y_pred, y_pred * 2.f}, 1), tensor({0, 1, 1, 0, 1, 0}));
+                        nn::functional::cross_entropy(cat({y_pred, y_pred * 2.f}, 1), tensor({0, 1, 1, 0, 1, 0})) +
+                        nn::functional::l1_loss(y_pred * y_pred, Y) +
+                        nn::functional::smooth_l1_loss(y_pred, Y, nn::Reduction::Sum, 0.5) +
+                        nn::functional::huber_loss(y_pred, Y * 2.f, nn::Reduction::Mean, 0.8) +
+                        nn::functional::binary_cross_entropy_with_logits(y_pred, sigmoid(Y));
     const Tensor dx = autograd::grad({loss}, {x}, {}, std::nullopt, true)[0];
     const Tensor penalty = (dx * dx).sum();
-    return autograd::grad({penalty}, {layer1.weight})[0].to_vector<float>();
+    return autograd::grad({penalty}, {first.weight})[0].to_vector<float>();
   };
-  const std::vector<float> composed = penalty_gradient(false);
-  const std::vector<float> fused = penalty_gradient(true);
-  ASSERT_EQ(fused.size(), composed.size());
-  for (std::size_t i = 0; i < fused.size(); ++i) EXPECT_NEAR(fused[i], composed[i], 1e-5f * std::max(1.f, std::abs(composed[i])));
+  const std::vector<float> composed = penalty_gradient(Path::Composed);
+  for (const Path path : {Path::FusedLayers, Path::Sequential}) {
+    const std::vector<float> fused = penalty_gradient(path);
+    ASSERT_EQ(fused.size(), composed.size());
+    for (std::size_t i = 0; i < fused.size(); ++i) {
+      EXPECT_NEAR(fused[i], composed[i], 1e-5f * std::max(1.f, std::abs(composed[i]))) << i;
+    }
+  }
 }
+
+struct Cube : autograd::Function<Cube> {
+  static Tensor forward(autograd::AutogradContext* ctx, const Tensor& x) {
+    ctx->save_for_backward({x});
+    return x * x * x;
+  }
+  static autograd::variable_list backward(autograd::AutogradContext* ctx, autograd::variable_list grad_outputs) {
+    const Tensor x = ctx->get_saved_variables()[0];
+    return {grad_outputs[0] * 3.0 * x * x};
+  }
+};
 
 TEST(AutogradGrad, MisuseIsAnAutogradError) {
   Tensor x = tensor({1., 2.}).requires_grad_();
@@ -771,9 +816,10 @@ TEST(AutogradGrad, MisuseIsAnAutogradError) {
   EXPECT_NE(m.find("is not used by the outputs' graph"), std::string::npos) << m;
   m = autograd_message([&] { autograd::grad({x * 2.0}, {x}); });
   EXPECT_NE(m.find("output 0 has 2 elements"), std::string::npos) << m;
-  // an op whose derivative ann cannot differentiate: refused by name, never a wrong number
+  // an op whose derivative ann cannot differentiate (a custom function's backward): refused by
+  // name, never a wrong number
   Tensor z = tensor({{1., 2.}, {0.5, -1.}}).requires_grad_();
-  const Tensor loss = prod(z);
+  const Tensor loss = Cube::apply(z).sum();
   m = autograd_message([&] { autograd::grad({loss}, {z}, {}, std::nullopt, true); });
   EXPECT_NE(m.find("grad with create_graph: the derivative of '"), std::string::npos) << m;
   EXPECT_NE(m.find("' is not differentiable in ann"), std::string::npos) << m;

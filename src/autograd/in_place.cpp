@@ -90,7 +90,9 @@ Tensor& assign_recorded(Tensor& self, const char* op, const Tensor& other, const
   if (!value.requires_grad() && before.requires_grad()) {
     // fill_, or copy_ from a constant: the result no longer depends on the old values, whose
     // gradient is zero — but self stays in the graph, as in libtorch.
-    value = autograd::record(op, value, {before}, [](const Tensor& dy) { return std::vector<Tensor>{zeros_like(dy)}; });
+    value = autograd::record(op, value, {before}, [](const Tensor& dy, const std::vector<Tensor>&) {
+      return std::vector<Tensor>{zeros_like(dy)};
+    });
   } else if (value.requires_grad() && !owns_its_node(value)) {
     value = value.clone();  // copy_ of a tensor as it is: self gets a node of its own
   }

@@ -182,11 +182,11 @@ namespace {
 // One node for a reduced loss Σ ℓ(input − target) of float32 operands that a fused kernel sums
 // in one pass: pass(a, b, kept, n) fills `kept` (n floats, input's shape) and returns the sum in
 // double. The gradient is kept · (factor · dℓ) (/ n for the mean), its negative the target's.
-// A pass with create_graph differentiates `compose` (the loss as ops) instead, where it is given.
+// A pass with create_graph differentiates `compose` (the loss as ops) instead.
 using LossComposition = std::function<Tensor(const Tensor& input, const Tensor& target)>;
 template <class Pass>
 Tensor fused_reduced_loss(const char* op, const Tensor& input, const Tensor& target, Reduction reduction,
-                          float factor, Pass pass, LossComposition compose = {}) {
+                          float factor, Pass pass, LossComposition compose) {
   ops::check_same_device(input, target, op);
   const std::int64_t n = input.numel();
   Tensor kept = make_tensor(input.sizes(), DType::Float32, input.device());
@@ -203,10 +203,6 @@ Tensor fused_reduced_loss(const char* op, const Tensor& input, const Tensor& tar
                            need_target = target.requires_grad(), compose = std::move(compose), op](
                               const Tensor& dloss, autograd::GradSinks, const std::vector<Tensor>& inputs) {
                             if (is_grad_enabled()) {  // a pass with create_graph
-                              if (!compose) {
-                                throw AutogradError(std::string("grad with create_graph: the derivative of '") + op +
-                                                    "' is not differentiable in ann (a fused kernel)");
-                              }
                               return autograd::differentiate_again(
                                   [&](const std::vector<Tensor>& in) { return compose(in[0], in[1]); }, inputs, dloss);
                             }
@@ -274,7 +270,8 @@ Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targ
     per_example = relu(logits) - logits * target + log(1.f + exp(neg(abs(logits))));
   }
   per_example = autograd::record("binary_cross_entropy_with_logits", per_example, {logits, target},
-                                 [x = logits.detach(), y = target.detach()](const Tensor& dl) {
+                                 [](const Tensor& dl, const std::vector<Tensor>& in) {
+                                   const Tensor &x = in[0], &y = in[1];
                                    return std::vector<Tensor>{dl * (sigmoid(x) - y), dl * neg(x)};
                                  });
   return reduce(per_example, reduction);
@@ -310,14 +307,16 @@ namespace {
 // A reduced L1, smooth L1 or Huber loss of float32 operands as one node, where the back end
 // offers it (the composition otherwise, and for Reduction::None): one pass sums the
 // composition's very floats and keeps each element's slope ∂ℓ/∂input. Undefined where it does
-// not apply.
+// not apply. `compose` is the loss as ops, for a pass with create_graph.
 Tensor fused_pointwise_loss(backend::PointwiseLoss kind, const Tensor& input, const Tensor& target,
-                            Reduction reduction, double knee, const char* op) {
+                            Reduction reduction, double knee, const char* op, LossComposition compose) {
   if (!fuses(backend::Fused::PointwiseLoss, input, target, reduction)) return Tensor();
-  return fused_reduced_loss(op, input, target, reduction, 1.f,
-                            [&](const float* a, const float* b, float* slope, std::int64_t n) {
-                              return ops::backend_of(input).pointwise_loss(kind, a, b, slope, n, knee);
-                            });
+  return fused_reduced_loss(
+      op, input, target, reduction, 1.f,
+      [&](const float* a, const float* b, float* slope, std::int64_t n) {
+        return ops::backend_of(input).pointwise_loss(kind, a, b, slope, n, knee);
+      },
+      std::move(compose));
 }
 
 }  // namespace
@@ -326,11 +325,12 @@ Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
   check_same_shape(input, target, "l1_loss");
   ops::check_floating(input, "l1_loss");
   ops::check_floating(target, "l1_loss");
-  if (Tensor fused = fused_pointwise_loss(backend::PointwiseLoss::L1, input, target, reduction, 0.0, "l1_loss");
+  const LossComposition composed = [reduction](const Tensor& x, const Tensor& y) { return reduce(abs(x - y), reduction); };
+  if (Tensor fused = fused_pointwise_loss(backend::PointwiseLoss::L1, input, target, reduction, 0.0, "l1_loss", composed);
       fused.defined()) {
     return fused;
   }
-  return reduce(abs(input - target), reduction);
+  return composed(input, target);
 }
 
 namespace {
@@ -353,8 +353,11 @@ Tensor quadratic_then_linear_loss(backend::PointwiseLoss kind, const Tensor& inp
   ops::check_floating(input, op);
   ops::check_floating(target, op);
   if (!(knee >= 0.0)) throw ValueError(std::string(op) + ": expects a non-negative threshold, got " + std::to_string(knee));
-  if (Tensor fused = fused_pointwise_loss(kind, input, target, reduction, knee, op); fused.defined()) return fused;
-  return reduce(quadratic_then_linear(input, target, knee, kind == backend::PointwiseLoss::Huber, op), reduction);
+  const LossComposition composed = [=](const Tensor& x, const Tensor& y) {
+    return reduce(quadratic_then_linear(x, y, knee, kind == backend::PointwiseLoss::Huber, op), reduction);
+  };
+  if (Tensor fused = fused_pointwise_loss(kind, input, target, reduction, knee, op, composed); fused.defined()) return fused;
+  return composed(input, target);
 }
 }  // namespace
 

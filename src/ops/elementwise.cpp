@@ -206,7 +206,8 @@ namespace {
 Tensor extremum(BinaryOp op, const Tensor& a, const Tensor& b, const char* name) {
   Tensor y = binary_kernel(op, a, b, name);
   if (!autograd::should_record(a, b)) return y;
-  return record(name, std::move(y), {a, b}, [a = a.detach(), b = b.detach(), op](const Tensor& dy) {
+  return record(name, std::move(y), {a, b}, [op](const Tensor& dy, const std::vector<Tensor>& in) {
+    const Tensor a = in[0].detach(), b = in[1].detach();  // the shares are constants
     const Tensor a_wins = (op == BinaryOp::Max ? a > b : a < b).to(dy.dtype());
     const Tensor tie = (a == b).to(dy.dtype()) * 0.5;
     const Tensor share_a = a_wins + tie;
@@ -272,7 +273,7 @@ Tensor sign(const Tensor& x) {
     y = where(x != x, x, y);  // x != x only for a NaN
   }
   if (!autograd::should_record(x)) return y;
-  return record("sign", y, {x}, [](const Tensor& dy) { return std::vector<Tensor>{zeros_like(dy)}; });
+  return record("sign", y, {x}, [](const Tensor& dy, const std::vector<Tensor>&) { return std::vector<Tensor>{zeros_like(dy)}; });
 }
 
 Tensor clamp(const Tensor& x, double lo, double hi) {

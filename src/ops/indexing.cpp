@@ -25,8 +25,13 @@ Tensor index_select(const Tensor& x, std::int64_t dim_in, const Tensor& index) {
   Tensor y = make_tensor(out_shape, x.dtype(), x.device());
   ops::backend_of(x).index_select(xc.impl()->raw_data(), element_size(x.dtype()), ic.data<std::int64_t>(), ic.numel(),
                                   y.impl()->raw_data(), s.outer, s.n, s.inner);
-  return record("index_select", std::move(y), {x}, [ic, s, sizes = x.sizes()](const Tensor& dy) {
+  return record("index_select", std::move(y), {x}, [ic, s, dim, sizes = x.sizes()](const Tensor& dy, const std::vector<Tensor>&) {
     Tensor dx = zeros(sizes, TensorOptions().dtype(dy.dtype()).device(dy.device()));
+    if (is_grad_enabled() && dy.dim() > 0) {  // a pass with create_graph: the same sums as a recorded scatter_add
+      Shape along(static_cast<std::size_t>(dy.dim()), 1);
+      along[static_cast<std::size_t>(dim)] = ic.numel();
+      return std::vector<Tensor>{scatter_add(dx, dim, ic.reshape(along).expand(dy.sizes()).contiguous(), dy)};
+    }
     const Tensor dyc = dy.contiguous();
     ops::backend_of(dy).index_add(dy.dtype(), dyc.impl()->raw_data(), ic.data<std::int64_t>(), ic.numel(),
                                   dx.impl()->raw_data(), s.outer, s.n, s.inner);

@@ -4,6 +4,7 @@
 
 #include "ann/autograd.h"
 #include "ann/error.h"
+#include "ann/ops.h"
 #include "ops/op_util.h"
 #include "tensor_impl.h"
 
@@ -68,7 +69,12 @@ Tensor narrow_mlp(const Tensor& x, const Tensor& W1, const Tensor& b1, Activatio
       [p, xc = std::move(xc), W1c = std::move(W1c), b1c = std::move(b1c), W2c = std::move(W2c),
        b2c = std::move(b2c), hidden = std::move(hidden), &kernels, need = std::array<bool, 5>{
            x.requires_grad(), W1.requires_grad(), b1.defined() && b1.requires_grad(), W2.requires_grad(),
-           b2.defined() && b2.requires_grad()}](const Tensor& dy, autograd::GradSinks sinks) {
+           b2.defined() && b2.requires_grad()}](const Tensor& dy, autograd::GradSinks sinks,
+                                                const std::vector<Tensor>& in) {
+        if (is_grad_enabled()) {  // a pass with create_graph: through the two layers it stands for
+          return autograd::differentiate_again(
+              [f = p.f](const std::vector<Tensor>& v) { return linear(linear(v[0], v[1], v[2], f), v[3], v[4]); }, in, dy);
+        }
         // The kernel reads the parameters through p's pointers; the captured tensors keep them alive.
         const Tensor dyc = dy.contiguous();
         // x's own gradient (a leaf x with one already) is added by the engine after the kernel:

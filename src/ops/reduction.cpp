@@ -41,9 +41,10 @@ std::tuple<Tensor, Tensor> extremum(const Tensor& x, std::int64_t dim_in, bool k
   Tensor y = reduce_kernel(is_max ? ReduceOp::Max : ReduceOp::Min, x, dim, keepdim, x.dtype(), name);
   const Tensor index = is_max ? argmax(x.detach(), dim, true) : argmin(x, dim, true);
   const Tensor indices = keepdim || x.dim() == 0 ? index.reshape(y.sizes()) : index.squeeze(dim);
-  Tensor values = record(name, y, {x}, [index, sizes = x.sizes(), dim, keepdim](const Tensor& dy) {
+  Tensor values = record(name, y, {x}, [index, sizes = x.sizes(), dim, keepdim](const Tensor& dy, const std::vector<Tensor>&) {
     const Tensor dyk = keepdim || sizes.empty() ? dy.reshape(index.sizes()) : dy.unsqueeze(dim);
     Tensor dx = zeros(sizes, TensorOptions().dtype(dy.dtype()).device(dy.device()));
+    if (is_grad_enabled()) return std::vector<Tensor>{scatter_add(dx, dim, index, dyk)};  // a pass with create_graph
     const ops::Split s = ops::split_at(sizes, dim);
     const Tensor dyc = dyk.contiguous();
     ops::backend_of(dy).scatter_add(dy.dtype(), dyc.impl()->raw_data(), index.data<std::int64_t>(), dx.impl()->raw_data(),
@@ -192,8 +193,13 @@ Tensor prod(const Tensor& x, std::int64_t dim_in, bool keepdim) {
   const std::int64_t dim = wrap_dim(dim_in, x.dim(), "prod");
   Tensor y = reduce_kernel(ReduceOp::Prod, x, dim, keepdim, x.dtype(), "prod");
   if (!autograd::should_record(x)) return y;
-  return record("prod", y, {x}, [x = x.detach(), ys = y.detach(), dim, keepdim](const Tensor& dy) {
-    const Tensor yk = keepdim || x.dim() == 0 ? ys.reshape(ops::reduced_shape(x.sizes(), dim, true)) : ys.unsqueeze(dim);
+  return record("prod", y, {x}, [saved_x = x.detach(), ys = y.detach(), dim, keepdim](const Tensor& dy, const std::vector<Tensor>& in) {
+    // a pass with create_graph differentiates this through x itself, y recomputed from it
+    const bool again = is_grad_enabled();
+    const Tensor& x = again ? in[0] : saved_x;
+    const Tensor yk = again ? prod(x, dim, true)
+                      : keepdim || x.dim() == 0 ? ys.reshape(ops::reduced_shape(x.sizes(), dim, true))
+                                                : ys.unsqueeze(dim);
     const Tensor dyk = keepdim || x.dim() == 0 ? dy.reshape(yk.sizes()) : dy.unsqueeze(dim);
     const Tensor is_zero = x == 0.0;
     const Tensor zeros_in_slice = sum(is_zero.to(DType::Int64), dim, true);
@@ -222,7 +228,11 @@ Tensor cumsum(const Tensor& x, std::int64_t dim_in) {
   };
   Tensor y = running(x, false);
   if (!autograd::should_record(x)) return y;
-  return record("cumsum", y, {x}, [running](const Tensor& dy) { return std::vector<Tensor>{running(dy, true)}; });
+  return record("cumsum", y, {x}, [running, dim](const Tensor& dy, const std::vector<Tensor>&) {
+    // a pass with create_graph: the backwards running sum as Σ dy − cumsum(dy) + dy, recorded
+    if (is_grad_enabled()) return std::vector<Tensor>{sum(dy, dim, true) - cumsum(dy, dim) + dy};
+    return std::vector<Tensor>{running(dy, true)};
+  });
 }
 
 Tensor norm(const Tensor& x) {

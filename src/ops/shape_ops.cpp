@@ -145,9 +145,14 @@ Tensor Tensor::slice(std::int64_t dim_in, std::int64_t start, std::int64_t end, 
       z[static_cast<std::size_t>(d)] = n;
       return zeros(z, TensorOptions().dtype(dy.dtype()).device(dy.device()));
     };
-    if (is_grad_enabled()) {  // a pass with create_graph: dy between zeros, recorded
-      if (step != 1) throw AutogradError("grad with create_graph: the derivative of 'slice' with a step is not differentiable in ann");
+    if (is_grad_enabled() && step == 1) {  // a pass with create_graph: dy between zeros, recorded
       return std::vector<Tensor>{cat({zeros_along(start), dy, zeros_along(sizes[static_cast<std::size_t>(d)] - end)}, d)};
+    }
+    if (is_grad_enabled()) {  // with a step: dy scattered to start, start + step, ..., recorded
+      Shape along(sizes.size(), 1);
+      along[static_cast<std::size_t>(d)] = dy.size(d);
+      const Tensor at = arange(start, end, step).reshape(along).expand(dy.sizes()).contiguous();
+      return std::vector<Tensor>{scatter_add(zeros_along(sizes[static_cast<std::size_t>(d)]), d, at, dy)};
     }
     Tensor dx = zeros(sizes, TensorOptions().dtype(dy.dtype()).device(dy.device()));
     dx.slice(d, start, end, step).copy_(dy);
