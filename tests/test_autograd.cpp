@@ -795,14 +795,16 @@ TEST(AutogradGrad, SecondDerivativesThroughFusedLayers) {
   }
 }
 
-struct Cube : autograd::Function<Cube> {
+// exp, saving its output: its backward reads y, whose own dependence on x a pass with
+// create_graph could not see.
+struct ExpSavingOutput : autograd::Function<ExpSavingOutput> {
   static Tensor forward(autograd::AutogradContext* ctx, const Tensor& x) {
-    ctx->save_for_backward({x});
-    return x * x * x;
+    Tensor y = exp(x);
+    ctx->save_for_backward({y});
+    return y;
   }
   static autograd::variable_list backward(autograd::AutogradContext* ctx, autograd::variable_list grad_outputs) {
-    const Tensor x = ctx->get_saved_variables()[0];
-    return {grad_outputs[0] * 3.0 * x * x};
+    return {grad_outputs[0] * ctx->get_saved_variables()[0]};
   }
 };
 
@@ -816,13 +818,15 @@ TEST(AutogradGrad, MisuseIsAnAutogradError) {
   EXPECT_NE(m.find("is not used by the outputs' graph"), std::string::npos) << m;
   m = autograd_message([&] { autograd::grad({x * 2.0}, {x}); });
   EXPECT_NE(m.find("output 0 has 2 elements"), std::string::npos) << m;
-  // an op whose derivative ann cannot differentiate (a custom function's backward): refused by
-  // name, never a wrong number
+  // a derivative ann cannot differentiate (a custom function that saved its output): refused,
+  // never a wrong number
   Tensor z = tensor({{1., 2.}, {0.5, -1.}}).requires_grad_();
-  const Tensor loss = Cube::apply(z).sum();
+  const Tensor loss = ExpSavingOutput::apply(z).sum();
   m = autograd_message([&] { autograd::grad({loss}, {z}, {}, std::nullopt, true); });
-  EXPECT_NE(m.find("grad with create_graph: the derivative of '"), std::string::npos) << m;
-  EXPECT_NE(m.find("' is not differentiable in ann"), std::string::npos) << m;
+  EXPECT_NE(m.find("grad with create_graph: custom function "), std::string::npos) << m;
+  EXPECT_NE(m.find("saved tensor 0 (shape [2, 2]) is not one of its arguments"), std::string::npos) << m;
+  // without create_graph it is an ordinary derivative
+  EXPECT_NEAR(autograd::grad({ExpSavingOutput::apply(z).sum()}, {z})[0].at<float>({0, 1}), std::exp(2.f), 1e-5f);
 }
 
 TEST(AutogradGrad, GradModeGuards) {
@@ -860,6 +864,37 @@ struct WrongCount : autograd::Function<WrongCount> {
   static Tensor forward(autograd::AutogradContext*, const Tensor& x, double) { return x * 1.0; }
   static autograd::variable_list backward(autograd::AutogradContext*, autograd::variable_list g) { return {g[0]}; }
 };
+
+// x ↦ x³ · w with saved arguments: differentiable again (its backward is recorded in a pass with
+// create_graph and reads the arguments themselves); needs_input_grad tells which need a gradient.
+struct CubeTimes : autograd::Function<CubeTimes> {
+  static Tensor forward(autograd::AutogradContext* ctx, const Tensor& x, const Tensor& w) {
+    ctx->save_for_backward({x, w});
+    return x * x * x * w;
+  }
+  static autograd::variable_list backward(autograd::AutogradContext* ctx, autograd::variable_list grad_outputs) {
+    const autograd::variable_list saved = ctx->get_saved_variables();
+    const Tensor &x = saved[0], &w = saved[1];
+    const Tensor& g = grad_outputs[0];
+    if (ctx->needs_input_grad(1)) ++w_gradients;
+    return {ctx->needs_input_grad(0) ? g * 3.0 * x * x * w : Tensor(), ctx->needs_input_grad(1) ? g * x * x * x : Tensor()};
+  }
+  static inline int w_gradients = 0;
+};
+
+TEST(CustomFunction, SecondDerivativesThroughSavedArguments) {
+  Tensor x = tensor({1., -2., 0.5}, kFloat64).requires_grad_();
+  const Tensor w = tensor({2., 1., -1.}, kFloat64);  // no gradient wanted
+  const Tensor dx = autograd::grad({CubeTimes::apply(x, w).sum()}, {x}, {}, std::nullopt, true)[0];
+  EXPECT_EQ(dx.to_vector<double>(), (std::vector<double>{6, 12, -0.75}));  // 3x²w
+  const Tensor d2x = autograd::grad({dx.sum()}, {x})[0];
+  EXPECT_EQ(d2x.to_vector<double>(), (std::vector<double>{12, -12, -3}));  // 6xw
+  EXPECT_EQ(CubeTimes::w_gradients, 0);  // needs_input_grad(1) was false: w needs no gradient
+  Tensor w_grad = w.clone().requires_grad_();
+  (CubeTimes::apply(x, w_grad) * 1.0).sum().backward();
+  EXPECT_EQ(CubeTimes::w_gradients, 1);
+  EXPECT_EQ(w_grad.grad().to_vector<double>(), (std::vector<double>{1, -8, 0.125}));  // x³
+}
 
 TEST(CustomFunction, GradientAndItsChecks) {
   Tensor x = tensor({1., -2.}).requires_grad_();

@@ -15,6 +15,11 @@
 //
 // forward runs without recording; backward returns one gradient per argument of forward
 // (undefined for arguments that are not tensors or need none). One tensor output.
+// In a pass with create_graph, backward runs recorded and the tensors it saved that are
+// arguments of forward come back as those arguments themselves, so that its result is
+// differentiable again (as libtorch's); a saved tensor that is not an argument (the output, an
+// intermediate) would lose its own dependence on the inputs, so such a pass throws instead.
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -61,17 +66,29 @@ class AutogradContext {
   /// Tensors backward reads; changed in place before backward, they make it throw.
   void save_for_backward(variable_list tensors);
   variable_list get_saved_variables() const;
+  /// Whether the i-th tensor argument of forward (counting tensors only, as libtorch) requires
+  /// grad: backward may skip the others' gradients.
+  bool needs_input_grad(std::size_t i) const { return i < needs_input_grad_.size() && needs_input_grad_[i]; }
   std::unordered_map<std::string, IValue> saved_data;
 
  private:
+  friend Tensor record_custom_function(const char*, Tensor, variable_list, std::vector<std::size_t>, std::size_t,
+                                       std::shared_ptr<AutogradContext>,
+                                       std::function<variable_list(AutogradContext*, const Tensor&)>);
   variable_list saved_;
   std::vector<std::uint32_t> versions_;
+  std::vector<const void*> saved_sources_;  // each saved tensor's own impl, to find the arguments among them
+  std::vector<std::ptrdiff_t> saved_input_;  // the input each saved tensor is, or -1
+  std::vector<bool> needs_input_grad_;
+  const variable_list* live_inputs_ = nullptr;  // during a pass with create_graph
+  const char* name_ = "";
 };
 
 /// Records `out` as made by a custom function of `inputs` (the tensor arguments, at `positions`
 /// among `arguments` arguments), whose backward maps the output's gradient to one per argument.
 Tensor record_custom_function(const char* name, Tensor out, variable_list inputs, std::vector<std::size_t> positions,
-                              std::size_t arguments, std::function<variable_list(const Tensor&)> backward);
+                              std::size_t arguments, std::shared_ptr<AutogradContext> ctx,
+                              std::function<variable_list(AutogradContext*, const Tensor&)> backward);
 
 template <class T>
 struct Function {
@@ -96,7 +113,8 @@ struct Function {
         }(args),
         ...);
     return record_custom_function(typeid(T).name(), std::move(out), std::move(inputs), std::move(positions),
-                                  sizeof...(Args), [ctx](const Tensor& dout) { return T::backward(ctx.get(), {dout}); });
+                                  sizeof...(Args), std::move(ctx),
+                                  [](AutogradContext* c, const Tensor& dout) { return T::backward(c, {dout}); });
   }
 };
 

@@ -1,5 +1,6 @@
 // Autograd's extension points as libtorch programs use them: a custom function with saved
-// tensors and saved data, tensor hooks that see or replace a gradient, and retain_grad.
+// tensors and saved data, its second derivative and needs_input_grad, tensor hooks that see or
+// replace a gradient, and retain_grad.
 #include "prelude.h"
 
 using torch::autograd::AutogradContext;
@@ -22,12 +23,34 @@ struct PowerScale : public torch::autograd::Function<PowerScale> {
   }
 };
 
+// a · b summed; backward notes which tensor arguments need a gradient (10·first + second)
+double needs_seen = -1;
+struct Probe : public torch::autograd::Function<Probe> {
+  static torch::Tensor forward(AutogradContext* ctx, torch::Tensor a, double scale, torch::Tensor b) {
+    ctx->save_for_backward({a, b});
+    return (a * b).sum() * scale;
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
+    needs_seen = (ctx->needs_input_grad(0) ? 10 : 0) + (ctx->needs_input_grad(1) ? 1 : 0);
+    const auto saved = ctx->get_saved_variables();
+    return {grad_outputs[0] * saved[1], torch::Tensor(), torch::Tensor()};
+  }
+};
+
 int main() {
   auto x = torch::tensor({0.5, -1.5, 2.0}, torch::requires_grad());
   const auto y = PowerScale::apply(x, 3, 0.5);
   show("custom_forward", y);
   (y * torch::tensor({1.0, 2.0, 3.0})).sum().backward();
   show("custom_grad", x.grad());
+
+  // differentiated twice: the backward pass recorded (create_graph), then its gradient's sum
+  auto x2 = torch::tensor({0.5, -1.5, 2.0}, torch::requires_grad());
+  const auto dx = torch::autograd::grad({PowerScale::apply(x2, 4, 0.25).sum()}, {x2}, {}, {}, true)[0];
+  show("custom_first_derivative", dx);
+  show("custom_second_derivative", torch::autograd::grad({dx.sum()}, {x2})[0]);
+  Probe::apply(x2, 2.0, torch::ones({3}, torch::kFloat64)).backward();
+  show("needs_input_grad", torch::tensor({needs_seen}));
 
   auto w = torch::tensor({1.0, 2.0}, torch::requires_grad());
   double seen = 0.0;
