@@ -200,7 +200,7 @@ Tensor fused_reduced_loss(const char* op, const Tensor& input, const Tensor& tar
   }
   return autograd::record(op, std::move(loss), {input, target},
                           [kept = std::move(kept), reduction, factor, need_input = input.requires_grad(),
-                           need_target = target.requires_grad(), compose = std::move(compose), op](
+                           need_target = target.requires_grad(), compose = std::move(compose)](
                               const Tensor& dloss, autograd::GradSinks, const std::vector<Tensor>& inputs) {
                             if (is_grad_enabled()) {  // a pass with create_graph
                               return autograd::differentiate_again(
