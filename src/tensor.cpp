@@ -95,6 +95,14 @@ const TensorImpl& checked(const std::shared_ptr<TensorImpl>& impl) {
   return *impl;
 }
 
+// The tensor's autograd state, a view's brought up to date with a write through another view
+// of its base (autograd/in_place.h).
+const TensorImpl& current(const std::shared_ptr<TensorImpl>& impl) {
+  if (!impl) throw ValueError("Tensor: operation on an undefined tensor");
+  autograd::refresh_view(*impl);
+  return *impl;
+}
+
 // Offset in elements of a multi-index, after checking it against the shape.
 std::int64_t element_offset(const TensorImpl& t, std::initializer_list<std::int64_t> index, const char* op) {
   if (static_cast<std::int64_t>(index.size()) != static_cast<std::int64_t>(t.sizes.size())) {
@@ -304,7 +312,7 @@ void convert_storage(const Tensor& t, DType dtype) {
 
 // ---- autograd --------------------------------------------------------------------------------
 
-bool Tensor::requires_grad() const { return checked(impl_).requires_grad; }
+bool Tensor::requires_grad() const { return current(impl_).requires_grad; }
 
 Tensor& Tensor::requires_grad_(bool requires_grad) {
   checked(impl_);
@@ -336,7 +344,7 @@ void Tensor::zero_grad() {
   if (impl_->grad.defined()) impl_->grad.zero_();
 }
 
-bool Tensor::is_leaf() const { return checked(impl_).grad_fn == nullptr; }
+bool Tensor::is_leaf() const { return current(impl_).grad_fn == nullptr; }
 
 void Tensor::retain_grad() const {
   checked(impl_);
@@ -378,7 +386,7 @@ void Tensor::remove_hook(unsigned handle) const {
 std::uint32_t Tensor::_version() const { return checked(impl_).storage->version; }
 
 std::string Tensor::grad_fn_name() const {
-  const TensorImpl& t = checked(impl_);
+  const TensorImpl& t = current(impl_);
   return t.grad_fn ? t.grad_fn->name() : "";
 }
 

@@ -60,6 +60,12 @@ class TensorImpl {
   std::shared_ptr<autograd::Node> grad_fn;   // the op that made this tensor; null on leaves
   bool retains_grad = false;                 // a non-leaf's grad kept (retain_grad, one of the hooks)
   std::vector<std::function<Tensor(const Tensor&)>> hooks;  // register_hook; removed ones empty
+  // A view made while gradients were recorded: the tensor whose memory it reads (never itself a
+  // view), and the storage version its grad_fn stands for. A write through another view of that
+  // memory (recorded, libtorch's CopySlices) gives the base a new place in the graph, and the
+  // view's grad_fn is then rebuilt from the base's when next asked (autograd/in_place.h).
+  std::shared_ptr<TensorImpl> view_base;
+  std::uint32_t view_version = 0;
 
   template <class T> T* data() const { return static_cast<T*>(storage->data()) + offset; }
   void* raw_data() const { return static_cast<std::byte*>(storage->data()) + offset * element_size(dtype); }

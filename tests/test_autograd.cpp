@@ -558,23 +558,44 @@ TEST(InPlace, FillingAResultCutsItsGradientToZero) {
   EXPECT_EQ(a.grad().to_vector<float>(), (std::vector<float>{5, 5})) << "only through the second factor";
 }
 
-TEST(InPlace, SharedMemoryIsRefusedWhileRecording) {
+// Writes through views are recorded as libtorch's CopySlices (outputs and gradients against
+// PyTorch: test_op_parity's inplace_through_* cases); what libtorch refuses, or ann cannot
+// follow, is refused before anything is written.
+TEST(InPlace, WritesThroughViewsAndWhatIsRefused) {
   Tensor x = ones({2, 3}).requires_grad_();
   Tensor h = x * 2.f;
-  std::string m = autograd_message([&] { h.select(0, 0).add_(1.0); });
-  EXPECT_NE(m.find("add_: this tensor (shape [3]) shares its memory with another tensor"), std::string::npos) << m;
   Tensor view = h.view({6});
-  m = autograd_message([&] { h.mul_(2.0); });
+  std::string m = autograd_message([&] { h.mul_(2.0); });  // the base, while a view of it lives
   EXPECT_NE(m.find("mul_: this tensor (shape [2, 3]) shares its memory"), std::string::npos) << m;
-  // A tensor without grad written through a view with an operand that has it: refused too, where
-  // the base would otherwise keep values that came from w without w's gradient.
+  m = autograd_message([&] { x.select(0, 1).add_(1.0); });
+  EXPECT_NE(m.find("is a view of a leaf tensor that requires grad"), std::string::npos) << m;
+  m = autograd_message([&] { h.select(0, 0).unsqueeze(0).expand({4, 3}).add_(1.0); });
+  EXPECT_NE(m.find("several of its elements share one memory location"), std::string::npos) << m;
+  m = autograd_message([&] { h.select(0, 0).add_(h.select(0, 1)); });
+  EXPECT_NE(m.find("the other operand was computed from the tensor written"), std::string::npos) << m;
+  EXPECT_EQ(h.sum().item<float>(), 12.f) << "refused before writing";
+
+  // A tensor without grad written through a view with an operand that has it: the base joins
+  // the graph, and the operand gets the gradient of the place it was written to.
   Tensor base = zeros({2, 3});
-  Tensor w = ones({3}).requires_grad_();
-  EXPECT_THROW(base.select(0, 1).copy_(w), AutogradError);
-  EXPECT_EQ(base.sum().item<float>(), 0.f) << "refused before writing";
-  NoGradGuard no_grad;  // not recorded: views are written as always
+  Tensor w = tensor({1.f, 2.f, 3.f}).requires_grad_();
   base.select(0, 1).copy_(w);
-  EXPECT_EQ(base.sum().item<float>(), 3.f);
+  EXPECT_TRUE(base.requires_grad());
+  (base * tensor({{1.f, 1.f, 1.f}, {4.f, 5.f, 6.f}})).sum().backward();
+  EXPECT_EQ(w.grad().to_vector<float>(), (std::vector<float>{4, 5, 6}));
+
+  // a view made under NoGradGuard, written while recording: refused, as libtorch
+  Tensor g = x * 1.f;
+  Tensor quiet;
+  {
+    NoGradGuard no_grad;
+    quiet = g.select(0, 0);
+  }
+  EXPECT_THROW(quiet.mul_(w), AutogradError);
+  NoGradGuard no_grad;  // not recorded: views are written as always
+  Tensor plain = zeros({2, 3});
+  plain.select(0, 1).copy_(w);
+  EXPECT_EQ(plain.sum().item<float>(), 6.f);
 }
 
 TEST(InPlace, AnOperandComputedFromTheTensorIsRefused) {

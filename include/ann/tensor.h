@@ -38,12 +38,15 @@ namespace indexing { class TensorIndex; }
 /// (default_device() unless given), and whether it requires grad. Each setter returns a copy:
 ///   zeros({2}, TensorOptions().dtype(kFloat64).requires_grad(true))
 ///   zeros({2}, dtype(kFloat64).requires_grad(true))        (the same, from the free functions)
-///   zeros({2}, kFloat64)                                    (just a dtype)
+///   zeros({2}, kFloat64), zeros({2}, x.dtype())             (just a dtype)
 /// Without a dtype each creation function takes libtorch's: float32, or int64 where the values
 /// are integers (tensor({0, 2, 1}), arange(5), randint, randperm).
 class TensorOptions {
  public:
   TensorOptions() = default;
+  /// Just a dtype or a device, as libtorch's implicit conversions: zeros({2}, t.dtype()).
+  TensorOptions(DType dtype) : dtype_(dtype) {}                   // NOLINT(google-explicit-constructor)
+  TensorOptions(const Device& device) : device_(device) {}        // NOLINT(google-explicit-constructor)
 
   TensorOptions dtype(DType value) const {
     TensorOptions o = *this;

@@ -11,6 +11,7 @@
 #include "ann/autograd.h"
 #include "ann/error.h"
 #include "ann/ops.h"
+#include "autograd/in_place.h"
 #include "autograd/node.h"
 #include "ops/op_util.h"
 #include "tensor_impl.h"
@@ -190,6 +191,7 @@ void run_pass(std::span<const Tensor> roots, std::span<const Tensor> seeds, bool
   AutoGradMode mode(create_graph);  // the backward pass itself is recorded only for create_graph
   ScratchLease s;
   for (std::size_t r = 0; r < roots.size(); ++r) {
+    refresh_view(*roots[r].impl());  // a view written through another view since: rebuilt
     const auto& node = roots[r].impl()->grad_fn;
     if (!node) {  // a leaf root: its gradient is the seed
       if (capture) capture->add(roots[r].impl().get(), seeds[r]);

@@ -16,7 +16,13 @@ namespace {
 
 Tensor alias(const Tensor& base, Shape sizes, Shape strides, std::int64_t offset) {
   const TensorImpl& b = *base.impl();
-  return Tensor(make_pooled<TensorImpl>(b.storage, offset, std::move(sizes), std::move(strides), b.dtype));
+  Tensor view(make_pooled<TensorImpl>(b.storage, offset, std::move(sizes), std::move(strides), b.dtype));
+  if (is_grad_enabled()) {  // a write through it may rebase the base's graph (autograd/in_place.h)
+    TensorImpl& v = *view.impl();
+    v.view_base = b.view_base ? b.view_base : base.impl();
+    v.view_version = b.storage->version;
+  }
+  return view;
 }
 
 // Resolves one -1 in a requested shape against numel; throws ShapeError naming `op`.

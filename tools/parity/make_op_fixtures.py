@@ -43,6 +43,37 @@ def index_put_mask(x):
     h[MASK] = 0.5
     return h
 
+def through_select(x, w):
+    h = x * 2.0
+    h.select(0, 0).mul_(w)
+    return h
+
+
+def through_transpose_narrow(x, w):
+    h = x * 1.0
+    h.t().narrow(0, 1, 2).add_(w)
+    return h
+
+
+def index_put_tensors(x, w):
+    h = x * 1.0
+    h[torch.tensor([1, 0, 2]), torch.tensor([2, 2, 0])] = w
+    return h
+
+
+def copy_into_buffer(x):
+    buf = torch.zeros(3, 4, dtype=x.dtype)
+    buf.select(0, 1).copy_(x)
+    return buf * 2.0
+
+
+def stale_view(x):
+    h = x * 1.0
+    row = h[1]  # made before the write below, which changes its values
+    h.select(0, 1).mul_(3.0)
+    return row * 2.0 + h.sum(0)
+
+
 # name -> (input shapes, input kinds, function). Kinds: "s" signed, "p" positive, "q" in (0, 1).
 CASES = {
     "log1p": ([[3, 4]], "p", lambda x: torch.log1p(x)),
@@ -98,6 +129,11 @@ CASES = {
     "index_mask": ([[4, 5, 6]], "s", lambda x: x[MASK]),
     "index_mask_later": ([[4, 5, 6]], "s", lambda x: x[1:3, ROW_MASK, 2]),
     "index_put_mask_value": ([[4, 5]], "s", index_put_mask),
+    "inplace_through_select": ([[2, 3], [3]], "ss", through_select),
+    "inplace_through_transpose_narrow": ([[3, 4], [2, 3]], "ss", through_transpose_narrow),
+    "inplace_index_put_tensors": ([[3, 4], [3]], "ss", index_put_tensors),
+    "inplace_copy_into_buffer": ([[4]], "s", copy_into_buffer),
+    "inplace_stale_view": ([[3, 4]], "s", stale_view),
     "index_two_tensors": ([[4, 5, 6]], "s", lambda x: x[ROWS, COLS]),
     "index_tensors_apart": ([[4, 5, 6]], "s", lambda x: x[ROWS, :, COLS]),
     "index_tensors_apart_later": ([[3, 4, 5, 6]], "s", lambda x: x[:, ROWS, :, COLS]),
