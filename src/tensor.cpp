@@ -2,6 +2,7 @@
 // Differentiable views and operations live in src/ops/.
 #include "ann/tensor.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "ann/autograd.h"
@@ -27,7 +28,9 @@ Storage::~Storage() { backend::backend_for(device_).deallocate(data_, nbytes_); 
 
 namespace {
 // Row-major without gaps: each stride the product of the sizes after it (size-1 dims free).
+// A tensor without elements is contiguous whatever its strides (as torch's).
 bool is_contiguous_layout(const Shape& sizes, const Shape& strides) {
+  if (std::find(sizes.begin(), sizes.end(), 0) != sizes.end()) return true;
   std::int64_t expected = 1;
   for (std::size_t i = sizes.size(); i-- > 0;) {
     if (sizes[i] != 1 && strides[i] != expected) return false;
