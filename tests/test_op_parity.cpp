@@ -366,3 +366,25 @@ TEST(Indexing, ViewsShareStorageAndGradientsFlowBack) {
   (view.sum() + x.index({tensor({2, 2, 0})}).sum()).backward();
   EXPECT_EQ(x.grad().to_vector<float>(), (std::vector<float>{1, 2, 1, 2, 0, 1, 0, 1, 2, 3, 2, 3}));
 }
+
+namespace {
+
+// libtorch's option objects forward to ann's spellings (their numbers against libtorch:
+// tests/libtorch/autograd_program.cpp). One difference: smooth_l1_loss takes the options' beta,
+// which libtorch 1.13's functional ignores for its own fourth argument (fixed in libtorch 2).
+TEST(LossOptions, ForwardToAnnSpellings) {
+  manual_seed(4);
+  const Tensor x = randn({4, 3}), t = rand({4, 3});
+  EXPECT_EQ(F::smooth_l1_loss(x, t, F::SmoothL1LossFuncOptions().beta(0.5)).item(),
+            F::smooth_l1_loss(x, t, Reduction::Mean, 0.5).item());
+  EXPECT_EQ(F::huber_loss(x, t, F::HuberLossFuncOptions(kSum).delta(0.3)).item(),
+            F::huber_loss(x, t, Reduction::Sum, 0.3).item());
+  EXPECT_EQ(F::CrossEntropyFuncOptions().ignore_index(2).label_smoothing(0.2).options().ignore_index, 2);
+  const Tensor w = tensor({1.f, 0.f, 2.f});
+  EXPECT_NEAR(F::binary_cross_entropy(sigmoid(x), t, F::BinaryCrossEntropyFuncOptions().weight(w).reduction(kSum)).item(),
+              (F::binary_cross_entropy(sigmoid(x), t, Reduction::None) * w).sum().item(), 1e-5);
+  EXPECT_THROW(F::binary_cross_entropy(sigmoid(x), t, F::BinaryCrossEntropyFuncOptions().weight(ones({2}))), ShapeError);
+  EXPECT_THROW(F::mse_loss(x, t, F::MSELossFuncOptions(kBatchMean)), ValueError);
+}
+
+}  // namespace

@@ -2,6 +2,7 @@
 // The nn namespace: modules (Linear, activations, Sequential) and losses.
 #include "ann/nn/activation.h"
 #include "ann/nn/functional.h"
+#include "ann/nn/functional_options.h"
 #include "ann/nn/init.h"
 #include "ann/nn/fusion.h"
 #include "ann/nn/linear.h"

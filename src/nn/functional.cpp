@@ -2,6 +2,7 @@
 // gradient is the famous softmax − one-hot); the others are compositions of differentiable
 // ops, so their gradients follow.
 #include "ann/nn/functional.h"
+#include "ann/nn/functional_options.h"
 
 #include <functional>
 #include <optional>
@@ -244,6 +245,16 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) 
 }
 
 // ℓ = −(y log p + (1 − y) log(1 − p)), each log clamped at −100 like torch so ℓ stays finite
+Tensor binary_cross_entropy(const Tensor& probs, const Tensor& target, const BinaryCrossEntropyFuncOptions& o) {
+  if (!o.weight().defined()) return binary_cross_entropy(probs, target, o.reduction());
+  const Tensor per_element = binary_cross_entropy(probs, target, Reduction::None);
+  if (broadcast_shapes(o.weight().sizes(), per_element.sizes(), "binary_cross_entropy") != per_element.sizes()) {
+    throw ShapeError("binary_cross_entropy: weight of shape " + to_string(o.weight().sizes()) +
+                     " does not broadcast to the input's " + to_string(per_element.sizes()));
+  }
+  return reduce(per_element * o.weight(), o.reduction());
+}
+
 Tensor binary_cross_entropy(const Tensor& probs, const Tensor& target, Reduction reduction) {
   check_same_shape(probs, target, "binary_cross_entropy");
   {

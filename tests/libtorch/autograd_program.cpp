@@ -27,6 +27,23 @@ int main() {
   show("bce_with_logits", F::binary_cross_entropy_with_logits(logits.detach(), targets));
   show("smooth_l1", F::smooth_l1_loss(logits.detach(), targets));
   show("kl_div", F::kl_div(torch::log_softmax(logits.detach(), 1), torch::softmax(targets, 1)));
+  // the losses' option objects
+  const auto class_weight = torch::tensor({0.5, 2.0, 1.0});
+  show("ce_options", F::cross_entropy(logits.detach(), labels,
+                                      F::CrossEntropyFuncOptions().weight(class_weight).label_smoothing(0.1)));
+  show("nll_options", F::nll_loss(torch::log_softmax(logits.detach(), 1), labels,
+                                  F::NLLLossFuncOptions().ignore_index(1).reduction(torch::kSum)));
+  show("mse_sum", F::mse_loss(logits.detach(), targets, F::MSELossFuncOptions(torch::kSum)));
+  show("l1_none", F::l1_loss(logits.detach(), targets, F::L1LossFuncOptions().reduction(torch::kNone)));
+  show("smooth_l1_sum", F::smooth_l1_loss(logits.detach(), targets, F::SmoothL1LossFuncOptions(torch::kSum)));
+  show("huber_delta", F::huber_loss(logits.detach(), targets, F::HuberLossFuncOptions().delta(0.3)));
+  show("kl_div_batchmean", F::kl_div(torch::log_softmax(logits.detach(), 1), torch::log_softmax(targets, 1),
+                                     F::KLDivFuncOptions().reduction(torch::kBatchMean).log_target(true)));
+  show("bce_weight", F::binary_cross_entropy(torch::sigmoid(logits.detach()), targets,
+                                             F::BinaryCrossEntropyFuncOptions().weight(class_weight)));
+  show("bce_logits_options", F::binary_cross_entropy_with_logits(
+                                 logits.detach(), targets,
+                                 F::BinaryCrossEntropyWithLogitsFuncOptions().pos_weight(class_weight).reduction(torch::kSum)));
   {
     torch::NoGradGuard no_grad;
     show("no_grad_requires_grad", torch::tensor({(x * 2.0).requires_grad() ? 1.0 : 0.0}));
