@@ -917,6 +917,32 @@ TEST(CustomFunction, SecondDerivativesThroughSavedArguments) {
   EXPECT_EQ(w_grad.grad().to_vector<double>(), (std::vector<double>{1, -8, 0.125}));  // x³
 }
 
+struct AddOneInPlace : autograd::Function<AddOneInPlace> {
+  static Tensor forward(autograd::AutogradContext* ctx, const Tensor& x) {
+    Tensor changed = x;
+    changed.add_(1.0);
+    ctx->mark_dirty({x});
+    return x;
+  }
+  static autograd::variable_list backward(autograd::AutogradContext*, autograd::variable_list g) { return {g[0]}; }
+};
+
+// mark_dirty (the libtorch program checks the numbers): a leaf that requires grad is refused;
+// an op's result changed in place makes backward refuse that op, whose output it was (ann
+// counts every output as saved; libtorch refuses only where the derivative reads it).
+TEST(CustomFunction, MarkDirtyRefusals) {
+  Tensor leaf = ones({2}).requires_grad_();
+  EXPECT_NE(autograd_message([&] { AddOneInPlace::apply(leaf); }).find("a leaf tensor (shape [2]) that requires grad"),
+            std::string::npos);
+  Tensor x = ones({2}).requires_grad_();
+  Tensor h = x * 3.0;
+  const Tensor same = AddOneInPlace::apply(h);
+  EXPECT_EQ(same.impl(), h.impl());
+  EXPECT_EQ(h.to_vector<float>(), (std::vector<float>{4, 4}));
+  EXPECT_NE(autograd_message([&] { h.sum().backward(); }).find("the output of 'mul' (shape [2]) was modified"),
+            std::string::npos);
+}
+
 TEST(CustomFunction, GradientAndItsChecks) {
   Tensor x = tensor({1., -2.}).requires_grad_();
   Tensor y = Square::apply(x);

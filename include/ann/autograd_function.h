@@ -14,7 +14,8 @@
 //   Tensor y = Cube::apply(x);
 //
 // forward runs without recording; backward returns one gradient per argument of forward
-// (undefined for arguments that are not tensors or need none). One tensor output.
+// (undefined for arguments that are not tensors or need none). One tensor output, which
+// mark_dirty (an argument changed in place and returned) and mark_non_differentiable describe.
 // In a pass with create_graph, backward runs recorded and the tensors it saved that are
 // arguments of forward come back as those arguments themselves, so that its result is
 // differentiable again (as libtorch's); a saved tensor that is not an argument (the output, an
@@ -69,6 +70,11 @@ class AutogradContext {
   /// Whether the i-th tensor argument of forward (counting tensors only, as libtorch) requires
   /// grad: backward may skip the others' gradients.
   bool needs_input_grad(std::size_t i) const { return i < needs_input_grad_.size() && needs_input_grad_[i]; }
+  /// forward changed these arguments in place and returns one of them: the returned tensor takes
+  /// the function's node as its new place in the graph, as an in-place op's result.
+  void mark_dirty(const variable_list& tensors);
+  /// forward's output is not differentiable (an index, a mask): it does not require grad.
+  void mark_non_differentiable(const variable_list& outputs);
   std::unordered_map<std::string, IValue> saved_data;
 
  private:
@@ -81,6 +87,7 @@ class AutogradContext {
   std::vector<std::ptrdiff_t> saved_input_;  // the input each saved tensor is, or -1
   std::vector<bool> needs_input_grad_;
   const variable_list* live_inputs_ = nullptr;  // during a pass with create_graph
+  std::vector<const void*> dirty_, non_differentiable_;  // the impls marked
   const char* name_ = "";
 };
 

@@ -1,5 +1,7 @@
 #include "ann/autograd_function.h"
 
+#include <algorithm>
+
 #include "ann/error.h"
 #include "autograd/node.h"
 #include "tensor_impl.h"
@@ -56,11 +58,49 @@ variable_list AutogradContext::get_saved_variables() const {
   return live;
 }
 
+void AutogradContext::mark_dirty(const variable_list& tensors) {
+  for (const Tensor& t : tensors)
+    if (t.defined()) dirty_.push_back(t.impl().get());
+}
+
+void AutogradContext::mark_non_differentiable(const variable_list& outputs) {
+  for (const Tensor& t : outputs)
+    if (t.defined()) non_differentiable_.push_back(t.impl().get());
+}
+
 Tensor record_custom_function(const char* name, Tensor out, variable_list inputs, std::vector<std::size_t> positions,
                               std::size_t arguments, std::shared_ptr<AutogradContext> ctx,
                               std::function<variable_list(AutogradContext*, const Tensor&)> backward) {
   check_defined(out, name);
-  if (!out.is_leaf() || out.requires_grad()) out = out.detach();  // forward ran without recording
+  const auto marked = [&](const std::vector<const void*>& impls) {
+    return std::find(impls.begin(), impls.end(), out.impl().get()) != impls.end();
+  };
+  if (marked(ctx->non_differentiable_)) return out.is_leaf() && !out.requires_grad() ? out : out.detach();
+  // An argument changed in place and returned (mark_dirty): the node takes the argument's old
+  // place in the graph as its input, and the argument itself becomes the node's output.
+  Tensor dirty;
+  if (marked(ctx->dirty_)) {
+    const auto k = std::find_if(inputs.begin(), inputs.end(), [&](const Tensor& t) { return t.impl() == out.impl(); });
+    if (k == inputs.end()) {
+      throw AutogradError(std::string("custom function ") + name + ": forward returned a tensor marked dirty that is "
+                          "not one of its arguments");
+    }
+    TensorImpl& x = *out.impl();
+    if (x.requires_grad && !x.grad_fn && is_grad_enabled()) {
+      throw AutogradError(std::string("custom function ") + name + ": forward changed in place (mark_dirty) a leaf "
+                          "tensor (shape " + to_string(x.sizes) + ") that requires grad");
+    }
+    if (x.view_base && x.requires_grad) {
+      throw AutogradError(std::string("custom function ") + name + ": forward changed in place (mark_dirty) a view "
+                          "(shape " + to_string(x.sizes) + "), which ann does not record; pass a clone()");
+    }
+    Tensor before = out.detach();
+    before.impl()->grad_fn = x.grad_fn;
+    before.impl()->requires_grad = x.requires_grad;
+    *k = before;
+    dirty = out;
+  }
+  if (!out.is_leaf() || out.requires_grad() || dirty.defined()) out = out.detach();  // forward ran without recording
   ctx->name_ = name;
   ctx->needs_input_grad_.clear();
   for (const Tensor& input : inputs) ctx->needs_input_grad_.push_back(input.defined() && input.requires_grad());
@@ -72,7 +112,7 @@ Tensor record_custom_function(const char* name, Tensor out, variable_list inputs
     ctx->saved_input_.push_back(found);
   }
   ctx->saved_sources_.clear();  // identities only: compared once, here, while the arguments live
-  return record(name, std::move(out), std::move(inputs),
+  Tensor recorded = record(name, std::move(out), std::move(inputs),
                 [name, positions = std::move(positions), arguments, ctx = std::move(ctx), backward = std::move(backward)](
                     const Tensor& dout, const variable_list& live_inputs) {
                   // a pass with create_graph: backward recorded, reading the live arguments
@@ -91,6 +131,12 @@ Tensor record_custom_function(const char* name, Tensor out, variable_list inputs
                   for (const std::size_t p : positions) per_input.push_back(grads[p]);
                   return per_input;
                 });
+  if (!dirty.defined() || !recorded.requires_grad()) return dirty.defined() ? dirty : recorded;
+  TensorImpl& x = *dirty.impl();
+  x.grad_fn = recorded.impl()->grad_fn;
+  x.requires_grad = true;
+  x.grad_fn->set_output_version(x.storage->version);
+  return dirty;
 }
 
 }  // namespace ann::autograd

@@ -37,6 +37,28 @@ struct Probe : public torch::autograd::Function<Probe> {
   }
 };
 
+// buffer ← buffer·2 + w in place, returned (mark_dirty)
+struct TwiceAddInPlace : public torch::autograd::Function<TwiceAddInPlace> {
+  static torch::Tensor forward(AutogradContext* ctx, torch::Tensor buffer, torch::Tensor w) {
+    buffer.mul_(2.0).add_(w);
+    ctx->mark_dirty({buffer});
+    return buffer;
+  }
+  static variable_list backward(AutogradContext*, variable_list grad_outputs) {
+    return {grad_outputs[0] * 2.0, grad_outputs[0]};
+  }
+};
+
+// where x is positive, as a float mask: no gradient (mark_non_differentiable)
+struct PositiveMask : public torch::autograd::Function<PositiveMask> {
+  static torch::Tensor forward(AutogradContext* ctx, torch::Tensor x) {
+    auto mask = (x > 0.0).to(x.scalar_type());
+    ctx->mark_non_differentiable({mask});
+    return mask;
+  }
+  static variable_list backward(AutogradContext*, variable_list grad_outputs) { return {grad_outputs[0]}; }
+};
+
 int main() {
   auto x = torch::tensor({0.5, -1.5, 2.0}, torch::requires_grad());
   const auto y = PowerScale::apply(x, 3, 0.5);
@@ -51,6 +73,17 @@ int main() {
   show("custom_second_derivative", torch::autograd::grad({dx.sum()}, {x2})[0]);
   Probe::apply(x2, 2.0, torch::ones({3}, torch::kFloat64)).backward();
   show("needs_input_grad", torch::tensor({needs_seen}));
+
+  auto x3 = torch::tensor({1.0, -2.0, 0.5}, torch::requires_grad());
+  auto buffer = torch::ones({3});
+  const auto same = TwiceAddInPlace::apply(buffer, x3);
+  show("dirty_output", buffer);
+  show("dirty_is_same_tensor", torch::tensor({same.data_ptr<float>() == buffer.data_ptr<float>() ? 1.0 : 0.0,
+                                              buffer.requires_grad() ? 1.0 : 0.0}));
+  (buffer * buffer).sum().backward();
+  show("dirty_grad", x3.grad());
+  const auto mask = PositiveMask::apply(x3);
+  show("non_differentiable", torch::tensor({mask.requires_grad() ? 1.0 : 0.0, mask.sum().item<double>()}));
 
   auto w = torch::tensor({1.0, 2.0}, torch::requires_grad());
   double seen = 0.0;
