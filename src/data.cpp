@@ -40,16 +40,7 @@ Tensor one_hot(const Tensor& labels, std::int64_t classes) {
                                       : std::string()));
   }
   if (classes < 1) throw ValueError("one_hot: number of classes must be positive, got " + std::to_string(classes));
-  const std::vector<std::int64_t> c = labels.to_vector<std::int64_t>();
-  std::vector<float> Y(c.size() * static_cast<std::size_t>(classes), 0.f);
-  for (std::size_t i = 0; i < c.size(); ++i) {
-    if (c[i] < 0 || c[i] >= classes) {
-      throw ValueError("one_hot: label " + std::to_string(c[i]) + " out of range for " + std::to_string(classes) +
-                       " classes");
-    }
-    Y[i * static_cast<std::size_t>(classes) + static_cast<std::size_t>(c[i])] = 1.f;
-  }
-  return from_vector(Y, {labels.size(0), classes}, TensorOptions().device(labels.device()));
+  return ann::one_hot(labels, classes).to(DType::Float32);
 }
 
 Labelled cubic(std::int64_t points, Generator& generator) {

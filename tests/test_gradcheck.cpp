@@ -276,7 +276,9 @@ std::vector<Case> op_cases() {
   add_case("logsumexp", {S34}, [](const Inputs& x) { return logsumexp(x[0], 1); });
   add_case("logsumexp_keepdim", {S234}, [](const Inputs& x) { return logsumexp(x[0], 0, true); });
   add_case("norm_all", {S34}, [](const Inputs& x) { return norm(x[0]); });
-  add_case("norm_dim", {S34}, [](const Inputs& x) { return norm(x[0], 1); });
+  add_case("norm_dim", {S34}, [](const Inputs& x) { return norm(x[0], 2, {1}); });
+  add_case("norm_p3_dims", {S234}, [](const Inputs& x) { return norm(x[0], 3, {0, 2}, true); });
+  add_case("norm_1", {S34}, [](const Inputs& x) { return norm(x[0], 1); });
   add_case("outer", {{{3}}, {{4}}}, [](const Inputs& x) { return outer(x[0], x[1]); });
   add_case("dot", {{{5}}, {{5}}}, [](const Inputs& x) { return dot(x[0], x[1]); });
   add_case("repeat", {{{2, 3}}}, [](const Inputs& x) { return x[0].repeat({2, 1, 3}); });

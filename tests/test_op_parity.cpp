@@ -137,7 +137,10 @@ const std::map<std::string, std::function<Tensor(const Inputs&)>>& cases() {
       {"max_all", [](const Inputs& x) { return max(x[0]); }},
       {"var_dim", [](const Inputs& x) { return var(x[0], 1); }},
       {"std_all", [](const Inputs& x) { return ann::std(x[0]); }},
-      {"norm_dim", [](const Inputs& x) { return norm(x[0], 1); }},
+      {"norm_dim", [](const Inputs& x) { return norm(x[0], 2, {1}); }},
+      {"norm_p1", [](const Inputs& x) { return norm(x[0], 1); }},
+      {"norm_inf_dims", [](const Inputs& x) { return norm(x[0], INFINITY, {0, 2}); }},
+      {"norm_p3_keepdim", [](const Inputs& x) { return norm(x[0], 3, {1}, true); }},
       {"logsumexp_dim", [](const Inputs& x) { return logsumexp(x[0], 1); }},
       {"softmax_dim0", [](const Inputs& x) { return softmax(x[0], 0); }},
       {"log_softmax_dim1", [](const Inputs& x) { return log_softmax(x[0], 1); }},
@@ -385,6 +388,16 @@ TEST(LossOptions, ForwardToAnnSpellings) {
               (F::binary_cross_entropy(sigmoid(x), t, Reduction::None) * w).sum().item(), 1e-5);
   EXPECT_THROW(F::binary_cross_entropy(sigmoid(x), t, F::BinaryCrossEntropyFuncOptions().weight(ones({2}))), ShapeError);
   EXPECT_THROW(F::mse_loss(x, t, F::MSELossFuncOptions(kBatchMean)), ValueError);
+  // libtorch 1.13's beta after the options, and {} for default options: the mean
+  EXPECT_EQ(F::smooth_l1_loss(x, t, {}, 0.5).item(), F::smooth_l1_loss(x, t, Reduction::Mean, 0.5).item());
+  EXPECT_EQ(F::smooth_l1_loss(x, t, F::SmoothL1LossFuncOptions(kSum), 0.25).item(),
+            F::smooth_l1_loss(x, t, Reduction::Sum, 0.25).item());
+  EXPECT_EQ(F::mse_loss(x, t, {}).sizes(), Shape{});
+  // torch::one_hot is int64 (data::one_hot, the lesson's Y, float32)
+  EXPECT_EQ(one_hot(tensor({2, 0})).dtype(), kInt64);
+  EXPECT_EQ(one_hot(tensor({2, 0}), 4).to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 0, 1, 0, 1, 0, 0, 0}));
+  EXPECT_EQ(data::one_hot(tensor({1}), 2).dtype(), kFloat32);
+  EXPECT_THROW(one_hot(tensor({0, 3}), 3), ValueError);
 }
 
 }  // namespace

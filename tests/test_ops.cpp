@@ -329,7 +329,7 @@ TEST(MoreOps, ArgminLogsumexpNormOuterRepeatEyeAsTorch) {
   EXPECT_EQ(logsumexp(A, 0, true).sizes(), (Shape{1, 4}));
   EXPECT_NEAR(logsumexp(A, 0, true).at<float>({0, 2}), 2.12753534f, 2e-7f);
   EXPECT_NEAR(norm(A).item(), 4.00499678f, 1e-6f);                                        // A.norm()
-  EXPECT_NEAR(norm(A, 1).at<float>({2}), 2.58843589f, 1e-6f);                             // A.norm(dim=1)
+  EXPECT_NEAR(norm(A, 2, {1}).at<float>({2}), 2.58843589f, 1e-6f);                        // A.norm(dim=1)
   // A row of −inf gives −inf, and a large row does not overflow.
   const Tensor edge = tensor({{-INFINITY, -INFINITY}, {1000.f, 1000.f}});
   EXPECT_EQ(logsumexp(edge, 1).at<float>({0}), -INFINITY);

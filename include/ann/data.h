@@ -24,7 +24,8 @@ struct Labelled {
 /// Throws ValueError for per_class < 1, classes < 2 or a negative/non-finite noise.
 Labelled spiral(std::int64_t per_class, std::int64_t classes, double noise, Generator& generator = default_generator());
 
-/// The lesson's Y ∈ ℝ^{m×K}: row i is zero but for a 1 at column labels[i].
+/// The lesson's Y ∈ ℝ^{m×K}: row i is zero but for a 1 at column labels[i]; float32, for the
+/// lesson's arithmetic (torch.one_hot's int64 is ann::one_hot).
 Tensor one_hot(const Tensor& labels, std::int64_t classes);
 
 /// The regression data: X = linspace(−1, 1, n) as an [n, 1] column, y = X³ + 0.3·U(0, 1).

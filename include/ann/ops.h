@@ -123,9 +123,13 @@ Tensor argmin(const Tensor& x, std::int64_t dim, bool keepdim = false);
 /// log Σ exp(x) along `dim`, computed as m + log Σ exp(x − m) with m the maximum (so that
 /// large values do not overflow); differentiable (the gradient is softmax(x)).
 Tensor logsumexp(const Tensor& x, std::int64_t dim, bool keepdim = false);
-/// The 2-norm √(Σ x²), of every element or along `dim`.
-Tensor norm(const Tensor& x);
-Tensor norm(const Tensor& x, std::int64_t dim, bool keepdim = false);
+/// The p-norm (Σ |x|^p)^(1/p) of every element (torch.norm(x, p)): p = 2 by default, 1 the sum of
+/// magnitudes, infinity the largest; p > 0. Or over the dimensions `dims` (torch.norm(x, p, dims)).
+Tensor norm(const Tensor& x, double p = 2.0);
+Tensor norm(const Tensor& x, double p, const std::vector<std::int64_t>& dims, bool keepdim = false);
+/// torch.one_hot: int64 of t's shape and one more dimension of `num_classes` (−1: the largest
+/// label + 1), 1 at each label; labels int64 in [0, num_classes).
+Tensor one_hot(const Tensor& t, std::int64_t num_classes = -1);
 /// a ⊗ b: [n] and [m] give [n, m], out[i][j] = a[i]·b[j].
 Tensor outer(const Tensor& a, const Tensor& b);
 /// a · b = Σ a[i]·b[i] of two 1-D tensors of one length, a 0-dim tensor (torch.dot).

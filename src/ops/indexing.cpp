@@ -1,5 +1,7 @@
 // Indexing by int64 index tensors: index_select (whole slices) and gather (one element per
 // output position). Their gradients scatter dy back to where the values came from.
+#include <algorithm>
+
 #include "ann/error.h"
 #include "ann/ops.h"
 #include "autograd/node.h"
@@ -146,6 +148,28 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
                      to_string(x.sizes()));
   }
   return where(mask, full({}, value, TensorOptions().dtype(x.dtype()).device(x.device())), x);
+}
+
+Tensor one_hot(const Tensor& t, std::int64_t num_classes) {
+  check_dtype(t, DType::Int64, "one_hot");
+  const std::vector<std::int64_t> labels = t.to_vector<std::int64_t>();
+  std::int64_t classes = num_classes;
+  if (classes == -1) {
+    if (labels.empty()) throw ValueError("one_hot: cannot infer the number of classes of an empty tensor");
+    classes = *std::max_element(labels.begin(), labels.end()) + 1;
+  }
+  if (classes < 1) throw ValueError("one_hot: number of classes must be positive, got " + std::to_string(classes));
+  std::vector<std::int64_t> out(labels.size() * static_cast<std::size_t>(classes), 0);
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i] < 0 || labels[i] >= classes) {
+      throw ValueError("one_hot: label " + std::to_string(labels[i]) + " out of range for " + std::to_string(classes) +
+                       " classes");
+    }
+    out[i * static_cast<std::size_t>(classes) + static_cast<std::size_t>(labels[i])] = 1;
+  }
+  Shape shape = t.sizes();
+  shape.push_back(classes);
+  return from_vector(out, shape).to(t.device());
 }
 
 }  // namespace ann

@@ -1,5 +1,6 @@
 // Reductions along a dimension or over all elements: sum, mean, max, min, argmax, var, std.
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <vector>
 
@@ -235,14 +236,33 @@ Tensor cumsum(const Tensor& x, std::int64_t dim_in) {
   });
 }
 
-Tensor norm(const Tensor& x) {
+namespace {
+// (Σ |x|^p)^(1/p) reduced by `total` (over every element, or some dimensions): 2 as √(Σ x²), 1 as
+// Σ |x|, infinity as max |x|.
+template <class Total, class Largest>
+Tensor p_norm(const Tensor& x, double p, Total total, Largest largest) {
   ops::check_floating(x, "norm");
-  return sqrt(sum(x * x));
+  if (!(p > 0)) throw ValueError("norm: p must be positive or infinity, got " + std::to_string(p));
+  if (std::isinf(p)) return largest(abs(x));
+  if (p == 2.0) return sqrt(total(x * x));
+  if (p == 1.0) return total(abs(x));
+  return pow(total(pow(abs(x), p)), 1.0 / p);
+}
+}  // namespace
+
+Tensor norm(const Tensor& x, double p) {
+  return p_norm(x, p, [](const Tensor& t) { return sum(t); }, [](const Tensor& t) { return max(t); });
 }
 
-Tensor norm(const Tensor& x, std::int64_t dim, bool keepdim) {
-  ops::check_floating(x, "norm");
-  return sqrt(sum(x * x, dim, keepdim));
+Tensor norm(const Tensor& x, double p, const std::vector<std::int64_t>& dims, bool keepdim) {
+  return p_norm(
+      x, p, [&](const Tensor& t) { return sum(t, dims, keepdim); },
+      [&](const Tensor& t) {
+        Tensor y = t;
+        for (const std::int64_t d : reduction_dims(t, dims, "norm")) y = std::get<0>(max(y, d, keepdim));
+        if (dims.empty()) return keepdim ? max(t).reshape(Shape(static_cast<std::size_t>(t.dim()), 1)) : max(t);
+        return y;
+      });
 }
 
 }  // namespace ann

@@ -51,5 +51,10 @@ int main() {
   show("options_chain", torch::tensor({quarter.scalar_type() == torch::kDouble && quarter.requires_grad() ? 1.0 : 0.0}));
   show("options_getters", torch::tensor({options.requires_grad() ? 1.0 : 0.0, options.has_dtype() ? 1.0 : 0.0}));
   show("dot", torch::dot(torch::arange(3.), torch::arange(3.) + 1.0));
+  const auto hot = torch::one_hot(torch::tensor({{0, 2}, {1, 0}}));
+  show("one_hot", hot);
+  show("one_hot_is_int64", torch::tensor({hot.scalar_type() == torch::kLong ? 1.0 : 0.0}));
+  show("norm_p1", torch::norm(f, 1));
+  show("norm_dims", torch::norm(f, 2, {1}, true));
   return 0;
 }

@@ -6,8 +6,9 @@
 namespace ann::nn {
 
 /// How a loss reduces its per-element values. BatchMean (torch's 'batchmean': the sum divided by
-/// the batch size) is kl_div's only; the other losses refuse it.
-enum class Reduction { None, Mean, Sum, BatchMean };
+/// the batch size) is kl_div's only; the other losses refuse it. Mean comes first: a Reduction{}
+/// (libtorch code passing {} for the options) is the default, the mean.
+enum class Reduction { Mean, None, Sum, BatchMean };
 
 namespace functional {
 

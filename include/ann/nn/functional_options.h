@@ -158,6 +158,10 @@ inline Tensor l1_loss(const Tensor& input, const Tensor& target, const L1LossFun
 inline Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const SmoothL1LossFuncOptions& o) {
   return smooth_l1_loss(input, target, o.reduction(), o.beta());
 }
+/// libtorch 1.13's spelling, beta after the options (which it then takes instead of theirs).
+inline Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const SmoothL1LossFuncOptions& o, double beta) {
+  return smooth_l1_loss(input, target, o.reduction(), beta);
+}
 inline Tensor huber_loss(const Tensor& input, const Tensor& target, const HuberLossFuncOptions& o) {
   return huber_loss(input, target, o.reduction(), o.delta());
 }
