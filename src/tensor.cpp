@@ -259,6 +259,11 @@ Tensor Tensor::to(DType target) const {
 }
 
 // y = x on another device      dx = dy brought back to x's device
+Tensor Tensor::to(const TensorOptions& options) const {
+  const Tensor moved = to(options.device());
+  return options.has_dtype() ? moved.to(options.dtype()) : moved;
+}
+
 Tensor Tensor::to(const Device& device) const {
   check_defined(*this, "to");
   check_available(device, "to");
@@ -755,6 +760,11 @@ Tensor tensor(std::initializer_list<std::int64_t> values, const TensorOptions& o
 }
 Tensor tensor(std::initializer_list<bool> values, const TensorOptions& options) {
   return integers_of(values, DType::Bool, options);
+}
+
+Tensor tensor(Scalar value, const TensorOptions& options) {
+  const DType dtype = options.dtype_or(value.is_integral() ? DType::Int64 : DType::Float32);
+  return full({}, value.to_double(), options.dtype(dtype));
 }
 
 }  // namespace ann

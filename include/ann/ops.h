@@ -4,6 +4,7 @@
 // Shapes follow PyTorch: elementwise binary ops broadcast like NumPy, reductions take a
 // dimension (negative counts from the end) and keepdim.
 #include <cstdint>
+#include <optional>
 #include <tuple>
 #include <vector>
 
@@ -64,8 +65,11 @@ Tensor exp(const Tensor& x);
 Tensor log(const Tensor& x);
 Tensor sqrt(const Tensor& x);
 Tensor abs(const Tensor& x);
-/// min(max(x, lo), hi); the gradient passes where lo <= x <= hi.
-Tensor clamp(const Tensor& x, double lo, double hi);
+/// min(max(x, lo), hi); the gradient passes where lo <= x <= hi. Either bound may be left out
+/// (torch.clamp(x, 0) has only a minimum).
+Tensor clamp(const Tensor& x, std::optional<double> lo, std::optional<double> hi = std::nullopt);
+Tensor clamp_min(const Tensor& x, double lo);
+Tensor clamp_max(const Tensor& x, double hi);
 Tensor relu(const Tensor& x);
 Tensor tanh(const Tensor& x);
 Tensor sigmoid(const Tensor& x);
@@ -118,11 +122,14 @@ Tensor min(const Tensor& x);
 std::tuple<Tensor, Tensor> min(const Tensor& x, std::int64_t dim, bool keepdim = false);
 /// Index of the first largest value (int64, not differentiable).
 Tensor argmax(const Tensor& x);
-/// The index of the (first) smallest, as argmax of −x.
+/// The index of the (first) smallest, as argmax of −x: along `dim`, or of every element.
 Tensor argmin(const Tensor& x, std::int64_t dim, bool keepdim = false);
+Tensor argmin(const Tensor& x);
 /// log Σ exp(x) along `dim`, computed as m + log Σ exp(x − m) with m the maximum (so that
 /// large values do not overflow); differentiable (the gradient is softmax(x)).
 Tensor logsumexp(const Tensor& x, std::int64_t dim, bool keepdim = false);
+/// The same over several dimensions at once.
+Tensor logsumexp(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim = false);
 /// The p-norm (Σ |x|^p)^(1/p) of every element (torch.norm(x, p)): p = 2 by default, 1 the sum of
 /// magnitudes, infinity the largest; p > 0. Or over the dimensions `dims` (torch.norm(x, p, dims)).
 Tensor norm(const Tensor& x, double p = 2.0);
@@ -163,8 +170,13 @@ Tensor scatter_add(const Tensor& x, std::int64_t dim, const Tensor& index, const
 /// condition ? a : b elementwise, the three broadcast together (condition bool), as
 /// torch.where; differentiable in a and b, each gradient going to the branch chosen.
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);
-/// x with `value` where mask (bool, broadcast to x) is true, as torch.masked_fill.
+/// A number as one branch, in the other's dtype (torch.where(c, x, 0.0)).
+Tensor where(const Tensor& condition, const Tensor& a, double b);
+Tensor where(const Tensor& condition, double a, const Tensor& b);
+/// x with `value` where mask (bool, broadcast to x) is true, as torch.masked_fill; a 0-dim
+/// tensor value is differentiable.
 Tensor masked_fill(const Tensor& x, const Tensor& mask, double value);
+Tensor masked_fill(const Tensor& x, const Tensor& mask, const Tensor& value);
 
 // ---- comparisons (bool masks, not differentiable) -----------------------------------------
 Tensor eq(const Tensor& a, const Tensor& b);
@@ -187,6 +199,39 @@ Tensor operator<(const Tensor& a, double b);
 Tensor operator<=(const Tensor& a, double b);
 Tensor operator>(const Tensor& a, double b);
 Tensor operator>=(const Tensor& a, double b);
+
+/// A number on the left, as libtorch's 0.5 < x.
+Tensor operator==(double a, const Tensor& b);
+Tensor operator!=(double a, const Tensor& b);
+Tensor operator<(double a, const Tensor& b);
+Tensor operator<=(double a, const Tensor& b);
+Tensor operator>(double a, const Tensor& b);
+Tensor operator>=(double a, const Tensor& b);
+
+// ---- logical operations on bool masks (broadcast; TypeError for other dtypes) ---------------
+Tensor logical_and(const Tensor& a, const Tensor& b);
+Tensor logical_or(const Tensor& a, const Tensor& b);
+Tensor logical_xor(const Tensor& a, const Tensor& b);
+Tensor logical_not(const Tensor& a);
+Tensor operator&(const Tensor& a, const Tensor& b);
+Tensor operator|(const Tensor& a, const Tensor& b);
+Tensor operator^(const Tensor& a, const Tensor& b);
+Tensor operator~(const Tensor& a);
+
+// ---- views and shape functions as free functions, as torch:: spells them (each the method) ---
+Tensor reshape(const Tensor& x, const Shape& shape);
+Tensor permute(const Tensor& x, const Shape& dims);
+Tensor transpose(const Tensor& x, std::int64_t dim0, std::int64_t dim1);
+Tensor t(const Tensor& x);
+Tensor narrow(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t length);
+Tensor select(const Tensor& x, std::int64_t dim, std::int64_t index);
+Tensor squeeze(const Tensor& x);
+Tensor squeeze(const Tensor& x, std::int64_t dim);
+Tensor unsqueeze(const Tensor& x, std::int64_t dim);
+Tensor flatten(const Tensor& x, std::int64_t start_dim = 0, std::int64_t end_dim = -1);
+std::vector<Tensor> chunk(const Tensor& x, std::int64_t chunks, std::int64_t dim = 0);
+std::vector<Tensor> split(const Tensor& x, std::int64_t split_size, std::int64_t dim = 0);
+std::vector<Tensor> split(const Tensor& x, const std::vector<std::int64_t>& split_sizes, std::int64_t dim = 0);
 
 /// Whether every element of a and b differs by at most atol + rtol·|b| (shapes must match).
 bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8);

@@ -38,6 +38,8 @@ class Shape {
   Shape(const std::vector<value_type>& values) : Shape(values.begin(), values.end()) {}  // NOLINT: implicit on purpose
 
   size_type size() const { return size_; }
+  /// The sizes as a std::vector (libtorch's IntArrayRef::vec()).
+  std::vector<value_type> vec() const { return {begin(), end()}; }
   bool empty() const { return size_ == 0; }
   static constexpr size_type max_size() { return kMaxDims; }
 

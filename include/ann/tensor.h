@@ -169,8 +169,10 @@ class Tensor {
   /// The tensor tiled `repeats` times along each dimension (more repeats than dimensions add
   /// leading ones), as torch's repeat: a copy.
   Tensor repeat(const Shape& repeats) const;
-  /// Views of split_size elements along `dim`, the last smaller, as torch.split.
+  /// Views of split_size elements along `dim`, the last smaller, as torch.split; or of the
+  /// sizes given, which must add up to the dimension's (torch.split with a list).
   std::vector<Tensor> split(std::int64_t split_size, std::int64_t dim = 0) const;
+  std::vector<Tensor> split(const std::vector<std::int64_t>& split_sizes, std::int64_t dim = 0) const;
   /// A contiguous tensor with the same values (this one if already contiguous).
   Tensor contiguous() const;
   /// A copy with its own storage; gradients flow back to this tensor.
@@ -182,6 +184,9 @@ class Tensor {
   /// The tensor on another device (a copy; this tensor when already there); gradients flow
   /// back to this device. Throws DeviceError for a device this build lacks.
   Tensor to(const Device& device) const;
+  /// To the options' device, then their dtype where they name one.
+  Tensor to(const TensorOptions& options) const;
+  Tensor to(DTypeName dtype) const { return to(DType(dtype)); }  // kFloat64: a DType, not options
 
   // ---- autograd --------------------------------------------------------------------------
   bool requires_grad() const;
@@ -243,7 +248,7 @@ class Tensor {
   Tensor& mul_(double value);
   Tensor& div_(const Tensor& other);
   Tensor& div_(double value);
-  Tensor& clamp_(double lo, double hi);
+  Tensor& clamp_(std::optional<double> lo, std::optional<double> hi = std::nullopt);
   /// Writes `value` where mask (bool, broadcast to this shape) is true.
   Tensor& masked_fill_(const Tensor& mask, double value);
   /// ann::scatter and scatter_add, in place.
@@ -279,9 +284,33 @@ class Tensor {
   Tensor log() const;
   Tensor sqrt() const;
   Tensor abs() const;
-  Tensor clamp(double min, double max) const;
+  Tensor clamp(std::optional<double> min, std::optional<double> max = std::nullopt) const;
+  Tensor clamp_min(double min) const;
+  Tensor clamp_max(double max) const;
   /// This tensor with `value` where mask is true (ann::masked_fill).
   Tensor masked_fill(const Tensor& mask, double value) const;
+  Tensor masked_fill(const Tensor& mask, const Tensor& value) const;
+  Tensor sign() const;
+  Tensor log1p() const;
+  Tensor maximum(const Tensor& other) const;
+  Tensor minimum(const Tensor& other) const;
+  Tensor bmm(const Tensor& other) const;
+  Tensor scatter(std::int64_t dim, const Tensor& index, const Tensor& src) const;
+  Tensor scatter(std::int64_t dim, const Tensor& index, double value) const;
+  Tensor scatter_add(std::int64_t dim, const Tensor& index, const Tensor& src) const;
+  Tensor eq(const Tensor& other) const;
+  Tensor ne(const Tensor& other) const;
+  Tensor lt(const Tensor& other) const;
+  Tensor le(const Tensor& other) const;
+  Tensor gt(const Tensor& other) const;
+  Tensor ge(const Tensor& other) const;
+  Tensor eq(double other) const;
+  Tensor ne(double other) const;
+  Tensor lt(double other) const;
+  Tensor le(double other) const;
+  Tensor gt(double other) const;
+  Tensor ge(double other) const;
+  Tensor logical_not() const;
   Tensor relu() const;
   Tensor tanh() const;
   Tensor sigmoid() const;
@@ -289,14 +318,25 @@ class Tensor {
   Tensor log_softmax(std::int64_t dim) const;
   Tensor sum() const;
   Tensor sum(std::int64_t dim, bool keepdim = false) const;
+  Tensor sum(const std::vector<std::int64_t>& dims, bool keepdim = false) const;
   Tensor mean() const;
   Tensor mean(std::int64_t dim, bool keepdim = false) const;
+  Tensor mean(const std::vector<std::int64_t>& dims, bool keepdim = false) const;
+  Tensor prod() const;
+  Tensor prod(std::int64_t dim, bool keepdim = false) const;
+  Tensor cumsum(std::int64_t dim) const;
+  Tensor logsumexp(std::int64_t dim, bool keepdim = false) const;
+  Tensor logsumexp(const std::vector<std::int64_t>& dims, bool keepdim = false) const;
+  Tensor norm(double p = 2.0) const;
+  Tensor norm(double p, const std::vector<std::int64_t>& dims, bool keepdim = false) const;
   Tensor max() const;
   std::tuple<Tensor, Tensor> max(std::int64_t dim, bool keepdim = false) const;
   Tensor min() const;
   std::tuple<Tensor, Tensor> min(std::int64_t dim, bool keepdim = false) const;
   Tensor argmax() const;
   Tensor argmax(std::int64_t dim, bool keepdim = false) const;
+  Tensor argmin() const;
+  Tensor argmin(std::int64_t dim, bool keepdim = false) const;
   Tensor var() const;
   Tensor var(std::int64_t dim, bool unbiased = true, bool keepdim = false) const;
   Tensor std() const;
@@ -324,12 +364,14 @@ Tensor zeros_like(const Tensor& t);
 Tensor ones_like(const Tensor& t);
 /// The n × m identity matrix (m = n by default), as torch.eye.
 Tensor eye(std::int64_t n, std::int64_t m = -1, const TensorOptions& options = {});
+inline Tensor eye(std::int64_t n, const TensorOptions& options) { return eye(n, -1, options); }
 /// A 0-D tensor (float32 unless options say otherwise).
 Tensor scalar_tensor(double value, const TensorOptions& options = {});
 /// [start, end) in steps of `step`, like torch.arange: int64 when all three are integers
 /// (arange(5)), else float32 (arange(5.0), arange(0, 1, 0.1)), unless options give a dtype.
 Tensor arange(Scalar start, Scalar end, Scalar step = 1, const TensorOptions& options = {});
 Tensor arange(Scalar end, const TensorOptions& options = {});
+inline Tensor arange(Scalar start, Scalar end, const TensorOptions& options) { return arange(start, end, 1, options); }
 /// `steps` evenly spaced values from start to end inclusive, computed as torch.linspace does.
 Tensor linspace(double start, double end, std::int64_t steps, const TensorOptions& options = {});
 /// U[0, 1) from the global generator (or `generator`), as torch.rand; float32 or float64 (torch's
@@ -343,6 +385,10 @@ Tensor randn(const Shape& shape, Generator& generator, const TensorOptions& opti
 /// Integers uniform in [low, high), int64 unless options say otherwise: torch.randint's numbers
 /// for the same generator state (each element one draw, modulo the range).
 Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, const TensorOptions& options = {});
+/// From 0: torch::randint(high, size).
+inline Tensor randint(std::int64_t high, const Shape& shape, const TensorOptions& options = {}) {
+  return randint(0, high, shape, options);
+}
 Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, Generator& generator,
                const TensorOptions& options = {});
 /// A random permutation of 0 .. n−1 (int64), exactly torch.randperm's for the same generator
@@ -370,5 +416,7 @@ Tensor tensor(std::initializer_list<int> values, const TensorOptions& options = 
 Tensor tensor(std::initializer_list<std::initializer_list<int>> rows, const TensorOptions& options = {});
 Tensor tensor(std::initializer_list<std::int64_t> values, const TensorOptions& options = {});
 Tensor tensor(std::initializer_list<bool> values, const TensorOptions& options = {});
+/// One number as a 0-dim tensor: torch::tensor(7.0) (float32), torch::tensor(3) (int64).
+Tensor tensor(Scalar value, const TensorOptions& options = {});
 
 }  // namespace ann

@@ -3,6 +3,8 @@
 #include <cfloat>
 #include <cmath>
 
+#include <limits>
+
 #include "ann/error.h"
 #include "ann/ops.h"
 #include "autograd/node.h"
@@ -276,12 +278,17 @@ Tensor sign(const Tensor& x) {
   return record("sign", y, {x}, [](const Tensor& dy, const std::vector<Tensor>&) { return std::vector<Tensor>{zeros_like(dy)}; });
 }
 
-Tensor clamp(const Tensor& x, double lo, double hi) {
+Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max) {
+  if (!min && !max) throw ValueError("clamp: at least one of min and max must be given");
+  const double lo = min.value_or(-std::numeric_limits<double>::infinity());
+  const double hi = max.value_or(std::numeric_limits<double>::infinity());
   if (!(lo <= hi)) {
     throw ValueError("clamp: min " + std::to_string(lo) + " is greater than max " + std::to_string(hi));
   }
   return unary("clamp", UnaryOp::Clamp, x, lo, hi);
 }
+Tensor clamp_min(const Tensor& x, double lo) { return clamp(x, lo, std::nullopt); }
+Tensor clamp_max(const Tensor& x, double hi) { return clamp(x, std::nullopt, hi); }
 
 // ---- comparisons -----------------------------------------------------------------------------
 
@@ -328,5 +335,29 @@ bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol) {
   }
   return true;
 }
+
+Tensor operator==(double a, const Tensor& b) { return b == a; }
+Tensor operator!=(double a, const Tensor& b) { return b != a; }
+Tensor operator<(double a, const Tensor& b) { return b > a; }
+Tensor operator<=(double a, const Tensor& b) { return b >= a; }
+Tensor operator>(double a, const Tensor& b) { return b < a; }
+Tensor operator>=(double a, const Tensor& b) { return b <= a; }
+
+// ---- logical operations: on bool masks, as 0/1 integers ---------------------------------------
+namespace {
+Tensor as_bits(const Tensor& t, const char* op) {
+  check_dtype(t, DType::Bool, op);
+  return t.to(DType::Int64);
+}
+}  // namespace
+
+Tensor logical_and(const Tensor& a, const Tensor& b) { return as_bits(a, "logical_and") * as_bits(b, "logical_and") > 0.0; }
+Tensor logical_or(const Tensor& a, const Tensor& b) { return as_bits(a, "logical_or") + as_bits(b, "logical_or") > 0.0; }
+Tensor logical_xor(const Tensor& a, const Tensor& b) { return as_bits(a, "logical_xor") != as_bits(b, "logical_xor"); }
+Tensor logical_not(const Tensor& a) { return as_bits(a, "logical_not") == 0.0; }
+Tensor operator&(const Tensor& a, const Tensor& b) { return logical_and(a, b); }
+Tensor operator|(const Tensor& a, const Tensor& b) { return logical_or(a, b); }
+Tensor operator^(const Tensor& a, const Tensor& b) { return logical_xor(a, b); }
+Tensor operator~(const Tensor& a) { return logical_not(a); }
 
 }  // namespace ann

@@ -140,6 +140,29 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
   return gather(stack({b.to(dtype).expand(shape), a.to(dtype).expand(shape)}, -1), -1, choice).squeeze(-1);
 }
 
+Tensor where(const Tensor& condition, const Tensor& a, double b) {
+  check_defined(a, "where");
+  return where(condition, a, full({}, b, TensorOptions().dtype(a.dtype()).device(a.device())));
+}
+
+Tensor where(const Tensor& condition, double a, const Tensor& b) {
+  check_defined(b, "where");
+  return where(condition, full({}, a, TensorOptions().dtype(b.dtype()).device(b.device())), b);
+}
+
+Tensor masked_fill(const Tensor& x, const Tensor& mask, const Tensor& value) {
+  check_defined(value, "masked_fill");
+  if (value.dim() != 0) {
+    throw ShapeError("masked_fill: the value must be a 0-dim tensor, got shape " + to_string(value.sizes()));
+  }
+  ops::check_floating(x, "masked_fill");
+  if (broadcast_shapes(mask.sizes(), x.sizes(), "masked_fill") != x.sizes()) {
+    throw ShapeError("masked_fill: the mask of shape " + to_string(mask.sizes()) + " does not broadcast to the input's " +
+                     to_string(x.sizes()));
+  }
+  return where(mask, value.to(x.dtype()), x);
+}
+
 Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
   ops::check_floating(x, "masked_fill");
   check_defined(mask, "masked_fill");

@@ -1,6 +1,7 @@
 // Reductions along a dimension or over all elements: sum, mean, max, min, argmax, var, std.
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <limits>
 #include <vector>
 
@@ -153,6 +154,11 @@ Tensor logsumexp(const Tensor& x, std::int64_t dim, bool keepdim) {
   return keepdim ? out : out.squeeze(dim);
 }
 
+Tensor argmin(const Tensor& x) {
+  ops::check_floating(x, "argmin");
+  return argmax(neg(x.detach()));
+}
+
 namespace {
 // The dimensions of `dims` wrapped and sorted from the last, refusing repeats (as torch).
 std::vector<std::int64_t> reduction_dims(const Tensor& x, const std::vector<std::int64_t>& dims, const char* op) {
@@ -249,6 +255,21 @@ Tensor p_norm(const Tensor& x, double p, Total total, Largest largest) {
   return pow(total(pow(abs(x), p)), 1.0 / p);
 }
 }  // namespace
+
+// Over several dimensions: the maxima kept along each (keepdim), then as along one.
+Tensor logsumexp(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim) {
+  ops::check_floating(x, "logsumexp");
+  Tensor m = x.detach();
+  std::vector<std::int64_t> all(static_cast<std::size_t>(x.dim()));
+  std::iota(all.begin(), all.end(), 0);
+  const std::vector<std::int64_t> along = reduction_dims(x, dims.empty() ? all : dims, "logsumexp");  // {}: every one
+  for (const std::int64_t d : along) m = std::get<0>(max(m, d, true));
+  const Tensor finite_m = masked_fill(m, abs(m) == std::numeric_limits<double>::infinity(), 0.0);
+  Tensor out = log(sum(exp(x - finite_m), along, true)) + finite_m;
+  if (!keepdim)
+    for (const std::int64_t d : along) out = out.squeeze(d);  // from the last: the others keep their numbers
+  return out;
+}
 
 Tensor norm(const Tensor& x, double p) {
   return p_norm(x, p, [](const Tensor& t) { return sum(t); }, [](const Tensor& t) { return max(t); });

@@ -158,7 +158,7 @@ Tensor Tensor::slice(std::int64_t dim_in, std::int64_t start, std::int64_t end, 
       Shape along(sizes.size(), 1);
       along[static_cast<std::size_t>(d)] = dy.size(d);
       const Tensor at = arange(start, end, step).reshape(along).expand(dy.sizes()).contiguous();
-      return std::vector<Tensor>{scatter_add(zeros_along(sizes[static_cast<std::size_t>(d)]), d, at, dy)};
+      return std::vector<Tensor>{ann::scatter_add(zeros_along(sizes[static_cast<std::size_t>(d)]), d, at, dy)};
     }
     Tensor dx = zeros(sizes, TensorOptions().dtype(dy.dtype()).device(dy.device()));
     dx.slice(d, start, end, step).copy_(dy);
@@ -280,6 +280,27 @@ std::vector<Tensor> Tensor::split(std::int64_t split_size, std::int64_t dim_in) 
   std::vector<Tensor> pieces;
   for (std::int64_t at = 0; at < size(d); at += split_size) pieces.push_back(slice(d, at, std::min(at + split_size, size(d))));
   if (pieces.empty()) pieces.push_back(*this);  // torch: an empty dimension gives itself
+  return pieces;
+}
+
+std::vector<Tensor> Tensor::split(const std::vector<std::int64_t>& split_sizes, std::int64_t dim_in) const {
+  check_defined(*this, "split");
+  const std::int64_t d = wrap_dim(dim_in, dim(), "split");
+  std::int64_t total = 0;
+  for (const std::int64_t n : split_sizes) {
+    if (n < 0) throw ValueError("split: a negative size " + std::to_string(n) + " in the list");
+    total += n;
+  }
+  if (total != size(d)) {
+    throw ValueError("split: the sizes add up to " + std::to_string(total) + ", not the size " + std::to_string(size(d)) +
+                     " of dimension " + std::to_string(d) + " of a tensor of shape " + to_string(sizes()));
+  }
+  std::vector<Tensor> pieces;
+  std::int64_t at = 0;
+  for (const std::int64_t n : split_sizes) {
+    pieces.push_back(slice(d, at, at + n));
+    at += n;
+  }
   return pieces;
 }
 

@@ -17,8 +17,34 @@ Tensor Tensor::exp() const { return ann::exp(*this); }
 Tensor Tensor::log() const { return ann::log(*this); }
 Tensor Tensor::sqrt() const { return ann::sqrt(*this); }
 Tensor Tensor::abs() const { return ann::abs(*this); }
-Tensor Tensor::clamp(double min, double max) const { return ann::clamp(*this, min, max); }
+Tensor Tensor::clamp(std::optional<double> min, std::optional<double> max) const { return ann::clamp(*this, min, max); }
+Tensor Tensor::clamp_min(double min) const { return ann::clamp_min(*this, min); }
+Tensor Tensor::clamp_max(double max) const { return ann::clamp_max(*this, max); }
 Tensor Tensor::masked_fill(const Tensor& mask, double value) const { return ann::masked_fill(*this, mask, value); }
+Tensor Tensor::masked_fill(const Tensor& mask, const Tensor& value) const { return ann::masked_fill(*this, mask, value); }
+Tensor Tensor::sign() const { return ann::sign(*this); }
+Tensor Tensor::log1p() const { return ann::log1p(*this); }
+Tensor Tensor::maximum(const Tensor& other) const { return ann::maximum(*this, other); }
+Tensor Tensor::minimum(const Tensor& other) const { return ann::minimum(*this, other); }
+Tensor Tensor::bmm(const Tensor& other) const { return ann::bmm(*this, other); }
+Tensor Tensor::scatter(std::int64_t dim, const Tensor& index, const Tensor& src) const { return ann::scatter(*this, dim, index, src); }
+Tensor Tensor::scatter(std::int64_t dim, const Tensor& index, double value) const { return ann::scatter(*this, dim, index, value); }
+Tensor Tensor::scatter_add(std::int64_t dim, const Tensor& index, const Tensor& src) const {
+  return ann::scatter_add(*this, dim, index, src);
+}
+Tensor Tensor::eq(const Tensor& other) const { return ann::eq(*this, other); }
+Tensor Tensor::ne(const Tensor& other) const { return ann::ne(*this, other); }
+Tensor Tensor::lt(const Tensor& other) const { return ann::lt(*this, other); }
+Tensor Tensor::le(const Tensor& other) const { return ann::le(*this, other); }
+Tensor Tensor::gt(const Tensor& other) const { return ann::gt(*this, other); }
+Tensor Tensor::ge(const Tensor& other) const { return ann::ge(*this, other); }
+Tensor Tensor::eq(double other) const { return *this == other; }
+Tensor Tensor::ne(double other) const { return *this != other; }
+Tensor Tensor::lt(double other) const { return *this < other; }
+Tensor Tensor::le(double other) const { return *this <= other; }
+Tensor Tensor::gt(double other) const { return *this > other; }
+Tensor Tensor::ge(double other) const { return *this >= other; }
+Tensor Tensor::logical_not() const { return ann::logical_not(*this); }
 Tensor Tensor::relu() const { return ann::relu(*this); }
 Tensor Tensor::tanh() const { return ann::tanh(*this); }
 Tensor Tensor::sigmoid() const { return ann::sigmoid(*this); }
@@ -28,12 +54,27 @@ Tensor Tensor::sum() const { return ann::sum(*this); }
 Tensor Tensor::sum(std::int64_t dim, bool keepdim) const { return ann::sum(*this, dim, keepdim); }
 Tensor Tensor::mean() const { return ann::mean(*this); }
 Tensor Tensor::mean(std::int64_t dim, bool keepdim) const { return ann::mean(*this, dim, keepdim); }
+Tensor Tensor::sum(const std::vector<std::int64_t>& dims, bool keepdim) const { return ann::sum(*this, dims, keepdim); }
+Tensor Tensor::mean(const std::vector<std::int64_t>& dims, bool keepdim) const { return ann::mean(*this, dims, keepdim); }
+Tensor Tensor::prod() const { return ann::prod(*this); }
+Tensor Tensor::prod(std::int64_t dim, bool keepdim) const { return ann::prod(*this, dim, keepdim); }
+Tensor Tensor::cumsum(std::int64_t dim) const { return ann::cumsum(*this, dim); }
+Tensor Tensor::logsumexp(std::int64_t dim, bool keepdim) const { return ann::logsumexp(*this, dim, keepdim); }
+Tensor Tensor::logsumexp(const std::vector<std::int64_t>& dims, bool keepdim) const {
+  return ann::logsumexp(*this, dims, keepdim);
+}
+Tensor Tensor::norm(double p) const { return ann::norm(*this, p); }
+Tensor Tensor::norm(double p, const std::vector<std::int64_t>& dims, bool keepdim) const {
+  return ann::norm(*this, p, dims, keepdim);
+}
 Tensor Tensor::max() const { return ann::max(*this); }
 std::tuple<Tensor, Tensor> Tensor::max(std::int64_t dim, bool keepdim) const { return ann::max(*this, dim, keepdim); }
 Tensor Tensor::min() const { return ann::min(*this); }
 std::tuple<Tensor, Tensor> Tensor::min(std::int64_t dim, bool keepdim) const { return ann::min(*this, dim, keepdim); }
 Tensor Tensor::argmax() const { return ann::argmax(*this); }
 Tensor Tensor::argmax(std::int64_t dim, bool keepdim) const { return ann::argmax(*this, dim, keepdim); }
+Tensor Tensor::argmin() const { return ann::argmin(*this); }
+Tensor Tensor::argmin(std::int64_t dim, bool keepdim) const { return ann::argmin(*this, dim, keepdim); }
 Tensor Tensor::var() const { return ann::var(*this); }
 Tensor Tensor::var(std::int64_t dim, bool unbiased, bool keepdim) const { return ann::var(*this, dim, unbiased, keepdim); }
 Tensor Tensor::std() const { return ann::std(*this); }
@@ -67,7 +108,7 @@ Tensor& Tensor::div_(const Tensor& other) {
 Tensor& Tensor::div_(double value) {
   return assign_in_place(*this, "div_", {}, [value](const Tensor& s, const Tensor&) { return s / value; });
 }
-Tensor& Tensor::clamp_(double lo, double hi) {
+Tensor& Tensor::clamp_(std::optional<double> lo, std::optional<double> hi) {
   return assign_in_place(*this, "clamp_", {}, [lo, hi](const Tensor& s, const Tensor&) { return ann::clamp(s, lo, hi); });
 }
 Tensor& Tensor::masked_fill_(const Tensor& mask, double value) {
@@ -82,6 +123,23 @@ Tensor& Tensor::scatter_(std::int64_t dim, const Tensor& index, double value) {
 }
 Tensor& Tensor::scatter_add_(std::int64_t dim, const Tensor& index, const Tensor& src) {
   return assign_in_place(*this, "scatter_add_", src, [dim, &index](const Tensor& s, const Tensor& o) { return ann::scatter_add(s, dim, index, o); });
+}
+
+// ---- the free spellings of the view methods -------------------------------------------------
+Tensor reshape(const Tensor& x, const Shape& shape) { return x.reshape(shape); }
+Tensor permute(const Tensor& x, const Shape& dims) { return x.permute(dims); }
+Tensor transpose(const Tensor& x, std::int64_t dim0, std::int64_t dim1) { return x.transpose(dim0, dim1); }
+Tensor t(const Tensor& x) { return x.t(); }
+Tensor narrow(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t length) { return x.narrow(dim, start, length); }
+Tensor select(const Tensor& x, std::int64_t dim, std::int64_t index) { return x.select(dim, index); }
+Tensor squeeze(const Tensor& x) { return x.squeeze(); }
+Tensor squeeze(const Tensor& x, std::int64_t dim) { return x.squeeze(dim); }
+Tensor unsqueeze(const Tensor& x, std::int64_t dim) { return x.unsqueeze(dim); }
+Tensor flatten(const Tensor& x, std::int64_t start_dim, std::int64_t end_dim) { return x.flatten(start_dim, end_dim); }
+std::vector<Tensor> chunk(const Tensor& x, std::int64_t chunks, std::int64_t dim) { return x.chunk(chunks, dim); }
+std::vector<Tensor> split(const Tensor& x, std::int64_t split_size, std::int64_t dim) { return x.split(split_size, dim); }
+std::vector<Tensor> split(const Tensor& x, const std::vector<std::int64_t>& split_sizes, std::int64_t dim) {
+  return x.split(split_sizes, dim);
 }
 
 }  // namespace ann

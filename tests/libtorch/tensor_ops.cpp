@@ -56,5 +56,26 @@ int main() {
   show("one_hot_is_int64", torch::tensor({hot.scalar_type() == torch::kLong ? 1.0 : 0.0}));
   show("norm_p1", torch::norm(f, 1));
   show("norm_dims", torch::norm(f, 2, {1}, true));
+  // more of libtorch's spellings
+  show("eye_options", torch::eye(2, torch::kFloat64));
+  show("randint_high", torch::randint(5, {4}));
+  show("argmin_all", torch::argmin(f));
+  show("argmin_method", f.argmin(1));
+  show("arange_options", torch::arange(0, 4, torch::kFloat64));
+  show("where_scalar", torch::where(f > 0.0, f, 0.0));
+  show("masked_fill_tensor", f.masked_fill(f < 0.0, torch::tensor(7.0)));
+  show("clamp_min_only", torch::clamp(f, 0.0));
+  show("clamp_max", f.clamp_max(1.0));
+  show("scalar_on_the_left", (0.5 < f).to(torch::kDouble));
+  show("logical_ops", ((f > 0.0) & (f < 2.0)).to(torch::kDouble) + ((f < -0.5) | ~(f < 2.0)).to(torch::kDouble) * 2.0);
+  show("gt_method", f.gt(1.0).to(torch::kDouble));
+  show("sum_dims_method", f.sum(std::vector<std::int64_t>{0, 1}));
+  show("prod_method", f.narrow(1, 0, 2).prod(1));
+  show("cumsum_method", f.cumsum(0));
+  show("logsumexp_dims", torch::logsumexp(f, std::vector<std::int64_t>{0, 1}));
+  show("split_sizes", f.split({1, 3}, 1).back());
+  show("permute_free", torch::permute(f, {1, 0}));
+  show("sizes_vec", torch::tensor({static_cast<double>(f.sizes().vec().back())}));
+  show("to_options", f.to(torch::TensorOptions().dtype(torch::kFloat64)).narrow(0, 0, 1));
   return 0;
 }
