@@ -16,7 +16,7 @@ class Linear : public Module {
   /// The same, drawing from `generator`.
   Linear(std::int64_t in_features, std::int64_t out_features, bool bias, Generator& generator);
 
-  /// x [m, in] -> [m, out].
+  /// x [*, in] -> [*, out]: one sample [in], a batch [m, in], or more leading dimensions.
   Tensor forward(const Tensor& x) override;
   /// f(x Wᵀ + b) as one fused node (what Sequential runs for Linear followed by f).
   Tensor forward(const Tensor& x, Activation f);
