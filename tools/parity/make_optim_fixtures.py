@@ -32,13 +32,15 @@ def tensor_json64(t):
     return {"shape": list(t.shape), "data": t.detach().reshape(-1).tolist()}
 
 
-def train(name, make, schedule=None, groups=False, float64=False):
+def model_and_inputs(float64):
+    """The fixture's classifier after manual_seed(1), and X, both in float64 when asked."""
     torch.manual_seed(1)
     model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 2))
-    inputs = X
-    if float64:
-        model = model.double()
-        inputs = X.double()
+    return (model.double(), X.double()) if float64 else (model, X)
+
+
+def train(name, make, schedule=None, groups=False, float64=False):
+    model, inputs = model_and_inputs(float64)
     if groups:  # the first layer with its own lr and weight decay, the last with the defaults
         optimizer = make([{"params": model[0].parameters(), "lr": 0.03, "weight_decay": 1e-2},
                           {"params": model[2].parameters()}])
@@ -62,12 +64,7 @@ def train(name, make, schedule=None, groups=False, float64=False):
 
 
 def train_lbfgs(name, steps, float64=False, **options):
-    torch.manual_seed(1)
-    model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 2))
-    inputs = X
-    if float64:
-        model = model.double()
-        inputs = X.double()
+    model, inputs = model_and_inputs(float64)
     optimizer = optim.LBFGS(model.parameters(), **options)
 
     def closure():
