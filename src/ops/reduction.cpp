@@ -144,14 +144,8 @@ Tensor argmin(const Tensor& x, std::int64_t dim, bool keepdim) {
   return argmax(neg(x.detach()), dim, keepdim);
 }
 
-// log Σ exp(x) = m + log Σ exp(x − m), m = max(x) held constant: its derivative cancels.
 Tensor logsumexp(const Tensor& x, std::int64_t dim, bool keepdim) {
-  ops::check_floating(x, "logsumexp");
-  const Tensor m = std::get<0>(max(x.detach(), dim, true));
-  // An infinite maximum shifts by 0 instead: a row of −inf stays −inf, not NaN (as torch).
-  const Tensor finite_m = masked_fill(m, abs(m) == std::numeric_limits<double>::infinity(), 0.0);
-  Tensor out = log(sum(exp(x - finite_m), dim, true)) + finite_m;
-  return keepdim ? out : out.squeeze(dim);
+  return logsumexp(x, std::vector<std::int64_t>{dim}, keepdim);
 }
 
 Tensor argmin(const Tensor& x) {
@@ -256,7 +250,8 @@ Tensor p_norm(const Tensor& x, double p, Total total, Largest largest) {
 }
 }  // namespace
 
-// Over several dimensions: the maxima kept along each (keepdim), then as along one.
+// log Σ exp(x) = m + log Σ exp(x − m), m = max(x) over the dimensions held constant: its
+// derivative cancels.
 Tensor logsumexp(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim) {
   ops::check_floating(x, "logsumexp");
   Tensor m = x.detach();
@@ -264,6 +259,7 @@ Tensor logsumexp(const Tensor& x, const std::vector<std::int64_t>& dims, bool ke
   std::iota(all.begin(), all.end(), 0);
   const std::vector<std::int64_t> along = reduction_dims(x, dims.empty() ? all : dims, "logsumexp");  // {}: every one
   for (const std::int64_t d : along) m = std::get<0>(max(m, d, true));
+  // An infinite maximum shifts by 0 instead: a row of −inf stays −inf, not NaN (as torch).
   const Tensor finite_m = masked_fill(m, abs(m) == std::numeric_limits<double>::infinity(), 0.0);
   Tensor out = log(sum(exp(x - finite_m), along, true)) + finite_m;
   if (!keepdim)
@@ -279,9 +275,9 @@ Tensor norm(const Tensor& x, double p, const std::vector<std::int64_t>& dims, bo
   return p_norm(
       x, p, [&](const Tensor& t) { return sum(t, dims, keepdim); },
       [&](const Tensor& t) {
+        if (dims.empty()) return keepdim ? max(t).reshape(Shape(static_cast<std::size_t>(t.dim()), 1)) : max(t);
         Tensor y = t;
         for (const std::int64_t d : reduction_dims(t, dims, "norm")) y = std::get<0>(max(y, d, keepdim));
-        if (dims.empty()) return keepdim ? max(t).reshape(Shape(static_cast<std::size_t>(t.dim()), 1)) : max(t);
         return y;
       });
 }

@@ -87,9 +87,8 @@ void LBFGS::add_to_parameters(double t, const Tensor& d) {
   }
 }
 
-std::pair<double, Tensor> LBFGS::evaluate_along(const std::function<Tensor()>& closure, double t, const Tensor& d) {
-  std::vector<Tensor> theta;
-  for (const Tensor& p : parameters_) theta.push_back(p.clone());
+std::pair<double, Tensor> LBFGS::evaluate_along(const std::function<Tensor()>& closure, const std::vector<Tensor>& theta,
+                                                 double t, const Tensor& d) {
   add_to_parameters(t, d);
   double loss = 0;
   {
@@ -109,9 +108,11 @@ LBFGS::LineSearchResult LBFGS::strong_wolfe(const std::function<Tensor()>& closu
   constexpr double c1 = 1e-4, c2 = 0.9;
   constexpr std::int64_t max_evaluations = 25;
   const double d_norm = max_abs(d);
+  std::vector<Tensor> theta;  // where every trial starts from
+  for (const Tensor& p : parameters_) theta.push_back(p.clone());
   double loss_new = 0;
   Tensor grad_new;
-  std::tie(loss_new, grad_new) = evaluate_along(closure, t, d);
+  std::tie(loss_new, grad_new) = evaluate_along(closure, theta, t, d);
   std::int64_t evaluations = 1;
   double gtd_new = dot_value(grad_new, d);
 
@@ -149,7 +150,7 @@ LBFGS::LineSearchResult LBFGS::strong_wolfe(const std::function<Tensor()>& closu
                                         std::pair{t + 0.01 * (t - t_prev), t * 10});
     t_prev = t, loss_prev = loss_new, grad_prev = grad_new, gtd_prev = gtd_new;
     t = t_next;
-    std::tie(loss_new, grad_new) = evaluate_along(closure, t, d);
+    std::tie(loss_new, grad_new) = evaluate_along(closure, theta, t, d);
     ++evaluations;
     gtd_new = dot_value(grad_new, d);
   }
@@ -180,7 +181,7 @@ LBFGS::LineSearchResult LBFGS::strong_wolfe(const std::function<Tensor()>& closu
     } else {
       insufficient_progress = false;
     }
-    std::tie(loss_new, grad_new) = evaluate_along(closure, t, d);
+    std::tie(loss_new, grad_new) = evaluate_along(closure, theta, t, d);
     ++evaluations;
     gtd_new = dot_value(grad_new, d);
     ++iteration;

@@ -66,8 +66,9 @@ class LBFGS : public Optimizer {
   Tensor flat_grad() const;
   // θ ← θ + t·d
   void add_to_parameters(double t, const Tensor& d);
-  // f and its gradient at θ + t·d, θ left as it was.
-  std::pair<double, Tensor> evaluate_along(const std::function<Tensor()>& closure, double t, const Tensor& d);
+  // f and its gradient at θ + t·d, the parameters then set back to θ (`theta`, their values).
+  std::pair<double, Tensor> evaluate_along(const std::function<Tensor()>& closure, const std::vector<Tensor>& theta,
+                                           double t, const Tensor& d);
   struct LineSearchResult {
     double loss;
     Tensor grad;
