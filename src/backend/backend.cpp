@@ -36,6 +36,13 @@ void Backend::narrow_mlp_backward(const NarrowMlp&, const float*, const float*, 
                                   const NarrowMlpGrads&) const {
   missing("narrow_mlp_backward", "NarrowMlp");
 }
+void Backend::mlp_chain_forward(const MlpChain&, const float*, float*, float*) const {
+  missing("mlp_chain_forward", "MlpChain");
+}
+void Backend::mlp_chain_backward(const MlpChain&, const float*, const float*, const float*,
+                                 const MlpChainGrads&) const {
+  missing("mlp_chain_backward", "MlpChain");
+}
 void Backend::cross_entropy(const float*, const std::int64_t*, float*, float*, std::int64_t, std::int64_t) const {
   missing("cross_entropy", "CrossEntropy");
 }

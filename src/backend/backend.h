@@ -37,6 +37,7 @@ enum class UnaryOp {
 enum class Fused {
   LinearEpilogue,  // bias_activation, activation_backward_bias
   NarrowMlp,       // narrow_mlp_forward, narrow_mlp_backward
+  MlpChain,        // mlp_chain_forward, mlp_chain_backward
   CrossEntropy,    // cross_entropy, cross_entropy_backward
   SquaredError,    // squared_error
   PointwiseLoss,   // pointwise_loss
@@ -106,6 +107,54 @@ constexpr bool narrow_mlp_keeps_hidden(Activation f) { return f != Activation::N
 constexpr std::int64_t narrow_mlp_hidden_floats(std::int64_t m, std::int64_t hidden) {
   const std::int64_t blocks = (m + 15) / 16, runs = (blocks + 15) / 16;
   return blocks * 16 * hidden + (runs * hidden + 1) / 2;
+}
+
+/// One layer of an MlpChain: y = f(x Wᵀ + b), W [out, in] contiguous, b [out] or null (zero).
+/// f is one of the activations unary computes (Relu, Tanh, Sigmoid, LeakyRelu, Elu, Gelu, Silu,
+/// Softplus, with unary's scalars p0, p1), or none when `activated` is false.
+struct ChainLayer {
+  std::int64_t in, out;
+  const float *W, *b;
+  bool activated;
+  UnaryOp f;
+  double p0, p1;
+};
+/// A stack of fully connected layers that the CPU backend runs as one kernel, carrying blocks of
+/// rows through every layer while they are in cache: x [m, layers[0].in] → y [m, layers[depth−1].out],
+/// each layer's in equal to the previous one's out.
+struct MlpChain {
+  std::int64_t m;
+  const ChainLayer* layers;
+  int depth;
+};
+/// Where an MlpChain's backward writes its gradients: dx [m, in] and, per layer, dW [out, in] and
+/// db [out]; each skipped when null (the arrays dW and db have depth entries).
+struct MlpChainGrads {
+  float* dx;
+  float* const* dW;
+  float* const* db;
+};
+/// Every layer's out of an MlpChain is at most this (its first in is free): wider layers are
+/// matrix products that the per-layer path runs near the core's peak.
+constexpr std::int64_t kMlpChainMaxWidth = 64;
+/// Rows a chain kernel carries through all layers at once (a multiple of 16).
+constexpr std::int64_t kMlpChainRows = 256;
+/// Whether the chain keeps a layer's output (its derivative is a function of it: ReLU, Tanh,
+/// Sigmoid, none) rather than its pre-activation (the others, whose output the backward
+/// recomputes).
+constexpr bool chain_keeps_output(const ChainLayer& l) {
+  return !l.activated || l.f == UnaryOp::Relu || l.f == UnaryOp::Tanh || l.f == UnaryOp::Sigmoid;
+}
+/// Whether the chain's backward needs layer i's kept values: every layer's but the last's, which
+/// only an activation's derivative needs.
+constexpr bool chain_keeps(const MlpChain& p, int i) { return i + 1 < p.depth || p.layers[i].activated; }
+/// The size in floats of what a chain's forward keeps for its backward: for each kept layer
+/// (chain_keeps) its m rows (padded to 16) of out values, in the kernel's own layout.
+constexpr std::int64_t mlp_chain_kept_floats(const MlpChain& p) {
+  std::int64_t n = 0;
+  for (int i = 0; i < p.depth; ++i)
+    if (chain_keeps(p, i)) n += (p.m + 15) / 16 * 16 * p.layers[i].out;
+  return n;
 }
 
 class Backend {
@@ -224,6 +273,14 @@ class Backend {
   /// From dy [m, out] and the forward's h (null when not kept): the gradients (NarrowMlpGrads).
   virtual void narrow_mlp_backward(const NarrowMlp& p, const float* x, const float* h, const float* dy,
                                    const NarrowMlpGrads& grads) const;
+
+  // ---- Fused::MlpChain: a stack of narrow fully connected layers (see MlpChain) ----------
+  /// y [m, out]; kept (mlp_chain_kept_floats; null when no backward follows) keeps what the
+  /// backward needs.
+  virtual void mlp_chain_forward(const MlpChain& p, const float* x, float* y, float* kept) const;
+  /// From dy [m, out], x and the forward's kept values: the gradients (MlpChainGrads), written.
+  virtual void mlp_chain_backward(const MlpChain& p, const float* x, const float* kept, const float* dy,
+                                  const MlpChainGrads& grads) const;
 
   // ---- Fused::CrossEntropy (logits [m, c] contiguous, target int64 [m]) -------------------
   /// loss[i] = −log softmax(logits[i])[target[i]]; grad[i] = softmax(logits[i]) − onehot(target[i]),

@@ -62,6 +62,7 @@ class LeakyReLU : public Module {
   Tensor forward(const Tensor& x) override;
   std::string name() const override { return "LeakyReLU"; }
   std::string extra_repr() const override;
+  double negative_slope() const { return negative_slope_; }
 
  private:
   double negative_slope_;
@@ -74,6 +75,7 @@ class ELU : public Module {
   Tensor forward(const Tensor& x) override;
   std::string name() const override { return "ELU"; }
   std::string extra_repr() const override;
+  double alpha() const { return alpha_; }
 
  private:
   double alpha_;
@@ -101,6 +103,8 @@ class Softplus : public Module {
   Tensor forward(const Tensor& x) override;
   std::string name() const override { return "Softplus"; }
   std::string extra_repr() const override;
+  double beta() const { return beta_; }
+  double threshold() const { return threshold_; }
 
  private:
   double beta_, threshold_;

@@ -14,6 +14,7 @@
 #include "backend/cpu/block_cache.h"
 #include "backend/cpu/cross_entropy.h"
 #include "backend/cpu/elementwise.h"
+#include "backend/cpu/mlp_chain.h"
 #include "backend/cpu/narrow_mlp.h"
 #include "backend/cpu/optimizer_steps.h"
 #include "backend/cpu/reductions.h"
@@ -126,6 +127,17 @@ class CpuBackend final : public Backend {
                            const NarrowMlpGrads& grads) const override {
     const Scratch scratch{*this, narrow_mlp_backward_scratch_bytes(p)};
     narrow_mlp_backward_cpu(p, x, h, dy, grads, scratch.block);
+  }
+
+  void mlp_chain_forward(const MlpChain& p, const float* x, float* y, float* kept) const override {
+    const Scratch scratch{*this, mlp_chain_scratch_bytes(p, false)};
+    mlp_chain_forward_cpu(p, x, y, kept, scratch.block);
+  }
+
+  void mlp_chain_backward(const MlpChain& p, const float* x, const float* kept, const float* dy,
+                          const MlpChainGrads& grads) const override {
+    const Scratch scratch{*this, mlp_chain_scratch_bytes(p, true)};
+    mlp_chain_backward_cpu(p, x, kept, dy, grads, scratch.block);
   }
 
   void binary(BinaryOp op, DType dtype, const void* a, const Shape& as, const void* b, const Shape& bs, void* out,

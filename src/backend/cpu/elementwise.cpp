@@ -252,6 +252,14 @@ void unary_derivative(UnaryOp op, const float* x, const float* dy, float* dx, in
   });
 }
 
+void unary_float_here(UnaryOp op, const float* x, float* y, int64_t n, double p0, double p1) {
+  unary_kernel(op, DType::Float32, x, y, n, p0, p1);
+}
+
+void unary_derivative_here(UnaryOp op, const float* x, const float* dy, float* dx, int64_t n, double p0, double p1) {
+  unary_derivative_kernel(op, x, dy, dx, n, static_cast<float>(p0), static_cast<float>(p1));
+}
+
 void unary(UnaryOp op, DType dtype, const void* x, void* y, int64_t n, double p0, double p1) {
   const std::size_t size = element_size(dtype);
   parallel_for(n, [&](int64_t begin, int64_t end) {

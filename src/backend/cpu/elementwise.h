@@ -15,6 +15,11 @@ void binary(BinaryOp op, DType dtype, const void* a, const Shape& a_strides, con
             void* out, const Shape& sizes);
 void binary_contiguous(BinaryOp op, DType dtype, const void* a, const void* b, void* out, std::int64_t n);
 void unary_derivative(UnaryOp op, const float* x, const float* dy, float* dx, std::int64_t n, double p0, double p1);
+/// unary and unary_derivative of float32 on the calling thread alone, for kernels that share
+/// out their work themselves (the chain kernel, mlp_chain.cpp).
+void unary_float_here(UnaryOp op, const float* x, float* y, std::int64_t n, double p0, double p1);
+void unary_derivative_here(UnaryOp op, const float* x, const float* dy, float* dx, std::int64_t n, double p0,
+                           double p1);
 void bias_activation(float* y, const float* b, std::int64_t m, std::int64_t n, Activation f);
 void activation_backward_bias(const float* y, const float* dy, float* dz, float* db, std::int64_t m, std::int64_t n,
                               Activation f);

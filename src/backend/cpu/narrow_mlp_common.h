@@ -45,6 +45,7 @@ namespace ann::backend {
 namespace {
 
 using vec16::kLanes;
+using vec16::lane_sum;
 using vec16::load;
 using vec16::load_columns;
 using vec16::store;
@@ -79,30 +80,6 @@ ANN_INLINE Vec activation_grad(Activation act, Vec h, Vec g) {
 ANN_INLINE Vec finished(Vec v) { return v + 0.f; }
 ANN_INLINE float finished(float v) { return v + 0.f; }
 
-// The 16 lanes added pairwise, always in the same order: lane l + w onto lane l, w = 8, 4, 2, 1.
-ANN_INLINE float lane_sum(Vec v) {
-  float t[kLanes];
-  store(t, v);
-  for (int width = kLanes / 2; width > 0; width /= 2)
-    for (int l = 0; l < width; ++l) t[l] += t[l + width];
-  return t[0];
-}
-
-// One level W of lane_sum's tree for two vectors at once, each holding 16 / 2W units' sums as
-// 2W partials per unit: output lane o takes unit o % 8 / W of the first vector (o < 8) or of the
-// second (o >= 8), its partial o % W from the lower half (lo) plus the same from the upper (hi).
-template <int W>
-constexpr vec16::ShuffleChain<2> level_half(int half) {
-  return vec16::shuffle_chain<2>([](int o) { return o / 8; },
-                                 [half](int o) { return o % 8 / W * 2 * W + o % W + half * W; });
-}
-template <int W>
-ANN_INLINE void lane_sum_level(const Vec* in, Vec* out) {
-  static constexpr vec16::ShuffleChain<2> lo = level_half<W>(0), hi = level_half<W>(1);
-  for (int q = 0; q < W; ++q)  // 2W vectors in, W out
-    out[q] = vec16::gather_lanes<2>(in + 2 * q, lo) + vec16::gather_lanes<2>(in + 2 * q, hi);
-}
-
 // grad = value, or grad + value when the gradients are added to (NarrowMlpGrads). `value` must
 // be a finished number, never a product: this file contracts a + b·c into one multiply-add, and
 // the addition must round as the engine's add_into does.
@@ -116,12 +93,7 @@ ANN_INLINE void put_gradient(float& grad, float value, bool add) { grad = add ? 
 ANN_KERNEL void lane_sums_body(const Vec* v, std::size_t count, float* out, bool add) {
   std::size_t q = 0;
   for (; q + kLanes <= count; q += kLanes) {
-    Vec l8[8], l4[4], l2[2], l1[1];
-    lane_sum_level<8>(v + q, l8);
-    lane_sum_level<4>(l8, l4);
-    lane_sum_level<2>(l4, l2);
-    lane_sum_level<1>(l2, l1);
-    const Vec sum = finished(l1[0]);
+    const Vec sum = finished(vec16::lane_sums16(v + q));
     store(out + q, add ? load(out + q) + sum : sum);
   }
   for (; q < count; ++q) put_gradient(out[q], finished(lane_sum(v[q])), add);

@@ -1,0 +1,417 @@
+// A stack of narrow fully connected layers as one pass over the data each way (backend.h's
+// MlpChain): the rows go in chunks of kMlpChainRows through every layer, forward or backward,
+// while a chunk's values are in cache, and within a chunk 16 rows sit in the lanes of one
+// vector. Every product then runs across rows, with no reduction and no lane left idle, whatever
+// the layers' widths; a layer-by-layer run would make each product a library call on a matrix
+// of a few columns and add a pass over memory for every bias, activation and derivative.
+//
+// A chunk's values of one layer are kept "lanes-major": [unit][rows], rows padded to 16.
+// Forward, layer l (h₀ = x):
+//     z_l[n] = b[n] + Σ_k W[n,k] h_{l−1}[k]          h_l = f(z_l)
+// Backward, from g = ∂L/∂y:
+//     dz_l = g ⊙ f'(z_l)           (from h_l for ReLU, tanh, sigmoid: [h > 0], 1 − h², h(1 − h))
+//     dW[n,k] += Σ_rows dz_l[n] h_{l−1}[k]          db[n] += Σ_rows dz_l[n]
+//     g ← Σ_n W[n,k] dz_l[n]       (for the layer below, and dx)
+// A row sum is summed per lane over the chunk, across lanes in lane_sum's fixed tree, and over
+// chunks in double, in chunk order. Chunks are grouped into parts by the shape alone
+// (parallel.h's part_length), one thread each; each part sums its own chunks and the parts are
+// added in order: results depend on the data and shape, never on the thread count.
+//
+// Padding rows (a chunk's rows up to a multiple of 16) hold x = 0 and ∂L/∂y = 0; they compute
+// finite values forward (from finite parameters) and exact zeros backward, which add nothing.
+//
+// What the forward keeps for the backward (backend.h's chain_keeps): per layer, its output h
+// where the derivative is a function of it, else z, from which the backward recomputes h. The
+// activations themselves are the unary kernels' (elementwise.cpp), so a layer here rounds them
+// as the layer-by-layer op does; the products sum in another order than a BLAS library.
+#include "backend/cpu/mlp_chain.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "backend/cpu/activations.h"
+#include "backend/cpu/elementwise.h"
+#include "backend/cpu/parallel.h"
+#include "backend/cpu/simd.h"
+#include "backend/cpu/vec16.h"
+
+namespace ann::backend {
+
+namespace {
+
+using vec16::kLanes;
+using vec16::load;
+using vec16::Mask;
+using vec16::store;
+using vec16::Vec;
+
+constexpr std::int64_t kChunk = kMlpChainRows;
+
+constexpr std::int64_t padded(std::int64_t rows) { return (rows + kLanes - 1) / kLanes * kLanes; }
+constexpr std::int64_t aligned(std::int64_t floats) { return (floats + 15) / 16 * 16; }  // 64-byte steps
+
+// ---- a 16 × 16 transpose in registers -----------------------------------------------------
+// Four stages; stage s swaps bit s of the row index with bit s of the column index, so that
+// element (r, c) ends at (c, r). Each of the 16 rows is one two-source shuffle per stage.
+struct TransposeStages {
+  std::int32_t low[4][kLanes], high[4][kLanes];
+};
+constexpr TransposeStages transpose_stages() {
+  TransposeStages t{};
+  for (int s = 0; s < 4; ++s) {
+    const int bit = 1 << s;
+    for (int c = 0; c < kLanes; ++c) {
+      t.low[s][c] = (c & bit) ? kLanes + (c ^ bit) : c;  // row r (bit clear): its own, or the pair's
+      t.high[s][c] = (c & bit) ? kLanes + c : (c | bit);
+    }
+  }
+  return t;
+}
+ANN_INLINE void transpose16(Vec* v) {
+  static constexpr TransposeStages t = transpose_stages();
+  for (int s = 0; s < 4; ++s) {
+    const int bit = 1 << s;
+    Mask low, high;
+    std::memcpy(&low, t.low[s], sizeof low);
+    std::memcpy(&high, t.high[s], sizeof high);
+    for (int r = 0; r < kLanes; ++r) {
+      if (r & bit) continue;
+      const Vec a = v[r], b = v[r | bit];
+      v[r] = vec16::shuffle2(a, b, low);
+      v[r | bit] = vec16::shuffle2(a, b, high);
+    }
+  }
+}
+
+// dst [cols][R] (lanes-major) from rows [rows][cols] of a row-major array (leading dimension
+// ld); rows from `rows` to R are 0.
+ANN_INLINE void to_lanes(const float* src, std::int64_t ld, std::int64_t rows, std::int64_t cols, float* dst,
+                         std::int64_t R) {
+  for (std::int64_t r0 = 0; r0 < R; r0 += kLanes) {
+    const std::int64_t nr = std::min<std::int64_t>(kLanes, rows - r0);
+    std::int64_t c0 = 0;
+    if (nr == kLanes) {
+      for (; c0 + kLanes <= cols; c0 += kLanes) {
+        Vec v[kLanes];
+        for (int i = 0; i < kLanes; ++i) v[i] = load(src + (r0 + i) * ld + c0);
+        transpose16(v);
+        for (int i = 0; i < kLanes; ++i) store(dst + (c0 + i) * R + r0, v[i]);
+      }
+    }
+    for (std::int64_t c = c0; c < cols; ++c) {
+      float t[kLanes] = {};
+      for (std::int64_t i = 0; i < nr; ++i) t[i] = src[(r0 + i) * ld + c];
+      store(dst + c * R + r0, load(t));
+    }
+  }
+}
+
+// The way back: rows [rows][cols] of a row-major array (leading dimension ld) from src [cols][R].
+ANN_INLINE void from_lanes(const float* src, std::int64_t R, std::int64_t rows, std::int64_t cols, float* dst,
+                           std::int64_t ld) {
+  for (std::int64_t r0 = 0; r0 < rows; r0 += kLanes) {
+    const std::int64_t nr = std::min<std::int64_t>(kLanes, rows - r0);
+    std::int64_t c0 = 0;
+    if (nr == kLanes) {
+      for (; c0 + kLanes <= cols; c0 += kLanes) {
+        Vec v[kLanes];
+        for (int i = 0; i < kLanes; ++i) v[i] = load(src + (c0 + i) * R + r0);
+        transpose16(v);
+        for (int i = 0; i < kLanes; ++i) store(dst + (r0 + i) * ld + c0, v[i]);
+      }
+    }
+    for (std::int64_t c = c0; c < cols; ++c)
+      for (std::int64_t i = 0; i < nr; ++i) dst[(r0 + i) * ld + c] = src[c * R + r0 + i];
+  }
+}
+
+// ---- the products ---------------------------------------------------------------------------
+// out[n] = bias[n] + Σ_k W[n·ws_out + k·ws_in] in[k] for UN units and RB blocks of 16 rows: UN·RB
+// accumulators, and per k RB loads of rows and UN broadcast weights. W's strides make the
+// forward (W [N, K]: ws_out = K, ws_in = 1) and the backward's Wᵀ (ws_out = 1, ws_in = N) one
+// kernel.
+template <int UN, int RB>
+ANN_INLINE void product_tile(const float* W, std::int64_t ws_out, std::int64_t ws_in, const float* bias,
+                             const float* in, std::int64_t K, std::int64_t R, float* out) {
+  Vec acc[UN][RB];
+  for (int i = 0; i < UN; ++i) {
+    const float b = bias ? bias[i] : 0.f;
+    for (int j = 0; j < RB; ++j) acc[i][j] = Vec{} + b;
+  }
+  for (std::int64_t k = 0; k < K; ++k) {
+    Vec h[RB];
+    for (int j = 0; j < RB; ++j) h[j] = load(in + k * R + j * kLanes);
+    for (int i = 0; i < UN; ++i) {
+      const float w = W[i * ws_out + k * ws_in];
+      for (int j = 0; j < RB; ++j) acc[i][j] += w * h[j];
+    }
+  }
+  for (int i = 0; i < UN; ++i)
+    for (int j = 0; j < RB; ++j) store(out + i * R + j * kLanes, acc[i][j]);
+}
+template <int UN>
+ANN_INLINE void product_blocks(const float* W, std::int64_t ws_out, std::int64_t ws_in, const float* bias,
+                               const float* in, std::int64_t K, std::int64_t R, float* out) {
+  const std::int64_t B = R / kLanes;
+  std::int64_t b0 = 0;
+  for (; b0 + 4 <= B; b0 += 4) product_tile<UN, 4>(W, ws_out, ws_in, bias, in + b0 * kLanes, K, R, out + b0 * kLanes);
+  switch (B - b0) {
+    case 3: product_tile<UN, 3>(W, ws_out, ws_in, bias, in + b0 * kLanes, K, R, out + b0 * kLanes); break;
+    case 2: product_tile<UN, 2>(W, ws_out, ws_in, bias, in + b0 * kLanes, K, R, out + b0 * kLanes); break;
+    case 1: product_tile<UN, 1>(W, ws_out, ws_in, bias, in + b0 * kLanes, K, R, out + b0 * kLanes); break;
+    default: break;
+  }
+}
+// out [N][R] from in [K][R]: every unit, every block of the chunk.
+ANN_INLINE void product(const float* W, std::int64_t ws_out, std::int64_t ws_in, const float* bias, const float* in,
+                        std::int64_t K, std::int64_t N, std::int64_t R, float* out) {
+  for (std::int64_t n0 = 0; n0 < N; n0 += 4) {
+    const float* w = W + n0 * ws_out;
+    const float* b = bias ? bias + n0 : nullptr;
+    float* o = out + n0 * R;
+    switch (std::min<std::int64_t>(4, N - n0)) {
+      case 4: product_blocks<4>(w, ws_out, ws_in, b, in, K, R, o); break;
+      case 3: product_blocks<3>(w, ws_out, ws_in, b, in, K, R, o); break;
+      case 2: product_blocks<2>(w, ws_out, ws_in, b, in, K, R, o); break;
+      default: product_blocks<1>(w, ws_out, ws_in, b, in, K, R, o); break;
+    }
+  }
+}
+
+// acc[n·K + k] += Σ_rows dz[n] h[k] for UN units n and UK inputs k: the chunk's rows summed per
+// lane in UN·UK accumulators, then across lanes, sixteen sums at once.
+template <int UN, int UK>
+ANN_INLINE void weight_grad_tile(const float* dz, const float* h, std::int64_t R, std::int64_t K, double* acc) {
+  Vec s[kLanes] = {};
+  for (std::int64_t b = 0; b < R; b += kLanes) {
+    Vec d[UN], x[UK];
+    for (int i = 0; i < UN; ++i) d[i] = load(dz + i * R + b);
+    for (int j = 0; j < UK; ++j) x[j] = load(h + j * R + b);
+    for (int i = 0; i < UN; ++i)
+      for (int j = 0; j < UK; ++j) s[i * UK + j] += d[i] * x[j];
+  }
+  const Vec sums = vec16::lane_sums16(s);
+  for (int i = 0; i < UN; ++i)
+    for (int j = 0; j < UK; ++j) acc[i * K + j] += sums[i * UK + j];
+}
+template <int UN>
+ANN_INLINE void weight_grad_inputs(const float* dz, const float* h, std::int64_t K, std::int64_t R, double* acc) {
+  std::int64_t k0 = 0;
+  for (; k0 + 4 <= K; k0 += 4) weight_grad_tile<UN, 4>(dz, h + k0 * R, R, K, acc + k0);
+  switch (K - k0) {
+    case 3: weight_grad_tile<UN, 3>(dz, h + k0 * R, R, K, acc + k0); break;
+    case 2: weight_grad_tile<UN, 2>(dz, h + k0 * R, R, K, acc + k0); break;
+    case 1: weight_grad_tile<UN, 1>(dz, h + k0 * R, R, K, acc + k0); break;
+    default: break;
+  }
+}
+// acc [N, K] += dz hᵀ over the chunk's rows (dz [N][R], h [K][R]).
+ANN_INLINE void weight_grad(const float* dz, const float* h, std::int64_t N, std::int64_t K, std::int64_t R,
+                            double* acc) {
+  for (std::int64_t n0 = 0; n0 < N; n0 += 4) {
+    const float* d = dz + n0 * R;
+    double* a = acc + n0 * K;
+    switch (std::min<std::int64_t>(4, N - n0)) {
+      case 4: weight_grad_inputs<4>(d, h, K, R, a); break;
+      case 3: weight_grad_inputs<3>(d, h, K, R, a); break;
+      case 2: weight_grad_inputs<2>(d, h, K, R, a); break;
+      default: weight_grad_inputs<1>(d, h, K, R, a); break;
+    }
+  }
+}
+// acc [N] += Σ_rows dz.
+ANN_INLINE void bias_grad(const float* dz, std::int64_t N, std::int64_t R, double* acc) {
+  for (std::int64_t n0 = 0; n0 < N; n0 += kLanes) {
+    Vec s[kLanes] = {};
+    const std::int64_t units = std::min<std::int64_t>(kLanes, N - n0);
+    for (std::int64_t i = 0; i < units; ++i)
+      for (std::int64_t b = 0; b < R; b += kLanes) s[i] += load(dz + (n0 + i) * R + b);
+    const Vec sums = vec16::lane_sums16(s);
+    for (std::int64_t i = 0; i < units; ++i) acc[n0 + i] += sums[i];
+  }
+}
+
+// g ← g · f'(·) from the layer's output h (activations.h's derivatives).
+ANN_INLINE void slope_from_output(UnaryOp f, const float* h, float* g, std::int64_t n) {
+  switch (f) {
+    case UnaryOp::Relu: for (std::int64_t i = 0; i < n; ++i) g[i] = relu_grad(h[i], g[i]); break;
+    case UnaryOp::Tanh: for (std::int64_t i = 0; i < n; ++i) g[i] = tanh_grad(h[i], g[i]); break;
+    case UnaryOp::Sigmoid: for (std::int64_t i = 0; i < n; ++i) g[i] = sigmoid_grad(h[i], g[i]); break;
+    default: break;
+  }
+}
+
+// ---- where things are ----------------------------------------------------------------------
+// Layer l's kept values of chunk c: after the kept layers below it (m padded to 16 rows each),
+// c whole chunks in.
+std::int64_t kept_offset(const MlpChain& p, int l, std::int64_t c) {
+  std::int64_t offset = 0;
+  for (int i = 0; i < l; ++i)
+    if (chain_keeps(p, i)) offset += padded(p.m) * p.layers[i].out;
+  return offset + c * kChunk * p.layers[l].out;
+}
+// Layer l's sums (dW [out, in], then db [out]) in a part's accumulators.
+std::int64_t sums_offset(const MlpChain& p, int l) {
+  std::int64_t offset = 0;
+  for (int i = 0; i < l; ++i) offset += p.layers[i].out * (p.layers[i].in + 1);
+  return offset;
+}
+
+// A part's buffers, each kChunk rows of: the inputs x (in lanes); two for the values in flight
+// (as wide as the widest layer, or the inputs for the backward's dx); one for an output the
+// backward recomputes from z; then the double sums of the backward.
+struct Buffers {
+  float *x, *a, *b, *h;
+  double* sums;
+};
+struct Layout {
+  std::int64_t x, flight, h, sums;  // floats, floats, floats, doubles
+  std::int64_t bytes() const { return (x + 2 * flight + h) * 4 + sums * 8; }
+};
+Layout layout_of(const MlpChain& p, bool backward) {
+  std::int64_t widest = 1;
+  for (int l = 0; l < p.depth; ++l) widest = std::max(widest, p.layers[l].out);
+  const std::int64_t in = p.layers[0].in;
+  return {aligned(in * kChunk), aligned(std::max(widest, in) * kChunk), aligned(widest * kChunk),
+          backward ? aligned(sums_offset(p, p.depth)) : 0};
+}
+Buffers buffers_at(const Layout& layout, void* part) {
+  float* f = static_cast<float*>(part);
+  Buffers b{f, f + layout.x, f + layout.x + layout.flight, f + layout.x + 2 * layout.flight, nullptr};
+  b.sums = reinterpret_cast<double*>(b.h + layout.h);
+  return b;
+}
+
+// ---- the passes over chunks [first, last) ----------------------------------------------------
+ANN_KERNEL void forward_chunks_body(const MlpChain& p, const float* x, float* y, float* kept, std::int64_t first,
+                                    std::int64_t last, Buffers buf) {
+  const std::int64_t in = p.layers[0].in, out = p.layers[p.depth - 1].out;
+  for (std::int64_t c = first; c < last; ++c) {
+    const std::int64_t r0 = c * kChunk, rows = std::min(kChunk, p.m - r0), R = padded(rows);
+    to_lanes(x + r0 * in, in, rows, in, buf.x, R);
+    const float* cur = buf.x;
+    float* spare[2] = {buf.a, buf.b};
+    int next = 0;  // spare[next] is never `cur`: cur is the last buffer written, or x, or kept
+    for (int l = 0; l < p.depth; ++l) {
+      const ChainLayer& L = p.layers[l];
+      const bool keep = kept && chain_keeps(p, l);
+      float* z = keep ? kept + kept_offset(p, l, c) : spare[next];
+      if (!keep) next ^= 1;
+      product(L.W, L.in, 1, L.b, cur, L.in, L.out, R, z);
+      cur = z;
+      if (!L.activated) continue;
+      if (!keep || chain_keeps_output(L)) {
+        cpu::unary_float_here(L.f, z, z, L.out * R, L.p0, L.p1);
+      } else {  // z stays kept; h goes on in flight
+        float* h = spare[next];
+        next ^= 1;
+        cpu::unary_float_here(L.f, z, h, L.out * R, L.p0, L.p1);
+        cur = h;
+      }
+    }
+    from_lanes(cur, R, rows, out, y + r0 * out, out);
+  }
+}
+ANN_DISPATCH(forward_chunks)
+
+ANN_KERNEL void backward_chunks_body(const MlpChain& p, const float* x, const float* kept, const float* dy,
+                                     const MlpChainGrads& grads, std::int64_t first, std::int64_t last, Buffers buf) {
+  const std::int64_t in = p.layers[0].in, out = p.layers[p.depth - 1].out;
+  for (std::int64_t c = first; c < last; ++c) {
+    const std::int64_t r0 = c * kChunk, rows = std::min(kChunk, p.m - r0), R = padded(rows);
+    float *g = buf.a, *below = buf.b;
+    to_lanes(dy + r0 * out, out, rows, out, g, R);
+    for (int l = p.depth - 1; l >= 0; --l) {
+      const ChainLayer& L = p.layers[l];
+      if (L.activated) {  // g becomes dz
+        const float* k = kept + kept_offset(p, l, c);
+        if (chain_keeps_output(L)) slope_from_output(L.f, k, g, L.out * R);
+        else cpu::unary_derivative_here(L.f, k, g, g, L.out * R, L.p0, L.p1);
+      }
+      double* sums = buf.sums + sums_offset(p, l);
+      if (grads.dW[l]) {  // the layer's input h_{l−1}: x, kept, or recomputed from the kept z
+        const float* h = buf.x;
+        if (l == 0) {
+          to_lanes(x + r0 * in, in, rows, in, buf.x, R);
+        } else {
+          const ChainLayer& P = p.layers[l - 1];
+          const float* k = kept + kept_offset(p, l - 1, c);
+          if (chain_keeps_output(P)) {
+            h = k;
+          } else {
+            cpu::unary_float_here(P.f, k, buf.h, P.out * R, P.p0, P.p1);
+            h = buf.h;
+          }
+        }
+        weight_grad(g, h, L.out, L.in, R, sums);
+      }
+      if (grads.db[l]) bias_grad(g, L.out, R, sums + L.out * L.in);
+      if (l > 0 || grads.dx) {
+        product(L.W, 1, L.in, nullptr, g, L.out, L.in, R, below);
+        std::swap(g, below);
+      }
+    }
+    if (grads.dx) from_lanes(g, R, rows, in, grads.dx + r0 * in, in);
+  }
+}
+ANN_DISPATCH(backward_chunks)
+
+// Chunks per part: parts of at least 2²² multiply-adds (a thread's start costs ~20 µs), cut by
+// the shape alone. 0 when there are no rows.
+std::int64_t chunks_per_part(const MlpChain& p) {
+  const std::int64_t chunks = (p.m + kChunk - 1) / kChunk;
+  if (chunks == 0) return 0;
+  std::int64_t per_row = 0;
+  for (int l = 0; l < p.depth; ++l) per_row += p.layers[l].in * p.layers[l].out;
+  return cpu::part_length(chunks, chunks * kChunk * per_row, std::int64_t{1} << 22, 1);
+}
+std::int64_t part_count(const MlpChain& p) {
+  const std::int64_t per_part = chunks_per_part(p), chunks = (p.m + kChunk - 1) / kChunk;
+  return per_part == 0 ? 0 : (chunks + per_part - 1) / per_part;
+}
+
+}  // namespace
+
+std::size_t mlp_chain_scratch_bytes(const MlpChain& p, bool backward) {
+  return static_cast<std::size_t>(part_count(p) * layout_of(p, backward).bytes());
+}
+
+void mlp_chain_forward_cpu(const MlpChain& p, const float* x, float* y, float* kept, void* scratch) {
+  const Layout layout = layout_of(p, false);
+  const std::int64_t per_part = chunks_per_part(p), chunks = (p.m + kChunk - 1) / kChunk;
+  cpu::run_parts(part_count(p), [&](std::int64_t part) {
+    const Buffers buf = buffers_at(layout, static_cast<char*>(scratch) + part * layout.bytes());
+    forward_chunks(p, x, y, kept, part * per_part, std::min(chunks, (part + 1) * per_part), buf);
+  });
+}
+
+void mlp_chain_backward_cpu(const MlpChain& p, const float* x, const float* kept, const float* dy,
+                            const MlpChainGrads& grads, void* scratch) {
+  const Layout layout = layout_of(p, true);
+  const std::int64_t per_part = chunks_per_part(p), chunks = (p.m + kChunk - 1) / kChunk, parts = part_count(p);
+  const std::int64_t sums = sums_offset(p, p.depth);
+  auto part_buffers = [&](std::int64_t part) {
+    return buffers_at(layout, static_cast<char*>(scratch) + part * layout.bytes());
+  };
+  cpu::run_parts(parts, [&](std::int64_t part) {
+    const Buffers buf = part_buffers(part);
+    std::fill(buf.sums, buf.sums + sums, 0.0);
+    backward_chunks(p, x, kept, dy, grads, part * per_part, std::min(chunks, (part + 1) * per_part), buf);
+  });
+  // The parts' sums, added in part order (no rows: zeros).
+  for (int l = 0; l < p.depth; ++l) {
+    const ChainLayer& L = p.layers[l];
+    const std::int64_t offset = sums_offset(p, l);
+    auto total = [&](std::int64_t i) {
+      double s = 0;
+      for (std::int64_t part = 0; part < parts; ++part) s += part_buffers(part).sums[offset + i];
+      return static_cast<float>(s);
+    };
+    if (grads.dW[l])
+      for (std::int64_t i = 0; i < L.out * L.in; ++i) grads.dW[l][i] = total(i);
+    if (grads.db[l])
+      for (std::int64_t i = 0; i < L.out; ++i) grads.db[l][i] = total(L.out * L.in + i);
+  }
+}
+
+}  // namespace ann::backend

@@ -1,0 +1,144 @@
+// The fused stack of narrow layers: forward and backward of one node. The math of both passes is
+// written next to the kernel, src/backend/cpu/mlp_chain.cpp.
+#include "ops/mlp_chain.h"
+
+#include <string>
+
+#include "ann/autograd.h"
+#include "ann/error.h"
+#include "ann/ops.h"
+#include "autograd/node.h"
+#include "ops/op_util.h"
+#include "tensor_impl.h"
+
+namespace ann::detail {
+
+namespace {
+
+bool is_matrix_on(const Tensor& W, const Tensor& x) {
+  return W.defined() && W.dtype() == DType::Float32 && W.dim() == 2 && W.device() == x.device();
+}
+bool is_bias_of(const Tensor& b, const Tensor& W, const Tensor& x) {
+  return !b.defined() || (b.dtype() == DType::Float32 && b.dim() == 1 && b.size(0) == W.size(0) &&
+                          b.device() == x.device());
+}
+
+// The chain as the layer-by-layer ops compute it: the reference, and the derivative that
+// create_graph differentiates again.
+Tensor compose(Tensor h, const std::vector<ChainStage>& stages, const std::vector<Tensor>& params) {
+  using backend::UnaryOp;
+  for (std::size_t i = 0; i < stages.size(); ++i) {
+    h = linear(h, params[2 * i], params[2 * i + 1]);
+    const ChainStage& s = stages[i];
+    if (!s.activated) continue;
+    switch (s.f) {
+      case UnaryOp::Relu: h = relu(h); break;
+      case UnaryOp::Tanh: h = tanh(h); break;
+      case UnaryOp::Sigmoid: h = sigmoid(h); break;
+      case UnaryOp::LeakyRelu: h = leaky_relu(h, s.p0); break;
+      case UnaryOp::Elu: h = elu(h, s.p0); break;
+      case UnaryOp::Gelu: h = gelu(h); break;
+      case UnaryOp::Silu: h = silu(h); break;
+      case UnaryOp::Softplus: h = softplus(h, s.p0, s.p1); break;
+      default: throw ValueError("mlp_chain: layer " + std::to_string(i) + " has an activation the chain lacks");
+    }
+  }
+  return h;
+}
+
+bool is_chain_activation(backend::UnaryOp f) {
+  using backend::UnaryOp;
+  return f == UnaryOp::Relu || f == UnaryOp::Tanh || f == UnaryOp::Sigmoid || f == UnaryOp::LeakyRelu ||
+         f == UnaryOp::Elu || f == UnaryOp::Gelu || f == UnaryOp::Silu || f == UnaryOp::Softplus;
+}
+
+}  // namespace
+
+bool mlp_chain_applies(const Tensor& x, const std::vector<ChainStage>& stages) {
+  if (!x.defined() || x.dtype() != DType::Float32 || x.dim() != 2 || stages.size() < 2) return false;
+  if (!ops::backend_of(x).has(backend::Fused::MlpChain)) return false;
+  std::int64_t in = x.size(1);
+  if (in < 1 || in > kMlpChainMaxInputs) return false;
+  for (const ChainStage& s : stages) {
+    if (!is_matrix_on(s.W, x) || !is_bias_of(s.b, s.W, x) || s.W.size(1) != in) return false;
+    if (s.W.size(0) < 1 || s.W.size(0) > backend::kMlpChainMaxWidth) return false;
+    if (s.activated && !is_chain_activation(s.f)) return false;
+    in = s.W.size(0);
+  }
+  return true;
+}
+
+Tensor mlp_chain(const Tensor& x, const std::vector<ChainStage>& stages) {
+  if (!mlp_chain_applies(x, stages)) {
+    std::string shapes;
+    for (const ChainStage& s : stages) {
+      shapes += ' ';  // (not " " + string: GCC 12 warns falsely of overlapping copies there)
+      shapes += s.W.defined() ? to_string(s.W.sizes()) : std::string("(none)");
+    }
+    throw ShapeError("mlp_chain: input " + (x.defined() ? to_string(x.sizes()) : std::string("(none)")) +
+                     " and weights" + shapes + " are not a chain of at least 2 float32 layers, each at most " +
+                     std::to_string(backend::kMlpChainMaxWidth) + " wide, on a device with the chain kernel");
+  }
+  const int depth = static_cast<int>(stages.size());
+  std::vector<Tensor> inputs{x};   // x, W_1, b_1, …, W_L, b_L
+  std::vector<Tensor> held;        // their contiguous forms, which the kernel reads
+  std::vector<backend::ChainLayer> layers;
+  inputs.reserve(1 + 2 * stages.size());
+  held.reserve(2 * stages.size());
+  layers.reserve(stages.size());
+  for (const ChainStage& s : stages) {
+    inputs.push_back(s.W);
+    inputs.push_back(s.b);
+    held.push_back(s.W.contiguous());
+    held.push_back(s.b.defined() ? s.b.contiguous() : Tensor());
+    const Tensor &W = held[held.size() - 2], &b = held.back();
+    layers.push_back({W.size(1), W.size(0), W.data<float>(), b.defined() ? b.data<float>() : nullptr, s.activated,
+                      s.f, s.p0, s.p1});
+  }
+  Tensor xc = x.contiguous();
+  const std::int64_t m = x.size(0), out = layers.back().out;
+  const bool backward_follows = is_grad_enabled() && autograd::any_requires_grad(inputs);
+  const backend::MlpChain p{m, layers.data(), depth};
+  Tensor y = make_tensor({m, out}, DType::Float32, x.device());
+  Tensor kept = backward_follows ? make_tensor({backend::mlp_chain_kept_floats(p)}, DType::Float32, x.device())
+                                 : Tensor();
+  const backend::Backend& kernels = ops::backend_of(x);
+  kernels.mlp_chain_forward(p, xc.data<float>(), y.data<float>(), kept.defined() ? kept.data<float>() : nullptr);
+  if (!backward_follows) return y;
+  std::vector<bool> need(inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) need[i] = inputs[i].defined() && inputs[i].requires_grad();
+  return autograd::record(
+      "mlp_chain", std::move(y), std::move(inputs),
+      // The closure keeps the contiguous inputs alive (the layers point into them), not detached
+      // copies: inputs, or fresh copies of them, make no cycle (node.h).
+      [m, stages, layers = std::move(layers), held = std::move(held), xc = std::move(xc), kept = std::move(kept),
+       need = std::move(need), &kernels](const Tensor& dy, autograd::GradSinks, const std::vector<Tensor>& in) {
+        if (is_grad_enabled()) {  // a pass with create_graph: through the layers it stands for
+          return autograd::differentiate_again(
+              [&stages](const std::vector<Tensor>& v) {
+                return compose(v[0], stages, std::vector<Tensor>(v.begin() + 1, v.end()));
+              },
+              in, dy);
+        }
+        const Tensor dyc = dy.contiguous();
+        const int depth = static_cast<int>(layers.size());
+        std::vector<Tensor> g(need.size());
+        std::vector<float*> dW(layers.size(), nullptr), db(layers.size(), nullptr);
+        auto gradient = [&](std::size_t i, Shape shape) {
+          g[i] = make_tensor(shape, DType::Float32, dyc.device());
+          return g[i].data<float>();
+        };
+        float* dx = need[0] ? gradient(0, {m, layers.front().in}) : nullptr;
+        for (int l = 0; l < depth; ++l) {
+          const backend::ChainLayer& L = layers[static_cast<std::size_t>(l)];
+          if (need[1 + 2 * l]) dW[l] = gradient(1 + 2 * l, {L.out, L.in});
+          if (need[2 + 2 * l]) db[l] = gradient(2 + 2 * l, {L.out});
+        }
+        const backend::MlpChain p{m, layers.data(), depth};
+        kernels.mlp_chain_backward(p, xc.data<float>(), kept.defined() ? kept.data<float>() : nullptr,
+                                   dyc.data<float>(), {dx, dW.data(), db.data()});
+        return g;
+      });
+}
+
+}  // namespace ann::detail

@@ -1,0 +1,36 @@
+#pragma once
+// A stack of narrow fully connected layers, Linear – f – Linear – f – …, as one autograd node,
+// which nn::Sequential uses by itself (src/nn/fusion.cpp). The kernel carries blocks of rows
+// through every layer (src/backend/cpu/mlp_chain.cpp, with the math); the result equals the
+// layers run one by one up to rounding (other summation orders). tests/test_mlp_chain.cpp
+// checks both and the gradients.
+#include <vector>
+
+#include "ann/tensor.h"
+#include "backend/backend.h"
+
+namespace ann::detail {
+
+/// One layer of a chain: x Wᵀ + b (b may be undefined), then, when `activated`, the activation
+/// `f` with unary's scalars p0, p1 (backend.h's ChainLayer).
+struct ChainStage {
+  Tensor W, b;
+  bool activated = false;
+  backend::UnaryOp f = backend::UnaryOp::Relu;
+  double p0 = 0, p1 = 0;
+};
+
+/// Whether mlp_chain computes the stages on x: x a 2-D float32 tensor on a device whose back
+/// end has the chain kernel, at least two stages of float32 weights that follow each other
+/// (each W [out, in], in the previous out, the first in x's columns, at most kMlpChainMaxInputs),
+/// each out at most backend::kMlpChainMaxWidth, biases undefined or [out].
+bool mlp_chain_applies(const Tensor& x, const std::vector<ChainStage>& stages);
+
+/// The first layer's inputs the chain takes at most (a chunk of rows of x is transposed into
+/// cache).
+constexpr std::int64_t kMlpChainMaxInputs = 1024;
+
+/// y = f_L(… f_1(x W_1ᵀ + b_1) … W_Lᵀ + b_L), one node; throws ShapeError where it does not apply.
+Tensor mlp_chain(const Tensor& x, const std::vector<ChainStage>& stages);
+
+}  // namespace ann::detail

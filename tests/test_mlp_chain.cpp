@@ -1,0 +1,193 @@
+// The fused stack of narrow layers (src/ops/mlp_chain.h) that nn::Sequential runs for
+// Linear – f – Linear – f – … with every layer at most 64 wide: the same values and gradients as
+// the layers one by one (up to float rounding) for every activation, depths, widths and row
+// counts around the kernel's 16-row blocks and 256-row chunks, layers without bias, x's own
+// gradient, second derivatives, the same bits on any thread count, and where it must not apply.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ann/ann.h"
+#include "backend/backend.h"
+#include "cpu_level_check.h"
+#include "ops/mlp_chain.h"
+
+namespace ann {
+namespace {
+
+// widths[0] inputs, then one Linear per further width, each followed by `activation` but the last
+// (which gets `last_activation` when it is not empty).
+nn::Sequential make_net(const std::vector<std::int64_t>& widths, const std::string& activation, bool bias = true,
+                        const std::string& last_activation = "") {
+  nn::Sequential net;
+  for (std::size_t i = 1; i < widths.size(); ++i) {
+    net.push_back(nn::Linear(widths[i - 1], widths[i], bias));
+    const std::string& f = i + 1 < widths.size() ? activation : last_activation;
+    if (!f.empty()) net.push_back(nn::AnyModule(nn::make_activation(f)));
+  }
+  return net;
+}
+
+struct Pass {
+  std::vector<float> y, dx;
+  std::vector<std::vector<float>> grads;
+  std::string node;
+};
+
+// One forward and backward of L = Σ y ⊙ w (w fixed, so that the outputs weigh differently).
+Pass run(nn::Sequential& net, const Tensor& x, bool fused) {
+  net.zero_grad();
+  Tensor xg = x.detach().requires_grad_(true);
+  Tensor y;
+  if (fused) {
+    y = net(xg);
+  } else {
+    nn::NoFusionGuard layer_by_layer;
+    y = net(xg);
+  }
+  const Tensor w = ann::tanh(arange(0, y.numel(), TensorOptions().dtype(DType::Float32)).reshape(y.sizes()) * 0.37f - 3.f);
+  sum(y * w).backward();
+  Pass r{y.to_vector<float>(), xg.grad().to_vector<float>(), {}, y.grad_fn_name()};
+  for (const Tensor& p : net.parameters()) r.grads.push_back(p.grad().to_vector<float>());
+  return r;
+}
+
+// |a − b| <= 2e-5 · max|b| + 1e-6 elementwise: float rounding in other orders, never a wrong term.
+::testing::AssertionResult close(const std::vector<float>& a, const std::vector<float>& b, const std::string& what) {
+  if (a.size() != b.size()) return ::testing::AssertionFailure() << what << ": sizes differ";
+  double largest = 0;
+  for (float v : b) largest = std::max(largest, static_cast<double>(std::fabs(v)));
+  const double tol = 2e-5 * largest + 1e-6;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (!(std::fabs(a[i] - b[i]) <= tol))
+      return ::testing::AssertionFailure() << what << " element " << i << ": fused " << a[i] << ", layer by layer "
+                                           << b[i] << " (tolerance " << tol << ")";
+  return ::testing::AssertionSuccess();
+}
+
+void expect_same_as_layers(nn::Sequential& net, const Tensor& x, const std::string& what) {
+  const Pass fused = run(net, x, true), layers = run(net, x, false);
+  ASSERT_EQ(fused.node, "mlp_chain") << what;
+  ASSERT_NE(layers.node, "mlp_chain") << what;
+  EXPECT_TRUE(close(fused.y, layers.y, what + " y"));
+  EXPECT_TRUE(close(fused.dx, layers.dx, what + " dx"));
+  for (std::size_t i = 0; i < fused.grads.size(); ++i)
+    EXPECT_TRUE(close(fused.grads[i], layers.grads[i], what + " parameter " + std::to_string(i)));
+}
+
+TEST(mlp_chain, EveryActivationAsTheLayers) {
+  if (!randn({1}).device().is_cpu()) GTEST_SKIP() << "the chain kernel is the CPU's";
+  manual_seed(3);
+  for (const std::string& f : nn::activation_names()) {
+    nn::Sequential net = make_net({5, 9, 17, 9, 3}, f);
+    // rows 300: a full 256-row chunk and a partial one whose last 16-row block is partial too
+    expect_same_as_layers(net, randn({300, 5}) * 2.f, f);
+  }
+}
+
+TEST(mlp_chain, ShapesAroundBlocksAndChunks) {
+  if (!randn({1}).device().is_cpu()) GTEST_SKIP() << "the chain kernel is the CPU's";
+  manual_seed(4);
+  const std::vector<std::vector<std::int64_t>> nets = {
+      {1, 1, 1, 1}, {2, 3, 22}, {3, 64, 64, 4}, {70, 17, 33, 1}, {16, 16, 16, 16, 16, 16, 16, 16, 16}, {300, 8, 2}};
+  for (const auto& widths : nets) {
+    for (const std::int64_t rows : {1, 15, 16, 17, 255, 256, 257, 529}) {
+      for (const bool bias : {true, false}) {
+        nn::Sequential net = make_net(widths, "tanh", bias, "sigmoid");
+        std::string what = "widths";
+        for (auto w : widths) what += ' ' + std::to_string(w);
+        expect_same_as_layers(net, randn({rows, widths[0]}), what + ", rows " + std::to_string(rows) +
+                                                                 (bias ? "" : ", no bias"));
+      }
+    }
+  }
+}
+
+TEST(mlp_chain, NoRowsGiveZeroGradients) {
+  if (!randn({1}).device().is_cpu()) GTEST_SKIP() << "the chain kernel is the CPU's";
+  manual_seed(5);
+  nn::Sequential net = make_net({4, 8, 8, 2}, "relu");
+  net.zero_grad();
+  const Tensor y = net(randn({0, 4}));
+  ASSERT_EQ(y.grad_fn_name(), "mlp_chain");
+  EXPECT_EQ(y.sizes(), Shape({0, 2}));
+  sum(y).backward();
+  for (const Tensor& p : net.parameters()) {
+    const std::vector<float> g = p.grad().to_vector<float>();
+    EXPECT_TRUE(std::all_of(g.begin(), g.end(), [](float v) { return v == 0.f; }));
+  }
+}
+
+// A gradient penalty differentiates the chain's derivative again, through its composition.
+TEST(mlp_chain, SecondDerivativesAsTheLayers) {
+  if (!randn({1}).device().is_cpu()) GTEST_SKIP() << "the chain kernel is the CPU's";
+  manual_seed(6);
+  for (const char* f : {"silu", "tanh", "softplus"}) {
+    nn::Sequential net = make_net({3, 6, 5, 2}, f);
+    const Tensor x = randn({40, 3});
+    auto penalty_grads = [&](bool fused) {
+      net.zero_grad();
+      Tensor xg = x.detach().requires_grad_(true);
+      Tensor y;
+      if (fused) {
+        y = net(xg);
+      } else {
+        nn::NoFusionGuard layer_by_layer;
+        y = net(xg);
+      }
+      const Tensor dx = autograd::grad({sum(y * y)}, {xg}, {}, std::nullopt, true)[0];
+      sum(dx * dx).backward();
+      std::vector<std::vector<float>> g;
+      for (const Tensor& p : net.parameters()) g.push_back(p.grad().to_vector<float>());
+      return g;
+    };
+    const auto fused = penalty_grads(true), layers = penalty_grads(false);
+    for (std::size_t i = 0; i < fused.size(); ++i)
+      EXPECT_TRUE(close(fused[i], layers[i], std::string(f) + " parameter " + std::to_string(i)));
+  }
+}
+
+TEST(mlp_chain, SameBitsOnAnyThreadCount) {
+  if (!randn({1}).device().is_cpu()) GTEST_SKIP() << "the chain kernel is the CPU's";
+  manual_seed(7);
+  nn::Sequential net = make_net({32, 64, 64, 64, 10}, "gelu");
+  const Tensor x = randn({9000, 32});  // parts of whole chunks on several threads
+  const int before = get_num_threads();
+  set_num_threads(1);
+  const Pass one = run(net, x, true);
+  for (const int threads : {2, 3, 8}) {
+    set_num_threads(threads);
+    const Pass many = run(net, x, true);
+    EXPECT_EQ(many.y, one.y) << threads << " threads";
+    EXPECT_EQ(many.dx, one.dx) << threads << " threads";
+    EXPECT_EQ(many.grads, one.grads) << threads << " threads";
+  }
+  set_num_threads(before);
+}
+
+TEST(mlp_chain, AppliesOnlyToNarrowFloatChains) {
+  if (!randn({1}).device().is_cpu()) GTEST_SKIP() << "the chain kernel is the CPU's";
+  manual_seed(8);
+  // a layer wider than the kernel's 64 ends the chain: the layers before it are one, it runs alone
+  nn::Sequential wide = make_net({4, 65, 3}, "relu");
+  EXPECT_NE(wide(randn({10, 4})).grad_fn_name(), "mlp_chain");
+  nn::Sequential tail = make_net({4, 70, 9, 9, 2}, "elu");  // Linear(4, 70) alone, then a chain of 3
+  expect_same_as_layers(tail, randn({50, 4}), "a chain after a wide layer");
+  // one layer is not a chain (Linear's own fused epilogue takes it)
+  nn::Sequential single = make_net({4, 3}, "relu", true, "relu");
+  EXPECT_NE(single(randn({10, 4})).grad_fn_name(), "mlp_chain");
+  // float64 runs the layers
+  nn::Sequential net = make_net({4, 8, 2}, "relu");
+  net.to(DType::Float64);
+  EXPECT_NE(net(randn({10, 4}, TensorOptions().dtype(DType::Float64))).grad_fn_name(), "mlp_chain");
+  // the op itself says why it refuses
+  const std::vector<detail::ChainStage> one_stage{{randn({3, 4}), Tensor()}};
+  EXPECT_THROW(detail::mlp_chain(randn({2, 4}), one_stage), ShapeError);
+}
+
+}  // namespace
+}  // namespace ann
