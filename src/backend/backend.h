@@ -139,21 +139,25 @@ struct MlpChainGrads {
 constexpr std::int64_t kMlpChainMaxWidth = 64;
 /// Rows a chain kernel carries through all layers at once (a multiple of 16).
 constexpr std::int64_t kMlpChainRows = 256;
-/// Whether the chain keeps a layer's output (its derivative is a function of it: ReLU, Tanh,
-/// Sigmoid, none) rather than its pre-activation (the others, whose output the backward
-/// recomputes).
+/// Whether the chain keeps only a layer's output for the backward (its derivative is a function
+/// of it: ReLU, Tanh, Sigmoid, LeakyReLU with a slope >= 0, none), or its pre-activation z too
+/// (the others' derivatives need z).
 constexpr bool chain_keeps_output(const ChainLayer& l) {
-  return !l.activated || l.f == UnaryOp::Relu || l.f == UnaryOp::Tanh || l.f == UnaryOp::Sigmoid;
+  return !l.activated || l.f == UnaryOp::Relu || l.f == UnaryOp::Tanh || l.f == UnaryOp::Sigmoid ||
+         (l.f == UnaryOp::LeakyRelu && l.p0 >= 0);
 }
+/// The values a chain keeps of layer l per row: out, or 2·out with z.
+constexpr std::int64_t chain_kept_per_row(const ChainLayer& l) { return l.out * (chain_keeps_output(l) ? 1 : 2); }
 /// Whether the chain's backward needs layer i's kept values: every layer's but the last's, which
 /// only an activation's derivative needs.
 constexpr bool chain_keeps(const MlpChain& p, int i) { return i + 1 < p.depth || p.layers[i].activated; }
 /// The size in floats of what a chain's forward keeps for its backward: for each kept layer
-/// (chain_keeps) its m rows (padded to 16) of out values, in the kernel's own layout.
+/// (chain_keeps) its m rows (padded to 16) of chain_kept_per_row values, in the kernel's own
+/// layout.
 constexpr std::int64_t mlp_chain_kept_floats(const MlpChain& p) {
   std::int64_t n = 0;
   for (int i = 0; i < p.depth; ++i)
-    if (chain_keeps(p, i)) n += (p.m + 15) / 16 * 16 * p.layers[i].out;
+    if (chain_keeps(p, i)) n += (p.m + 15) / 16 * 16 * chain_kept_per_row(p.layers[i]);
   return n;
 }
 

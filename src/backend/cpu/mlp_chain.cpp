@@ -12,16 +12,18 @@
 //     dz_l = g ⊙ f'(z_l)           (from h_l for ReLU, tanh, sigmoid: [h > 0], 1 − h², h(1 − h))
 //     dW[n,k] += Σ_rows dz_l[n] h_{l−1}[k]          db[n] += Σ_rows dz_l[n]
 //     g ← Σ_n W[n,k] dz_l[n]       (for the layer below, and dx)
-// A row sum is summed per lane over the chunk, across lanes in lane_sum's fixed tree, and over
-// chunks in double, in chunk order. Chunks are grouped into parts by the shape alone
-// (parallel.h's part_length), one thread each; each part sums its own chunks and the parts are
-// added in order: results depend on the data and shape, never on the thread count.
+// The row sums of the weights' gradients are taken per chunk (weight_grad_*), and added over
+// chunks in float, in chunk order, as a BLAS library adds its blocks of K. Chunks are grouped
+// into parts by the shape alone (parallel.h's part_length), one thread each; each part sums
+// its own chunks and the parts are added in order: results depend on the data and shape, never
+// on the thread count.
 //
 // Padding rows (a chunk's rows up to a multiple of 16) hold x = 0 and ∂L/∂y = 0; they compute
 // finite values forward (from finite parameters) and exact zeros backward, which add nothing.
 //
-// What the forward keeps for the backward (backend.h's chain_keeps): per layer, its output h
-// where the derivative is a function of it, else z, from which the backward recomputes h. The
+// What the forward keeps for the backward (backend.h's chain_keeps): per layer, its output h,
+// and z too where the derivative is not a function of h (GELU, SiLU, ...: recomputing h from z
+// in the backward measured slower than keeping it, the kept values being in cache). The
 // activations themselves are the unary kernels' (elementwise.cpp), so a layer here rounds them
 // as the layer-by-layer op does; the products sum in another order than a BLAS library.
 #include "backend/cpu/mlp_chain.h"
@@ -46,6 +48,9 @@ using vec16::store;
 using vec16::Vec;
 
 constexpr std::int64_t kChunk = kMlpChainRows;
+// Chunks of at least this many rows sum the weights' gradient across lanes, fewer along lanes
+// (weight_grad_*): where the sums across lanes cost less than the idle lanes and transposes.
+constexpr std::int64_t kAcrossLanesRows = 64;
 
 constexpr std::int64_t padded(std::int64_t rows) { return (rows + kLanes - 1) / kLanes * kLanes; }
 constexpr std::int64_t aligned(std::int64_t floats) { return (floats + 15) / 16 * 16; }  // 64-byte steps
@@ -178,10 +183,17 @@ ANN_INLINE void product(const float* W, std::int64_t ws_out, std::int64_t ws_in,
   }
 }
 
-// acc[n·K + k] += Σ_rows dz[n] h[k] for UN units n and UK inputs k: the chunk's rows summed per
-// lane in UN·UK accumulators, then across lanes, sixteen sums at once.
+// A chunk's sum into a part's: the part's first chunk writes it, the others add to it.
+ANN_INLINE void put(float& acc, float sum, bool add) { acc = add ? acc + sum : sum; }
+
+// The weights' gradient of a chunk, two ways, chosen by its rows (weight_grad):
+//
+// Across lanes: acc[n·K + k] += Σ_rows dz[n] h[k], both lanes-major, for UN units n and UK
+// inputs k: the chunk's rows summed per lane in UN·UK accumulators, then across lanes, sixteen
+// sums at once. Every lane works, but the sum across lanes costs as much as 4 blocks of rows.
 template <int UN, int UK>
-ANN_INLINE void weight_grad_tile(const float* dz, const float* h, std::int64_t R, std::int64_t K, double* acc) {
+ANN_INLINE void across_lanes_tile(const float* dz, const float* h, std::int64_t R, std::int64_t K, float* acc,
+                                  bool add) {
   Vec s[kLanes] = {};
   for (std::int64_t b = 0; b < R; b += kLanes) {
     Vec d[UN], x[UK];
@@ -192,94 +204,171 @@ ANN_INLINE void weight_grad_tile(const float* dz, const float* h, std::int64_t R
   }
   const Vec sums = vec16::lane_sums16(s);
   for (int i = 0; i < UN; ++i)
-    for (int j = 0; j < UK; ++j) acc[i * K + j] += sums[i * UK + j];
+    for (int j = 0; j < UK; ++j) put(acc[i * K + j], sums[i * UK + j], add);
 }
 template <int UN>
-ANN_INLINE void weight_grad_inputs(const float* dz, const float* h, std::int64_t K, std::int64_t R, double* acc) {
+ANN_INLINE void across_lanes_inputs(const float* dz, const float* h, std::int64_t K, std::int64_t R, float* acc,
+                                    bool add) {
   std::int64_t k0 = 0;
-  for (; k0 + 4 <= K; k0 += 4) weight_grad_tile<UN, 4>(dz, h + k0 * R, R, K, acc + k0);
+  for (; k0 + 4 <= K; k0 += 4) across_lanes_tile<UN, 4>(dz, h + k0 * R, R, K, acc + k0, add);
   switch (K - k0) {
-    case 3: weight_grad_tile<UN, 3>(dz, h + k0 * R, R, K, acc + k0); break;
-    case 2: weight_grad_tile<UN, 2>(dz, h + k0 * R, R, K, acc + k0); break;
-    case 1: weight_grad_tile<UN, 1>(dz, h + k0 * R, R, K, acc + k0); break;
+    case 3: across_lanes_tile<UN, 3>(dz, h + k0 * R, R, K, acc + k0, add); break;
+    case 2: across_lanes_tile<UN, 2>(dz, h + k0 * R, R, K, acc + k0, add); break;
+    case 1: across_lanes_tile<UN, 1>(dz, h + k0 * R, R, K, acc + k0, add); break;
     default: break;
   }
 }
 // acc [N, K] += dz hᵀ over the chunk's rows (dz [N][R], h [K][R]).
-ANN_INLINE void weight_grad(const float* dz, const float* h, std::int64_t N, std::int64_t K, std::int64_t R,
-                            double* acc) {
+ANN_INLINE void weight_grad_across_lanes(const float* dz, const float* h, std::int64_t N, std::int64_t K,
+                                         std::int64_t R, float* acc, bool add) {
   for (std::int64_t n0 = 0; n0 < N; n0 += 4) {
     const float* d = dz + n0 * R;
-    double* a = acc + n0 * K;
+    float* a = acc + n0 * K;
     switch (std::min<std::int64_t>(4, N - n0)) {
-      case 4: weight_grad_inputs<4>(d, h, K, R, a); break;
-      case 3: weight_grad_inputs<3>(d, h, K, R, a); break;
-      case 2: weight_grad_inputs<2>(d, h, K, R, a); break;
-      default: weight_grad_inputs<1>(d, h, K, R, a); break;
+      case 4: across_lanes_inputs<4>(d, h, K, R, a, add); break;
+      case 3: across_lanes_inputs<3>(d, h, K, R, a, add); break;
+      case 2: across_lanes_inputs<2>(d, h, K, R, a, add); break;
+      default: across_lanes_inputs<1>(d, h, K, R, a, add); break;
     }
   }
 }
+// Along lanes: the same from dz lanes-major and h row-major (hr [rows][ldh], ldh a multiple of
+// 16): 16 inputs k in the lanes of a vector, and per row UN broadcast dz[n] times KV vectors of
+// h — a sum along each lane, with no reduction across lanes, over the chunk's true rows only
+// (a batch of one row: one multiply-add per 16 weights), but lanes past K idle and h to
+// transpose first. The chunk's float sums go to the part's (acc, rows of
+// K), the first `valid` of the tile's columns.
+template <int UN, int KV>
+ANN_INLINE void along_lanes_tile(const float* dz, std::int64_t R, const float* hr, std::int64_t ldh,
+                                 std::int64_t rows, std::int64_t K, std::int64_t valid, float* acc, bool add) {
+  Vec s[UN][KV] = {};
+  for (std::int64_t r = 0; r < rows; ++r) {
+    Vec h[KV];
+    for (int j = 0; j < KV; ++j) h[j] = load(hr + r * ldh + j * kLanes);
+    for (int i = 0; i < UN; ++i) {
+      const float d = dz[i * R + r];
+      for (int j = 0; j < KV; ++j) s[i][j] += d * h[j];
+    }
+  }
+  for (int i = 0; i < UN; ++i) {
+    for (int j = 0; j < KV; ++j) {
+      float* a = acc + i * K + j * kLanes;
+      if (valid >= (j + 1) * kLanes) store(a, add ? load(a) + s[i][j] : s[i][j]);
+      else for (std::int64_t l = 0; l < valid - j * kLanes; ++l) put(a[l], s[i][j][l], add);
+    }
+  }
+}
+template <int UN>
+ANN_INLINE void along_lanes_inputs(const float* dz, std::int64_t R, const float* hr, std::int64_t ldh,
+                                   std::int64_t rows, std::int64_t K, float* acc, bool add) {
+  std::int64_t k0 = 0;
+  for (; k0 + 4 * kLanes <= K; k0 += 4 * kLanes) along_lanes_tile<UN, 4>(dz, R, hr + k0, ldh, rows, K, K - k0, acc + k0, add);
+  switch ((K - k0 + kLanes - 1) / kLanes) {
+    case 3: along_lanes_tile<UN, 3>(dz, R, hr + k0, ldh, rows, K, K - k0, acc + k0, add); break;
+    case 2: along_lanes_tile<UN, 2>(dz, R, hr + k0, ldh, rows, K, K - k0, acc + k0, add); break;
+    case 1: along_lanes_tile<UN, 1>(dz, R, hr + k0, ldh, rows, K, K - k0, acc + k0, add); break;
+    default: break;
+  }
+}
+ANN_INLINE void weight_grad_along_lanes(const float* dz, std::int64_t R, const float* hr, std::int64_t ldh, std::int64_t rows,
+                                    std::int64_t N, std::int64_t K, float* acc, bool add) {
+  for (std::int64_t n0 = 0; n0 < N; n0 += 4) {
+    const float* d = dz + n0 * R;
+    float* a = acc + n0 * K;
+    switch (std::min<std::int64_t>(4, N - n0)) {
+      case 4: along_lanes_inputs<4>(d, R, hr, ldh, rows, K, a, add); break;
+      case 3: along_lanes_inputs<3>(d, R, hr, ldh, rows, K, a, add); break;
+      case 2: along_lanes_inputs<2>(d, R, hr, ldh, rows, K, a, add); break;
+      default: along_lanes_inputs<1>(d, R, hr, ldh, rows, K, a, add); break;
+    }
+  }
+}
+// hr [R][ldh] (row-major, ldh = K rounded up to 16, the columns past K zero) from h [K][R]
+// (lanes-major).
+ANN_INLINE void lanes_to_rows(const float* h, std::int64_t K, std::int64_t R, float* hr, std::int64_t ldh) {
+  for (std::int64_t r0 = 0; r0 < R; r0 += kLanes) {
+    for (std::int64_t k0 = 0; k0 < ldh; k0 += kLanes) {
+      Vec v[kLanes];
+      for (std::int64_t i = 0; i < kLanes; ++i) v[i] = k0 + i < K ? load(h + (k0 + i) * R + r0) : Vec{};
+      transpose16(v);
+      for (int i = 0; i < kLanes; ++i) store(hr + (r0 + i) * ldh + k0, v[i]);
+    }
+  }
+}
+// The same from rows of a row-major x [rows][K] (leading dimension ld).
+ANN_INLINE void copy_rows(const float* x, std::int64_t ld, std::int64_t rows, std::int64_t K, float* hr,
+                          std::int64_t ldh) {
+  for (std::int64_t r = 0; r < rows; ++r) {
+    std::memcpy(hr + r * ldh, x + r * ld, static_cast<std::size_t>(K) * sizeof(float));
+    std::fill(hr + r * ldh + K, hr + (r + 1) * ldh, 0.f);
+  }
+}
+
 // acc [N] += Σ_rows dz.
-ANN_INLINE void bias_grad(const float* dz, std::int64_t N, std::int64_t R, double* acc) {
+ANN_INLINE void bias_grad(const float* dz, std::int64_t N, std::int64_t R, float* acc, bool add) {
   for (std::int64_t n0 = 0; n0 < N; n0 += kLanes) {
     Vec s[kLanes] = {};
     const std::int64_t units = std::min<std::int64_t>(kLanes, N - n0);
     for (std::int64_t i = 0; i < units; ++i)
       for (std::int64_t b = 0; b < R; b += kLanes) s[i] += load(dz + (n0 + i) * R + b);
     const Vec sums = vec16::lane_sums16(s);
-    for (std::int64_t i = 0; i < units; ++i) acc[n0 + i] += sums[i];
+    for (std::int64_t i = 0; i < units; ++i) put(acc[n0 + i], sums[i], add);
   }
 }
 
-// g ← g · f'(·) from the layer's output h (activations.h's derivatives).
-ANN_INLINE void slope_from_output(UnaryOp f, const float* h, float* g, std::int64_t n) {
-  switch (f) {
+// g ← g · f'(·) from the layer's output h (activations.h's derivatives; LeakyReLU's, whose
+// slope >= 0 keeps the sign of z in h, as its unary derivative computes it).
+ANN_INLINE void slope_from_output(const ChainLayer& L, const float* h, float* g, std::int64_t n) {
+  switch (L.f) {
     case UnaryOp::Relu: for (std::int64_t i = 0; i < n; ++i) g[i] = relu_grad(h[i], g[i]); break;
     case UnaryOp::Tanh: for (std::int64_t i = 0; i < n; ++i) g[i] = tanh_grad(h[i], g[i]); break;
     case UnaryOp::Sigmoid: for (std::int64_t i = 0; i < n; ++i) g[i] = sigmoid_grad(h[i], g[i]); break;
+    case UnaryOp::LeakyRelu: cpu::unary_derivative_here(L.f, h, g, g, n, L.p0, L.p1); break;
     default: break;
   }
 }
 
 // ---- where things are ----------------------------------------------------------------------
-// Layer l's kept values of chunk c: after the kept layers below it (m padded to 16 rows each),
-// c whole chunks in.
-std::int64_t kept_offset(const MlpChain& p, int l, std::int64_t c) {
-  std::int64_t offset = 0;
-  for (int i = 0; i < l; ++i)
-    if (chain_keeps(p, i)) offset += padded(p.m) * p.layers[i].out;
-  return offset + c * kChunk * p.layers[l].out;
+// The kept values, layer after layer: each kept layer's m rows (padded to 16), chunk after
+// chunk; in a chunk of R rows its output, or z and its output out·R further. The passes walk
+// the layers with a running offset (the layer's `kept_floats` on from the one below).
+std::int64_t kept_floats(const MlpChain& p, int l) {
+  return chain_keeps(p, l) ? padded(p.m) * chain_kept_per_row(p.layers[l]) : 0;
 }
-// Layer l's sums (dW [out, in], then db [out]) in a part's accumulators.
+std::int64_t kept_chunk(const MlpChain& p, int l, std::int64_t c) {
+  return c * kChunk * chain_kept_per_row(p.layers[l]);
+}
+// A part's sums: per layer dW [out, in], then db [out]; the layers one after the other.
+std::int64_t sums_floats(const ChainLayer& L) { return L.out * (L.in + 1); }
 std::int64_t sums_offset(const MlpChain& p, int l) {
   std::int64_t offset = 0;
-  for (int i = 0; i < l; ++i) offset += p.layers[i].out * (p.layers[i].in + 1);
+  for (int i = 0; i < l; ++i) offset += sums_floats(p.layers[i]);
   return offset;
 }
 
-// A part's buffers, each kChunk rows of: the inputs x (in lanes); two for the values in flight
-// (as wide as the widest layer, or the inputs for the backward's dx); one for an output the
-// backward recomputes from z; then the double sums of the backward.
+// A part's buffers, each of a chunk's rows (kChunk, or fewer when m is smaller): the inputs x
+// (in lanes); two for the values in flight (as wide as the widest layer, or the inputs for the
+// backward's dx); one for a layer's input in rows (the weights' gradient along lanes); then
+// the sums of the backward (the first part's go straight into the gradients).
 struct Buffers {
-  float *x, *a, *b, *h;
-  double* sums;
+  float *x, *a, *b, *rows, *sums;
 };
 struct Layout {
-  std::int64_t x, flight, h, sums;  // floats, floats, floats, doubles
-  std::int64_t bytes() const { return (x + 2 * flight + h) * 4 + sums * 8; }
+  std::int64_t x, flight, rows, sums;  // floats
+  std::int64_t bytes() const { return (x + 2 * flight + rows + sums) * 4; }
 };
 Layout layout_of(const MlpChain& p, bool backward) {
   std::int64_t widest = 1;
   for (int l = 0; l < p.depth; ++l) widest = std::max(widest, p.layers[l].out);
-  const std::int64_t in = p.layers[0].in;
-  return {aligned(in * kChunk), aligned(std::max(widest, in) * kChunk), aligned(widest * kChunk),
-          backward ? aligned(sums_offset(p, p.depth)) : 0};
+  const std::int64_t in = p.layers[0].in, R = std::min(kChunk, padded(p.m));
+  if (!backward) return {aligned(in * R), aligned(widest * R), 0, 0};
+  return {aligned(in * R), aligned(std::max(widest, in) * R), aligned(padded(std::max(widest, in)) * R),
+          aligned(sums_offset(p, p.depth))};
 }
 Buffers buffers_at(const Layout& layout, void* part) {
   float* f = static_cast<float*>(part);
-  Buffers b{f, f + layout.x, f + layout.x + layout.flight, f + layout.x + 2 * layout.flight, nullptr};
-  b.sums = reinterpret_cast<double*>(b.h + layout.h);
-  return b;
+  float* rows = f + layout.x + 2 * layout.flight;
+  return {f, f + layout.x, f + layout.x + layout.flight, rows, rows + layout.rows};
 }
 
 // ---- the passes over chunks [first, last) ----------------------------------------------------
@@ -292,19 +381,19 @@ ANN_KERNEL void forward_chunks_body(const MlpChain& p, const float* x, float* y,
     const float* cur = buf.x;
     float* spare[2] = {buf.a, buf.b};
     int next = 0;  // spare[next] is never `cur`: cur is the last buffer written, or x, or kept
-    for (int l = 0; l < p.depth; ++l) {
+    std::int64_t layer_kept = 0;  // where layer l's kept values start
+    for (int l = 0; l < p.depth; layer_kept += kept_floats(p, l), ++l) {
       const ChainLayer& L = p.layers[l];
       const bool keep = kept && chain_keeps(p, l);
-      float* z = keep ? kept + kept_offset(p, l, c) : spare[next];
+      float* z = keep ? kept + layer_kept + kept_chunk(p, l, c) : spare[next];
       if (!keep) next ^= 1;
       product(L.W, L.in, 1, L.b, cur, L.in, L.out, R, z);
       cur = z;
       if (!L.activated) continue;
       if (!keep || chain_keeps_output(L)) {
         cpu::unary_float_here(L.f, z, z, L.out * R, L.p0, L.p1);
-      } else {  // z stays kept; h goes on in flight
-        float* h = spare[next];
-        next ^= 1;
+      } else {  // z and h kept
+        float* h = z + L.out * R;
         cpu::unary_float_here(L.f, z, h, L.out * R, L.p0, L.p1);
         cur = h;
       }
@@ -315,37 +404,46 @@ ANN_KERNEL void forward_chunks_body(const MlpChain& p, const float* x, float* y,
 ANN_DISPATCH(forward_chunks)
 
 ANN_KERNEL void backward_chunks_body(const MlpChain& p, const float* x, const float* kept, const float* dy,
-                                     const MlpChainGrads& grads, std::int64_t first, std::int64_t last, Buffers buf) {
+                                     const MlpChainGrads& grads, std::int64_t first, std::int64_t last, Buffers buf,
+                                     bool into_grads) {
   const std::int64_t in = p.layers[0].in, out = p.layers[p.depth - 1].out;
   for (std::int64_t c = first; c < last; ++c) {
     const std::int64_t r0 = c * kChunk, rows = std::min(kChunk, p.m - r0), R = padded(rows);
     float *g = buf.a, *below = buf.b;
     to_lanes(dy + r0 * out, out, rows, out, g, R);
+    std::int64_t layer_kept = mlp_chain_kept_floats(p), layer_sums = sums_offset(p, p.depth);
     for (int l = p.depth - 1; l >= 0; --l) {
       const ChainLayer& L = p.layers[l];
+      layer_kept -= kept_floats(p, l);  // now where layer l's kept values start
+      layer_sums -= sums_floats(L);
       if (L.activated) {  // g becomes dz
-        const float* k = kept + kept_offset(p, l, c);
-        if (chain_keeps_output(L)) slope_from_output(L.f, k, g, L.out * R);
+        const float* k = kept + layer_kept + kept_chunk(p, l, c);
+        if (chain_keeps_output(L)) slope_from_output(L, k, g, L.out * R);
         else cpu::unary_derivative_here(L.f, k, g, g, L.out * R, L.p0, L.p1);
       }
-      double* sums = buf.sums + sums_offset(p, l);
-      if (grads.dW[l]) {  // the layer's input h_{l−1}: x, kept, or recomputed from the kept z
+      // the chunk's sums: into the gradients (the first part) or the part's own
+      float* dW = into_grads ? grads.dW[l] : buf.sums + layer_sums;
+      float* db = into_grads ? grads.db[l] : buf.sums + layer_sums + L.out * L.in;
+      const bool add = c != first;
+      if (grads.dW[l]) {  // from the layer's input h_{l−1}: x, or kept
         const float* h = buf.x;
         if (l == 0) {
-          to_lanes(x + r0 * in, in, rows, in, buf.x, R);
+          if (R >= kAcrossLanesRows) to_lanes(x + r0 * in, in, rows, in, buf.x, R);
         } else {
           const ChainLayer& P = p.layers[l - 1];
-          const float* k = kept + kept_offset(p, l - 1, c);
-          if (chain_keeps_output(P)) {
-            h = k;
-          } else {
-            cpu::unary_float_here(P.f, k, buf.h, P.out * R, P.p0, P.p1);
-            h = buf.h;
-          }
+          h = kept + layer_kept - kept_floats(p, l - 1) + kept_chunk(p, l - 1, c) +
+              (chain_keeps_output(P) ? 0 : P.out * R);
         }
-        weight_grad(g, h, L.out, L.in, R, sums);
+        if (R >= kAcrossLanesRows) {
+          weight_grad_across_lanes(g, h, L.out, L.in, R, dW, add);
+        } else {
+          const std::int64_t ldh = padded(L.in);
+          if (l == 0) copy_rows(x + r0 * in, in, rows, in, buf.rows, ldh);
+          else lanes_to_rows(h, L.in, R, buf.rows, ldh);
+          weight_grad_along_lanes(g, R, buf.rows, ldh, rows, L.out, L.in, dW, add);
+        }
       }
-      if (grads.db[l]) bias_grad(g, L.out, R, sums + L.out * L.in);
+      if (grads.db[l]) bias_grad(g, L.out, R, db, add);
       if (l > 0 || grads.dx) {
         product(L.W, 1, L.in, nullptr, g, L.out, L.in, R, below);
         std::swap(g, below);
@@ -389,28 +487,27 @@ void mlp_chain_backward_cpu(const MlpChain& p, const float* x, const float* kept
                             const MlpChainGrads& grads, void* scratch) {
   const Layout layout = layout_of(p, true);
   const std::int64_t per_part = chunks_per_part(p), chunks = (p.m + kChunk - 1) / kChunk, parts = part_count(p);
-  const std::int64_t sums = sums_offset(p, p.depth);
   auto part_buffers = [&](std::int64_t part) {
     return buffers_at(layout, static_cast<char*>(scratch) + part * layout.bytes());
   };
   cpu::run_parts(parts, [&](std::int64_t part) {
-    const Buffers buf = part_buffers(part);
-    std::fill(buf.sums, buf.sums + sums, 0.0);
-    backward_chunks(p, x, kept, dy, grads, part * per_part, std::min(chunks, (part + 1) * per_part), buf);
+    backward_chunks(p, x, kept, dy, grads, part * per_part, std::min(chunks, (part + 1) * per_part),
+                    part_buffers(part), part == 0);
   });
-  // The parts' sums, added in part order (no rows: zeros).
-  for (int l = 0; l < p.depth; ++l) {
+  // The other parts' sums, added in part order (no rows: zeros).
+  std::int64_t offset = 0;
+  for (int l = 0; l < p.depth; offset += sums_floats(p.layers[l]), ++l) {
     const ChainLayer& L = p.layers[l];
-    const std::int64_t offset = sums_offset(p, l);
-    auto total = [&](std::int64_t i) {
-      double s = 0;
-      for (std::int64_t part = 0; part < parts; ++part) s += part_buffers(part).sums[offset + i];
-      return static_cast<float>(s);
+    auto finish = [&](float* out, std::int64_t at, std::int64_t n) {
+      if (!out) return;
+      if (parts == 0) std::fill(out, out + n, 0.f);
+      for (std::int64_t part = 1; part < parts; ++part) {
+        const float* more = part_buffers(part).sums + at;
+        for (std::int64_t i = 0; i < n; ++i) out[i] += more[i];
+      }
     };
-    if (grads.dW[l])
-      for (std::int64_t i = 0; i < L.out * L.in; ++i) grads.dW[l][i] = total(i);
-    if (grads.db[l])
-      for (std::int64_t i = 0; i < L.out; ++i) grads.db[l][i] = total(L.out * L.in + i);
+    finish(grads.dW[l], offset, L.out * L.in);
+    finish(grads.db[l], offset + L.out * L.in, L.out);
   }
 }
 
