@@ -58,7 +58,7 @@ bool mlp_chain_applies(const Tensor& x, const std::vector<ChainStage>& stages) {
   if (!x.defined() || x.dtype() != DType::Float32 || x.dim() != 2 || stages.size() < 2) return false;
   if (!ops::backend_of(x).has(backend::Fused::MlpChain)) return false;
   std::int64_t in = x.size(1);
-  if (in < 1 || in > kMlpChainMaxInputs) return false;
+  if (in < 1 || (in > backend::kMlpChainMaxWidth && x.size(0) >= kMlpChainWideInputRows)) return false;
   for (const ChainStage& s : stages) {
     if (!is_matrix_on(s.W, x) || !is_bias_of(s.b, s.W, x) || s.W.size(1) != in) return false;
     if (s.W.size(0) < 1 || s.W.size(0) > backend::kMlpChainMaxWidth) return false;
