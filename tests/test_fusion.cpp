@@ -51,9 +51,9 @@ INSTANTIATE_TEST_SUITE_P(Activations, FusedLinear,
 
 TEST(FusedLinear, SequentialFusesAndNamesTheNode) {
   manual_seed(1);
-  // (80 hidden units and 5 outputs: narrower nets fuse further, see test_narrow_mlp.cpp and
+  // (200 hidden units and 5 outputs: narrower nets fuse further, see test_narrow_mlp.cpp and
   // test_mlp_chain.cpp)
-  nn::Sequential model{nn::Linear(2, 80), nn::Tanh(), nn::Linear(80, 5)};
+  nn::Sequential model{nn::Linear(2, 200), nn::Tanh(), nn::Linear(200, 5)};
   Tensor x = randn({6, 2});
   EXPECT_EQ(model(x).grad_fn_name(), "linear");
   nn::Sequential hidden{nn::Linear(2, 4), nn::Tanh()};

@@ -1,5 +1,5 @@
 // The fused stack of narrow layers (src/ops/mlp_chain.h) that nn::Sequential runs for
-// Linear – f – Linear – f – … with every layer at most 64 wide: the same values and gradients as
+// Linear – f – Linear – f – … with every layer at most 128 wide: the same values and gradients as
 // the layers one by one (up to float rounding) for every activation, depths, widths and row
 // counts around the kernel's 16-row blocks and 256-row chunks, layers without bias, x's own
 // gradient, second derivatives, the same bits on any thread count, and where it must not apply.
@@ -93,14 +93,14 @@ TEST(mlp_chain, ShapesAroundBlocksAndChunks) {
   if (!randn({1}).device().is_cpu()) GTEST_SKIP() << "the chain kernel is the CPU's";
   manual_seed(4);
   const std::vector<std::vector<std::int64_t>> nets = {
-      {1, 1, 1, 1}, {2, 3, 22}, {3, 64, 64, 4}, {70, 17, 33, 1}, {16, 16, 16, 16, 16, 16, 16, 16, 16}, {300, 8, 2}};
+      {1, 1, 1, 1}, {2, 3, 22}, {3, 64, 128, 4}, {130, 17, 33, 1}, {16, 16, 16, 16, 16, 16, 16, 16, 16}, {300, 8, 2}};
   for (const auto& widths : nets) {
     for (const std::int64_t rows : {1, 15, 16, 17, 255, 256, 257, 529}) {
       for (const bool bias : {true, false}) {
         nn::Sequential net = make_net(widths, "tanh", bias, "sigmoid");
         std::string what = "widths";
         for (auto w : widths) what += ' ' + std::to_string(w);
-        // inputs wider than 64 go to the chain in batches under 64 rows only (mlp_chain.h); in
+        // inputs wider than 128 go to the chain in batches under 64 rows only (mlp_chain.h); in
         // larger ones the first layer runs alone and the layers after it chain if two or more
         const bool chained = widths[0] <= backend::kMlpChainMaxWidth || rows < detail::kMlpChainWideInputRows ||
                              widths.size() >= 4;
@@ -176,10 +176,11 @@ TEST(mlp_chain, SameBitsOnAnyThreadCount) {
 TEST(mlp_chain, AppliesOnlyToNarrowFloatChains) {
   if (!randn({1}).device().is_cpu()) GTEST_SKIP() << "the chain kernel is the CPU's";
   manual_seed(8);
-  // a layer wider than the kernel's 64 ends the chain: the layers before it are one, it runs alone
-  nn::Sequential wide = make_net({4, 65, 3}, "relu");
+  // a layer wider than the kernel's 128 ends the chain: the layers before it are one, it runs alone
+  const std::int64_t too_wide = backend::kMlpChainMaxWidth + 1;
+  nn::Sequential wide = make_net({4, too_wide, 3}, "relu");
   EXPECT_NE(wide(randn({10, 4})).grad_fn_name(), "mlp_chain");
-  nn::Sequential tail = make_net({4, 70, 9, 9, 2}, "elu");  // Linear(4, 70) alone, then a chain of 3
+  nn::Sequential tail = make_net({4, too_wide, 9, 9, 2}, "elu");  // Linear(4, 129) alone, then a chain of 3
   expect_same_as_layers(tail, randn({50, 4}), "a chain after a wide layer");
   // one layer is not a chain (Linear's own fused epilogue takes it)
   nn::Sequential single = make_net({4, 3}, "relu", true, "relu");

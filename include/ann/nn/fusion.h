@@ -9,13 +9,20 @@
 //      autograd node and one kernel for the whole two-layer net, which keeps the hidden
 //      activations in cache (src/ops/narrow_mlp.h; the lesson's networks). Same values as the
 //      layers within float rounding (the kernel sums in its own order, with fused
-//      multiply-adds).
-//   2. Linear – [ReLU | Tanh | Sigmoid]: one node, the bias and the activation applied in one
+//      multiply-adds). Not when a longer chain (2.) starts at the same Linear.
+//   2. Linear – [f] – Linear – [f] – …: two or more Linear layers, each at most
+//      backend::kMlpChainMaxWidth (128) wide, with any of ann's activations (ReLU, Tanh,
+//      Sigmoid, LeakyReLU, ELU, GELU, SiLU, Softplus) or none after each: one node and one
+//      kernel that carries chunks of rows through every layer in cache (src/ops/mlp_chain.h).
+//      Inputs wider than 128 only in batches under 64 rows. Same values as the layers within
+//      float rounding.
+//   3. Linear – [ReLU | Tanh | Sigmoid]: one node, the bias and the activation applied in one
 //      pass after the product, its derivative in one pass before the backward products; bit
 //      for bit the two modules in turn.
 //
 // The unfused path — each module's own forward, one node per op — is the reference every
-// fusion is tested against (tests/test_fusion.cpp, tests/test_narrow_mlp.cpp), and
+// fusion is tested against (tests/test_fusion.cpp, tests/test_narrow_mlp.cpp,
+// tests/test_mlp_chain.cpp), and
 // NoFusionGuard runs it.
 #include <cstddef>
 #include <memory>
