@@ -89,19 +89,18 @@ ANN_INLINE void transpose16(Vec* v) {
 }
 
 // dst [cols][R] (lanes-major) from rows [rows][cols] of a row-major array (leading dimension
-// ld); rows from `rows` to R are 0.
+// ld); rows from `rows` to R are 0. 16 columns at a time by transposing in registers, the last
+// few one by one.
 ANN_INLINE void to_lanes(const float* src, std::int64_t ld, std::int64_t rows, std::int64_t cols, float* dst,
                          std::int64_t R) {
   for (std::int64_t r0 = 0; r0 < R; r0 += kLanes) {
     const std::int64_t nr = std::min<std::int64_t>(kLanes, rows - r0);
     std::int64_t c0 = 0;
-    if (nr == kLanes) {
-      for (; c0 + kLanes <= cols; c0 += kLanes) {
-        Vec v[kLanes];
-        for (int i = 0; i < kLanes; ++i) v[i] = load(src + (r0 + i) * ld + c0);
-        transpose16(v);
-        for (int i = 0; i < kLanes; ++i) store(dst + (c0 + i) * R + r0, v[i]);
-      }
+    for (; c0 + kLanes <= cols; c0 += kLanes) {
+      Vec v[kLanes];
+      for (int i = 0; i < kLanes; ++i) v[i] = i < nr ? load(src + (r0 + i) * ld + c0) : Vec{};
+      transpose16(v);
+      for (int i = 0; i < kLanes; ++i) store(dst + (c0 + i) * R + r0, v[i]);
     }
     for (std::int64_t c = c0; c < cols; ++c) {
       float t[kLanes] = {};
@@ -117,13 +116,11 @@ ANN_INLINE void from_lanes(const float* src, std::int64_t R, std::int64_t rows, 
   for (std::int64_t r0 = 0; r0 < rows; r0 += kLanes) {
     const std::int64_t nr = std::min<std::int64_t>(kLanes, rows - r0);
     std::int64_t c0 = 0;
-    if (nr == kLanes) {
-      for (; c0 + kLanes <= cols; c0 += kLanes) {
-        Vec v[kLanes];
-        for (int i = 0; i < kLanes; ++i) v[i] = load(src + (c0 + i) * R + r0);
-        transpose16(v);
-        for (int i = 0; i < kLanes; ++i) store(dst + (r0 + i) * ld + c0, v[i]);
-      }
+    for (; c0 + kLanes <= cols; c0 += kLanes) {
+      Vec v[kLanes];
+      for (int i = 0; i < kLanes; ++i) v[i] = load(src + (c0 + i) * R + r0);
+      transpose16(v);
+      for (int i = 0; i < nr; ++i) store(dst + (r0 + i) * ld + c0, v[i]);
     }
     for (std::int64_t c = c0; c < cols; ++c)
       for (std::int64_t i = 0; i < nr; ++i) dst[(r0 + i) * ld + c] = src[c * R + r0 + i];
