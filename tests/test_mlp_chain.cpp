@@ -38,17 +38,18 @@ struct Pass {
   std::string node;
 };
 
+// The net on x, fused or layer by layer.
+Tensor forward(nn::Sequential& net, const Tensor& x, bool fused) {
+  if (fused) return net(x);
+  nn::NoFusionGuard layer_by_layer;
+  return net(x);
+}
+
 // One forward and backward of L = Σ y ⊙ w (w fixed, so that the outputs weigh differently).
 Pass run(nn::Sequential& net, const Tensor& x, bool fused) {
   net.zero_grad();
   Tensor xg = x.detach().requires_grad_(true);
-  Tensor y;
-  if (fused) {
-    y = net(xg);
-  } else {
-    nn::NoFusionGuard layer_by_layer;
-    y = net(xg);
-  }
+  const Tensor y = forward(net, xg, fused);
   const Tensor w = ann::tanh(arange(0, y.numel(), TensorOptions().dtype(DType::Float32)).reshape(y.sizes()) * 0.37f - 3.f);
   sum(y * w).backward();
   Pass r{y.to_vector<float>(), xg.grad().to_vector<float>(), {}, y.grad_fn_name()};
@@ -136,13 +137,7 @@ TEST(mlp_chain, SecondDerivativesAsTheLayers) {
     auto penalty_grads = [&](bool fused) {
       net.zero_grad();
       Tensor xg = x.detach().requires_grad_(true);
-      Tensor y;
-      if (fused) {
-        y = net(xg);
-      } else {
-        nn::NoFusionGuard layer_by_layer;
-        y = net(xg);
-      }
+      const Tensor y = forward(net, xg, fused);
       const Tensor dx = autograd::grad({sum(y * y)}, {xg}, {}, std::nullopt, true)[0];
       sum(dx * dx).backward();
       std::vector<std::vector<float>> g;
