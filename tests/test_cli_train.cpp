@@ -2,6 +2,7 @@
 // examples/data (made by tools/make_datasets.py from scikit-learn's copies).
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <sstream>
@@ -11,6 +12,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "ann/cpu.h"
 #include "cli_support.h"
 #include "fixtures.h"
 #include "test_support.h"
@@ -145,6 +147,30 @@ TEST_F(cli_train, TheSameSeedGivesTheSameRunAndAnotherSeedAnother) {
   ASSERT_EQ(run(args + file("c.json") + " --seed 4").code, 0);
   EXPECT_EQ(json("a.json")["history"], json("b.json")["history"]);
   EXPECT_NE(json("a.json")["history"]["train_loss"], json("c.json")["history"]["train_loss"]);
+}
+
+// The README's promise for ann's own kernels: the avx2 and avx512 copies give the same bits (both
+// have fused multiply-adds; only baseline rounds differently). `ann train`'s default network runs
+// the chain kernel (src/backend/cpu/mlp_chain.cpp) and the fused cross-entropy: batches of 32
+// (sums along lanes) and of 300 (a 256-row chunk summed across lanes, then 44 rows along), each
+// run under both levels.
+TEST_F(cli_train, Avx2AndAvx512KernelsGiveTheSameBits) {
+  const auto levels = ann::supported_cpu_levels();
+  if (std::find(levels.begin(), levels.end(), "avx512") == levels.end()) GTEST_SKIP() << "needs an AVX-512 CPU";
+  const std::string digits = "train --data " + kData + "/digits.csv --target digit --quiet --epochs 3 ";
+  for (const int batch : {32, 300}) {
+    for (const char* level : {"avx512", "avx2"}) {
+      ::setenv("ANN_CPU_LEVEL", level, 1);
+      const auto r = run(digits + "--activation gelu --batch-size " + std::to_string(batch) + " --json " +
+                         file(std::string(level) + ".json"));
+      ::unsetenv("ANN_CPU_LEVEL");
+      ASSERT_EQ(r.code, 0) << level << ": " << r.err;
+    }
+    nlohmann::json wide = json("avx512.json"), narrow = json("avx2.json");
+    wide.erase("seconds");
+    narrow.erase("seconds");
+    EXPECT_EQ(wide, narrow) << "batches of " << batch;
+  }
 }
 
 TEST_F(cli_train, DiabetesIsARegressionReportedInTheTargetsUnits) {
