@@ -152,13 +152,15 @@ constexpr std::int64_t chain_kept_per_row(const ChainLayer& l) { return l.out * 
 /// Whether the chain's backward needs layer i's kept values: every layer's but the last's, which
 /// only an activation's derivative needs.
 constexpr bool chain_keeps(const MlpChain& p, int i) { return i + 1 < p.depth || p.layers[i].activated; }
-/// The size in floats of what a chain's forward keeps for its backward: for each kept layer
-/// (chain_keeps) its m rows (padded to 16) of chain_kept_per_row values, in the kernel's own
-/// layout.
+/// The floats a chain's forward keeps of layer i for the backward: none where chain_keeps says
+/// so, else its m rows (padded to 16) of chain_kept_per_row values, in the kernel's own layout.
+constexpr std::int64_t chain_layer_kept_floats(const MlpChain& p, int i) {
+  return chain_keeps(p, i) ? (p.m + 15) / 16 * 16 * chain_kept_per_row(p.layers[i]) : 0;
+}
+/// All that a chain's forward keeps, the layers one after the other.
 constexpr std::int64_t mlp_chain_kept_floats(const MlpChain& p) {
   std::int64_t n = 0;
-  for (int i = 0; i < p.depth; ++i)
-    if (chain_keeps(p, i)) n += (p.m + 15) / 16 * 16 * chain_kept_per_row(p.layers[i]);
+  for (int i = 0; i < p.depth; ++i) n += chain_layer_kept_floats(p, i);
   return n;
 }
 

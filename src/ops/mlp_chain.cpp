@@ -23,23 +23,24 @@ bool is_bias_of(const Tensor& b, const Tensor& W, const Tensor& x) {
                           b.device() == x.device());
 }
 
-// The chain as the layer-by-layer ops compute it: the reference, and the derivative that
-// create_graph differentiates again.
-Tensor compose(Tensor h, const std::vector<ChainStage>& stages, const std::vector<Tensor>& params) {
+// The chain as the layer-by-layer ops compute it, on v = {x, W_1, b_1, …, W_L, b_L} with the
+// layers' activations: the reference, and the derivative that create_graph differentiates again.
+Tensor compose(const std::vector<Tensor>& v, const std::vector<backend::ChainLayer>& layers) {
   using backend::UnaryOp;
-  for (std::size_t i = 0; i < stages.size(); ++i) {
-    h = linear(h, params[2 * i], params[2 * i + 1]);
-    const ChainStage& s = stages[i];
-    if (!s.activated) continue;
-    switch (s.f) {
+  Tensor h = v[0];
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    h = linear(h, v[1 + 2 * i], v[2 + 2 * i]);
+    const backend::ChainLayer& L = layers[i];
+    if (!L.activated) continue;
+    switch (L.f) {
       case UnaryOp::Relu: h = relu(h); break;
       case UnaryOp::Tanh: h = tanh(h); break;
       case UnaryOp::Sigmoid: h = sigmoid(h); break;
-      case UnaryOp::LeakyRelu: h = leaky_relu(h, s.p0); break;
-      case UnaryOp::Elu: h = elu(h, s.p0); break;
+      case UnaryOp::LeakyRelu: h = leaky_relu(h, L.p0); break;
+      case UnaryOp::Elu: h = elu(h, L.p0); break;
       case UnaryOp::Gelu: h = gelu(h); break;
       case UnaryOp::Silu: h = silu(h); break;
-      case UnaryOp::Softplus: h = softplus(h, s.p0, s.p1); break;
+      case UnaryOp::Softplus: h = softplus(h, L.p0, L.p1); break;
       default: throw ValueError("mlp_chain: layer " + std::to_string(i) + " has an activation the chain lacks");
     }
   }
@@ -111,14 +112,11 @@ Tensor mlp_chain(const Tensor& x, const std::vector<ChainStage>& stages) {
       "mlp_chain", std::move(y), std::move(inputs),
       // The closure keeps the contiguous inputs alive (the layers point into them), not detached
       // copies: inputs, or fresh copies of them, make no cycle (node.h).
-      [m, stages, layers = std::move(layers), held = std::move(held), xc = std::move(xc), kept = std::move(kept),
+      [m, layers = std::move(layers), held = std::move(held), xc = std::move(xc), kept = std::move(kept),
        need = std::move(need), &kernels](const Tensor& dy, autograd::GradSinks, const std::vector<Tensor>& in) {
         if (is_grad_enabled()) {  // a pass with create_graph: through the layers it stands for
-          return autograd::differentiate_again(
-              [&stages](const std::vector<Tensor>& v) {
-                return compose(v[0], stages, std::vector<Tensor>(v.begin() + 1, v.end()));
-              },
-              in, dy);
+          return autograd::differentiate_again([&layers](const std::vector<Tensor>& v) { return compose(v, layers); },
+                                               in, dy);
         }
         const Tensor dyc = dy.contiguous();
         const int depth = static_cast<int>(layers.size());

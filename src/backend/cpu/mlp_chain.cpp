@@ -233,8 +233,8 @@ ANN_INLINE void weight_grad_across_lanes(const float* dz, const float* h, std::i
 // 16): 16 inputs k in the lanes of a vector, and per row UN broadcast dz[n] times KV vectors of
 // h — a sum along each lane, with no reduction across lanes, over the chunk's true rows only
 // (a batch of one row: one multiply-add per 16 weights), but lanes past K idle and h to
-// transpose first. The chunk's float sums go to the part's (acc, rows of
-// K), the first `valid` of the tile's columns.
+// transpose first. The chunk's sums go to the part's (acc, rows of K), the first `valid` of
+// the tile's columns.
 template <int UN, int KV>
 ANN_INLINE void along_lanes_tile(const float* dz, std::int64_t R, const float* hr, std::int64_t ldh,
                                  std::int64_t rows, std::int64_t K, std::int64_t valid, float* acc, bool add) {
@@ -259,7 +259,8 @@ template <int UN>
 ANN_INLINE void along_lanes_inputs(const float* dz, std::int64_t R, const float* hr, std::int64_t ldh,
                                    std::int64_t rows, std::int64_t K, float* acc, bool add) {
   std::int64_t k0 = 0;
-  for (; k0 + 4 * kLanes <= K; k0 += 4 * kLanes) along_lanes_tile<UN, 4>(dz, R, hr + k0, ldh, rows, K, K - k0, acc + k0, add);
+  for (; k0 + 4 * kLanes <= K; k0 += 4 * kLanes)
+    along_lanes_tile<UN, 4>(dz, R, hr + k0, ldh, rows, K, K - k0, acc + k0, add);
   switch ((K - k0 + kLanes - 1) / kLanes) {
     case 3: along_lanes_tile<UN, 3>(dz, R, hr + k0, ldh, rows, K, K - k0, acc + k0, add); break;
     case 2: along_lanes_tile<UN, 2>(dz, R, hr + k0, ldh, rows, K, K - k0, acc + k0, add); break;
@@ -267,8 +268,8 @@ ANN_INLINE void along_lanes_inputs(const float* dz, std::int64_t R, const float*
     default: break;
   }
 }
-ANN_INLINE void weight_grad_along_lanes(const float* dz, std::int64_t R, const float* hr, std::int64_t ldh, std::int64_t rows,
-                                    std::int64_t N, std::int64_t K, float* acc, bool add) {
+ANN_INLINE void weight_grad_along_lanes(const float* dz, std::int64_t R, const float* hr, std::int64_t ldh,
+                                        std::int64_t rows, std::int64_t N, std::int64_t K, float* acc, bool add) {
   for (std::int64_t n0 = 0; n0 < N; n0 += 4) {
     const float* d = dz + n0 * R;
     float* a = acc + n0 * K;
@@ -328,10 +329,7 @@ ANN_INLINE void slope_from_output(const ChainLayer& L, const float* h, float* g,
 // ---- where things are ----------------------------------------------------------------------
 // The kept values, layer after layer: each kept layer's m rows (padded to 16), chunk after
 // chunk; in a chunk of R rows its output, or z and its output out·R further. The passes walk
-// the layers with a running offset (the layer's `kept_floats` on from the one below).
-std::int64_t kept_floats(const MlpChain& p, int l) {
-  return chain_keeps(p, l) ? padded(p.m) * chain_kept_per_row(p.layers[l]) : 0;
-}
+// the layers with a running offset (backend.h's chain_layer_kept_floats on from the one below).
 std::int64_t kept_chunk(const MlpChain& p, int l, std::int64_t c) {
   return c * kChunk * chain_kept_per_row(p.layers[l]);
 }
@@ -379,7 +377,7 @@ ANN_KERNEL void forward_chunks_body(const MlpChain& p, const float* x, float* y,
     float* spare[2] = {buf.a, buf.b};
     int next = 0;  // spare[next] is never `cur`: cur is the last buffer written, or x, or kept
     std::int64_t layer_kept = 0;  // where layer l's kept values start
-    for (int l = 0; l < p.depth; layer_kept += kept_floats(p, l), ++l) {
+    for (int l = 0; l < p.depth; layer_kept += chain_layer_kept_floats(p, l), ++l) {
       const ChainLayer& L = p.layers[l];
       const bool keep = kept && chain_keeps(p, l);
       float* z = keep ? kept + layer_kept + kept_chunk(p, l, c) : spare[next];
@@ -411,7 +409,7 @@ ANN_KERNEL void backward_chunks_body(const MlpChain& p, const float* x, const fl
     std::int64_t layer_kept = mlp_chain_kept_floats(p), layer_sums = sums_offset(p, p.depth);
     for (int l = p.depth - 1; l >= 0; --l) {
       const ChainLayer& L = p.layers[l];
-      layer_kept -= kept_floats(p, l);  // now where layer l's kept values start
+      layer_kept -= chain_layer_kept_floats(p, l);  // now where layer l's kept values start
       layer_sums -= sums_floats(L);
       if (L.activated) {  // g becomes dz
         const float* k = kept + layer_kept + kept_chunk(p, l, c);
@@ -428,7 +426,7 @@ ANN_KERNEL void backward_chunks_body(const MlpChain& p, const float* x, const fl
           if (R >= kAcrossLanesRows) to_lanes(x + r0 * in, in, rows, in, buf.x, R);
         } else {
           const ChainLayer& P = p.layers[l - 1];
-          h = kept + layer_kept - kept_floats(p, l - 1) + kept_chunk(p, l - 1, c) +
+          h = kept + layer_kept - chain_layer_kept_floats(p, l - 1) + kept_chunk(p, l - 1, c) +
               (chain_keeps_output(P) ? 0 : P.out * R);
         }
         if (R >= kAcrossLanesRows) {
