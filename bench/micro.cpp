@@ -9,7 +9,8 @@ using namespace ann;
 
 namespace {
 
-// C = A Bᵀ for the spiral's layers and a large square case.
+// C = A Bᵀ for the spiral's layers, a large square case, and wide layers' forward on
+// mini-batches (C wider than tall: cut into tiles of columns, src/backend/cpu/gemm.cpp).
 void BM_matmul(benchmark::State& state) {
   const std::int64_t m = state.range(0), k = state.range(1), n = state.range(2);
   manual_seed(0);
@@ -18,7 +19,8 @@ void BM_matmul(benchmark::State& state) {
   state.counters["GFLOP/s"] = benchmark::Counter(2.0 * double(m * n * k), benchmark::Counter::kIsIterationInvariantRate,
                                                  benchmark::Counter::kIs1000);
 }
-BENCHMARK(BM_matmul)->Args({3000, 2, 100})->Args({3000, 100, 3})->Args({100, 3000, 3})->Args({1024, 1024, 1024});
+BENCHMARK(BM_matmul)->Args({3000, 2, 100})->Args({3000, 100, 3})->Args({100, 3000, 3})->Args({1024, 1024, 1024})
+    ->Args({59, 2927, 2927})->Args({128, 1024, 1024});
 
 void BM_relu(benchmark::State& state) {
   const Tensor x = randn({3000, 100});

@@ -68,8 +68,8 @@ TEST_F(ThreadCount, ProductsOfAwkwardShapesAreBitIdenticalOnOneTwoAndThreeThread
       {false, false, 701, 301, 513}, {false, true, 997, 47, 251},  {true, false, 259, 131, 509},
       {true, true, 389, 77, 397},    {false, true, 4099, 3, 1001}, {true, false, 1021, 113, 167},
       {false, false, 131, 1021, 99}, {false, true, 2053, 11, 383},
-      // a few rows: cut into tiles of columns
-      {false, true, 2, 2469, 2469},  {false, false, 3, 4001, 1001}, {true, false, 5, 3001, 800},
+      // a few rows, or fewer rows than columns: cut into tiles of columns
+      {false, true, 59, 2927, 700}, {true, false, 100, 1021, 300}, {false, true, 2, 2469, 2469},  {false, false, 3, 4001, 1001}, {true, false, 5, 3001, 800},
       {true, true, 13, 997, 1025},
   };
   std::mt19937 rng(11);
@@ -101,7 +101,8 @@ TEST_F(ThreadCount, TileRowsAreWholeCacheLinesAndAtMostEightTiles) {
       for (std::int64_t K : {0, 1, 2, 1000}) {
         const std::int64_t rows = backend::cpu::sgemm_tile_rows(M, N, K);
         EXPECT_GE(rows, 1);
-        EXPECT_EQ(rows % 16, 0) << "M " << M << " N " << N << " K " << K;
+        EXPECT_TRUE(rows == M || rows % 16 == 0) << "M " << M << " N " << N << " K " << K;
+        if (N > M) EXPECT_EQ(rows, M) << "a wide C is cut across its columns; N " << N << " M " << M;
         EXPECT_LE((M + rows - 1) / rows, 8) << "M " << M << " N " << N << " K " << K;
         const std::int64_t columns = backend::cpu::sgemm_tile_columns(M, N, K);
         EXPECT_TRUE(columns == N || (columns % 16 == 0 && rows >= M)) << "M " << M << " N " << N << " K " << K;

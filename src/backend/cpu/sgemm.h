@@ -25,10 +25,11 @@ inline void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std
   dgemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
-/// The rows of C that one library call computes: a function of the shape alone.
+/// The rows of C that one library call computes: a function of the shape alone. All M when C
+/// has more columns than rows (its columns are cut instead).
 std::int64_t sgemm_tile_rows(std::int64_t M, std::int64_t N, std::int64_t K);
-/// Its columns: all N, unless the rows make one tile (a product of a few rows), in which case
-/// the columns are cut alike.
+/// Its columns: all N, unless the rows make one tile (C wider than tall, or a product of a few
+/// rows), in which case the columns are cut alike.
 std::int64_t sgemm_tile_columns(std::int64_t M, std::int64_t N, std::int64_t K);
 
 }  // namespace ann::backend::cpu
