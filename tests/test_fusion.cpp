@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
+#include <string>
 #include <random>
 #include <vector>
 
@@ -48,6 +50,85 @@ TEST_P(FusedLinear, BitIdenticalToLinearThenActivation) {
 
 INSTANTIATE_TEST_SUITE_P(Activations, FusedLinear,
                          ::testing::Values(Activation::None, Activation::ReLU, Activation::Tanh, Activation::Sigmoid));
+
+// Every activation ann has, with scalars other than the defaults (a negative LeakyReLU slope
+// keeps z for the backward, as ELU, GELU, SiLU and Softplus do), as the module that follows a
+// Linear: the node is the fused layer, and it gives the two modules' bits. 150 units: wider than
+// the chain kernel's layers, as a single layer is anyway.
+std::vector<std::vector<float>> outcome(nn::Sequential& model, const Tensor& x_in, bool fused);
+
+struct NamedActivation {
+  std::shared_ptr<nn::Module> module;
+  std::string node;
+};
+std::vector<NamedActivation> every_activation() {
+  return {{std::make_shared<nn::ReLU>(), "linear_relu"},
+          {std::make_shared<nn::Tanh>(), "linear_tanh"},
+          {std::make_shared<nn::Sigmoid>(), "linear_sigmoid"},
+          {std::make_shared<nn::LeakyReLU>(0.2), "linear_leaky_relu"},
+          {std::make_shared<nn::LeakyReLU>(-0.5), "linear_leaky_relu"},
+          {std::make_shared<nn::ELU>(0.7), "linear_elu"},
+          {std::make_shared<nn::GELU>(), "linear_gelu"},
+          {std::make_shared<nn::SiLU>(), "linear_silu"},
+          {std::make_shared<nn::Softplus>(2.0, 3.0), "linear_softplus"}};
+}
+
+TEST(FusedLinear, EveryActivationAsOneNodeBitIdenticalToTheModules) {
+  for (const auto& [activation, node] : every_activation()) {
+    for (const bool bias : {true, false}) {
+      SCOPED_TRACE(activation->str() + (bias ? " with bias" : " without bias"));
+      manual_seed(3);
+      nn::Sequential model;
+      model.push_back(nn::Linear(5, 150, bias));
+      model.push_back(activation);
+      const Tensor x = randn({37, 5}) * 2.0;
+      const Tensor probe = x.detach().requires_grad_();
+      EXPECT_EQ(model(probe).grad_fn_name(), node);
+      const auto fused = outcome(model, x, true), unfused = outcome(model, x, false);
+      ASSERT_EQ(fused.size(), unfused.size());
+      for (std::size_t k = 0; k < fused.size(); ++k) EXPECT_EQ(fused[k], unfused[k]) << "result " << k;
+      // without a backward the layer computes in place: the same values
+      NoGradGuard no_grad;
+      EXPECT_EQ(model(x).to_vector<float>(), fused[0]);
+    }
+  }
+}
+
+// A gradient penalty differentiates the fused layer's backward again: through the modules it
+// stands for, so the second derivatives are theirs.
+TEST(FusedLinear, SecondDerivativesThroughEveryActivation) {
+  for (const auto& [activation, node] : every_activation()) {
+    SCOPED_TRACE(activation->str());
+    std::vector<std::vector<float>> results[2];
+    for (const bool fused : {true, false}) {
+      manual_seed(4);
+      nn::Sequential model;
+      model.push_back(nn::Linear(3, 140));
+      model.push_back(activation);
+      model.push_back(nn::Linear(140, 1));
+      const Tensor x = randn({6, 3}).requires_grad_();
+      Tensor y;
+      if (fused) {
+        y = model(x);
+      } else {
+        nn::NoFusionGuard unfused;
+        y = model(x);
+      }
+      const Tensor dx = autograd::grad({sum(y)}, {x}, {}, /*retain_graph=*/true, /*create_graph=*/true)[0];
+      sum(dx * dx).backward();
+      for (const Tensor& p : model.parameters())  // (the output bias has no part in dx: no gradient)
+        results[fused].push_back(p.grad().defined() ? p.grad().to_vector<float>() : std::vector<float>{});
+    }
+    ASSERT_EQ(results[0].size(), results[1].size());
+    for (std::size_t k = 0; k < results[0].size(); ++k) {
+      ASSERT_EQ(results[0][k].size(), results[1][k].size()) << "parameter " << k;
+      for (std::size_t j = 0; j < results[0][k].size(); ++j)
+        ASSERT_NEAR(results[1][k][j], results[0][k][j], 1e-5f * (1.f + std::fabs(results[0][k][j])))
+            << "parameter " << k << " element " << j;
+    }
+    EXPECT_FALSE(results[1][0].empty());
+  }
+}
 
 TEST(FusedLinear, SequentialFusesAndNamesTheNode) {
   manual_seed(1);

@@ -185,7 +185,7 @@ TEST(mlp_chain, AppliesOnlyToNarrowFloatChains) {
   net.to(DType::Float64);
   EXPECT_NE(net(randn({10, 4}, TensorOptions().dtype(DType::Float64))).grad_fn_name(), "mlp_chain");
   // the op itself says why it refuses
-  const std::vector<detail::ChainStage> one_stage{{randn({3, 4}), Tensor()}};
+  const std::vector<detail::ChainStage> one_stage{{randn({3, 4}), Tensor(), {}}};
   EXPECT_THROW(detail::mlp_chain(randn({2, 4}), one_stage), ShapeError);
 }
 

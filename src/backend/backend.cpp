@@ -22,11 +22,11 @@ namespace {
 }
 }  // namespace
 
-void Backend::bias_activation(float*, const float*, std::int64_t, std::int64_t, Activation) const {
+void Backend::bias_activation(float*, float*, const float*, std::int64_t, std::int64_t, const Squash&) const {
   missing("bias_activation", "LinearEpilogue");
 }
 void Backend::activation_backward_bias(const float*, const float*, float*, float*, std::int64_t, std::int64_t,
-                                       Activation) const {
+                                       const Squash&) const {
   missing("activation_backward_bias", "LinearEpilogue");
 }
 void Backend::narrow_mlp_forward(const NarrowMlp&, const float*, float*, float*) const {

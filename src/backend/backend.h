@@ -33,6 +33,37 @@ enum class UnaryOp {
   Log1p,
 };
 
+/// An activation as the fused kernels take it (an affine layer's epilogue, the chain): unary's
+/// op with its scalars p0, p1 (LeakyReLU's slope, ELU's α, Softplus's β and threshold), one of
+/// the eight of nn/activation.h (is_squash); none when !applies.
+struct Squash {
+  bool applies = false;
+  UnaryOp op = UnaryOp::Relu;
+  double p0 = 0, p1 = 0;
+};
+/// The lesson's names of ann/activation.h as a Squash.
+constexpr Squash squash_of(Activation f) {
+  switch (f) {
+    case Activation::ReLU: return {true, UnaryOp::Relu};
+    case Activation::Tanh: return {true, UnaryOp::Tanh};
+    case Activation::Sigmoid: return {true, UnaryOp::Sigmoid};
+    case Activation::None: break;
+  }
+  return {};
+}
+/// Whether op is one of the activations the fused kernels have.
+constexpr bool is_squash(UnaryOp op) {
+  return op == UnaryOp::Relu || op == UnaryOp::Tanh || op == UnaryOp::Sigmoid || op == UnaryOp::LeakyRelu ||
+         op == UnaryOp::Elu || op == UnaryOp::Gelu || op == UnaryOp::Silu || op == UnaryOp::Softplus;
+}
+/// Whether f's derivative is a function of its output h (ReLU, Tanh, Sigmoid, LeakyReLU with a
+/// slope >= 0, whose h keeps z's sign; none): the fused kernels then keep h alone for the
+/// backward, and z too for the others (ELU, GELU, SiLU, Softplus, LeakyReLU with a negative slope).
+constexpr bool derivative_from_output(const Squash& f) {
+  return !f.applies || f.op == UnaryOp::Relu || f.op == UnaryOp::Tanh || f.op == UnaryOp::Sigmoid ||
+         (f.op == UnaryOp::LeakyRelu && f.p0 >= 0);
+}
+
 /// The fused entries a back end may offer beyond its core (Backend::has).
 enum class Fused {
   LinearEpilogue,  // bias_activation, activation_backward_bias
@@ -110,14 +141,10 @@ constexpr std::int64_t narrow_mlp_hidden_floats(std::int64_t m, std::int64_t hid
 }
 
 /// One layer of an MlpChain: y = f(x Wᵀ + b), W [out, in] contiguous, b [out] or null (zero).
-/// f is one of the activations unary computes (Relu, Tanh, Sigmoid, LeakyRelu, Elu, Gelu, Silu,
-/// Softplus, with unary's scalars p0, p1), or none when `activated` is false.
 struct ChainLayer {
   std::int64_t in, out;
   const float *W, *b;
-  bool activated;
-  UnaryOp f;
-  double p0, p1;
+  Squash f;
 };
 /// A stack of fully connected layers that the CPU backend runs as one kernel, carrying blocks of
 /// rows through every layer while they are in cache: x [m, layers[0].in] → y [m, layers[depth−1].out],
@@ -140,18 +167,11 @@ struct MlpChainGrads {
 constexpr std::int64_t kMlpChainMaxWidth = 128;
 /// Rows a chain kernel carries through all layers at once (a multiple of 16).
 constexpr std::int64_t kMlpChainRows = 256;
-/// Whether the chain keeps only a layer's output for the backward (its derivative is a function
-/// of it: ReLU, Tanh, Sigmoid, LeakyReLU with a slope >= 0, none), or its pre-activation z too
-/// (the others' derivatives need z).
-constexpr bool chain_keeps_output(const ChainLayer& l) {
-  return !l.activated || l.f == UnaryOp::Relu || l.f == UnaryOp::Tanh || l.f == UnaryOp::Sigmoid ||
-         (l.f == UnaryOp::LeakyRelu && l.p0 >= 0);
-}
-/// The values a chain keeps of layer l per row: out, or 2·out with z.
-constexpr std::int64_t chain_kept_per_row(const ChainLayer& l) { return l.out * (chain_keeps_output(l) ? 1 : 2); }
+/// The values a chain keeps of layer l per row: out, or 2·out with z (derivative_from_output).
+constexpr std::int64_t chain_kept_per_row(const ChainLayer& l) { return l.out * (derivative_from_output(l.f) ? 1 : 2); }
 /// Whether the chain's backward needs layer i's kept values: every layer's but the last's, which
 /// only an activation's derivative needs.
-constexpr bool chain_keeps(const MlpChain& p, int i) { return i + 1 < p.depth || p.layers[i].activated; }
+constexpr bool chain_keeps(const MlpChain& p, int i) { return i + 1 < p.depth || p.layers[i].f.applies; }
 /// The floats a chain's forward keeps of layer i for the backward: none where chain_keeps says
 /// so, else its m rows (padded to 16) of chain_kept_per_row values, in the kernel's own layout.
 constexpr std::int64_t chain_layer_kept_floats(const MlpChain& p, int i) {
@@ -253,13 +273,16 @@ class Backend {
   // The default bodies throw DeviceError; callers ask has() first and otherwise compose.
 
   // ---- Fused::LinearEpilogue (y [m, n] contiguous, b [n] or null) -------------------------
-  /// y = f(y + b) in place, row by row (f None: y + b).
-  virtual void bias_activation(float* y, const float* b, std::int64_t m, std::int64_t n, Activation f) const;
-  /// dz = dy ⊙ f'(y) (y the layer's output; when f is None dz is neither read nor written, and
-  /// may be null: dy is the gradient itself), and db = Σ_rows dz (summed in double, when db is not
-  /// null).
-  virtual void activation_backward_bias(const float* y, const float* dy, float* dz, float* db, std::int64_t m,
-                                        std::int64_t n, Activation f) const;
+  /// z ← z + b, then h = f(z) (h [m, n], or z itself: in place), row by row; f rounds as unary
+  /// computes it.
+  virtual void bias_activation(float* z, float* h, const float* b, std::int64_t m, std::int64_t n,
+                               const Squash& f) const;
+  /// dz = dy ⊙ f'(·), from `kept`: the layer's output h where derivative_from_output(f), else
+  /// its z (rounded as unary_derivative); when f does not apply dz is neither read nor written,
+  /// and may be null: dy is the gradient itself. And db = Σ_rows dz (summed in double, when db
+  /// is not null).
+  virtual void activation_backward_bias(const float* kept, const float* dy, float* dz, float* db, std::int64_t m,
+                                        std::int64_t n, const Squash& f) const;
 
   // ---- Fused::UnaryDerivative (x, dy, dx: n floats) --------------------------------------
   /// dx = dy · f'(x) in one pass, for the activations whose derivative composes several ops:

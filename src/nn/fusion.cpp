@@ -2,6 +2,7 @@
 
 #include "ann/nn/activation.h"
 #include "ann/nn/linear.h"
+#include "ops/linear.h"
 #include "ops/mlp_chain.h"
 #include "ops/narrow_mlp.h"
 
@@ -11,30 +12,30 @@ namespace {
 
 thread_local bool fusing = true;
 
-// The activation a module computes, when it is one the fused paths apply; None otherwise.
-Activation activation_of(const Module& m) {
-  if (dynamic_cast<const ReLU*>(&m)) return Activation::ReLU;
-  if (dynamic_cast<const Tanh*>(&m)) return Activation::Tanh;
-  if (dynamic_cast<const Sigmoid*>(&m)) return Activation::Sigmoid;
-  return Activation::None;
+// The activation a module computes, with its scalars, when it is one the fused kernels have;
+// one that does not apply otherwise.
+backend::Squash activation_of(const Module& m) {
+  using backend::UnaryOp;
+  if (dynamic_cast<const ReLU*>(&m)) return {true, UnaryOp::Relu};
+  if (dynamic_cast<const Tanh*>(&m)) return {true, UnaryOp::Tanh};
+  if (dynamic_cast<const Sigmoid*>(&m)) return {true, UnaryOp::Sigmoid};
+  if (const auto* a = dynamic_cast<const LeakyReLU*>(&m)) return {true, UnaryOp::LeakyRelu, a->negative_slope()};
+  if (const auto* a = dynamic_cast<const ELU*>(&m)) return {true, UnaryOp::Elu, a->alpha()};
+  if (dynamic_cast<const GELU*>(&m)) return {true, UnaryOp::Gelu};
+  if (dynamic_cast<const SiLU*>(&m)) return {true, UnaryOp::Silu};
+  if (const auto* a = dynamic_cast<const Softplus*>(&m)) return {true, UnaryOp::Softplus, a->beta(), a->threshold()};
+  return {};
 }
 
-// The activation a module computes as the chain kernel names it (with its scalars), when it is
-// one; `activated` false otherwise.
-detail::ChainStage chain_activation_of(const Module& m) {
+// The two-layer kernel has the lesson's activations only: f as one of them, or false.
+bool as_lesson_activation(const backend::Squash& f, Activation& a) {
   using backend::UnaryOp;
-  detail::ChainStage s;
-  s.activated = true;
-  if (dynamic_cast<const ReLU*>(&m)) s.f = UnaryOp::Relu;
-  else if (dynamic_cast<const Tanh*>(&m)) s.f = UnaryOp::Tanh;
-  else if (dynamic_cast<const Sigmoid*>(&m)) s.f = UnaryOp::Sigmoid;
-  else if (const auto* a = dynamic_cast<const LeakyReLU*>(&m)) s.f = UnaryOp::LeakyRelu, s.p0 = a->negative_slope();
-  else if (const auto* a = dynamic_cast<const ELU*>(&m)) s.f = UnaryOp::Elu, s.p0 = a->alpha();
-  else if (dynamic_cast<const GELU*>(&m)) s.f = UnaryOp::Gelu;
-  else if (dynamic_cast<const SiLU*>(&m)) s.f = UnaryOp::Silu;
-  else if (const auto* a = dynamic_cast<const Softplus*>(&m)) s.f = UnaryOp::Softplus, s.p0 = a->beta(), s.p1 = a->threshold();
-  else s.activated = false;
-  return s;
+  if (!f.applies) a = Activation::None;
+  else if (f.op == UnaryOp::Relu) a = Activation::ReLU;
+  else if (f.op == UnaryOp::Tanh) a = Activation::Tanh;
+  else if (f.op == UnaryOp::Sigmoid) a = Activation::Sigmoid;
+  else return false;
+  return true;
 }
 
 // The longest run of modules from i that the chain kernel can take: Linear layers at most
@@ -47,11 +48,9 @@ std::vector<detail::ChainStage> chain_from(const std::vector<std::shared_ptr<Mod
   while (j < modules.size()) {
     auto* layer = dynamic_cast<Linear*>(modules[j].get());
     if (!layer || layer->out_features() > backend::kMlpChainMaxWidth) break;
-    detail::ChainStage s = j + 1 < modules.size() ? chain_activation_of(*modules[j + 1]) : detail::ChainStage{};
-    s.W = layer->weight;
-    s.b = layer->bias;
-    j += s.activated ? 2 : 1;
-    stages.push_back(std::move(s));
+    const backend::Squash f = j + 1 < modules.size() ? activation_of(*modules[j + 1]) : backend::Squash{};
+    stages.push_back({layer->weight, layer->bias, f});
+    j += f.applies ? 2 : 1;
   }
   covered = j - i;
   return stages;
@@ -68,8 +67,8 @@ std::size_t run_fused(const std::vector<std::shared_ptr<Module>>& modules, std::
   if (!fusing) return 0;
   auto* first = dynamic_cast<Linear*>(modules[i].get());
   if (!first) return 0;
-  const Activation f = i + 1 < modules.size() ? activation_of(*modules[i + 1]) : Activation::None;
-  const std::size_t after_f = i + (f == Activation::None ? 1 : 2);
+  const backend::Squash f = i + 1 < modules.size() ? activation_of(*modules[i + 1]) : backend::Squash{};
+  const std::size_t after_f = i + (f.applies ? 2 : 1);
 
   std::size_t chain_covers = 0;
   std::vector<detail::ChainStage> chain = chain_from(modules, i, chain_covers);
@@ -77,9 +76,10 @@ std::size_t run_fused(const std::vector<std::shared_ptr<Module>>& modules, std::
 
   // 1. Linear – f – Linear with narrow ends, unless a longer chain follows
   auto* second = after_f < modules.size() ? dynamic_cast<Linear*>(modules[after_f].get()) : nullptr;
-  if (second && detail::narrow_mlp_applies(h, first->weight, second->weight) &&
+  Activation lesson_f = Activation::None;
+  if (second && as_lesson_activation(f, lesson_f) && detail::narrow_mlp_applies(h, first->weight, second->weight) &&
       !(chain_applies && chain.size() > 2)) {
-    h = detail::narrow_mlp(h, first->weight, first->bias, f, second->weight, second->bias);
+    h = detail::narrow_mlp(h, first->weight, first->bias, lesson_f, second->weight, second->bias);
     return after_f - i + 1;
   }
   // 2. Linear – f – Linear – f – … with every layer narrow
@@ -87,9 +87,10 @@ std::size_t run_fused(const std::vector<std::shared_ptr<Module>>& modules, std::
     h = detail::mlp_chain(h, chain);
     return chain_covers;
   }
-  // 3. Linear – f
-  if (f != Activation::None) {
-    h = first->forward(h, f);
+  // 3. Linear – f (an input that does not fit the layer is left to Linear's own forward, which
+  // names the layer in its error)
+  if (f.applies && h.defined() && h.dim() >= 1 && h.size(-1) == first->in_features()) {
+    h = detail::linear(h, first->weight, first->bias, f);
     return 2;
   }
   return 0;

@@ -70,13 +70,10 @@ Tensor number_for(const Tensor& t, double value) {
 Tensor unary_derivative(UnaryOp op, const Tensor& x, const Tensor& y, const Tensor& dy, double p0, double p1) {
   // The squashing functions' derivatives are the affine layer's fused epilogue without a bias
   // (one pass instead of three); the compositions below are what it computes.
-  const Activation f = op == UnaryOp::Relu ? Activation::ReLU
-                       : op == UnaryOp::Tanh ? Activation::Tanh
-                       : op == UnaryOp::Sigmoid ? Activation::Sigmoid
-                                               : Activation::None;
+  const backend::Squash f{op == UnaryOp::Relu || op == UnaryOp::Tanh || op == UnaryOp::Sigmoid, op};
   // Fused kernels are not recorded: a pass with create_graph (grad mode on) composes instead.
   const bool may_fuse = !is_grad_enabled();
-  if (may_fuse && f != Activation::None && y.dtype() == DType::Float32 && dy.dtype() == DType::Float32 &&
+  if (may_fuse && f.applies && y.dtype() == DType::Float32 && dy.dtype() == DType::Float32 &&
       ops::backend_of(y).has(backend::Fused::LinearEpilogue) && dy.device() == y.device()) {
     const Tensor dyc = dy.contiguous();
     Tensor dx = make_tensor(y.sizes(), DType::Float32, y.device());

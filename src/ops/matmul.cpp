@@ -3,6 +3,7 @@
 #include "ann/error.h"
 #include "ann/ops.h"
 #include "autograd/node.h"
+#include "ops/linear.h"
 #include "ops/op_util.h"
 
 namespace ann {
@@ -136,35 +137,62 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   return y;
 }
 
-namespace {
-// The composition the fused epilogue stands for, each op recording its own derivative: what
-// runs without the fused kernel, and what a pass with create_graph differentiates.
-Tensor linear_composition(const Tensor& x, const Tensor& weight, const Tensor& bias, Activation activation) {
-  Tensor z = mm(x, weight.t());
-  if (bias.defined()) z = z + bias;
-  switch (activation) {
-    case Activation::ReLU: return relu(z);
-    case Activation::Tanh: return tanh(z);
-    case Activation::Sigmoid: return sigmoid(z);
-    case Activation::None: break;
-  }
-  return z;
-}
+namespace detail {
 
-const char* linear_name(Activation activation) {
-  switch (activation) {
-    case Activation::ReLU: return "linear_relu";
-    case Activation::Tanh: return "linear_tanh";
-    case Activation::Sigmoid: return "linear_sigmoid";
-    case Activation::None: break;
-  }
-  return "linear";
+namespace {
+[[noreturn]] void not_an_activation(const backend::Squash& f) {
+  throw ValueError("linear: unary op " + std::to_string(static_cast<int>(f.op)) +
+                   " is not one of the fused activations");
 }
 }  // namespace
 
-// y = f(z), z = x Wᵀ + b      dz = dy ⊙ f'(y)
+Tensor squash(const Tensor& z, const backend::Squash& f) {
+  using backend::UnaryOp;
+  if (!f.applies) return z;
+  switch (f.op) {
+    case UnaryOp::Relu: return relu(z);
+    case UnaryOp::Tanh: return tanh(z);
+    case UnaryOp::Sigmoid: return sigmoid(z);
+    case UnaryOp::LeakyRelu: return leaky_relu(z, f.p0);
+    case UnaryOp::Elu: return elu(z, f.p0);
+    case UnaryOp::Gelu: return gelu(z);
+    case UnaryOp::Silu: return silu(z);
+    case UnaryOp::Softplus: return softplus(z, f.p0, f.p1);
+    default: break;
+  }
+  not_an_activation(f);
+}
+
+namespace {
+// The composition the fused epilogue stands for, each op recording its own derivative: what
+// runs without the fused kernel, and what a pass with create_graph differentiates.
+Tensor linear_composition(const Tensor& x, const Tensor& weight, const Tensor& bias, const backend::Squash& f) {
+  Tensor z = mm(x, weight.t());
+  if (bias.defined()) z = z + bias;
+  return squash(z, f);
+}
+
+const char* linear_name(const backend::Squash& f) {
+  using backend::UnaryOp;
+  if (!f.applies) return "linear";
+  switch (f.op) {
+    case UnaryOp::Relu: return "linear_relu";
+    case UnaryOp::Tanh: return "linear_tanh";
+    case UnaryOp::Sigmoid: return "linear_sigmoid";
+    case UnaryOp::LeakyRelu: return "linear_leaky_relu";
+    case UnaryOp::Elu: return "linear_elu";
+    case UnaryOp::Gelu: return "linear_gelu";
+    case UnaryOp::Silu: return "linear_silu";
+    case UnaryOp::Softplus: return "linear_softplus";
+    default: return "linear";
+  }
+}
+}  // namespace
+
+// h = f(z), z = x Wᵀ + b      dz = dy ⊙ f'(z), from h where f' is a function of it (ReLU, Tanh,
+//                             Sigmoid, LeakyReLU with a slope >= 0), else from the kept z
 //                             dx = dz W, dW = dzᵀ x, db = Σ_rows dz   (x [m,in], W [out,in], dy [m,out])
-Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Activation activation) {
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, const backend::Squash& f) {
   ops::check_floating(x, "linear");
   ops::check_floating(weight, "linear");
   ops::check_same_dtype(x, weight, "linear");
@@ -173,7 +201,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Activat
   if (weight.dim() == 2 && x.dim() != 2 && x.dim() >= 1 && x.size(-1) == weight.size(1)) {
     Shape out_shape(x.sizes().begin(), x.sizes().end() - 1);
     out_shape.push_back(weight.size(0));
-    return linear(x.reshape({-1, weight.size(1)}), weight, bias, activation).reshape(out_shape);
+    return linear(x.reshape({-1, weight.size(1)}), weight, bias, f).reshape(out_shape);
   }
   if (weight.dim() != 2 || x.dim() != 2 || x.size(1) != weight.size(1)) {
     throw ShapeError("linear: input of shape " + to_string(x.sizes()) + " and weight of shape " +
@@ -189,18 +217,25 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Activat
                        " outputs");
     }
   }
+  if (f.applies && !backend::is_squash(f.op)) not_an_activation(f);
   ops::check_same_device(x, weight, "linear");
   if (bias.defined()) ops::check_same_device(x, bias, "linear");
   if (x.dtype() != DType::Float32 || !ops::backend_of(x).has(backend::Fused::LinearEpilogue)) {
-    return linear_composition(x, weight, bias, activation);
+    return linear_composition(x, weight, bias, f);
   }
   const Tensor b = bias.defined() ? bias.contiguous() : Tensor();
-  Tensor y = mm_kernel(x, weight.t());
-  ops::backend_of(x).bias_activation(y.data<float>(), b.defined() ? b.data<float>() : nullptr, m, out, activation);
+  Tensor z = mm_kernel(x, weight.t());
+  // z is kept apart from h only where the backward needs it
+  const bool keep_z = !backend::derivative_from_output(f) && is_grad_enabled() &&
+                      autograd::any_requires_grad({x, weight, bias});
+  Tensor h = keep_z ? make_tensor(z.sizes(), DType::Float32, z.device()) : z;
+  ops::backend_of(x).bias_activation(z.data<float>(), h.data<float>(), b.defined() ? b.data<float>() : nullptr, m,
+                                     out, f);
   // Products are skipped when nobody needs their gradient (the first layer's input is data).
-  return record(linear_name(activation), y, {x, weight, bias},
-                [x = x.detach(), w = weight.detach(), ys = y.detach(), f = activation, need_dx = x.requires_grad(),
-                 need_dw = weight.requires_grad(), need_db = bias.defined() && bias.requires_grad()](
+  return record(linear_name(f), h, {x, weight, bias},
+                [x = x.detach(), w = weight.detach(), kept = (keep_z ? z : h).detach(), f,
+                 need_dx = x.requires_grad(), need_dw = weight.requires_grad(),
+                 need_db = bias.defined() && bias.requires_grad()](
                     const Tensor& dy, autograd::GradSinks sinks, const std::vector<Tensor>& inputs) {
                   if (is_grad_enabled()) {  // a pass with create_graph
                     return autograd::differentiate_again(
@@ -208,11 +243,11 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Activat
                   }
                   const Tensor dyc = dy.contiguous();
                   // without an activation dz is dy itself: no copy
-                  Tensor dz = f == Activation::None ? dyc : make_tensor(dyc.sizes(), DType::Float32, dyc.device());
+                  Tensor dz = !f.applies ? dyc : make_tensor(dyc.sizes(), DType::Float32, dyc.device());
                   Tensor db = need_db ? make_tensor({dyc.size(1)}, DType::Float32, dyc.device()) : Tensor();
-                  if (f != Activation::None || need_db) {
+                  if (f.applies || need_db) {
                     ops::backend_of(dyc).activation_backward_bias(
-                        ys.data<float>(), dyc.data<float>(), f == Activation::None ? nullptr : dz.data<float>(),
+                        kept.data<float>(), dyc.data<float>(), f.applies ? dz.data<float>() : nullptr,
                         need_db ? db.data<float>() : nullptr, dyc.size(0), dyc.size(1), f);
                   }
                   // W's gradient goes straight into W.grad where it has one (the same sums: after
@@ -227,6 +262,12 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Activat
                   }
                   return std::vector<Tensor>{need_dx ? mm_kernel(dz, w) : Tensor(), dw, db};
                 });
+}
+
+}  // namespace detail
+
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Activation activation) {
+  return detail::linear(x, weight, bias, backend::squash_of(activation));
 }
 
 Tensor outer(const Tensor& a, const Tensor& b) {

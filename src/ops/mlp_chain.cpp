@@ -8,6 +8,7 @@
 #include "ann/error.h"
 #include "ann/ops.h"
 #include "autograd/node.h"
+#include "ops/linear.h"
 #include "ops/op_util.h"
 #include "tensor_impl.h"
 
@@ -26,31 +27,9 @@ bool is_bias_of(const Tensor& b, const Tensor& W, const Tensor& x) {
 // The chain as the layer-by-layer ops compute it, on v = {x, W_1, b_1, …, W_L, b_L} with the
 // layers' activations: the reference, and the derivative that create_graph differentiates again.
 Tensor compose(const std::vector<Tensor>& v, const std::vector<backend::ChainLayer>& layers) {
-  using backend::UnaryOp;
   Tensor h = v[0];
-  for (std::size_t i = 0; i < layers.size(); ++i) {
-    h = linear(h, v[1 + 2 * i], v[2 + 2 * i]);
-    const backend::ChainLayer& L = layers[i];
-    if (!L.activated) continue;
-    switch (L.f) {
-      case UnaryOp::Relu: h = relu(h); break;
-      case UnaryOp::Tanh: h = tanh(h); break;
-      case UnaryOp::Sigmoid: h = sigmoid(h); break;
-      case UnaryOp::LeakyRelu: h = leaky_relu(h, L.p0); break;
-      case UnaryOp::Elu: h = elu(h, L.p0); break;
-      case UnaryOp::Gelu: h = gelu(h); break;
-      case UnaryOp::Silu: h = silu(h); break;
-      case UnaryOp::Softplus: h = softplus(h, L.p0, L.p1); break;
-      default: throw ValueError("mlp_chain: layer " + std::to_string(i) + " has an activation the chain lacks");
-    }
-  }
+  for (std::size_t i = 0; i < layers.size(); ++i) h = squash(linear(h, v[1 + 2 * i], v[2 + 2 * i]), layers[i].f);
   return h;
-}
-
-bool is_chain_activation(backend::UnaryOp f) {
-  using backend::UnaryOp;
-  return f == UnaryOp::Relu || f == UnaryOp::Tanh || f == UnaryOp::Sigmoid || f == UnaryOp::LeakyRelu ||
-         f == UnaryOp::Elu || f == UnaryOp::Gelu || f == UnaryOp::Silu || f == UnaryOp::Softplus;
 }
 
 }  // namespace
@@ -63,7 +42,7 @@ bool mlp_chain_applies(const Tensor& x, const std::vector<ChainStage>& stages) {
   for (const ChainStage& s : stages) {
     if (!is_matrix_on(s.W, x) || !is_bias_of(s.b, s.W, x) || s.W.size(1) != in) return false;
     if (s.W.size(0) < 1 || s.W.size(0) > backend::kMlpChainMaxWidth) return false;
-    if (s.activated && !is_chain_activation(s.f)) return false;
+    if (s.f.applies && !backend::is_squash(s.f.op)) return false;
     in = s.W.size(0);
   }
   return true;
@@ -93,8 +72,7 @@ Tensor mlp_chain(const Tensor& x, const std::vector<ChainStage>& stages) {
     held.push_back(s.W.contiguous());
     held.push_back(s.b.defined() ? s.b.contiguous() : Tensor());
     const Tensor &W = held[held.size() - 2], &b = held.back();
-    layers.push_back({W.size(1), W.size(0), W.data<float>(), b.defined() ? b.data<float>() : nullptr, s.activated,
-                      s.f, s.p0, s.p1});
+    layers.push_back({W.size(1), W.size(0), W.data<float>(), b.defined() ? b.data<float>() : nullptr, s.f});
   }
   Tensor xc = x.contiguous();
   const std::int64_t m = x.size(0), out = layers.back().out;

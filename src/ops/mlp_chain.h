@@ -11,13 +11,10 @@
 
 namespace ann::detail {
 
-/// One layer of a chain: x Wᵀ + b (b may be undefined), then, when `activated`, the activation
-/// `f` with unary's scalars p0, p1 (backend.h's ChainLayer).
+/// One layer of a chain: f(x Wᵀ + b) (b may be undefined; f may not apply).
 struct ChainStage {
   Tensor W, b;
-  bool activated = false;
-  backend::UnaryOp f = backend::UnaryOp::Relu;
-  double p0 = 0, p1 = 0;
+  backend::Squash f;
 };
 
 /// Whether mlp_chain computes the stages on x: x a 2-D float32 tensor on a device whose back

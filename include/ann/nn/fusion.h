@@ -16,9 +16,9 @@
 //      kernel that carries chunks of rows through every layer in cache (src/ops/mlp_chain.h).
 //      Inputs wider than 128 only in batches under 64 rows. Same values as the layers within
 //      float rounding.
-//   3. Linear – [ReLU | Tanh | Sigmoid]: one node, the bias and the activation applied in one
-//      pass after the product, its derivative in one pass before the backward products; bit
-//      for bit the two modules in turn.
+//   3. Linear – f, f any of the eight activations: one node, the bias and the activation
+//      applied in one pass after the product, its derivative and the bias's gradient in one pass
+//      before the backward products (src/ops/linear.h); bit for bit the two modules in turn.
 //
 // The unfused path — each module's own forward, one node per op — is the reference every
 // fusion is tested against (tests/test_fusion.cpp, tests/test_narrow_mlp.cpp,

@@ -98,13 +98,13 @@ class CpuBackend final : public Backend {
     cpu::unary_derivative(op, x, dy, dx, n, p0, p1);
   }
 
-  void bias_activation(float* y, const float* b, int64_t m, int64_t n, Activation f) const override {
-    cpu::bias_activation(y, b, m, n, f);
+  void bias_activation(float* z, float* h, const float* b, int64_t m, int64_t n, const Squash& f) const override {
+    cpu::bias_activation(z, h, b, m, n, f);
   }
 
-  void activation_backward_bias(const float* y, const float* dy, float* dz, float* db, int64_t m, int64_t n,
-                                Activation f) const override {
-    cpu::activation_backward_bias(y, dy, dz, db, m, n, f);
+  void activation_backward_bias(const float* kept, const float* dy, float* dz, float* db, int64_t m, int64_t n,
+                                const Squash& f) const override {
+    cpu::activation_backward_bias(kept, dy, dz, db, m, n, f);
   }
 
   // A kernel's scratch block, from the block cache: malloc serves blocks this size from its

@@ -2,8 +2,8 @@
 //   binary_typed         a op b over runs of a strided walk, for each op and element type
 //   binary, binary_contiguous   a op b broadcast (strided), and for one contiguous shape
 //   unary                y = f(x) for each UnaryOp (derivatives: src/ops/elementwise.cpp)
-//   bias_activation, activation_backward_bias   an affine layer's epilogue: y = f(y + b), and
-//                               dz = dy ⊙ f'(y) with db = Σ_rows dz
+//   bias_activation, activation_backward_bias   an affine layer's epilogue: h = f(z + b), and
+//                               dz = dy ⊙ f'(·) with db = Σ_rows dz
 #include "backend/cpu/elementwise.h"
 
 #include <algorithm>
@@ -152,58 +152,51 @@ ANN_KERNEL void unary_kernel_body(UnaryOp op, DType dtype, const void* x, void* 
 }
 ANN_DISPATCH_FLATTENED(unary_kernel)  // M::exp and the like are passed as functions
 
-// y = f(y + b): the epilogue of an affine layer. The bias is added row by row; a row narrower
-// than a vector is added through a block of 16 rows at once, against the bias repeated 16
-// times (each element still gets y + b[column], the same sum). f is elementwise, so it runs
-// over all m·n values in one loop, whatever the width.
-ANN_KERNEL void bias_activation_kernel_body(float* y, const float* b, int64_t m, int64_t n, Activation f) {
-  if (b && n < 16) {
+// z ← z + b: an affine layer's bias. It is added row by row; a row narrower than a vector is
+// added through a block of 16 rows at once, against the bias repeated 16 times (each element
+// still gets z + b[column], the same sum).
+ANN_KERNEL void add_bias_kernel_body(float* z, const float* b, int64_t m, int64_t n) {
+  if (n < 16) {
     constexpr int64_t kRows = 16;
     float repeated[kRows * 16];
     for (int64_t k = 0; k < kRows * n; ++k) repeated[k] = b[k % n];
     int64_t r = 0;
     for (; r + kRows <= m; r += kRows) {
-      float* block = y + r * n;
+      float* block = z + r * n;
       for (int64_t k = 0; k < kRows * n; ++k) block[k] += repeated[k];
     }
-    for (int64_t k = 0; k < (m - r) * n; ++k) y[r * n + k] += repeated[k];
-  } else if (b) {
-    for (int64_t r = 0; r < m; ++r) {
-      float* row = y + r * n;
-      for (int64_t i = 0; i < n; ++i) row[i] += b[i];
-    }
+    for (int64_t k = 0; k < (m - r) * n; ++k) z[r * n + k] += repeated[k];
+    return;
   }
-  const int64_t count = m * n;
-  switch (f) {
-    case Activation::ReLU: for (int64_t i = 0; i < count; ++i) y[i] = relu_of(y[i]); break;
-    case Activation::Tanh: for (int64_t i = 0; i < count; ++i) y[i] = tanh_of(y[i]); break;
-    case Activation::Sigmoid: for (int64_t i = 0; i < count; ++i) y[i] = sigmoid_of(y[i]); break;
-    case Activation::None: break;
+  for (int64_t r = 0; r < m; ++r) {
+    float* row = z + r * n;
+    for (int64_t i = 0; i < n; ++i) row[i] += b[i];
   }
 }
-ANN_DISPATCH(bias_activation_kernel)
+ANN_DISPATCH(add_bias_kernel)
 
-// dz = dy ⊙ f'(y) over all m·n values (dz unused when f is None: the sums read dy), and
-// db = Σ_rows dz, in double, rows in order, as sum_rows.
-ANN_KERNEL void activation_backward_bias_kernel_body(const float* y, const float* dy, float* dz, float* db,
-                                                     int64_t m, int64_t n, Activation f) {
-  const int64_t count = m * n;
+// dz = dy ⊙ f'(y) from the output y, for the three whose derivative activations.h writes so
+// (the derivative of unary's ReLU, Tanh and Sigmoid ops too).
+ANN_KERNEL void output_derivative_kernel_body(UnaryOp f, const float* y, const float* dy, float* dz, int64_t n) {
   switch (f) {
-    case Activation::ReLU: for (int64_t i = 0; i < count; ++i) dz[i] = relu_grad(y[i], dy[i]); break;
-    case Activation::Tanh: for (int64_t i = 0; i < count; ++i) dz[i] = tanh_grad(y[i], dy[i]); break;
-    case Activation::Sigmoid: for (int64_t i = 0; i < count; ++i) dz[i] = sigmoid_grad(y[i], dy[i]); break;
-    case Activation::None: break;
+    case UnaryOp::Relu: for (int64_t i = 0; i < n; ++i) dz[i] = relu_grad(y[i], dy[i]); break;
+    case UnaryOp::Tanh: for (int64_t i = 0; i < n; ++i) dz[i] = tanh_grad(y[i], dy[i]); break;
+    case UnaryOp::Sigmoid: for (int64_t i = 0; i < n; ++i) dz[i] = sigmoid_grad(y[i], dy[i]); break;
+    default: break;
   }
-  if (!db) return;
-  const float* z = f == Activation::None ? dy : dz;
+}
+ANN_DISPATCH(output_derivative_kernel)
+
+// db = Σ_rows dz, in double, rows in order, as sum_rows.
+ANN_KERNEL void bias_gradient_kernel_body(const float* dz, float* db, int64_t m, int64_t n) {
   std::vector<double> acc(static_cast<std::size_t>(n), 0.0);
   for (int64_t r = 0; r < m; ++r) {
-    const float* zr = z + r * n;
-    for (int64_t i = 0; i < n; ++i) acc[static_cast<std::size_t>(i)] += zr[i];
+    const float* row = dz + r * n;
+    for (int64_t i = 0; i < n; ++i) acc[static_cast<std::size_t>(i)] += row[i];
   }
   for (std::size_t i = 0; i < acc.size(); ++i) db[i] = static_cast<float>(acc[i]);
 }
-ANN_DISPATCH(activation_backward_bias_kernel)
+ANN_DISPATCH(bias_gradient_kernel)
 
 // dx = dy · f'(x), each line the composition of src/ops/elementwise.cpp's unary_derivative in
 // its order, so that both round alike (the 0/1 masks there multiply to exactly dy or drop out).
@@ -256,8 +249,15 @@ void unary_float_here(UnaryOp op, const float* x, float* y, int64_t n, double p0
   unary_kernel(op, DType::Float32, x, y, n, p0, p1);
 }
 
-void unary_derivative_here(UnaryOp op, const float* x, const float* dy, float* dx, int64_t n, double p0, double p1) {
-  unary_derivative_kernel(op, x, dy, dx, n, static_cast<float>(p0), static_cast<float>(p1));
+// From the output for ReLU, Tanh and Sigmoid, and for LeakyReLU with a slope >= 0, whose unary
+// derivative reads only the sign of its input, which the output keeps; from z for the others.
+// Each is the kernel the unfused op's backward runs, so both round alike.
+void squash_derivative_here(const Squash& f, const float* kept, const float* dy, float* dz, int64_t n) {
+  if (f.op == UnaryOp::Relu || f.op == UnaryOp::Tanh || f.op == UnaryOp::Sigmoid) {
+    output_derivative_kernel(f.op, kept, dy, dz, n);
+  } else {
+    unary_derivative_kernel(f.op, kept, dy, dz, n, static_cast<float>(f.p0), static_cast<float>(f.p1));
+  }
 }
 
 void unary(UnaryOp op, DType dtype, const void* x, void* y, int64_t n, double p0, double p1) {
@@ -287,24 +287,26 @@ void binary_contiguous(BinaryOp op, DType dtype, const void* a, const void* b, v
   });
 }
 
-void bias_activation(float* y, const float* b, int64_t m, int64_t n, Activation f) {
-  // whole rows per part: row parts of at least kMinParallelElements values, multiples of 16 rows
+void bias_activation(float* z, float* h, const float* b, int64_t m, int64_t n, const Squash& f) {
+  // whole rows per part: row parts of at least kMinParallelElements values, multiples of 16 rows;
+  // f runs on each part while its sums are in cache
   if (m <= 0 || n <= 0) return;
   const int64_t rows = part_length(m, m * n, kMinParallelElements, 16);
   run_parts((m + rows - 1) / rows, [&](int64_t p) {
-    const int64_t first = p * rows;
-    bias_activation_kernel(y + first * n, b, std::min(rows, m - first), n, f);
+    const int64_t first = p * rows, count = std::min(rows, m - first);
+    if (b) add_bias_kernel(z + first * n, b, count, n);
+    if (f.applies) unary_kernel(f.op, DType::Float32, z + first * n, h + first * n, count * n, f.p0, f.p1);
   });
 }
 
-void activation_backward_bias(const float* y, const float* dy, float* dz, float* db, int64_t m, int64_t n,
-                              Activation f) {
-  if (f != Activation::None) {
+void activation_backward_bias(const float* kept, const float* dy, float* dz, float* db, int64_t m, int64_t n,
+                              const Squash& f) {
+  if (f.applies) {
     parallel_for(m * n, [&](int64_t begin, int64_t end) {
-      activation_backward_bias_kernel(y + begin, dy + begin, dz + begin, nullptr, 1, end - begin, f);
+      squash_derivative_here(f, kept + begin, dy + begin, dz + begin, end - begin);
     });
   }
-  if (db) activation_backward_bias_kernel(y, f == Activation::None ? dy : dz, nullptr, db, m, n, Activation::None);
+  if (db) bias_gradient_kernel(f.applies ? dz : dy, db, m, n);
 }
 
 }  // namespace ann::backend::cpu

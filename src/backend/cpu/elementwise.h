@@ -3,7 +3,6 @@
 // of the same names (src/backend/backend.h) say what each computes.
 #include <cstdint>
 
-#include "ann/activation.h"
 #include "ann/dtype.h"
 #include "ann/shape.h"
 #include "backend/backend.h"
@@ -15,13 +14,14 @@ void binary(BinaryOp op, DType dtype, const void* a, const Shape& a_strides, con
             void* out, const Shape& sizes);
 void binary_contiguous(BinaryOp op, DType dtype, const void* a, const void* b, void* out, std::int64_t n);
 void unary_derivative(UnaryOp op, const float* x, const float* dy, float* dx, std::int64_t n, double p0, double p1);
-/// unary and unary_derivative of float32 on the calling thread alone, for kernels that share
-/// out their work themselves (the chain kernel, mlp_chain.cpp).
+/// unary of float32 on the calling thread alone, for kernels that share out their work
+/// themselves (the chain kernel, mlp_chain.cpp).
 void unary_float_here(UnaryOp op, const float* x, float* y, std::int64_t n, double p0, double p1);
-void unary_derivative_here(UnaryOp op, const float* x, const float* dy, float* dx, std::int64_t n, double p0,
-                           double p1);
-void bias_activation(float* y, const float* b, std::int64_t m, std::int64_t n, Activation f);
-void activation_backward_bias(const float* y, const float* dy, float* dz, float* db, std::int64_t m, std::int64_t n,
-                              Activation f);
+/// dz = dy ⊙ f'(·) from what the layer keeps (Backend::activation_backward_bias) on the calling
+/// thread alone; dz may be dy.
+void squash_derivative_here(const Squash& f, const float* kept, const float* dy, float* dz, std::int64_t n);
+void bias_activation(float* z, float* h, const float* b, std::int64_t m, std::int64_t n, const Squash& f);
+void activation_backward_bias(const float* kept, const float* dy, float* dz, float* db, std::int64_t m,
+                              std::int64_t n, const Squash& f);
 
 }  // namespace ann::backend::cpu

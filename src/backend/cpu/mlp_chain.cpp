@@ -31,7 +31,6 @@
 #include <algorithm>
 #include <cstring>
 
-#include "backend/cpu/activations.h"
 #include "backend/cpu/elementwise.h"
 #include "backend/cpu/parallel.h"
 #include "backend/cpu/simd.h"
@@ -314,18 +313,6 @@ ANN_INLINE void bias_grad(const float* dz, std::int64_t N, std::int64_t R, float
   }
 }
 
-// g ← g · f'(·) from the layer's output h (activations.h's derivatives; LeakyReLU's, whose
-// slope >= 0 keeps the sign of z in h, as its unary derivative computes it).
-ANN_INLINE void slope_from_output(const ChainLayer& L, const float* h, float* g, std::int64_t n) {
-  switch (L.f) {
-    case UnaryOp::Relu: for (std::int64_t i = 0; i < n; ++i) g[i] = relu_grad(h[i], g[i]); break;
-    case UnaryOp::Tanh: for (std::int64_t i = 0; i < n; ++i) g[i] = tanh_grad(h[i], g[i]); break;
-    case UnaryOp::Sigmoid: for (std::int64_t i = 0; i < n; ++i) g[i] = sigmoid_grad(h[i], g[i]); break;
-    case UnaryOp::LeakyRelu: cpu::unary_derivative_here(L.f, h, g, g, n, L.p0, L.p1); break;
-    default: break;
-  }
-}
-
 // ---- where things are ----------------------------------------------------------------------
 // The kept values, layer after layer: each kept layer's m rows (padded to 16), chunk after
 // chunk; in a chunk of R rows its output, or z and its output out·R further. The passes walk
@@ -384,12 +371,12 @@ ANN_KERNEL void forward_chunks_body(const MlpChain& p, const float* x, float* y,
       if (!keep) next ^= 1;
       product(L.W, L.in, 1, L.b, cur, L.in, L.out, R, z);
       cur = z;
-      if (!L.activated) continue;
-      if (!keep || chain_keeps_output(L)) {
-        cpu::unary_float_here(L.f, z, z, L.out * R, L.p0, L.p1);
+      if (!L.f.applies) continue;
+      if (!keep || derivative_from_output(L.f)) {
+        cpu::unary_float_here(L.f.op, z, z, L.out * R, L.f.p0, L.f.p1);
       } else {  // z and h kept
         float* h = z + L.out * R;
-        cpu::unary_float_here(L.f, z, h, L.out * R, L.p0, L.p1);
+        cpu::unary_float_here(L.f.op, z, h, L.out * R, L.f.p0, L.f.p1);
         cur = h;
       }
     }
@@ -411,10 +398,9 @@ ANN_KERNEL void backward_chunks_body(const MlpChain& p, const float* x, const fl
       const ChainLayer& L = p.layers[l];
       layer_kept -= chain_layer_kept_floats(p, l);  // now where layer l's kept values start
       layer_sums -= sums_floats(L);
-      if (L.activated) {  // g becomes dz
+      if (L.f.applies) {  // g becomes dz
         const float* k = kept + layer_kept + kept_chunk(p, l, c);
-        if (chain_keeps_output(L)) slope_from_output(L, k, g, L.out * R);
-        else cpu::unary_derivative_here(L.f, k, g, g, L.out * R, L.p0, L.p1);
+        cpu::squash_derivative_here(L.f, k, g, g, L.out * R);
       }
       // the chunk's sums: into the gradients (the first part) or the part's own
       float* dW = into_grads ? grads.dW[l] : buf.sums + layer_sums;
@@ -427,7 +413,7 @@ ANN_KERNEL void backward_chunks_body(const MlpChain& p, const float* x, const fl
         } else {
           const ChainLayer& P = p.layers[l - 1];
           h = kept + layer_kept - chain_layer_kept_floats(p, l - 1) + kept_chunk(p, l - 1, c) +
-              (chain_keeps_output(P) ? 0 : P.out * R);
+              (derivative_from_output(P.f) ? 0 : P.out * R);
         }
         if (R >= kAcrossLanesRows) {
           weight_grad_across_lanes(g, h, L.out, L.in, R, dW, add);
