@@ -176,7 +176,7 @@ def mlp(spec):
         xb, yb = X[next_row:next_row + n], y[next_row:next_row + n]
         next_row = 0 if next_row + n == rows else next_row + n
         loss = criterion(model(xb), yb)
-        optimizer.zero_grad()
+        optimizer.zero_grad(set_to_none=True)  # PyTorch 2's default, and ann's: the same work
         loss.backward()
         optimizer.step()
 

@@ -96,16 +96,25 @@ TEST(Parameters, ZeroGrad) {
   nn::Sequential model{nn::Linear(2, 5), nn::Tanh(), nn::Linear(5, 3)};
   const Tensor x = tensor({{0.5f, -1.f}, {2.f, 0.25f}});
   model(x).sum().backward();
+  const std::vector<Tensor> params = model.parameters();
   std::vector<Tensor> grads;
-  for (const Tensor& p : model.parameters()) {
+  std::vector<std::vector<float>> values;
+  for (const Tensor& p : params) {
     ASSERT_TRUE(p.grad().defined());
     grads.push_back(p.grad());
+    values.push_back(p.grad().to_vector<float>());
   }
-  model.zero_grad();
-  const std::vector<Tensor> params = model.parameters();
+  model.zero_grad(/*set_to_none=*/false);
   for (std::size_t i = 0; i < params.size(); ++i) {
     EXPECT_EQ(params[i].grad().impl(), grads[i].impl());  // zeroed in place
     for (float g : params[i].grad().to_vector<float>()) EXPECT_EQ(g, 0.f);
+  }
+  model.zero_grad();  // the default, as libtorch's: dropped
+  for (const Tensor& p : params) EXPECT_FALSE(p.grad().defined());
+  model(x).sum().backward();  // fresh gradients, the same values
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    ASSERT_TRUE(params[i].grad().defined());
+    EXPECT_EQ(params[i].grad().to_vector<float>(), values[i]) << "parameter " << i;
   }
 }
 

@@ -193,15 +193,27 @@ TEST(SGD, SkipsParametersWithoutGradient) {
   EXPECT_FLOAT_EQ(a.at({0}), 0.5f - 0.1f * 0.1f);
 }
 
-TEST(SGD, ZeroGradZeroesEveryParameter) {
+// zero_grad() drops the gradients (libtorch's default, set_to_none): step() then skips every
+// parameter, weight decay included. zero_grad(false) zeroes them in place: step() then decays.
+TEST(SGD, ZeroGradDropsOrZeroesEveryGradient) {
   Tensor a = make_param(), b = make_param();
-  optim::SGD opt({a, b});
+  optim::SGD opt({a, b}, optim::SGDOptions{.lr = 0.1, .weight_decay = 0.5});
   (a * b).sum().backward();
   opt.zero_grad();
+  EXPECT_FALSE(a.grad().defined());
+  EXPECT_FALSE(b.grad().defined());
+  opt.step();  // no gradients: nothing moves
+  EXPECT_EQ(a.to_vector<float>(), to_tensor(kP0).to_vector<float>());
+
+  (a * b).sum().backward();
+  const Tensor kept = a.grad();
+  opt.zero_grad(/*set_to_none=*/false);
+  EXPECT_EQ(a.grad().impl(), kept.impl());  // the same tensor, zeroed in place
   EXPECT_EQ(a.grad().to_vector<float>(), std::vector<float>(3, 0.f));
   EXPECT_EQ(b.grad().to_vector<float>(), std::vector<float>(3, 0.f));
-  opt.step();  // zero gradients: nothing moves
-  EXPECT_EQ(a.to_vector<float>(), to_tensor(kP0).to_vector<float>());
+  opt.step();  // zero gradients: only the decay, θ − lr · wd · θ = 0.95 θ
+  const std::vector<float> decayed = a.to_vector<float>();
+  for (std::size_t i = 0; i < kP0.size(); ++i) EXPECT_FLOAT_EQ(decayed[i], static_cast<float>(0.95 * kP0[i]));
 }
 
 // ---- Adam, AdamW ------------------------------------------------------------------------------------

@@ -102,7 +102,9 @@ TEST_F(ThreadCount, TileRowsAreWholeCacheLinesAndAtMostEightTiles) {
         const std::int64_t rows = backend::cpu::sgemm_tile_rows(M, N, K);
         EXPECT_GE(rows, 1);
         EXPECT_TRUE(rows == M || rows % 16 == 0) << "M " << M << " N " << N << " K " << K;
-        if (N > M) EXPECT_EQ(rows, M) << "a wide C is cut across its columns; N " << N << " M " << M;
+        if (N > M) {
+          EXPECT_EQ(rows, M) << "a wide C is cut across its columns; N " << N << " M " << M;
+        }
         EXPECT_LE((M + rows - 1) / rows, 8) << "M " << M << " N " << N << " K " << K;
         const std::int64_t columns = backend::cpu::sgemm_tile_columns(M, N, K);
         EXPECT_TRUE(columns == N || (columns % 16 == 0 && rows >= M)) << "M " << M << " N " << N << " K " << K;

@@ -96,8 +96,8 @@ void Module::load_state_dict(const std::vector<std::pair<std::string, Tensor>>& 
   }
 }
 
-void Module::zero_grad() {
-  for (Tensor& p : parameters()) p.zero_grad();
+void Module::zero_grad(bool set_to_none) {
+  for (Tensor& p : parameters()) set_to_none ? p.set_grad(Tensor()) : p.zero_grad();
 }
 
 void Module::train(bool on) {

@@ -63,8 +63,8 @@ double Optimizer::checked_lr(double lr) const {
   return lr;
 }
 
-void Optimizer::zero_grad() {
-  for (Tensor& p : parameters_) p.zero_grad();
+void Optimizer::zero_grad(bool set_to_none) {
+  for (Tensor& p : parameters_) set_to_none ? p.set_grad(Tensor()) : p.zero_grad();
 }
 
 void Optimizer::check_state_dict(const OptimizerState& state) const {

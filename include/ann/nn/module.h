@@ -48,8 +48,9 @@ class Module {
   /// copied when a check fails.
   void load_state_dict(const std::vector<std::pair<std::string, Tensor>>& state, bool strict = true);
 
-  /// Zeroes the gradient of every parameter (the lesson's step 3).
-  void zero_grad();
+  /// Clears the gradient of every parameter (the lesson's step 3): drops it (set_to_none, the
+  /// default, as libtorch) or zeroes it in place (optim::Optimizer::zero_grad says why).
+  void zero_grad(bool set_to_none = true);
   /// Training mode (the default) or evaluation mode, for this module and its children.
   void train(bool on = true);
   void eval() { train(false); }

@@ -72,8 +72,13 @@ class Optimizer {
     step();
     return loss;
   }
-  /// Zeroes the gradients of all parameters.
-  void zero_grad();
+  /// Clears the gradients of all parameters (the lesson's step 3), as libtorch's zero_grad:
+  /// set_to_none (its default since PyTorch 2.0) drops them, so that the next backward writes
+  /// fresh ones instead of adding into zeros — a pass over every gradient less, two for a layer's
+  /// weights (the zeroing, and the product's read of the zeros); false zeroes them in place. The
+  /// next step's values are the same either way, but for a parameter that backward gives no
+  /// gradient: step() skips it after set_to_none, and steps it with zeros otherwise.
+  void zero_grad(bool set_to_none = true);
   const std::vector<Tensor>& parameters() const { return parameters_; }
 
   /// The learning rate of the next step (the first group's); schedulers

@@ -13,8 +13,12 @@ namespace ann::backend::cpu {
 
 class BlockCache {
  public:
-  /// Most bytes kept for reuse; blocks freed beyond it go back to the OS.
-  static constexpr std::size_t kMaxCachedBytes = std::size_t{256} << 20;
+  /// Most bytes kept for reuse; blocks freed beyond it go back to the OS. A network's gradients
+  /// come back here between zero_grad and the next backward (optim::Optimizer::zero_grad), so
+  /// the cache must hold them: with 256 MiB, the six 43 MB weight gradients of a
+  /// 391-3279×7-31 net (bins of 64 MiB) were returned to the OS every step and faulted in
+  /// again, a step 178 → 197 ms; with 1 GiB it takes 145 ms (bench/README.md, stop 33).
+  static constexpr std::size_t kMaxCachedBytes = std::size_t{1} << 30;
 
   ~BlockCache();
   /// A 64-byte aligned block of at least `nbytes` bytes.
