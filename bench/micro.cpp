@@ -9,8 +9,9 @@ using namespace ann;
 
 namespace {
 
-// C = A Bᵀ for the spiral's layers, a large square case, and wide layers' forward on
-// mini-batches (C wider than tall: cut into tiles of columns, src/backend/cpu/gemm.cpp).
+// C = A Bᵀ for the spiral's layers, a large square case, wide layers' forward on mini-batches
+// (C wider than tall: cut into tiles of columns, src/backend/cpu/gemm.cpp), and layers of many
+// inputs and few outputs on many rows (src/backend/cpu/skinny_gemm.cpp).
 void BM_matmul(benchmark::State& state) {
   const std::int64_t m = state.range(0), k = state.range(1), n = state.range(2);
   manual_seed(0);
@@ -20,7 +21,7 @@ void BM_matmul(benchmark::State& state) {
                                                  benchmark::Counter::kIs1000);
 }
 BENCHMARK(BM_matmul)->Args({3000, 2, 100})->Args({3000, 100, 3})->Args({100, 3000, 3})->Args({1024, 1024, 1024})
-    ->Args({59, 2927, 2927})->Args({128, 1024, 1024});
+    ->Args({59, 2927, 2927})->Args({128, 1024, 1024})->Args({53254, 262, 37})->Args({60000, 784, 64});
 
 void BM_relu(benchmark::State& state) {
   const Tensor x = randn({3000, 100});

@@ -4,9 +4,12 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <type_traits>
+#include <vector>
 
 #include "backend/cpu/sgemm.h"
 #include "backend/cpu/parallel.h"
+#include "backend/cpu/skinny_gemm.h"
 
 // The two libraries behind sgemm.h, chosen by measurement (bench/README.md, "GEMM library"):
 //   - float32 products of at least kOneDnnMinWork multiply-adds run oneDNN's dnnl_sgemm, which
@@ -99,6 +102,19 @@ void tiled_gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std:
   if (M == 0 || N == 0) return;
   configure_once();
   const std::int64_t rows = sgemm_tile_rows(M, N, K), columns = sgemm_tile_columns(M, N, K);
+  if constexpr (std::is_same_v<T, float>) {
+    if (skinny_gemm_applies(trans_a, trans_b, M, N, K)) {  // (M > N: tiles of rows)
+      thread_local std::vector<float> packed;
+      packed.resize(static_cast<std::size_t>(skinny_packed_floats(N, K)));
+      const float* Bt = packed.data();  // (the workers' own `packed` are other vectors)
+      pack_skinny_b(N, K, B, ldb, packed.data());
+      run_parts((M + rows - 1) / rows, [&](std::int64_t t) {
+        const std::int64_t first = t * rows;
+        skinny_gemm(std::min(rows, M - first), N, K, alpha, A + first * lda, lda, Bt, beta, C + first * ldc, ldc);
+      });
+      return;
+    }
+  }
   const std::int64_t row_tiles = (M + rows - 1) / rows, column_tiles = (N + columns - 1) / columns;
   run_parts(row_tiles * column_tiles, [&](std::int64_t t) {
     const std::int64_t first = t / column_tiles * rows, count = std::min(rows, M - first);

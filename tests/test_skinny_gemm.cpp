@@ -1,0 +1,97 @@
+// The skinny product (src/backend/cpu/skinny_gemm.h): C = α·A·Bᵀ + β·C for B of at most 64 rows,
+// against sums in double, over the widths around its 16-lane vectors and the row counts around
+// its register tiles; and where sgemm runs it.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "backend/cpu/sgemm.h"
+#include "backend/cpu/skinny_gemm.h"
+
+namespace {
+
+using namespace ann::backend::cpu;
+
+struct Case {
+  std::int64_t M, N, K;
+  float alpha, beta;
+};
+
+TEST(SkinnyGemm, MatchesDoubleSumsForEveryWidthAndRemainder) {
+  std::mt19937 rng(3);
+  std::normal_distribution<float> normal;
+  std::vector<Case> cases;
+  for (std::int64_t N : {1, 5, 15, 16, 17, 31, 32, 37, 48, 63, 64})
+    for (std::int64_t M : {1, 5, 6, 7, 8, 12, 13, 16, 17, 40})
+      cases.push_back({M, N, 1 + (M * 7 + N) % 40, 1.f, 0.f});
+  cases.push_back({33, 20, 300, 0.5f, 1.f});  // α and β (β C read and scaled)
+  cases.push_back({9, 64, 50, 1.f, -2.f});
+  for (const Case& c : cases) {
+    SCOPED_TRACE(::testing::Message() << "M " << c.M << " N " << c.N << " K " << c.K << " alpha " << c.alpha
+                                      << " beta " << c.beta);
+    // strided A and C (leading dimensions beyond the row), B [N, K] with ldb > K
+    const std::int64_t lda = c.K + 3, ldb = c.K + 1, ldc = c.N + 2;
+    std::vector<float> A(static_cast<std::size_t>(c.M * lda)), B(static_cast<std::size_t>(c.N * ldb)),
+        C(static_cast<std::size_t>(c.M * ldc));
+    for (float& v : A) v = normal(rng);
+    for (float& v : B) v = normal(rng);
+    for (float& v : C) v = normal(rng);
+    const std::vector<float> C0 = C;
+    std::vector<float> Bt(static_cast<std::size_t>(skinny_packed_floats(c.N, c.K)), -1.f);
+    pack_skinny_b(c.N, c.K, B.data(), ldb, Bt.data());
+    skinny_gemm(c.M, c.N, c.K, c.alpha, A.data(), lda, Bt.data(), c.beta, C.data(), ldc);
+    for (std::int64_t m = 0; m < c.M; ++m) {
+      for (std::int64_t n = 0; n < ldc; ++n) {
+        const std::size_t at = static_cast<std::size_t>(m * ldc + n);
+        if (n >= c.N) {  // the padding between rows of C is not written
+          ASSERT_EQ(C[at], C0[at]) << "row " << m << " column " << n;
+          continue;
+        }
+        double sum = 0;
+        for (std::int64_t k = 0; k < c.K; ++k)
+          sum += double(A[static_cast<std::size_t>(m * lda + k)]) * B[static_cast<std::size_t>(n * ldb + k)];
+        const double want = c.alpha * sum + (c.beta == 0.f ? 0.0 : c.beta * double(C0[at]));
+        ASSERT_NEAR(C[at], want, 1e-5 * std::sqrt(double(c.K)) * (1 + std::fabs(want))) << "row " << m << " column " << n;
+      }
+    }
+  }
+}
+
+TEST(SkinnyGemm, BetaZeroDoesNotReadC) {
+  const std::int64_t M = 3, N = 2, K = 16;
+  std::vector<float> A(M * K, 1.f), B(N * K, 0.5f), C(M * N, std::nanf(""));
+  std::vector<float> Bt(static_cast<std::size_t>(skinny_packed_floats(N, K)));
+  pack_skinny_b(N, K, B.data(), K, Bt.data());
+  skinny_gemm(M, N, K, 1.f, A.data(), K, Bt.data(), 0.f, C.data(), N);
+  for (float v : C) EXPECT_EQ(v, 8.f);
+}
+
+// sgemm takes it for A Bᵀ with at most 64 columns of C and an A of 28 MiB or more (measured:
+// skinny_gemm.cpp), and only there; the result is the same with any row tiles.
+TEST(SkinnyGemm, SgemmRunsItWhereItIsFaster) {
+  EXPECT_TRUE(skinny_gemm_applies(false, true, 60000, 64, 784));
+  EXPECT_TRUE(skinny_gemm_applies(false, true, 53254, 37, 262));
+  EXPECT_FALSE(skinny_gemm_applies(false, true, 60000, 65, 784));  // too wide
+  EXPECT_FALSE(skinny_gemm_applies(false, false, 60000, 64, 784));  // B not transposed
+  EXPECT_FALSE(skinny_gemm_applies(true, true, 60000, 64, 784));
+  EXPECT_FALSE(skinny_gemm_applies(false, true, 8192, 64, 784));  // A in cache: the library
+  EXPECT_FALSE(skinny_gemm_applies(false, true, 10000000, 8, 8));  // K too small
+
+  const std::int64_t M = 30011, N = 37, K = 262;
+  ASSERT_TRUE(skinny_gemm_applies(false, true, M, N, K));
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal;
+  std::vector<float> A(static_cast<std::size_t>(M * K)), B(static_cast<std::size_t>(N * K)), C(static_cast<std::size_t>(M * N));
+  for (float& v : A) v = normal(rng);
+  for (float& v : B) v = normal(rng);
+  sgemm(false, true, M, N, K, 1.f, A.data(), K, B.data(), K, 0.f, C.data(), N);
+  std::vector<float> Bt(static_cast<std::size_t>(skinny_packed_floats(N, K)));
+  pack_skinny_b(N, K, B.data(), K, Bt.data());
+  std::vector<float> one_call(C.size());
+  skinny_gemm(M, N, K, 1.f, A.data(), K, Bt.data(), 0.f, one_call.data(), N);
+  EXPECT_EQ(C, one_call) << "sgemm's row tiles must not change a bit";
+}
+
+}  // namespace
