@@ -22,7 +22,8 @@
 //     then stays on PyTorch's curves through its 1000 Adam steps even where no fused kernel
 //     runs (with oneDNN's rounding its nets drift from them by 1.3e-4 on the checked device).
 //     On a model OpenBLAS knows (model 167 here: its SkylakeX kernel) oneDNN still measured
-//     5-25 % faster on the sweep's large products.
+//     5-25 % faster on most of the sweep's large products (bench/gemm_libraries M N K,
+//     bench/README.md, stop 33).
 //   - and ann's own kernel, skinny_gemm.h, for A·Bᵀ with at most 64 columns and an A of tens of
 //     megabytes (a layer of many inputs and few outputs on many rows), where oneDNN runs at a
 //     third to a half of the FMA peak.
