@@ -57,6 +57,13 @@ INSTANTIATE_TEST_SUITE_P(Activations, FusedLinear,
 // the chain kernel's layers, as a single layer is anyway.
 std::vector<std::vector<float>> outcome(nn::Sequential& model, const Tensor& x_in, bool fused);
 
+// The model on x, with its fusions or every module on its own.
+Tensor forward_of(nn::Sequential& model, const Tensor& x, bool fused) {
+  if (fused) return model(x);
+  nn::NoFusionGuard unfused;
+  return model(x);
+}
+
 struct NamedActivation {
   std::shared_ptr<nn::Module> module;
   std::string node;
@@ -107,13 +114,7 @@ TEST(FusedLinear, SecondDerivativesThroughEveryActivation) {
       model.push_back(activation);
       model.push_back(nn::Linear(140, 1));
       const Tensor x = randn({6, 3}).requires_grad_();
-      Tensor y;
-      if (fused) {
-        y = model(x);
-      } else {
-        nn::NoFusionGuard unfused;
-        y = model(x);
-      }
+      const Tensor y = forward_of(model, x, fused);
       const Tensor dx = autograd::grad({sum(y)}, {x}, {}, /*retain_graph=*/true, /*create_graph=*/true)[0];
       sum(dx * dx).backward();
       for (const Tensor& p : model.parameters())  // (the output bias has no part in dx: no gradient)
@@ -162,13 +163,7 @@ TEST(Fusion, NoFusionGuardRunsEveryModuleOnItsOwn) {
 std::vector<std::vector<float>> outcome(nn::Sequential& model, const Tensor& x_in, bool fused) {
   for (Tensor& p : model.parameters()) p.zero_grad();
   Tensor x = x_in.detach().requires_grad_();
-  Tensor y;
-  if (fused) {
-    y = model(x);
-  } else {
-    nn::NoFusionGuard unfused;
-    y = model(x);
-  }
+  const Tensor y = forward_of(model, x, fused);
   manual_seed(99);
   sum(y * randn(y.sizes())).backward();
   std::vector<std::vector<float>> all{y.to_vector<float>(), x.grad().to_vector<float>()};
