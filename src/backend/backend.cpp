@@ -55,9 +55,6 @@ double Backend::squared_error(const float*, const float*, float*, std::int64_t) 
 double Backend::pointwise_loss(PointwiseLoss, const float*, const float*, float*, std::int64_t, double) const {
   missing("pointwise_loss", "PointwiseLoss");
 }
-void Backend::unary_derivative(UnaryOp, const float*, const float*, float*, std::int64_t, double, double) const {
-  missing("unary_derivative", "UnaryDerivative");
-}
 void Backend::sgd_step(const SgdStep&, float*, const float*, float*, std::int64_t) const {
   missing("sgd_step", "OptimizerSteps");
 }

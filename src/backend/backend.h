@@ -73,7 +73,6 @@ enum class Fused {
   SquaredError,    // squared_error
   PointwiseLoss,   // pointwise_loss
   OptimizerSteps,  // sgd_step, adam_step, rmsprop_step, adagrad_step
-  UnaryDerivative, // unary_derivative
 };
 /// The losses of Fused::PointwiseLoss, each a function of d = a − b and a knee k:
 /// L1 |d|; SmoothL1 d²/(2k) below k, |d| − k/2 beyond; Huber d²/2 below k, k(|d| − k/2) beyond.
@@ -278,23 +277,11 @@ class Backend {
   virtual void bias_activation(float* z, float* h, const float* b, std::int64_t m, std::int64_t n,
                                const Squash& f) const;
   /// dz = dy ⊙ f'(·), from `kept`: the layer's output h where derivative_from_output(f), else
-  /// its z (rounded as unary_derivative); when f does not apply dz is neither read nor written,
+  /// its z (rounded as unary's derivative); when f does not apply dz is neither read nor written,
   /// and may be null: dy is the gradient itself. And db = Σ_rows dz (summed in double, when db
   /// is not null).
   virtual void activation_backward_bias(const float* kept, const float* dy, float* dz, float* db, std::int64_t m,
                                         std::int64_t n, const Squash& f) const;
-
-  // ---- Fused::UnaryDerivative (x, dy, dx: n floats) --------------------------------------
-  /// dx = dy · f'(x) in one pass, for the activations whose derivative composes several ops:
-  /// LeakyRelu, Elu, Gelu, Silu and Softplus (p0, p1 as for unary); rounded as the composition
-  /// in src/ops/elementwise.cpp (unary_derivative) rounds it.
-  virtual void unary_derivative(UnaryOp op, const float* x, const float* dy, float* dx, std::int64_t n, double p0,
-                                double p1) const;
-  /// Whether unary_derivative takes `op`.
-  static constexpr bool has_unary_derivative(UnaryOp op) {
-    return op == UnaryOp::LeakyRelu || op == UnaryOp::Elu || op == UnaryOp::Gelu || op == UnaryOp::Silu ||
-           op == UnaryOp::Softplus;
-  }
 
   // ---- Fused::NarrowMlp: two-layer perceptron with narrow ends (see NarrowMlp) ------------
   /// y [m, out]; h (narrow_mlp_hidden_floats; null when no backward follows or when

@@ -68,24 +68,18 @@ Tensor number_for(const Tensor& t, double value) {
 // and y is defined only where the derivative reads it). The
 // products round as the CPU's fused epilogue does (src/backend/cpu/activations.h).
 Tensor unary_derivative(UnaryOp op, const Tensor& x, const Tensor& y, const Tensor& dy, double p0, double p1) {
-  // The squashing functions' derivatives are the affine layer's fused epilogue without a bias
-  // (one pass instead of three); the compositions below are what it computes.
-  const backend::Squash f{op == UnaryOp::Relu || op == UnaryOp::Tanh || op == UnaryOp::Sigmoid, op};
-  // Fused kernels are not recorded: a pass with create_graph (grad mode on) composes instead.
-  const bool may_fuse = !is_grad_enabled();
-  if (may_fuse && f.applies && y.dtype() == DType::Float32 && dy.dtype() == DType::Float32 &&
-      ops::backend_of(y).has(backend::Fused::LinearEpilogue) && dy.device() == y.device()) {
-    const Tensor dyc = dy.contiguous();
-    Tensor dx = make_tensor(y.sizes(), DType::Float32, y.device());
-    ops::backend_of(y).activation_backward_bias(y.data<float>(), dyc.data<float>(), dx.data<float>(), nullptr, 1,
-                                                y.numel(), f);
-    return dx;
-  }
-  if (may_fuse && backend::Backend::has_unary_derivative(op) && x.dtype() == DType::Float32 && dy.dtype() == DType::Float32 &&
-      ops::backend_of(x).has(backend::Fused::UnaryDerivative) && dy.device() == x.device()) {
-    const Tensor xc = x.contiguous(), dyc = dy.contiguous();
-    Tensor dx = make_tensor(x.sizes(), DType::Float32, x.device());
-    ops::backend_of(x).unary_derivative(op, xc.data<float>(), dyc.data<float>(), dx.data<float>(), x.numel(), p0, p1);
+  // The activations' derivatives are the affine layer's fused epilogue without a bias (one pass
+  // instead of several), from y for ReLU, Tanh and Sigmoid and from x for the others; the
+  // compositions below are what it computes. Fused kernels are not recorded: a pass with
+  // create_graph (grad mode on) composes instead.
+  const Tensor& from = op == UnaryOp::Relu || op == UnaryOp::Tanh || op == UnaryOp::Sigmoid ? y : x;
+  if (!is_grad_enabled() && backend::is_squash(op) && from.dtype() == DType::Float32 &&
+      dy.dtype() == DType::Float32 && ops::backend_of(from).has(backend::Fused::LinearEpilogue) &&
+      dy.device() == from.device()) {
+    const Tensor fc = from.contiguous(), dyc = dy.contiguous();
+    Tensor dx = make_tensor(from.sizes(), DType::Float32, from.device());
+    ops::backend_of(from).activation_backward_bias(fc.data<float>(), dyc.data<float>(), dx.data<float>(), nullptr, 1,
+                                                   from.numel(), backend::Squash{true, op, p0, p1});
     return dx;
   }
   const Tensor& kept = x.defined() ? x : y;

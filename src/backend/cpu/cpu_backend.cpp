@@ -93,11 +93,6 @@ class CpuBackend final : public Backend {
   // Every fused entry of backend.h.
   bool has(Fused) const override { return true; }
 
-  void unary_derivative(UnaryOp op, const float* x, const float* dy, float* dx, int64_t n, double p0,
-                        double p1) const override {
-    cpu::unary_derivative(op, x, dy, dx, n, p0, p1);
-  }
-
   void bias_activation(float* z, float* h, const float* b, int64_t m, int64_t n, const Squash& f) const override {
     cpu::bias_activation(z, h, b, m, n, f);
   }

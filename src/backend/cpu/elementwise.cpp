@@ -238,13 +238,6 @@ ANN_DISPATCH_FLATTENED(unary_derivative_kernel)
 // The entries below split their elements among the threads (parallel.h): each element is
 // computed alone, so any split gives the same values. The bias's column sums are not split.
 
-void unary_derivative(UnaryOp op, const float* x, const float* dy, float* dx, int64_t n, double p0, double p1) {
-  parallel_for(n, [&](int64_t begin, int64_t end) {
-    unary_derivative_kernel(op, x + begin, dy + begin, dx + begin, end - begin, static_cast<float>(p0),
-                            static_cast<float>(p1));
-  });
-}
-
 void unary_float_here(UnaryOp op, const float* x, float* y, int64_t n, double p0, double p1) {
   unary_kernel(op, DType::Float32, x, y, n, p0, p1);
 }

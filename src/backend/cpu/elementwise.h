@@ -13,7 +13,6 @@ void unary(UnaryOp op, DType dtype, const void* x, void* y, std::int64_t n, doub
 void binary(BinaryOp op, DType dtype, const void* a, const Shape& a_strides, const void* b, const Shape& b_strides,
             void* out, const Shape& sizes);
 void binary_contiguous(BinaryOp op, DType dtype, const void* a, const void* b, void* out, std::int64_t n);
-void unary_derivative(UnaryOp op, const float* x, const float* dy, float* dx, std::int64_t n, double p0, double p1);
 /// unary of float32 on the calling thread alone, for kernels that share out their work
 /// themselves (the chain kernel, mlp_chain.cpp).
 void unary_float_here(UnaryOp op, const float* x, float* y, std::int64_t n, double p0, double p1);
