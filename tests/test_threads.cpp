@@ -4,6 +4,9 @@
 
 #include <cmath>
 #include <cstring>
+#include <functional>
+#include <memory>
+#include <optional>
 #include <random>
 #include <tuple>
 #include <vector>
@@ -121,6 +124,67 @@ TEST_F(ThreadCount, TrainingLossesAreBitIdenticalOnOneAndTwoThreads) {
     set_num_threads(2);
     const std::vector<float> two = lesson::run_spiral(config).history.loss;
     EXPECT_EQ(one, two) << config.per_class << " per class, " << config.hidden << " hidden";
+  }
+}
+
+// The optimizers update all their parameters in one pass whose parts (1 << 18 elements and up)
+// straddle parameters. On any thread count, each parameter ends as its own optimizer alone
+// would leave it. A tensor given twice, in two groups of different learning rates, is updated
+// twice, one update after the other: in one pass over [B, A | A, C], cut into 8 parts with A's
+// second update starting the fifth, the second of two threads would do it first.
+using MakeOptimizer = std::function<std::unique_ptr<optim::Optimizer>(std::vector<optim::ParamGroup>)>;
+
+std::vector<std::vector<float>> trained(const MakeOptimizer& make, std::vector<std::int64_t> sizes,
+                                        bool one_optimizer_each, std::optional<std::size_t> given_twice = {}) {
+  manual_seed(11);
+  std::vector<Tensor> params;
+  for (std::int64_t n : sizes) params.push_back(randn({n}).requires_grad_());
+  std::vector<optim::ParamGroup> groups{{params}};
+  if (given_twice) {
+    const auto cut = groups[0].params.begin() + static_cast<std::ptrdiff_t>(*given_twice) + 1;
+    groups.push_back({{params[*given_twice]}, 0.003});
+    groups[1].params.insert(groups[1].params.end(), cut, groups[0].params.end());
+    groups[0].params.erase(cut, groups[0].params.end());
+  }
+  std::vector<std::unique_ptr<optim::Optimizer>> optimizers;
+  for (const optim::ParamGroup& group : groups) {
+    if (!one_optimizer_each) break;
+    for (const Tensor& p : group.params) optimizers.push_back(make({{{p}, group.lr}}));
+  }
+  if (!one_optimizer_each) optimizers.push_back(make(groups));
+  for (int t = 0; t < 3; ++t) {
+    for (auto& o : optimizers) o->zero_grad();
+    Tensor loss = zeros({});
+    for (const Tensor& p : params) loss = loss + (p * p * 0.5 + tanh(p)).sum();
+    loss.backward();
+    for (auto& o : optimizers) o->step();
+  }
+  std::vector<std::vector<float>> values;
+  for (const Tensor& p : params) values.push_back(p.detach().to_vector<float>());
+  return values;
+}
+
+TEST_F(ThreadCount, OneOptimizerPassIsEachParametersOwnUpdateOnAnyThreadCount) {
+  using optim::ParamGroup;
+  const std::vector<std::pair<const char*, MakeOptimizer>> kinds{
+      {"SGD", [](std::vector<ParamGroup> g) { return std::make_unique<optim::SGD>(g, optim::SGDOptions{.lr = 0.1, .momentum = 0.9, .weight_decay = 0.01}); }},
+      {"Adam", [](std::vector<ParamGroup> g) { return std::make_unique<optim::Adam>(g, optim::AdamOptions{.lr = 0.1, .weight_decay = 0.01}); }},
+      {"AdamW", [](std::vector<ParamGroup> g) { return std::make_unique<optim::AdamW>(g, optim::AdamWOptions{.lr = 0.1, .weight_decay = 0.1}); }},
+      {"RMSprop", [](std::vector<ParamGroup> g) { return std::make_unique<optim::RMSprop>(g, optim::RMSpropOptions{.lr = 0.01, .weight_decay = 0.01, .momentum = 0.5, .centered = true}); }},
+      {"Adagrad", [](std::vector<ParamGroup> g) { return std::make_unique<optim::Adagrad>(g, optim::AdagradOptions{.lr = 0.1, .weight_decay = 0.01}); }},
+  };
+  const std::vector<std::int64_t> straddled{300001, 1, 63, 270000, 5},
+      twice{(1 << 20) - (1 << 16), 1 << 16, (1 << 20) - (1 << 16)};
+  for (const auto& [name, make] : kinds) {
+    set_num_threads(1);
+    const auto alone = trained(make, straddled, true);
+    const auto alone_twice = trained(make, twice, true, 1);
+    EXPECT_NE(alone_twice, trained(make, twice, true)) << name;  // the second update shows
+    for (int threads : {1, 2, 3}) {
+      set_num_threads(threads);
+      EXPECT_EQ(trained(make, straddled, false), alone) << name << " on " << threads << " threads";
+      EXPECT_EQ(trained(make, twice, false, 1), alone_twice) << name << " given twice, on " << threads << " threads";
+    }
   }
 }
 

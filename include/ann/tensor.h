@@ -94,6 +94,8 @@ class Tensor {
   // ---- description ---------------------------------------------------------------------
   /// Whether this handle refers to a tensor.
   bool defined() const { return impl_ != nullptr; }
+  /// Whether both handles are the same tensor (as libtorch's is_same).
+  bool is_same(const Tensor& other) const noexcept { return impl_ == other.impl_; }
   const Shape& sizes() const;
   /// Size of one dimension; negative dims count from the end.
   std::int64_t size(std::int64_t dim) const;

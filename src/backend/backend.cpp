@@ -55,18 +55,10 @@ double Backend::squared_error(const float*, const float*, float*, std::int64_t) 
 double Backend::pointwise_loss(PointwiseLoss, const float*, const float*, float*, std::int64_t, double) const {
   missing("pointwise_loss", "PointwiseLoss");
 }
-void Backend::sgd_step(const SgdStep&, float*, const float*, float*, std::int64_t) const {
-  missing("sgd_step", "OptimizerSteps");
-}
-void Backend::adam_step(const AdamStep&, float*, const float*, float*, float*, std::int64_t) const {
-  missing("adam_step", "OptimizerSteps");
-}
-void Backend::rmsprop_step(const RmspropStep&, float*, const float*, float*, float*, float*, std::int64_t) const {
-  missing("rmsprop_step", "OptimizerSteps");
-}
-void Backend::adagrad_step(const AdagradStep&, float*, const float*, float*, std::int64_t) const {
-  missing("adagrad_step", "OptimizerSteps");
-}
+void Backend::sgd_step(std::span<const SgdUpdate>) const { missing("sgd_step", "OptimizerSteps"); }
+void Backend::adam_step(std::span<const AdamUpdate>) const { missing("adam_step", "OptimizerSteps"); }
+void Backend::rmsprop_step(std::span<const RmspropUpdate>) const { missing("rmsprop_step", "OptimizerSteps"); }
+void Backend::adagrad_step(std::span<const AdagradUpdate>) const { missing("adagrad_step", "OptimizerSteps"); }
 
 void set_num_threads(int threads) { cpu::set_threads(threads); }
 

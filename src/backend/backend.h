@@ -19,6 +19,7 @@
 // float32 only: they are the fast paths, and float64 runs the compositions they stand for.
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include "ann/activation.h"
 #include "ann/device.h"
@@ -107,6 +108,40 @@ struct RmspropStep {
 struct AdagradStep {
   double clr;  // lr / (1 + (t − 1)·lr_decay)
   double eps, weight_decay;
+};
+
+/// One parameter's part of a fused optimizer pass: its constants, its n values, their gradient
+/// and its state (a null state array is one the update does not keep).
+struct SgdUpdate {
+  SgdStep h;
+  float* param;
+  const float* grad;
+  float* momentum_buffer;  // null without momentum
+  std::int64_t n;
+};
+struct AdamUpdate {
+  AdamStep h;
+  float* param;
+  const float* grad;
+  float* exp_avg;
+  float* exp_avg_sq;
+  std::int64_t n;
+};
+struct RmspropUpdate {
+  RmspropStep h;
+  float* param;
+  const float* grad;
+  float* square_avg;
+  float* grad_avg;         // null unless h.centered
+  float* momentum_buffer;  // null unless h.momentum > 0
+  std::int64_t n;
+};
+struct AdagradUpdate {
+  AdagradStep h;
+  float* param;
+  const float* grad;
+  float* sum;
+  std::int64_t n;
 };
 
 /// A two-layer perceptron with narrow ends, y = f(x W1ᵀ + b1) W2ᵀ + b2, that the CPU backend
@@ -321,15 +356,14 @@ class Backend {
   virtual double pointwise_loss(PointwiseLoss kind, const float* a, const float* b, float* slope, std::int64_t n,
                                 double knee) const;
 
-  // ---- Fused::OptimizerSteps (all arrays of n elements) -----------------------------------
-  virtual void sgd_step(const SgdStep& h, float* param, const float* grad, float* momentum_buffer,
-                        std::int64_t n) const;
-  virtual void adam_step(const AdamStep& h, float* param, const float* grad, float* exp_avg, float* exp_avg_sq,
-                         std::int64_t n) const;
-  /// grad_avg only when h.centered, momentum_buffer only when h.momentum > 0 (null otherwise).
-  virtual void rmsprop_step(const RmspropStep& h, float* param, const float* grad, float* square_avg,
-                            float* grad_avg, float* momentum_buffer, std::int64_t n) const;
-  virtual void adagrad_step(const AdagradStep& h, float* param, const float* grad, float* sum, std::int64_t n) const;
+  // ---- Fused::OptimizerSteps ---------------------------------------------------------------
+  /// One pass over all the parameters given, as PyTorch's fused (multi-tensor) optimizers: each
+  /// update is a parameter's arrays of n elements with its constants; the elements are updated
+  /// one by one, each alone, so the pass may cut them anywhere.
+  virtual void sgd_step(std::span<const SgdUpdate> updates) const;
+  virtual void adam_step(std::span<const AdamUpdate> updates) const;
+  virtual void rmsprop_step(std::span<const RmspropUpdate> updates) const;
+  virtual void adagrad_step(std::span<const AdagradUpdate> updates) const;
 };
 
 /// Calls f(T{}) with T the C++ type of the floating `dtype` (float, or double for float64): a

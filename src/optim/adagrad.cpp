@@ -6,6 +6,7 @@
 #include "ann/error.h"
 #include "ann/ops.h"
 #include "backend/backend.h"
+#include "optim/fused_pass.h"
 #include "tensor_impl.h"
 
 namespace ann::optim {
@@ -31,27 +32,32 @@ Adagrad::Adagrad(std::vector<ParamGroup> groups, AdagradOptions options)
 void Adagrad::step() {
   NoGradGuard no_grad;
   const AdagradOptions& o = options_;
+  FusedPass<backend::AdagradUpdate> pass(&backend::Backend::adagrad_step, parameters_.size());
   for (std::size_t i = 0; i < parameters_.size(); ++i) {
     Tensor& p = parameters_[i];
     if (!p.grad().defined()) continue;
     const std::int64_t t = ++steps_[i];
-    const Tensor theta = p.detach();
-    Tensor g = p.grad();
-    if (weight_decay_of(i) != 0) g = g + theta * weight_decay_of(i);
     const double clr = lr_of(i) / (1 + static_cast<double>(t - 1) * o.lr_decay);
     Tensor& sum = sums_[i];
     const backend::Backend& backend = backend::backend_for(p.device());
     if (p.dtype() == DType::Float32 && backend.has(backend::Fused::OptimizerSteps)) {  // the same, in one pass
-      const Tensor gc = p.grad().contiguous();
+      const Tensor& g = p.grad();
+      const Tensor gc = g.contiguous();
       bump_version(p);
-      backend.adagrad_step({.clr = clr, .eps = o.eps, .weight_decay = weight_decay_of(i)}, p.data<float>(),
-                           gc.data<float>(), sum.data<float>(), p.numel());
+      pass.add(backend,
+               {{.clr = clr, .eps = o.eps, .weight_decay = weight_decay_of(i)}, p.data<float>(), gc.data<float>(),
+                sum.data<float>(), p.numel()},
+               gc, g);
       continue;
     }
+    const Tensor theta = p.detach();
+    Tensor g = p.grad();
+    if (weight_decay_of(i) != 0) g = g + theta * weight_decay_of(i);
     sum.copy_(sum + g * g);
     const Tensor std = sqrt(sum) + o.eps;
     p.copy_(theta + g * -clr / std);
   }
+  pass.run();
 }
 
 

@@ -6,6 +6,7 @@
 #include "ann/autograd.h"
 #include "ann/ops.h"
 #include "backend/backend.h"
+#include "optim/fused_pass.h"
 #include "tensor_impl.h"
 
 namespace ann::optim {
@@ -53,6 +54,7 @@ void Adam::step() {
   // The bias corrections 1 − β^t, computed once for all parameters at the same step t.
   std::int64_t corrected_step = -1;
   double bias_correction1 = 0, bias_correction2 = 0;
+  FusedPass<backend::AdamUpdate> pass(&backend::Backend::adam_step, parameters_.size());
   for (std::size_t i = 0; i < parameters_.size(); ++i) {
     Tensor& p = parameters_[i];
     const Tensor g = p.grad();
@@ -90,9 +92,10 @@ void Adam::step() {
     }
     const Tensor gc = g.contiguous();
     bump_version(p);
-    backend.adam_step(h, p.data<float>(), gc.data<float>(), s.exp_avg.data<float>(), s.exp_avg_sq.data<float>(),
-                      p.numel());
+    pass.add(backend, {h, p.data<float>(), gc.data<float>(), s.exp_avg.data<float>(), s.exp_avg_sq.data<float>(), p.numel()},
+             gc, g);
   }
+  pass.run();
 }
 
 

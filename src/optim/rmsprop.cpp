@@ -6,6 +6,7 @@
 #include "ann/error.h"
 #include "ann/ops.h"
 #include "backend/backend.h"
+#include "optim/fused_pass.h"
 #include "tensor_impl.h"
 
 namespace ann::optim {
@@ -32,6 +33,7 @@ void RMSprop::step() {
   NoGradGuard no_grad;
   const RMSpropOptions& o = options_;
   const double alpha = o.alpha, one_minus_alpha = 1.0 - o.alpha;  // rounded to float for float32 tensors
+  FusedPass<backend::RmspropUpdate> pass(&backend::Backend::rmsprop_step, parameters_.size());
   for (std::size_t i = 0; i < parameters_.size(); ++i) {
     Tensor& p = parameters_[i];
     if (!p.grad().defined()) continue;
@@ -47,11 +49,14 @@ void RMSprop::step() {
     if (p.dtype() == DType::Float32 && backend.has(backend::Fused::OptimizerSteps)) {  // the same, in one pass
       const backend::RmspropStep h{.lr = lr_of(i), .alpha = alpha, .one_minus_alpha = one_minus_alpha, .eps = o.eps,
                                    .weight_decay = weight_decay_of(i), .momentum = o.momentum, .centered = o.centered};
-      const Tensor gc = p.grad().contiguous();
+      const Tensor& g = p.grad();
+      const Tensor gc = g.contiguous();
       bump_version(p);
-      backend.rmsprop_step(h, p.data<float>(), gc.data<float>(), s["square_avg"].data<float>(),
-                           o.centered ? s["grad_avg"].data<float>() : nullptr,
-                           o.momentum > 0 ? s["momentum_buffer"].data<float>() : nullptr, p.numel());
+      pass.add(backend,
+               {h, p.data<float>(), gc.data<float>(), s["square_avg"].data<float>(),
+                o.centered ? s["grad_avg"].data<float>() : nullptr,
+                o.momentum > 0 ? s["momentum_buffer"].data<float>() : nullptr, p.numel()},
+               gc, g);
       continue;
     }
     const Tensor theta = p.detach();
@@ -76,6 +81,7 @@ void RMSprop::step() {
       p.copy_(theta + g * -lr_of(i) / avg);
     }
   }
+  pass.run();
 }
 
 

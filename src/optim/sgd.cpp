@@ -4,6 +4,7 @@
 #include "ann/autograd.h"
 #include "ann/ops.h"
 #include "backend/backend.h"
+#include "optim/fused_pass.h"
 #include "tensor_impl.h"
 
 namespace ann::optim {
@@ -46,6 +47,7 @@ void sgd_step_composed(const backend::SgdStep& h, Tensor& param, const Tensor& g
 }  // namespace
 
 void SGD::step() {
+  FusedPass<backend::SgdUpdate> pass(&backend::Backend::sgd_step, parameters_.size());
   for (std::size_t i = 0; i < parameters_.size(); ++i) {
     Tensor& p = parameters_[i];
     const Tensor g = p.grad();
@@ -63,9 +65,12 @@ void SGD::step() {
     const Tensor gc = g.contiguous();
     bump_version(p);
     if (s.momentum_buffer.defined()) bump_version(s.momentum_buffer);
-    backend.sgd_step(h, p.data<float>(), gc.data<float>(),
-                     s.momentum_buffer.defined() ? s.momentum_buffer.data<float>() : nullptr, p.numel());
+    pass.add(backend,
+             {h, p.data<float>(), gc.data<float>(),
+              s.momentum_buffer.defined() ? s.momentum_buffer.data<float>() : nullptr, p.numel()},
+             gc, g);
   }
+  pass.run();
 }
 
 

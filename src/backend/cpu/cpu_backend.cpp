@@ -298,9 +298,7 @@ class CpuBackend final : public Backend {
     cross_entropy_backward_cpu(grad, row_scale ? row_scale : &uniform_scale, row_scale != nullptr, dlogits, m, c);
   }
 
-  void sgd_step(const SgdStep& h, float* param, const float* grad, float* buf, int64_t n) const override {
-    cpu::sgd_step(h, param, grad, buf, n);
-  }
+  void sgd_step(std::span<const SgdUpdate> updates) const override { cpu::sgd_step(updates); }
 
   double squared_error(const float* a, const float* b, float* diff, int64_t n) const override {
     return cpu::squared_error(a, b, diff, n);
@@ -311,18 +309,9 @@ class CpuBackend final : public Backend {
     return cpu::pointwise_loss(kind, a, b, slope, n, knee);
   }
 
-  void adam_step(const AdamStep& h, float* param, const float* grad, float* m, float* v, int64_t n) const override {
-    cpu::adam_step(h, param, grad, m, v, n);
-  }
-
-  void rmsprop_step(const RmspropStep& h, float* param, const float* grad, float* square_avg, float* grad_avg,
-                    float* momentum_buffer, int64_t n) const override {
-    cpu::rmsprop_step(h, param, grad, square_avg, grad_avg, momentum_buffer, n);
-  }
-
-  void adagrad_step(const AdagradStep& h, float* param, const float* grad, float* sum, int64_t n) const override {
-    cpu::adagrad_step(h, param, grad, sum, n);
-  }
+  void adam_step(std::span<const AdamUpdate> updates) const override { cpu::adam_step(updates); }
+  void rmsprop_step(std::span<const RmspropUpdate> updates) const override { cpu::rmsprop_step(updates); }
+  void adagrad_step(std::span<const AdagradUpdate> updates) const override { cpu::adagrad_step(updates); }
 
  private:
   mutable cpu::BlockCache cache_;  // allocation is logically const: it hands out fresh memory

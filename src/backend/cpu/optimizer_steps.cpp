@@ -4,7 +4,10 @@
 // src/optim/ does (torch's single-tensor order), so the two paths give the same floats.
 #include "backend/cpu/optimizer_steps.h"
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
+#include <vector>
 
 #include "backend/cpu/parallel.h"
 #include "backend/cpu/simd.h"
@@ -119,28 +122,69 @@ ANN_DISPATCH(adagrad_kernel)
 
 }  // namespace
 
-// Each element's update is alone: the threads share out parts of the arrays (parallel.h).
+// Each element's update is alone, so the parameters' elements, one after another, make one
+// index space that parallel_for cuts into parts (parallel.h), a part spanning parameters where
+// it falls so: one pass and one set of threads for the whole step, whatever the parameters'
+// sizes. Two parameters that share memory (a tensor given twice) could be raced on by two
+// threads; those are updated one after another, in the order given, as a loop over them does
+// (one thread walks the index space in that order too).
 namespace {
+
 float* at(float* p, int64_t offset) { return p ? p + offset : nullptr; }
-}  // namespace
 
-void sgd_step(const SgdStep& h, float* param, const float* grad, float* momentum_buffer, int64_t n) {
-  parallel_for(n, [&](int64_t b, int64_t e) { sgd_kernel(h, param + b, grad + b, at(momentum_buffer, b), e - b); });
+template <class Update>
+bool share_memory(std::span<const Update> updates) {
+  std::vector<std::pair<const float*, const float*>> ranges;
+  for (const Update& u : updates) ranges.emplace_back(u.param, u.param + u.n);
+  std::sort(ranges.begin(), ranges.end());
+  for (std::size_t i = 1; i < ranges.size(); ++i)
+    if (ranges[i].first < ranges[i - 1].second) return true;
+  return false;
 }
 
-void adam_step(const AdamStep& h, float* param, const float* grad, float* exp_avg, float* exp_avg_sq, int64_t n) {
-  parallel_for(n, [&](int64_t b, int64_t e) { adam_kernel(h, param + b, grad + b, exp_avg + b, exp_avg_sq + b, e - b); });
-}
-
-void rmsprop_step(const RmspropStep& h, float* param, const float* grad, float* square_avg, float* grad_avg,
-                  float* momentum_buffer, int64_t n) {
-  parallel_for(n, [&](int64_t b, int64_t e) {
-    rmsprop_kernel(h, param + b, grad + b, square_avg + b, at(grad_avg, b), at(momentum_buffer, b), e - b);
+template <class Update, class Kernel>
+void update_all(std::span<const Update> updates, Kernel kernel) {
+  int64_t total = 0;
+  for (const Update& u : updates) total += u.n;
+  if (threads() > 1 && total > kMinParallelElements && share_memory(updates)) {
+    for (const Update& u : updates) parallel_for(u.n, [&](int64_t b, int64_t e) { kernel(u, b, e); });
+    return;
+  }
+  parallel_for(total, [&](int64_t begin, int64_t end) {
+    int64_t offset = 0;  // of the update's first element in the index space
+    for (const Update& u : updates) {
+      const int64_t b = std::max<int64_t>(begin - offset, 0), e = std::min(end - offset, u.n);
+      if (b < e) kernel(u, b, e);
+      offset += u.n;
+      if (offset >= end) break;
+    }
   });
 }
 
-void adagrad_step(const AdagradStep& h, float* param, const float* grad, float* sum, int64_t n) {
-  parallel_for(n, [&](int64_t b, int64_t e) { adagrad_kernel(h, param + b, grad + b, sum + b, e - b); });
+}  // namespace
+
+void sgd_step(std::span<const SgdUpdate> updates) {
+  update_all(updates, [](const SgdUpdate& u, int64_t b, int64_t e) {
+    sgd_kernel(u.h, u.param + b, u.grad + b, at(u.momentum_buffer, b), e - b);
+  });
+}
+
+void adam_step(std::span<const AdamUpdate> updates) {
+  update_all(updates, [](const AdamUpdate& u, int64_t b, int64_t e) {
+    adam_kernel(u.h, u.param + b, u.grad + b, u.exp_avg + b, u.exp_avg_sq + b, e - b);
+  });
+}
+
+void rmsprop_step(std::span<const RmspropUpdate> updates) {
+  update_all(updates, [](const RmspropUpdate& u, int64_t b, int64_t e) {
+    rmsprop_kernel(u.h, u.param + b, u.grad + b, u.square_avg + b, at(u.grad_avg, b), at(u.momentum_buffer, b), e - b);
+  });
+}
+
+void adagrad_step(std::span<const AdagradUpdate> updates) {
+  update_all(updates, [](const AdagradUpdate& u, int64_t b, int64_t e) {
+    adagrad_kernel(u.h, u.param + b, u.grad + b, u.sum + b, e - b);
+  });
 }
 
 }  // namespace ann::backend::cpu

@@ -1,17 +1,15 @@
 #pragma once
 // The CPU back end's fused optimizer updates (src/backend/cpu/optimizer_steps.cpp): one pass
-// over a parameter, its gradient and its state.
-#include <cstdint>
+// over all the parameters given, their gradients and their state.
+#include <span>
 
 #include "backend/backend.h"
 
 namespace ann::backend::cpu {
 
-void sgd_step(const SgdStep& h, float* param, const float* grad, float* momentum_buffer, std::int64_t n);
-void adam_step(const AdamStep& h, float* param, const float* grad, float* exp_avg, float* exp_avg_sq,
-               std::int64_t n);
-void rmsprop_step(const RmspropStep& h, float* param, const float* grad, float* square_avg, float* grad_avg,
-                  float* momentum_buffer, std::int64_t n);
-void adagrad_step(const AdagradStep& h, float* param, const float* grad, float* sum, std::int64_t n);
+void sgd_step(std::span<const SgdUpdate> updates);
+void adam_step(std::span<const AdamUpdate> updates);
+void rmsprop_step(std::span<const RmspropUpdate> updates);
+void adagrad_step(std::span<const AdagradUpdate> updates);
 
 }  // namespace ann::backend::cpu
