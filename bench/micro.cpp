@@ -23,6 +23,19 @@ void BM_matmul(benchmark::State& state) {
 BENCHMARK(BM_matmul)->Args({3000, 2, 100})->Args({3000, 100, 3})->Args({100, 3000, 3})->Args({1024, 1024, 1024})
     ->Args({59, 2927, 2927})->Args({128, 1024, 1024})->Args({53254, 262, 37})->Args({60000, 784, 64});
 
+// A layer's weight gradient dzᵀ·x: dz [rows, outputs], x [rows, inputs]; Args: outputs,
+// inputs, rows.
+void BM_weight_gradient(benchmark::State& state) {
+  const std::int64_t m = state.range(0), n = state.range(1), k = state.range(2);
+  manual_seed(0);
+  const Tensor dz = randn({k, m}), x = randn({k, n});
+  for (auto _ : state) benchmark::DoNotOptimize(matmul(dz.t(), x));
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * double(m * n * k), benchmark::Counter::kIsIterationInvariantRate,
+                                                 benchmark::Counter::kIs1000);
+}
+BENCHMARK(BM_weight_gradient)->Args({37, 262, 53254})->Args({120, 120, 69106})->Args({64, 784, 60000})
+    ->Args({29, 29, 8344})->Args({512, 512, 4096})->Args({300, 700, 3000})->Args({1024, 1024, 4096})->Args({1024, 1024, 8192})->Args({256, 256, 65536})->Args({353, 514, 1502})->Args({2927, 2927, 59});
+
 void BM_relu(benchmark::State& state) {
   const Tensor x = randn({3000, 100});
   for (auto _ : state) benchmark::DoNotOptimize(relu(x));

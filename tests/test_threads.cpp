@@ -74,14 +74,18 @@ TEST_F(ThreadCount, ProductsOfAwkwardShapesAreBitIdenticalOnOneTwoAndThreeThread
       // a few rows, or fewer rows than columns: cut into tiles of columns
       {false, true, 59, 2927, 700}, {true, false, 100, 1021, 300}, {false, true, 2, 2469, 2469},  {false, false, 3, 4001, 1001}, {true, false, 5, 3001, 800},
       {true, true, 13, 997, 1025},
+      // much deeper than wide or tall (a layer's weight gradient over many rows): cut along k
+      {true, false, 37, 262, 20011}, {false, true, 29, 31, 10007}, {false, false, 45, 17, 30011},
+      {true, true, 23, 129, 40009},
   };
   std::mt19937 rng(11);
   std::normal_distribution<float> normal;
   for (const Product& p : products) {
     SCOPED_TRACE(::testing::Message() << "M " << p.M << " N " << p.N << " K " << p.K << " op(A) "
                                       << (p.trans_a ? "T" : "N") << " op(B) " << (p.trans_b ? "T" : "N"));
-    ASSERT_TRUE(backend::cpu::sgemm_tile_rows(p.M, p.N, p.K) < p.M || backend::cpu::sgemm_tile_columns(p.M, p.N, p.K) < p.N)
-        << "the product must be cut into tiles";
+    ASSERT_TRUE(backend::cpu::sgemm_tile_rows(p.M, p.N, p.K) < p.M || backend::cpu::sgemm_tile_columns(p.M, p.N, p.K) < p.N ||
+                backend::cpu::sgemm_tile_depth(p.M, p.N, p.K) < p.K)
+        << "the product must be cut into tiles or slices";
     std::vector<float> A(static_cast<std::size_t>(p.M * p.K)), B(static_cast<std::size_t>(p.K * p.N));
     for (float& v : A) v = normal(rng);
     for (float& v : B) v = normal(rng);
@@ -95,6 +99,37 @@ TEST_F(ThreadCount, ProductsOfAwkwardShapesAreBitIdenticalOnOneTwoAndThreeThread
       for (std::int64_t j = i % 5; j < p.N; j += 5)
         ASSERT_NEAR(one[static_cast<std::size_t>(i * p.N + j)], p.reference(A, B, i, j), 1e-3 * std::sqrt(p.K))
             << "row " << i << " column " << j;
+  }
+}
+
+// Slices of k sum into C as BLAS does: C = alpha·op(A)op(B) + beta·C, with strided operands,
+// and beta = 0 never reads C (a NaN there stays out).
+TEST_F(ThreadCount, SlicesOfKSumIntoCWithAlphaAndBeta) {
+  const std::int64_t M = 19, N = 45, K = 30001, lda = M + 3, ldb = N + 5, ldc = N + 2;
+  ASSERT_LT(backend::cpu::sgemm_tile_depth(M, N, K), K);
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal;
+  std::vector<float> A(static_cast<std::size_t>(K * lda)), B(static_cast<std::size_t>(K * ldb)),
+      C0(static_cast<std::size_t>(M * ldc));
+  for (float& v : A) v = normal(rng);
+  for (float& v : B) v = normal(rng);
+  for (float& v : C0) v = normal(rng);
+  for (const float beta : {0.f, -2.f}) {
+    std::vector<float> C = C0;
+    if (beta == 0.f) C[ldc + 1] = std::nanf("");
+    backend::cpu::sgemm(true, false, M, N, K, 0.5f, A.data(), lda, B.data(), ldb, beta, C.data(), ldc);
+    for (std::int64_t i = 0; i < M; ++i)
+      for (std::int64_t j = 0; j < ldc; ++j) {
+        const auto at = static_cast<std::size_t>(i * ldc + j);
+        if (j >= N) {
+          EXPECT_EQ(C[at], C0[at]) << "outside C, row " << i << " column " << j;
+          continue;
+        }
+        double sum = 0;
+        for (std::int64_t k = 0; k < K; ++k)
+          sum += double{A[static_cast<std::size_t>(k * lda + i)]} * double{B[static_cast<std::size_t>(k * ldb + j)]};
+        ASSERT_NEAR(C[at], 0.5 * sum + beta * double{C0[at]}, 1e-3 * std::sqrt(K)) << "beta " << beta << " row " << i << " column " << j;
+      }
   }
 }
 
@@ -112,6 +147,19 @@ TEST_F(ThreadCount, TileRowsAreWholeCacheLinesAndAtMostEightTiles) {
         const std::int64_t columns = backend::cpu::sgemm_tile_columns(M, N, K);
         EXPECT_TRUE(columns == N || (columns % 16 == 0 && rows >= M)) << "M " << M << " N " << N << " K " << K;
         EXPECT_LE((N + columns - 1) / columns, 8) << "M " << M << " N " << N << " K " << K;
+      }
+  // k is sliced only where it is at least 8 times C's longer side, in whole cache lines
+  for (std::int64_t M : {1, 37, 300})
+    for (std::int64_t N : {3, 262})
+      for (std::int64_t K : {1000, 2095, 2096, 100003}) {
+        const std::int64_t depth = backend::cpu::sgemm_tile_depth(M, N, K);
+        if (K < 8 * std::max(M, N) || M * N * K < (std::int64_t{1} << 23)) {
+          EXPECT_EQ(depth, K) << "M " << M << " N " << N << " K " << K;
+        } else {
+          EXPECT_LT(depth, K) << "M " << M << " N " << N << " K " << K;
+          EXPECT_EQ(depth % 16, 0) << "M " << M << " N " << N << " K " << K;
+          EXPECT_LE((K + depth - 1) / depth, 8) << "M " << M << " N " << N << " K " << K;
+        }
       }
 }
 
