@@ -50,6 +50,29 @@ void BM_tanh(benchmark::State& state) {
 }
 BENCHMARK(BM_tanh);
 
+// Each activation alone, forward (range 1 = 0) or forward and backward (1), on 300 000 values:
+// ns per value is the time over 300 000.
+void BM_activation(benchmark::State& state) {
+  const std::vector<std::pair<const char*, Tensor (*)(const Tensor&)>> activations{
+      {"relu", [](const Tensor& v) { return relu(v); }},     {"tanh", [](const Tensor& v) { return tanh(v); }},
+      {"sigmoid", [](const Tensor& v) { return sigmoid(v); }}, {"gelu", [](const Tensor& v) { return gelu(v); }},
+      {"silu", [](const Tensor& v) { return silu(v); }},     {"softplus", [](const Tensor& v) { return softplus(v); }},
+      {"elu", [](const Tensor& v) { return elu(v); }},       {"leaky_relu", [](const Tensor& v) { return leaky_relu(v); }}};
+  const auto& [name, f] = activations.at(static_cast<std::size_t>(state.range(0)));
+  const bool backward = state.range(1) == 1;
+  const Tensor x = (randn({3000, 100}) * (state.range(2) / 10.0)).requires_grad_(backward);
+  const Tensor dy = ones({3000, 100});
+  for (auto _ : state) {
+    const Tensor y = f(x);
+    if (backward) y.backward(dy);
+    benchmark::DoNotOptimize(y);
+  }
+  state.SetLabel(std::string(name) + (backward ? " forward+backward" : " forward"));
+  state.counters["ns/value"] = benchmark::Counter(double(x.numel()), benchmark::Counter::kIsIterationInvariantRate |
+                                                                          benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_activation)->ArgsProduct({{0, 1, 2, 3, 4, 5, 6, 7}, {0, 1}, {5, 30}});
+
 // A standalone activation's backward (not fused into a layer): y = f(x), dx = dy · f'(x).
 void BM_unary_backward(benchmark::State& state) {
   const Tensor x = randn({3000, 100}).requires_grad_();

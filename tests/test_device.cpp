@@ -197,9 +197,9 @@ TEST(CheckedDevice, FusedOptimizerStepsRoundAsTheirCompositions) {
 // x.grad of Σ f(x)·w on one device: the fused derivative on the CPU, its composition on the
 // checked device.
 template <class F>
-std::vector<float> activation_gradient(const Device& device, F f) {
+std::vector<float> activation_gradient(const Device& device, F f, double scale = 4.0) {
   manual_seed(5);
-  std::vector<float> values = (randn({300}) * 4.0).to_vector<float>();
+  std::vector<float> values = (randn({300}) * scale).to_vector<float>();
   for (float special : {0.f, -0.f, 1e-30f, -1e-30f, 30.f, -30.f, 100.f, -100.f}) values.push_back(special);
   const auto n = static_cast<std::int64_t>(values.size());
   Tensor x = from_vector(values, {n}).to(device).requires_grad_();
@@ -217,6 +217,22 @@ TEST(CheckedDevice, FusedActivationDerivativesRoundAsTheirCompositions) {
   same([](const Tensor& x) { return gelu(x); }, "gelu");
   same([](const Tensor& x) { return silu(x); }, "silu");
   same([](const Tensor& x) { return softplus(x, 2.0, 5.0); }, "softplus");
+  // GELU by chunks of 64 whose erf arguments all lie below 1 (the short form, vmath::erf_near_zero)
+  const auto near_zero = [](const Tensor& x) { return gelu(x); };
+  EXPECT_EQ(bits_of(activation_gradient(kCpu, near_zero, 0.3)), bits_of(activation_gradient(kChecked, near_zero, 0.3)));
+}
+
+// GELU's forward takes erf's short form in chunks of 64 values near zero and the whole of erf
+// in the others: x/2 · (1 + erf(x/√2)) composed of tensor ops either way, bit for bit, with
+// chunks of each kind, a chunk with a single far value, and a short last chunk.
+TEST(Activations, GeluIsItsFormulaInEveryChunk) {
+  manual_seed(6);
+  std::vector<float> values = (randn({64 * 5 + 37}) * 0.3).to_vector<float>();
+  for (std::size_t i = 64; i < 128; ++i) values[i] *= 20.f;  // a far chunk
+  values[64 * 3 + 5] = 2.5f;                                   // one far value in a near chunk
+  const Tensor x = from_vector(values, {static_cast<std::int64_t>(values.size())});
+  const Tensor formula = x * 0.5 * (erf(x * M_SQRT1_2) + 1.0);
+  EXPECT_EQ(bits_of(gelu(x).to_vector<float>()), bits_of(formula.to_vector<float>()));
 }
 
 // A reduced L1, smooth L1 or Huber loss and its input's gradient on one device: one fused node

@@ -94,6 +94,18 @@ TEST(vector_math, ErfIsWithin3UlpEverywhere) {
   EXPECT_TRUE(std::isnan(vmath::erf(std::nanf(""))));
 }
 
+// erf_near_zero is erf's first piece alone: erf's very bits wherever |x| < 1 (every 61st float
+// there, −0 and the subnormals included).
+TEST(vector_math, ErfNearZeroIsErfBelowOne) {
+  for (std::uint32_t magnitude = 0; magnitude < std::bit_cast<std::uint32_t>(1.f); magnitude += 61) {
+    for (const std::uint32_t sign : {0u, 0x80000000u}) {
+      const float x = std::bit_cast<float>(magnitude | sign);
+      ASSERT_EQ(std::bit_cast<std::uint32_t>(vmath::erf_near_zero(x)), std::bit_cast<std::uint32_t>(vmath::erf(x)))
+          << "at x = " << x;
+    }
+  }
+}
+
 TEST(vector_math, TanhIsWithin2UlpEverywhere) {
   float at = 0;
   EXPECT_LE(worst_ulps([](float x) { return vmath::tanh(x); }, [](double x) { return std::tanh(x); }, false, &at), 2.0) << "at x = " << at;
