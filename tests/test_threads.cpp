@@ -1,18 +1,23 @@
 // The thread count changes speed, never results — whichever kernels the libraries run
 // (src/backend/cpu/gemm.cpp says why this holds by construction).
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <random>
+#include <thread>
 #include <tuple>
 #include <vector>
 
 #include "ann/ann.h"
 #include "ann/lesson.h"
+#include "backend/cpu/parallel.h"
 #include "backend/cpu/sgemm.h"
 #include "cpu_level_check.h"
 
@@ -234,6 +239,40 @@ TEST_F(ThreadCount, OneOptimizerPassIsEachParametersOwnUpdateOnAnyThreadCount) {
       EXPECT_EQ(trained(make, twice, false, 1), alone_twice) << name << " given twice, on " << threads << " threads";
     }
   }
+}
+
+// The worker threads wait between regions (src/backend/cpu/thread_pool.cpp). A region started
+// inside a region, from two threads of the program at once, or in a child of fork() runs on
+// its own thread instead of waiting for the workers: every part still runs once.
+TEST_F(ThreadCount, RegionsInsideRegionsFromManyThreadsAndAfterForkRunEveryPartOnce) {
+  set_num_threads(3);
+  std::vector<std::atomic<int>> runs(7 * 5);
+  backend::cpu::run_parts(7, [&](std::int64_t outer) {
+    backend::cpu::run_parts(5, [&](std::int64_t inner) { ++runs[static_cast<std::size_t>(outer * 5 + inner)]; });
+  });
+  for (const auto& r : runs) EXPECT_EQ(r.load(), 1);
+
+  manual_seed(4);
+  const Tensor a = randn({900, 700}), b = randn({700, 800});
+  set_num_threads(1);
+  const std::vector<float> alone = matmul(a, b).to_vector<float>();
+  set_num_threads(2);
+  std::vector<std::vector<float>> results(4);
+  {
+    std::vector<std::jthread> callers;
+    for (auto& result : results)
+      callers.emplace_back([&] {
+        for (int r = 0; r < 5; ++r) result = matmul(a, b).to_vector<float>();
+      });
+  }
+  for (const auto& result : results) EXPECT_EQ(result, alone);
+
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(matmul(a, b).to_vector<float>() == alone ? 0 : 1);
+  ASSERT_GT(child, 0);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
 }
 
 }  // namespace

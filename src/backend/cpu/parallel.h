@@ -2,12 +2,10 @@
 // The CPU back end's threads (ann::set_num_threads): work cut into parts that depend on its
 // size alone, never on the thread count, and threads that share out whole parts. A part is
 // computed by the same code on the same memory whichever thread runs it, so results are
-// bit-identical on any number of threads. Threads are started per call and joined at its end:
-// only work of a millisecond or more is split (kMinParallelElements), where starting a thread
-// (about 20 µs) is small change.
+// bit-identical on any number of threads. The threads wait between calls (thread_pool.cpp);
+// only work of a fraction of a millisecond or more is split (kMinParallelElements).
 #include <algorithm>
 #include <cstdint>
-#include <thread>
 #include <vector>
 
 namespace ann::backend::cpu {
@@ -16,22 +14,24 @@ namespace ann::backend::cpu {
 void set_threads(int threads);
 int threads();
 
+/// Runs share(context, i) for i in [0, shares): share 0 on this thread, the others on the
+/// worker threads (src/backend/cpu/thread_pool.cpp), and returns when all are done.
+void run_shares(std::int64_t shares, void (*share)(void*, std::int64_t), void* context);
+
 /// Runs part(p) for p in [0, parts) on up to threads() threads: thread i takes the parts
 /// [i·parts/t, (i+1)·parts/t), this thread the first share.
 template <class Part>
 void run_parts(std::int64_t parts, Part&& part) {
   const std::int64_t t = std::min<std::int64_t>(threads(), parts);
-  auto share = [&](std::int64_t i) {
-    for (std::int64_t p = i * parts / t; p < (i + 1) * parts / t; ++p) part(p);
-  };
   if (t <= 1) {
     for (std::int64_t p = 0; p < parts; ++p) part(p);
     return;
   }
-  std::vector<std::jthread> workers;
-  for (std::int64_t i = 1; i < t; ++i) workers.emplace_back([i, &share] { share(i); });
-  share(0);
-}  // the jthreads join here
+  auto share = [&](std::int64_t i) {
+    for (std::int64_t p = i * parts / t; p < (i + 1) * parts / t; ++p) part(p);
+  };
+  run_shares(t, [](void* context, std::int64_t i) { (*static_cast<decltype(share)*>(context))(i); }, &share);
+}
 
 /// How `count` items (rows, columns, elements) are cut: into at most 8 parts, each a multiple
 /// of `align` items and worth at least `min_work` of the whole's `work`, as equal as that
