@@ -137,12 +137,17 @@ void tiled_gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std:
       const T* b = trans_b ? B + first : B + first * ldb;
       gemm_call(M * N * K, trans_a, trans_b, M, N, count, T{1}, a, lda, b, ldb, T{0}, partial + p * size, N);
     });
+    for (std::int64_t p = 1; p < slices; ++p) {  // into the first partial, a slice at a time
+      const T* next = partial + p * size;
+      for (std::int64_t e = 0; e < size; ++e) partial[e] += next[e];
+    }
     for (std::int64_t i = 0; i < M; ++i) {
-      for (std::int64_t j = 0; j < N; ++j) {
-        T sum = partial[static_cast<std::size_t>(i * N + j)];
-        for (std::int64_t p = 1; p < slices; ++p) sum += partial[static_cast<std::size_t>(p * size + i * N + j)];
-        T& c = C[i * ldc + j];
-        c = beta == T{0} ? alpha * sum : alpha * sum + beta * c;  // beta = 0 never reads C (BLAS)
+      const T* sum = partial + i * N;
+      T* c = C + i * ldc;
+      if (beta == T{0}) {  // never reads C (BLAS)
+        for (std::int64_t j = 0; j < N; ++j) c[j] = alpha * sum[j];
+      } else {
+        for (std::int64_t j = 0; j < N; ++j) c[j] = alpha * sum[j] + beta * c[j];
       }
     }
     return;
