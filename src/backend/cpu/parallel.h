@@ -6,7 +6,6 @@
 // only work of a fraction of a millisecond or more is split (kMinParallelElements).
 #include <algorithm>
 #include <cstdint>
-#include <vector>
 
 namespace ann::backend::cpu {
 
