@@ -235,7 +235,7 @@ TEST(Activations, GeluIsItsFormulaInEveryChunk) {
   EXPECT_EQ(bits_of(gelu(x).to_vector<float>()), bits_of(formula.to_vector<float>()));
 }
 
-// A reduced L1, smooth L1 or Huber loss and its input's gradient on one device: one fused node
+// A reduced L1, smooth L1, Huber or BCE-with-logits loss and its input's gradient on one device: one fused node
 // on the CPU, the composition on the checked device.
 template <class F>
 std::pair<float, std::vector<float>> loss_and_gradient(const Device& device, F loss_of) {
@@ -264,11 +264,39 @@ TEST(CheckedDevice, FusedPointwiseLossesSumTheCompositionsFloats) {
   same([](const Tensor& x, const Tensor& y) { return F::smooth_l1_loss(x, y, Reduction::Mean, 0.0); }, "smooth l1, beta 0");
   same([](const Tensor& x, const Tensor& y) { return F::huber_loss(x, y, Reduction::Mean, 1.3); }, "huber");
   same([](const Tensor& x, const Tensor& y) { return F::huber_loss(x, y, Reduction::Sum, 0.0); }, "huber, delta 0");
+  same([](const Tensor& x, const Tensor& y) { return F::binary_cross_entropy_with_logits(x * 10.0, sigmoid(y)); },
+       "bce with logits, probabilities");
+  same([](const Tensor& x, const Tensor& y) { return F::binary_cross_entropy_with_logits(x, y, Reduction::Sum); },
+       "bce with logits, sum, any target");
   // and on the CPU each is one node
   const Tensor x = randn({4, 3}).requires_grad_(), y = randn({4, 3});
   EXPECT_EQ(F::l1_loss(x, y).grad_fn_name(), "l1_loss");
   EXPECT_EQ(F::smooth_l1_loss(x, y).grad_fn_name(), "smooth_l1_loss");
   EXPECT_EQ(F::huber_loss(x, y).grad_fn_name(), "huber_loss");
+  EXPECT_EQ(F::binary_cross_entropy_with_logits(x, y).grad_fn_name(), "binary_cross_entropy_with_logits");
+}
+
+// A loss of one element is that element's float: the fused BCE with logits rounds each value as
+// its composition does (a reduction over many elements would hide an ulp in its last rounding).
+TEST(CheckedDevice, FusedBceWithLogitsRoundsEachValueAsItsComposition) {
+  manual_seed(8);
+  std::vector<float> logits = (randn({200}) * 4.0).to_vector<float>();
+  for (float special : {0.f, -0.f, 1e-30f, 20.f, -20.f, 90.f, -90.f}) logits.push_back(special);
+  for (float x : logits) {
+    for (float y : {0.f, 0.3f, 1.f}) {
+      auto loss = [&](const Device& device) {
+        Tensor input = tensor({x}).to(device).requires_grad_();
+        Tensor value = nn::functional::binary_cross_entropy_with_logits(input, tensor({y}).to(device),
+                                                                        nn::Reduction::Sum);
+        value.backward();
+        return std::pair{value.item(), input.grad().item()};
+      };
+      const auto [fused, fused_slope] = loss(kCpu);
+      const auto [composed, composed_slope] = loss(kChecked);
+      EXPECT_EQ(std::bit_cast<std::uint32_t>(fused), std::bit_cast<std::uint32_t>(composed)) << x << " " << y;
+      EXPECT_EQ(std::bit_cast<std::uint32_t>(fused_slope), std::bit_cast<std::uint32_t>(composed_slope)) << x << " " << y;
+    }
+  }
 }
 
 TEST(CheckedDevice, PrintsAndSavesThroughTheCopies) {

@@ -75,9 +75,10 @@ enum class Fused {
   PointwiseLoss,   // pointwise_loss
   OptimizerSteps,  // sgd_step, adam_step, rmsprop_step, adagrad_step
 };
-/// The losses of Fused::PointwiseLoss, each a function of d = a − b and a knee k:
+/// The losses of Fused::PointwiseLoss of an input a and a target b. Of d = a − b and a knee k:
 /// L1 |d|; SmoothL1 d²/(2k) below k, |d| − k/2 beyond; Huber d²/2 below k, k(|d| − k/2) beyond.
-enum class PointwiseLoss { L1, SmoothL1, Huber };
+/// BceWithLogits max(a, 0) − a·b + log(1 + e^−|a|), whose slope is σ(a) − b (no knee).
+enum class PointwiseLoss { L1, SmoothL1, Huber, BceWithLogits };
 enum class BinaryOp { Add, Sub, Mul, Div, Max, Min, Eq, Ne, Lt, Le, Gt, Ge };  // Max/Min keep NaN
 enum class ReduceOp { Sum, Max, Min, ArgMax, Prod };
 
@@ -352,7 +353,7 @@ class Backend {
   // ---- Fused::PointwiseLoss ----------------------------------------------------------------
   /// Σ ℓ(a − b) over n floats, each ℓ rounded to float and added in double in reduce's order
   /// for Sum (the composition's numbers), and slope = ∂ℓ/∂a for the backward (torch's: the
-  /// sign, or d/k, or d, clamped where the loss turns linear).
+  /// sign, or d/k, or d, clamped where the loss turns linear; σ(a) − b).
   virtual double pointwise_loss(PointwiseLoss kind, const float* a, const float* b, float* slope, std::int64_t n,
                                 double knee) const;
 

@@ -270,11 +270,11 @@ Tensor binary_cross_entropy(const Tensor& probs, const Tensor& target, Reduction
   return reduce(neg(target * log_p + (1.f - target) * log_1mp), reduction);
 }
 
+namespace {
+
 // ℓ = max(x, 0) − x y + log(1 + exp(−|x|))    (stable form of BCE(sigmoid(x), y))
-// ∂ℓ/∂x = sigmoid(x) − y
-Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& target, Reduction reduction) {
-  check_same_shape(logits, target, "binary_cross_entropy_with_logits");
-  ops::check_floating(logits, "binary_cross_entropy_with_logits");
+// ∂ℓ/∂x = sigmoid(x) − y      ∂ℓ/∂y = −x
+Tensor composed_bce_with_logits(const Tensor& logits, const Tensor& target, Reduction reduction) {
   Tensor per_example;
   {
     NoGradGuard no_grad;
@@ -286,6 +286,24 @@ Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targ
                                    return std::vector<Tensor>{dl * (sigmoid(x) - y), dl * neg(x)};
                                  });
   return reduce(per_example, reduction);
+}
+
+}  // namespace
+
+// Reduced, of float32 operands, with a target that needs no gradient (labels): one fused node
+// that keeps σ(x) − y, the composition's very floats (nine tensors and as many passes fewer,
+// a quarter of a 199-17-15 net's step on 5156 rows). Otherwise the composition above.
+Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& target, Reduction reduction) {
+  check_same_shape(logits, target, "binary_cross_entropy_with_logits");
+  ops::check_floating(logits, "binary_cross_entropy_with_logits");
+  if (target.requires_grad() || !fuses(backend::Fused::PointwiseLoss, logits, target, reduction))
+    return composed_bce_with_logits(logits, target, reduction);
+  return fused_reduced_loss(
+      "binary_cross_entropy_with_logits", logits, target, reduction, 1.f,
+      [&](const float* a, const float* b, float* slope, std::int64_t n) {
+        return ops::backend_of(logits).pointwise_loss(backend::PointwiseLoss::BceWithLogits, a, b, slope, n, 0.0);
+      },
+      [reduction](const Tensor& x, const Tensor& y) { return composed_bce_with_logits(x, y, reduction); });
 }
 
 // With pos_weight p (broadcast along the last dimension: one per class) and weight w (broadcast

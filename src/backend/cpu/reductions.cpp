@@ -2,6 +2,7 @@
 //   sum_rows          sums over the middle dimension of [outer, n, inner], rows in memory order
 //   sum_in_lanes      a contiguous sum in eight double lanes (the one summation order of Sum)
 //   squared_error     diff = a − b and Σ diff² in one pass
+//   pointwise_loss    Σ ℓ(a, b) and the slope ∂ℓ/∂a in one pass (L1, smooth L1, Huber, BCE with logits)
 //   count_true, argmax_of, reduce_typed, reduce   every ReduceOp for each element type
 //   first_outside_on_host   the first index outside [0, bound), for label and index checks
 #include "backend/cpu/reductions.h"
@@ -12,6 +13,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "backend/cpu/activations.h"
 #include "backend/cpu/argmax.h"
 #include "backend/cpu/simd.h"
 
@@ -42,15 +44,33 @@ ANN_DISPATCH(sum_rows)
 // Σ of n contiguous floats in double: eight running sums (lane l takes elements l, l + 8, ...)
 // added pairwise at the end, always in the same order. Independent lanes vectorise; one running
 // sum was a chain of dependent additions (the lesson's mean loss over 3000 rows).
-// value(j) gives the j-th float; sum_contiguous and squared_error_kernel add theirs alike.
-template <class Value>
+// value(j) gives the j-th float; sum_contiguous and the losses add theirs alike.
+// A value of many steps (BCE's two exponentials and a logarithm) is better made by chunks of
+// kChunk first, which vectorise 16 wide apart from the sums, and then added: 3.6 → 2.5 ns a
+// value for BCE with logits' forward and backward. A value of a step or two goes fastest added
+// as it is made (kChunk = 0): in chunks of 64 a plain sum took 2.3 times as long. Chunks start
+// at multiples of 8, so element j goes to lane j mod 8 either way, in the same order.
+template <int64_t kChunk = 0, class Value>
 __attribute__((always_inline)) inline double sum_in_lanes(int64_t n, Value value) {
   constexpr int kLanes = 8;
   double lane[kLanes] = {};
-  int64_t j = 0;
-  for (; j + kLanes <= n; j += kLanes)
-    for (int l = 0; l < kLanes; ++l) lane[l] += value(j + l);
-  for (int l = 0; j < n; ++j, ++l) lane[l] += value(j);
+  const auto add = [&lane](int64_t count, auto&& next) __attribute__((always_inline)) {
+    int64_t j = 0;
+    for (; j + kLanes <= count; j += kLanes)
+      for (int l = 0; l < kLanes; ++l) lane[l] += next(j + l);
+    for (int l = 0; j < count; ++j, ++l) lane[l] += next(j);
+  };
+  if constexpr (kChunk == 0) {
+    add(n, value);
+  } else {
+    static_assert(kChunk % kLanes == 0);
+    decltype(value(int64_t{0})) chunk[kChunk];
+    for (int64_t j0 = 0; j0 < n; j0 += kChunk) {
+      const int64_t length = std::min(kChunk, n - j0);
+      for (int64_t j = 0; j < length; ++j) chunk[j] = value(j0 + j);
+      add(length, [&chunk](int64_t j) { return chunk[j]; });
+    }
+  }
   for (int width = kLanes / 2; width > 0; width /= 2)
     for (int l = 0; l < width; ++l) lane[l] += lane[l + width];
   return lane[0];
@@ -70,11 +90,18 @@ ANN_KERNEL double squared_error_kernel_body(const float* a, const float* b, floa
 }
 ANN_DISPATCH(squared_error_kernel)
 
-// ℓ(d) for d = a − b, each line the composition's in src/nn/functional.cpp (the same floats, the
-// same sum), and its slope ∂ℓ/∂a as torch's backward kernels write it.
+// ℓ(a, b), each line the composition's in src/nn/functional.cpp (the same floats, the same
+// sum), and its slope ∂ℓ/∂a as torch's backward kernels write it.
 template <PointwiseLoss kKind>
 ANN_KERNEL double pointwise_loss_loop(const float* a, const float* b, float* slope, int64_t n, float knee,
                                       float half_knee) {
+  if constexpr (kKind == PointwiseLoss::BceWithLogits) {
+    return sum_in_lanes<64>(n, [=](int64_t j) {
+      const float x = a[j], y = b[j];
+      slope[j] = sigmoid_of(x) - y;                                      // σ(x) − y
+      return (relu_of(x) - x * y) + vmath::log(1.f + vmath::exp(-std::fabs(x)));
+    });
+  }
   return sum_in_lanes(n, [=](int64_t j) {
     const float d = a[j] - b[j], magnitude = std::fabs(d);
     const float sign = d > 0.f ? 1.f : (d < 0.f ? -1.f : 0.f);
@@ -98,6 +125,8 @@ ANN_KERNEL double pointwise_loss_kernel_body(PointwiseLoss kind, const float* a,
     case PointwiseLoss::L1: return pointwise_loss_loop<PointwiseLoss::L1>(a, b, slope, n, knee, half_knee);
     case PointwiseLoss::SmoothL1: return pointwise_loss_loop<PointwiseLoss::SmoothL1>(a, b, slope, n, knee, half_knee);
     case PointwiseLoss::Huber: return pointwise_loss_loop<PointwiseLoss::Huber>(a, b, slope, n, knee, half_knee);
+    case PointwiseLoss::BceWithLogits:
+      return pointwise_loss_loop<PointwiseLoss::BceWithLogits>(a, b, slope, n, knee, half_knee);
   }
   return 0;
 }
