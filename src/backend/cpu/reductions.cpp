@@ -96,7 +96,8 @@ template <PointwiseLoss kKind>
 ANN_KERNEL double pointwise_loss_loop(const float* a, const float* b, float* slope, int64_t n, float knee,
                                       float half_knee) {
   if constexpr (kKind == PointwiseLoss::BceWithLogits) {
-    return sum_in_lanes<64>(n, [=](int64_t j) {
+    // (always_inline: GCC keeps a lambda this long as a call, compiled for the baseline ISA)
+    return sum_in_lanes<64>(n, [=](int64_t j) __attribute__((always_inline)) {
       const float x = a[j], y = b[j];
       slope[j] = sigmoid_of(x) - y;                                      // σ(x) − y
       return (relu_of(x) - x * y) + vmath::log(1.f + vmath::exp(-std::fabs(x)));

@@ -10,9 +10,10 @@
 // (lambdas passed around as functions).
 //
 // Floating-point contraction is off (-ffp-contract=off in CMake), so the three copies compute
-// bit-identical results — except in the two-layer and cross-entropy kernels, compiled with
-// fused multiply-adds (src/CMakeLists.txt), where the AVX-512 and AVX2 copies agree and the
-// baseline one rounds differently.
+// bit-identical results — except in the kernels compiled with fused multiply-adds (two-layer,
+// chain, cross-entropy, skinny product: src/CMakeLists.txt), where the AVX-512 and AVX2 copies
+// agree and the baseline one rounds differently. The fused multiply-adds that vector_math.h
+// writes out (madd) round alike in all three.
 //
 // Without GCC on x86-64, or under AddressSanitizer, there is one copy, compiled for the build's
 // own target, and the only level is "baseline".

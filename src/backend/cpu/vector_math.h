@@ -5,11 +5,12 @@
 // most of the time of the lesson's cross-entropy and Tanh networks). Each is within 2 ulp of
 // the correctly rounded result over its whole range (tests/test_vector_math.cpp measures it
 // against double precision), and handles ±inf, NaN and out-of-range arguments as the C
-// library does. They are the only exp/log/tanh of the CPU kernels. The two-layer and the
-// cross-entropy kernels compile them with fused multiply-adds (and the two-layer kernel takes
+// library does. They are the only exp/log/tanh of the CPU kernels. Their polynomials and range
+// reductions take fused multiply-adds written out (madd) wherever they are compiled; the
+// two-layer and the cross-entropy kernels also contract the rest (and the two-layer kernel takes
 // tanh_small where it has bounded the arguments inside (−1, 1)), so their values may differ
 // from the layer-by-layer ops' in the last bits, each within 2 ulp (tests/test_vector_math.cpp
-// checks the build without FMA; the bounds were checked over every float with both).
+// checks the build without contraction; the bounds were checked over every float with both).
 #include <bit>
 #include <cstdint>
 #include <limits>
@@ -25,6 +26,15 @@
 #endif
 
 namespace ann::backend::vmath {
+
+// a·b + c rounded once, for the Horner steps and the range reduction: a vector FMA in the AVX2
+// and AVX-512 copies of a kernel (both have the instruction), a call of the C library's fmaf in
+// the baseline one (scalar, so 1.6 times as slow there, but rounding alike). Written out rather
+// than left to contraction, which elementwise.cpp turns off so that a fused op rounds as the ops
+// it fuses. Tanh, sigmoid, GELU, SiLU, Softplus and ELU, forward or forward and backward, took
+// 15–25 % less time, BCE with logits 24 % (BM_activation, BM_pointwise_loss; bench/README.md,
+// stop 35).
+ANN_VMATH float madd(float a, float b, float c) { return __builtin_fmaf(a, b, c); }
 
 // Adding 1.5·2^23 to |v| < 2^22 pushes the fraction bits out of the float: the sum is v rounded
 // to the nearest integer (ties to even) plus the shifter, with that integer in its low bits.
@@ -48,9 +58,9 @@ struct Ln2Reduced {
   float n, r, shifted;
 };
 ANN_VMATH Ln2Reduced reduce_by_ln2(float x) {
-  const float shifted = x * log2e + kShifter;
+  const float shifted = madd(x, log2e, kShifter);
   const float n = shifted - kShifter;
-  return {n, (x - n * ln2_hi) - n * ln2_lo, shifted};
+  return {n, madd(-n, ln2_lo, madd(-n, ln2_hi, x)), shifted};
 }
 
 // 2^n for reduce_by_ln2's n in [-126, 127], from the low bits of its `shifted`: two integer
@@ -72,13 +82,13 @@ ANN_VMATH float exp(float x) {
   const float clamped = x > 88.8f ? 88.8f : (x < -104.f ? -104.f : x);
   const auto [n, r, shifted] = reduce_by_ln2(clamped);
   float p = 1.f / 5040;
-  p = p * r + 1.f / 720;
-  p = p * r + 1.f / 120;
-  p = p * r + 1.f / 24;
-  p = p * r + 1.f / 6;
-  p = p * r + 0.5f;
-  p = p * r + 1.f;
-  p = p * r + 1.f;
+  p = madd(p, r, 1.f / 720);
+  p = madd(p, r, 1.f / 120);
+  p = madd(p, r, 1.f / 24);
+  p = madd(p, r, 1.f / 6);
+  p = madd(p, r, 0.5f);
+  p = madd(p, r, 1.f);
+  p = madd(p, r, 1.f);
   // n in [-150, 128]: 2^n = 2^(n − half) · 2^half with both factors normal floats.
   const float half = round_to_int(n * 0.5f);
   float result = p * pow2(half) * pow2(n - half);
@@ -103,10 +113,10 @@ ANN_VMATH float log(float x) {
   const float s = (m - 1.f) / (m + 1.f);
   const float s2 = s * s;
   float p = 2.f / 11;
-  p = p * s2 + 2.f / 9;
-  p = p * s2 + 2.f / 7;
-  p = p * s2 + 2.f / 5;
-  p = p * s2 + 2.f / 3;
+  p = madd(p, s2, 2.f / 9);
+  p = madd(p, s2, 2.f / 7);
+  p = madd(p, s2, 2.f / 5);
+  p = madd(p, s2, 2.f / 3);
   const float ef = static_cast<float>(e);
   const float log_m = 2.f * s + s * s2 * p;
   float result = ef * ln2_hi + (log_m + ef * ln2_lo);
@@ -135,12 +145,12 @@ ANN_VMATH float log1p(float x) {
 /// smallness makes far below an ulp of erf.
 ANN_VMATH float erf_first_piece(float a, float s) {  // a·P(s) for a = |x| < 1, s = a²
   float p = 7.875875062685488e-05f;
-  p = p * s - 8.01686428716587e-04f;
-  p = p * s + 5.189087423433974e-03f;
-  p = p * s - 2.6854212010626412e-02f;
-  p = p * s + 0.11283594715160218f;
-  p = p * s - 0.37612626666720334f;
-  p = p * s + 1.1283791658483509f;
+  p = madd(p, s, -8.01686428716587e-04f);
+  p = madd(p, s, 5.189087423433974e-03f);
+  p = madd(p, s, -2.6854212010626412e-02f);
+  p = madd(p, s, 0.11283594715160218f);
+  p = madd(p, s, -0.37612626666720334f);
+  p = madd(p, s, 1.1283791658483509f);
   return a * p;
 }
 ANN_VMATH float erf(float x) {
@@ -148,18 +158,18 @@ ANN_VMATH float erf(float x) {
   const float s = a * a;
   const float u = (a - 2.46f) * 0.684931506849315f;
   float q = 1.076764605222396e-05f;
-  q = q * u - 3.02965942975352e-05f;
-  q = q * u + 4.849455451899041e-05f;
-  q = q * u - 1.2664230283472819e-04f;
-  q = q * u + 3.655614637429674e-04f;
-  q = q * u - 9.170705538464174e-04f;
-  q = q * u + 2.209708633297472e-03f;
-  q = q * u - 5.213366925660829e-03f;
-  q = q * u + 1.189990460552276e-02f;
-  q = q * u - 2.616813067954799e-02f;
-  q = q * u + 5.525607014621613e-02f;
-  q = q * u - 0.11151688344487926f;
-  q = q * u + 0.21382067722012252f;
+  q = madd(q, u, -3.02965942975352e-05f);
+  q = madd(q, u, 4.849455451899041e-05f);
+  q = madd(q, u, -1.2664230283472819e-04f);
+  q = madd(q, u, 3.655614637429674e-04f);
+  q = madd(q, u, -9.170705538464174e-04f);
+  q = madd(q, u, 2.209708633297472e-03f);
+  q = madd(q, u, -5.213366925660829e-03f);
+  q = madd(q, u, 1.189990460552276e-02f);
+  q = madd(q, u, -2.616813067954799e-02f);
+  q = madd(q, u, 5.525607014621613e-02f);
+  q = madd(q, u, -0.11151688344487926f);
+  q = madd(q, u, 0.21382067722012252f);
   float magnitude = a < 1.f ? erf_first_piece(a, s) : 1.f - exp(-s) * q;
   magnitude = a >= 3.92f ? 1.f : magnitude;  // ±∞ too
   return x == x ? with_sign_of(magnitude, x) : x;
@@ -192,11 +202,11 @@ ANN_VMATH float tanh(float x) {
   const float a = std::bit_cast<float>(abs_bits < clamp_bits ? abs_bits : clamp_bits);
   const auto [n, r, shifted] = reduce_by_ln2(a + a);
   float p = 1.9890980869750325563e-4f;
-  p = p * r + 1.393364103198670115e-3f;
-  p = p * r + 8.3333109344488684687e-3f;
-  p = p * r + 4.1666465006040048761e-2f;
-  p = p * r + 0.16666666681614255706f;
-  p = p * r + 0.5000000013457727153f;
+  p = madd(p, r, 1.393364103198670115e-3f);
+  p = madd(p, r, 8.3333109344488684687e-3f);
+  p = madd(p, r, 4.1666465006040048761e-2f);
+  p = madd(p, r, 0.16666666681614255706f);
+  p = madd(p, r, 0.5000000013457727153f);
   const float expm1_r = r + (r * r) * p;
   const float scale = pow2_of_shifted(shifted);  // n in [0, 26]
   const float e = scale * expm1_r + (scale - 1.f);
@@ -216,13 +226,13 @@ ANN_VMATH float tanh(float x) {
 ANN_VMATH float tanh_small(float x) {
   const float s = x * x;
   float r = 1.4279318799621564838e-4f;
-  r = r * s - 9.2350084634817608789e-4f;
-  r = r * s + 3.2068033868465648855e-3f;
-  r = r * s - 8.6978475928148779815e-3f;
-  r = r * s + 2.1829548843059369963e-2f;
-  r = r * s - 5.3963414754438835794e-2f;
-  r = r * s + 0.13333310655545100574f;
-  r = r * s - 0.33333333156722313937f;
+  r = madd(r, s, -9.2350084634817608789e-4f);
+  r = madd(r, s, 3.2068033868465648855e-3f);
+  r = madd(r, s, -8.6978475928148779815e-3f);
+  r = madd(r, s, 2.1829548843059369963e-2f);
+  r = madd(r, s, -5.3963414754438835794e-2f);
+  r = madd(r, s, 0.13333310655545100574f);
+  r = madd(r, s, -0.33333333156722313937f);
   // y has x's sign except for x = −0, where the sum is +0 (−0 · s · r is +0).
   return with_sign_of((x * s) * r + x, x);
 }
