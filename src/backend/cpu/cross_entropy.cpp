@@ -3,7 +3,8 @@
 //     ∂ℓ_r/∂z_rk = p_rk − [k = t_r],   p_rk = e^(z_rk − max_r) / Σ_j e^(z_rj − max_r)
 // The forward keeps p − onehot(t), so the backward is one multiply by the incoming gradient.
 // With few classes (the lesson has 3) a row is too short to vectorise, so 16 rows at a time sit
-// in the lanes of one vector per class and every step runs across the rows.
+// in the lanes of one vector per class and every step runs across the rows. Up to 4 classes the
+// rows move into the lanes by fixed shuffles, with more by 16 × 16 transposes.
 #include "backend/cpu/cross_entropy.h"
 
 #include <memory>
@@ -34,11 +35,7 @@ ANN_INLINE void cross_entropy_block(const float* z, const int64_t* target, float
   if constexpr (kC > 0) {
     vec16::load_columns<kC>(z, rows, e);
   } else {
-    for (int64_t k = 0; k < c; ++k) {
-      float column[kLanes] = {};
-      for (int l = 0; l < rows; ++l) column[l] = z[l * c + k];
-      e[k] = vec16::load(column);
-    }
+    vec16::to_lanes(z, c, rows, c, reinterpret_cast<float*>(e), kLanes);
   }
   Vec max = e[0];
   for (int64_t k = 1; k < c; ++k) max = max < e[k] ? e[k] : max;
@@ -56,8 +53,7 @@ ANN_INLINE void cross_entropy_block(const float* z, const int64_t* target, float
   if constexpr (kC > 0) {
     vec16::store_columns<kC>(e, rows, grad);
   } else {
-    for (int l = 0; l < rows; ++l)
-      for (int64_t k = 0; k < c; ++k) grad[l * c + k] = e[k][l];
+    vec16::from_lanes(reinterpret_cast<const float*>(e), kLanes, rows, c, grad, c);
   }
 }
 

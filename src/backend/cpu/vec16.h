@@ -4,7 +4,9 @@
 // inputs and outputs) put 16 rows in the lanes of one vector, so every step runs across rows.
 // Files using it compile with -Wno-psabi (a 64-byte vector passed by value warns about an old
 // ABI change; these functions are inlined).
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 namespace ann::backend::vec16 {
 
@@ -143,6 +145,78 @@ ANN_INLINE Vec lane_sums16(const Vec* v) {
   lane_sum_level<2>(l4, l2);
   lane_sum_level<1>(l2, l1);
   return l1[0];
+}
+
+// ---- a 16 × 16 transpose in registers, and rows to lanes and back ----------------------------
+// Four stages; stage s swaps bit s of the row index with bit s of the column index, so that
+// element (r, c) ends at (c, r). Each of the 16 rows is one two-source shuffle per stage.
+struct TransposeStages {
+  std::int32_t low[4][kLanes], high[4][kLanes];
+};
+constexpr TransposeStages transpose_stages() {
+  TransposeStages t{};
+  for (int s = 0; s < 4; ++s) {
+    const int bit = 1 << s;
+    for (int c = 0; c < kLanes; ++c) {
+      t.low[s][c] = (c & bit) ? kLanes + (c ^ bit) : c;  // row r (bit clear): its own, or the pair's
+      t.high[s][c] = (c & bit) ? kLanes + c : (c | bit);
+    }
+  }
+  return t;
+}
+ANN_INLINE void transpose16(Vec* v) {
+  static constexpr TransposeStages t = transpose_stages();
+  for (int s = 0; s < 4; ++s) {
+    const int bit = 1 << s;
+    Mask low, high;
+    std::memcpy(&low, t.low[s], sizeof low);
+    std::memcpy(&high, t.high[s], sizeof high);
+    for (int r = 0; r < kLanes; ++r) {
+      if (r & bit) continue;
+      const Vec a = v[r], b = v[r | bit];
+      v[r] = shuffle2(a, b, low);
+      v[r | bit] = shuffle2(a, b, high);
+    }
+  }
+}
+
+// dst [cols][R] (lanes-major) from rows [rows][cols] of a row-major array (leading dimension
+// ld); rows from `rows` to R are 0. 16 columns at a time by transposing in registers, the last
+// few one by one.
+ANN_INLINE void to_lanes(const float* src, std::int64_t ld, std::int64_t rows, std::int64_t cols, float* dst,
+                         std::int64_t R) {
+  for (std::int64_t r0 = 0; r0 < R; r0 += kLanes) {
+    const std::int64_t nr = std::min<std::int64_t>(kLanes, rows - r0);
+    std::int64_t c0 = 0;
+    for (; c0 + kLanes <= cols; c0 += kLanes) {
+      Vec v[kLanes];
+      for (int i = 0; i < kLanes; ++i) v[i] = i < nr ? load(src + (r0 + i) * ld + c0) : Vec{};
+      transpose16(v);
+      for (int i = 0; i < kLanes; ++i) store(dst + (c0 + i) * R + r0, v[i]);
+    }
+    for (std::int64_t c = c0; c < cols; ++c) {
+      float t[kLanes] = {};
+      for (std::int64_t i = 0; i < nr; ++i) t[i] = src[(r0 + i) * ld + c];
+      store(dst + c * R + r0, load(t));
+    }
+  }
+}
+
+// The way back: rows [rows][cols] of a row-major array (leading dimension ld) from src [cols][R].
+ANN_INLINE void from_lanes(const float* src, std::int64_t R, std::int64_t rows, std::int64_t cols, float* dst,
+                           std::int64_t ld) {
+  for (std::int64_t r0 = 0; r0 < rows; r0 += kLanes) {
+    const std::int64_t nr = std::min<std::int64_t>(kLanes, rows - r0);
+    std::int64_t c0 = 0;
+    for (; c0 + kLanes <= cols; c0 += kLanes) {
+      Vec v[kLanes];
+      for (int i = 0; i < kLanes; ++i) v[i] = load(src + (c0 + i) * R + r0);
+      transpose16(v);
+      for (int i = 0; i < nr; ++i) store(dst + (r0 + i) * ld + c0, v[i]);
+    }
+    for (std::int64_t c = c0; c < cols; ++c)
+      for (std::int64_t i = 0; i < nr; ++i) dst[(r0 + i) * ld + c] = src[c * R + r0 + i];
+  }
 }
 
 // f applied to every lane, as a loop the compiler vectorises (f written for one float, like
