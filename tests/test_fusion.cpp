@@ -216,3 +216,37 @@ TEST(Fusion, EverySequentialMatchesItsUnfusedReference) {
 }
 
 }  // namespace
+
+// The CPU's optimizer pass (src/backend/cpu/optimizer_steps.cpp) and its compositions differ in
+// one respect: a first moment under 2⁻¹²⁶ (a weight whose gradient keeps being zero) would cost
+// the step a microcode assist per operation, so where eps lets nothing of it reach a float the
+// pass reads and makes such values as zero, and otherwise (eps = 0 here) keeps them as torch
+// does. The calling thread computes with subnormals again afterwards.
+TEST(FusedOptimizerPass, SubnormalStateIsFlushedOnlyWhereEpsHidesIt) {
+  const float subnormal = 1e-39f;
+  for (const double eps : {1e-8, 0.0}) {
+    SCOPED_TRACE("eps " + std::to_string(eps));
+    Tensor w = tensor({0.5f, 0.5f}).requires_grad_();
+    optim::Adam adam({w}, {.lr = 1e-3, .eps = eps});
+    w.set_grad(tensor({1.f, 1.f}));
+    adam.step();
+    adam.state()[0].exp_avg.copy_(tensor({subnormal, 0.25f}));
+    adam.state()[0].exp_avg_sq.copy_(tensor({subnormal, 0.25f}));
+    w.set_grad(zeros({2}));
+    adam.step();
+    const std::vector<float> m = adam.state()[0].exp_avg.to_vector<float>();
+    const std::vector<float> v = adam.state()[0].exp_avg_sq.to_vector<float>();
+    EXPECT_EQ(m[1], 0.25f * 0.9f);
+    if (eps > 0) {
+      EXPECT_EQ(m[0], 0.f);
+      EXPECT_EQ(v[0], 0.f);
+    } else {
+      volatile float decayed = subnormal;  // (computed here, at run time, with subnormals)
+      EXPECT_EQ(m[0], decayed * 0.9f);
+      EXPECT_GT(v[0], 0.f);
+    }
+    for (float value : w.to_vector<float>()) EXPECT_TRUE(std::isfinite(value));
+  }
+  volatile float tiny = subnormal;
+  EXPECT_GT(tiny * 0.5f, 0.f) << "the step left flush-to-zero or denormals-are-zero on";
+}
