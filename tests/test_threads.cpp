@@ -5,12 +5,14 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <random>
+#include <stdexcept>
 #include <thread>
 #include <tuple>
 #include <vector>
@@ -273,6 +275,38 @@ TEST_F(ThreadCount, RegionsInsideRegionsFromManyThreadsAndAfterForkRunEveryPartO
   int status = 0;
   ::waitpid(child, &status, 0);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+}
+
+// Shares are claimed by whichever thread comes first (src/backend/cpu/thread_pool.cpp): every
+// share runs once whoever runs it, and an exception in a share the calling thread runs comes out
+// only once the shares started on the workers are done, after which the workers serve again.
+TEST_F(ThreadCount, SharesRunOnceWhoeverClaimsThemAndAFailureWaitsForTheOthers) {
+  set_num_threads(3);
+  const std::thread::id caller = std::this_thread::get_id();
+  for (int region = 0; region < 200; ++region) {
+    std::vector<std::atomic<int>> runs(3);
+    backend::cpu::run_parts(3, [&](std::int64_t p) { ++runs[static_cast<std::size_t>(p)]; });
+    for (const auto& r : runs) ASSERT_EQ(r.load(), 1) << "region " << region;
+  }
+  std::atomic<int> started = 0, finished = 0;
+  bool thrown = false;
+  for (int region = 0; region < 20 && !thrown; ++region) {
+    try {
+      backend::cpu::run_parts(3, [&](std::int64_t) {
+        if (std::this_thread::get_id() == caller) throw std::runtime_error("share failed");
+        ++started;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        ++finished;
+      });
+    } catch (const std::runtime_error&) {
+      thrown = true;
+      EXPECT_EQ(started.load(), finished.load()) << "the exception left a share running";
+    }
+  }
+  EXPECT_TRUE(thrown) << "the calling thread never ran a share";
+  std::vector<std::atomic<int>> runs(6);
+  backend::cpu::run_parts(6, [&](std::int64_t p) { ++runs[static_cast<std::size_t>(p)]; });
+  for (const auto& r : runs) EXPECT_EQ(r.load(), 1);
 }
 
 }  // namespace

@@ -5,6 +5,9 @@
 // futex each way on this VM). So a worker, done with a region, spins on the region counter
 // for about 100 µs before it sleeps, and the calling thread spins likewise for the workers to
 // finish: a region that follows another soon starts in well under a µs (0.4 µs measured).
+// The shares are claimed, not assigned: the calling thread and the workers each take the next
+// unclaimed share until none is left, so a worker still waking from its sleep (40 µs) never
+// holds up a region, which the calling thread then runs alone.
 //
 // One region at a time: a region started while another holds the workers (a share that starts
 // one itself, or another thread of the program computing at the same time), or in a child of
@@ -58,29 +61,27 @@ void notify(std::mutex& mutex, std::condition_variable& wake, const std::atomic<
 
 class WorkerPool {
  public:
-  // Runs share(context, i) for i in [1, shares) on the workers, share 0 here; false (and runs
-  // nothing) if another region holds the workers.
+  // Runs share(context, i) for every i in [0, shares) on this thread and the workers; false
+  // (and runs nothing) if another region holds the workers.
   bool run(std::int64_t shares, void (*share)(void*, std::int64_t), void* context) {
     if (owner_ != ::getpid() || shares >= (std::int64_t{1} << kShareBits)) return false;
     std::unique_lock caller(caller_, std::try_to_lock);
     if (!caller.owns_lock()) return false;
     while (static_cast<std::int64_t>(workers_.size()) < shares - 1) {
-      const auto index = static_cast<std::int64_t>(workers_.size()) + 1;
-      workers_.emplace_back([this, index, seen = region_.load()] { work(index, seen); });
+      workers_.emplace_back([this, seen = region_.load()] { work(seen); });
     }
     share_ = share;
     context_ = context;
-    pending_ = shares - 1;
-    // Publishes the region: its number and its share count in one word, so that a worker it
-    // does not need never reads share_ and context_, which the next region may be writing.
-    region_ = ((region_ >> kShareBits) + 1) << kShareBits | static_cast<std::uint64_t>(shares);
+    pending_ = shares;
+    const std::uint64_t number = (region_ >> kShareBits) + 1;
+    next_ = number << kShareBits;
+    // Publishes the region: its number and its share count in one word. A worker reads share_
+    // and context_ only once it has claimed a share of this number, which the next region's
+    // claims cannot be until every share of this one is done.
+    region_ = number << kShareBits | static_cast<std::uint64_t>(shares);
     notify(mutex_, start_, workers_asleep_);
-    std::exception_ptr failure;
-    try {
-      share(context, 0);
-    } catch (...) {  // the workers still use the region: it ends first
-      failure = std::current_exception();
-    }
+    std::exception_ptr failure;  // the first share here to throw; the others are skipped
+    take_shares(number, shares, &failure);
     wait_while([this] { return pending_ != 0; }, mutex_, finish_, caller_asleep_);
     if (failure) std::rethrow_exception(failure);
     return true;
@@ -88,24 +89,47 @@ class WorkerPool {
 
  private:
   static constexpr int kShareBits = 16;  // at most 65535 threads
+  static constexpr std::uint64_t kShareMask = (std::uint64_t{1} << kShareBits) - 1;
 
-  [[noreturn]] void work(std::int64_t index, std::uint64_t seen) {
+  // Claims shares of region `number` (of `shares`) and runs them until none is left. With
+  // `failure`, an exception ends the region's work here (the shares still claimed here count as
+  // done) and is kept for the caller; a worker has none to give.
+  void take_shares(std::uint64_t number, std::int64_t shares, std::exception_ptr* failure) {
+    for (;;) {
+      std::uint64_t claim = next_;
+      do {
+        if (claim >> kShareBits != number || static_cast<std::int64_t>(claim & kShareMask) >= shares) return;
+      } while (!next_.compare_exchange_weak(claim, claim + 1));
+      const auto index = static_cast<std::int64_t>(claim & kShareMask);
+      if (!failure) {
+        share_(context_, index);
+      } else if (!*failure) {
+        try {
+          share_(context_, index);
+        } catch (...) {
+          *failure = std::current_exception();
+        }
+      }
+      if (--pending_ == 0) notify(mutex_, finish_, caller_asleep_);
+    }
+  }
+
+  [[noreturn]] void work(std::uint64_t seen) {
     for (;;) {
       wait_while([&] { return region_ == seen; }, mutex_, start_, workers_asleep_);
       seen = region_;
-      if (index >= static_cast<std::int64_t>(seen & ((1u << kShareBits) - 1))) continue;  // not needed
-      share_(context_, index);
-      if (--pending_ == 0) notify(mutex_, finish_, caller_asleep_);
+      take_shares(seen >> kShareBits, static_cast<std::int64_t>(seen & kShareMask), nullptr);
     }
   }
 
   const pid_t owner_ = ::getpid();
   std::mutex caller_;  // held by the caller for a whole region
-  // The region: written by the caller before it publishes region_, read by the workers it needs
-  // after they see it, and left alone until they are done (pending_ = 0).
+  // The region: written by the caller before it publishes region_, read by a thread that has
+  // claimed one of its shares, and left alone until they are all done (pending_ = 0).
   void (*share_)(void*, std::int64_t) = nullptr;
   void* context_ = nullptr;
   std::atomic<std::int64_t> pending_ = 0;
+  std::atomic<std::uint64_t> next_ = 0;    // number << kShareBits | the next share to claim
   std::atomic<std::uint64_t> region_ = 0;  // number << kShareBits | shares
   // Sleeping and waking.
   std::mutex mutex_;
