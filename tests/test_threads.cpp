@@ -278,8 +278,9 @@ TEST_F(ThreadCount, RegionsInsideRegionsFromManyThreadsAndAfterForkRunEveryPartO
 }
 
 // Shares are claimed by whichever thread comes first (src/backend/cpu/thread_pool.cpp): every
-// share runs once whoever runs it, and an exception in a share the calling thread runs comes out
-// only once the shares started on the workers are done, after which the workers serve again.
+// share runs once whoever runs it, and an exception in a share, run by the calling thread or by
+// a worker, comes out of the region only once the other shares are done, after which the
+// workers serve again.
 TEST_F(ThreadCount, SharesRunOnceWhoeverClaimsThemAndAFailureWaitsForTheOthers) {
   set_num_threads(3);
   const std::thread::id caller = std::this_thread::get_id();
@@ -304,6 +305,24 @@ TEST_F(ThreadCount, SharesRunOnceWhoeverClaimsThemAndAFailureWaitsForTheOthers) 
     }
   }
   EXPECT_TRUE(thrown) << "the calling thread never ran a share";
+  // and one thrown on a worker reaches the caller too, once the other shares are done
+  thrown = false;
+  for (int region = 0; region < 200 && !thrown; ++region) {
+    started = 0;
+    finished = 0;
+    try {
+      backend::cpu::run_parts(3, [&](std::int64_t) {
+        if (std::this_thread::get_id() != caller) throw std::runtime_error("share failed on a worker");
+        ++started;
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+        ++finished;
+      });
+    } catch (const std::runtime_error&) {
+      thrown = true;
+      EXPECT_EQ(started.load(), finished.load()) << "the exception left a share running";
+    }
+  }
+  EXPECT_TRUE(thrown) << "no worker ever ran a share";
   std::vector<std::atomic<int>> runs(6);
   backend::cpu::run_parts(6, [&](std::int64_t p) { ++runs[static_cast<std::size_t>(p)]; });
   for (const auto& r : runs) EXPECT_EQ(r.load(), 1);

@@ -14,8 +14,8 @@ void set_threads(int threads);
 int threads();
 
 /// Runs share(context, i) for i in [0, shares) on this thread and the worker threads, whichever
-/// claims each first (src/backend/cpu/thread_pool.cpp), and returns when all are done. An
-/// exception from a share run on this thread propagates once the others are done.
+/// claims each first (src/backend/cpu/thread_pool.cpp), and returns when all are done. The
+/// first exception a share throws, on any thread, propagates once the others are done.
 void run_shares(std::int64_t shares, void (*share)(void*, std::int64_t), void* context);
 
 /// Runs part(p) for p in [0, parts) on up to threads() threads, in t shares: share i is the

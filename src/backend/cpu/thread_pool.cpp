@@ -21,6 +21,7 @@
 #include <exception>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "backend/cpu/parallel.h"
@@ -80,10 +81,12 @@ class WorkerPool {
     // claims cannot be until every share of this one is done.
     region_ = number << kShareBits | static_cast<std::uint64_t>(shares);
     notify(mutex_, start_, workers_asleep_);
-    std::exception_ptr failure;  // the first share here to throw; the others are skipped
-    take_shares(number, shares, &failure);
+    take_shares(number, shares);
     wait_while([this] { return pending_ != 0; }, mutex_, finish_, caller_asleep_);
-    if (failure) std::rethrow_exception(failure);
+    if (failed_) {
+      failed_ = false;
+      std::rethrow_exception(std::exchange(failure_, nullptr));
+    }
     return true;
   }
 
@@ -91,23 +94,21 @@ class WorkerPool {
   static constexpr int kShareBits = 16;  // at most 65535 threads
   static constexpr std::uint64_t kShareMask = (std::uint64_t{1} << kShareBits) - 1;
 
-  // Claims shares of region `number` (of `shares`) and runs them until none is left. With
-  // `failure`, an exception ends the region's work here (the shares still claimed here count as
-  // done) and is kept for the caller; a worker has none to give.
-  void take_shares(std::uint64_t number, std::int64_t shares, std::exception_ptr* failure) {
+  // Claims shares of region `number` (of `shares`) and runs them until none is left. The first
+  // share to throw, on any thread, has its exception kept for the caller, and the shares
+  // claimed after it are skipped (counted as done).
+  void take_shares(std::uint64_t number, std::int64_t shares) {
     for (;;) {
       std::uint64_t claim = next_;
       do {
         if (claim >> kShareBits != number || static_cast<std::int64_t>(claim & kShareMask) >= shares) return;
       } while (!next_.compare_exchange_weak(claim, claim + 1));
-      const auto index = static_cast<std::int64_t>(claim & kShareMask);
-      if (!failure) {
-        share_(context_, index);
-      } else if (!*failure) {
+      if (!failed_) {
         try {
-          share_(context_, index);
+          share_(context_, static_cast<std::int64_t>(claim & kShareMask));
         } catch (...) {
-          *failure = std::current_exception();
+          std::lock_guard lock(mutex_);
+          if (!failed_.exchange(true)) failure_ = std::current_exception();
         }
       }
       if (--pending_ == 0) notify(mutex_, finish_, caller_asleep_);
@@ -118,7 +119,7 @@ class WorkerPool {
     for (;;) {
       wait_while([&] { return region_ == seen; }, mutex_, start_, workers_asleep_);
       seen = region_;
-      take_shares(seen >> kShareBits, static_cast<std::int64_t>(seen & kShareMask), nullptr);
+      take_shares(seen >> kShareBits, static_cast<std::int64_t>(seen & kShareMask));
     }
   }
 
@@ -130,6 +131,8 @@ class WorkerPool {
   void* context_ = nullptr;
   std::atomic<std::int64_t> pending_ = 0;
   std::atomic<std::uint64_t> next_ = 0;    // number << kShareBits | the next share to claim
+  std::atomic<bool> failed_ = false;       // a share threw: failure_ holds its exception
+  std::exception_ptr failure_;             // written under mutex_, read by the caller at the end
   std::atomic<std::uint64_t> region_ = 0;  // number << kShareBits | shares
   // Sleeping and waking.
   std::mutex mutex_;
