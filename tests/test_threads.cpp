@@ -289,40 +289,38 @@ TEST_F(ThreadCount, SharesRunOnceWhoeverClaimsThemAndAFailureWaitsForTheOthers) 
     backend::cpu::run_parts(3, [&](std::int64_t p) { ++runs[static_cast<std::size_t>(p)]; });
     for (const auto& r : runs) ASSERT_EQ(r.load(), 1) << "region " << region;
   }
-  std::atomic<int> started = 0, finished = 0;
-  bool thrown = false;
-  for (int region = 0; region < 20 && !thrown; ++region) {
-    try {
-      backend::cpu::run_parts(3, [&](std::int64_t) {
-        if (std::this_thread::get_id() == caller) throw std::runtime_error("share failed");
-        ++started;
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-        ++finished;
-      });
-    } catch (const std::runtime_error&) {
-      thrown = true;
-      EXPECT_EQ(started.load(), finished.load()) << "the exception left a share running";
+  // Regions whose shares throw where `fails_here` says, once another share has started, the
+  // others sleeping for `nap`, until one throws: it must come out only once the sleeping shares
+  // are done. False if none threw.
+  std::atomic<int> started = 0, finished = 0;  // (outlive a region whose share still sleeps)
+  const auto a_failure_waits_for_the_others = [&](auto fails_here, auto nap, int regions) {
+    for (int region = 0; region < regions; ++region) {
+      started = 0;
+      finished = 0;
+      try {
+        backend::cpu::run_parts(3, [&](std::int64_t) {
+          if (fails_here()) {
+            const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
+            while (started == 0 && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
+            throw std::runtime_error("share failed");
+          }
+          ++started;
+          std::this_thread::sleep_for(nap);
+          ++finished;
+        });
+      } catch (const std::runtime_error&) {
+        EXPECT_EQ(started.load(), finished.load()) << "the exception left a share running";
+        return true;
+      }
     }
-  }
-  EXPECT_TRUE(thrown) << "the calling thread never ran a share";
-  // and one thrown on a worker reaches the caller too, once the other shares are done
-  thrown = false;
-  for (int region = 0; region < 200 && !thrown; ++region) {
-    started = 0;
-    finished = 0;
-    try {
-      backend::cpu::run_parts(3, [&](std::int64_t) {
-        if (std::this_thread::get_id() != caller) throw std::runtime_error("share failed on a worker");
-        ++started;
-        std::this_thread::sleep_for(std::chrono::microseconds(200));
-        ++finished;
-      });
-    } catch (const std::runtime_error&) {
-      thrown = true;
-      EXPECT_EQ(started.load(), finished.load()) << "the exception left a share running";
-    }
-  }
-  EXPECT_TRUE(thrown) << "no worker ever ran a share";
+    return false;
+  };
+  const auto on_caller = [&] { return std::this_thread::get_id() == caller; };
+  const auto on_worker = [&] { return std::this_thread::get_id() != caller; };
+  EXPECT_TRUE(a_failure_waits_for_the_others(on_caller, std::chrono::milliseconds(2), 20))
+      << "the calling thread never ran a share";
+  EXPECT_TRUE(a_failure_waits_for_the_others(on_worker, std::chrono::microseconds(200), 200))
+      << "no worker ever ran a share";
   std::vector<std::atomic<int>> runs(6);
   backend::cpu::run_parts(6, [&](std::int64_t p) { ++runs[static_cast<std::size_t>(p)]; });
   for (const auto& r : runs) EXPECT_EQ(r.load(), 1);

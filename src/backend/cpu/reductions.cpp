@@ -102,23 +102,24 @@ ANN_KERNEL double pointwise_loss_loop(const float* a, const float* b, float* slo
       slope[j] = sigmoid_of(x) - y;                                      // σ(x) − y
       return (relu_of(x) - x * y) + vmath::log(1.f + vmath::exp(-std::fabs(x)));
     });
+  } else {
+    return sum_in_lanes(n, [=](int64_t j) {
+      const float d = a[j] - b[j], magnitude = std::fabs(d);
+      const float sign = d > 0.f ? 1.f : (d < 0.f ? -1.f : 0.f);
+      if constexpr (kKind == PointwiseLoss::L1) {
+        slope[j] = sign;                                                 // sign d, 0 at 0
+        return magnitude;
+      } else if constexpr (kKind == PointwiseLoss::SmoothL1) {
+        const bool inside = magnitude < knee;
+        slope[j] = inside ? d / knee : sign;                             // d/k, or sign d
+        return inside ? magnitude * magnitude * 0.5f / knee : magnitude - half_knee;
+      } else {
+        const bool inside = magnitude < knee;
+        slope[j] = inside ? d : sign * knee;                             // d, or k · sign d
+        return inside ? magnitude * magnitude * 0.5f : (magnitude - half_knee) * knee;
+      }
+    });
   }
-  return sum_in_lanes(n, [=](int64_t j) {
-    const float d = a[j] - b[j], magnitude = std::fabs(d);
-    const float sign = d > 0.f ? 1.f : (d < 0.f ? -1.f : 0.f);
-    if constexpr (kKind == PointwiseLoss::L1) {
-      slope[j] = sign;                                                   // sign d, 0 at 0
-      return magnitude;
-    } else if constexpr (kKind == PointwiseLoss::SmoothL1) {
-      const bool inside = magnitude < knee;
-      slope[j] = inside ? d / knee : sign;                               // d/k, or sign d
-      return inside ? magnitude * magnitude * 0.5f / knee : magnitude - half_knee;
-    } else {
-      const bool inside = magnitude < knee;
-      slope[j] = inside ? d : sign * knee;                               // d, or k · sign d
-      return inside ? magnitude * magnitude * 0.5f : (magnitude - half_knee) * knee;
-    }
-  });
 }
 ANN_KERNEL double pointwise_loss_kernel_body(PointwiseLoss kind, const float* a, const float* b, float* slope,
                                              int64_t n, float knee, float half_knee) {
