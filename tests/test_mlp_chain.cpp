@@ -94,7 +94,9 @@ TEST(mlp_chain, ShapesAroundBlocksAndChunks) {
   if (!randn({1}).device().is_cpu()) GTEST_SKIP() << "the chain kernel is the CPU's";
   manual_seed(4);
   const std::vector<std::vector<std::int64_t>> nets = {
-      {1, 1, 1, 1}, {2, 3, 22}, {3, 64, 128, 4}, {130, 17, 33, 1}, {16, 16, 16, 16, 16, 16, 16, 16, 16}, {300, 8, 2}};
+      {1, 1, 1, 1}, {2, 3, 22}, {3, 64, 128, 4}, {130, 17, 33, 1}, {16, 16, 16, 16, 16, 16, 16, 16, 16}, {300, 8, 2},
+      // inputs of 4 vectors but a partial one (49–63), and of 5–7 vectors, to every layer's weights' gradient
+      {52, 60, 113, 5}, {100, 72, 2}};
   for (const auto& widths : nets) {
     for (const std::int64_t rows : {1, 15, 16, 17, 255, 256, 257, 529}) {
       for (const bool bias : {true, false}) {

@@ -188,14 +188,19 @@ ANN_INLINE void along_lanes_tile(const float* dz, std::int64_t R, const float* h
 template <int UN>
 ANN_INLINE void along_lanes_inputs(const float* dz, std::int64_t R, const float* hr, std::int64_t ldh,
                                    std::int64_t rows, std::int64_t K, float* acc, bool add) {
-  std::int64_t k0 = 0;
-  for (; k0 + 4 * kLanes <= K; k0 += 4 * kLanes)
-    along_lanes_tile<UN, 4>(dz, R, hr + k0, ldh, rows, K, K - k0, acc + k0, add);
-  switch ((K - k0 + kLanes - 1) / kLanes) {
-    case 3: along_lanes_tile<UN, 3>(dz, R, hr + k0, ldh, rows, K, K - k0, acc + k0, add); break;
-    case 2: along_lanes_tile<UN, 2>(dz, R, hr + k0, ldh, rows, K, K - k0, acc + k0, add); break;
-    case 1: along_lanes_tile<UN, 1>(dz, R, hr + k0, ldh, rows, K, K - k0, acc + k0, add); break;
-    default: break;
+  // the vectors of K in tiles of 4, but 5–7 left as two tiles of 2–4 (a tile of 1 would wait on
+  // its few accumulators' latency)
+  const std::int64_t V = (K + kLanes - 1) / kLanes;
+  for (std::int64_t v0 = 0; v0 < V;) {
+    const std::int64_t left = V - v0, kv = left > 4 && left < 8 ? (left + 1) / 2 : std::min<std::int64_t>(4, left);
+    const std::int64_t k0 = v0 * kLanes;
+    switch (kv) {
+      case 4: along_lanes_tile<UN, 4>(dz, R, hr + k0, ldh, rows, K, K - k0, acc + k0, add); break;
+      case 3: along_lanes_tile<UN, 3>(dz, R, hr + k0, ldh, rows, K, K - k0, acc + k0, add); break;
+      case 2: along_lanes_tile<UN, 2>(dz, R, hr + k0, ldh, rows, K, K - k0, acc + k0, add); break;
+      default: along_lanes_tile<UN, 1>(dz, R, hr + k0, ldh, rows, K, K - k0, acc + k0, add); break;
+    }
+    v0 += kv;
   }
 }
 ANN_INLINE void weight_grad_along_lanes(const float* dz, std::int64_t R, const float* hr, std::int64_t ldh,
