@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <random>
 #include <vector>
 
 #include "ann/ann.h"
@@ -274,6 +275,50 @@ TEST(CheckedDevice, FusedPointwiseLossesSumTheCompositionsFloats) {
   EXPECT_EQ(F::smooth_l1_loss(x, y).grad_fn_name(), "smooth_l1_loss");
   EXPECT_EQ(F::huber_loss(x, y).grad_fn_name(), "huber_loss");
   EXPECT_EQ(F::binary_cross_entropy_with_logits(x, y).grad_fn_name(), "binary_cross_entropy_with_logits");
+}
+
+// The same, and cross-entropy, on drawn sizes (1 to 4000 rows of 1 to 24 columns or classes), so
+// that every remainder of the fused kernels' vectors, chunks and 16-row transposes meets its
+// composition: the loss bit for bit (cross-entropy's, which contracts its own exp and log, within
+// a few ulp), the gradient within float rounding.
+TEST(CheckedDevice, FusedPointwiseLossesOnDrawnSizes) {
+  using nn::Reduction;
+  namespace F = nn::functional;
+  std::mt19937 draw(21);
+  for (int trial = 0; trial < 24; ++trial) {
+    const auto rows = static_cast<std::int64_t>(std::exp(std::log(4000.0) * (draw() % 1001) / 1000.0));
+    const auto columns = 1 + static_cast<std::int64_t>(draw() % 24);
+    auto run = [&](const Device& device, int kind) {
+      manual_seed(static_cast<std::uint64_t>(trial));
+      Tensor input = (randn({rows, columns}) * 3.0).to(device).requires_grad_();
+      const Tensor raw = randn({rows, columns});
+      Tensor loss;
+      switch (kind) {
+        case 0: loss = F::l1_loss(input, raw.to(device)); break;
+        case 1: loss = F::huber_loss(input, raw.to(device), Reduction::Sum, 0.7); break;
+        case 2: loss = F::smooth_l1_loss(input, raw.to(device), Reduction::Mean, 0.4); break;
+        case 3: loss = F::mse_loss(input, raw.to(device)); break;
+        case 4: loss = F::binary_cross_entropy_with_logits(input, (raw > 0.0).to(kFloat32).to(device)); break;
+        default: loss = F::cross_entropy(input, argmax(raw, 1).to(device)); break;
+      }
+      loss.backward();
+      return std::pair{loss.item(), input.grad().to(kCpu).to_vector<float>()};
+    };
+    for (int kind = 0; kind < 6; ++kind) {
+      const std::string what = "loss " + std::to_string(kind) + " on " + std::to_string(rows) + " x " + std::to_string(columns);
+      const auto [cpu_loss, cpu_grad] = run(kCpu, kind);
+      const auto [checked_loss, checked_grad] = run(kChecked, kind);
+      if (kind < 5) EXPECT_EQ(std::bit_cast<std::uint32_t>(cpu_loss), std::bit_cast<std::uint32_t>(checked_loss)) << what;
+      else EXPECT_NEAR(cpu_loss, checked_loss, 1e-6 * std::fabs(checked_loss)) << what;  // its own exp and log
+      ASSERT_EQ(cpu_grad.size(), checked_grad.size()) << what;
+      // within float rounding of the largest: softmax − one-hot of a class near certainty cancels
+      // its leading digits, so an ulp of the probability is a larger part of the difference
+      float largest = 0;
+      for (float g : checked_grad) largest = std::max(largest, std::fabs(g));
+      for (std::size_t i = 0; i < cpu_grad.size(); ++i)
+        ASSERT_NEAR(cpu_grad[i], checked_grad[i], 1e-6 * largest) << what << " " << i;
+    }
+  }
 }
 
 // A loss of one element is that element's float: the fused BCE with logits rounds each value as
