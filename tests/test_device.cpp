@@ -195,6 +195,47 @@ TEST(CheckedDevice, FusedOptimizerStepsRoundAsTheirCompositions) {
   same([](std::vector<Tensor> p) { return optim::Adagrad(p, {.lr = 0.1, .lr_decay = 0.01, .weight_decay = 0.01}); }, "Adagrad");
 }
 
+// The same for drawn parameter lists (1–6 tensors of 1 to 100 000 values, one of them without a
+// gradient at times), which the CPU's one pass over all parameters splits among parts and
+// threads by their sizes: every θ bit for bit after 3 steps.
+TEST(CheckedDevice, FusedOptimizerStepsOnDrawnParameterLists) {
+  std::mt19937 draw(31);
+  for (int trial = 0; trial < 8; ++trial) {
+    std::vector<std::int64_t> sizes(1 + draw() % 6);
+    for (auto& n : sizes) n = static_cast<std::int64_t>(std::exp(std::log(100000.0) * (draw() % 1001) / 1000.0));
+    const bool one_without_grad = sizes.size() > 1 && draw() % 2 == 0;
+    auto run = [&](const Device& device, auto make) {
+      manual_seed(static_cast<std::uint64_t>(40 + trial));
+      std::vector<Tensor> theta, g0;
+      for (const auto n : sizes) {
+        theta.push_back(randn({n}).to(device).requires_grad_());
+        g0.push_back(randn({n}).to(device));
+      }
+      auto optimizer = make(theta);
+      for (int t = 0; t < 3; ++t) {
+        optimizer.zero_grad();
+        Tensor loss = zeros({}).to(device);
+        for (std::size_t i = one_without_grad ? 1 : 0; i < theta.size(); ++i)
+          loss = loss + ((theta[i] * theta[i]) * 1.5 - theta[i] * g0[i]).sum();
+        loss.backward();
+        optimizer.step();
+      }
+      std::vector<std::uint32_t> bits;
+      for (const Tensor& t : theta)
+        for (float v : t.detach().to(kCpu).to_vector<float>()) bits.push_back(std::bit_cast<std::uint32_t>(v));
+      return bits;
+    };
+    auto same = [&](auto make, const char* what) {
+      EXPECT_EQ(run(kCpu, make), run(kChecked, make)) << what << ", trial " << trial;
+    };
+    same([](std::vector<Tensor> p) { return optim::SGD(p, {.lr = 0.1, .momentum = 0.9, .nesterov = true}); }, "SGD");
+    same([](std::vector<Tensor> p) { return optim::Adam(p, {.lr = 0.1, .weight_decay = 0.01}); }, "Adam");
+    same([](std::vector<Tensor> p) { return optim::AdamW(p, {.lr = 0.1}); }, "AdamW");
+    same([](std::vector<Tensor> p) { return optim::RMSprop(p, {.lr = 0.01, .momentum = 0.9, .centered = true}); }, "RMSprop");
+    same([](std::vector<Tensor> p) { return optim::Adagrad(p, {.lr = 0.1, .lr_decay = 0.01}); }, "Adagrad");
+  }
+}
+
 // x.grad of Σ f(x)·w on one device: the fused derivative on the CPU, its composition on the
 // checked device.
 template <class F>
