@@ -9,8 +9,9 @@
 #include <algorithm>
 #include <bit>
 #include <cstdint>
-#include <limits>
 #include <cmath>
+#include <limits>
+#include <random>
 #include <span>
 #include <string>
 #include <vector>
@@ -136,6 +137,43 @@ TEST(narrow_mlp, EqualsTheLayersOneByOneForEveryShapeAndActivation) {
         }
       }
     }
+  }
+}
+
+// Hidden widths and rows that no list names, drawn (1–3000 units log-uniform, 1–5000 rows), with
+// every (in, out, activation) at some point, bias or not: fused against the layers one by one.
+TEST(narrow_mlp, EqualsTheLayersOnDrawnHiddenWidthsAndRows) {
+  std::mt19937 draw(41);
+  auto log_uniform = [&](double hi) {
+    return std::max<std::int64_t>(1, std::llround(std::exp(std::log(hi) * (draw() % 1001) / 1000.0)));
+  };
+  for (int trial = 0; trial < 40; ++trial) {
+    const std::int64_t in = 1 + trial % 4, out = 1 + trial / 4 % 4, hidden = log_uniform(3000), m = log_uniform(5000);
+    const Activation f = kActivations[draw() % 4];
+    const bool bias = draw() % 4 != 0;
+    SCOPED_TRACE("in " + std::to_string(in) + " hidden " + std::to_string(hidden) + " out " + std::to_string(out) +
+                 " activation " + std::to_string(static_cast<int>(f)) + " rows " + std::to_string(m) +
+                 (bias ? "" : " no bias"));
+    manual_seed(static_cast<std::uint64_t>(500 + trial));
+    nn::Sequential net = make_net(in, hidden, out, f, bias);
+    Tensor x = randn({m, in}).requires_grad_();
+    const Tensor dy = randn({m, out});
+    auto grads_of = [&](const Tensor& y) {
+      x.set_grad(Tensor());
+      for (Tensor p : net.parameters()) p.set_grad(Tensor());
+      (y * dy).sum().backward();
+      std::vector<Tensor> grads{x.grad()};
+      for (const Tensor& p : net.parameters()) grads.push_back(p.grad());
+      return grads;
+    };
+    const Tensor fused = net(x);
+    ASSERT_EQ(fused.grad_fn_name(), "narrow_mlp");
+    const std::vector<Tensor> fused_grads = grads_of(fused);
+    const Tensor reference = layer_by_layer(net, x, f);
+    const std::vector<Tensor> reference_grads = grads_of(reference);
+    EXPECT_TRUE(close(fused, reference, "output"));
+    for (std::size_t i = 0; i < fused_grads.size(); ++i)
+      EXPECT_TRUE(close(fused_grads[i], reference_grads[i], "gradient " + std::to_string(i)));
   }
 }
 
