@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -348,6 +349,63 @@ TEST(MoreOps, ArgminLogsumexpNormOuterRepeatEyeAsTorch) {
   EXPECT_THROW(x.repeat({2}), ShapeError);
   EXPECT_EQ(eye(2, 3).to_vector<float>(), (std::vector<float>{1, 0, 0, 0, 1, 0}));
   EXPECT_EQ(eye(3, -1, TensorOptions().dtype(DType::Int64)).sum().item<std::int64_t>(), 3);
+}
+
+// Matrix products of drawn shapes (1–700 each way, up to 3·10⁷ multiply-adds), each operand maybe
+// a transposed view: C = A·B and, through the engine, dA = G·Bᵀ and dB = Aᵀ·G for L = Σ C ⊙ G,
+// against sums in double. Whichever kernel the product takes for that shape (the libraries, the
+// skinny kernel, split among threads or not), each value is within float rounding of the sum
+// of its terms' magnitudes.
+TEST(Matmul, DrawnShapesAsDoubleSums) {
+  std::mt19937 draw(51);
+  auto log_uniform = [&](double hi) {
+    return std::max<std::int64_t>(1, std::llround(std::exp(std::log(hi) * (draw() % 1001) / 1000.0)));
+  };
+  // out[i, j] = Σ_k a[i, k] b[k, j] in double, and the sum of the terms' magnitudes
+  auto reference = [](const std::vector<float>& a, const std::vector<float>& b, std::int64_t M, std::int64_t K,
+                      std::int64_t N, std::vector<double>& out, std::vector<double>& scale) {
+    out.assign(static_cast<std::size_t>(M * N), 0.0);
+    scale.assign(out.size(), 0.0);
+    for (std::int64_t i = 0; i < M; ++i)
+      for (std::int64_t k = 0; k < K; ++k) {
+        const double x = a[static_cast<std::size_t>(i * K + k)];
+        for (std::int64_t j = 0; j < N; ++j) {
+          const double term = x * b[static_cast<std::size_t>(k * N + j)];
+          out[static_cast<std::size_t>(i * N + j)] += term;
+          scale[static_cast<std::size_t>(i * N + j)] += std::fabs(term);
+        }
+      }
+  };
+  auto expect_close = [](const Tensor& got, const std::vector<double>& want, const std::vector<double>& scale,
+                         const std::string& what) {
+    const std::vector<float> v = got.contiguous().to_vector<float>();
+    ASSERT_EQ(v.size(), want.size()) << what;
+    for (std::size_t i = 0; i < v.size(); ++i)
+      ASSERT_NEAR(v[i], want[i], 1e-5 * scale[i] + 1e-30) << what << " element " << i;
+  };
+  for (int trial = 0; trial < 30; ++trial) {
+    std::int64_t M = log_uniform(700), K = log_uniform(700), N = log_uniform(700);
+    while (M * K * N > 30'000'000) M = std::max<std::int64_t>(1, M / 2);
+    const bool a_transposed = draw() % 2 == 0, b_transposed = draw() % 2 == 0;
+    const std::string what = std::to_string(M) + "x" + std::to_string(K) + " · " + std::to_string(K) + "x" +
+                             std::to_string(N) + (a_transposed ? ", A a transposed view" : "") +
+                             (b_transposed ? ", B a transposed view" : "");
+    manual_seed(static_cast<std::uint64_t>(60 + trial));
+    const Tensor A = (a_transposed ? randn({K, M}).t() : randn({M, K})).requires_grad_();
+    const Tensor B = (b_transposed ? randn({N, K}).t() : randn({K, N})).requires_grad_();
+    const Tensor G = randn({M, N});
+    const Tensor C = matmul(A, B);
+    (C * G).sum().backward();
+    const std::vector<float> a = A.detach().contiguous().to_vector<float>(), b = B.detach().contiguous().to_vector<float>(),
+                             g = G.to_vector<float>();
+    std::vector<double> want, scale;
+    reference(a, b, M, K, N, want, scale);
+    expect_close(C, want, scale, what + ": C");
+    reference(g, B.detach().t().contiguous().to_vector<float>(), M, N, K, want, scale);
+    expect_close(A.grad(), want, scale, what + ": dA");
+    reference(A.detach().t().contiguous().to_vector<float>(), g, K, M, N, want, scale);
+    expect_close(B.grad(), want, scale, what + ": dB");
+  }
 }
 
 }  // namespace
