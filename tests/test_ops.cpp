@@ -15,6 +15,7 @@
 //   print(", ".join("%.9g" % x for x in EXPR.flatten().tolist()))
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -405,6 +406,76 @@ TEST(Matmul, DrawnShapesAsDoubleSums) {
     expect_close(A.grad(), want, scale, what + ": dA");
     reference(A.detach().t().contiguous().to_vector<float>(), g, K, M, N, want, scale);
     expect_close(B.grad(), want, scale, what + ": dB");
+  }
+}
+
+// Reductions and softargmax along a drawn dimension of drawn shapes (1–4 dimensions, one of them
+// up to 300 long), read through a permuted and maybe narrowed view, so that every stride and
+// vector remainder of the kernels meets a sum in double: sum, mean, max and its indices,
+// logsumexp, softmax, log_softmax and cumsum.
+TEST(Reductions, DrawnShapesViewsAndDimensionsAsDoubleSums) {
+  std::mt19937 draw(61);
+  for (int trial = 0; trial < 40; ++trial) {
+    const int dims = 1 + static_cast<int>(draw() % 4);
+    Shape sizes(static_cast<std::size_t>(dims));
+    for (auto& n : sizes) n = 1 + static_cast<std::int64_t>(draw() % 17);
+    sizes[draw() % sizes.size()] = 1 + static_cast<std::int64_t>(draw() % 300);
+    Shape order(sizes.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::int64_t>(i);
+    std::shuffle(order.begin(), order.end(), draw);
+    manual_seed(static_cast<std::uint64_t>(80 + trial));
+    Tensor x = (randn(sizes) * 3.0).permute(order);
+    if (x.size(0) > 2 && draw() % 2 == 0) x = x.narrow(0, 1, x.size(0) - 2);
+    const std::int64_t dim = static_cast<std::int64_t>(draw() % static_cast<unsigned>(dims));
+    const Shape shape = x.sizes();
+    std::string what = "shape";
+    for (auto n : shape) what += ' ' + std::to_string(n);
+    what += ", dim " + std::to_string(dim);
+
+    // the view's values in its logical order; runs of `n` along dim, `inner` apart
+    const std::vector<float> v = x.contiguous().to_vector<float>();
+    const std::int64_t n = shape[static_cast<std::size_t>(dim)];
+    std::int64_t inner = 1;
+    for (std::size_t d = static_cast<std::size_t>(dim) + 1; d < shape.size(); ++d) inner *= shape[d];
+    const std::int64_t outer = static_cast<std::int64_t>(v.size()) / std::max<std::int64_t>(1, n * inner);
+    auto at = [&](std::int64_t o, std::int64_t k, std::int64_t i) { return static_cast<double>(v[static_cast<std::size_t>((o * n + k) * inner + i)]); };
+
+    const std::vector<float> sums = sum(x, dim).to_vector<float>(), means = mean(x, dim).to_vector<float>(),
+                             lse = logsumexp(x, dim).to_vector<float>();
+    const auto [max_values, max_indices] = max(x, dim);
+    const std::vector<float> maxima = max_values.to_vector<float>();
+    const std::vector<std::int64_t> argmaxima = max_indices.to_vector<std::int64_t>();
+    const std::vector<float> soft = softmax(x, dim).contiguous().to_vector<float>(),
+                             log_soft = log_softmax(x, dim).contiguous().to_vector<float>(),
+                             running = cumsum(x, dim).contiguous().to_vector<float>();
+    for (std::int64_t o = 0; o < outer; ++o) {
+      for (std::int64_t i = 0; i < inner; ++i) {
+        const auto r = static_cast<std::size_t>(o * inner + i);
+        double total = 0, magnitude = 0, largest = -INFINITY;
+        std::int64_t first_largest = 0;
+        for (std::int64_t k = 0; k < n; ++k) {
+          total += at(o, k, i);
+          magnitude += std::fabs(at(o, k, i));
+          if (at(o, k, i) > largest) largest = at(o, k, i), first_largest = k;
+          const auto e = static_cast<std::size_t>((o * n + k) * inner + i);
+          ASSERT_NEAR(running[e], total, 1e-5 * magnitude + 1e-30) << what << ": cumsum";
+        }
+        double exp_sum = 0;
+        for (std::int64_t k = 0; k < n; ++k) exp_sum += std::exp(at(o, k, i) - largest);
+        const double log_sum = largest + std::log(exp_sum);
+        ASSERT_NEAR(sums[r], total, 1e-5 * magnitude + 1e-30) << what << ": sum";
+        ASSERT_NEAR(means[r], total / static_cast<double>(n), 1e-5 * magnitude / static_cast<double>(n) + 1e-30) << what << ": mean";
+        ASSERT_EQ(maxima[r], static_cast<float>(largest)) << what << ": max";
+        ASSERT_EQ(argmaxima[r], first_largest) << what << ": max's index";
+        ASSERT_NEAR(lse[r], log_sum, 1e-5 * (1 + std::fabs(log_sum))) << what << ": logsumexp";
+        for (std::int64_t k = 0; k < n; ++k) {
+          const auto e = static_cast<std::size_t>((o * n + k) * inner + i);
+          const double p = std::exp(at(o, k, i) - log_sum);
+          ASSERT_NEAR(soft[e], p, 1e-6 + 1e-5 * p) << what << ": softmax";
+          ASSERT_NEAR(log_soft[e], at(o, k, i) - log_sum, 1e-5 * (1 + std::fabs(at(o, k, i) - log_sum))) << what << ": log_softmax";
+        }
+      }
+    }
   }
 }
 
