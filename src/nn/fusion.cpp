@@ -72,7 +72,10 @@ std::size_t run_fused(const std::vector<std::shared_ptr<Module>>& modules, std::
 
   std::size_t chain_covers = 0;
   std::vector<detail::ChainStage> chain = chain_from(modules, i, chain_covers);
-  const bool chain_applies = chain.size() >= 2 && detail::mlp_chain_applies(h, chain);
+  std::int64_t chain_multiply_adds = 0;
+  for (const detail::ChainStage& s : chain) chain_multiply_adds += s.W.numel();
+  const bool chain_applies = chain.size() >= 2 && detail::mlp_chain_applies(h, chain) &&
+                             detail::mlp_chain_pays(h.size(0), chain_multiply_adds, static_cast<std::int64_t>(chain.size()));
 
   // 1. Linear – f – Linear with narrow ends, unless a longer chain follows
   auto* second = after_f < modules.size() ? dynamic_cast<Linear*>(modules[after_f].get()) : nullptr;

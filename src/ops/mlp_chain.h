@@ -30,6 +30,19 @@ bool mlp_chain_applies(const Tensor& x, const std::vector<ChainStage>& stages);
 /// step in the chain against 0.48 ms layer by layer; 16-row batches 25 against 27 µs).
 constexpr std::int64_t kMlpChainWideInputRows = 64;
 
+/// Whether the chain is worth taking for `rows` rows of layers that hold `multiply_adds` (Σ in·out)
+/// over `depth` layers, where it applies: under 16 rows its kernel still computes a whole block of
+/// 16 (the rows sit in the lanes of a vector), while the layers one by one (each its own node, of
+/// about half a microsecond's bookkeeping a step) compute only the true rows. So it takes a batch
+/// of fewer than 16 rows while the padding's work, (16 − rows)·Σ in·out, is at most
+/// kMlpChainPaddingMultiplyAdds a layer. Measured (one thread, Tanh, MSE, Adam; bench/README.md,
+/// stop 36): 16×5 and 32×4 wide (256 and 870 per layer) faster in the chain at 1–15 rows,
+/// 10-64-64-10 (1792) faster layer by layer up to 8 rows, 288-82×7-29 on 3 rows 1.37× faster so.
+constexpr std::int64_t kMlpChainPaddingMultiplyAdds = 16000;
+constexpr bool mlp_chain_pays(std::int64_t rows, std::int64_t multiply_adds, std::int64_t depth) {
+  return rows == 0 || rows >= 16 || (16 - rows) * multiply_adds <= kMlpChainPaddingMultiplyAdds * depth;
+}
+
 /// y = f_L(… f_1(x W_1ᵀ + b_1) … W_Lᵀ + b_L), one node; throws ShapeError where it does not apply.
 Tensor mlp_chain(const Tensor& x, const std::vector<ChainStage>& stages);
 
