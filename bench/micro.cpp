@@ -2,6 +2,10 @@
 // Shapes are the lesson's: a batch of 3000 points, 100 hidden units, 3 classes.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
 #include "ann/ann.h"
 #include "machine_limits.h"
 
@@ -146,6 +150,8 @@ void BM_adam_step(benchmark::State& state) {
   w.set_grad(randn({100, 100}));
   optim::Adam adam({w}, {.lr = 1e-3, .weight_decay = 1e-5});
   for (auto _ : state) adam.step();
+  state.counters["ns/param"] = benchmark::Counter(double(w.numel()), benchmark::Counter::kIsIterationInvariantRate |
+                                                                         benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_adam_step);
 
@@ -191,6 +197,78 @@ void BM_regression_step(benchmark::State& state) {
 }
 BENCHMARK(BM_regression_step)->Arg(0)->Arg(1)->Arg(2);
 
+// The floor of a tiny network's training step, for the sweep's tiny shapes (bench/README.md,
+// stop 36): the step of a Sigmoid net with BCE with logits (mean) and AdamW (torch's defaults but
+// lr 1e-3) written as plain loops over arrays made once, with no tensors, graph or dispatch — what
+// a step costs with none of a library's bookkeeping, to set beside ann's time and the limit.
+// Range 0 picks the widths, range 1 is the batch (consecutive rows of 64, cycled).
+void BM_tiny_step_floor(benchmark::State& state) {
+  const std::vector<std::vector<int>> nets{{2, 3, 22}, {4, 46, 46, 46, 46, 46, 3}};
+  const std::vector<int>& d = nets.at(static_cast<std::size_t>(state.range(0)));
+  const int B = static_cast<int>(state.range(1)), L = static_cast<int>(d.size()) - 1, rows = 64;
+  std::vector<std::vector<float>> W(L), b(L), dW(L), db(L), mW(L), vW(L), mb(L), vb(L), h(L + 1), g(L + 1);
+  for (int l = 0; l < L; ++l) {
+    const std::size_t n = static_cast<std::size_t>(d[l] * d[l + 1]), o = static_cast<std::size_t>(d[l + 1]);
+    W[l] = (randn({d[l + 1], d[l]}) * (1.0 / std::sqrt(d[l]))).to_vector<float>();
+    b[l].assign(o, 0.01f);
+    dW[l].assign(n, 0.f), mW[l].assign(n, 0.f), vW[l].assign(n, 0.f);
+    db[l].assign(o, 0.f), mb[l].assign(o, 0.f), vb[l].assign(o, 0.f);
+  }
+  for (int l = 0; l <= L; ++l) h[l].assign(static_cast<std::size_t>(B * d[l]), 0.f), g[l] = h[l];
+  const std::vector<float> X = randn({rows, d[0]}).to_vector<float>(), Y = (rand({rows, d[L]}) > 0.5).to(kFloat32).to_vector<float>();
+  float loss = 0, beta1_t = 1, beta2_t = 1, bc1 = 1, bc2 = 1;
+  int next = 0;
+  auto adamw = [&](std::vector<float>& p, const std::vector<float>& grad, std::vector<float>& m, std::vector<float>& v) {
+    for (std::size_t i = 0; i < p.size(); ++i) {
+      p[i] *= 1.f - 1e-3f * 1e-2f;
+      m[i] = 0.9f * m[i] + 0.1f * grad[i];
+      v[i] = 0.999f * v[i] + 0.001f * grad[i] * grad[i];
+      p[i] -= 1e-3f * (m[i] / bc1) / (std::sqrt(v[i] / bc2) + 1e-8f);
+    }
+  };
+  for (auto _ : state) {
+    for (int r = 0; r < B; ++r)
+      for (int k = 0; k < d[0]; ++k) h[0][static_cast<std::size_t>(r * d[0] + k)] = X[static_cast<std::size_t>((next + r) % rows * d[0] + k)];
+    for (int l = 0; l < L; ++l)  // h[l+1] = f(h[l] Wᵀ + b), the last layer without f
+      for (int r = 0; r < B; ++r)
+        for (int n = 0; n < d[l + 1]; ++n) {
+          float z = b[l][static_cast<std::size_t>(n)];
+          for (int k = 0; k < d[l]; ++k) z += h[l][static_cast<std::size_t>(r * d[l] + k)] * W[l][static_cast<std::size_t>(n * d[l] + k)];
+          h[l + 1][static_cast<std::size_t>(r * d[l + 1] + n)] = l + 1 < L ? 1.f / (1.f + std::exp(-z)) : z;
+        }
+    loss = 0;
+    const float scale = 1.f / static_cast<float>(B * d[L]);
+    for (int i = 0; i < B * d[L]; ++i) {  // BCE with logits and its gradient σ(z) − y
+      const float z = h[L][static_cast<std::size_t>(i)], y = Y[static_cast<std::size_t>((next + i / d[L]) % rows * d[L] + i % d[L])];
+      loss += std::max(z, 0.f) - z * y + std::log1p(std::exp(-std::fabs(z)));
+      g[L][static_cast<std::size_t>(i)] = (1.f / (1.f + std::exp(-z)) - y) * scale;
+    }
+    for (int l = L - 1; l >= 0; --l) {  // dW = gᵀ h, db = Σ g, g ← (g W) ⊙ h(1 − h)
+      std::fill(dW[l].begin(), dW[l].end(), 0.f);
+      std::fill(db[l].begin(), db[l].end(), 0.f);
+      std::fill(g[l].begin(), g[l].end(), 0.f);
+      for (int r = 0; r < B; ++r)
+        for (int n = 0; n < d[l + 1]; ++n) {
+          const float gn = g[l + 1][static_cast<std::size_t>(r * d[l + 1] + n)];
+          db[l][static_cast<std::size_t>(n)] += gn;
+          for (int k = 0; k < d[l]; ++k) {
+            dW[l][static_cast<std::size_t>(n * d[l] + k)] += gn * h[l][static_cast<std::size_t>(r * d[l] + k)];
+            g[l][static_cast<std::size_t>(r * d[l] + k)] += gn * W[l][static_cast<std::size_t>(n * d[l] + k)];
+          }
+        }
+      if (l > 0)
+        for (std::size_t i = 0; i < g[l].size(); ++i) g[l][i] *= h[l][i] * (1.f - h[l][i]);
+    }
+    beta1_t *= 0.9f, beta2_t *= 0.999f;
+    bc1 = 1.f - beta1_t, bc2 = 1.f - beta2_t;
+    for (int l = 0; l < L; ++l) adamw(W[l], dW[l], mW[l], vW[l]), adamw(b[l], db[l], mb[l], vb[l]);
+    next = (next + B) % rows;
+    benchmark::DoNotOptimize(loss);
+  }
+  state.counters["ns/step"] = benchmark::Counter(1e-9, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_tiny_step_floor)->Args({0, 1})->Args({1, 1});
+
 // The machine's limit for the kernels above: 512-bit multiply-adds per second on one core
 // (bench/machine_limits.h). Reports GFLOP/s (2 per lane).
 #if defined(__GNUC__) && defined(__x86_64__)
@@ -209,6 +287,27 @@ void BM_fma_peak(benchmark::State& state) {
                                                  benchmark::Counter::kIs1000);
 }
 BENCHMARK(BM_fma_peak);
+
+// The divider's rate: 512-bit divisions (range 0 = 0) or square roots (1) per second on one
+// core, in lanes (G lanes/s), beside BM_fma_peak's multiply-adds; BM_adam_step needs one square
+// root and two divisions per parameter.
+void BM_divider_peak(benchmark::State& state) {
+  if (!__builtin_cpu_supports("avx512f")) {
+    state.SkipWithError("needs AVX-512F");
+    return;
+  }
+  constexpr std::int64_t kRounds = 1 << 18;
+  const bool sqrt = state.range(0) == 1;
+  for (auto _ : state) {
+    std::int64_t rounds = kRounds;
+    benchmark::DoNotOptimize(rounds);
+    benchmark::DoNotOptimize(bench::divider_chains(rounds, sqrt));
+  }
+  state.SetLabel(sqrt ? "sqrt" : "div");
+  state.counters["Glanes/s"] = benchmark::Counter(kRounds * bench::kDividerChainLanes,
+                                                  benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
+}
+BENCHMARK(BM_divider_peak)->Arg(0)->Arg(1);
 #endif
 
 }  // namespace
