@@ -32,18 +32,18 @@ __attribute__((target("avx512f,fma"), noinline)) inline float fma_chains(std::in
   return lanes[0];
 }
 constexpr double kFmaChainFlops = 12.0 * 16 * 2;  // per round: 12 FMAs of 16 lanes, 2 flops each
-/// 512-bit divisions (sqrt: false) or square roots (true) in 12 independent chains: 12 · 16 ·
+/// 512-bit divisions (square_roots: false) or square roots (true) in 12 independent chains: 12 · 16 ·
 /// rounds lanes. Both go through the core's divider, which takes several cycles per 512-bit
 /// instruction however many chains wait: the optimizer passes (a square root and two divisions
 /// per parameter, in torch's order) are bound by it (bench/README.md, stop 36).
-__attribute__((target("avx512f"), noinline)) inline float divider_chains(std::int64_t rounds, bool sqrt) {
+__attribute__((target("avx512f"), noinline)) inline float divider_chains(std::int64_t rounds, bool square_roots) {
   const __m512 b = _mm512_set1_ps(1.0001f);
   __m512 a[12];
   for (int i = 0; i < 12; ++i) a[i] = _mm512_set1_ps(1.f + static_cast<float>(i));
   for (std::int64_t r = 0; r < rounds; ++r) {
 #pragma GCC unroll 12
     for (int i = 0; i < 12; ++i)  // values stay near 1 (maskz: the unmasked form reads an undefined source, GCC warns)
-      a[i] = sqrt ? _mm512_maskz_sqrt_ps(static_cast<__mmask16>(0xffff), a[i]) : _mm512_div_ps(b, a[i]);
+      a[i] = square_roots ? _mm512_maskz_sqrt_ps(static_cast<__mmask16>(0xffff), a[i]) : _mm512_div_ps(b, a[i]);
   }
   __m512 sum = a[0];
   for (int i = 1; i < 12; ++i) sum = _mm512_add_ps(sum, a[i]);

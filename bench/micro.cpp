@@ -297,13 +297,13 @@ void BM_divider_peak(benchmark::State& state) {
     return;
   }
   constexpr std::int64_t kRounds = 1 << 18;
-  const bool sqrt = state.range(0) == 1;
+  const bool square_roots = state.range(0) == 1;
   for (auto _ : state) {
     std::int64_t rounds = kRounds;
     benchmark::DoNotOptimize(rounds);
-    benchmark::DoNotOptimize(bench::divider_chains(rounds, sqrt));
+    benchmark::DoNotOptimize(bench::divider_chains(rounds, square_roots));
   }
-  state.SetLabel(sqrt ? "sqrt" : "div");
+  state.SetLabel(square_roots ? "sqrt" : "div");
   state.counters["Glanes/s"] = benchmark::Counter(kRounds * bench::kDividerChainLanes,
                                                   benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
 }

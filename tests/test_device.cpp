@@ -14,6 +14,7 @@
 
 #include "ann/ann.h"
 #include "backend/backend.h"
+#include "drawn.h"
 #include "test_support.h"
 
 namespace {
@@ -202,7 +203,7 @@ TEST(CheckedDevice, FusedOptimizerStepsOnDrawnParameterLists) {
   std::mt19937 draw(31);
   for (int trial = 0; trial < 8; ++trial) {
     std::vector<std::int64_t> sizes(1 + draw() % 6);
-    for (auto& n : sizes) n = static_cast<std::int64_t>(std::exp(std::log(100000.0) * (draw() % 1001) / 1000.0));
+    for (auto& n : sizes) n = ann::testing::log_uniform(draw, 100000.0);
     const bool one_without_grad = sizes.size() > 1 && draw() % 2 == 0;
     auto run = [&](const Device& device, auto make) {
       manual_seed(static_cast<std::uint64_t>(40 + trial));
@@ -327,7 +328,7 @@ TEST(CheckedDevice, FusedPointwiseLossesOnDrawnSizes) {
   namespace F = nn::functional;
   std::mt19937 draw(21);
   for (int trial = 0; trial < 24; ++trial) {
-    const auto rows = static_cast<std::int64_t>(std::exp(std::log(4000.0) * (draw() % 1001) / 1000.0));
+    const auto rows = ann::testing::log_uniform(draw, 4000.0);
     const auto columns = 1 + static_cast<std::int64_t>(draw() % 24);
     auto run = [&](const Device& device, int kind) {
       manual_seed(static_cast<std::uint64_t>(trial));

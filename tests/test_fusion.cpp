@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ann/ann.h"
+#include "drawn.h"
 
 namespace {
 
@@ -222,17 +223,15 @@ TEST(Fusion, EverySequentialMatchesItsUnfusedReference) {
 // modules one by one, within float rounding of the largest value (other summation orders).
 TEST(Fusion, DrawnWideSequentialsMatchTheirUnfusedReference) {
   std::mt19937 rng(11);
-  auto log_uniform = [&](std::int64_t hi) {
-    return std::max<std::int64_t>(1, std::llround(std::exp(std::log(static_cast<double>(hi)) * (rng() % 10001) / 10000.0)));
-  };
   const std::vector<std::string>& activations = nn::activation_names();
   for (int trial = 0; trial < 60; ++trial) {
     manual_seed(static_cast<std::uint64_t>(100 + trial));
     const bool narrow_ends = trial % 3 == 0;
     const int layers = 1 + static_cast<int>(rng() % 4);
-    std::vector<std::int64_t> width{narrow_ends ? 1 + static_cast<std::int64_t>(rng() % 4) : log_uniform(300)};
-    for (int l = 0; l + 1 < layers; ++l) width.push_back(log_uniform(256));
-    width.push_back(narrow_ends ? 1 + static_cast<std::int64_t>(rng() % 4) : log_uniform(100));
+    std::vector<std::int64_t> width{narrow_ends ? 1 + static_cast<std::int64_t>(rng() % 4)
+                                                : ann::testing::log_uniform(rng, 300)};
+    for (int l = 0; l + 1 < layers; ++l) width.push_back(ann::testing::log_uniform(rng, 256));
+    width.push_back(narrow_ends ? 1 + static_cast<std::int64_t>(rng() % 4) : ann::testing::log_uniform(rng, 100));
     const std::string& f = activations[rng() % activations.size()];
     const bool bias = rng() % 4 != 0;
     nn::Sequential model;
@@ -240,7 +239,7 @@ TEST(Fusion, DrawnWideSequentialsMatchTheirUnfusedReference) {
       model.push_back(nn::Linear(width[l], width[l + 1], bias));
       if (l + 1 < layers) model.push_back(nn::AnyModule(nn::make_activation(f)));
     }
-    const std::int64_t rows = rng() % 8 == 0 ? 0 : log_uniform(2000);
+    const std::int64_t rows = rng() % 8 == 0 ? 0 : ann::testing::log_uniform(rng, 2000);
     const Tensor x = randn({rows, width[0]});
     const auto fused = outcome(model, x, true), unfused = outcome(model, x, false);
     ASSERT_EQ(fused.size(), unfused.size());

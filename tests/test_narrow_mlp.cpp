@@ -19,6 +19,7 @@
 #include "ann/ann.h"
 #include "backend/backend.h"
 #include "cpu_level_check.h"
+#include "drawn.h"
 #include "gradcheck.h"
 #include "ops/narrow_mlp.h"
 
@@ -144,11 +145,9 @@ TEST(narrow_mlp, EqualsTheLayersOneByOneForEveryShapeAndActivation) {
 // every (in, out, activation) at some point, bias or not: fused against the layers one by one.
 TEST(narrow_mlp, EqualsTheLayersOnDrawnHiddenWidthsAndRows) {
   std::mt19937 draw(41);
-  auto log_uniform = [&](double hi) {
-    return std::max<std::int64_t>(1, std::llround(std::exp(std::log(hi) * (draw() % 1001) / 1000.0)));
-  };
   for (int trial = 0; trial < 40; ++trial) {
-    const std::int64_t in = 1 + trial % 4, out = 1 + trial / 4 % 4, hidden = log_uniform(3000), m = log_uniform(5000);
+    const std::int64_t in = 1 + trial % 4, out = 1 + trial / 4 % 4;
+    const std::int64_t hidden = ann::testing::log_uniform(draw, 3000), m = ann::testing::log_uniform(draw, 5000);
     const Activation f = kActivations[draw() % 4];
     const bool bias = draw() % 4 != 0;
     SCOPED_TRACE("in " + std::to_string(in) + " hidden " + std::to_string(hidden) + " out " + std::to_string(out) +

@@ -27,6 +27,7 @@
 
 #include "ann/ann.h"
 #include "device_support.h"
+#include "drawn.h"
 
 namespace {
 
@@ -359,9 +360,6 @@ TEST(MoreOps, ArgminLogsumexpNormOuterRepeatEyeAsTorch) {
 // of its terms' magnitudes.
 TEST(Matmul, DrawnShapesAsDoubleSums) {
   std::mt19937 draw(51);
-  auto log_uniform = [&](double hi) {
-    return std::max<std::int64_t>(1, std::llround(std::exp(std::log(hi) * (draw() % 1001) / 1000.0)));
-  };
   // out[i, j] = Σ_k a[i, k] b[k, j] in double, and the sum of the terms' magnitudes
   auto reference = [](const std::vector<float>& a, const std::vector<float>& b, std::int64_t M, std::int64_t K,
                       std::int64_t N, std::vector<double>& out, std::vector<double>& scale) {
@@ -385,7 +383,8 @@ TEST(Matmul, DrawnShapesAsDoubleSums) {
       ASSERT_NEAR(v[i], want[i], 1e-5 * scale[i] + 1e-30) << what << " element " << i;
   };
   for (int trial = 0; trial < 30; ++trial) {
-    std::int64_t M = log_uniform(700), K = log_uniform(700), N = log_uniform(700);
+    std::int64_t M = ann::testing::log_uniform(draw, 700), K = ann::testing::log_uniform(draw, 700),
+                 N = ann::testing::log_uniform(draw, 700);
     while (M * K * N > 30'000'000) M = std::max<std::int64_t>(1, M / 2);
     const bool a_transposed = draw() % 2 == 0, b_transposed = draw() % 2 == 0;
     const std::string what = std::to_string(M) + "x" + std::to_string(K) + " · " + std::to_string(K) + "x" +
