@@ -179,11 +179,18 @@ double mlp(const Spec& spec) {
   else throw ValueError("ann_workload mlp: unknown loss=" + loss_name);
   const auto optimizer = optimizer_for(spec.at("opt"), model.parameters());
 
+  // step=train_step (the default) or five_steps: the same numbers either way
+  const bool five_steps = spec.contains("step") && spec.at("step") == "five_steps";
+  TrainStep train_step(model, criterion, *optimizer);
   std::int64_t next_row = 0;
   auto step = [&] {
     const std::int64_t n = std::min(batch, rows - next_row);
     const Tensor xb = X.narrow(0, next_row, n), yb = y.narrow(0, next_row, n);
     next_row = next_row + n == rows ? 0 : next_row + n;
+    if (!five_steps) {
+      train_step(xb, yb);
+      return;
+    }
     Tensor loss = criterion(model(xb), yb);
     optimizer->zero_grad();
     loss.backward();

@@ -38,6 +38,7 @@
 #include "ann/metrics.h"
 #include "ann/nn.h"
 #include "ann/ops.h"
+#include "ann/train_step.h"
 #include "ann/optim.h"
 #include "ann/serialize.h"
 #include "ann/shape.h"

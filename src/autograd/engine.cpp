@@ -259,6 +259,8 @@ void run_pass(std::span<const Tensor> roots, std::span<const Tensor> seeds, bool
 
 }  // namespace
 
+void accumulate_grad(const Tensor& leaf, Tensor g) { accumulate_into_leaf(*leaf.impl(), std::move(g)); }
+
 void run_backward(const Tensor& root, const Tensor& seed, bool retain_graph, bool create_graph) {
   run_pass({&root, 1}, {&seed, 1}, retain_graph, create_graph, nullptr);  // no list to allocate: once a step
 }

@@ -130,6 +130,11 @@ Tensor record(const char* name, Tensor out, std::vector<Tensor> inputs, F backwa
   }
 }
 
+/// leaf.grad += g as a backward pass does it (the leaf's hooks first; g itself taken where no
+/// gradient is there yet and nothing else holds g): for ops that compute a leaf's gradient
+/// outside the graph (ann::TrainStep).
+void accumulate_grad(const Tensor& leaf, Tensor g);
+
 /// Runs back-propagation from `root` seeded with `seed` (same shape as root), recorded with
 /// create_graph.
 void run_backward(const Tensor& root, const Tensor& seed, bool retain_graph, bool create_graph);

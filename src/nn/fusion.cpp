@@ -5,6 +5,7 @@
 #include "ops/linear.h"
 #include "ops/mlp_chain.h"
 #include "ops/narrow_mlp.h"
+#include "nn/whole_chain.h"
 
 namespace ann::nn {
 
@@ -40,9 +41,9 @@ bool as_lesson_activation(const backend::Squash& f, Activation& a) {
 
 // The longest run of modules from i that the chain kernel can take: Linear layers at most
 // kMlpChainMaxWidth wide, each maybe followed by an activation. Returns the stages and sets
-// `covered` to the modules they stand for.
-std::vector<detail::ChainStage> chain_from(const std::vector<std::shared_ptr<Module>>& modules, std::size_t i,
-                                           std::size_t& covered) {
+// `covered` to the modules they stand for, and `layers` (where given) to the Linear modules.
+std::vector<detail::ChainStage> chain_from(Modules modules, std::size_t i, std::size_t& covered,
+                                           std::vector<const Linear*>* layers = nullptr) {
   std::vector<detail::ChainStage> stages;
   std::size_t j = i;
   while (j < modules.size()) {
@@ -50,6 +51,7 @@ std::vector<detail::ChainStage> chain_from(const std::vector<std::shared_ptr<Mod
     if (!layer || layer->out_features() > backend::kMlpChainMaxWidth) break;
     const backend::Squash f = j + 1 < modules.size() ? activation_of(*modules[j + 1]) : backend::Squash{};
     stages.push_back({layer->weight, layer->bias, f});
+    if (layers) layers->push_back(layer);
     j += f.applies ? 2 : 1;
   }
   covered = j - i;
@@ -63,15 +65,31 @@ NoFusionGuard::~NoFusionGuard() { fusing = previous_; }
 
 bool fusion_enabled() { return fusing; }
 
-std::size_t run_fused(const std::vector<std::shared_ptr<Module>>& modules, std::size_t i, Tensor& h) {
-  if (!fusing) return 0;
+namespace {
+
+// What run_fused runs at modules[i] on h: one of the fusions, in fusion.h's order, and the
+// modules it covers (none: kind None).
+struct Plan {
+  enum class Kind { None, NarrowMlp, Chain, LinearSquash } kind = Kind::None;
+  std::size_t covers = 0;
+  Linear *first = nullptr, *second = nullptr;   // NarrowMlp, LinearSquash (first only)
+  backend::Squash f;                           // LinearSquash
+  Activation lesson_f = Activation::None;      // NarrowMlp
+  std::vector<detail::ChainStage> chain;       // Chain
+  std::vector<const Linear*> chain_layers;     // Chain, where asked for
+};
+
+Plan plan_at(Modules modules, std::size_t i, const Tensor& h, bool with_layers = false) {
+  Plan plan;
+  if (!fusing) return plan;
   auto* first = dynamic_cast<Linear*>(modules[i].get());
-  if (!first) return 0;
+  if (!first) return plan;
   const backend::Squash f = i + 1 < modules.size() ? activation_of(*modules[i + 1]) : backend::Squash{};
   const std::size_t after_f = i + (f.applies ? 2 : 1);
 
   std::size_t chain_covers = 0;
-  std::vector<detail::ChainStage> chain = chain_from(modules, i, chain_covers);
+  std::vector<detail::ChainStage> chain =
+      chain_from(modules, i, chain_covers, with_layers ? &plan.chain_layers : nullptr);
   std::int64_t chain_multiply_adds = 0;
   for (const detail::ChainStage& s : chain) chain_multiply_adds += s.W.numel();
   const bool chain_applies = chain.size() >= 2 && detail::mlp_chain_applies(h, chain) &&
@@ -79,24 +97,58 @@ std::size_t run_fused(const std::vector<std::shared_ptr<Module>>& modules, std::
 
   // 1. Linear – f – Linear with narrow ends, unless a longer chain follows
   auto* second = after_f < modules.size() ? dynamic_cast<Linear*>(modules[after_f].get()) : nullptr;
-  Activation lesson_f = Activation::None;
-  if (second && as_lesson_activation(f, lesson_f) && detail::narrow_mlp_applies(h, first->weight, second->weight) &&
+  if (second && as_lesson_activation(f, plan.lesson_f) && detail::narrow_mlp_applies(h, first->weight, second->weight) &&
       !(chain_applies && chain.size() > 2)) {
-    h = detail::narrow_mlp(h, first->weight, first->bias, lesson_f, second->weight, second->bias);
-    return after_f - i + 1;
+    plan.kind = Plan::Kind::NarrowMlp;
+    plan.covers = after_f - i + 1;
+    plan.first = first;
+    plan.second = second;
+    return plan;
   }
   // 2. Linear – f – Linear – f – … with every layer narrow
   if (chain_applies) {
-    h = detail::mlp_chain(h, chain);
-    return chain_covers;
+    plan.kind = Plan::Kind::Chain;
+    plan.covers = chain_covers;
+    plan.chain = std::move(chain);
+    return plan;
   }
   // 3. Linear – f (an input that does not fit the layer is left to Linear's own forward, which
   // names the layer in its error)
   if (f.applies && h.defined() && h.dim() >= 1 && h.size(-1) == first->in_features()) {
-    h = detail::linear(h, first->weight, first->bias, f);
-    return 2;
+    plan.kind = Plan::Kind::LinearSquash;
+    plan.covers = 2;
+    plan.first = first;
+    plan.f = f;
   }
-  return 0;
+  return plan;
+}
+
+}  // namespace
+
+std::size_t run_fused(const std::vector<std::shared_ptr<Module>>& modules, std::size_t i, Tensor& h) {
+  Plan plan = plan_at(modules, i, h);
+  switch (plan.kind) {
+    case Plan::Kind::NarrowMlp:
+      h = detail::narrow_mlp(h, plan.first->weight, plan.first->bias, plan.lesson_f, plan.second->weight,
+                             plan.second->bias);
+      break;
+    case Plan::Kind::Chain:
+      h = detail::mlp_chain(h, plan.chain);
+      break;
+    case Plan::Kind::LinearSquash:
+      h = detail::linear(h, plan.first->weight, plan.first->bias, plan.f);
+      break;
+    case Plan::Kind::None:
+      break;
+  }
+  return plan.covers;
+}
+
+WholeChain whole_chain(Modules modules, const Tensor& x) {
+  if (modules.empty()) return {};
+  Plan plan = plan_at(modules, 0, x, /*with_layers=*/true);
+  if (plan.kind != Plan::Kind::Chain || plan.covers != modules.size()) return {};
+  return {std::move(plan.chain), std::move(plan.chain_layers)};
 }
 
 }  // namespace ann::nn

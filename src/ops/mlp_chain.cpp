@@ -48,6 +48,44 @@ bool mlp_chain_applies(const Tensor& x, const std::vector<ChainStage>& stages) {
   return true;
 }
 
+ChainPass::ChainPass(const Tensor& x, const std::vector<ChainStage>& stages, bool keep)
+    : kernels_(&ops::backend_of(x)) {
+  held_.reserve(2 * stages.size());
+  layers_.reserve(stages.size());
+  for (const ChainStage& s : stages) {
+    held_.push_back(s.W.contiguous());
+    held_.push_back(s.b.defined() ? s.b.contiguous() : Tensor());
+    const Tensor &W = held_[held_.size() - 2], &b = held_.back();
+    layers_.push_back({W.size(1), W.size(0), W.data<float>(), b.defined() ? b.data<float>() : nullptr, s.f});
+  }
+  xc_ = x.contiguous();
+  const backend::MlpChain p = problem();
+  y_ = make_tensor({p.m, layers_.back().out}, DType::Float32, x.device());
+  if (keep) kept_ = make_tensor({backend::mlp_chain_kept_floats(p)}, DType::Float32, x.device());
+  kernels_->mlp_chain_forward(p, xc_.data<float>(), y_.data<float>(), kept_.defined() ? kept_.data<float>() : nullptr);
+}
+
+std::vector<Tensor> ChainPass::gradients(const Tensor& dy, const std::vector<bool>& need) const {
+  const Tensor dyc = dy.contiguous();
+  const int depth = static_cast<int>(layers_.size());
+  std::vector<Tensor> g(need.size());
+  std::vector<float*> dW(layers_.size(), nullptr), db(layers_.size(), nullptr);
+  auto gradient = [&](std::size_t i, Shape shape) {
+    g[i] = make_tensor(shape, DType::Float32, dyc.device());
+    return g[i].data<float>();
+  };
+  const backend::MlpChain p = problem();
+  float* dx = need[0] ? gradient(0, {p.m, layers_.front().in}) : nullptr;
+  for (int l = 0; l < depth; ++l) {
+    const backend::ChainLayer& L = layers_[static_cast<std::size_t>(l)];
+    if (need[1 + 2 * l]) dW[l] = gradient(1 + 2 * l, {L.out, L.in});
+    if (need[2 + 2 * l]) db[l] = gradient(2 + 2 * l, {L.out});
+  }
+  kernels_->mlp_chain_backward(p, xc_.data<float>(), kept_.defined() ? kept_.data<float>() : nullptr, dyc.data<float>(),
+                               {dx, dW.data(), db.data()});
+  return g;
+}
+
 Tensor mlp_chain(const Tensor& x, const std::vector<ChainStage>& stages) {
   if (!mlp_chain_applies(x, stages)) {
     std::string shapes;
@@ -59,61 +97,29 @@ Tensor mlp_chain(const Tensor& x, const std::vector<ChainStage>& stages) {
                      " and weights" + shapes + " are not a chain of at least 2 float32 layers, each at most " +
                      std::to_string(backend::kMlpChainMaxWidth) + " wide, on a device with the chain kernel");
   }
-  const int depth = static_cast<int>(stages.size());
-  std::vector<Tensor> inputs{x};   // x, W_1, b_1, …, W_L, b_L
-  std::vector<Tensor> held;        // their contiguous forms, which the kernel reads
-  std::vector<backend::ChainLayer> layers;
+  std::vector<Tensor> inputs{x};  // x, W_1, b_1, …, W_L, b_L
   inputs.reserve(1 + 2 * stages.size());
-  held.reserve(2 * stages.size());
-  layers.reserve(stages.size());
   for (const ChainStage& s : stages) {
     inputs.push_back(s.W);
     inputs.push_back(s.b);
-    held.push_back(s.W.contiguous());
-    held.push_back(s.b.defined() ? s.b.contiguous() : Tensor());
-    const Tensor &W = held[held.size() - 2], &b = held.back();
-    layers.push_back({W.size(1), W.size(0), W.data<float>(), b.defined() ? b.data<float>() : nullptr, s.f});
   }
-  Tensor xc = x.contiguous();
-  const std::int64_t m = x.size(0), out = layers.back().out;
   const bool backward_follows = is_grad_enabled() && autograd::any_requires_grad(inputs);
-  const backend::MlpChain p{m, layers.data(), depth};
-  Tensor y = make_tensor({m, out}, DType::Float32, x.device());
-  Tensor kept = backward_follows ? make_tensor({backend::mlp_chain_kept_floats(p)}, DType::Float32, x.device())
-                                 : Tensor();
-  const backend::Backend& kernels = ops::backend_of(x);
-  kernels.mlp_chain_forward(p, xc.data<float>(), y.data<float>(), kept.defined() ? kept.data<float>() : nullptr);
+  ChainPass pass(x, stages, backward_follows);
+  Tensor y = pass.take_output();
   if (!backward_follows) return y;
   std::vector<bool> need(inputs.size());
   for (std::size_t i = 0; i < inputs.size(); ++i) need[i] = inputs[i].defined() && inputs[i].requires_grad();
   return autograd::record(
       "mlp_chain", std::move(y), std::move(inputs),
-      // The closure keeps the contiguous inputs alive (the layers point into them), not detached
-      // copies: inputs, or fresh copies of them, make no cycle (node.h).
-      [m, layers = std::move(layers), held = std::move(held), xc = std::move(xc), kept = std::move(kept),
-       need = std::move(need), &kernels](const Tensor& dy, autograd::GradSinks, const std::vector<Tensor>& in) {
+      // The closure keeps the pass, which holds the contiguous inputs (its layers point into
+      // them), not detached copies: inputs, or fresh copies of them, make no cycle (node.h).
+      [pass = std::move(pass), need = std::move(need)](const Tensor& dy, autograd::GradSinks,
+                                                        const std::vector<Tensor>& in) {
         if (is_grad_enabled()) {  // a pass with create_graph: through the layers it stands for
-          return autograd::differentiate_again([&layers](const std::vector<Tensor>& v) { return compose(v, layers); },
-                                               in, dy);
+          return autograd::differentiate_again(
+              [&pass](const std::vector<Tensor>& v) { return compose(v, pass.layers()); }, in, dy);
         }
-        const Tensor dyc = dy.contiguous();
-        const int depth = static_cast<int>(layers.size());
-        std::vector<Tensor> g(need.size());
-        std::vector<float*> dW(layers.size(), nullptr), db(layers.size(), nullptr);
-        auto gradient = [&](std::size_t i, Shape shape) {
-          g[i] = make_tensor(shape, DType::Float32, dyc.device());
-          return g[i].data<float>();
-        };
-        float* dx = need[0] ? gradient(0, {m, layers.front().in}) : nullptr;
-        for (int l = 0; l < depth; ++l) {
-          const backend::ChainLayer& L = layers[static_cast<std::size_t>(l)];
-          if (need[1 + 2 * l]) dW[l] = gradient(1 + 2 * l, {L.out, L.in});
-          if (need[2 + 2 * l]) db[l] = gradient(2 + 2 * l, {L.out});
-        }
-        const backend::MlpChain p{m, layers.data(), depth};
-        kernels.mlp_chain_backward(p, xc.data<float>(), kept.defined() ? kept.data<float>() : nullptr,
-                                   dyc.data<float>(), {dx, dW.data(), db.data()});
-        return g;
+        return pass.gradients(dy, need);
       });
 }
 

@@ -43,6 +43,29 @@ constexpr bool mlp_chain_pays(std::int64_t rows, std::int64_t multiply_adds, std
   return rows == 0 || rows >= 16 || (16 - rows) * multiply_adds <= kMlpChainPaddingMultiplyAdds * depth;
 }
 
+/// The chain's two kernels on one batch, as tensors and without a node: mlp_chain's node runs
+/// them, and nn::TrainStep, which records no graph for the chain, runs them itself.
+class ChainPass {
+ public:
+  /// Runs the forward on x, keeping what gradients() reads where `keep`. mlp_chain_applies(x,
+  /// stages) must hold.
+  ChainPass(const Tensor& x, const std::vector<ChainStage>& stages, bool keep);
+  /// y, once: the pass does not hold it after (a node that holds the pass holds no cycle).
+  Tensor take_output() { return std::move(y_); }
+  /// From dy = ∂L/∂y, fresh tensors ∂L/∂x, ∂L/∂W_1, ∂L/∂b_1, …, ∂L/∂b_L: entry i where need[i]
+  /// (in that order), undefined elsewhere. Needs the pass built with `keep`.
+  std::vector<Tensor> gradients(const Tensor& dy, const std::vector<bool>& need) const;
+  const std::vector<backend::ChainLayer>& layers() const { return layers_; }
+
+ private:
+  backend::MlpChain problem() const { return {xc_.size(0), layers_.data(), static_cast<int>(layers_.size())}; }
+
+  const backend::Backend* kernels_;
+  std::vector<Tensor> held_;  // the weights' and biases' contiguous forms, which layers_ point into
+  std::vector<backend::ChainLayer> layers_;
+  Tensor xc_, kept_, y_;
+};
+
 /// y = f_L(… f_1(x W_1ᵀ + b_1) … W_Lᵀ + b_L), one node; throws ShapeError where it does not apply.
 Tensor mlp_chain(const Tensor& x, const std::vector<ChainStage>& stages);
 

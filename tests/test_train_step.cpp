@@ -1,0 +1,264 @@
+// ann::TrainStep against the five steps it stands for, written out: the same losses, gradients
+// and parameters to the bit, on nets drawn at random (seeded; a failure prints the net), on the
+// cases it must hand back to the five steps, and on what backward does around the parameters
+// (frozen layers, gradients that accumulate, hooks, replaced weights, a target with a gradient).
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "ann/ann.h"
+#include "drawn.h"
+
+namespace {
+
+using namespace ann;
+
+// One net, as the sweep writes it: in – widths… – out, an activation after every hidden layer.
+struct Net {
+  std::int64_t in = 2, out = 3;
+  std::vector<std::int64_t> widths;
+  std::string activation = "relu";
+  bool bias = true;
+  std::string loss = "mse", optimizer = "sgd";
+
+  std::string describe() const {
+    std::ostringstream s;
+    s << in;
+    for (std::int64_t w : widths) s << '-' << w;
+    s << '-' << out << ' ' << activation << (bias ? "" : " nobias") << ' ' << loss << ' ' << optimizer;
+    return s.str();
+  }
+  nn::Sequential model(std::uint64_t seed) const {
+    manual_seed(seed);
+    nn::Sequential m;
+    std::int64_t width = in;
+    for (std::int64_t next : widths) {
+      m.push_back(nn::Linear(width, next, bias));
+      m.push_back(nn::make_activation(activation));
+      width = next;
+    }
+    m.push_back(nn::Linear(width, out, bias));
+    return m;
+  }
+  TrainStep::Criterion criterion() const {
+    if (loss == "mse") return nn::MSELoss();
+    if (loss == "l1") return nn::L1Loss();
+    if (loss == "huber") return nn::HuberLoss(0.5);
+    if (loss == "smooth_l1") return nn::SmoothL1Loss(0.25, {nn::Reduction::Sum});
+    if (loss == "bce_with_logits") return nn::BCEWithLogitsLoss();
+    return nn::CrossEntropyLoss();
+  }
+  std::unique_ptr<optim::Optimizer> optimizer_for(const std::vector<Tensor>& p) const {
+    if (optimizer == "sgd") return std::make_unique<optim::SGD>(p, optim::SGDOptions{.lr = 0.05});
+    if (optimizer == "sgd_momentum")
+      return std::make_unique<optim::SGD>(p, optim::SGDOptions{.lr = 0.05, .momentum = 0.9, .weight_decay = 1e-3});
+    if (optimizer == "adam") return std::make_unique<optim::Adam>(p, optim::AdamOptions{.lr = 1e-2, .weight_decay = 1e-4});
+    if (optimizer == "adamw") return std::make_unique<optim::AdamW>(p, optim::AdamWOptions{.lr = 1e-2});
+    if (optimizer == "rmsprop") return std::make_unique<optim::RMSprop>(p, optim::RMSpropOptions{.lr = 1e-2});
+    return std::make_unique<optim::Adagrad>(p, optim::AdagradOptions{.lr = 1e-2});
+  }
+  // Rows of inputs and targets for this net's loss.
+  std::pair<Tensor, Tensor> batch(std::int64_t rows) const {
+    const Tensor X = randn({rows, in});
+    if (loss == "cross_entropy") return {X, randint(0, out, {rows})};
+    if (loss == "bce_with_logits") return {X, (rand({rows, out}) > 0.5).to(kFloat32)};
+    return {X, randn({rows, out})};
+  }
+};
+
+std::vector<float> values(const Tensor& t) { return t.detach().contiguous().to_vector<float>(); }
+
+// The two runs' parameters, gradients (or their absence) and losses, equal to the bit.
+void expect_same(const nn::Module& a, const nn::Module& b, const std::string& what) {
+  const std::vector<Tensor> pa = a.parameters(), pb = b.parameters();
+  ASSERT_EQ(pa.size(), pb.size());
+  for (std::size_t i = 0; i < pa.size(); ++i) {
+    EXPECT_EQ(values(pa[i]), values(pb[i])) << what << ", parameter " << i;
+    ASSERT_EQ(pa[i].grad().defined(), pb[i].grad().defined()) << what << ", parameter " << i;
+    if (pa[i].grad().defined()) EXPECT_EQ(values(pa[i].grad()), values(pb[i].grad())) << what << ", gradient " << i;
+  }
+}
+
+// The five steps, written out.
+Tensor five_steps(nn::Module& model, const TrainStep::Criterion& criterion, optim::Optimizer& optimizer, const Tensor& X,
+                  const Tensor& y) {
+  Tensor loss = criterion(model(X), y);
+  optimizer.zero_grad();
+  loss.backward();
+  optimizer.step();
+  return loss;
+}
+
+// Trains two copies of `net`, one with TrainStep and one with the five steps, on the same
+// batches (of the sizes in `rows`, in turn) and checks them equal after every step. Returns how
+// many of the steps TrainStep ran fused.
+int train_both(const Net& net, const std::vector<std::int64_t>& rows, const std::string& what) {
+  nn::Sequential reference = net.model(7), model = net.model(7);
+  const auto reference_optimizer = net.optimizer_for(reference.parameters());
+  const auto optimizer = net.optimizer_for(model.parameters());
+  TrainStep train_step(model, net.criterion(), *optimizer);
+  const TrainStep::Criterion criterion = net.criterion();
+  int fused = 0;
+  manual_seed(11);
+  for (std::size_t t = 0; t < rows.size(); ++t) {
+    const auto [X, y] = net.batch(rows[t]);
+    const Tensor expected = five_steps(reference, criterion, *reference_optimizer, X, y);
+    const Tensor loss = train_step(X, y);
+    fused += train_step.last_step_fused() ? 1 : 0;
+    const std::string step = what + ", step " + std::to_string(t) + " of " + std::to_string(rows[t]) + " rows";
+    EXPECT_EQ(values(loss), values(expected)) << step;
+    expect_same(model, reference, step);
+    if (::testing::Test::HasFailure()) break;
+  }
+  return fused;
+}
+
+TEST(TrainStep, SameNumbersAsTheFiveStepsOnDrawnNets) {
+  const std::vector<std::string> activations{"relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu", "silu", "softplus"};
+  const std::vector<std::string> losses{"mse", "l1", "huber", "smooth_l1", "bce_with_logits", "cross_entropy"};
+  const std::vector<std::string> optimizers{"sgd", "sgd_momentum", "adam", "adamw", "rmsprop", "adagrad"};
+  std::mt19937 draw(2026);
+  int steps = 0, fused = 0;
+  for (int n = 0; n < 48; ++n) {
+    Net net;
+    net.in = ann::testing::log_uniform(draw, 200);
+    net.out = ann::testing::log_uniform(draw, 20);
+    const int hidden = static_cast<int>(draw() % 4);  // 0: one layer, which no chain takes
+    for (int l = 0; l < hidden; ++l) net.widths.push_back(ann::testing::log_uniform(draw, draw() % 6 == 0 ? 300 : 128));
+    net.activation = activations[draw() % activations.size()];
+    net.bias = draw() % 4 != 0;
+    net.loss = losses[draw() % losses.size()];
+    net.optimizer = optimizers[draw() % optimizers.size()];
+    // batches of two sizes in turn: the chain TrainStep keeps is asked again at each change
+    const std::int64_t a = ann::testing::log_uniform(draw, 700), b = ann::testing::log_uniform(draw, 40);
+    fused += train_both(net, {a, b, a, a}, "net " + std::to_string(n) + " (" + net.describe() + ")");
+    steps += 4;
+    if (HasFailure()) return;
+  }
+  // the draw covers both ways: the chain's kernels run by TrainStep, and the five steps
+  EXPECT_GT(fused, steps / 4);
+  EXPECT_LT(fused, steps);
+}
+
+TEST(TrainStep, RunsTheChainItselfOnlyWhereSequentialWouldRunTheWholeModelAsOne) {
+  // a chain: fused
+  Net chain{.in = 5, .out = 4, .widths = {16, 16}, .activation = "tanh"};
+  EXPECT_EQ(train_both(chain, {32, 32}, chain.describe()), 2);
+  // the lesson's two-layer net takes the two-layer kernel, not the chain: the five steps
+  Net lesson{.in = 2, .out = 3, .widths = {100}, .activation = "relu", .loss = "cross_entropy", .optimizer = "adam"};
+  EXPECT_EQ(train_both(lesson, {300, 300}, lesson.describe()), 0);
+  // a layer wider than the chain's 128 units: the five steps
+  Net wide{.in = 5, .out = 4, .widths = {200, 16}, .activation = "relu"};
+  EXPECT_EQ(train_both(wide, {64}, wide.describe()), 0);
+  // a batch of 1 row of wide-enough layers, which Sequential runs layer by layer: the five steps
+  Net few_rows{.in = 64, .out = 64, .widths = {128, 128}, .activation = "silu"};
+  EXPECT_EQ(train_both(few_rows, {1, 40}, few_rows.describe()), 1);
+  // no fusion on this thread: the five steps
+  {
+    nn::NoFusionGuard unfused;
+    EXPECT_EQ(train_both(chain, {32}, chain.describe() + ", NoFusionGuard"), 0);
+  }
+}
+
+TEST(TrainStep, AnInputThatRequiresGradGetsItsGradientFromTheFiveSteps) {
+  const Net net{.in = 3, .out = 2, .widths = {8, 8}, .activation = "sigmoid"};
+  nn::Sequential reference = net.model(3), model = net.model(3);
+  optim::SGD reference_optimizer(reference.parameters(), {.lr = 0.1}), optimizer(model.parameters(), {.lr = 0.1});
+  TrainStep train_step(model, nn::MSELoss(), optimizer);
+  manual_seed(5);
+  const Tensor X = randn({20, 3}).requires_grad_(), y = randn({20, 2});
+  const Tensor X2 = X.detach().requires_grad_();
+  five_steps(reference, nn::MSELoss(), reference_optimizer, X, y);
+  train_step(X2, y);
+  EXPECT_FALSE(train_step.last_step_fused());
+  ASSERT_TRUE(X2.grad().defined());
+  EXPECT_EQ(values(X2.grad()), values(X.grad()));
+  expect_same(model, reference, "input with a gradient");
+}
+
+TEST(TrainStep, AModelOtherThanSequentialItselfRunsTheFiveSteps) {
+  // A Sequential whose forward does more: TrainStep must call it, not the chain.
+  struct Scaled : nn::Sequential {
+    using nn::Sequential::Sequential;
+    Tensor forward(const Tensor& x) override { return nn::Sequential::forward(x) * 2.0; }
+  };
+  manual_seed(1);
+  Scaled model{nn::Linear(4, 8), nn::Tanh(), nn::Linear(8, 2)};
+  manual_seed(1);
+  Scaled reference{nn::Linear(4, 8), nn::Tanh(), nn::Linear(8, 2)};
+  optim::SGD optimizer(model.parameters(), {.lr = 0.1}), reference_optimizer(reference.parameters(), {.lr = 0.1});
+  TrainStep train_step(model, nn::MSELoss(), optimizer);
+  const Tensor X = randn({30, 4}), y = randn({30, 2});
+  EXPECT_EQ(values(train_step(X, y)), values(five_steps(reference, nn::MSELoss(), reference_optimizer, X, y)));
+  EXPECT_FALSE(train_step.last_step_fused());
+  expect_same(model, reference, "a Sequential's subclass");
+}
+
+// What backward does at a parameter, TrainStep does too: a frozen layer gets no gradient, a
+// parameter that the optimizer does not hold keeps adding its gradients up, a hook sees (and
+// may replace) the gradient, and a target that requires grad gets its own.
+TEST(TrainStep, ParametersGetTheirGradientsAsBackwardGivesThem) {
+  const Net net{.in = 6, .out = 3, .widths = {10, 12}, .activation = "elu"};
+  nn::Sequential reference = net.model(9), model = net.model(9);
+  for (nn::Sequential* m : {&reference, &model}) {
+    m->at<nn::Linear>(0).weight.requires_grad_(false);                          // frozen
+    m->at<nn::Linear>(2).bias.register_hook([](const Tensor& g) { return g * 3.0; });  // replaced
+  }
+  int seen = 0;
+  model.at<nn::Linear>(4).weight.register_hook([&seen](const Tensor&) { ++seen; });
+  // the last layer's bias is not the optimizer's: its gradient adds up over the steps
+  auto held = [](nn::Sequential& m) {
+    std::vector<Tensor> p;
+    for (const Tensor& t : m.parameters())
+      if (!t.is_same(m.at<nn::Linear>(4).bias)) p.push_back(t);
+    return p;
+  };
+  optim::Adam reference_optimizer(held(reference), {.lr = 1e-2}), optimizer(held(model), {.lr = 1e-2});
+  TrainStep train_step(model, nn::MSELoss(), optimizer);
+  manual_seed(2);
+  for (int t = 0; t < 3; ++t) {
+    const Tensor X = randn({50, 6}), y = randn({50, 3}).requires_grad_(), y2 = y.detach().requires_grad_();
+    const Tensor expected = five_steps(reference, nn::MSELoss(), reference_optimizer, X, y);
+    EXPECT_EQ(values(train_step(X, y2)), values(expected));
+    EXPECT_TRUE(train_step.last_step_fused());
+    ASSERT_TRUE(y2.grad().defined());
+    EXPECT_EQ(values(y2.grad()), values(y.grad()));
+    expect_same(model, reference, "step " + std::to_string(t));
+  }
+  EXPECT_FALSE(model.at<nn::Linear>(0).weight.grad().defined());
+  EXPECT_EQ(seen, 3);
+}
+
+TEST(TrainStep, FollowsALayerWhoseWeightIsReplaced) {
+  const Net net{.in = 4, .out = 2, .widths = {9, 9}, .activation = "gelu"};
+  nn::Sequential reference = net.model(4), model = net.model(4);
+  optim::SGD reference_optimizer(reference.parameters(), {.lr = 0.1}), optimizer(model.parameters(), {.lr = 0.1});
+  TrainStep train_step(model, nn::L1Loss(), optimizer);
+  const Tensor X = randn({40, 4}), y = randn({40, 2});
+  train_step(X, y);
+  five_steps(reference, nn::L1Loss(), reference_optimizer, X, y);
+  // new weights for the middle layer, outside the optimizer: both runs now use them
+  const Tensor fresh = randn({9, 9});
+  model.at<nn::Linear>(2).weight = fresh.clone().requires_grad_();
+  reference.at<nn::Linear>(2).weight = fresh.clone().requires_grad_();
+  EXPECT_EQ(values(train_step(X, y)), values(five_steps(reference, nn::L1Loss(), reference_optimizer, X, y)));
+  EXPECT_TRUE(train_step.last_step_fused());
+  EXPECT_EQ(values(model.at<nn::Linear>(2).weight.grad()), values(reference.at<nn::Linear>(2).weight.grad()));
+}
+
+TEST(TrainStep, ErrorsAreTheFiveSteps) {
+  const Net net{.in = 4, .out = 2, .widths = {9, 9}, .activation = "relu"};
+  nn::Sequential model = net.model(1);
+  optim::SGD optimizer(model.parameters(), {.lr = 0.1});
+  TrainStep train_step(model, nn::MSELoss(), optimizer);
+  EXPECT_THROW(train_step(randn({10, 5}), randn({10, 2})), ShapeError);  // the first layer's inputs
+  EXPECT_THROW(train_step(randn({10, 4}), randn({10, 3})), ShapeError);  // the loss's operands
+  const std::vector<Tensor> before = model.parameters();
+  for (const Tensor& p : before) EXPECT_FALSE(p.grad().defined());
+}
+
+}  // namespace
