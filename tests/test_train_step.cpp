@@ -79,7 +79,9 @@ void expect_same(const nn::Module& a, const nn::Module& b, const std::string& wh
   for (std::size_t i = 0; i < pa.size(); ++i) {
     EXPECT_EQ(values(pa[i]), values(pb[i])) << what << ", parameter " << i;
     ASSERT_EQ(pa[i].grad().defined(), pb[i].grad().defined()) << what << ", parameter " << i;
-    if (pa[i].grad().defined()) EXPECT_EQ(values(pa[i].grad()), values(pb[i].grad())) << what << ", gradient " << i;
+    if (pa[i].grad().defined()) {
+      EXPECT_EQ(values(pa[i].grad()), values(pb[i].grad())) << what << ", gradient " << i;
+    }
   }
 }
 
@@ -96,21 +98,28 @@ Tensor five_steps(nn::Module& model, const TrainStep::Criterion& criterion, opti
 // Trains two copies of `net`, one with TrainStep and one with the five steps, on the same
 // batches (of the sizes in `rows`, in turn) and checks them equal after every step. Returns how
 // many of the steps TrainStep ran fused.
-int train_both(const Net& net, const std::vector<std::int64_t>& rows, const std::string& what) {
+int train_both(const Net& net, const std::vector<std::int64_t>& rows, const std::string& what,
+               TrainStep::Criterion criterion = {}) {
+  if (!criterion) criterion = net.criterion();
   nn::Sequential reference = net.model(7), model = net.model(7);
   const auto reference_optimizer = net.optimizer_for(reference.parameters());
   const auto optimizer = net.optimizer_for(model.parameters());
-  TrainStep train_step(model, net.criterion(), *optimizer);
-  const TrainStep::Criterion criterion = net.criterion();
+  TrainStep train_step(model, criterion, *optimizer);
   int fused = 0;
   manual_seed(11);
   for (std::size_t t = 0; t < rows.size(); ++t) {
     const auto [X, y] = net.batch(rows[t]);
+    Tensor y_pred;
+    {
+      NoGradGuard no_grad;
+      y_pred = reference(X);  // the output the step's loss is of
+    }
     const Tensor expected = five_steps(reference, criterion, *reference_optimizer, X, y);
     const Tensor loss = train_step(X, y);
     fused += train_step.last_step_fused() ? 1 : 0;
     const std::string step = what + ", step " + std::to_string(t) + " of " + std::to_string(rows[t]) + " rows";
     EXPECT_EQ(values(loss), values(expected)) << step;
+    EXPECT_EQ(values(train_step.last_output()), values(y_pred)) << step;
     expect_same(model, reference, step);
     if (::testing::Test::HasFailure()) break;
   }
@@ -162,6 +171,20 @@ TEST(TrainStep, RunsTheChainItselfOnlyWhereSequentialWouldRunTheWholeModelAsOne)
     nn::NoFusionGuard unfused;
     EXPECT_EQ(train_both(chain, {32}, chain.describe() + ", NoFusionGuard"), 0);
   }
+}
+
+// A loss that has no fused kernel, or is no loss module, is recorded alone, and backward()
+// takes its gradient to the chain's output.
+TEST(TrainStep, LossesWithoutAKernelGoThroughTheirGraph) {
+  const Net net{.in = 7, .out = 3, .widths = {12, 5, 9}, .activation = "softplus", .optimizer = "adam"};
+  EXPECT_EQ(train_both(net, {30, 7, 30}, "a function of a loss",
+                       [](const Tensor& out, const Tensor& target) { return nn::functional::mse_loss(out, target) * 3.0; }),
+            3);
+  const Net labels{.in = 7, .out = 3, .widths = {12, 5, 9}, .activation = "silu", .loss = "bce_with_logits"};
+  EXPECT_EQ(train_both(labels, {30, 7}, "BCE with pos_weight",
+                       nn::BCEWithLogitsLoss(nn::functional::BCEWithLogitsOptions{.pos_weight = full({3}, 2.5)})),
+            2);
+  EXPECT_EQ(train_both(net, {30, 7}, "L1, summed", nn::L1Loss({nn::Reduction::Sum})), 2);
 }
 
 TEST(TrainStep, AnInputThatRequiresGradGetsItsGradientFromTheFiveSteps) {

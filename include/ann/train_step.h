@@ -12,11 +12,13 @@
 // Why it exists: on a small network a step's arithmetic takes less time than its bookkeeping
 // (a node per op, tensors made and freed, a graph walked). Where Sequential's forward would run
 // the whole model as one chain (ann/nn/fusion.h's 2.), TrainStep runs the chain's two kernels
-// itself, with no node for it: the loss alone is recorded, so backward() gives the gradient of
-// the model's output, which the chain's backward kernel takes to the parameters' .grad. The
-// kernels, their inputs and the order of every sum are the five steps' own, so the numbers are
-// too (tests/test_train_step.cpp). Anything else (another model, fusion or input; an input that
-// requires grad; grad mode off) runs the five steps as written.
+// itself, with no node for them. The loss then comes, with its gradient, from its fused kernel
+// where it has one (MSE, L1, smooth L1, Huber, BCE with logits as loss modules; no graph at
+// all), or else is recorded alone, so that backward() gives the gradient of the model's output;
+// the chain's backward kernel takes that to the parameters' .grad as backward would (hooks,
+// accumulation). The kernels, their inputs and the order of every sum are the five steps' own,
+// so the numbers are too (tests/test_train_step.cpp). Anything else (another model, fusion or
+// input; an input that requires grad; grad mode off) runs the five steps as written.
 #include <functional>
 #include <memory>
 
@@ -38,9 +40,12 @@ class TrainStep {
   TrainStep(TrainStep&&) noexcept;
   TrainStep& operator=(TrainStep&&) = delete;
 
-  /// One training step on the batch (X, y); returns the loss (its graph already freed by the
-  /// backward pass). Errors are the five steps' own.
+  /// One training step on the batch (X, y); returns the loss, whose graph the backward pass has
+  /// freed (or which has none). Errors are the five steps' own.
   Tensor operator()(const Tensor& X, const Tensor& y);
+
+  /// The model's output on the last step's batch, detached: for metrics (accuracy, …).
+  const Tensor& last_output() const { return last_output_; }
 
   /// Whether the last call ran the chain's kernels itself (false: the five steps as written).
   bool last_step_fused() const { return fused_; }
@@ -50,6 +55,7 @@ class TrainStep {
   Criterion criterion_;
   optim::Optimizer& optimizer_;
   bool fused_ = false;
+  Tensor last_output_;
   struct Chain;                   // the chain last found, for inputs of one shape (train_step.cpp)
   std::unique_ptr<Chain> chain_;
 };

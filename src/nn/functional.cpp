@@ -3,6 +3,7 @@
 // ops, so their gradients follow.
 #include "ann/nn/functional.h"
 #include "ann/nn/functional_options.h"
+#include "nn/loss_without_graph.h"
 
 #include <functional>
 #include <optional>
@@ -180,36 +181,55 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, const ClassLoss
 
 namespace {
 
-// One node for a reduced loss Σ ℓ(input − target) of float32 operands that a fused kernel sums
-// in one pass: pass(a, b, kept, n) fills `kept` (n floats, input's shape) and returns the sum in
-// double. The gradient is kept · (factor · dℓ) (/ n for the mean), its negative the target's.
-// A pass with create_graph differentiates `compose` (the loss as ops) instead.
-using LossComposition = std::function<Tensor(const Tensor& input, const Tensor& target)>;
-template <class Pass>
-Tensor fused_reduced_loss(const char* op, const Tensor& input, const Tensor& target, Reduction reduction,
-                          float factor, Pass pass, LossComposition compose) {
-  ops::check_same_device(input, target, op);
-  const std::int64_t n = input.numel();
-  Tensor kept = make_tensor(input.sizes(), DType::Float32, input.device());
-  Tensor loss = make_tensor({}, DType::Float32, input.device());
-  {
+// A reduced loss Σ ℓ(input − target) of float32 operands that a fused kernel sums in one pass:
+// the pass fills `kept` (input's shape) with each element's slope ∂ℓ/∂input / factor and returns
+// the sum in double. The gradient is kept · (factor · dℓ) (/ n for the mean), its negative the
+// target's.
+struct FusedLossPass {
+  backend::Fused entry;  // SquaredError (MSE, factor 2: kept is x − y) or PointwiseLoss
+  backend::PointwiseLoss kind = backend::PointwiseLoss::L1;  // PointwiseLoss's
+  double knee = 0.0;
+  float factor = 1.f;
+
+  // The loss (a scalar) and its kept slopes, with no node.
+  std::pair<Tensor, Tensor> run(const Tensor& input, const Tensor& target, Reduction reduction) const {
+    const std::int64_t n = input.numel();
+    Tensor kept = make_tensor(input.sizes(), DType::Float32, input.device());
+    Tensor loss = make_tensor({}, DType::Float32, input.device());
     NoGradGuard no_grad;  // the copies of non-contiguous operands are not part of the graph
     const Tensor a = input.contiguous(), b = target.contiguous();
-    float total = static_cast<float>(pass(a.data<float>(), b.data<float>(), kept.data<float>(), n));
+    const backend::Backend& kernels = ops::backend_of(input);
+    float total = static_cast<float>(
+        entry == backend::Fused::SquaredError
+            ? kernels.squared_error(a.data<float>(), b.data<float>(), kept.data<float>(), n)
+            : kernels.pointwise_loss(kind, a.data<float>(), b.data<float>(), kept.data<float>(), n, knee));
     if (reduction == Reduction::Mean) total /= static_cast<float>(n);  // as mean(): the float sum / n
     loss.fill_(total);
+    return {std::move(loss), std::move(kept)};
   }
+  // ∂loss/∂input for a gradient dloss of the loss.
+  Tensor input_gradient(const Tensor& kept, Reduction reduction, float dloss) const {
+    if (reduction == Reduction::Mean) dloss /= static_cast<float>(kept.numel());
+    return kept * (factor * dloss);
+  }
+};
+
+// One node for a FusedLossPass. A pass with create_graph differentiates `compose` (the loss as
+// ops) instead.
+using LossComposition = std::function<Tensor(const Tensor& input, const Tensor& target)>;
+Tensor fused_reduced_loss(const char* op, const Tensor& input, const Tensor& target, Reduction reduction,
+                          const FusedLossPass& pass, LossComposition compose) {
+  ops::check_same_device(input, target, op);
+  auto [loss, kept] = pass.run(input, target, reduction);
   return autograd::record(op, std::move(loss), {input, target},
-                          [kept = std::move(kept), reduction, factor, need_input = input.requires_grad(),
+                          [kept = std::move(kept), reduction, pass, need_input = input.requires_grad(),
                            need_target = target.requires_grad(), compose = std::move(compose)](
                               const Tensor& dloss, autograd::GradSinks, const std::vector<Tensor>& inputs) {
                             if (is_grad_enabled()) {  // a pass with create_graph
                               return autograd::differentiate_again(
                                   [&](const std::vector<Tensor>& in) { return compose(in[0], in[1]); }, inputs, dloss);
                             }
-                            float g = dloss.item<float>();
-                            if (reduction == Reduction::Mean) g /= static_cast<float>(kept.numel());
-                            const Tensor d_input = kept * (factor * g);
+                            const Tensor d_input = pass.input_gradient(kept, reduction, dloss.item<float>());
                             return std::vector<Tensor>{need_input ? d_input : Tensor(),
                                                        need_target ? -d_input : Tensor()};
                           });
@@ -236,12 +256,8 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) 
     return reduce(diff * diff, reduction);
   };
   if (!fuses(backend::Fused::SquaredError, input, target, reduction)) return composition(input, target);
-  return fused_reduced_loss(
-      "mse_loss", input, target, reduction, 2.f,
-      [&](const float* a, const float* b, float* diff, std::int64_t n) {
-        return ops::backend_of(input).squared_error(a, b, diff, n);
-      },
-      composition);
+  return fused_reduced_loss("mse_loss", input, target, reduction, {.entry = backend::Fused::SquaredError, .factor = 2.f},
+                            composition);
 }
 
 // ℓ = −(y log p + (1 − y) log(1 − p)), each log clamped at −100 like torch so ℓ stays finite
@@ -299,10 +315,8 @@ Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targ
   if (target.requires_grad() || !fuses(backend::Fused::PointwiseLoss, logits, target, reduction))
     return composed_bce_with_logits(logits, target, reduction);
   return fused_reduced_loss(
-      "binary_cross_entropy_with_logits", logits, target, reduction, 1.f,
-      [&](const float* a, const float* b, float* slope, std::int64_t n) {
-        return ops::backend_of(logits).pointwise_loss(backend::PointwiseLoss::BceWithLogits, a, b, slope, n, 0.0);
-      },
+      "binary_cross_entropy_with_logits", logits, target, reduction,
+      {.entry = backend::Fused::PointwiseLoss, .kind = backend::PointwiseLoss::BceWithLogits},
       [reduction](const Tensor& x, const Tensor& y) { return composed_bce_with_logits(x, y, reduction); });
 }
 
@@ -340,12 +354,8 @@ namespace {
 Tensor fused_pointwise_loss(backend::PointwiseLoss kind, const Tensor& input, const Tensor& target,
                             Reduction reduction, double knee, const char* op, LossComposition compose) {
   if (!fuses(backend::Fused::PointwiseLoss, input, target, reduction)) return Tensor();
-  return fused_reduced_loss(
-      op, input, target, reduction, 1.f,
-      [&](const float* a, const float* b, float* slope, std::int64_t n) {
-        return ops::backend_of(input).pointwise_loss(kind, a, b, slope, n, knee);
-      },
-      std::move(compose));
+  return fused_reduced_loss(op, input, target, reduction,
+                            {.entry = backend::Fused::PointwiseLoss, .kind = kind, .knee = knee}, std::move(compose));
 }
 
 }  // namespace
@@ -417,3 +427,37 @@ Tensor kl_div(const Tensor& input, const Tensor& target, Reduction reduction, bo
 }
 
 }  // namespace ann::nn::functional
+
+namespace ann::nn {
+
+bool loss_without_graph(const Loss& criterion, const Tensor& input, const Tensor& target, Tensor& loss,
+                        Tensor& d_input) {
+  using functional::FusedLossPass;
+  FusedLossPass pass{.entry = backend::Fused::PointwiseLoss};
+  if (dynamic_cast<const MSELoss*>(&criterion)) {
+    pass = {.entry = backend::Fused::SquaredError, .factor = 2.f};
+  } else if (dynamic_cast<const L1Loss*>(&criterion)) {
+    pass.kind = backend::PointwiseLoss::L1;
+  } else if (const auto* smooth = dynamic_cast<const SmoothL1Loss*>(&criterion)) {
+    pass.kind = backend::PointwiseLoss::SmoothL1;
+    pass.knee = smooth->beta();
+  } else if (const auto* huber = dynamic_cast<const HuberLoss*>(&criterion)) {
+    pass.kind = backend::PointwiseLoss::Huber;
+    pass.knee = huber->delta();
+  } else if (const auto* bce = dynamic_cast<const BCEWithLogitsLoss*>(&criterion); bce && !bce->options()) {
+    pass.kind = backend::PointwiseLoss::BceWithLogits;
+  } else {
+    return false;
+  }
+  // where the loss's own function takes the same pass (with a node), and the target needs no gradient
+  const Reduction reduction = criterion.reduction();
+  if (!input.defined() || !target.defined() || input.sizes() != target.sizes() || input.device() != target.device() ||
+      target.requires_grad() || !(pass.knee >= 0.0) || !functional::fuses(pass.entry, input, target, reduction))
+    return false;
+  auto [value, kept] = pass.run(input, target, reduction);
+  loss = std::move(value);
+  d_input = pass.input_gradient(kept, reduction, 1.f);  // the gradient of a backward() from the loss
+  return true;
+}
+
+}  // namespace ann::nn

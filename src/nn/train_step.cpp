@@ -9,6 +9,7 @@
 #include "ann/nn/linear.h"
 #include "ann/nn/sequential.h"
 #include "autograd/node.h"
+#include "nn/loss_without_graph.h"
 #include "nn/whole_chain.h"
 #include "ops/mlp_chain.h"
 
@@ -35,6 +36,20 @@ struct TrainStep::Chain {
     return true;
   }
 };
+
+namespace {
+
+// The loss module `criterion` holds, if it holds one of those that loss_without_graph knows.
+const nn::Loss* loss_module(const TrainStep::Criterion& criterion) {
+  if (const auto* m = criterion.target<nn::MSELoss>()) return m;
+  if (const auto* m = criterion.target<nn::L1Loss>()) return m;
+  if (const auto* m = criterion.target<nn::SmoothL1Loss>()) return m;
+  if (const auto* m = criterion.target<nn::HuberLoss>()) return m;
+  if (const auto* m = criterion.target<nn::BCEWithLogitsLoss>()) return m;
+  return nullptr;
+}
+
+}  // namespace
 
 TrainStep::TrainStep(nn::Module& model, Criterion criterion, optim::Optimizer& optimizer)
     : model_(model), criterion_(std::move(criterion)), optimizer_(optimizer) {}
@@ -65,7 +80,9 @@ Tensor TrainStep::operator()(const Tensor& X, const Tensor& y) {
   }
   fused_ = any_parameter;
   if (!fused_) {
-    Tensor loss = criterion_(model_(X), y);  // 1. forward, 2. loss
+    Tensor output = model_(X);               // 1. forward
+    Tensor loss = criterion_(output, y);     // 2. loss
+    last_output_ = output.detach();
     optimizer_.zero_grad();                  // 3. zero the gradients
     loss.backward();                         // 4. back-propagate
     optimizer_.step();                       // 5. a step of gradient descent
@@ -73,13 +90,21 @@ Tensor TrainStep::operator()(const Tensor& X, const Tensor& y) {
   }
 
   detail::ChainPass pass(X, *stages, /*keep=*/true);  // 1. forward, the chain's kernel
-  Tensor output = pass.take_output();                  // a leaf: the loss's graph ends here
-  output.requires_grad_();
-  Tensor loss = criterion_(output, y);                 // 2. loss
-  optimizer_.zero_grad();                              // 3. zero the gradients
-  loss.backward();                                     // 4. back-propagate to the output …
-  if (output.grad().defined()) {                       //    … and through the chain's kernel
-    std::vector<Tensor> grads = pass.gradients(output.grad(), need);
+  Tensor output = pass.take_output();
+  Tensor loss, d_output;
+  const nn::Loss* fused_loss = loss_module(criterion_);
+  if (fused_loss && nn::loss_without_graph(*fused_loss, output, y, loss, d_output)) {  // 2. loss, and its gradient
+    optimizer_.zero_grad();                                                           // 3. zero the gradients
+  } else {
+    output.requires_grad_();                           // a leaf: the loss's graph ends here
+    loss = criterion_(output, y);                      // 2. loss
+    optimizer_.zero_grad();                            // 3. zero the gradients
+    loss.backward();                                   // 4. back-propagate to the output …
+    d_output = output.grad();
+  }
+  last_output_ = output.detach();
+  if (d_output.defined()) {                            // 4. … and through the chain's kernel
+    std::vector<Tensor> grads = pass.gradients(d_output, need);
     NoGradGuard as_in_backward;  // (a pass without create_graph adds into a gradient in place)
     for (std::size_t l = 0; l < depth; ++l) {
       const detail::ChainStage& s = (*stages)[l];

@@ -85,6 +85,8 @@ class BCEWithLogitsLoss : public Loss {
     if (logit_options_) return functional::binary_cross_entropy_with_logits(logits, target, *logit_options_);
     return functional::binary_cross_entropy_with_logits(logits, target, reduction());
   }
+  /// The weight and pos_weight given, if any.
+  const std::optional<functional::BCEWithLogitsOptions>& options() const { return logit_options_; }
 
  private:
   std::optional<functional::BCEWithLogitsOptions> logit_options_;
@@ -106,6 +108,7 @@ class SmoothL1Loss : public Loss {
   Tensor forward(const Tensor& input, const Tensor& target) const override {
     return functional::smooth_l1_loss(input, target, reduction(), beta_);
   }
+  double beta() const { return beta_; }
 
  private:
   double beta_;
@@ -118,6 +121,7 @@ class HuberLoss : public Loss {
   Tensor forward(const Tensor& input, const Tensor& target) const override {
     return functional::huber_loss(input, target, reduction(), delta_);
   }
+  double delta() const { return delta_; }
 
  private:
   double delta_;
