@@ -273,6 +273,33 @@ TEST(TrainStep, FollowsALayerWhoseWeightIsReplaced) {
   EXPECT_EQ(values(model.at<nn::Linear>(2).weight.grad()), values(reference.at<nn::Linear>(2).weight.grad()));
 }
 
+TEST(TrainStep, FollowsAModelConvertedToAnotherType) {
+  const Net net{.in = 4, .out = 2, .widths = {9, 9}, .activation = "tanh"};
+  nn::Sequential reference = net.model(4), model = net.model(4);
+  optim::SGD reference_optimizer(reference.parameters(), {.lr = 0.1}), optimizer(model.parameters(), {.lr = 0.1});
+  TrainStep train_step(model, nn::MSELoss(), optimizer);
+  const Tensor X = randn({40, 4}), y = randn({40, 2});
+  train_step(X, y);
+  EXPECT_TRUE(train_step.last_step_fused());
+  five_steps(reference, nn::MSELoss(), reference_optimizer, X, y);
+  // float64 parameters in place, the same float32 batch: no chain, whatever the five steps do
+  model.to(kFloat64);
+  reference.to(kFloat64);
+  auto run = [&](auto&& step) -> std::vector<double> {
+    try {
+      return step().template to_vector<double>();
+    } catch (const Error& e) {
+      return {-1.0};
+    }
+  };
+  EXPECT_EQ(run([&] { return train_step(X, y); }),
+            run([&] { return five_steps(reference, nn::MSELoss(), reference_optimizer, X, y); }));
+  EXPECT_FALSE(train_step.last_step_fused());
+  for (std::size_t i = 0; i < model.parameters().size(); ++i) {
+    EXPECT_EQ(model.parameters()[i].to_vector<double>(), reference.parameters()[i].to_vector<double>()) << i;
+  }
+}
+
 TEST(TrainStep, ErrorsAreTheFiveSteps) {
   const Net net{.in = 4, .out = 2, .widths = {9, 9}, .activation = "relu"};
   nn::Sequential model = net.model(1);

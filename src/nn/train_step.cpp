@@ -17,8 +17,9 @@ namespace ann {
 
 // The chain Sequential's forward runs for inputs like the last: asking fusion.cpp again each
 // step (a cast per module, the stages' tensors copied) took a tenth of a small net's step. It
-// holds while the inputs keep their shape, type and device and the layers keep their tensors
-// (a module list only grows, and the activations' parameters are fixed).
+// holds while the inputs keep their shape, type and device and the layers keep their tensors,
+// of the same type and device (Module::to converts a parameter in place); a module list only
+// grows, and the activations' parameters are fixed.
 struct TrainStep::Chain {
   Shape input_sizes;
   DType input_dtype = DType::Float32;
@@ -29,9 +30,11 @@ struct TrainStep::Chain {
   bool holds_for(const nn::Sequential& model, const Tensor& X) const {
     if (X.sizes() != input_sizes || X.dtype() != input_dtype || X.device() != input_device || model.size() != modules)
       return false;
+    auto same = [&](const Tensor& now, const Tensor& then) {
+      return now.is_same(then) && (!now.defined() || (now.dtype() == DType::Float32 && now.device() == input_device));
+    };
     for (std::size_t l = 0; l < chain.layers.size(); ++l) {
-      if (!chain.layers[l]->weight.is_same(chain.stages[l].W) || !chain.layers[l]->bias.is_same(chain.stages[l].b))
-        return false;
+      if (!same(chain.layers[l]->weight, chain.stages[l].W) || !same(chain.layers[l]->bias, chain.stages[l].b)) return false;
     }
     return true;
   }
