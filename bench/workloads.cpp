@@ -114,16 +114,13 @@ double table(const std::string& file, const std::string& target) {
   nn::Sequential model{nn::Linear(in, 64), nn::ReLU(), nn::Linear(64, 64), nn::ReLU(), nn::Linear(64, out)};
   optim::Adam optimizer(model.parameters(), {.lr = 1e-3});
   data::DataLoader loader(data::TensorDataset(X, y), {.batch_size = 32, .shuffle = true});
+  TrainStep::Criterion criterion;
+  if (t.classification) criterion = nn::CrossEntropyLoss();
+  else criterion = nn::MSELoss();
+  TrainStep train_step(model, criterion, optimizer);
   const auto t0 = Clock::now();
   for (int epoch = 0; epoch < kTableEpochs; ++epoch) {
-    for (const auto& batch : loader) {
-      Tensor y_pred = model(batch[0]);
-      Tensor loss = t.classification ? nn::functional::cross_entropy(y_pred, batch[1])
-                                     : nn::functional::mse_loss(y_pred, batch[1]);
-      optimizer.zero_grad();
-      loss.backward();
-      optimizer.step();
-    }
+    for (const auto& batch : loader) train_step(batch[0], batch[1]);  // as `ann train`
   }
   return since(t0);
 }

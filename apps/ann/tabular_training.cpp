@@ -19,6 +19,7 @@
 #include "ann/nn.h"
 #include "ann/ops.h"
 #include "ann/optim.h"
+#include "ann/train_step.h"
 
 namespace ann::cli {
 
@@ -220,6 +221,10 @@ TrainingResult train_on_table(const csv::LabelledTable& table, const TrainingCon
 
   const std::unique_ptr<optim::Optimizer> optimizer = make_optimizer(config, model.parameters());
   data::DataLoader loader(train_set, {.batch_size = config.batch_size, .shuffle = true});
+  TrainStep::Criterion criterion;
+  if (classification) criterion = nn::CrossEntropyLoss();
+  else criterion = nn::MSELoss();
+  TrainStep train_step(model, criterion, *optimizer);
   Schedule schedule(config, *optimizer, loader.size());
 
   // A regression's R² over the training rows: every epoch sees all of them (no batch is
@@ -243,11 +248,8 @@ TrainingResult train_on_table(const csv::LabelledTable& table, const TrainingCon
     for (const auto& batch : loader) {
       const Tensor& X = batch[0];
       const Tensor& y = batch[1];
-      Tensor y_pred = model(X);                                                   // 1. forward
-      Tensor loss = loss_of(y_pred, y, classification, nn::Reduction::Mean);      // 2. loss
-      optimizer->zero_grad();                                                     // 3. zero the gradients
-      loss.backward();                                                            // 4. backward
-      optimizer->step();                                                          // 5. update
+      const Tensor loss = train_step(X, y);  // forward, loss, zero_grad, backward, step (ann/train_step.h)
+      const Tensor& y_pred = train_step.last_output();
       schedule.after_batch();
 
       const double value = loss.item();
