@@ -50,6 +50,9 @@ ANN_DISPATCH(sum_rows)
 // value for BCE with logits' forward and backward. A value of a step or two goes fastest added
 // as it is made (kChunk = 0): in chunks of 64 a plain sum took 2.3 times as long. Chunks start
 // at multiples of 8, so element j goes to lane j mod 8 either way, in the same order.
+// A chunk's last values past a multiple of 16 are made as the 16 that end there, the values
+// before them made again (a value is a function of its element alone, and writes what it wrote
+// before): as one vector rather than one by one, which took half of BCE's time on 22 values.
 template <int64_t kChunk = 0, class Value>
 __attribute__((always_inline)) inline double sum_in_lanes(int64_t n, Value value) {
   constexpr int kLanes = 8;
@@ -65,9 +68,19 @@ __attribute__((always_inline)) inline double sum_in_lanes(int64_t n, Value value
   } else {
     static_assert(kChunk % kLanes == 0);
     decltype(value(int64_t{0})) chunk[kChunk];
+    constexpr int64_t kVector = 16;
+    static_assert(kChunk % kVector == 0);
     for (int64_t j0 = 0; j0 < n; j0 += kChunk) {
-      const int64_t length = std::min(kChunk, n - j0);
-      for (int64_t j = 0; j < length; ++j) chunk[j] = value(j0 + j);
+      const int64_t length = std::min(kChunk, n - j0), whole = length / kVector * kVector;
+      for (int64_t j = 0; j < whole; ++j) chunk[j] = value(j0 + j);
+      if (whole < length && j0 + length >= kVector) {
+        decltype(value(int64_t{0})) last[kVector];
+        const int64_t start = j0 + length - kVector;
+        for (int64_t l = 0; l < kVector; ++l) last[l] = value(start + l);
+        for (int64_t j = whole; j < length; ++j) chunk[j] = last[j - (length - kVector)];
+      } else {
+        for (int64_t j = whole; j < length; ++j) chunk[j] = value(j0 + j);
+      }
       add(length, [&chunk](int64_t j) { return chunk[j]; });
     }
   }
