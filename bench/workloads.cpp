@@ -131,7 +131,9 @@ double table(const std::string& file, const std::string& target) {
 // that are consecutive row ranges of X (batch = rows: full batch), cycled. The time is that of
 // the steps after one warm-up step. bench/workloads.py's mlp() is the same in PyTorch; the
 // spec's keys are bench/compare's (`in`, `widths`, `out`, `act`, `bias`, `loss`, `opt`, `rows`,
-// `batch`, `steps`).
+// `batch`, `steps`), and `step`: train_step (the default; ann::TrainStep, as `ann train` runs
+// its steps) or five_steps (forward, loss, zero_grad, backward, step written out), the same
+// numbers either way.
 using Spec = std::map<std::string, std::string>;
 
 std::int64_t spec_int(const Spec& spec, const std::string& key) { return std::stoll(spec.at(key)); }

@@ -190,6 +190,8 @@ TEST(CheckedDevice, FusedOptimizerStepsRoundAsTheirCompositions) {
   same([](std::vector<Tensor> p) { return optim::SGD(p, {.lr = 0.1, .momentum = 0.9, .weight_decay = 0.01, .nesterov = true}); }, "SGD");
   same([](std::vector<Tensor> p) { return optim::Adam(p, {.lr = 0.1, .weight_decay = 0.01}); }, "Adam");
   same([](std::vector<Tensor> p) { return optim::AdamW(p, {.lr = 0.1, .weight_decay = 0.1}); }, "AdamW");
+  // β2 = 0.05: from step 6 on, √(1 − β2ᵗ) rounds to 1 in float (the kernel's loop without that division)
+  same([](std::vector<Tensor> p) { return optim::Adam(p, {.lr = 0.1, .beta2 = 0.05}); }, "Adam, bias correction 1");
   same([](std::vector<Tensor> p) { return optim::RMSprop(p, {.lr = 0.01}); }, "RMSprop");
   same([](std::vector<Tensor> p) { return optim::RMSprop(p, {.lr = 0.01, .weight_decay = 0.01, .momentum = 0.9, .centered = true}); },
        "RMSprop centered with momentum");

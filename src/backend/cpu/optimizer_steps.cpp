@@ -46,6 +46,20 @@ struct AdamFloats {
   float weight_decay, decay_factor, beta1, one_minus_beta1, beta2, one_minus_beta2, bias_correction2_sqrt, eps,
       step_size;
 };
+// One loop per variant (a branch inside the loop would keep it scalar).
+template <bool kBiasCorrected>
+ANN_KERNEL void adam_loop(const AdamFloats& h, float* param, const float* grad, float* m, float* v, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    param[i] *= h.decay_factor;                                            // AdamW: θ = θ(1 − lr·λ)
+    const float g = grad[i] + h.weight_decay * param[i];                   // Adam: g = ∇θ + λθ
+    m[i] = m[i] * h.beta1 + h.one_minus_beta1 * g;                         // first moment
+    v[i] = v[i] * h.beta2 + h.one_minus_beta2 * g * g;                     // second moment
+    float root = std::sqrt(v[i]);
+    if constexpr (kBiasCorrected) root /= h.bias_correction2_sqrt;
+    const float denom = root + h.eps;                                      // √v̂ + eps, as torch orders it
+    param[i] -= h.step_size * (m[i] / denom);                              // θ = θ − lr/(1−β1ᵗ) · m/denom
+  }
+}
 ANN_KERNEL void adam_kernel_body(const AdamStep& step, float* param, const float* grad, float* m, float* v,
                                  int64_t n) {
   const AdamFloats h{static_cast<float>(step.weight_decay), static_cast<float>(step.decay_factor),
@@ -53,14 +67,11 @@ ANN_KERNEL void adam_kernel_body(const AdamStep& step, float* param, const float
                      static_cast<float>(step.beta2), static_cast<float>(step.one_minus_beta2),
                      static_cast<float>(step.bias_correction2_sqrt), static_cast<float>(step.eps),
                      static_cast<float>(step.step_size)};
-  for (int64_t i = 0; i < n; ++i) {
-    param[i] *= h.decay_factor;                                            // AdamW: θ = θ(1 − lr·λ)
-    const float g = grad[i] + h.weight_decay * param[i];                   // Adam: g = ∇θ + λθ
-    m[i] = m[i] * h.beta1 + h.one_minus_beta1 * g;                         // first moment
-    v[i] = v[i] * h.beta2 + h.one_minus_beta2 * g * g;                     // second moment
-    const float denom = std::sqrt(v[i]) / h.bias_correction2_sqrt + h.eps;  // √v̂ + eps, as torch orders it
-    param[i] -= h.step_size * (m[i] / denom);                              // θ = θ − lr/(1−β1ᵗ) · m/denom
-  }
+  // Once √(1 − β2ᵗ) rounds to 1 (from step 16 628 at β2 = 0.999), dividing by it changes no bit:
+  // left out, it is one of the three divider operations (two divisions and a square root) that
+  // bound the update (BM_adam_step; bench/README.md, stops 36 and 37).
+  if (h.bias_correction2_sqrt == 1.f) adam_loop<false>(h, param, grad, m, v, n);
+  else adam_loop<true>(h, param, grad, m, v, n);
 }
 ANN_DISPATCH(adam_kernel)
 
