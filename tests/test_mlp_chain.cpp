@@ -210,6 +210,42 @@ TEST(mlp_chain, SameBitsOnAnyThreadCount) {
   set_num_threads(before);
 }
 
+// The chain reads and makes subnormal floats as zeros (src/backend/cpu/mlp_chain.cpp says
+// why), on every thread it runs on, and leaves each thread's float mode as it found it.
+TEST(mlp_chain, SubnormalsAreZerosInsideOnlyAndChangeNothingBeyondThem) {
+  if (!randn({1}).device().is_cpu()) GTEST_SKIP() << "the chain kernel is the CPU's";
+  manual_seed(5);
+  nn::Sequential net = make_net({4, 8, 8, 3}, "tanh");
+  const Tensor x = randn({5000, 4});
+  const int before = get_num_threads();
+  for (const int threads : {1, 2}) {
+    set_num_threads(threads);
+    // a loss whose gradient, 1e-39 per output, is subnormal: the fused weights' gradients are
+    // zeros, the layers' are nonzero and smaller than 2⁻¹²⁶ times the rows
+    auto gradients = [&](bool fused) {
+      net.zero_grad();
+      sum(forward(net, x, fused) * 1e-39f).backward();
+      std::vector<float> g;
+      for (const Tensor& p : net.parameters())
+        for (float v : p.grad().to_vector<float>()) g.push_back(v);
+      return g;
+    };
+    const std::vector<float> fused = gradients(true), layers = gradients(false);
+    ASSERT_EQ(fused.size(), layers.size());
+    bool any_layer_nonzero = false;
+    for (std::size_t i = 0; i < fused.size(); ++i) {
+      any_layer_nonzero = any_layer_nonzero || layers[i] != 0.f;
+      EXPECT_EQ(fused[i], 0.f) << threads << " threads, gradient " << i;
+      EXPECT_LE(std::fabs(fused[i] - layers[i]), 5000 * 0x1p-126f) << threads << " threads, gradient " << i;
+    }
+    EXPECT_TRUE(any_layer_nonzero);
+    // after it, this thread and the pool's make subnormals again
+    const Tensor tiny = full({1 << 17}, 0x1p-130f) * 0.5f;
+    EXPECT_EQ(sum(tiny == 0.f).item<std::int64_t>(), 0) << threads << " threads";
+  }
+  set_num_threads(before);
+}
+
 TEST(mlp_chain, AppliesOnlyToNarrowFloatChains) {
   if (!randn({1}).device().is_cpu()) GTEST_SKIP() << "the chain kernel is the CPU's";
   manual_seed(8);

@@ -12,6 +12,7 @@
 
 #include "backend/cpu/parallel.h"
 #include "backend/cpu/simd.h"
+#include "backend/cpu/subnormals.h"
 
 namespace ann::backend::cpu {
 
@@ -154,8 +155,8 @@ bool share_memory(std::span<const Update> updates) {
   return false;
 }
 
-// Subnormal floats (below 2⁻¹²⁶) cost a microcode assist of a hundred cycles or more in every
-// x86 operation that reads or makes one. Adam's first moment of a weight whose gradient is
+// Subnormal floats cost a microcode assist in every operation that reads or makes one
+// (subnormals.h). Adam's first moment of a weight whose gradient is
 // mostly zero (a ReLU net on small batches) keeps decaying through them: a 12-134×3-4 ReLU
 // net's AdamW step on batches of 3 took 118 µs, 44 with them read and made as zeros. In an
 // update they change nothing a float holds: a moment or buffer under 2⁻¹²⁶ moves a parameter by
@@ -169,30 +170,6 @@ bool flushes(const SgdUpdate&) { return true; }
 bool flushes(const AdamUpdate& u) { return u.h.eps * u.h.bias_correction2_sqrt >= kFlushMinEps; }
 bool flushes(const RmspropUpdate& u) { return u.h.eps >= kFlushMinEps; }
 bool flushes(const AdagradUpdate& u) { return u.h.eps >= kFlushMinEps; }
-
-class SubnormalsAsZero {
- public:
-  explicit SubnormalsAsZero(bool on) : on_(on) {
-#if defined(__x86_64__)
-    if (on_) {
-      saved_ = __builtin_ia32_stmxcsr();
-      __builtin_ia32_ldmxcsr(saved_ | kFlushToZero | kDenormalsAreZero);
-    }
-#endif
-  }
-  ~SubnormalsAsZero() {
-#if defined(__x86_64__)
-    if (on_) __builtin_ia32_ldmxcsr(saved_);
-#endif
-  }
-  SubnormalsAsZero(const SubnormalsAsZero&) = delete;
-  SubnormalsAsZero& operator=(const SubnormalsAsZero&) = delete;
-
- private:
-  static constexpr unsigned kFlushToZero = 1u << 15, kDenormalsAreZero = 1u << 6;
-  bool on_;
-  unsigned saved_ = 0;
-};
 
 template <class Update, class Kernel>
 void update_all(std::span<const Update> updates, Kernel kernel) {
