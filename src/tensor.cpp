@@ -558,7 +558,7 @@ Tensor eye(std::int64_t n, std::int64_t m, const TensorOptions& options) {
   if (n < 0) throw ValueError("eye: n must be non-negative, got " + std::to_string(n));
   std::vector<double> values(static_cast<std::size_t>(n * m), 0.0);
   for (std::int64_t i = 0; i < std::min(n, m); ++i) values[static_cast<std::size_t>(i * m + i)] = 1.0;
-  return from_vector(values, {n, m}, options);
+  return from_vector(values, {n, m}, options.dtype(options.dtype()));  // float32 unless given, as libtorch
 }
 
 namespace {
