@@ -350,7 +350,27 @@ TEST(MoreOps, ArgminLogsumexpNormOuterRepeatEyeAsTorch) {
   EXPECT_EQ(x.repeat({2, 1, 2}).to_vector<float>(), (std::vector<float>{1, 2, 1, 2, 3, 4, 3, 4, 1, 2, 1, 2, 3, 4, 3, 4}));
   EXPECT_THROW(x.repeat({2}), ShapeError);
   EXPECT_EQ(eye(2, 3).to_vector<float>(), (std::vector<float>{1, 0, 0, 0, 1, 0}));
+  EXPECT_EQ(eye(2).dtype(), DType::Float32);  // libtorch's default dtype
   EXPECT_EQ(eye(3, -1, TensorOptions().dtype(DType::Int64)).sum().item<std::int64_t>(), 3);
+}
+
+// A large float32 product (oneDNN's) reads and makes subnormals as zeros; a small one (OpenBLAS's,
+// which rounds as PyTorch's) keeps them, as PyTorch does; and the threads that ran either make
+// subnormals again after (src/backend/cpu/gemm.cpp).
+TEST(Matmul, SubnormalsAreZerosInLargeFloatProductsOnly) {
+  if (!randn({1}).device().is_cpu()) GTEST_SKIP() << "the CPU's libraries";
+  const int before = get_num_threads();
+  for (const int threads : {1, 2}) {
+    set_num_threads(threads);
+    const float tiny = 0x1p-130f;  // subnormal
+    const Tensor large = matmul(full({256, 256}, tiny), eye(256));
+    EXPECT_EQ(sum(large == 0.f).item<std::int64_t>(), 256 * 256) << threads << " threads";
+    const Tensor small = matmul(full({4, 4}, tiny), eye(4));
+    EXPECT_EQ(small.to_vector<float>(), std::vector<float>(16, tiny)) << threads << " threads";
+    const Tensor after = full({1 << 17}, tiny) * 0.5f;
+    EXPECT_EQ(sum(after == 0.f).item<std::int64_t>(), 0) << threads << " threads";
+  }
+  set_num_threads(before);
 }
 
 // Matrix products of drawn shapes (1–700 each way, up to 3·10⁷ multiply-adds), each operand maybe
