@@ -89,12 +89,49 @@ ANN_INLINE void product_tile(const float* W, std::int64_t ws_out, std::int64_t w
   for (int i = 0; i < UN; ++i)
     for (int j = 0; j < RB; ++j) store(out + i * R + j * kLanes, acc[i][j]);
 }
+// Memory the backward reads next (the layer below's kept values), brought toward the core a few
+// cache lines before each tile of a product: once a batch's kept values outgrow the caches, the
+// derivative and the weights' gradient of each layer waited on them, one stream after another
+// (a 14-120×6-20 SiLU net took 3.7 µs a row on 256 rows, 5.6 on 69 106). The hardware's own
+// prefetchers follow a stream only once it has started.
+struct Prefetch {
+  static constexpr int kRanges = 3;
+  const char* next[kRanges] = {};
+  const char* end[kRanges] = {};
+  std::int64_t per_tile = 0;  // lines before each tile
+
+  void add(const float* p, std::int64_t floats) {
+    for (int i = 0; i < kRanges; ++i) {
+      if (next[i] != end[i]) continue;
+      next[i] = reinterpret_cast<const char*>(p);
+      end[i] = reinterpret_cast<const char*>(p + floats);
+      return;
+    }
+  }
+  // Spread over `tiles` tiles.
+  void spread(std::int64_t tiles) {
+    std::int64_t lines = 0;
+    for (int i = 0; i < kRanges; ++i) lines += (end[i] - next[i] + 63) / 64;
+    per_tile = tiles > 0 ? (lines + tiles - 1) / tiles : 0;
+  }
+  ANN_INLINE void lines() {
+    std::int64_t left = per_tile;
+    for (int i = 0; i < kRanges && left > 0; ++i) {
+      for (; next[i] < end[i] && left > 0; next[i] += 64, --left) __builtin_prefetch(next[i], 0, 2);
+    }
+  }
+};
+
 template <int UN>
 ANN_INLINE void product_blocks(const float* W, std::int64_t ws_out, std::int64_t ws_in, const float* bias,
-                               const float* in, std::int64_t K, std::int64_t R, float* out) {
+                               const float* in, std::int64_t K, std::int64_t R, float* out, Prefetch* ahead) {
   const std::int64_t B = R / kLanes;
   std::int64_t b0 = 0;
-  for (; b0 + 4 <= B; b0 += 4) product_tile<UN, 4>(W, ws_out, ws_in, bias, in + b0 * kLanes, K, R, out + b0 * kLanes);
+  for (; b0 + 4 <= B; b0 += 4) {
+    if (ahead) ahead->lines();
+    product_tile<UN, 4>(W, ws_out, ws_in, bias, in + b0 * kLanes, K, R, out + b0 * kLanes);
+  }
+  if (ahead && b0 < B) ahead->lines();
   switch (B - b0) {
     case 3: product_tile<UN, 3>(W, ws_out, ws_in, bias, in + b0 * kLanes, K, R, out + b0 * kLanes); break;
     case 2: product_tile<UN, 2>(W, ws_out, ws_in, bias, in + b0 * kLanes, K, R, out + b0 * kLanes); break;
@@ -102,18 +139,20 @@ ANN_INLINE void product_blocks(const float* W, std::int64_t ws_out, std::int64_t
     default: break;
   }
 }
-// out [N][R] from in [K][R]: every unit, every block of the chunk.
+// out [N][R] from in [K][R]: every unit, every block of the chunk; `ahead` (if any) prefetched
+// along the way.
 ANN_INLINE void product(const float* W, std::int64_t ws_out, std::int64_t ws_in, const float* bias, const float* in,
-                        std::int64_t K, std::int64_t N, std::int64_t R, float* out) {
+                        std::int64_t K, std::int64_t N, std::int64_t R, float* out, Prefetch* ahead = nullptr) {
+  if (ahead) ahead->spread((N + 3) / 4 * ((R / kLanes + 3) / 4));
   for (std::int64_t n0 = 0; n0 < N; n0 += 4) {
     const float* w = W + n0 * ws_out;
     const float* b = bias ? bias + n0 : nullptr;
     float* o = out + n0 * R;
     switch (std::min<std::int64_t>(4, N - n0)) {
-      case 4: product_blocks<4>(w, ws_out, ws_in, b, in, K, R, o); break;
-      case 3: product_blocks<3>(w, ws_out, ws_in, b, in, K, R, o); break;
-      case 2: product_blocks<2>(w, ws_out, ws_in, b, in, K, R, o); break;
-      default: product_blocks<1>(w, ws_out, ws_in, b, in, K, R, o); break;
+      case 4: product_blocks<4>(w, ws_out, ws_in, b, in, K, R, o, ahead); break;
+      case 3: product_blocks<3>(w, ws_out, ws_in, b, in, K, R, o, ahead); break;
+      case 2: product_blocks<2>(w, ws_out, ws_in, b, in, K, R, o, ahead); break;
+      default: product_blocks<1>(w, ws_out, ws_in, b, in, K, R, o, ahead); break;
     }
   }
 }
@@ -370,7 +409,20 @@ ANN_KERNEL void backward_chunks_body(const MlpChain& p, const float* x, const fl
       }
       if (grads.db[l]) bias_grad(g, L.out, R, db, add);
       if (l > 0 || grads.dx) {
-        product(L.W, 1, L.in, nullptr, g, L.out, L.in, R, below);
+        // while it runs: what layer l − 1 reads next, its kept values and the kept output of the
+        // layer below it, which its weights' gradient takes
+        Prefetch ahead;
+        if (l > 0) {
+          const std::int64_t below_kept = layer_kept - chain_layer_kept_floats(p, l - 1);
+          ahead.add(kept + below_kept + kept_chunk(p, l - 1, c), R * chain_kept_per_row(p.layers[l - 1]));
+          if (l > 1) {
+            const ChainLayer& B2 = p.layers[l - 2];
+            ahead.add(kept + below_kept - chain_layer_kept_floats(p, l - 2) + kept_chunk(p, l - 2, c) +
+                          (derivative_from_output(B2.f) ? 0 : B2.out * R),
+                      B2.out * R);
+          }
+        }
+        product(L.W, 1, L.in, nullptr, g, L.out, L.in, R, below, &ahead);
         std::swap(g, below);
       }
     }
