@@ -33,13 +33,18 @@ void run_parts(std::int64_t parts, Part&& part) {
   run_shares(t, [](void* context, std::int64_t i) { (*static_cast<decltype(share)*>(context))(i); }, &share);
 }
 
-/// How `count` items (rows, columns, elements) are cut: into at most 8 parts, each a multiple
-/// of `align` items and worth at least `min_work` of the whole's `work`, as equal as that
-/// allows. Returns the items per part (the last part may be shorter); a function of its
+/// Into how many parts `count` items (rows, columns, elements) are cut: at most 8, each of at
+/// least `align` items and worth at least `min_work` of the whole's `work`; a function of its
 /// arguments alone, never of the thread count.
-constexpr std::int64_t part_length(std::int64_t count, std::int64_t work, std::int64_t min_work, std::int64_t align) {
+constexpr std::int64_t part_count(std::int64_t count, std::int64_t work, std::int64_t min_work, std::int64_t align) {
   const std::int64_t most = std::clamp<std::int64_t>((count + align - 1) / align, 1, 8);
-  const std::int64_t parts = std::clamp<std::int64_t>(work / min_work, 1, most);
+  return std::clamp<std::int64_t>(work / min_work, 1, most);
+}
+
+/// The items per part when part_count's parts are each a multiple of `align` items, as equal as
+/// that allows (the last part may be shorter, and there may be fewer parts).
+constexpr std::int64_t part_length(std::int64_t count, std::int64_t work, std::int64_t min_work, std::int64_t align) {
+  const std::int64_t parts = part_count(count, work, min_work, align);
   return ((count + parts - 1) / parts + align - 1) / align * align;
 }
 
