@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <optional>
+#include <typeinfo>
 #include <utility>
 
 #include "ann/autograd.h"
@@ -433,18 +434,20 @@ namespace ann::nn {
 bool loss_without_graph(const Loss& criterion, const Tensor& input, const Tensor& target, Tensor& loss,
                         Tensor& d_input) {
   using functional::FusedLossPass;
+  // the modules themselves: a subclass may compute another loss
+  const std::type_info& type = typeid(criterion);
   FusedLossPass pass{.entry = backend::Fused::PointwiseLoss};
-  if (dynamic_cast<const MSELoss*>(&criterion)) {
+  if (type == typeid(MSELoss)) {
     pass = {.entry = backend::Fused::SquaredError, .factor = 2.f};
-  } else if (dynamic_cast<const L1Loss*>(&criterion)) {
+  } else if (type == typeid(L1Loss)) {
     pass.kind = backend::PointwiseLoss::L1;
-  } else if (const auto* smooth = dynamic_cast<const SmoothL1Loss*>(&criterion)) {
+  } else if (type == typeid(SmoothL1Loss)) {
     pass.kind = backend::PointwiseLoss::SmoothL1;
-    pass.knee = smooth->beta();
-  } else if (const auto* huber = dynamic_cast<const HuberLoss*>(&criterion)) {
+    pass.knee = static_cast<const SmoothL1Loss&>(criterion).beta();
+  } else if (type == typeid(HuberLoss)) {
     pass.kind = backend::PointwiseLoss::Huber;
-    pass.knee = huber->delta();
-  } else if (const auto* bce = dynamic_cast<const BCEWithLogitsLoss*>(&criterion); bce && !bce->options()) {
+    pass.knee = static_cast<const HuberLoss&>(criterion).delta();
+  } else if (type == typeid(BCEWithLogitsLoss) && !static_cast<const BCEWithLogitsLoss&>(criterion).options()) {
     pass.kind = backend::PointwiseLoss::BceWithLogits;
   } else {
     return false;

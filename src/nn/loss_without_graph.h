@@ -7,11 +7,11 @@
 namespace ann::nn {
 
 /// Where `criterion` is MSELoss, L1Loss, SmoothL1Loss, HuberLoss or BCEWithLogitsLoss (without
-/// weights), reduced by mean or sum, on float32 operands of one shape on one device whose back
-/// end has the kernel, and the target needs no gradient: sets `loss` (a scalar without a graph)
-/// and `d_input` to the floats that the loss's node and a backward() from it give, and returns
-/// true. Otherwise returns false and sets nothing: the module's own forward then computes (and
-/// checks) the loss.
+/// weights) itself, not a subclass, reduced by mean or sum, on float32 operands of one shape on
+/// one device whose back end has the kernel, and the target needs no gradient: sets `loss` (a
+/// scalar without a graph) and `d_input` to the floats that the loss's node and a backward()
+/// from it give, and returns true. Otherwise returns false and sets nothing: the module's own
+/// forward then computes (and checks) the loss.
 bool loss_without_graph(const Loss& criterion, const Tensor& input, const Tensor& target, Tensor& loss,
                         Tensor& d_input);
 
