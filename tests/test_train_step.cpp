@@ -185,6 +185,13 @@ TEST(TrainStep, LossesWithoutAKernelGoThroughTheirGraph) {
                        nn::BCEWithLogitsLoss(nn::functional::BCEWithLogitsOptions{.pos_weight = full({3}, 2.5)})),
             2);
   EXPECT_EQ(train_both(net, {30, 7}, "L1, summed", nn::L1Loss({nn::Reduction::Sum})), 2);
+  // a loss module's subclass computes its own loss
+  struct Doubled : nn::MSELoss {
+    Tensor forward(const Tensor& input, const Tensor& target) const override {
+      return nn::MSELoss::forward(input, target) * 2.0;
+    }
+  };
+  EXPECT_EQ(train_both(net, {30, 7}, "a subclass of MSELoss", Doubled()), 2);
 }
 
 TEST(TrainStep, AnInputThatRequiresGradGetsItsGradientFromTheFiveSteps) {
