@@ -307,6 +307,28 @@ TEST(TrainStep, FollowsAModelConvertedToAnotherType) {
   }
 }
 
+// On a device whose back end has no chain kernel (the checked device), the five steps.
+TEST(TrainStep, OnADeviceWithoutTheChainKernelRunsTheFiveSteps) {
+  const Device checked("checked");
+  const Net net{.in = 5, .out = 3, .widths = {16, 16}, .activation = "tanh", .optimizer = "adam"};
+  nn::Sequential reference = net.model(6), model = net.model(6);
+  reference.to(checked);
+  model.to(checked);
+  const auto reference_optimizer = net.optimizer_for(reference.parameters());
+  const auto optimizer = net.optimizer_for(model.parameters());
+  TrainStep train_step(model, nn::MSELoss(), *optimizer);
+  manual_seed(8);
+  for (int t = 0; t < 2; ++t) {
+    const Tensor X = randn({40, 5}).to(checked), y = randn({40, 3}).to(checked);
+    const Tensor expected = five_steps(reference, nn::MSELoss(), *reference_optimizer, X, y);
+    EXPECT_EQ(values(train_step(X, y).to(Device("cpu"))), values(expected.to(Device("cpu"))));
+    EXPECT_FALSE(train_step.last_step_fused());
+  }
+  for (std::size_t i = 0; i < model.parameters().size(); ++i) {
+    EXPECT_EQ(values(model.parameters()[i].to(Device("cpu"))), values(reference.parameters()[i].to(Device("cpu")))) << i;
+  }
+}
+
 TEST(TrainStep, ErrorsAreTheFiveSteps) {
   const Net net{.in = 4, .out = 2, .widths = {9, 9}, .activation = "relu"};
   nn::Sequential model = net.model(1);
