@@ -263,47 +263,56 @@ TEST(TrainStep, ParametersGetTheirGradientsAsBackwardGivesThem) {
   EXPECT_EQ(seen, 3);
 }
 
+// Two copies of a 4-9-9-2 net under SGD, one trained by TrainStep and one by the five steps,
+// after one step each on the same batch (X, y).
+struct AfterOneStep {
+  TrainStep::Criterion criterion;
+  nn::Sequential reference, model;
+  optim::SGD reference_optimizer, optimizer;
+  TrainStep train_step;
+  Tensor X = randn({40, 4}), y = randn({40, 2});
+
+  AfterOneStep(const std::string& activation, const TrainStep::Criterion& loss)
+      : criterion(loss),
+        reference(Net{.in = 4, .out = 2, .widths = {9, 9}, .activation = activation}.model(4)),
+        model(Net{.in = 4, .out = 2, .widths = {9, 9}, .activation = activation}.model(4)),
+        reference_optimizer(reference.parameters(), {.lr = 0.1}),
+        optimizer(model.parameters(), {.lr = 0.1}),
+        train_step(model, criterion, optimizer) {
+    train_step(X, y);
+    EXPECT_TRUE(train_step.last_step_fused());
+    five_steps(reference, criterion, reference_optimizer, X, y);
+  }
+};
+
 TEST(TrainStep, FollowsALayerWhoseWeightIsReplaced) {
-  const Net net{.in = 4, .out = 2, .widths = {9, 9}, .activation = "gelu"};
-  nn::Sequential reference = net.model(4), model = net.model(4);
-  optim::SGD reference_optimizer(reference.parameters(), {.lr = 0.1}), optimizer(model.parameters(), {.lr = 0.1});
-  TrainStep train_step(model, nn::L1Loss(), optimizer);
-  const Tensor X = randn({40, 4}), y = randn({40, 2});
-  train_step(X, y);
-  five_steps(reference, nn::L1Loss(), reference_optimizer, X, y);
+  AfterOneStep r("gelu", nn::L1Loss());
   // new weights for the middle layer, outside the optimizer: both runs now use them
   const Tensor fresh = randn({9, 9});
-  model.at<nn::Linear>(2).weight = fresh.clone().requires_grad_();
-  reference.at<nn::Linear>(2).weight = fresh.clone().requires_grad_();
-  EXPECT_EQ(values(train_step(X, y)), values(five_steps(reference, nn::L1Loss(), reference_optimizer, X, y)));
-  EXPECT_TRUE(train_step.last_step_fused());
-  EXPECT_EQ(values(model.at<nn::Linear>(2).weight.grad()), values(reference.at<nn::Linear>(2).weight.grad()));
+  r.model.at<nn::Linear>(2).weight = fresh.clone().requires_grad_();
+  r.reference.at<nn::Linear>(2).weight = fresh.clone().requires_grad_();
+  EXPECT_EQ(values(r.train_step(r.X, r.y)), values(five_steps(r.reference, r.criterion, r.reference_optimizer, r.X, r.y)));
+  EXPECT_TRUE(r.train_step.last_step_fused());
+  EXPECT_EQ(values(r.model.at<nn::Linear>(2).weight.grad()), values(r.reference.at<nn::Linear>(2).weight.grad()));
 }
 
 TEST(TrainStep, FollowsAModelConvertedToAnotherType) {
-  const Net net{.in = 4, .out = 2, .widths = {9, 9}, .activation = "tanh"};
-  nn::Sequential reference = net.model(4), model = net.model(4);
-  optim::SGD reference_optimizer(reference.parameters(), {.lr = 0.1}), optimizer(model.parameters(), {.lr = 0.1});
-  TrainStep train_step(model, nn::MSELoss(), optimizer);
-  const Tensor X = randn({40, 4}), y = randn({40, 2});
-  train_step(X, y);
-  EXPECT_TRUE(train_step.last_step_fused());
-  five_steps(reference, nn::MSELoss(), reference_optimizer, X, y);
+  AfterOneStep r("tanh", nn::MSELoss());
   // float64 parameters in place, the same float32 batch: no chain, whatever the five steps do
-  model.to(kFloat64);
-  reference.to(kFloat64);
+  r.model.to(kFloat64);
+  r.reference.to(kFloat64);
   auto run = [&](auto&& step) -> std::vector<double> {
     try {
       return step().template to_vector<double>();
-    } catch (const Error& e) {
+    } catch (const Error&) {
       return {-1.0};
     }
   };
-  EXPECT_EQ(run([&] { return train_step(X, y); }),
-            run([&] { return five_steps(reference, nn::MSELoss(), reference_optimizer, X, y); }));
-  EXPECT_FALSE(train_step.last_step_fused());
-  for (std::size_t i = 0; i < model.parameters().size(); ++i) {
-    EXPECT_EQ(model.parameters()[i].to_vector<double>(), reference.parameters()[i].to_vector<double>()) << i;
+  EXPECT_EQ(run([&] { return r.train_step(r.X, r.y); }),
+            run([&] { return five_steps(r.reference, r.criterion, r.reference_optimizer, r.X, r.y); }));
+  EXPECT_FALSE(r.train_step.last_step_fused());
+  for (std::size_t i = 0; i < r.model.parameters().size(); ++i) {
+    EXPECT_EQ(r.model.parameters()[i].to_vector<double>(), r.reference.parameters()[i].to_vector<double>()) << i;
   }
 }
 
