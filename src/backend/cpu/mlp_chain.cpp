@@ -14,7 +14,7 @@
 //     g ← Σ_n W[n,k] dz_l[n]       (for the layer below, and dx)
 // The row sums of the weights' gradients are taken per chunk (weight_grad_*), and added over
 // chunks in float, in chunk order, as a BLAS library adds its blocks of K. Chunks are grouped
-// into parts by the shape alone (parallel.h's part_length), one thread each; each part sums
+// into parts by the shape alone (part_count, below), one thread each; each part sums
 // its own chunks and the parts are added in order: results depend on the data and shape, never
 // on the thread count.
 //
