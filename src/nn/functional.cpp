@@ -7,7 +7,6 @@
 
 #include <functional>
 #include <optional>
-#include <typeinfo>
 #include <utility>
 
 #include "ann/autograd.h"
@@ -431,29 +430,34 @@ Tensor kl_div(const Tensor& input, const Tensor& target, Reduction reduction, bo
 
 namespace ann::nn {
 
-bool loss_without_graph(const Loss& criterion, const Tensor& input, const Tensor& target, Tensor& loss,
-                        Tensor& d_input) {
+bool loss_without_graph(const std::function<Tensor(const Tensor&, const Tensor&)>& criterion, const Tensor& input,
+                        const Tensor& target, Tensor& loss, Tensor& d_input) {
   using functional::FusedLossPass;
-  // the modules themselves: a subclass may compute another loss
-  const std::type_info& type = typeid(criterion);
+  // target<M>() is the module of type M itself, never a subclass (which may compute another loss)
+  const Loss* module = nullptr;
   FusedLossPass pass{.entry = backend::Fused::PointwiseLoss};
-  if (type == typeid(MSELoss)) {
+  if (const auto* mse = criterion.target<MSELoss>()) {
+    module = mse;
     pass = {.entry = backend::Fused::SquaredError, .factor = 2.f};
-  } else if (type == typeid(L1Loss)) {
+  } else if (const auto* l1 = criterion.target<L1Loss>()) {
+    module = l1;
     pass.kind = backend::PointwiseLoss::L1;
-  } else if (type == typeid(SmoothL1Loss)) {
+  } else if (const auto* smooth = criterion.target<SmoothL1Loss>()) {
+    module = smooth;
     pass.kind = backend::PointwiseLoss::SmoothL1;
-    pass.knee = static_cast<const SmoothL1Loss&>(criterion).beta();
-  } else if (type == typeid(HuberLoss)) {
+    pass.knee = smooth->beta();
+  } else if (const auto* huber = criterion.target<HuberLoss>()) {
+    module = huber;
     pass.kind = backend::PointwiseLoss::Huber;
-    pass.knee = static_cast<const HuberLoss&>(criterion).delta();
-  } else if (type == typeid(BCEWithLogitsLoss) && !static_cast<const BCEWithLogitsLoss&>(criterion).options()) {
+    pass.knee = huber->delta();
+  } else if (const auto* bce = criterion.target<BCEWithLogitsLoss>(); bce && !bce->options()) {
+    module = bce;
     pass.kind = backend::PointwiseLoss::BceWithLogits;
   } else {
     return false;
   }
   // where the loss's own function takes the same pass (with a node), and the target needs no gradient
-  const Reduction reduction = criterion.reduction();
+  const Reduction reduction = module->reduction();
   if (!input.defined() || !target.defined() || input.sizes() != target.sizes() || input.device() != target.device() ||
       target.requires_grad() || !(pass.knee >= 0.0) || !functional::fuses(pass.entry, input, target, reduction))
     return false;

@@ -40,20 +40,6 @@ struct TrainStep::Chain {
   }
 };
 
-namespace {
-
-// The loss module `criterion` holds, if it holds one of those that loss_without_graph knows.
-const nn::Loss* loss_module(const TrainStep::Criterion& criterion) {
-  if (const auto* m = criterion.target<nn::MSELoss>()) return m;
-  if (const auto* m = criterion.target<nn::L1Loss>()) return m;
-  if (const auto* m = criterion.target<nn::SmoothL1Loss>()) return m;
-  if (const auto* m = criterion.target<nn::HuberLoss>()) return m;
-  if (const auto* m = criterion.target<nn::BCEWithLogitsLoss>()) return m;
-  return nullptr;
-}
-
-}  // namespace
-
 TrainStep::TrainStep(nn::Module& model, Criterion criterion, optim::Optimizer& optimizer)
     : model_(model), criterion_(std::move(criterion)), optimizer_(optimizer) {}
 TrainStep::~TrainStep() = default;
@@ -95,9 +81,8 @@ Tensor TrainStep::operator()(const Tensor& X, const Tensor& y) {
   detail::ChainPass pass(X, *stages, /*keep=*/true);  // 1. forward, the chain's kernel
   Tensor output = pass.take_output();
   Tensor loss, d_output;
-  const nn::Loss* fused_loss = loss_module(criterion_);
-  if (fused_loss && nn::loss_without_graph(*fused_loss, output, y, loss, d_output)) {  // 2. loss, and its gradient
-    optimizer_.zero_grad();                                                           // 3. zero the gradients
+  if (nn::loss_without_graph(criterion_, output, y, loss, d_output)) {  // 2. loss, and its gradient
+    optimizer_.zero_grad();                                              // 3. zero the gradients
   } else {
     output.requires_grad_();                           // a leaf: the loss's graph ends here
     loss = criterion_(output, y);                      // 2. loss

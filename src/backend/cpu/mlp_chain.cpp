@@ -95,7 +95,7 @@ ANN_INLINE void product_tile(const float* W, std::int64_t ws_out, std::int64_t w
 // (a 14-120×6-20 SiLU net took 3.7 µs a row on 256 rows, 5.6 on 69 106). The hardware's own
 // prefetchers follow a stream only once it has started.
 struct Prefetch {
-  static constexpr int kRanges = 3;
+  static constexpr int kRanges = 2;  // (backward_chunks adds two)
   const char* next[kRanges] = {};
   const char* end[kRanges] = {};
   std::int64_t per_tile = 0;  // lines before each tile
