@@ -90,9 +90,8 @@ TEST_F(ThreadCount, ProductsOfAwkwardShapesAreBitIdenticalOnOneTwoAndThreeThread
   for (const Product& p : products) {
     SCOPED_TRACE(::testing::Message() << "M " << p.M << " N " << p.N << " K " << p.K << " op(A) "
                                       << (p.trans_a ? "T" : "N") << " op(B) " << (p.trans_b ? "T" : "N"));
-    ASSERT_TRUE(backend::cpu::sgemm_tile_rows(p.M, p.N, p.K) < p.M || backend::cpu::sgemm_tile_columns(p.M, p.N, p.K) < p.N ||
-                backend::cpu::sgemm_tile_depth(p.M, p.N, p.K) < p.K)
-        << "the product must be cut into tiles or slices";
+    const backend::cpu::SgemmTiles tiles = backend::cpu::sgemm_tiles(p.M, p.N, p.K);
+    ASSERT_GT(tiles.row_parts * tiles.column_parts * tiles.depth_parts, 1) << "the product must be cut into tiles or slices";
     std::vector<float> A(static_cast<std::size_t>(p.M * p.K)), B(static_cast<std::size_t>(p.K * p.N));
     for (float& v : A) v = normal(rng);
     for (float& v : B) v = normal(rng);
@@ -113,7 +112,7 @@ TEST_F(ThreadCount, ProductsOfAwkwardShapesAreBitIdenticalOnOneTwoAndThreeThread
 // and beta = 0 never reads C (a NaN there stays out).
 TEST_F(ThreadCount, SlicesOfKSumIntoCWithAlphaAndBeta) {
   const std::int64_t M = 19, N = 45, K = 30001, lda = M + 3, ldb = N + 5, ldc = N + 2;
-  ASSERT_LT(backend::cpu::sgemm_tile_depth(M, N, K), K);
+  ASSERT_GT(backend::cpu::sgemm_tiles(M, N, K).depth_parts, 1);
   std::mt19937 rng(5);
   std::normal_distribution<float> normal;
   std::vector<float> A(static_cast<std::size_t>(K * lda)), B(static_cast<std::size_t>(K * ldb)),
@@ -140,32 +139,70 @@ TEST_F(ThreadCount, SlicesOfKSumIntoCWithAlphaAndBeta) {
   }
 }
 
-TEST_F(ThreadCount, TileRowsAreWholeCacheLinesAndAtMostEightTiles) {
+// Parts are 1, 2, 4 or 8 (so that 2, 4 or 8 threads share them evenly), about the work over the
+// least worth a part, whole aligns that differ by one align at most, covering every item once.
+TEST_F(ThreadCount, PartsAreAPowerOfTwoOfEvenAlignedLengths) {
+  using backend::cpu::part_begin;
+  using backend::cpu::part_count;
+  EXPECT_EQ(part_count(1000, 1, 4, 1), 1);
+  EXPECT_EQ(part_count(1000, 8, 4, 1), 2);
+  EXPECT_EQ(part_count(1000, 12, 4, 1), 4);   // 3 worth: 4 parts, not 3
+  EXPECT_EQ(part_count(1000, 20, 4, 1), 4);   // 5: 4
+  EXPECT_EQ(part_count(1000, 24, 4, 1), 8);   // 6: 8
+  EXPECT_EQ(part_count(1000, 400, 4, 1), 8);  // never above 8
+  EXPECT_EQ(part_count(48, 400, 4, 16), 2);   // 3 aligns: 2 parts
+  EXPECT_EQ(part_count(5, 400, 4, 16), 1);    // one align
+  for (std::int64_t count : {1, 15, 16, 17, 100, 701, 2472, 100003})
+    for (std::int64_t align : {1, 16, 64})
+      for (std::int64_t worth : {1, 2, 3, 5, 6, 7, 100}) {
+        const std::int64_t parts = part_count(count, worth * 1000, 1000, align);
+        SCOPED_TRACE(::testing::Message() << "count " << count << " align " << align << " worth " << worth);
+        ASSERT_TRUE(parts == 1 || parts == 2 || parts == 4 || parts == 8) << parts;
+        ASSERT_LE(parts, (count + align - 1) / align);
+        EXPECT_EQ(part_begin(0, parts, count, align), 0);
+        EXPECT_EQ(part_begin(parts, parts, count, align), count);
+        std::int64_t shortest = count, longest = 0;
+        for (std::int64_t p = 0; p < parts; ++p) {
+          const std::int64_t begin = part_begin(p, parts, count, align), end = part_begin(p + 1, parts, count, align);
+          ASSERT_LT(begin, end) << "part " << p << " is empty";
+          EXPECT_EQ(begin % align, 0) << "part " << p;
+          if (end < count) {
+            shortest = std::min(shortest, end - begin);
+            longest = std::max(longest, end - begin);
+          }
+        }
+        if (longest > 0) {
+          EXPECT_LE(longest - shortest, align);
+        }
+      }
+}
+
+TEST_F(ThreadCount, TilesAreAtMostEightAndKIsSlicedOnlyWhenMuchDeeper) {
   for (std::int64_t M : {1, 15, 16, 17, 100, 701, 4096, 100003})
     for (std::int64_t N : {1, 3, 300})
       for (std::int64_t K : {0, 1, 2, 1000}) {
-        const std::int64_t rows = backend::cpu::sgemm_tile_rows(M, N, K);
-        EXPECT_GE(rows, 1);
-        EXPECT_TRUE(rows == M || rows % 16 == 0) << "M " << M << " N " << N << " K " << K;
+        SCOPED_TRACE(::testing::Message() << "M " << M << " N " << N << " K " << K);
+        const backend::cpu::SgemmTiles tiles = backend::cpu::sgemm_tiles(M, N, K);
+        EXPECT_LE(tiles.row_parts, (M + 15) / 16);
+        EXPECT_LE(tiles.column_parts, (N + 15) / 16);
         if (N > M) {
-          EXPECT_EQ(rows, M) << "a wide C is cut across its columns; N " << N << " M " << M;
+          EXPECT_EQ(tiles.row_parts, 1) << "a wide C is cut across its columns";
         }
-        EXPECT_LE((M + rows - 1) / rows, 8) << "M " << M << " N " << N << " K " << K;
-        const std::int64_t columns = backend::cpu::sgemm_tile_columns(M, N, K);
-        EXPECT_TRUE(columns == N || (columns % 16 == 0 && rows >= M)) << "M " << M << " N " << N << " K " << K;
-        EXPECT_LE((N + columns - 1) / columns, 8) << "M " << M << " N " << N << " K " << K;
+        EXPECT_TRUE(tiles.row_parts == 1 || tiles.column_parts == 1) << "one side is cut";
+        EXPECT_LE(tiles.row_parts * tiles.column_parts, 8);
+        EXPECT_EQ(tiles.depth_parts, 1);
       }
-  // k is sliced only where it is at least 8 times C's longer side, in whole cache lines
+  // k is sliced only where it is at least 8 times C's longer side
   for (std::int64_t M : {1, 37, 300})
     for (std::int64_t N : {3, 262})
       for (std::int64_t K : {1000, 2095, 2096, 100003}) {
-        const std::int64_t depth = backend::cpu::sgemm_tile_depth(M, N, K);
+        SCOPED_TRACE(::testing::Message() << "M " << M << " N " << N << " K " << K);
+        const std::int64_t slices = backend::cpu::sgemm_tiles(M, N, K).depth_parts;
         if (K < 8 * std::max(M, N) || M * N * K < (std::int64_t{1} << 23)) {
-          EXPECT_EQ(depth, K) << "M " << M << " N " << N << " K " << K;
+          EXPECT_EQ(slices, 1);
         } else {
-          EXPECT_LT(depth, K) << "M " << M << " N " << N << " K " << K;
-          EXPECT_EQ(depth % 16, 0) << "M " << M << " N " << N << " K " << K;
-          EXPECT_LE((K + depth - 1) / depth, 8) << "M " << M << " N " << N << " K " << K;
+          EXPECT_GT(slices, 1);
+          EXPECT_LE(slices, 8);
         }
       }
 }

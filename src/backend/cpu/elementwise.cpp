@@ -315,12 +315,12 @@ void binary_contiguous(BinaryOp op, DType dtype, const void* a, const void* b, v
 }
 
 void bias_activation(float* z, float* h, const float* b, int64_t m, int64_t n, const Squash& f) {
-  // whole rows per part: row parts of at least kMinParallelElements values, multiples of 16 rows;
+  // whole rows per part: row parts of about kMinParallelElements values or more, multiples of 16 rows;
   // f runs on each part while its sums are in cache
   if (m <= 0 || n <= 0) return;
-  const int64_t rows = part_length(m, m * n, kMinParallelElements, 16);
-  run_parts((m + rows - 1) / rows, [&](int64_t p) {
-    const int64_t first = p * rows, count = std::min(rows, m - first);
+  const int64_t parts = part_count(m, m * n, kMinParallelElements, 16);
+  run_parts(parts, [&](int64_t p) {
+    const int64_t first = part_begin(p, parts, m, 16), count = part_begin(p + 1, parts, m, 16) - first;
     if (b) add_bias_kernel(z + first * n, b, count, n);
     if (f.applies) unary_kernel(f.op, DType::Float32, z + first * n, h + first * n, count * n, f.p0, f.p1);
   });

@@ -114,31 +114,32 @@ void tiled_gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std:
                 std::int64_t lda, const T* B, std::int64_t ldb, T beta, T* C, std::int64_t ldc) {
   if (M == 0 || N == 0) return;
   configure_once();
-  const std::int64_t rows = sgemm_tile_rows(M, N, K), columns = sgemm_tile_columns(M, N, K);
+  const SgemmTiles tiles = sgemm_tiles(M, N, K);
+  // part p of P parts of `count` (sgemm_tiles' parts: whole multiples of 16)
+  auto begin = [](std::int64_t p, std::int64_t parts, std::int64_t count) { return part_begin(p, parts, count, 16); };
   if constexpr (std::is_same_v<T, float>) {
     if (skinny_gemm_applies(trans_a, trans_b, M, N, K)) {  // (M > N: tiles of rows)
       thread_local std::vector<float> packed;
       packed.resize(static_cast<std::size_t>(skinny_packed_floats(N, K)));
       const float* Bt = packed.data();  // (the workers' own `packed` are other vectors)
       pack_skinny_b(N, K, B, ldb, packed.data());
-      run_parts((M + rows - 1) / rows, [&](std::int64_t t) {
+      run_parts(tiles.row_parts, [&](std::int64_t t) {
         const SubnormalsAsZero as_zeros;  // (see the top of this file)
-        const std::int64_t first = t * rows;
-        skinny_gemm(std::min(rows, M - first), N, K, alpha, A + first * lda, lda, Bt, beta, C + first * ldc, ldc);
+        const std::int64_t first = begin(t, tiles.row_parts, M), count = begin(t + 1, tiles.row_parts, M) - first;
+        skinny_gemm(count, N, K, alpha, A + first * lda, lda, Bt, beta, C + first * ldc, ldc);
       });
       return;
     }
   }
-  const std::int64_t depth = sgemm_tile_depth(M, N, K);
-  if (depth < K) {
+  if (tiles.depth_parts > 1) {
     // Slices of k, each summed by one library call into a partial C of its own; then C =
     // alpha·Σ partials + beta·C, the partials added in slice order.
-    const std::int64_t slices = (K + depth - 1) / depth, size = M * N;
+    const std::int64_t slices = tiles.depth_parts, size = M * N;
     thread_local std::vector<T> partials;  // kept from call to call: no allocation, no page faults
     partials.resize(static_cast<std::size_t>(slices * size));
     T* const partial = partials.data();  // (the workers' own `partials` are other vectors)
     run_parts(slices, [&](std::int64_t p) {
-      const std::int64_t first = p * depth, count = std::min(depth, K - first);
+      const std::int64_t first = begin(p, slices, K), count = begin(p + 1, slices, K) - first;
       // column `first` of op(A) starts `first` rows down Aᵀ, or `first` columns across A; row
       // `first` of op(B) starts `first` columns across Bᵀ, or `first` rows down B
       const T* a = trans_a ? A + first * lda : A + first;
@@ -160,10 +161,11 @@ void tiled_gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std:
     }
     return;
   }
-  const std::int64_t row_tiles = (M + rows - 1) / rows, column_tiles = (N + columns - 1) / columns;
+  const std::int64_t row_tiles = tiles.row_parts, column_tiles = tiles.column_parts;
   run_parts(row_tiles * column_tiles, [&](std::int64_t t) {
-    const std::int64_t first = t / column_tiles * rows, count = std::min(rows, M - first);
-    const std::int64_t first_column = t % column_tiles * columns, width = std::min(columns, N - first_column);
+    const std::int64_t r = t / column_tiles, c = t % column_tiles;
+    const std::int64_t first = begin(r, row_tiles, M), count = begin(r + 1, row_tiles, M) - first;
+    const std::int64_t first_column = begin(c, column_tiles, N), width = begin(c + 1, column_tiles, N) - first_column;
     // row `first` of op(A) starts `first` rows down A, or `first` columns across Aᵀ
     const T* a = trans_a ? A + first : A + first * lda;
     const T* b = trans_b ? B + first_column * ldb : B + first_column;
@@ -173,18 +175,14 @@ void tiled_gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std:
 }
 }  // namespace
 
-// At most 8 tiles (part_length's limit): enough to share out among 2, 4 or 8 threads evenly,
-// few enough that re-reading the other operand once a tile costs little; multiples of 16 rows
-// or columns, whole cache lines of C. The cut goes across C's longer side: each tile reads all
-// of the operand on the other side (and the library packs it again), so that operand must be the
+// At most 8 tiles, a power of two (part_count: 2, 4 or 8 threads share them evenly), few enough
+// that re-reading the other operand once a tile costs little; multiples of 16 rows or columns,
+// whole cache lines of C. The cut goes across C's longer side: each tile reads all of the
+// operand on the other side (and the library packs it again), so that operand must be the
 // smaller one. A [59, 2927] × [2927, 2927]ᵀ product (a wide layer's forward on a mini-batch)
 // cut into 4 tiles of rows read its 34 MB of weights 4 times and ran at 47 GFLOP/s on one
 // thread; cut into 8 tiles of columns it runs at 125 (bench/README.md, stop 33).
-std::int64_t sgemm_tile_rows(std::int64_t M, std::int64_t N, std::int64_t K) {
-  if (N > M) return M;  // the columns are cut
-  return part_length(M, M * N * std::max<std::int64_t>(K, 1), kMinTileWork, 16);
-}
-
+//
 // A product much deeper than C is wide or tall (a layer's weight gradient dzᵀ·x over a large
 // batch: C is outputs × inputs, k runs over the rows) is cut along k instead: tiles of C would
 // each re-read all of the operand across them, the slices of k read each operand once, and
@@ -192,16 +190,14 @@ std::int64_t sgemm_tile_rows(std::int64_t M, std::int64_t N, std::int64_t K) {
 // slices of k: 37 × 262 over 53254 rows 77 → 107, 120 × 120 over 69106 rows 79 → 103, 64 × 784
 // over 60000 rows 88 → 146, 1024 × 1024 over 8192 rows 135 → 153. Where k is only 2 to 4
 // times C's side, slices lose (1024 × 1024 over 4096 rows: 146 → 124), hence the factor 8.
-std::int64_t sgemm_tile_depth(std::int64_t M, std::int64_t N, std::int64_t K) {
-  if (K < 8 * std::max(M, N)) return K;
-  return std::min(K, part_length(K, M * N * K, kMinTileWork, 16));
+SgemmTiles sgemm_tiles(std::int64_t M, std::int64_t N, std::int64_t K) {
+  const std::int64_t work = M * N * std::max<std::int64_t>(K, 1);
+  SgemmTiles tiles;
+  tiles.row_parts = N > M ? 1 : part_count(M, work, kMinTileWork, 16);  // a wide C: its columns are cut
+  tiles.column_parts = tiles.row_parts > 1 ? 1 : part_count(N, work, kMinTileWork, 16);
+  tiles.depth_parts = K < 8 * std::max(M, N) ? 1 : part_count(K, work, kMinTileWork, 16);
+  return tiles;
 }
-
-std::int64_t sgemm_tile_columns(std::int64_t M, std::int64_t N, std::int64_t K) {
-  if (sgemm_tile_rows(M, N, K) < M) return N;  // the rows are cut
-  return part_length(N, M * N * std::max<std::int64_t>(K, 1), kMinTileWork, 16);
-}
-
 void set_threads(int count) {
   configure_once();
   threads_wanted = count;

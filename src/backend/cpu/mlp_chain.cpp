@@ -431,12 +431,11 @@ ANN_KERNEL void backward_chunks_body(const MlpChain& p, const float* x, const fl
 }
 ANN_DISPATCH(backward_chunks)
 
-// Parts: at most 8, each of at least 2²² multiply-adds (a thread's start costs ~20 µs), cut by
-// the shape alone; 0 when there are no rows. Part q takes the chunks [q·chunks/parts,
-// (q+1)·chunks/parts), so that parts differ by one chunk at most and the contiguous shares of
-// run_parts hold as many chunks as can be: in parts of a uniform length (part_length), 42 chunks
-// made 7 parts of 6, which 2 threads shared as 18 and 24 chunks (an 87-44×7-1 net on 10 725
-// rows, 1.59 times as fast on 2 threads as on 1).
+// Parts: 1, 2, 4 or 8 (parallel.h's part_count, so that 2, 4 or 8 threads share them evenly), of
+// about 2²² multiply-adds or more, cut by the shape alone; 0 when there are no rows. Part q takes
+// the chunks [q·chunks/parts, (q+1)·chunks/parts) (part_begin), so that parts differ by one chunk
+// at most: in parts of a uniform length, 42 chunks made 7 parts of 6, which 2 threads shared as
+// 18 and 24 chunks (an 87-44×7-1 net on 10 725 rows, 1.59 times as fast on 2 threads as on 1).
 std::int64_t chunk_count(const MlpChain& p) { return (p.m + kChunk - 1) / kChunk; }
 std::int64_t part_count(const MlpChain& p) {
   const std::int64_t chunks = chunk_count(p);
@@ -446,7 +445,7 @@ std::int64_t part_count(const MlpChain& p) {
   return cpu::part_count(chunks, chunks * kChunk * per_row, std::int64_t{1} << 22, 1);
 }
 std::int64_t first_chunk(const MlpChain& p, std::int64_t part, std::int64_t parts) {
-  return part * chunk_count(p) / parts;
+  return cpu::part_begin(part, parts, chunk_count(p), 1);
 }
 
 }  // namespace

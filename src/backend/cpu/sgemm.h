@@ -6,8 +6,7 @@
 namespace ann::backend::cpu {
 
 /// C[M,N] = alpha * op(A) op(B) + beta * C, row-major. The result does not depend on the
-/// thread count: C is cut into tiles of sgemm_tile_rows(M, N, K) rows and
-/// sgemm_tile_columns(M, N, K) columns, or k into slices of sgemm_tile_depth(M, N, K), one
+/// thread count: C is cut into tiles, or k into slices, by the shape alone (sgemm_tiles), one
 /// library call each, and threads share out whole tiles or slices.
 void sgemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,
            std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C, std::int64_t ldc);
@@ -26,15 +25,15 @@ inline void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std
   dgemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
-/// The rows of C that one library call computes: a function of the shape alone. All M when C
-/// has more columns than rows (its columns are cut instead).
-std::int64_t sgemm_tile_rows(std::int64_t M, std::int64_t N, std::int64_t K);
-/// The k of one library call: all K, unless the product is much deeper than C is wide or tall;
-/// then k is cut into slices, each summed into a partial C, and C is their sum in slice order
-/// (C is not cut then).
-std::int64_t sgemm_tile_depth(std::int64_t M, std::int64_t N, std::int64_t K);
-/// Its columns: all N, unless the rows make one tile (C wider than tall, or a product of a few
-/// rows), in which case the columns are cut alike.
-std::int64_t sgemm_tile_columns(std::int64_t M, std::int64_t N, std::int64_t K);
+/// How sgemm and dgemm cut a product into library calls, a function of the shape alone: k into
+/// `depth_parts` slices where that is above 1 (a product much deeper than C is wide or tall:
+/// each slice summed into a partial C, and C their sum in slice order); else C's rows into
+/// `row_parts` tiles, or, where that is 1 (C wider than tall, or a product of a few rows), its
+/// columns into `column_parts`. Each count is 1, 2, 4 or 8 (parallel.h's part_count), and the
+/// parts are whole multiples of 16 as even as can be (part_begin).
+struct SgemmTiles {
+  std::int64_t row_parts = 1, column_parts = 1, depth_parts = 1;
+};
+SgemmTiles sgemm_tiles(std::int64_t M, std::int64_t N, std::int64_t K);
 
 }  // namespace ann::backend::cpu
