@@ -182,15 +182,16 @@ double mlp(const Spec& spec) {
   const bool five_steps = spec.contains("step") && spec.at("step") == "five_steps";
   TrainStep train_step(model, criterion, *optimizer);
   std::int64_t next_row = 0;
+  Tensor loss;  // the last step's
   auto step = [&] {
     const std::int64_t n = std::min(batch, rows - next_row);
     const Tensor xb = X.narrow(0, next_row, n), yb = y.narrow(0, next_row, n);
     next_row = next_row + n == rows ? 0 : next_row + n;
     if (!five_steps) {
-      train_step(xb, yb);
+      loss = train_step(xb, yb);
       return;
     }
-    Tensor loss = criterion(model(xb), yb);
+    loss = criterion(model(xb), yb);
     optimizer->zero_grad();
     loss.backward();
     optimizer->step();
@@ -198,7 +199,11 @@ double mlp(const Spec& spec) {
   step();
   const auto t0 = Clock::now();
   for (std::int64_t s = 0; s < steps; ++s) step();
-  return since(t0);
+  const double seconds = since(t0);
+  // the last step's loss, which bench/compare holds to PyTorch's (the same data, initial weights
+  // and steps)
+  std::printf("loss %.9g\n", loss.item<double>());
+  return seconds;
 }
 
 }  // namespace
