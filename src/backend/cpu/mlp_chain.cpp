@@ -117,7 +117,9 @@ struct Prefetch {
   ANN_INLINE void lines() {
     std::int64_t left = per_tile;
     for (int i = 0; i < kRanges && left > 0; ++i) {
-      for (; next[i] < end[i] && left > 0; next[i] += 64, --left) __builtin_prefetch(next[i], 0, 2);
+      const char* line = next[i];  // (in a register: the member was stored back at every line)
+      for (; line < end[i] && left > 0; line += 64, --left) __builtin_prefetch(line, 0, 2);
+      next[i] = line;
     }
   }
 };
@@ -140,20 +142,26 @@ ANN_INLINE void product_blocks(const float* W, std::int64_t ws_out, std::int64_t
   }
 }
 // out [N][R] from in [K][R]: every unit, every block of the chunk; `ahead` (if any) prefetched
-// along the way.
+// along the way. Units in tiles of 4, the last 5 or 6 as one tile: a tile of 1 or 2 units loads
+// its rows for as few multiply-adds, and waits on the loads (24 accumulators, 4 rows and a
+// weight still fit the 32 vector registers).
 ANN_INLINE void product(const float* W, std::int64_t ws_out, std::int64_t ws_in, const float* bias, const float* in,
                         std::int64_t K, std::int64_t N, std::int64_t R, float* out, Prefetch* ahead = nullptr) {
   if (ahead) ahead->spread((N + 3) / 4 * ((R / kLanes + 3) / 4));
-  for (std::int64_t n0 = 0; n0 < N; n0 += 4) {
+  for (std::int64_t n0 = 0; n0 < N;) {
+    const std::int64_t left = N - n0, units = left == 5 || left == 6 ? left : std::min<std::int64_t>(4, left);
     const float* w = W + n0 * ws_out;
     const float* b = bias ? bias + n0 : nullptr;
     float* o = out + n0 * R;
-    switch (std::min<std::int64_t>(4, N - n0)) {
+    switch (units) {
+      case 6: product_blocks<6>(w, ws_out, ws_in, b, in, K, R, o, ahead); break;
+      case 5: product_blocks<5>(w, ws_out, ws_in, b, in, K, R, o, ahead); break;
       case 4: product_blocks<4>(w, ws_out, ws_in, b, in, K, R, o, ahead); break;
       case 3: product_blocks<3>(w, ws_out, ws_in, b, in, K, R, o, ahead); break;
       case 2: product_blocks<2>(w, ws_out, ws_in, b, in, K, R, o, ahead); break;
       default: product_blocks<1>(w, ws_out, ws_in, b, in, K, R, o, ahead); break;
     }
+    n0 += units;
   }
 }
 
@@ -177,8 +185,22 @@ ANN_INLINE void across_lanes_tile(const float* dz, const float* h, std::int64_t 
       for (int j = 0; j < UK; ++j) s[i * UK + j] += d[i] * x[j];
   }
   const Vec sums = vec16::lane_sums16(s);
-  for (int i = 0; i < UN; ++i)
-    for (int j = 0; j < UK; ++j) put(acc[i * K + j], sums[i * UK + j], add);
+  for (int i = 0; i < UN; ++i) {
+    if constexpr (UK == 4) {  // a unit's 4 sums as one 128-bit add, not 4 lanes taken out one by one
+      using Quad = float __attribute__((vector_size(16)));
+      const Quad part = {sums[i * 4], sums[i * 4 + 1], sums[i * 4 + 2], sums[i * 4 + 3]};
+      Quad a;
+      if (add) {
+        std::memcpy(&a, acc + i * K, sizeof a);
+        a += part;
+      } else {
+        a = part;
+      }
+      std::memcpy(acc + i * K, &a, sizeof a);
+    } else {
+      for (int j = 0; j < UK; ++j) put(acc[i * K + j], sums[i * UK + j], add);
+    }
+  }
 }
 template <int UN>
 ANN_INLINE void across_lanes_inputs(const float* dz, const float* h, std::int64_t K, std::int64_t R, float* acc,
