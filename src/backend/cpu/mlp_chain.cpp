@@ -141,15 +141,23 @@ ANN_INLINE void product_blocks(const float* W, std::int64_t ws_out, std::int64_t
     default: break;
   }
 }
+// The units of the next tile when `left` are left: 6 (24 accumulators, 4 rows and a weight fill
+// 29 of the 32 vector registers, 10 loads for 24 multiply-adds), and the last 7–9 as 4 + 3, 4 + 4
+// or 5 + 4, never a tile of 1–3 after a 6, whose few accumulators wait on their loads. Tiles of
+// 4 units (8 loads for 16 multiply-adds) ran 48-, 64- and 128-wide layers on 256 rows at 105–118
+// GFLOP/s, tiles of 6 at 132–140 (a chain of 6 such layers, forward, one thread).
+constexpr std::int64_t unit_tile(std::int64_t left) {
+  if (left > 9) return 6;
+  if (left <= 6) return left;
+  return left == 9 ? 5 : 4;
+}
 // out [N][R] from in [K][R]: every unit, every block of the chunk; `ahead` (if any) prefetched
-// along the way. Units in tiles of 4, the last 5 or 6 as one tile: a tile of 1 or 2 units loads
-// its rows for as few multiply-adds, and waits on the loads (24 accumulators, 4 rows and a
-// weight still fit the 32 vector registers).
+// along the way.
 ANN_INLINE void product(const float* W, std::int64_t ws_out, std::int64_t ws_in, const float* bias, const float* in,
                         std::int64_t K, std::int64_t N, std::int64_t R, float* out, Prefetch* ahead = nullptr) {
   if (ahead) ahead->spread((N + 3) / 4 * ((R / kLanes + 3) / 4));
   for (std::int64_t n0 = 0; n0 < N;) {
-    const std::int64_t left = N - n0, units = left == 5 || left == 6 ? left : std::min<std::int64_t>(4, left);
+    const std::int64_t units = unit_tile(N - n0);
     const float* w = W + n0 * ws_out;
     const float* b = bias ? bias + n0 : nullptr;
     float* o = out + n0 * R;
