@@ -155,7 +155,11 @@ constexpr std::int64_t unit_tile(std::int64_t left) {
 // along the way.
 ANN_INLINE void product(const float* W, std::int64_t ws_out, std::int64_t ws_in, const float* bias, const float* in,
                         std::int64_t K, std::int64_t N, std::int64_t R, float* out, Prefetch* ahead = nullptr) {
-  if (ahead) ahead->spread((N + 3) / 4 * ((R / kLanes + 3) / 4));
+  if (ahead) {
+    std::int64_t unit_tiles = 0;
+    for (std::int64_t n0 = 0; n0 < N; n0 += unit_tile(N - n0)) ++unit_tiles;
+    ahead->spread(unit_tiles * ((R / kLanes + 3) / 4));
+  }
   for (std::int64_t n0 = 0; n0 < N;) {
     const std::int64_t units = unit_tile(N - n0);
     const float* w = W + n0 * ws_out;
