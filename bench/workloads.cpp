@@ -182,30 +182,30 @@ double mlp(const Spec& spec) {
   const bool five_steps = spec.contains("step") && spec.at("step") == "five_steps";
   TrainStep train_step(model, criterion, *optimizer);
   std::int64_t next_row = 0;
-  Tensor loss;  // the last step's
-  auto step = [&] {
+  auto step = [&]() -> Tensor {  // the step's loss
     const std::int64_t n = std::min(batch, rows - next_row);
     const Tensor xb = X.narrow(0, next_row, n), yb = y.narrow(0, next_row, n);
     next_row = next_row + n == rows ? 0 : next_row + n;
-    if (!five_steps) {
-      loss = train_step(xb, yb);
-      return;
-    }
-    loss = criterion(model(xb), yb);
+    if (!five_steps) return train_step(xb, yb);
+    Tensor loss = criterion(model(xb), yb);
     optimizer->zero_grad();
     loss.backward();
     optimizer->step();
+    return loss;
   };
-  step();
-  Tensor early = loss;  // the 10th timed step's (or the last's, if fewer)
+  // the losses bench/compare holds to PyTorch's (the same data, initial weights and steps): the
+  // 10th timed step's (the last's, if fewer) and the last's, kept without their graphs (no step's
+  // loss outlives its step)
+  Tensor early = step().detach(), last = early;
+  const std::int64_t early_step = std::min<std::int64_t>(steps, 10) - 1;
   const auto t0 = Clock::now();
   for (std::int64_t s = 0; s < steps; ++s) {
-    step();
-    if (s < 10) early = loss;
+    const Tensor loss = step();
+    if (s == early_step) early = loss.detach();
+    if (s == steps - 1) last = loss.detach();
   }
   const double seconds = since(t0);
-  // the losses bench/compare holds to PyTorch's (the same data, initial weights and steps)
-  std::printf("early_loss %.9g\nloss %.9g\n", early.item<double>(), loss.item<double>());
+  std::printf("early_loss %.9g\nloss %.9g\n", early.item<double>(), last.item<double>());
   return seconds;
 }
 

@@ -181,14 +181,19 @@ def mlp(spec):
         optimizer.step()
         return loss
 
-    loss = early = step()
+    # the 10th timed step's loss (the last's, if fewer) and the last's, as ann_workload mlp keeps them
+    early = last = step().detach()
+    early_step = min(steps, 10) - 1
     t0 = time.perf_counter()
     for s in range(steps):
         loss = step()
-        if s < 10:
-            early = loss  # the 10th timed step's (or the last's, if fewer)
+        if s == early_step:
+            early = loss.detach()
+        if s == steps - 1:
+            last = loss.detach()
+        del loss  # no step's loss outlives its step
     seconds = time.perf_counter() - t0
-    print("early_loss %.9g\nloss %.9g" % (early.item(), loss.item()))  # as ann_workload mlp prints them
+    print("early_loss %.9g\nloss %.9g" % (early.item(), last.item()))
     return seconds
 
 
