@@ -987,6 +987,25 @@ TEST(Hooks, SeeReplaceAndAreRemoved) {
   EXPECT_THROW(tensor({1.}).register_hook([](const Tensor& g) { return g; }), AutogradError);
 }
 
+// A layer's backward adds its weight's gradient into .grad itself where there is one already,
+// except where the weight has hooks: they see (and may replace) each gradient before it is added.
+TEST(Hooks, SeeEachGradientThatAddsIntoAnExistingOne) {
+  manual_seed(3);
+  nn::Linear layer(4, 2);
+  int seen = 0;
+  layer.weight.register_hook([&seen](const Tensor& g) {
+    ++seen;
+    return g * 2.0;
+  });
+  const Tensor x = randn({5, 4});
+  layer(x).sum().backward();
+  const std::vector<float> once = layer.weight.grad().to_vector<float>();
+  layer(x).sum().backward();  // no zero_grad: the gradient adds up
+  EXPECT_EQ(seen, 2);
+  const std::vector<float> twice = layer.weight.grad().to_vector<float>();
+  for (std::size_t i = 0; i < once.size(); ++i) EXPECT_EQ(twice[i], 2 * once[i]) << i;
+}
+
 TEST(Hooks, RetainGradKeepsAnIntermediatesGradient) {
   Tensor x = tensor({1., 2.}).requires_grad_();
   Tensor h = x * 3.0;

@@ -56,8 +56,8 @@ class TrainStep {
   optim::Optimizer& optimizer_;
   bool fused_ = false;
   Tensor last_output_;
-  struct Chain;                   // the chain last found, for inputs of one shape (train_step.cpp)
-  std::unique_ptr<Chain> chain_;
+  struct Plan;                    // the kernels last found, for inputs of one shape (train_step.cpp)
+  std::unique_ptr<Plan> plan_;
 };
 
 }  // namespace ann

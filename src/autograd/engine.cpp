@@ -221,10 +221,7 @@ void run_pass(std::span<const Tensor> roots, std::span<const Tensor> seeds, bool
 
     // A leaf that has a gradient already is a sink: the node may add into it itself.
     s->sinks.clear();
-    for (const Tensor& input : node.inputs()) {
-      TensorImpl* leaf = !capture && input.defined() && input.requires_grad() && !input.impl()->grad_fn ? input.impl().get() : nullptr;
-      s->sinks.push_back(leaf && leaf->grad.defined() ? &leaf->grad : nullptr);
-    }
+    for (const Tensor& input : node.inputs()) s->sinks.push_back(capture ? nullptr : grad_sink(input));
     std::vector<Tensor> dinputs = node.apply(dout, s->sinks);
     for (std::size_t i = 0; i < node.inputs().size(); ++i) {
       const Tensor& input = node.inputs()[i];

@@ -106,6 +106,12 @@ Tensor record_node(const char* name, Tensor out, std::vector<Tensor> inputs, Bac
   return out;
 }
 
+Tensor* grad_sink(const Tensor& input) {
+  TensorImpl* leaf = input.defined() && input.requires_grad() && !input.impl()->grad_fn ? input.impl().get() : nullptr;
+  // (a leaf with hooks gets its gradient through them: they see, and may replace, it first)
+  return leaf && leaf->grad.defined() && leaf->hooks.empty() ? &leaf->grad : nullptr;
+}
+
 bool can_add_into(const Tensor* sink, std::initializer_list<const Tensor*> reads) {
   if (!sink || sink->dtype() != DType::Float32 || !sink->is_contiguous()) return false;
   const Storage* memory = sink->impl()->storage.get();

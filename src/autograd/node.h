@@ -22,6 +22,10 @@ namespace ann::autograd {
 /// gradient into, or null (not a leaf, or no gradient yet).
 using GradSinks = std::span<Tensor* const>;
 
+/// The sink a backward pass offers for `input`'s gradient: its .grad, where it is a leaf that
+/// requires grad, has a gradient already and no hooks; else null.
+Tensor* grad_sink(const Tensor& input);
+
 /// Whether a backward may add a gradient into `sink` itself: a float32 contiguous leaf gradient
 /// whose memory none of `reads` (what the backward reads, other sinks it writes) shares.
 bool can_add_into(const Tensor* sink, std::initializer_list<const Tensor*> reads);

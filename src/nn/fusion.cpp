@@ -5,7 +5,8 @@
 #include "ops/linear.h"
 #include "ops/mlp_chain.h"
 #include "ops/narrow_mlp.h"
-#include "nn/whole_chain.h"
+#include "nn/fused_plan.h"
+#include "tensor_impl.h"
 
 namespace ann::nn {
 
@@ -144,11 +145,29 @@ std::size_t run_fused(const std::vector<std::shared_ptr<Module>>& modules, std::
   return plan.covers;
 }
 
-WholeChain whole_chain(Modules modules, const Tensor& x) {
-  if (modules.empty()) return {};
-  Plan plan = plan_at(modules, 0, x, /*with_layers=*/true);
-  if (plan.kind != Plan::Kind::Chain || plan.covers != modules.size()) return {};
-  return {std::move(plan.chain), std::move(plan.chain_layers)};
+std::vector<FusedSegment> fused_plan(Modules modules, const Tensor& x) {
+  if (!fusing || !x.defined() || x.dim() != 2) return {};
+  std::vector<FusedSegment> segments;
+  // plan_at reads only its input's rows, width, type and device: past the first segment, a
+  // stand-in of h's shape (one float, expanded) takes h's place.
+  Tensor h = x;
+  for (std::size_t i = 0; i < modules.size();) {
+    Plan plan = plan_at(modules, i, h, /*with_layers=*/true);
+    if (plan.kind == Plan::Kind::Chain) {
+      segments.push_back({true, std::move(plan.chain), std::move(plan.chain_layers)});
+    } else {
+      // an affine layer and its activation, or a Linear module alone (its own forward)
+      const Linear* layer = plan.kind == Plan::Kind::LinearSquash ? plan.first
+                            : plan.kind == Plan::Kind::None       ? dynamic_cast<const Linear*>(modules[i].get())
+                                                                  : nullptr;
+      if (!layer || !detail::linear_pass_applies(h, layer->weight, layer->bias, plan.f)) return {};
+      plan.covers = plan.kind == Plan::Kind::None ? 1 : plan.covers;
+      segments.push_back({false, {{layer->weight, layer->bias, plan.f}}, {layer}});
+    }
+    i += plan.covers;
+    h = make_tensor({1, 1}, DType::Float32, x.device()).expand({x.size(0), segments.back().stages.back().W.size(0)});
+  }
+  return segments;
 }
 
 }  // namespace ann::nn

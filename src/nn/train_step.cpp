@@ -1,7 +1,9 @@
 #include "ann/train_step.h"
 
+#include <algorithm>
 #include <typeinfo>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "ann/autograd.h"
@@ -9,23 +11,24 @@
 #include "ann/nn/linear.h"
 #include "ann/nn/sequential.h"
 #include "autograd/node.h"
+#include "nn/fused_plan.h"
 #include "nn/loss_without_graph.h"
-#include "nn/whole_chain.h"
+#include "ops/linear.h"
 #include "ops/mlp_chain.h"
 
 namespace ann {
 
-// The chain Sequential's forward runs for inputs like the last: asking fusion.cpp again each
+// The segments Sequential's forward runs for inputs like the last: asking fusion.cpp again each
 // step (a cast per module, the stages' tensors copied) took a tenth of a small net's step. It
 // holds while the inputs keep their shape, type and device and the layers keep their tensors,
 // of the same type and device (Module::to converts a parameter in place); a module list only
 // grows, and the activations' parameters are fixed.
-struct TrainStep::Chain {
+struct TrainStep::Plan {
   Shape input_sizes;
   DType input_dtype = DType::Float32;
   Device input_device;
   std::size_t modules = 0;
-  nn::WholeChain chain;
+  std::vector<nn::FusedSegment> segments;
 
   bool holds_for(const nn::Sequential& model, const Tensor& X) const {
     if (X.sizes() != input_sizes || X.dtype() != input_dtype || X.device() != input_device || model.size() != modules)
@@ -33,8 +36,11 @@ struct TrainStep::Chain {
     auto same = [&](const Tensor& now, const Tensor& then) {
       return now.is_same(then) && (!now.defined() || (now.dtype() == DType::Float32 && now.device() == input_device));
     };
-    for (std::size_t l = 0; l < chain.layers.size(); ++l) {
-      if (!same(chain.layers[l]->weight, chain.stages[l].W) || !same(chain.layers[l]->bias, chain.stages[l].b)) return false;
+    for (const nn::FusedSegment& segment : segments) {
+      for (std::size_t l = 0; l < segment.layers.size(); ++l) {
+        if (!same(segment.layers[l]->weight, segment.stages[l].W) || !same(segment.layers[l]->bias, segment.stages[l].b))
+          return false;
+      }
     }
     return true;
   }
@@ -45,29 +51,50 @@ TrainStep::TrainStep(nn::Module& model, Criterion criterion, optim::Optimizer& o
 TrainStep::~TrainStep() = default;
 TrainStep::TrainStep(TrainStep&&) noexcept = default;
 
+namespace {
+
+using SegmentPass = std::variant<detail::ChainPass, detail::LinearPass>;
+
+// Which of a segment's x, W_1, b_1, …, W_L, b_L get a gradient, as backward would give them: x
+// where a parameter before the segment gets one (the model's input does not; TrainStep takes
+// none that requires grad), each parameter where it requires grad. False where a parameter that
+// requires grad is no leaf: backward would take its gradient further, which TrainStep does not.
+bool gradients_needed(const std::vector<nn::FusedSegment>& segments, std::vector<std::vector<bool>>& need,
+                      bool& any_parameter) {
+  need.assign(segments.size(), {});
+  any_parameter = false;
+  for (std::size_t s = 0; s < segments.size(); ++s) {
+    need[s].push_back(any_parameter);
+    for (const detail::ChainStage& stage : segments[s].stages) {
+      for (const Tensor* p : {&stage.W, &stage.b}) {
+        const bool needed = p->defined() && p->requires_grad();
+        if (needed && !p->is_leaf()) return false;
+        need[s].push_back(needed);
+        any_parameter = any_parameter || needed;
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 Tensor TrainStep::operator()(const Tensor& X, const Tensor& y) {
-  // The chain, where Sequential's own forward (not a subclass's) would run all of it as one.
-  const std::vector<detail::ChainStage>* stages = nullptr;
+  // The segments, where Sequential's own forward (not a subclass's) would run only chains and
+  // affine layers.
+  const std::vector<nn::FusedSegment>* segments = nullptr;
   if (typeid(model_) == typeid(nn::Sequential) && nn::fusion_enabled() && is_grad_enabled() && X.defined() &&
       !X.requires_grad()) {
     const auto& sequential = static_cast<const nn::Sequential&>(model_);
-    if (!chain_ || !chain_->holds_for(sequential, X)) {
-      chain_ = std::make_unique<Chain>(Chain{X.sizes(), X.dtype(), X.device(), sequential.size(),
-                                             nn::whole_chain(nn::Modules(sequential.begin(), sequential.end()), X)});
+    if (!plan_ || !plan_->holds_for(sequential, X)) {
+      plan_ = std::make_unique<Plan>(Plan{X.sizes(), X.dtype(), X.device(), sequential.size(),
+                                          nn::fused_plan(nn::Modules(sequential.begin(), sequential.end()), X)});
     }
-    stages = &chain_->chain.stages;
+    segments = &plan_->segments;
   }
-  // Which of x, W_1, b_1, …, W_L, b_L get a gradient (x does not).
-  const std::size_t depth = stages ? stages->size() : 0;
-  std::vector<bool> need(1 + 2 * depth, false);
+  std::vector<std::vector<bool>> need;
   bool any_parameter = false;
-  for (std::size_t l = 0; l < depth; ++l) {
-    const detail::ChainStage& s = (*stages)[l];
-    need[1 + 2 * l] = s.W.requires_grad();
-    need[2 + 2 * l] = s.b.defined() && s.b.requires_grad();
-    any_parameter = any_parameter || need[1 + 2 * l] || need[2 + 2 * l];
-  }
-  fused_ = any_parameter;
+  fused_ = segments && !segments->empty() && gradients_needed(*segments, need, any_parameter) && any_parameter;
   if (!fused_) {
     Tensor output = model_(X);               // 1. forward
     Tensor loss = criterion_(output, y);     // 2. loss
@@ -78,8 +105,21 @@ Tensor TrainStep::operator()(const Tensor& X, const Tensor& y) {
     return loss;
   }
 
-  detail::ChainPass pass(X, *stages, /*keep=*/true);  // 1. forward, the chain's kernel
-  Tensor output = pass.take_output();
+  std::vector<SegmentPass> passes;                     // 1. forward, each segment's kernels
+  passes.reserve(segments->size());
+  Tensor output = X;
+  for (std::size_t s = 0; s < segments->size(); ++s) {
+    const nn::FusedSegment& segment = (*segments)[s];
+    const bool keep = std::find(need[s].begin(), need[s].end(), true) != need[s].end();
+    const detail::ChainStage& layer = segment.stages.front();
+    if (segment.chain) {
+      output = std::get<detail::ChainPass>(passes.emplace_back(std::in_place_type<detail::ChainPass>, output,
+                                                                segment.stages, keep)).take_output();
+    } else {
+      output = std::get<detail::LinearPass>(passes.emplace_back(std::in_place_type<detail::LinearPass>, output,
+                                                                 layer.W, layer.b, layer.f, keep)).take_output();
+    }
+  }
   Tensor loss, d_output;
   if (nn::loss_without_graph(criterion_, output, y, loss, d_output)) {  // 2. loss, and its gradient
     optimizer_.zero_grad();                                              // 3. zero the gradients
@@ -91,14 +131,22 @@ Tensor TrainStep::operator()(const Tensor& X, const Tensor& y) {
     d_output = output.grad();
   }
   last_output_ = output.detach();
-  if (d_output.defined()) {                            // 4. … and through the chain's kernel
-    std::vector<Tensor> grads = pass.gradients(d_output, need);
-    NoGradGuard as_in_backward;  // (a pass without create_graph adds into a gradient in place)
-    for (std::size_t l = 0; l < depth; ++l) {
-      const detail::ChainStage& s = (*stages)[l];
-      if (need[1 + 2 * l]) autograd::accumulate_grad(s.W, std::move(grads[1 + 2 * l]));
-      if (need[2 + 2 * l]) autograd::accumulate_grad(s.b, std::move(grads[2 + 2 * l]));
+  // 4. … and through each segment's kernels, last to first, as backward would: a gradient into
+  // W.grad where it has one already (autograd::grad_sink), the others handed over as it hands them
+  NoGradGuard as_in_backward;  // (a pass without create_graph adds into a gradient in place)
+  Tensor dy = std::move(d_output);
+  for (std::size_t s = segments->size(); s-- > 0 && dy.defined();) {
+    const nn::FusedSegment& segment = (*segments)[s];
+    std::vector<Tensor> grads =
+        segment.chain ? std::get<detail::ChainPass>(passes[s]).gradients(dy, need[s])
+                      : std::get<detail::LinearPass>(passes[s]).gradients(dy, need[s],
+                                                                          autograd::grad_sink(segment.stages[0].W), nullptr);
+    for (std::size_t l = 0; l < segment.stages.size(); ++l) {
+      const detail::ChainStage& stage = segment.stages[l];
+      if (grads[1 + 2 * l].defined()) autograd::accumulate_grad(stage.W, std::move(grads[1 + 2 * l]));
+      if (grads[2 + 2 * l].defined()) autograd::accumulate_grad(stage.b, std::move(grads[2 + 2 * l]));
     }
+    dy = std::move(grads[0]);
   }
   optimizer_.step();                                   // 5. a step of gradient descent
   return loss;

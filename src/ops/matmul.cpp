@@ -208,7 +208,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, const b
                      to_string(weight.sizes()) + " do not align (expected input [m, " +
                      std::to_string(weight.dim() == 2 ? weight.size(1) : -1) + "])");
   }
-  const std::int64_t m = x.size(0), out = weight.size(0);
+  const std::int64_t out = weight.size(0);
   if (bias.defined()) {
     ops::check_floating(bias, "linear");
     ops::check_same_dtype(x, bias, "linear");
@@ -223,45 +223,68 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, const b
   if (x.dtype() != DType::Float32 || !ops::backend_of(x).has(backend::Fused::LinearEpilogue)) {
     return linear_composition(x, weight, bias, f);
   }
-  const Tensor b = bias.defined() ? bias.contiguous() : Tensor();
-  Tensor z = mm_kernel(x, weight.t());
-  // z is kept apart from h only where the backward needs it
-  const bool keep_z = !backend::derivative_from_output(f) && is_grad_enabled() &&
-                      autograd::any_requires_grad({x, weight, bias});
-  Tensor h = keep_z ? make_tensor(z.sizes(), DType::Float32, z.device()) : z;
-  ops::backend_of(x).bias_activation(z.data<float>(), h.data<float>(), b.defined() ? b.data<float>() : nullptr, m,
-                                     out, f);
   // Products are skipped when nobody needs their gradient (the first layer's input is data).
-  return record(linear_name(f), h, {x, weight, bias},
-                [x = x.detach(), w = weight.detach(), kept = (keep_z ? z : h).detach(), f,
-                 need_dx = x.requires_grad(), need_dw = weight.requires_grad(),
-                 need_db = bias.defined() && bias.requires_grad()](
+  LinearPass pass(x, weight, bias, f, is_grad_enabled() && autograd::any_requires_grad({x, weight, bias}));
+  Tensor h = pass.take_output();
+  return record(linear_name(f), std::move(h), {x, weight, bias},
+                [pass = std::move(pass), f,
+                 need = std::vector<bool>{x.requires_grad(), weight.requires_grad(), bias.defined() && bias.requires_grad()}](
                     const Tensor& dy, autograd::GradSinks sinks, const std::vector<Tensor>& inputs) {
                   if (is_grad_enabled()) {  // a pass with create_graph
                     return autograd::differentiate_again(
                         [f](const std::vector<Tensor>& in) { return linear_composition(in[0], in[1], in[2], f); }, inputs, dy);
                   }
-                  const Tensor dyc = dy.contiguous();
-                  // without an activation dz is dy itself: no copy
-                  Tensor dz = !f.applies ? dyc : make_tensor(dyc.sizes(), DType::Float32, dyc.device());
-                  Tensor db = need_db ? make_tensor({dyc.size(1)}, DType::Float32, dyc.device()) : Tensor();
-                  if (f.applies || need_db) {
-                    ops::backend_of(dyc).activation_backward_bias(
-                        kept.data<float>(), dyc.data<float>(), f.applies ? dz.data<float>() : nullptr,
-                        need_db ? db.data<float>() : nullptr, dyc.size(0), dyc.size(1), f);
-                  }
-                  // W's gradient goes straight into W.grad where it has one (the same sums: after
-                  // zero_grad it holds zeros, and the library adds each product into C)
-                  Tensor dw;
-                  Tensor* w_grad = sinks.size() == 3 ? sinks[1] : nullptr;
-                  const Tensor* x_grad = sinks.size() == 3 ? sinks[0] : nullptr;
-                  if (need_dw && autograd::can_add_into(w_grad, {&x, &w, &dz, &dyc, &db, x_grad})) {
-                    mm_add_into(dz.t(), x, *w_grad);
-                  } else if (need_dw) {
-                    dw = mm_kernel(dz.t(), x);
-                  }
-                  return std::vector<Tensor>{need_dx ? mm_kernel(dz, w) : Tensor(), dw, db};
+                  return pass.gradients(dy, need, sinks.size() == 3 ? sinks[1] : nullptr,
+                                        sinks.size() == 3 ? sinks[0] : nullptr);
                 });
+}
+
+bool linear_pass_applies(const Tensor& x, const Tensor& weight, const Tensor& bias, const backend::Squash& f) {
+  auto float32_on_x = [&](const Tensor& t) { return t.dtype() == DType::Float32 && t.device() == x.device(); };
+  return x.defined() && x.dim() == 2 && x.dtype() == DType::Float32 &&
+         ops::backend_of(x).has(backend::Fused::LinearEpilogue) && weight.defined() && weight.dim() == 2 &&
+         weight.size(1) == x.size(1) && float32_on_x(weight) &&
+         (!bias.defined() || (bias.sizes() == Shape{weight.size(0)} && float32_on_x(bias))) &&
+         (!f.applies || backend::is_squash(f.op));
+}
+
+LinearPass::LinearPass(const Tensor& x, const Tensor& weight, const Tensor& bias, const backend::Squash& f, bool keep)
+    : f_(f) {
+  const Tensor b = bias.defined() ? bias.contiguous() : Tensor();
+  Tensor z = mm_kernel(x, weight.t());
+  // z is kept apart from h only where the backward needs it
+  const bool keep_z = keep && !backend::derivative_from_output(f);
+  h_ = keep_z ? make_tensor(z.sizes(), DType::Float32, z.device()) : z;
+  ops::backend_of(x).bias_activation(z.data<float>(), h_.data<float>(), b.defined() ? b.data<float>() : nullptr,
+                                     x.size(0), weight.size(0), f);
+  if (keep) {  // detached: a node that holds the pass holds no cycle through h
+    x_ = x.detach();
+    w_ = weight.detach();
+    kept_ = (keep_z ? z : h_).detach();
+  }
+}
+
+std::vector<Tensor> LinearPass::gradients(const Tensor& dy, const std::vector<bool>& need, Tensor* weight_grad,
+                                          const Tensor* input_grad) const {
+  const bool need_dx = need[0], need_dw = need[1], need_db = need[2];
+  const Tensor dyc = dy.contiguous();
+  // without an activation dz is dy itself: no copy
+  Tensor dz = !f_.applies ? dyc : make_tensor(dyc.sizes(), DType::Float32, dyc.device());
+  Tensor db = need_db ? make_tensor({dyc.size(1)}, DType::Float32, dyc.device()) : Tensor();
+  if (f_.applies || need_db) {
+    ops::backend_of(dyc).activation_backward_bias(kept_.data<float>(), dyc.data<float>(),
+                                                  f_.applies ? dz.data<float>() : nullptr,
+                                                  need_db ? db.data<float>() : nullptr, dyc.size(0), dyc.size(1), f_);
+  }
+  // W's gradient goes straight into W.grad where it has one (the same sums: after zero_grad it
+  // holds zeros, and the library adds each product into C)
+  Tensor dw;
+  if (need_dw && autograd::can_add_into(weight_grad, {&x_, &w_, &dz, &dyc, &db, input_grad})) {
+    mm_add_into(dz.t(), x_, *weight_grad);
+  } else if (need_dw) {
+    dw = mm_kernel(dz.t(), x_);
+  }
+  return {need_dx ? mm_kernel(dz, w_) : Tensor(), dw, db};
 }
 
 }  // namespace detail
