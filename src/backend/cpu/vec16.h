@@ -180,13 +180,21 @@ ANN_INLINE void transpose16(Vec* v) {
   }
 }
 
+// Fewer columns than this past the last whole 16 move one by one: a transpose costs 64 shuffles
+// however few of its columns are used.
+constexpr std::int64_t kTransposedColumns = 8;
+
 // dst [cols][R] (lanes-major) from rows [rows][cols] of a row-major array (leading dimension
-// ld); rows from `rows` to R are 0. 16 columns at a time by transposing in registers, the last
-// few one by one.
+// ld); rows from `rows` to R are 0. 16 columns at a time by transposing in registers; the last
+// n < 16 columns too, each row's 16-float load reading on into the next row where that stays
+// among the rows given (the extra lanes land in vectors n..15 of the transpose, which are not
+// stored), and the last rows' n floats copied one by one. (Column by column, the remainder took
+// 3 cycles a value: 23 classes of cross-entropy spent most of their time there.)
 ANN_INLINE void to_lanes(const float* src, std::int64_t ld, std::int64_t rows, std::int64_t cols, float* dst,
                          std::int64_t R) {
+  const std::int64_t end = (rows - 1) * ld + cols;  // one past the last float of the rows given
   for (std::int64_t r0 = 0; r0 < R; r0 += kLanes) {
-    const std::int64_t nr = std::min<std::int64_t>(kLanes, rows - r0);
+    const std::int64_t nr = std::clamp<std::int64_t>(rows - r0, 0, kLanes);
     std::int64_t c0 = 0;
     for (; c0 + kLanes <= cols; c0 += kLanes) {
       Vec v[kLanes];
@@ -194,28 +202,66 @@ ANN_INLINE void to_lanes(const float* src, std::int64_t ld, std::int64_t rows, s
       transpose16(v);
       for (int i = 0; i < kLanes; ++i) store(dst + (c0 + i) * R + r0, v[i]);
     }
-    for (std::int64_t c = c0; c < cols; ++c) {
-      float t[kLanes] = {};
-      for (std::int64_t i = 0; i < nr; ++i) t[i] = src[(r0 + i) * ld + c];
-      store(dst + c * R + r0, load(t));
+    const std::int64_t n = cols - c0;
+    if (n < kTransposedColumns) {
+      for (std::int64_t c = c0; c < cols; ++c) {
+        float t[kLanes] = {};
+        for (std::int64_t i = 0; i < nr; ++i) t[i] = src[(r0 + i) * ld + c];
+        store(dst + c * R + r0, load(t));
+      }
+      continue;
     }
+    Vec v[kLanes];
+    for (int i = 0; i < kLanes; ++i) {
+      const std::int64_t at = (r0 + i) * ld + c0;
+      if (i >= nr) {
+        v[i] = Vec{};
+      } else if (at + kLanes <= end) {
+        v[i] = load(src + at);
+      } else {
+        float t[kLanes] = {};
+        for (std::int64_t c = 0; c < n; ++c) t[c] = src[at + c];
+        v[i] = load(t);
+      }
+    }
+    transpose16(v);
+    for (std::int64_t c = 0; c < n; ++c) store(dst + (c0 + c) * R + r0, v[c]);
   }
 }
 
 // The way back: rows [rows][cols] of a row-major array (leading dimension ld) from src [cols][R].
+// The last n < 16 columns first, by a transpose too: where the rows are packed (ld = cols), each
+// row's 16-float store runs on into the next rows, which their own stores (the next rows', then
+// the whole 16-column blocks') write over after, so it stays among the rows given; the last rows
+// and a strided array take their n floats one by one.
 ANN_INLINE void from_lanes(const float* src, std::int64_t R, std::int64_t rows, std::int64_t cols, float* dst,
                            std::int64_t ld) {
+  const std::int64_t end = (rows - 1) * ld + cols;
+  const std::int64_t c0 = cols / kLanes * kLanes, n = cols - c0;
   for (std::int64_t r0 = 0; r0 < rows; r0 += kLanes) {
     const std::int64_t nr = std::min<std::int64_t>(kLanes, rows - r0);
-    std::int64_t c0 = 0;
-    for (; c0 + kLanes <= cols; c0 += kLanes) {
+    if (n > 0 && n < kTransposedColumns) {
+      for (std::int64_t c = c0; c < cols; ++c)
+        for (std::int64_t i = 0; i < nr; ++i) dst[(r0 + i) * ld + c] = src[c * R + r0 + i];
+    } else if (n > 0) {
       Vec v[kLanes];
-      for (int i = 0; i < kLanes; ++i) v[i] = load(src + (c0 + i) * R + r0);
+      for (int i = 0; i < kLanes; ++i) v[i] = i < n ? load(src + (c0 + i) * R + r0) : Vec{};
       transpose16(v);
-      for (int i = 0; i < nr; ++i) store(dst + (r0 + i) * ld + c0, v[i]);
+      for (int i = 0; i < nr; ++i) {
+        const std::int64_t at = (r0 + i) * ld + c0;
+        if (ld == cols && at + kLanes <= end) {
+          store(dst + at, v[i]);
+        } else {
+          for (std::int64_t c = 0; c < n; ++c) dst[at + c] = v[i][c];
+        }
+      }
     }
-    for (std::int64_t c = c0; c < cols; ++c)
-      for (std::int64_t i = 0; i < nr; ++i) dst[(r0 + i) * ld + c] = src[c * R + r0 + i];
+    for (std::int64_t b = 0; b < c0; b += kLanes) {
+      Vec v[kLanes];
+      for (int i = 0; i < kLanes; ++i) v[i] = load(src + (b + i) * R + r0);
+      transpose16(v);
+      for (int i = 0; i < nr; ++i) store(dst + (r0 + i) * ld + b, v[i]);
+    }
   }
 }
 
