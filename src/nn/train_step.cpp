@@ -77,6 +77,49 @@ bool gradients_needed(const std::vector<nn::FusedSegment>& segments, std::vector
   return true;
 }
 
+// The model's output on X, each segment's kernels run with no node; `passes` keeps what their
+// backward reads, where a gradient is needed there.
+Tensor forward_through(const std::vector<nn::FusedSegment>& segments, const std::vector<std::vector<bool>>& need,
+                       const Tensor& X, std::vector<SegmentPass>& passes) {
+  passes.reserve(segments.size());
+  Tensor h = X;
+  for (std::size_t s = 0; s < segments.size(); ++s) {
+    const nn::FusedSegment& segment = segments[s];
+    const bool keep = std::find(need[s].begin(), need[s].end(), true) != need[s].end();
+    if (segment.chain) {
+      h = std::get<detail::ChainPass>(passes.emplace_back(std::in_place_type<detail::ChainPass>, h, segment.stages, keep))
+              .take_output();
+    } else {
+      const detail::ChainStage& layer = segment.stages.front();
+      h = std::get<detail::LinearPass>(
+              passes.emplace_back(std::in_place_type<detail::LinearPass>, h, layer.W, layer.b, layer.f, keep))
+              .take_output();
+    }
+  }
+  return h;
+}
+
+// From dy = ∂L/∂output, through each segment's kernels, last to first, as backward would: a
+// weight's gradient added into its .grad where it has one already (autograd::grad_sink), the
+// others handed to the parameters as backward hands them (hooks, accumulation).
+void backward_through(const std::vector<nn::FusedSegment>& segments, const std::vector<SegmentPass>& passes,
+                      const std::vector<std::vector<bool>>& need, Tensor dy) {
+  NoGradGuard as_in_backward;  // (a pass without create_graph adds into a gradient in place)
+  for (std::size_t s = segments.size(); s-- > 0 && dy.defined();) {
+    const nn::FusedSegment& segment = segments[s];
+    std::vector<Tensor> grads =
+        segment.chain ? std::get<detail::ChainPass>(passes[s]).gradients(dy, need[s])
+                      : std::get<detail::LinearPass>(passes[s]).gradients(
+                            dy, need[s], autograd::grad_sink(segment.stages[0].W), nullptr);
+    for (std::size_t l = 0; l < segment.stages.size(); ++l) {
+      const detail::ChainStage& stage = segment.stages[l];
+      if (grads[1 + 2 * l].defined()) autograd::accumulate_grad(stage.W, std::move(grads[1 + 2 * l]));
+      if (grads[2 + 2 * l].defined()) autograd::accumulate_grad(stage.b, std::move(grads[2 + 2 * l]));
+    }
+    dy = std::move(grads[0]);
+  }
+}
+
 }  // namespace
 
 Tensor TrainStep::operator()(const Tensor& X, const Tensor& y) {
@@ -105,21 +148,8 @@ Tensor TrainStep::operator()(const Tensor& X, const Tensor& y) {
     return loss;
   }
 
-  std::vector<SegmentPass> passes;                     // 1. forward, each segment's kernels
-  passes.reserve(segments->size());
-  Tensor output = X;
-  for (std::size_t s = 0; s < segments->size(); ++s) {
-    const nn::FusedSegment& segment = (*segments)[s];
-    const bool keep = std::find(need[s].begin(), need[s].end(), true) != need[s].end();
-    const detail::ChainStage& layer = segment.stages.front();
-    if (segment.chain) {
-      output = std::get<detail::ChainPass>(passes.emplace_back(std::in_place_type<detail::ChainPass>, output,
-                                                                segment.stages, keep)).take_output();
-    } else {
-      output = std::get<detail::LinearPass>(passes.emplace_back(std::in_place_type<detail::LinearPass>, output,
-                                                                 layer.W, layer.b, layer.f, keep)).take_output();
-    }
-  }
+  std::vector<SegmentPass> passes;
+  Tensor output = forward_through(*segments, need, X, passes);  // 1. forward, each segment's kernels
   Tensor loss, d_output;
   if (nn::loss_without_graph(criterion_, output, y, loss, d_output)) {  // 2. loss, and its gradient
     optimizer_.zero_grad();                                              // 3. zero the gradients
@@ -131,23 +161,7 @@ Tensor TrainStep::operator()(const Tensor& X, const Tensor& y) {
     d_output = output.grad();
   }
   last_output_ = output.detach();
-  // 4. … and through each segment's kernels, last to first, as backward would: a gradient into
-  // W.grad where it has one already (autograd::grad_sink), the others handed over as it hands them
-  NoGradGuard as_in_backward;  // (a pass without create_graph adds into a gradient in place)
-  Tensor dy = std::move(d_output);
-  for (std::size_t s = segments->size(); s-- > 0 && dy.defined();) {
-    const nn::FusedSegment& segment = (*segments)[s];
-    std::vector<Tensor> grads =
-        segment.chain ? std::get<detail::ChainPass>(passes[s]).gradients(dy, need[s])
-                      : std::get<detail::LinearPass>(passes[s]).gradients(dy, need[s],
-                                                                          autograd::grad_sink(segment.stages[0].W), nullptr);
-    for (std::size_t l = 0; l < segment.stages.size(); ++l) {
-      const detail::ChainStage& stage = segment.stages[l];
-      if (grads[1 + 2 * l].defined()) autograd::accumulate_grad(stage.W, std::move(grads[1 + 2 * l]));
-      if (grads[2 + 2 * l].defined()) autograd::accumulate_grad(stage.b, std::move(grads[2 + 2 * l]));
-    }
-    dy = std::move(grads[0]);
-  }
+  backward_through(*segments, passes, need, std::move(d_output));  // 4. … and through the segments
   optimizer_.step();                                   // 5. a step of gradient descent
   return loss;
 }
