@@ -153,7 +153,7 @@ TEST(TrainStep, SameNumbersAsTheFiveStepsOnDrawnNets) {
   EXPECT_EQ(fused, steps);
 }
 
-TEST(TrainStep, RunsTheKernelsItselfWhereSequentialRunsOnlyChainsAndAffineLayers) {
+TEST(TrainStep, RunsTheKernelsItselfWhereSequentialRunsOnlyFusedNodes) {
   // a chain: fused
   Net chain{.in = 5, .out = 4, .widths = {16, 16}, .activation = "tanh"};
   EXPECT_EQ(train_both(chain, {32, 32}, chain.describe()), 2);
@@ -166,9 +166,14 @@ TEST(TrainStep, RunsTheKernelsItselfWhereSequentialRunsOnlyChainsAndAffineLayers
   // one layer, no activation: fused
   Net affine{.in = 9, .out = 2, .widths = {}};
   EXPECT_EQ(train_both(affine, {10, 3}, affine.describe()), 2);
-  // the lesson's two-layer net takes the two-layer kernel: the five steps
+  // the lesson's two-layer nets take the two-layer kernel: fused
   Net lesson{.in = 2, .out = 3, .widths = {100}, .activation = "relu", .loss = "cross_entropy", .optimizer = "adam"};
-  EXPECT_EQ(train_both(lesson, {300, 300}, lesson.describe()), 0);
+  EXPECT_EQ(train_both(lesson, {300, 300}, lesson.describe()), 2);
+  Net regression{.in = 1, .out = 1, .widths = {100}, .activation = "tanh", .optimizer = "adam"};
+  EXPECT_EQ(train_both(regression, {100, 7}, regression.describe()), 2);
+  // …and so do they between other layers
+  Net inside{.in = 5, .out = 3, .widths = {4, 40, 2, 200}, .activation = "sigmoid", .optimizer = "rmsprop"};
+  EXPECT_EQ(train_both(inside, {70, 1}, inside.describe()), 2);
   // no fusion on this thread: the five steps
   {
     nn::NoFusionGuard unfused;
@@ -311,6 +316,30 @@ TEST(TrainStep, ParametersGetTheirGradientsAsBackwardGivesThem) {
   }
   EXPECT_FALSE(model.at<nn::Linear>(0).weight.grad().defined());
   EXPECT_EQ(seen, 3);
+}
+
+// The two-layer kernel adds the parameters' gradients into their .grad itself where every one has
+// a gradient already (an optimizer that holds none of them: they add up over the steps), unless
+// one has hooks; TrainStep offers it the same.
+TEST(TrainStep, TheTwoLayerKernelAddsIntoTheGradientsAsInBackward) {
+  for (const bool hooked : {false, true}) {
+    const Net net{.in = 3, .out = 2, .widths = {24}, .activation = "tanh"};
+    nn::Sequential reference = net.model(5), model = net.model(5);
+    int seen = 0;
+    if (hooked) model.at<nn::Linear>(2).bias.register_hook([&seen](const Tensor&) { ++seen; });
+    if (hooked) reference.at<nn::Linear>(2).bias.register_hook([](const Tensor&) {});
+    const Tensor other = zeros({1}).requires_grad_(), reference_other = zeros({1}).requires_grad_();
+    optim::SGD optimizer({other}, {.lr = 0.1}), reference_optimizer({reference_other}, {.lr = 0.1});
+    TrainStep train_step(model, nn::MSELoss(), optimizer);
+    manual_seed(6);
+    for (int t = 0; t < 3; ++t) {
+      const Tensor X = randn({33, 3}), y = randn({33, 2});
+      EXPECT_EQ(values(train_step(X, y)), values(five_steps(reference, nn::MSELoss(), reference_optimizer, X, y)));
+      EXPECT_TRUE(train_step.last_step_fused());
+      expect_same(model, reference, std::string(hooked ? "hooked, " : "") + "step " + std::to_string(t));
+    }
+    EXPECT_EQ(seen, hooked ? 3 : 0);
+  }
 }
 
 // Two copies of a 4-9-9-2 net under SGD, one trained by TrainStep and one by the five steps,

@@ -153,8 +153,16 @@ std::vector<FusedSegment> fused_plan(Modules modules, const Tensor& x) {
   Tensor h = x;
   for (std::size_t i = 0; i < modules.size();) {
     Plan plan = plan_at(modules, i, h, /*with_layers=*/true);
-    if (plan.kind == Plan::Kind::Chain) {
-      segments.push_back({true, std::move(plan.chain), std::move(plan.chain_layers)});
+    if (plan.kind == Plan::Kind::NarrowMlp) {
+      if (!detail::narrow_mlp_biases_fit(plan.first->weight, plan.first->bias, plan.second->weight, plan.second->bias))
+        return {};
+      segments.push_back({FusedSegment::Kind::TwoLayer,
+                          {{plan.first->weight, plan.first->bias, backend::squash_of(plan.lesson_f)},
+                           {plan.second->weight, plan.second->bias, {}}},
+                          {plan.first, plan.second},
+                          plan.lesson_f});
+    } else if (plan.kind == Plan::Kind::Chain) {
+      segments.push_back({FusedSegment::Kind::Chain, std::move(plan.chain), std::move(plan.chain_layers)});
     } else {
       // an affine layer and its activation, or a Linear module alone (its own forward)
       const Linear* layer = plan.kind == Plan::Kind::LinearSquash ? plan.first
@@ -162,7 +170,7 @@ std::vector<FusedSegment> fused_plan(Modules modules, const Tensor& x) {
                                                                   : nullptr;
       if (!layer || !detail::linear_pass_applies(h, layer->weight, layer->bias, plan.f)) return {};
       plan.covers = plan.kind == Plan::Kind::None ? 1 : plan.covers;
-      segments.push_back({false, {{layer->weight, layer->bias, plan.f}}, {layer}});
+      segments.push_back({FusedSegment::Kind::Affine, {{layer->weight, layer->bias, plan.f}}, {layer}});
     }
     i += plan.covers;
     h = make_tensor({1, 1}, DType::Float32, x.device()).expand({x.size(0), segments.back().stages.back().W.size(0)});

@@ -1,6 +1,7 @@
 #include "ann/train_step.h"
 
 #include <algorithm>
+#include <array>
 #include <typeinfo>
 #include <utility>
 #include <variant>
@@ -15,6 +16,7 @@
 #include "nn/loss_without_graph.h"
 #include "ops/linear.h"
 #include "ops/mlp_chain.h"
+#include "ops/narrow_mlp.h"
 
 namespace ann {
 
@@ -53,7 +55,7 @@ TrainStep::TrainStep(TrainStep&&) noexcept = default;
 
 namespace {
 
-using SegmentPass = std::variant<detail::ChainPass, detail::LinearPass>;
+using SegmentPass = std::variant<detail::NarrowMlpPass, detail::ChainPass, detail::LinearPass>;
 
 // Which of a segment's x, W_1, b_1, …, W_L, b_L get a gradient, as backward would give them: x
 // where a parameter before the segment gets one (the model's input does not; TrainStep takes
@@ -86,31 +88,56 @@ Tensor forward_through(const std::vector<nn::FusedSegment>& segments, const std:
   for (std::size_t s = 0; s < segments.size(); ++s) {
     const nn::FusedSegment& segment = segments[s];
     const bool keep = std::find(need[s].begin(), need[s].end(), true) != need[s].end();
-    if (segment.chain) {
-      h = std::get<detail::ChainPass>(passes.emplace_back(std::in_place_type<detail::ChainPass>, h, segment.stages, keep))
-              .take_output();
-    } else {
-      const detail::ChainStage& layer = segment.stages.front();
-      h = std::get<detail::LinearPass>(
-              passes.emplace_back(std::in_place_type<detail::LinearPass>, h, layer.W, layer.b, layer.f, keep))
-              .take_output();
+    const detail::ChainStage& layer = segment.stages.front();
+    switch (segment.kind) {
+      case nn::FusedSegment::Kind::TwoLayer: {
+        const detail::ChainStage& second = segment.stages.back();
+        h = std::get<detail::NarrowMlpPass>(passes.emplace_back(std::in_place_type<detail::NarrowMlpPass>, h, layer.W,
+                                                                 layer.b, segment.two_layer_f, second.W, second.b, keep))
+                .take_output();
+        break;
+      }
+      case nn::FusedSegment::Kind::Chain:
+        h = std::get<detail::ChainPass>(passes.emplace_back(std::in_place_type<detail::ChainPass>, h, segment.stages, keep))
+                .take_output();
+        break;
+      case nn::FusedSegment::Kind::Affine:
+        h = std::get<detail::LinearPass>(
+                passes.emplace_back(std::in_place_type<detail::LinearPass>, h, layer.W, layer.b, layer.f, keep))
+                .take_output();
+        break;
     }
   }
   return h;
 }
 
-// From dy = ∂L/∂output, through each segment's kernels, last to first, as backward would: a
-// weight's gradient added into its .grad where it has one already (autograd::grad_sink), the
-// others handed to the parameters as backward hands them (hooks, accumulation).
+// One segment's gradients from dy, as its node's backward gives them: where the node adds a
+// parameter's gradient into its .grad itself (the sinks a backward pass offers), so does this.
+std::vector<Tensor> gradients_of(const nn::FusedSegment& segment, const SegmentPass& pass, const Tensor& dy,
+                                 const std::vector<bool>& need) {
+  switch (segment.kind) {
+    case nn::FusedSegment::Kind::TwoLayer: {
+      const detail::ChainStage &first = segment.stages.front(), &second = segment.stages.back();
+      const std::array<Tensor*, 5> sinks{nullptr, autograd::grad_sink(first.W), autograd::grad_sink(first.b),
+                                         autograd::grad_sink(second.W), autograd::grad_sink(second.b)};
+      return std::get<detail::NarrowMlpPass>(pass).gradients(dy, {need[0], need[1], need[2], need[3], need[4]}, sinks);
+    }
+    case nn::FusedSegment::Kind::Chain: return std::get<detail::ChainPass>(pass).gradients(dy, need);
+    case nn::FusedSegment::Kind::Affine:
+      return std::get<detail::LinearPass>(pass).gradients(dy, need, autograd::grad_sink(segment.stages[0].W), nullptr);
+  }
+  return {};
+}
+
+// From dy = ∂L/∂output, through each segment's kernels, last to first, as backward would: the
+// gradients the kernels do not add into a .grad themselves handed to the parameters as backward
+// hands them (hooks, accumulation).
 void backward_through(const std::vector<nn::FusedSegment>& segments, const std::vector<SegmentPass>& passes,
                       const std::vector<std::vector<bool>>& need, Tensor dy) {
   NoGradGuard as_in_backward;  // (a pass without create_graph adds into a gradient in place)
   for (std::size_t s = segments.size(); s-- > 0 && dy.defined();) {
     const nn::FusedSegment& segment = segments[s];
-    std::vector<Tensor> grads =
-        segment.chain ? std::get<detail::ChainPass>(passes[s]).gradients(dy, need[s])
-                      : std::get<detail::LinearPass>(passes[s]).gradients(
-                            dy, need[s], autograd::grad_sink(segment.stages[0].W), nullptr);
+    std::vector<Tensor> grads = gradients_of(segment, passes[s], dy, need[s]);
     for (std::size_t l = 0; l < segment.stages.size(); ++l) {
       const detail::ChainStage& stage = segment.stages[l];
       if (grads[1 + 2 * l].defined()) autograd::accumulate_grad(stage.W, std::move(grads[1 + 2 * l]));

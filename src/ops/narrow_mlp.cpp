@@ -41,63 +41,78 @@ bool narrow_mlp_applies(const Tensor& x, const Tensor& W1, const Tensor& W2) {
          W1.size(1) <= backend::kNarrowMlpMaxEnds && W2.size(0) >= 1 && W2.size(0) <= backend::kNarrowMlpMaxEnds;
 }
 
+bool narrow_mlp_biases_fit(const Tensor& W1, const Tensor& b1, const Tensor& W2, const Tensor& b2) {
+  return is_vector_of(b1, W1.size(0)) && is_vector_of(b2, W2.size(0));
+}
+
 Tensor narrow_mlp(const Tensor& x, const Tensor& W1, const Tensor& b1, Activation f, const Tensor& W2,
                   const Tensor& b2) {
-  if (!narrow_mlp_applies(x, W1, W2) || !is_vector_of(b1, W1.size(0)) || !is_vector_of(b2, W2.size(0))) {
+  if (!narrow_mlp_applies(x, W1, W2) || !narrow_mlp_biases_fit(W1, b1, W2, b2)) {
     throw ShapeError("narrow_mlp: input " + to_string(x.sizes()) + ", weights " + to_string(W1.sizes()) + " and " +
                      to_string(W2.sizes()) + " are not a 2-layer perceptron with at most " +
                      std::to_string(backend::kNarrowMlpMaxEnds) + " inputs and outputs");
   }
-  Tensor xc = x.contiguous(), W1c = W1.contiguous(), W2c = W2.contiguous();
-  Tensor b1c = b1.defined() ? b1.contiguous() : Tensor(), b2c = b2.defined() ? b2.contiguous() : Tensor();
-  const backend::NarrowMlp p{x.size(0), W1.size(1), W1.size(0), W2.size(0), W1c.data<float>(),
-                             data_or_null(b1c), W2c.data<float>(), data_or_null(b2c), f};
   std::vector<Tensor> inputs{x, W1, b1, W2, b2};
   const bool backward_follows = is_grad_enabled() && autograd::any_requires_grad(inputs);
-  Tensor y = make_tensor({p.m, p.out}, DType::Float32, x.device());
-  Tensor hidden = backward_follows && backend::narrow_mlp_keeps_hidden(p.f)
-                      ? make_tensor({backend::narrow_mlp_hidden_floats(p.m, p.hidden)}, DType::Float32, x.device())
-                      : Tensor();
-  const backend::Backend& kernels = ops::backend_of(x);
-  kernels.narrow_mlp_forward(p, xc.data<float>(), y.data<float>(), data_or_null(hidden));
+  NarrowMlpPass pass(x, W1, b1, f, W2, b2, backward_follows);
+  Tensor y = pass.take_output();
   if (!backward_follows) return y;
-  // Everything below moves into the node: each copy of a tensor handle is an atomic count.
   return autograd::record(
       "narrow_mlp", std::move(y), std::move(inputs),
-      // The closure keeps the (contiguous) inputs alive, not detached copies: inputs, or fresh
-      // copies of them, make no cycle (node.h), and a detach costs allocations every step.
-      [p, xc = std::move(xc), W1c = std::move(W1c), b1c = std::move(b1c), W2c = std::move(W2c),
-       b2c = std::move(b2c), hidden = std::move(hidden), &kernels, need = std::array<bool, 5>{
-           x.requires_grad(), W1.requires_grad(), b1.defined() && b1.requires_grad(), W2.requires_grad(),
-           b2.defined() && b2.requires_grad()}](const Tensor& dy, autograd::GradSinks sinks,
-                                                const std::vector<Tensor>& in) {
+      // The pass keeps the (contiguous) inputs alive, not detached copies: inputs, or fresh copies
+      // of them, make no cycle (node.h), and a detach costs allocations every step.
+      [pass = std::move(pass), f, need = std::array<bool, 5>{x.requires_grad(), W1.requires_grad(),
+                                                             b1.defined() && b1.requires_grad(), W2.requires_grad(),
+                                                             b2.defined() && b2.requires_grad()}](
+          const Tensor& dy, autograd::GradSinks sinks, const std::vector<Tensor>& in) {
         if (is_grad_enabled()) {  // a pass with create_graph: through the two layers it stands for
           return autograd::differentiate_again(
-              [f = p.f](const std::vector<Tensor>& v) { return linear(linear(v[0], v[1], v[2], f), v[3], v[4]); }, in, dy);
+              [f](const std::vector<Tensor>& v) { return linear(linear(v[0], v[1], v[2], f), v[3], v[4]); }, in, dy);
         }
-        // The kernel reads the parameters through p's pointers; the captured tensors keep them alive.
-        const Tensor dyc = dy.contiguous();
-        // x's own gradient (a leaf x with one already) is added by the engine after the kernel:
-        // it counts as read, so that no parameter's addition comes before it in shared memory.
-        const Tensor& x_grad = sinks.size() == need.size() && need[0] && sinks[0] ? *sinks[0] : Tensor();
-        const bool into_sinks = narrow_mlp_adds_into_sinks(sinks, need, {&xc, &W1c, &b1c, &W2c, &b2c, &hidden, &dyc, &x_grad});
-        const std::array<Shape, 5> shapes{Shape{p.m, p.in}, Shape{p.hidden, p.in}, Shape{p.hidden},
-                                          Shape{p.out, p.hidden}, Shape{p.out}};
-        std::vector<Tensor> g(shapes.size());
-        std::array<float*, 5> out{};
-        for (std::size_t i = 0; i < shapes.size(); ++i) {
-          if (!need[i]) continue;
-          if (i > 0 && into_sinks) {
-            out[i] = sinks[i]->data<float>();  // the gradient is added there; g[i] stays undefined
-          } else {
-            g[i] = make_tensor(shapes[i], DType::Float32, dyc.device());
-            out[i] = g[i].data<float>();
-          }
-        }
-        kernels.narrow_mlp_backward(p, xc.data<float>(), data_or_null(hidden), dyc.data<float>(),
-                                {out[0], out[1], out[2], out[3], out[4], into_sinks});
-        return g;
+        return pass.gradients(dy, need, sinks);
       });
+}
+
+NarrowMlpPass::NarrowMlpPass(const Tensor& x, const Tensor& W1, const Tensor& b1, Activation f, const Tensor& W2,
+                             const Tensor& b2, bool keep)
+    : kernels_(&ops::backend_of(x)),
+      xc_(x.contiguous()),
+      W1c_(W1.contiguous()),
+      b1c_(b1.defined() ? b1.contiguous() : Tensor()),
+      W2c_(W2.contiguous()),
+      b2c_(b2.defined() ? b2.contiguous() : Tensor()) {
+  p_ = {x.size(0), W1.size(1), W1.size(0), W2.size(0), W1c_.data<float>(), data_or_null(b1c_), W2c_.data<float>(),
+        data_or_null(b2c_), f};
+  y_ = make_tensor({p_.m, p_.out}, DType::Float32, x.device());
+  if (keep && backend::narrow_mlp_keeps_hidden(p_.f))
+    hidden_ = make_tensor({backend::narrow_mlp_hidden_floats(p_.m, p_.hidden)}, DType::Float32, x.device());
+  kernels_->narrow_mlp_forward(p_, xc_.data<float>(), y_.data<float>(), data_or_null(hidden_));
+}
+
+std::vector<Tensor> NarrowMlpPass::gradients(const Tensor& dy, const std::array<bool, 5>& need,
+                                             autograd::GradSinks sinks) const {
+  const Tensor dyc = dy.contiguous();
+  // x's own gradient (a leaf x with one already) is added by the engine after the kernel: it
+  // counts as read, so that no parameter's addition comes before it in shared memory.
+  const Tensor& x_grad = sinks.size() == need.size() && need[0] && sinks[0] ? *sinks[0] : Tensor();
+  const bool into_sinks =
+      narrow_mlp_adds_into_sinks(sinks, need, {&xc_, &W1c_, &b1c_, &W2c_, &b2c_, &hidden_, &dyc, &x_grad});
+  const std::array<Shape, 5> shapes{Shape{p_.m, p_.in}, Shape{p_.hidden, p_.in}, Shape{p_.hidden},
+                                    Shape{p_.out, p_.hidden}, Shape{p_.out}};
+  std::vector<Tensor> g(shapes.size());
+  std::array<float*, 5> out{};
+  for (std::size_t i = 0; i < shapes.size(); ++i) {
+    if (!need[i]) continue;
+    if (i > 0 && into_sinks) {
+      out[i] = sinks[i]->data<float>();  // the gradient is added there; g[i] stays undefined
+    } else {
+      g[i] = make_tensor(shapes[i], DType::Float32, dyc.device());
+      out[i] = g[i].data<float>();
+    }
+  }
+  kernels_->narrow_mlp_backward(p_, xc_.data<float>(), data_or_null(hidden_),
+                                dyc.data<float>(), {out[0], out[1], out[2], out[3], out[4], into_sinks});
+  return g;
 }
 
 }  // namespace ann::detail
