@@ -11,16 +11,16 @@
 //
 // Why it exists: on a small network a step's arithmetic takes less time than its bookkeeping
 // (a node per op, tensors made and freed, a graph walked). Where Sequential's forward would run
-// nothing but its fused nodes (ann/nn/fusion.h: chains, and affine layers with or without their
-// activation — any stack of Linear layers and ann's activations but the lesson's two-layer
-// kernel), TrainStep runs those nodes' kernels itself, with no node. The loss then comes, with
+// nothing but its fused nodes (ann/nn/fusion.h: the two-layer kernel, chains, and affine layers
+// with or without their activation — any stack of Linear layers and ann's eight activations),
+// TrainStep runs those nodes' kernels itself, with no node. The loss then comes, with
 // its gradient, from its fused kernel where it has one (MSE, L1, smooth L1, Huber, BCE with
 // logits as loss modules; no graph at all), or else is recorded alone, so that backward() gives
 // the gradient of the model's output; the kernels' backward takes that to the parameters' .grad
 // as backward would (hooks, accumulation). The kernels, their inputs and the order of every sum
 // are the five steps' own, so the numbers are too (tests/test_train_step.cpp). Anything else
-// (another model or module, the two-layer kernel; an input that requires grad; a weight that is
-// no leaf; grad mode or fusion off) runs the five steps as written.
+// (another model or module; an input that requires grad; a weight that is no leaf; grad mode
+// or fusion off) runs the five steps as written.
 #include <functional>
 #include <memory>
 
