@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 #include "../src/backend/cpu/vector_math.h"
 
@@ -38,6 +39,32 @@ double worst_ulps(F&& f, Exact&& exact, bool positive_only, float* at) {
     }
   }
   return worst;
+}
+
+// divide_by(x, c, 1/c) is x / c to the bit: every mantissa of x (in steps of 7, at two exponents,
+// and the specials) for divisors Adam divides by (√(1 − β2ᵗ) at β2 = 0.999 and 0.9999, early and
+// late steps) and for divisors whose reciprocals round awkwardly (mantissas of all ones, just
+// above a power of two).
+TEST(vector_math, DivideByIsTheDivisionToTheBit) {
+  std::vector<float> divisors;
+  for (const double beta2 : {0.999, 0.9999})
+    for (const int t : {1, 2, 3, 10, 77, 1000, 9999, 16000})
+      divisors.push_back(static_cast<float>(std::sqrt(1.0 - std::pow(beta2, t))));
+  for (const float c : {1.f, 0.5f, std::nextafter(1.f, 0.f), std::nextafter(0.5f, 1.f), 0.7f, 0.1f, 3.f, 1e-3f})
+    divisors.push_back(c);
+  for (const float c : divisors) {
+    const volatile float one = 1.f;  // (a division done at run time, as the kernels do)
+    const float r = one / c;
+    for (const float scale : {1.f, 0x1p-70f, 0x1p60f}) {
+      for (std::uint32_t mantissa = 0; mantissa < (1u << 23); mantissa += 7) {
+        const float x = std::bit_cast<float>(0x3f800000u | mantissa) * scale;
+        ASSERT_EQ(vmath::divide_by(x, c, r), x / c) << x << " / " << c;
+      }
+    }
+    EXPECT_EQ(vmath::divide_by(0.f, c, r), 0.f);
+    EXPECT_EQ(vmath::divide_by(kInf, c, r), kInf);
+    EXPECT_TRUE(std::isnan(vmath::divide_by(std::nanf(""), c, r)));
+  }
 }
 
 TEST(vector_math, ExpIsWithin2UlpEverywhere) {

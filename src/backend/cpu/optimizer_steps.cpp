@@ -13,6 +13,7 @@
 #include "backend/cpu/parallel.h"
 #include "backend/cpu/simd.h"
 #include "backend/cpu/subnormals.h"
+#include "backend/cpu/vector_math.h"
 
 namespace ann::backend::cpu {
 
@@ -45,7 +46,7 @@ ANN_DISPATCH(sgd_kernel)
 
 struct AdamFloats {
   float weight_decay, decay_factor, beta1, one_minus_beta1, beta2, one_minus_beta2, bias_correction2_sqrt, eps,
-      step_size;
+      step_size, bias_correction2_reciprocal;
 };
 // One loop per variant (a branch inside the loop would keep it scalar).
 template <bool kBiasCorrected>
@@ -56,21 +57,25 @@ ANN_KERNEL void adam_loop(const AdamFloats& h, float* param, const float* grad, 
     m[i] = m[i] * h.beta1 + h.one_minus_beta1 * g;                         // first moment
     v[i] = v[i] * h.beta2 + h.one_minus_beta2 * g * g;                     // second moment
     float root = std::sqrt(v[i]);
-    if constexpr (kBiasCorrected) root /= h.bias_correction2_sqrt;
+    if constexpr (kBiasCorrected) root = vmath::divide_by(root, h.bias_correction2_sqrt, h.bias_correction2_reciprocal);
     const float denom = root + h.eps;                                      // √v̂ + eps, as torch orders it
     param[i] -= h.step_size * (m[i] / denom);                              // θ = θ − lr/(1−β1ᵗ) · m/denom
   }
 }
 ANN_KERNEL void adam_kernel_body(const AdamStep& step, float* param, const float* grad, float* m, float* v,
                                  int64_t n) {
-  const AdamFloats h{static_cast<float>(step.weight_decay), static_cast<float>(step.decay_factor),
+  AdamFloats h{static_cast<float>(step.weight_decay), static_cast<float>(step.decay_factor),
                      static_cast<float>(step.beta1), static_cast<float>(step.one_minus_beta1),
                      static_cast<float>(step.beta2), static_cast<float>(step.one_minus_beta2),
                      static_cast<float>(step.bias_correction2_sqrt), static_cast<float>(step.eps),
-                     static_cast<float>(step.step_size)};
-  // Once √(1 − β2ᵗ) rounds to 1 (from step 16 628 at β2 = 0.999), dividing by it changes no bit:
-  // left out, it is one of the three divider operations (two divisions and a square root) that
-  // bound the update (BM_adam_step; bench/README.md, stops 36 and 37).
+                     static_cast<float>(step.step_size), 0.f};
+  // √v / √(1 − β2ᵗ) by multiply-adds and the divisor's reciprocal (vmath::divide_by, the same
+  // bits), not by a division: it was one of three divider operations (two divisions and a square
+  // root) that bound the update (BM_adam_step; bench/README.md, stops 36, 37 and 39). The domain
+  // divide_by needs holds: a square root of a float is 0, ∞, NaN or at least 2^-75, and the
+  // divisor lies in [√(1 − β2), 1]. Once the divisor rounds to 1 (from step 16 628 at β2 =
+  // 0.999), dividing by it changes no bit and is left out.
+  h.bias_correction2_reciprocal = 1.f / h.bias_correction2_sqrt;
   if (h.bias_correction2_sqrt == 1.f) adam_loop<false>(h, param, grad, m, v, n);
   else adam_loop<true>(h, param, grad, m, v, n);
 }

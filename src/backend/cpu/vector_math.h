@@ -75,6 +75,21 @@ ANN_VMATH float with_sign_of(float v, float x) {
   return std::bit_cast<float>(std::bit_cast<std::uint32_t>(v) | (std::bit_cast<std::uint32_t>(x) & 0x80000000u));
 }
 
+/// x / c rounded as the division rounds it, given the reciprocal r = 1.f / c (rounded once,
+/// computed once for many x): q = x·r is within an ulp of x / c, the remainder x − c·q is exact
+/// in a fused multiply-add, and q + remainder·r rounded once is the correctly rounded quotient
+/// (Markstein's theorem, which needs r correctly rounded; tests/test_vector_math.cpp checks it
+/// against the division). Three multiply-adds where a vector division holds the divider for the
+/// time of about 21 multiply-add lanes (bench/README.md, stop 36). Holds while x·r does not
+/// overflow and the remainder is not subnormal (|x| >= 2^-100 or x = 0, for c in [2^-20, 2^20]);
+/// x = ±∞ gives ±∞ (the remainder would be NaN), a NaN stays NaN.
+ANN_VMATH float divide_by(float x, float c, float r) {
+  const float q = x * r;
+  const float corrected = madd(madd(-c, q, x), r, q);
+  const bool finite = (std::bit_cast<std::uint32_t>(q) & 0x7fffffffu) < 0x7f800000u;
+  return finite ? corrected : q;
+}
+
 /// e^x. Cody–Waite: x = n·ln2 + r with |r| <= ln2/2, e^r by its Taylor series to r⁷
 /// (truncation < 1e-8 relative), times 2^n (split in two factors so that n down to −149
 /// gives the subnormal results).
