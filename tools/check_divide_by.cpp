@@ -4,8 +4,8 @@
 // 2^23 mantissas of x (the quotient's rounding depends on the mantissas alone while nothing
 // overflows or underflows). tests/test_vector_math.cpp checks a sample of the same on every run.
 //
-//   g++ -std=c++20 -O3 -march=native -fno-trapping-math -ffp-contract=off -I src \
-//       tools/check_divide_by.cpp -o /tmp/check_divide_by && /tmp/check_divide_by
+//   g++ -std=c++20 -O3 -march=native -fno-trapping-math -ffp-contract=off -I src
+//       tools/check_divide_by.cpp -o /tmp/check_divide_by   (one line), then /tmp/check_divide_by
 //
 // Stop 39: "divisors 5470, mismatches 0" in 10 s.
 #include <bit>
