@@ -31,6 +31,7 @@ struct TrainStep::Plan {
   Device input_device;
   std::size_t modules = 0;
   std::vector<nn::FusedSegment> segments;
+  std::vector<std::vector<bool>> need;  // gradients_needed's, refilled each step in place
 
   bool holds_for(const nn::Sequential& model, const Tensor& X) const {
     if (X.sizes() != input_sizes || X.dtype() != input_dtype || X.device() != input_device || model.size() != modules)
@@ -63,9 +64,10 @@ using SegmentPass = std::variant<detail::NarrowMlpPass, detail::ChainPass, detai
 // requires grad is no leaf: backward would take its gradient further, which TrainStep does not.
 bool gradients_needed(const std::vector<nn::FusedSegment>& segments, std::vector<std::vector<bool>>& need,
                       bool& any_parameter) {
-  need.assign(segments.size(), {});
+  need.resize(segments.size());  // (the inner vectors keep their memory from step to step)
   any_parameter = false;
   for (std::size_t s = 0; s < segments.size(); ++s) {
+    need[s].clear();
     need[s].push_back(any_parameter);
     for (const detail::ChainStage& stage : segments[s].stages) {
       for (const Tensor* p : {&stage.W, &stage.b}) {
@@ -150,21 +152,22 @@ void backward_through(const std::vector<nn::FusedSegment>& segments, const std::
 }  // namespace
 
 Tensor TrainStep::operator()(const Tensor& X, const Tensor& y) {
-  // The segments, where Sequential's own forward (not a subclass's) would run only chains and
-  // affine layers.
+  // The segments, where Sequential's own forward (not a subclass's) would run only its fused
+  // nodes.
   const std::vector<nn::FusedSegment>* segments = nullptr;
+  std::vector<std::vector<bool>>* need = nullptr;
   if (typeid(model_) == typeid(nn::Sequential) && nn::fusion_enabled() && is_grad_enabled() && X.defined() &&
       !X.requires_grad()) {
     const auto& sequential = static_cast<const nn::Sequential&>(model_);
     if (!plan_ || !plan_->holds_for(sequential, X)) {
       plan_ = std::make_unique<Plan>(Plan{X.sizes(), X.dtype(), X.device(), sequential.size(),
-                                          nn::fused_plan(nn::Modules(sequential.begin(), sequential.end()), X)});
+                                          nn::fused_plan(nn::Modules(sequential.begin(), sequential.end()), X), {}});
     }
     segments = &plan_->segments;
+    need = &plan_->need;
   }
-  std::vector<std::vector<bool>> need;
   bool any_parameter = false;
-  fused_ = segments && !segments->empty() && gradients_needed(*segments, need, any_parameter) && any_parameter;
+  fused_ = segments && !segments->empty() && gradients_needed(*segments, *need, any_parameter) && any_parameter;
   if (!fused_) {
     Tensor output = model_(X);               // 1. forward
     Tensor loss = criterion_(output, y);     // 2. loss
@@ -176,7 +179,7 @@ Tensor TrainStep::operator()(const Tensor& X, const Tensor& y) {
   }
 
   std::vector<SegmentPass> passes;
-  Tensor output = forward_through(*segments, need, X, passes);  // 1. forward, each segment's kernels
+  Tensor output = forward_through(*segments, *need, X, passes);  // 1. forward, each segment's kernels
   Tensor loss, d_output;
   if (nn::loss_without_graph(criterion_, output, y, loss, d_output)) {  // 2. loss, and its gradient
     optimizer_.zero_grad();                                              // 3. zero the gradients
@@ -188,7 +191,7 @@ Tensor TrainStep::operator()(const Tensor& X, const Tensor& y) {
     d_output = output.grad();
   }
   last_output_ = output.detach();
-  backward_through(*segments, passes, need, std::move(d_output));  // 4. … and through the segments
+  backward_through(*segments, passes, *need, std::move(d_output));  // 4. … and through the segments
   optimizer_.step();                                   // 5. a step of gradient descent
   return loss;
 }

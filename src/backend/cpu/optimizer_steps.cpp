@@ -64,18 +64,17 @@ ANN_KERNEL void adam_loop(const AdamFloats& h, float* param, const float* grad, 
 }
 ANN_KERNEL void adam_kernel_body(const AdamStep& step, float* param, const float* grad, float* m, float* v,
                                  int64_t n) {
-  AdamFloats h{static_cast<float>(step.weight_decay), static_cast<float>(step.decay_factor),
-                     static_cast<float>(step.beta1), static_cast<float>(step.one_minus_beta1),
-                     static_cast<float>(step.beta2), static_cast<float>(step.one_minus_beta2),
-                     static_cast<float>(step.bias_correction2_sqrt), static_cast<float>(step.eps),
-                     static_cast<float>(step.step_size), 0.f};
   // √v / √(1 − β2ᵗ) by multiply-adds and the divisor's reciprocal (vmath::divide_by, the same
   // bits), not by a division: it was one of three divider operations (two divisions and a square
   // root) that bound the update (BM_adam_step; bench/README.md, stops 36, 37 and 39). The domain
   // divide_by needs holds: a square root of a float is 0, ∞, NaN or at least 2^-75, and the
   // divisor lies in [√(1 − β2), 1]. Once the divisor rounds to 1 (from step 16 628 at β2 =
   // 0.999), dividing by it changes no bit and is left out.
-  h.bias_correction2_reciprocal = 1.f / h.bias_correction2_sqrt;
+  const float divisor = static_cast<float>(step.bias_correction2_sqrt);
+  const AdamFloats h{static_cast<float>(step.weight_decay), static_cast<float>(step.decay_factor),
+                     static_cast<float>(step.beta1), static_cast<float>(step.one_minus_beta1),
+                     static_cast<float>(step.beta2), static_cast<float>(step.one_minus_beta2), divisor,
+                     static_cast<float>(step.eps), static_cast<float>(step.step_size), 1.f / divisor};
   if (h.bias_correction2_sqrt == 1.f) adam_loop<false>(h, param, grad, m, v, n);
   else adam_loop<true>(h, param, grad, m, v, n);
 }
