@@ -12,6 +12,7 @@
 
 #include "ann/ann.h"
 #include "drawn.h"
+#include "nn/loss_without_graph.h"
 
 namespace {
 
@@ -414,6 +415,71 @@ TEST(TrainStep, OnADeviceWithoutTheChainKernelRunsTheFiveSteps) {
   }
   for (std::size_t i = 0; i < model.parameters().size(); ++i) {
     EXPECT_EQ(values(model.parameters()[i].to(Device("cpu"))), values(reference.parameters()[i].to(Device("cpu")))) << i;
+  }
+}
+
+// What TrainStep takes from a loss module with a fused kernel, with no node: the loss and the
+// gradient a backward() from it gives, to the bit; and no answer where the module computes
+// anything else (it then runs itself, with its graph).
+TEST(TrainStep, ALossKernelsPassIsTheLossAndItsBackward) {
+  manual_seed(12);
+  const Tensor out = randn({37, 5}), target = randn({37, 5}), bits = (rand({37, 5}) > 0.5).to(kFloat32);
+  const Tensor labels = randint(0, 5, {37});
+  struct Case {
+    std::string what;
+    TrainStep::Criterion criterion;
+    Tensor target;
+  };
+  const std::vector<Case> fused{
+      {"MSE", nn::MSELoss(), target},
+      {"L1, summed", nn::L1Loss({nn::Reduction::Sum}), target},
+      {"smooth L1", nn::SmoothL1Loss(0.3), target},
+      {"Huber", nn::HuberLoss(0.7), target},
+      {"BCE with logits", nn::BCEWithLogitsLoss(), bits},
+      {"cross-entropy", nn::CrossEntropyLoss(), labels},
+      {"cross-entropy, summed", nn::CrossEntropyLoss(nn::LossOptions{nn::Reduction::Sum}), labels},
+  };
+  for (const Case& c : fused) {
+    Tensor loss, d_out;
+    ASSERT_TRUE(nn::loss_without_graph(c.criterion, out, c.target, loss, d_out)) << c.what;
+    EXPECT_FALSE(loss.requires_grad()) << c.what;
+    const Tensor leaf = out.detach().requires_grad_();
+    const Tensor expected = c.criterion(leaf, c.target);
+    expected.backward();
+    EXPECT_EQ(values(loss), values(expected)) << c.what;
+    EXPECT_EQ(values(d_out), values(leaf.grad())) << c.what;
+  }
+  const std::vector<Case> others{
+      {"cross-entropy per example", nn::CrossEntropyLoss(nn::LossOptions{nn::Reduction::None}), labels},
+      {"cross-entropy with class weights",
+       nn::CrossEntropyLoss(nn::functional::ClassLossOptions{.weight = rand({5})}), labels},
+      {"cross-entropy with an ignored label", nn::CrossEntropyLoss(nn::functional::ClassLossOptions{.ignore_index = 2}),
+       labels},
+      {"cross-entropy with label smoothing",
+       nn::CrossEntropyLoss(nn::functional::ClassLossOptions{.label_smoothing = 0.1}), labels},
+      {"cross-entropy on float labels", nn::CrossEntropyLoss(), labels.to(kFloat32)},
+      {"BCE with weights", nn::BCEWithLogitsLoss(nn::functional::BCEWithLogitsOptions{.pos_weight = full({5}, 2.0)}), bits},
+      {"MSE of another shape", nn::MSELoss(), randn({37, 4})},
+  };
+  for (const Case& c : others) {
+    Tensor loss, d_out;
+    EXPECT_FALSE(nn::loss_without_graph(c.criterion, out, c.target, loss, d_out)) << c.what;
+    EXPECT_FALSE(loss.defined() || d_out.defined()) << c.what;
+  }
+  Tensor loss, d_out;
+  EXPECT_FALSE(nn::loss_without_graph(nn::CrossEntropyLoss(), out.to(kFloat64), labels, loss, d_out));
+  // a label out of range: the criterion's own error
+  const Tensor wrong = full({37}, 5.0).to(kInt64);
+  try {
+    nn::CrossEntropyLoss()(out, wrong);
+    FAIL() << "no error from the criterion";
+  } catch (const ValueError& expected) {
+    try {
+      nn::loss_without_graph(nn::CrossEntropyLoss(), out, wrong, loss, d_out);
+      FAIL() << "no error without the graph";
+    } catch (const ValueError& got) {
+      EXPECT_STREQ(got.what(), expected.what());
+    }
   }
 }
 

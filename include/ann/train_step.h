@@ -15,7 +15,8 @@
 // with or without their activation — any stack of Linear layers and ann's eight activations),
 // TrainStep runs those nodes' kernels itself, with no node. The loss then comes, with
 // its gradient, from its fused kernel where it has one (MSE, L1, smooth L1, Huber, BCE with
-// logits as loss modules; no graph at all), or else is recorded alone, so that backward() gives
+// logits, cross-entropy as loss modules without weights; no graph at all), or else is recorded
+// alone, so that backward() gives
 // the gradient of the model's output; the kernels' backward takes that to the parameters' .grad
 // as backward would (hooks, accumulation). The kernels, their inputs and the order of every sum
 // are the five steps' own, so the numbers are too (tests/test_train_step.cpp). Anything else

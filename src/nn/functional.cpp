@@ -67,6 +67,35 @@ void check_class_targets(const Tensor& scores, const Tensor& target, const char*
 
 }  // namespace
 
+namespace {
+// The fused kernel's pass over logits z [m, C] (float32, on a back end that has it): the
+// per-example losses and what the backward reads, softargmax − one-hot.
+struct CrossEntropyPass {
+  Tensor per_example, grad;
+};
+CrossEntropyPass cross_entropy_pass(const Tensor& logits, const Tensor& target) {
+  const Tensor z = logits.contiguous().detach();
+  const Tensor c = target.contiguous();
+  const std::int64_t m = z.size(0);
+  CrossEntropyPass pass{make_tensor({m}, DType::Float32, z.device()), make_tensor(z.sizes(), DType::Float32, z.device())};
+  ops::backend_of(z).cross_entropy(z.data<float>(), c.data<std::int64_t>(), pass.per_example.data<float>(),
+                                   pass.grad.data<float>(), m, z.size(1));
+  return pass;
+}
+// ∂L/∂z = weight_i · (softargmax − one-hot) with row weights dloss_i (per_row, no reduction) or
+// one number `uniform` for every row (the sum's dloss; the mean's dloss/m, divided in float32 as
+// the tensor op would).
+Tensor cross_entropy_input_gradient(const Tensor& grad, const Tensor& per_row, float uniform) {
+  Tensor dz = make_tensor(grad.sizes(), DType::Float32, grad.device());
+  ops::backend_of(grad).cross_entropy_backward(grad.data<float>(), per_row.defined() ? per_row.data<float>() : nullptr,
+                                               uniform, dz.data<float>(), grad.size(0), grad.size(1));
+  return dz;
+}
+float uniform_row_weight(float dloss, Reduction reduction, std::int64_t m) {
+  return reduction == Reduction::Mean ? dloss / static_cast<float>(m) : dloss;
+}
+}  // namespace
+
 // ℓ_i = −log softargmax(z_i)[c_i] = log Σ_k exp(z_ik) − z_i,c_i
 // ∂ℓ_i/∂z_i = softargmax(z_i) − y_i, y_i the one-hot row of c_i; the mean divides by m.
 Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduction) {
@@ -76,37 +105,46 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduc
   // for: −log softargmax picked per row.
   if (logits.dtype() != DType::Float32 || !ops::backend_of(logits).has(backend::Fused::CrossEntropy))
     return nll_loss(log_softmax(logits, 1), target, reduction);
-  const Tensor z = logits.contiguous().detach();
-  const Tensor c = target.contiguous();
-  const std::int64_t m = z.size(0);
-  Tensor per_example = make_tensor({m}, DType::Float32, z.device());
-  Tensor grad = make_tensor(z.sizes(), DType::Float32, z.device());  // softargmax − one-hot
-  ops::backend_of(z).cross_entropy(z.data<float>(), c.data<std::int64_t>(), per_example.data<float>(),
-                                   grad.data<float>(), m, z.size(1));
-
-  Tensor loss = per_example;
+  CrossEntropyPass pass = cross_entropy_pass(logits, target);
+  Tensor loss = pass.per_example;
   {
     NoGradGuard no_grad;
-    if (reduction != Reduction::None) loss = reduce(per_example, reduction);
+    if (reduction != Reduction::None) loss = reduce(pass.per_example, reduction);
   }
-  return autograd::record("cross_entropy", std::move(loss), {logits}, [grad, reduction, m, c](
-                                                 const Tensor& dloss, autograd::GradSinks, const std::vector<Tensor>& in) {
+  return autograd::record("cross_entropy", std::move(loss), {logits},
+                          [grad = std::move(pass.grad), reduction, c = target.contiguous()](
+                              const Tensor& dloss, autograd::GradSinks, const std::vector<Tensor>& in) {
     if (is_grad_enabled()) {  // a pass with create_graph: the composition the kernel stands for
       return autograd::differentiate_again(
           [&](const std::vector<Tensor>& z) { return nll_loss(log_softmax(z[0], 1), c, reduction); }, in, dloss);
     }
-    // Row weights: dloss_i for no reduction; dloss for the sum, dloss/m for the mean (one
-    // number, divided in float32 as the tensor op would).
-    const bool per_row = reduction == Reduction::None;
-    const Tensor d = per_row ? dloss.contiguous() : Tensor();
-    float uniform = per_row ? 0.f : dloss.item<float>();
-    if (reduction == Reduction::Mean) uniform /= static_cast<float>(m);
-    Tensor dz = make_tensor(grad.sizes(), DType::Float32, grad.device());
-    ops::backend_of(grad).cross_entropy_backward(grad.data<float>(), per_row ? d.data<float>() : nullptr, uniform,
-                                                 dz.data<float>(), m, grad.size(1));
-    return std::vector<Tensor>{dz};
+    if (reduction == Reduction::None) return std::vector<Tensor>{cross_entropy_input_gradient(grad, dloss.contiguous(), 0.f)};
+    const float uniform = uniform_row_weight(dloss.item<float>(), reduction, grad.size(0));
+    return std::vector<Tensor>{cross_entropy_input_gradient(grad, Tensor(), uniform)};
   });
 }
+
+namespace {
+// CrossEntropyLoss without class options, reduced by mean or sum, through the fused kernel: its
+// loss and the gradient a backward() from it gives (dloss = 1), with no node (nn::TrainStep).
+bool cross_entropy_without_graph(const CrossEntropyLoss& criterion, const Tensor& logits, const Tensor& target,
+                                 Tensor& loss, Tensor& d_logits) {
+  const Reduction reduction = criterion.reduction();
+  if (criterion.options() || (reduction != Reduction::Mean && reduction != Reduction::Sum) || !logits.defined() ||
+      !target.defined() || logits.dtype() != DType::Float32 || logits.dim() != 2 || target.dtype() != DType::Int64 ||
+      target.sizes() != Shape{logits.size(0)} || logits.device() != target.device() ||
+      !ops::backend_of(logits).has(backend::Fused::CrossEntropy))
+    return false;  // the criterion itself then computes the loss, or names what is wrong
+  check_class_targets(logits, target, "cross_entropy");  // a label out of range: the criterion's own error
+  const CrossEntropyPass pass = cross_entropy_pass(logits, target);
+  {
+    NoGradGuard no_grad;
+    loss = reduce(pass.per_example, reduction);
+  }
+  d_logits = cross_entropy_input_gradient(pass.grad, Tensor(), uniform_row_weight(1.f, reduction, logits.size(0)));
+  return true;
+}
+}  // namespace
 
 // ℓ_i = −log_probs[i, c_i]
 Tensor nll_loss(const Tensor& log_probs, const Tensor& target, Reduction reduction) {
@@ -434,6 +472,7 @@ bool loss_without_graph(const std::function<Tensor(const Tensor&, const Tensor&)
                         const Tensor& target, Tensor& loss, Tensor& d_input) {
   using functional::FusedLossPass;
   // target<M>() is the module of type M itself, never a subclass (which may compute another loss)
+  if (const auto* ce = criterion.target<CrossEntropyLoss>()) return functional::cross_entropy_without_graph(*ce, input, target, loss, d_input);
   const Loss* module = nullptr;
   FusedLossPass pass{.entry = backend::Fused::PointwiseLoss};
   if (const auto* mse = criterion.target<MSELoss>()) {

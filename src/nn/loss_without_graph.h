@@ -8,9 +8,10 @@
 
 namespace ann::nn {
 
-/// Where `criterion` holds MSELoss, L1Loss, SmoothL1Loss, HuberLoss or BCEWithLogitsLoss (without
-/// weights) itself, not a subclass, reduced by mean or sum, on float32 operands of one shape on
-/// one device whose back end has the kernel, and the target needs no gradient: sets `loss` (a
+/// Where `criterion` holds MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCEWithLogitsLoss (without
+/// weights) or CrossEntropyLoss (without class options) itself, not a subclass, reduced by mean or
+/// sum, on float32 operands (logits [m, C] and int64 labels [m] for cross-entropy; else of one
+/// shape) on one device whose back end has the kernel, and the target needs no gradient: sets `loss` (a
 /// scalar without a graph) and `d_input` to the floats that the loss's node and a backward()
 /// from it give, and returns true. Otherwise returns false and sets nothing: the criterion
 /// itself then computes (and checks) the loss.

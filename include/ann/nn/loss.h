@@ -36,6 +36,8 @@ class CrossEntropyLoss : public Loss {
     if (class_options_) return functional::cross_entropy(logits, target, *class_options_);
     return functional::cross_entropy(logits, target, reduction());
   }
+  /// The class weights, ignored label and label smoothing, where given.
+  const std::optional<functional::ClassLossOptions>& options() const { return class_options_; }
 
  private:
   std::optional<functional::ClassLossOptions> class_options_;
