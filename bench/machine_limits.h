@@ -52,6 +52,36 @@ __attribute__((target("avx512f"), noinline)) inline float divider_chains(std::in
   return lanes[0];
 }
 constexpr double kDividerChainLanes = 12.0 * 16;  // per round
+
+/// The ceiling of any matrix product on this core: one register tile of C, MR rows × 16·NV
+/// columns (MR·NV accumulators), over k = 0 .. K−1 of packed panels A [K][MR] and B [K][16·NV]
+/// that stay in L1 — per k, NV loads of B, MR broadcasts of A, MR·NV multiply-adds: what the
+/// inner loop of an ideal product kernel does, with no packing, edges or cache misses. `rounds`
+/// tiles, each written to c (MR × 16·NV floats): rounds · MR · 16·NV · K multiply-adds. Set
+/// beside fma_chains (multiply-adds alone) it says how far below the FMA peak a product's loads
+/// keep even a perfect kernel (bench/README.md, stop 40).
+template <int MR, int NV>
+__attribute__((target("avx512f,fma"), noinline)) inline void product_tiles(std::int64_t rounds, int K, const float* a,
+                                                                            const float* b, float* c) {
+  for (std::int64_t r = 0; r < rounds; ++r) {
+    __m512 acc[MR][NV];
+    for (int i = 0; i < MR; ++i)
+      for (int j = 0; j < NV; ++j) acc[i][j] = _mm512_setzero_ps();
+    const float *ak = a, *bk = b;
+    for (int k = 0; k < K; ++k, ak += MR, bk += 16 * NV) {
+      __m512 bv[NV];
+      for (int j = 0; j < NV; ++j) bv[j] = _mm512_loadu_ps(bk + 16 * j);
+#pragma GCC unroll 16
+      for (int i = 0; i < MR; ++i) {
+        const __m512 ai = _mm512_set1_ps(ak[i]);
+#pragma GCC unroll 4
+        for (int j = 0; j < NV; ++j) acc[i][j] = _mm512_fmadd_ps(ai, bv[j], acc[i][j]);
+      }
+    }
+    for (int i = 0; i < MR; ++i)
+      for (int j = 0; j < NV; ++j) _mm512_storeu_ps(c + (i * NV + j) * 16, acc[i][j]);
+  }
+}
 #endif
 
 /// Peak float32 FLOP/s of one core (2 per multiply-add), the best of 5 timings; 0 where the

@@ -303,6 +303,31 @@ void BM_fma_peak(benchmark::State& state) {
 }
 BENCHMARK(BM_fma_peak);
 
+// What a product kernel can reach at best (bench::product_tiles): register tiles of 8 × 48 and
+// of 6 × 64 (the chain kernel's, src/backend/cpu/mlp_chain.cpp) over k = 128 and k = 44 with
+// their panels in L1. Reports GFLOP/s, to set beside BM_fma_peak's.
+void BM_product_ceiling(benchmark::State& state) {
+  if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("fma")) {
+    state.SkipWithError("needs AVX-512F and FMA");
+    return;
+  }
+  const bool chain_tile = state.range(0) == 1;
+  const int K = static_cast<int>(state.range(1)), rows = chain_tile ? 6 : 8, columns = chain_tile ? 64 : 48;
+  std::vector<float> a(static_cast<std::size_t>(K * rows), 0.5f), b(static_cast<std::size_t>(K * columns), 0.25f),
+      c(static_cast<std::size_t>(rows * columns));
+  constexpr std::int64_t kRounds = 1 << 12;
+  for (auto _ : state) {
+    if (chain_tile) bench::product_tiles<6, 4>(kRounds, K, a.data(), b.data(), c.data());
+    else bench::product_tiles<8, 3>(kRounds, K, a.data(), b.data(), c.data());
+    benchmark::DoNotOptimize(c.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetLabel(chain_tile ? "6x64" : "8x48");
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * kRounds * rows * columns * K,
+                                                 benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
+}
+BENCHMARK(BM_product_ceiling)->Args({0, 128})->Args({1, 128})->Args({1, 44});
+
 // The divider's rate: 512-bit divisions (range 0 = 0) or square roots (1) per second on one
 // core, in lanes (G lanes/s), beside BM_fma_peak's multiply-adds; BM_adam_step needs one square
 // root and two divisions per parameter.
