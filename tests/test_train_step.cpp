@@ -4,6 +4,9 @@
 // (frozen layers, gradients that accumulate, hooks, replaced weights, a target with a gradient).
 #include <gtest/gtest.h>
 
+#include <array>
+#include <bit>
+#include <functional>
 #include <memory>
 #include <random>
 #include <sstream>
@@ -340,6 +343,61 @@ TEST(TrainStep, TheTwoLayerKernelAddsIntoTheGradientsAsInBackward) {
       expect_same(model, reference, std::string(hooked ? "hooked, " : "") + "step " + std::to_string(t));
     }
     EXPECT_EQ(seen, hooked ? 3 : 0);
+  }
+}
+
+// Cases no drawn net makes: one Linear module twice in the model (its weight's gradient is the
+// sum over both uses), inputs and targets that are views (transposed, a slice of columns), and
+// batches of no rows among others; each in a chain (narrow), past it (wide: affine layers) and
+// in the two-layer kernel's shape. Every step equal to the five steps, and none handed back.
+TEST(TrainStep, SameNumbersOnATiedLayerViewsAndEmptyBatches) {
+  for (const std::int64_t width : {6, 40, 200}) {
+    const std::string at = " (width " + std::to_string(width) + ")";
+    auto run = [&](const std::function<nn::Sequential()>& make, const TrainStep::Criterion& criterion,
+                   const std::function<std::pair<Tensor, Tensor>(int)>& batch, const std::string& what) {
+      manual_seed(3);
+      nn::Sequential reference = make();
+      manual_seed(3);
+      nn::Sequential model = make();
+      optim::SGD reference_optimizer(reference.parameters(), {.lr = 0.05, .momentum = 0.9, .nesterov = true});
+      optim::SGD optimizer(model.parameters(), {.lr = 0.05, .momentum = 0.9, .nesterov = true});
+      TrainStep train_step(model, criterion, optimizer);
+      for (int t = 0; t < 4; ++t) {
+        manual_seed(100 + t);
+        const auto [X, y] = batch(t);
+        const Tensor expected = five_steps(reference, criterion, reference_optimizer, X, y);
+        const Tensor loss = train_step(X, y);
+        const std::string step = what + at + ", step " + std::to_string(t);
+        EXPECT_TRUE(train_step.last_step_fused()) << step;
+        // (bits, so that the mean over no rows, NaN, equals itself)
+        EXPECT_EQ(std::bit_cast<std::uint32_t>(loss.item<float>()), std::bit_cast<std::uint32_t>(expected.item<float>()))
+            << step;
+        expect_same(model, reference, step);
+        if (::testing::Test::HasFailure()) return;
+      }
+    };
+    run(
+        [&] {
+          nn::Sequential m{nn::Linear(3, width), nn::Tanh()};
+          const auto shared = std::make_shared<nn::Linear>(width, width);
+          m.push_back(shared);
+          m.push_back(nn::ReLU());
+          m.push_back(shared);
+          m.push_back(nn::ReLU());
+          m.push_back(nn::Linear(width, 2));
+          return m;
+        },
+        nn::MSELoss(), [](int) { return std::pair{randn({37, 3}), randn({37, 2})}; }, "a layer used twice");
+    run([&] { return nn::Sequential{nn::Linear(4, width), nn::SiLU(), nn::Linear(width, 3)}; }, nn::CrossEntropyLoss(),
+        [](int) { return std::pair{randn({4, 50}).t(), randint(0, 3, {50})}; }, "a transposed input");
+    run([&] { return nn::Sequential{nn::Linear(4, width), nn::ELU(), nn::Linear(width, 3)}; }, nn::HuberLoss(),
+        [](int) { return std::pair{randn({50, 9}).slice(1, 2, 6), randn({3, 50}).t()}; }, "columns of a wider input");
+    run([&] { return nn::Sequential{nn::Linear(2, width), nn::ReLU(), nn::Linear(width, 3)}; }, nn::L1Loss(),
+        [](int t) {
+          const std::int64_t rows = std::array<std::int64_t, 4>{5, 0, 300, 0}[static_cast<std::size_t>(t)];
+          return std::pair{randn({rows, 2}), randn({rows, 3})};
+        },
+        "batches of no rows");
   }
 }
 
