@@ -85,6 +85,10 @@ class Generator {
 
  private:
   void twist();
+  /// fill(words, m, i) for the next n draws, in runs of m untempered state words between twists
+  /// (i: how many came before), as n calls of random() would give them.
+  template <class Fill>
+  void for_each_run(std::size_t n, Fill fill);
   double uniform53();
   double standard_normal();
 
