@@ -65,9 +65,6 @@ void check_class_targets(const Tensor& scores, const Tensor& target, const char*
   }
 }
 
-}  // namespace
-
-namespace {
 // The fused kernel's pass over logits z [m, C] (float32, on a back end that has it): the
 // per-example losses and what the backward reads, softargmax − one-hot.
 struct CrossEntropyPass {
@@ -94,6 +91,7 @@ Tensor cross_entropy_input_gradient(const Tensor& grad, const Tensor& per_row, f
 float uniform_row_weight(float dloss, Reduction reduction, std::int64_t m) {
   return reduction == Reduction::Mean ? dloss / static_cast<float>(m) : dloss;
 }
+
 }  // namespace
 
 // ℓ_i = −log softargmax(z_i)[c_i] = log Σ_k exp(z_ik) − z_i,c_i
@@ -118,7 +116,9 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduc
       return autograd::differentiate_again(
           [&](const std::vector<Tensor>& z) { return nll_loss(log_softmax(z[0], 1), c, reduction); }, in, dloss);
     }
-    if (reduction == Reduction::None) return std::vector<Tensor>{cross_entropy_input_gradient(grad, dloss.contiguous(), 0.f)};
+    if (reduction == Reduction::None) {
+      return std::vector<Tensor>{cross_entropy_input_gradient(grad, dloss.contiguous(), 0.f)};
+    }
     const float uniform = uniform_row_weight(dloss.item<float>(), reduction, grad.size(0));
     return std::vector<Tensor>{cross_entropy_input_gradient(grad, Tensor(), uniform)};
   });
@@ -472,7 +472,9 @@ bool loss_without_graph(const std::function<Tensor(const Tensor&, const Tensor&)
                         const Tensor& target, Tensor& loss, Tensor& d_input) {
   using functional::FusedLossPass;
   // target<M>() is the module of type M itself, never a subclass (which may compute another loss)
-  if (const auto* ce = criterion.target<CrossEntropyLoss>()) return functional::cross_entropy_without_graph(*ce, input, target, loss, d_input);
+  if (const auto* ce = criterion.target<CrossEntropyLoss>()) {
+    return functional::cross_entropy_without_graph(*ce, input, target, loss, d_input);
+  }
   const Loss* module = nullptr;
   FusedLossPass pass{.entry = backend::Fused::PointwiseLoss};
   if (const auto* mse = criterion.target<MSELoss>()) {
