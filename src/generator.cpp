@@ -19,9 +19,9 @@
 namespace ann {
 namespace {
 
-// The Box–Muller blocks' copies (normal_blocks, below): GCC on x86-64 (not under AddressSanitizer,
-// as the back end's kernels, src/backend/cpu/simd.h) makes one for AVX2 + FMA beside the
-// baseline one, into which the helpers are inlined.
+// The fills' loops (normal_blocks, uniform_from_words, twist_words, below) in two copies: GCC on
+// x86-64 (not under AddressSanitizer, as the back end's kernels, src/backend/cpu/simd.h) makes
+// one for AVX2 + FMA beside the baseline one, and inlines the helpers into both.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
 #define ANN_GENERATOR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
