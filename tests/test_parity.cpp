@@ -93,6 +93,14 @@ TEST(LessonParity, NotebooksReproducedNumberForNumber) {
   EXPECT_NEAR(run.linear_history.accuracy.back(), 0.504, 5e-4);
   EXPECT_NEAR(run.relu_history.accuracy.back(), 0.949, 5e-4);
 
+  // How far the regression's outputs may be from PyTorch's after 1000 Adam steps. Another
+  // product kernel sums in another order, and training carries that rounding forward: a ReLU unit
+  // whose input sits near the kink on some point amplifies it, a Tanh net does not. Measured on
+  // the checked device (plain products, no fused kernel) under OpenBLAS's Haswell, Zen, SkylakeX,
+  // Cooperlake, Sandybridge, Nehalem, Prescott and Barcelona kernels (OPENBLAS_CORETYPE; the
+  // fixtures came from SkylakeX), AMD family 26 and Intel family 6: the ReLU nets' outputs,
+  // std and var were up to 2.0e-4 from PyTorch's, the Tanh nets' up to 6e-7.
+  constexpr double kReluOutputTol = 1e-3, kTanhOutputTol = 1e-5;
   const nlohmann::json r = load_fixture("regression.json");
   const lesson::RegressionRun& reg = run.regression;
   expect_data(reg.data, r);
@@ -103,20 +111,21 @@ TEST(LessonParity, NotebooksReproducedNumberForNumber) {
     const nlohmann::json& net = r.at("networks")[i];
     EXPECT_EQ(lesson::to_string(reg.nets[i].activation), net.at("activation").get<std::string>());
     // After 1000 Adam steps float rounding (another GEMM summation order) moves a weight by
-    // up to ~3e-4 in the ReLU nets whose units sit near the kink; the outputs stay within 1e-4.
+    // up to ~3e-4 in the ReLU nets whose units sit near the kink.
     expect_parameters(lesson::snapshot(*reg.nets[i].model), net.at("final_parameters"), 1e-3);
+    const double output_tol = reg.nets[i].activation == Activation::ReLU ? kReluOutputTol : kTanhOutputTol;
     expect_history(reg.nets[i].history, net);
     EXPECT_LE(max_abs_diff(reg.nets[i].before, fixture_tensor(net.at("before"))), kDataTol);
-    EXPECT_LE(max_scaled_diff(reg.nets[i].predictions, fixture_tensor(net.at("predictions")).reshape({-1})), 1e-4);
+    EXPECT_LE(max_scaled_diff(reg.nets[i].predictions, fixture_tensor(net.at("predictions")).reshape({-1})), output_tol);
     EXPECT_NEAR(reg.nets[i].history.loss.back(), net.at("final_loss").get<double>(),
                 1e-4 * net.at("final_loss").get<double>());
   }
   const auto curve = [](const nlohmann::json& j) { return from_vector(j.get<std::vector<float>>(), {1001}); };
   EXPECT_LE(max_abs_diff(reg.x_new, curve(r.at("x_new"))), kDataTol);
-  EXPECT_LE(max_scaled_diff(reg.std_relu, curve(r.at("std_relu"))), 1e-4);
-  EXPECT_LE(max_scaled_diff(reg.std_tanh, curve(r.at("std_tanh"))), 1e-4);
-  EXPECT_LE(max_scaled_diff(reg.var_relu, curve(r.at("var_relu"))), 1e-4);
-  EXPECT_LE(max_scaled_diff(reg.var_tanh, curve(r.at("var_tanh"))), 1e-4);
+  EXPECT_LE(max_scaled_diff(reg.std_relu, curve(r.at("std_relu"))), kReluOutputTol);
+  EXPECT_LE(max_scaled_diff(reg.std_tanh, curve(r.at("std_tanh"))), kTanhOutputTol);
+  EXPECT_LE(max_scaled_diff(reg.var_relu, curve(r.at("var_relu"))), kReluOutputTol);
+  EXPECT_LE(max_scaled_diff(reg.var_tanh, curve(r.at("var_tanh"))), kTanhOutputTol);
 }
 
 }  // namespace
