@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "backend/cpu/sgemm.h"
+#include "backend/cpu/few_rows_gemm.h"
 #include "backend/cpu/parallel.h"
 #include "backend/cpu/skinny_gemm.h"
 #include "backend/cpu/subnormals.h"
@@ -25,6 +26,9 @@
 //     On a model OpenBLAS knows (model 167 here: its SkylakeX kernel) oneDNN still measured
 //     5-25 % faster on most of the sweep's large products (bench/gemm_libraries M N K,
 //     bench/README.md, stop 33).
+//   - but the tiny products of 1 to 4 rows, a layer's forward and input gradient on such a
+//     batch, run ann's own few_rows_gemm.h: there OpenBLAS's call cost five to eight times the
+//     arithmetic (stop 41);
 //   - and ann's own kernel, skinny_gemm.h, for A·Bᵀ with at most 64 columns and an A of tens of
 //     megabytes (a layer of many inputs and few outputs on many rows), where oneDNN runs at a
 //     third to a half of the FMA peak.
@@ -118,6 +122,10 @@ void tiled_gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std:
   // part p of P parts of `count` (sgemm_tiles' parts: whole multiples of 16)
   auto begin = [](std::int64_t p, std::int64_t parts, std::int64_t count) { return part_begin(p, parts, count, 16); };
   if constexpr (std::is_same_v<T, float>) {
+    if (few_rows_gemm_applies(trans_a, trans_b, M, N, K, kOneDnnMinWork)) {  // (one tile: its work is small)
+      few_rows_gemm(trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+      return;
+    }
     if (skinny_gemm_applies(trans_a, trans_b, M, N, K)) {  // (M > N: tiles of rows)
       thread_local std::vector<float> packed;
       packed.resize(static_cast<std::size_t>(skinny_packed_floats(N, K)));
