@@ -102,7 +102,8 @@ TEST(FewRowsGemm, AnElementIsTheSameWhereverItFalls) {
     // row 2 alone, columns 40 .. 60 alone: op(B)'s columns from 40
     const float* b = trans_b ? B.data() + 40 * K : B.data() + 40;
     few_rows_gemm(trans_b, 1, narrow, K, 1.f, A.data() + 2 * K, K, b, trans_b ? K : N, 0.f, one.data(), narrow);
-    for (int64_t n = 0; n < narrow; ++n) EXPECT_EQ(one[static_cast<std::size_t>(n)], all[static_cast<std::size_t>(2 * N + 40 + n)]) << n;
+    for (int64_t n = 0; n < narrow; ++n)
+      EXPECT_EQ(one[static_cast<std::size_t>(n)], all[static_cast<std::size_t>(2 * N + 40 + n)]) << "column " << 40 + n;
   }
 }
 
@@ -118,6 +119,7 @@ TEST(FewRowsGemm, SgemmRunsItForTinyProductsOfFewRows) {
   EXPECT_FALSE(few_rows_gemm_applies(true, false, 46, 46, 1, work));    // weight gradient: the library
   EXPECT_FALSE(few_rows_gemm_applies(false, true, 4, 128, 128, work));  // 65 536 multiply-adds
   EXPECT_FALSE(few_rows_gemm_applies(false, false, 1, 5, 0, work));     // K = 0: C = β·C
+  EXPECT_FALSE(few_rows_gemm_applies(false, false, 1, 0, 5, work));     // no columns
 
   std::mt19937 rng(13);
   const int64_t M = 3, N = 90, K = 50;

@@ -4,9 +4,9 @@
 //     input gradient   C[i, :] = Σ_k dz[i, k] · W[k, :]    (op(B) = B: rows of W scaled and added)
 //
 // then C = α·C + β·C_old. A library's general product packs both operands into panels on every
-// call and dispatches through several layers: OpenBLAS took 0.5–1.2 µs for a 1 × 46 × 46 product
-// and 3–7 µs for 1 × 128 × 128, five to eight times what this file takes (bench/README.md, stop
-// 41), and a step of a 46-wide net on one row runs a dozen such products. Here the operands are
+// call and dispatches through several layers: OpenBLAS took 0.3–0.9 µs for the 1 × 46 × 46
+// products and 2.9–3.6 µs for 1 × 128 × 128, five to six times what this file takes
+// (bench/README.md, stop 41), and a step of a 46-wide net on one row runs a dozen such products. Here the operands are
 // read where they lie, 16 floats a vector. (The weight gradient over a few rows, dzᵀ·x, is an
 // outer product with a short k: there the library was 2–4 times faster than this file's scheme,
 // and it keeps it.)
@@ -101,15 +101,16 @@ ANN_INLINE void dot_products(int64_t N, int64_t K, float alpha, const float* A, 
 // a column must round alike wherever it falls. `row(k)` is B's row k, whose last vector may read
 // on into the next row; the last rows, where that would leave B, are copied zero-padded.
 template <int V, class RowOf>
-ANN_INLINE void scaled_block(const float* a_row, int64_t n, int64_t count, int64_t K, float alpha, RowOf row, float beta,
-                             float* c) {
+ANN_INLINE void scaled_block(const float* a_row, int64_t n, int64_t count, int64_t K, float alpha, RowOf row,
+                             float beta, float* c) {
   Vec acc[V] = {};
   for (int64_t k = 0; k < K; ++k) {
     const float a = a_row[k];
     const float* b = row(k) + n;
     for (int v = 0; v < V; ++v) acc[v] += a * load(b + v * kLanes);
   }
-  for (int v = 0; v < V; ++v) store_sums(c + n + v * kLanes, acc[v], std::min<int64_t>(kLanes, count - v * kLanes), alpha, beta);
+  for (int v = 0; v < V; ++v)
+    store_sums(c + n + v * kLanes, acc[v], std::min<int64_t>(kLanes, count - v * kLanes), alpha, beta);
 }
 
 ANN_INLINE void scaled_rows(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const float* B,
@@ -156,7 +157,7 @@ ANN_DISPATCH_FLATTENED(few_rows_gemm_kernel)
 
 bool few_rows_gemm_applies(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, int64_t max_work) {
   // (dot products of fewer than 16 products would leave most of a vector's lanes empty)
-  return !trans_a && M >= 1 && M <= kFewRowsMax && M * N * K < max_work && (trans_b ? K >= kLanes : K >= 1);
+  return !trans_a && M >= 1 && M <= kFewRowsMax && N >= 1 && M * N * K < max_work && (trans_b ? K >= kLanes : K >= 1);
 }
 
 void few_rows_gemm(bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,

@@ -9,8 +9,9 @@ namespace ann::backend::cpu {
 constexpr std::int64_t kFewRowsMax = 4;
 
 /// Whether sgemm runs C = α·op(A)·op(B) + β·C of this shape with few_rows_gemm: op(A) = A of 1
-/// to kFewRowsMax rows, fewer than `max_work` multiply-adds (the products a library runs for
-/// less than its call costs), and K ≥ 16 where op(B) = Bᵀ. A function of the shape alone.
+/// to kFewRowsMax rows, N ≥ 1, fewer than `max_work` multiply-adds (the products a library runs
+/// for less than its call costs), K ≥ 16 where op(B) = Bᵀ and K ≥ 1 where op(B) = B. A function
+/// of the shape alone.
 bool few_rows_gemm_applies(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
                            std::int64_t max_work);
 
