@@ -68,7 +68,7 @@ void expect_double_sums(const Product& p, std::mt19937& rng) {
   }
 }
 
-TEST(FewRowsGemm, ALayersThreeProductsMatchDoubleSums) {
+TEST(FewRowsGemm, ALayersTwoProductsMatchDoubleSums) {
   std::mt19937 rng(7);
   for (int64_t rows = 1; rows <= kFewRowsMax; ++rows) {
     for (int64_t in : {16, 17, 31, 46, 64, 70}) {

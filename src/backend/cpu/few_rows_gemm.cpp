@@ -6,10 +6,10 @@
 // then C = α·C + β·C_old. A library's general product packs both operands into panels on every
 // call and dispatches through several layers: OpenBLAS took 0.3–0.9 µs for the 1 × 46 × 46
 // products and 2.9–3.6 µs for 1 × 128 × 128, five to six times what this file takes
-// (bench/README.md, stop 41), and a step of a 46-wide net on one row runs a dozen such products. Here the operands are
-// read where they lie, 16 floats a vector. (The weight gradient over a few rows, dzᵀ·x, is an
-// outer product with a short k: there the library was 2–4 times faster than this file's scheme,
-// and it keeps it.)
+// (bench/README.md, stop 41), and a step of a 46-wide net on one row runs a dozen such
+// products. Here the operands are read where they lie, 16 floats a vector. (The weight gradient
+// over a few rows, dzᵀ·x, is an outer product with a short k: there the library was 2–4 times
+// faster than this file's scheme, and it keeps it.)
 //
 // Each element's sum does not depend on M or N, nor on where it falls among them: the dot
 // products sum lane l over k ≡ l (mod 16) in order and then add the lanes in lane_sum's fixed
@@ -46,6 +46,13 @@ ANN_INLINE void store_sums(float* c, Vec sums, int64_t width, float alpha, float
   for (int64_t l = 0; l < width; ++l) c[l] = beta == 0.f ? alpha * s[l] : alpha * s[l] + beta * c[l];
 }
 
+// The `count` floats from p on, zero-padded to a vector (a whole load could leave the array).
+ANN_INLINE Vec load_padded(const float* p, int64_t count) {
+  alignas(64) float padded[kLanes] = {};
+  std::memcpy(padded, p, static_cast<std::size_t>(count) * sizeof(float));
+  return load(padded);
+}
+
 // Forward: C[i, j] = α Σ_k A[i, k] B[j, k] + β C[i, j], for all R rows of A at once (each row
 // of B read once) and 16 values of j at a time (lane_sums16 adds sixteen dot products' lanes at
 // once, each as lane_sum would). K is at least 16. The last K % 16 products of a dot take a whole
@@ -60,11 +67,7 @@ ANN_INLINE void dot_products(int64_t N, int64_t K, float alpha, const float* A, 
   for (int l = 0; l < kLanes; ++l) in_rest[l] = l < rest ? -1 : 0;
   const Vec zero = {};
   Vec a_rest[R];
-  for (int i = 0; i < R; ++i) {
-    alignas(64) float padded[kLanes] = {};
-    std::memcpy(padded, A + i * lda + whole, static_cast<std::size_t>(rest) * sizeof(float));
-    a_rest[i] = load(padded);
-  }
+  for (int i = 0; i < R; ++i) a_rest[i] = load_padded(A + i * lda + whole, rest);
   for (int64_t j0 = 0; j0 < N; j0 += kLanes) {
     const int64_t count = std::min<int64_t>(kLanes, N - j0);
     Vec acc[R][kLanes];  // (each written below: a zero-filled array cost as much as the sums)
@@ -78,14 +81,8 @@ ANN_INLINE void dot_products(int64_t N, int64_t K, float alpha, const float* A, 
         for (int i = 0; i < R; ++i) s[i] += load(A + i * lda + k) * bk;
       }
       if (rest > 0) {
-        Vec b_rest;
-        if (b + whole + kLanes <= b_end) {
-          b_rest = in_rest ? load(b + whole) : zero;
-        } else {
-          alignas(64) float copy[kLanes] = {};
-          std::memcpy(copy, b + whole, static_cast<std::size_t>(rest) * sizeof(float));
-          b_rest = load(copy);
-        }
+        const Vec b_rest =
+            b + whole + kLanes <= b_end ? (in_rest ? load(b + whole) : zero) : load_padded(b + whole, rest);
         for (int i = 0; i < R; ++i) s[i] += a_rest[i] * b_rest;
       }
       for (int i = 0; i < R; ++i) acc[i][j] = s[i];

@@ -27,8 +27,8 @@
 //     5-25 % faster on most of the sweep's large products (bench/gemm_libraries M N K,
 //     bench/README.md, stop 33).
 //   - but the tiny products of 1 to 4 rows, a layer's forward and input gradient on such a
-//     batch, run ann's own few_rows_gemm.h: there OpenBLAS's call cost five to eight times the
-//     arithmetic (stop 41);
+//     batch, run ann's own few_rows_gemm.h: OpenBLAS took five to six times as long there
+//     (stop 41);
 //   - and ann's own kernel, skinny_gemm.h, for A·Bᵀ with at most 64 columns and an A of tens of
 //     megabytes (a layer of many inputs and few outputs on many rows), where oneDNN runs at a
 //     third to a half of the FMA peak.
