@@ -653,6 +653,25 @@ TEST(InPlace, ModifyingAnOutputThroughDetachMakesBackwardThrow) {
   EXPECT_NE(m.find("the output of"), std::string::npos) << m;
 }
 
+// ELU's slope is taken from its output (y + α below 0), but as in torch only x is saved: its
+// output stays free to write, and the gradient is the one of the untouched graph.
+TEST(InPlace, AnEluOutputWrittenInPlaceKeepsItsGradient) {
+  const std::vector<float> values{-3.f, -0.5f, 0.f, 0.75f, 2.f};
+  auto gradient = [&](bool write_output) {
+    Tensor x = from_vector(values, {5}).requires_grad_();
+    Tensor y = elu(x, 1.5);
+    if (write_output) y.mul_(1.f);  // a recorded in-place op: bumps y's version, same values
+    y.sum().backward();
+    return x.grad().to_vector<float>();
+  };
+  const std::vector<float> untouched = gradient(false), written = gradient(true);
+  EXPECT_EQ(written, untouched);
+  for (std::size_t i = 0; i < values.size(); ++i) {  // 1 above 0, 1.5 eˣ at and below
+    const double slope = values[i] > 0.f ? 1.0 : 1.5 * std::exp(double(values[i]));
+    EXPECT_NEAR(untouched[i], slope, 2e-7) << values[i];
+  }
+}
+
 TEST(InPlace, AnOptimizerStepCountsAsAWriteToEveryParameter) {
   manual_seed(1);
   nn::Linear layer(3, 2);

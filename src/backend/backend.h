@@ -57,12 +57,13 @@ constexpr bool is_squash(UnaryOp op) {
   return op == UnaryOp::Relu || op == UnaryOp::Tanh || op == UnaryOp::Sigmoid || op == UnaryOp::LeakyRelu ||
          op == UnaryOp::Elu || op == UnaryOp::Gelu || op == UnaryOp::Silu || op == UnaryOp::Softplus;
 }
-/// Whether f's derivative is a function of its output h (ReLU, Tanh, Sigmoid, LeakyReLU with a
-/// slope >= 0, whose h keeps z's sign; none): the fused kernels then keep h alone for the
-/// backward, and z too for the others (ELU, GELU, SiLU, Softplus, LeakyReLU with a negative slope).
+/// Whether f's derivative is a function of its output h (ReLU, Tanh, Sigmoid; LeakyReLU with a
+/// slope >= 0 and ELU with α >= 0, whose h keeps z's sign; none): the fused kernels then keep h
+/// alone for the backward, and z too for the others (GELU, SiLU, Softplus, and LeakyReLU and ELU
+/// with a negative parameter).
 constexpr bool derivative_from_output(const Squash& f) {
   return !f.applies || f.op == UnaryOp::Relu || f.op == UnaryOp::Tanh || f.op == UnaryOp::Sigmoid ||
-         (f.op == UnaryOp::LeakyRelu && f.p0 >= 0);
+         ((f.op == UnaryOp::LeakyRelu || f.op == UnaryOp::Elu) && f.p0 >= 0);
 }
 
 /// The fused entries a back end may offer beyond its core (Backend::has).

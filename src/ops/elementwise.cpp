@@ -63,16 +63,21 @@ Tensor number_for(const Tensor& t, double value) {
   return scalar_tensor(value, TensorOptions().dtype(is_floating_point(t.dtype()) ? t.dtype() : DType::Float32).device(t.device()));
 }
 
+// ELU's slope below 0 is y + α, from its output, where α >= 0 keeps the sign of x in y.
+bool elu_from_output(UnaryOp op, double alpha) { return op == UnaryOp::Elu && alpha >= 0.0; }
+
 // dx = dy · f'(x) for y = f(x), composed from the forward primitives so that every back end
 // has it; y is f(x), kept by the forward, which several derivatives are cheaper from (each of x
 // and y is defined only where the derivative reads it). The
 // products round as the CPU's fused epilogue does (src/backend/cpu/activations.h).
 Tensor unary_derivative(UnaryOp op, const Tensor& x, const Tensor& y, const Tensor& dy, double p0, double p1) {
   // The activations' derivatives are the affine layer's fused epilogue without a bias (one pass
-  // instead of several), from y for ReLU, Tanh and Sigmoid and from x for the others; the
-  // compositions below are what it computes. Fused kernels are not recorded: a pass with
-  // create_graph (grad mode on) composes instead.
-  const Tensor& from = op == UnaryOp::Relu || op == UnaryOp::Tanh || op == UnaryOp::Sigmoid ? y : x;
+  // instead of several), from y for ReLU, Tanh, Sigmoid and ELU (α >= 0) and from x for the
+  // others; the compositions below are what it computes. Fused kernels are not recorded: a pass
+  // with create_graph (grad mode on) composes instead.
+  const Tensor& from = op == UnaryOp::Relu || op == UnaryOp::Tanh || op == UnaryOp::Sigmoid || elu_from_output(op, p0)
+                           ? y
+                           : x;
   if (!is_grad_enabled() && backend::is_squash(op) && from.dtype() == DType::Float32 &&
       dy.dtype() == DType::Float32 && ops::backend_of(from).has(backend::Fused::LinearEpilogue) &&
       dy.device() == from.device()) {
@@ -104,6 +109,10 @@ Tensor unary_derivative(UnaryOp op, const Tensor& x, const Tensor& y, const Tens
       return dy * (positive + (1.f - positive) * p0);
     }
     case UnaryOp::Elu: {                                                      // 1 for x > 0, else α eˣ
+      if (elu_from_output(op, p0)) {  // α eˣ = y + α (activations.h's elu_grad); min(y, 0): no inf · 0
+        const Tensor positive = mask(y > number(0.0));
+        return dy * (positive + (1.f - positive) * (clamp(y, -DBL_MAX, 0.0) + p0));
+      }
       const Tensor positive = mask(x > number(0.0));  // eˣ of min(x, 0): no inf · 0 where x is large
       return dy * (positive + (1.f - positive) * (exp(clamp(x, -DBL_MAX, 0.0)) * p0));
     }
@@ -136,11 +145,14 @@ Tensor unary(const char* name, UnaryOp op, const Tensor& x, double p0 = 0.0, dou
   // y is kept only where the derivative reads it: a kept tensor shares y's memory, which a
   // recorded in-place op on y then refuses (autograd/in_place.h). A pass with create_graph makes
   // y again from x, recorded, so that its dependence on x is differentiated too.
+  // ELU's derivative reads y too, but torch keeps only x for elu, leaving its output free for
+  // in-place ops: y is made again from x (the same bits) where the derivative needs it.
   const bool reads_output = op == UnaryOp::Exp || op == UnaryOp::Sqrt || op == UnaryOp::Relu ||
                             op == UnaryOp::Tanh || op == UnaryOp::Sigmoid;
   return record(name, y, {x}, [ys = reads_output ? y.detach() : Tensor(), name, op, p0, p1](const Tensor& dy, const std::vector<Tensor>& in) {
     const Tensor& x = in[0];
-    const Tensor y_again = ys.defined() && is_grad_enabled() ? unary(name, op, x, p0, p1) : ys;
+    const bool again = (ys.defined() && is_grad_enabled()) || elu_from_output(op, p0);
+    const Tensor y_again = again ? unary(name, op, x, p0, p1) : ys;
     return std::vector<Tensor>{unary_derivative(op, x, y_again, dy, p0, p1)};
   });
 }

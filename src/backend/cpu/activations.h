@@ -24,5 +24,9 @@ inline float sigmoid_of(float v) { return 1.f / (1.f + vmath::exp(-v)); }
 inline float relu_grad(float y, float g) { return y > 0.f ? g : 0.f; }     // [x > 0] = [y > 0]
 inline float tanh_grad(float y, float g) { return g * (1.f - y * y); }     // 1 − y²
 inline float sigmoid_grad(float y, float g) { return g * y * (1.f - y); }  // y (1 − y)
+// ELU, y = z for z > 0, else α(eᶻ − 1): its slope α eᶻ is y + α there, no exponential again (as
+// torch's in-place elu_ takes it from its result). Needs α >= 0, for which y > 0 exactly where
+// z > 0. y + α cancels as y nears −α, but its error stays under an ulp of α: at most ~1e-7·α.
+inline float elu_grad(float y, float g, float alpha) { return y > 0.f ? g : g * (y + alpha); }
 
 }  // namespace ann::backend

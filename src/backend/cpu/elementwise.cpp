@@ -208,13 +208,15 @@ ANN_KERNEL void add_bias_kernel_body(float* z, const float* b, int64_t m, int64_
 }
 ANN_DISPATCH(add_bias_kernel)
 
-// dz = dy ⊙ f'(y) from the output y, for the three whose derivative activations.h writes so
-// (the derivative of unary's ReLU, Tanh and Sigmoid ops too).
-ANN_KERNEL void output_derivative_kernel_body(UnaryOp f, const float* y, const float* dy, float* dz, int64_t n) {
+// dz = dy ⊙ f'(y) from the output y, for the activations whose derivative activations.h writes
+// so (the derivative of unary's ReLU, Tanh, Sigmoid and ELU ops too).
+ANN_KERNEL void output_derivative_kernel_body(UnaryOp f, const float* y, const float* dy, float* dz, int64_t n,
+                                              float p0) {
   switch (f) {
     case UnaryOp::Relu: for (int64_t i = 0; i < n; ++i) dz[i] = relu_grad(y[i], dy[i]); break;
     case UnaryOp::Tanh: for (int64_t i = 0; i < n; ++i) dz[i] = tanh_grad(y[i], dy[i]); break;
     case UnaryOp::Sigmoid: for (int64_t i = 0; i < n; ++i) dz[i] = sigmoid_grad(y[i], dy[i]); break;
+    case UnaryOp::Elu: for (int64_t i = 0; i < n; ++i) dz[i] = elu_grad(y[i], dy[i], p0); break;
     default: break;
   }
 }
@@ -240,7 +242,7 @@ ANN_KERNEL void unary_derivative_kernel_body(UnaryOp op, const float* x, const f
   };
   switch (op) {
     case UnaryOp::LeakyRelu: map([p0](float v, float g) { return v > 0.f ? g : g * p0; }); break;  // 1, else slope
-    case UnaryOp::Elu:                                                     // 1, else α eˣ
+    case UnaryOp::Elu:                                                     // 1, else α eˣ (α < 0)
       map([p0](float v, float g) { return v > 0.f ? g : g * (vmath::exp(std::min(v, 0.f)) * p0); });
       break;
     case UnaryOp::Gelu: {                                                  // Φ(x) + x φ(x)
@@ -276,12 +278,13 @@ void unary_float_here(UnaryOp op, const float* x, float* y, int64_t n, double p0
   unary_kernel(op, DType::Float32, x, y, n, p0, p1);
 }
 
-// From the output for ReLU, Tanh and Sigmoid, and for LeakyReLU with a slope >= 0, whose unary
-// derivative reads only the sign of its input, which the output keeps; from z for the others.
-// Each is the kernel the unfused op's backward runs, so both round alike.
+// From the output for ReLU, Tanh, Sigmoid and ELU with α >= 0, and for LeakyReLU with a slope
+// >= 0, whose unary derivative reads only the sign of its input, which the output keeps; from z
+// for the others. Each is the kernel the unfused op's backward runs, so both round alike.
 void squash_derivative_here(const Squash& f, const float* kept, const float* dy, float* dz, int64_t n) {
-  if (f.op == UnaryOp::Relu || f.op == UnaryOp::Tanh || f.op == UnaryOp::Sigmoid) {
-    output_derivative_kernel(f.op, kept, dy, dz, n);
+  if (f.op == UnaryOp::Relu || f.op == UnaryOp::Tanh || f.op == UnaryOp::Sigmoid ||
+      (f.op == UnaryOp::Elu && f.p0 >= 0)) {
+    output_derivative_kernel(f.op, kept, dy, dz, n, static_cast<float>(f.p0));
   } else {
     unary_derivative_kernel(f.op, kept, dy, dz, n, static_cast<float>(f.p0), static_cast<float>(f.p1));
   }
