@@ -1,8 +1,9 @@
-// The CPU kernels' own exp, log, log1p, erf and tanh (src/backend/cpu/vector_math.h), against the C
+// The CPU kernels' own exp, log, log1p, softplus, erf and tanh (src/backend/cpu/vector_math.h), against the C
 // library in double precision: within 2 ulp of the correctly rounded value over a dense sample
 // of every float range they accept, and the C library's answers at the special values.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -105,6 +106,22 @@ TEST(vector_math, Log1pIsWithin4UlpAboveMinusOne) {
   EXPECT_EQ(vmath::log1p(kInf), kInf);
   EXPECT_TRUE(std::isnan(vmath::log1p(-2.f)));
   EXPECT_TRUE(std::isnan(vmath::log1p(std::nanf(""))));
+}
+
+// softplus's polynomial in e^(−|x|) (tools/fit_softplus_poly.py), against ln(1 + eˣ) in double
+// written as max(x, 0) + log1p(e^(−|x|)), which neither overflows nor cancels. 2.45 ulp measured,
+// at x = −0.4538: there s = e^x ≈ 0.64 carries exp's error, and an ulp of s is two of the result
+// (≈ 0.49). log1p(exp(x)), which it replaced, reached 3.6 ulp (at x = −2.855, every 1031st float).
+TEST(vector_math, SoftplusIsWithin2AndAHalfUlpEverywhere) {
+  float at = 0;
+  const auto exact = [](double x) { return std::max(x, 0.0) + std::log1p(std::exp(-std::fabs(x))); };
+  EXPECT_LE(worst_ulps([](float x) { return vmath::softplus(x); }, exact, false, &at), 2.5) << "at x = " << at;
+  EXPECT_EQ(vmath::softplus(0.f), static_cast<float>(M_LN2));
+  EXPECT_EQ(vmath::softplus(kInf), kInf);
+  EXPECT_EQ(vmath::softplus(-kInf), 0.f);
+  EXPECT_EQ(vmath::softplus(-200.f), 0.f);  // e^−200 is below the smallest float
+  EXPECT_EQ(vmath::softplus(1e30f), 1e30f);
+  EXPECT_TRUE(std::isnan(vmath::softplus(std::nanf(""))));
 }
 
 // erf's two polynomials (tools/fit_erf_polys.py): 2.49 ulp measured, at x = −0.9908 (every 7th

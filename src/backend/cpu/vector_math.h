@@ -1,5 +1,5 @@
 #pragma once
-// exp, log, log1p, erf and tanh for float32 written without branches or library calls, so that a loop
+// exp, log, log1p, softplus, erf and tanh for float32 written without branches or library calls, so that a loop
 // over an array of them vectorises (with -fno-trapping-math, which src/CMakeLists.txt sets: GCC
 // does not turn some of these selects into vector blends if a comparison might trap) (glibc's expf/logf/tanhf are one call per element, and were
 // most of the time of the lesson's cross-entropy and Tanh networks). Each is within 2 ulp of
@@ -150,6 +150,28 @@ ANN_VMATH float log1p(float x) {
   const float u = 1.f + x;
   const float result = u == 1.f ? x : log(u) * (x / (u - 1.f));
   return x == std::numeric_limits<float>::infinity() ? x : result;  // ∞ · ∞/∞ would be NaN
+}
+
+/// ln(1 + eˣ), softplus, without a division: max(x, 0) + ln(1 + s) with s = e^(−|x|) in (0, 1],
+/// and ln(1 + s) = s·P(u), P of degree 9 interpolating ln(1 + s)/s at the Chebyshev points of
+/// u = 2s − 1 ∈ [−1, 1] (tools/fit_softplus_poly.py; error 5.2e-9, under a tenth of an ulp of
+/// P's values in [ln 2, 1]). log1p(exp(x)) took two divisions (log's and log1p's) and three
+/// times as long, and was within 3.6 ulp; this is within 2.5 (tests/test_vector_math.cpp),
+/// exp's error in s being most of it. +∞ gives +∞, −∞ 0, NaN NaN.
+ANN_VMATH float softplus(float x) {
+  const float s = exp(-std::bit_cast<float>(std::bit_cast<std::uint32_t>(x) & 0x7fffffffu));
+  const float u = madd(s, 2.f, -1.f);
+  float p = -6.2032363641249213e-06f;
+  p = madd(p, u, 2.0508869836212042e-05f);
+  p = madd(p, u, -5.3031382437019995e-05f);
+  p = madd(p, u, 1.8090133097473042e-04f);
+  p = madd(p, u, -6.4259945100511057e-04f);
+  p = madd(p, u, 2.2897021353962113e-03f);
+  p = madd(p, u, -8.461023706749466e-03f);
+  p = madd(p, u, 3.3152253944296789e-02f);
+  p = madd(p, u, -0.14426355068598968f);
+  p = madd(p, u, 0.81093021991324264f);
+  return (x > 0.f ? x : 0.f) + s * p;
 }
 
 /// erf x, odd, in two pieces (tools/fit_erf_polys.py; within 3 ulp, tests/test_vector_math.cpp):
