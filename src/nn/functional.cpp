@@ -328,11 +328,12 @@ namespace {
 
 // ℓ = max(x, 0) − x y + log(1 + exp(−|x|))    (stable form of BCE(sigmoid(x), y))
 // ∂ℓ/∂x = sigmoid(x) − y      ∂ℓ/∂y = −x
+// log(1 + exp(−|x|)) is softplus(−|x|), whose kernel takes no logarithm (vector_math.h).
 Tensor composed_bce_with_logits(const Tensor& logits, const Tensor& target, Reduction reduction) {
   Tensor per_example;
   {
     NoGradGuard no_grad;
-    per_example = relu(logits) - logits * target + log(1.f + exp(neg(abs(logits))));
+    per_example = relu(logits) - logits * target + softplus(neg(abs(logits)));
   }
   per_example = autograd::record("binary_cross_entropy_with_logits", per_example, {logits, target},
                                  [](const Tensor& dl, const std::vector<Tensor>& in) {

@@ -113,7 +113,7 @@ ANN_KERNEL double pointwise_loss_loop(const float* a, const float* b, float* slo
     return sum_in_lanes<64>(n, [=](int64_t j) __attribute__((always_inline)) {
       const float x = a[j], y = b[j];
       slope[j] = sigmoid_of(x) - y;                                      // σ(x) − y
-      return (relu_of(x) - x * y) + vmath::log(1.f + vmath::exp(-std::fabs(x)));
+      return (relu_of(x) - x * y) + vmath::softplus(-std::fabs(x));
     });
   } else {
     return sum_in_lanes(n, [=](int64_t j) {
