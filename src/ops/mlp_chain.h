@@ -34,13 +34,22 @@ constexpr std::int64_t kMlpChainWideInputRows = 64;
 /// over `depth` layers, where it applies: under 16 rows its kernel still computes a whole block of
 /// 16 (the rows sit in the lanes of a vector), while the layers one by one (each its own node, of
 /// about half a microsecond's bookkeeping a step) compute only the true rows. So it takes a batch
-/// of fewer than 16 rows while the padding's work, (16 − rows)·Σ in·out, is at most
-/// kMlpChainPaddingMultiplyAdds a layer. Measured (one thread, Tanh, MSE, Adam; bench/README.md,
-/// stop 36): 16×5 and 32×4 wide (256 and 870 per layer) faster in the chain at 1–15 rows,
-/// 10-64-64-10 (1792) faster layer by layer up to 8 rows, 288-82×7-29 on 3 rows 1.37× faster so.
-constexpr std::int64_t kMlpChainPaddingMultiplyAdds = 16000;
+/// of fewer than 16 rows while the padding's work, (16 − rows)·Σ in·out, is at most a budget a
+/// layer: kMlpChainPaddingFewRows for 1–4 rows, whose layers take the few-row products
+/// (src/backend/cpu/few_rows_gemm.h, kFewRowsMax), several times faster than the library's
+/// that 5 rows and more take; kMlpChainPaddingMultiplyAdds from 5 rows on.
+/// Measured, each shape in the chain and layer by layer (one thread; bench/README.md):
+/// - stop 36 (Xeon): 16×5 and 32×4 wide (256 and 870 a layer) faster in the chain at 1–15 rows,
+///   10-64-64-10 (1 792) faster layer by layer up to 8 rows, 288-82×7-29 on 3 rows 1.37× so;
+/// - stop 42 (AMD EPYC, Zen 5, with the few-row products): 10-64×4-10 (2 714 a layer) 1.36–1.5×
+///   faster in the chain at 6 and 8 rows, 10-64-64-64-10 1.29–1.36× at 5–8; of 18 drawn shapes of
+///   5–13 rows that the budget of 32 000 moves into the chain, 15 faster (up to 1.84×), 2 slower
+///   (0.96×, 0.84×: 96 wide), 1 even; of 8 of 1–4 rows that 20 000 would have moved, 6 slower.
+constexpr std::int64_t kMlpChainPaddingFewRows = 16000;
+constexpr std::int64_t kMlpChainPaddingMultiplyAdds = 32000;
 constexpr bool mlp_chain_pays(std::int64_t rows, std::int64_t multiply_adds, std::int64_t depth) {
-  return rows == 0 || rows >= 16 || (16 - rows) * multiply_adds <= kMlpChainPaddingMultiplyAdds * depth;
+  const std::int64_t budget = rows <= 4 ? kMlpChainPaddingFewRows : kMlpChainPaddingMultiplyAdds;
+  return rows == 0 || rows >= 16 || (16 - rows) * multiply_adds <= budget * depth;
 }
 
 /// The chain's two kernels on one batch, as tensors and without a node: mlp_chain's node runs
