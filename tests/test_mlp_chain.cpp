@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -113,7 +114,10 @@ TEST(mlp_chain, ShapesAroundBlocksAndChunks) {
   const std::vector<std::vector<std::int64_t>> nets = {
       {1, 1, 1, 1}, {2, 3, 22}, {3, 64, 128, 4}, {130, 17, 33, 1}, {16, 16, 16, 16, 16, 16, 16, 16, 16}, {300, 8, 2},
       // inputs of 4 vectors but a partial one (49–63), and of 5–7 vectors, to every layer's weights' gradient
-      {52, 60, 113, 5}, {100, 72, 2}};
+      {52, 60, 113, 5}, {100, 72, 2},
+      // a first layer of at most in / 5 (and 8) units, which reads x's rows instead of x in lanes
+      // (mlp_chain.cpp's first_layer_from_rows): a whole number of vectors of x and a partial one
+      {16, 3, 9, 2}, {44, 1, 1, 1, 4}, {64, 8, 5}, {37, 2, 30, 3}, {113, 7, 6}};
   for (const auto& widths : nets) {
     for (const std::int64_t rows : {1, 15, 16, 17, 255, 256, 257, 529}) {
       for (const bool bias : {true, false}) {
@@ -152,6 +156,22 @@ TEST(mlp_chain, DrawnShapesAsTheLayers) {
     const bool chained = ends_in_chain(widths, rows);
     expect_same_as_layers(net, randn({rows, widths[0]}), what + ", rows " + std::to_string(rows), chained);
   }
+}
+
+// A first layer that reads x's rows (37 inputs: two vectors and 5 more) loads a row's last
+// vector whole, reading on into the next row, and must mask that row's values off: an infinite
+// input (its own row's units saturate) leaves the row before it as the layers compute it.
+TEST(mlp_chain, AnInfiniteInputSpoilsNoOtherRow) {
+  if (!randn({1}).device().is_cpu()) GTEST_SKIP() << "the chain kernel is the CPU's";
+  manual_seed(8);
+  nn::Sequential net = make_net({37, 2, 3}, "tanh");
+  Tensor x = randn({20, 37});
+  x.select(0, 5).select(0, 0).fill_(std::numeric_limits<float>::infinity());
+  const Tensor fused = forward(net, x, true), layers = forward(net, x, false);
+  ASSERT_EQ(fused.grad_fn_name(), "mlp_chain");
+  const std::vector<float> y = layers.to_vector<float>();
+  ASSERT_TRUE(std::all_of(y.begin(), y.end(), [](float v) { return std::isfinite(v); }));
+  EXPECT_TRUE(close(fused.to_vector<float>(), y, "y"));
 }
 
 TEST(mlp_chain, NoRowsGiveZeroGradients) {
