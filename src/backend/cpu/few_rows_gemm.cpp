@@ -46,13 +46,6 @@ ANN_INLINE void store_sums(float* c, Vec sums, int64_t width, float alpha, float
   for (int64_t l = 0; l < width; ++l) c[l] = beta == 0.f ? alpha * s[l] : alpha * s[l] + beta * c[l];
 }
 
-// The `count` floats from p on, zero-padded to a vector (a whole load could leave the array).
-ANN_INLINE Vec load_padded(const float* p, int64_t count) {
-  alignas(64) float padded[kLanes] = {};
-  std::memcpy(padded, p, static_cast<std::size_t>(count) * sizeof(float));
-  return load(padded);
-}
-
 // Forward: C[i, j] = α Σ_k A[i, k] B[j, k] + β C[i, j], for all R rows of A at once (each row
 // of B read once) and 16 values of j at a time (lane_sums16 adds sixteen dot products' lanes at
 // once, each as lane_sum would). K is at least 16. The last K % 16 products of a dot take a whole
@@ -63,11 +56,10 @@ ANN_INLINE void dot_products(int64_t N, int64_t K, float alpha, const float* A, 
                              int64_t ldb, float beta, float* C, int64_t ldc) {
   const int64_t whole = K / kLanes * kLanes, rest = K - whole;
   const float* const b_end = B + (N - 1) * ldb + K;
-  vec16::Mask in_rest;
-  for (int l = 0; l < kLanes; ++l) in_rest[l] = l < rest ? -1 : 0;
+  const vec16::Mask in_rest = vec16::first_lanes(rest);
   const Vec zero = {};
   Vec a_rest[R];
-  for (int i = 0; i < R; ++i) a_rest[i] = load_padded(A + i * lda + whole, rest);
+  for (int i = 0; i < R; ++i) a_rest[i] = vec16::load_padded(A + i * lda + whole, rest);
   for (int64_t j0 = 0; j0 < N; j0 += kLanes) {
     const int64_t count = std::min<int64_t>(kLanes, N - j0);
     Vec acc[R][kLanes];  // (each written below: a zero-filled array cost as much as the sums)
@@ -81,8 +73,7 @@ ANN_INLINE void dot_products(int64_t N, int64_t K, float alpha, const float* A, 
         for (int i = 0; i < R; ++i) s[i] += load(A + i * lda + k) * bk;
       }
       if (rest > 0) {
-        const Vec b_rest =
-            b + whole + kLanes <= b_end ? (in_rest ? load(b + whole) : zero) : load_padded(b + whole, rest);
+        const Vec b_rest = vec16::load_rest(b + whole, rest, b_end, in_rest);
         for (int i = 0; i < R; ++i) s[i] += a_rest[i] * b_rest;
       }
       for (int i = 0; i < R; ++i) acc[i][j] = s[i];

@@ -197,15 +197,13 @@ bool first_layer_from_rows(const MlpChain& p) {
 // copy (the chunk's last row).
 ANN_INLINE void product_from_rows(const float* W, const float* bias, const float* x, std::int64_t ld,
                                   std::int64_t rows, std::int64_t K, std::int64_t N, std::int64_t R, float* out) {
-  const std::int64_t whole = K / kLanes * kLanes, rest = K - whole, end = (rows - 1) * ld + K;
-  Mask in_rest;
-  for (int j = 0; j < kLanes; ++j) in_rest[j] = j < rest ? -1 : 0;
+  const std::int64_t whole = K / kLanes * kLanes, rest = K - whole;
+  const float* const end = x + (rows - 1) * ld + K;
+  const Mask in_rest = vec16::first_lanes(rest);
   const Vec zero = {};
   for (std::int64_t n = 0; n < N; ++n) {
     const float* w = W + n * K;
-    alignas(64) float w_tail[kLanes] = {};
-    for (std::int64_t j = 0; j < rest; ++j) w_tail[j] = w[whole + j];
-    const Vec w_rest = load(w_tail);
+    const Vec w_rest = vec16::load_padded(w + whole, rest);
     for (std::int64_t r0 = 0; r0 < R; r0 += kLanes) {
       const std::int64_t nr = std::clamp<std::int64_t>(rows - r0, 0, kLanes);
       Vec s[kLanes];
@@ -214,17 +212,7 @@ ANN_INLINE void product_from_rows(const float* W, const float* bias, const float
         if (i < nr) {
           const std::int64_t at = (r0 + i) * ld;
           for (std::int64_t k = 0; k < whole; k += kLanes) acc += load(x + at + k) * load(w + k);
-          if (rest) {
-            Vec tail;
-            if (at + whole + kLanes <= end) {
-              tail = in_rest ? load(x + at + whole) : zero;
-            } else {
-              alignas(64) float padded_tail[kLanes] = {};
-              for (std::int64_t j = 0; j < rest; ++j) padded_tail[j] = x[at + whole + j];
-              tail = load(padded_tail);
-            }
-            acc += tail * w_rest;
-          }
+          if (rest) acc += vec16::load_rest(x + at + whole, rest, end, in_rest) * w_rest;
         }
         s[i] = acc;
       }
@@ -432,9 +420,9 @@ Buffers buffers_at(const Layout& layout, void* part) {
 ANN_KERNEL void forward_chunks_body(const MlpChain& p, const float* x, float* y, float* kept, std::int64_t first,
                                     std::int64_t last, Buffers buf) {
   const std::int64_t in = p.layers[0].in, out = p.layers[p.depth - 1].out;
+  const bool from_rows = first_layer_from_rows(p);
   for (std::int64_t c = first; c < last; ++c) {
     const std::int64_t r0 = c * kChunk, rows = std::min(kChunk, p.m - r0), R = padded(rows);
-    const bool from_rows = first_layer_from_rows(p);
     if (!from_rows) to_lanes(x + r0 * in, in, rows, in, buf.x, R);
     const float* cur = buf.x;
     float* spare[2] = {buf.a, buf.b};
@@ -466,6 +454,7 @@ ANN_KERNEL void backward_chunks_body(const MlpChain& p, const float* x, const fl
                                      const MlpChainGrads& grads, std::int64_t first, std::int64_t last, Buffers buf,
                                      bool into_grads) {
   const std::int64_t in = p.layers[0].in, out = p.layers[p.depth - 1].out;
+  const bool first_from_rows = first_layer_from_rows(p);
   for (std::int64_t c = first; c < last; ++c) {
     const std::int64_t r0 = c * kChunk, rows = std::min(kChunk, p.m - r0), R = padded(rows);
     float *g = buf.a, *below = buf.b;
@@ -485,7 +474,7 @@ ANN_KERNEL void backward_chunks_body(const MlpChain& p, const float* x, const fl
       const bool add = c != first;
       if (grads.dW[l]) {  // from the layer's input h_{l−1}: x, or kept
         const float* h = buf.x;
-        const bool across = R >= kAcrossLanesRows && !(l == 0 && first_layer_from_rows(p));
+        const bool across = R >= kAcrossLanesRows && !(l == 0 && first_from_rows);
         if (l == 0) {
           if (across) to_lanes(x + r0 * in, in, rows, in, buf.x, R);
         } else {

@@ -23,6 +23,25 @@ ANN_INLINE Vec load(const float* p) {
 }
 ANN_INLINE void store(float* p, Vec v) { __builtin_memcpy(p, &v, sizeof v); }
 
+// The `count` floats from p on, zero-padded to a vector (a whole load could leave the array).
+ANN_INLINE Vec load_padded(const float* p, std::int64_t count) {
+  alignas(64) float padded[kLanes] = {};
+  __builtin_memcpy(padded, p, static_cast<std::size_t>(count) * sizeof(float));
+  return load(padded);
+}
+// The lanes below `count`, as a mask for load_rest.
+ANN_INLINE Mask first_lanes(std::int64_t count) {
+  Mask m;
+  for (int l = 0; l < kLanes; ++l) m[l] = l < count ? -1 : 0;
+  return m;
+}
+// A row's last `count` (< 16) floats from p on, the lanes past them 0: one whole load with the
+// lanes past them masked off (first = first_lanes(count)) where it ends by `end`, reading on into
+// the values after the row, else load_padded.
+ANN_INLINE Vec load_rest(const float* p, std::int64_t count, const float* end, Mask first) {
+  return p + kLanes <= end ? (first ? load(p) : Vec{}) : load_padded(p, count);
+}
+
 // Lanes of a (indices 0–15) and b (16–31) chosen by m. Clang has no __builtin_shuffle with a
 // mask vector (the fuzz build compiles the library with it): there, a loop over lanes.
 ANN_INLINE Vec shuffle2(Vec a, Vec b, Mask m) {
