@@ -94,4 +94,58 @@ TEST(SkinnyGemm, SgemmRunsItWhereItIsFaster) {
   EXPECT_EQ(C, one_call) << "sgemm's row tiles must not change a bit";
 }
 
+// A mini-batch of 16 to 64 rows through weights of 2¹⁹ floats or more with K of 512 or more:
+// sgemm computes Cᵀ = B·Aᵀ with the kernel (measured: skinny_gemm.cpp), so that C has exactly the
+// bits of that product (each element one sum over k in order), α and β applied, the padding
+// between C's rows untouched.
+TEST(SkinnyGemm, SgemmRunsItTransposedForAMiniBatchThroughLargeWeights) {
+  EXPECT_TRUE(skinny_transposed_applies(false, true, 16, 1024, 1024));
+  EXPECT_TRUE(skinny_transposed_applies(false, true, 64, 4096, 512));
+  EXPECT_FALSE(skinny_transposed_applies(false, true, 15, 1024, 1024));   // most lanes empty
+  EXPECT_FALSE(skinny_transposed_applies(false, true, 65, 1024, 1024));   // more rows than the kernel's columns
+  EXPECT_FALSE(skinny_transposed_applies(false, true, 32, 4096, 256));    // short rows of B
+  EXPECT_FALSE(skinny_transposed_applies(false, true, 32, 500, 1000));    // B of under 2¹⁹ floats
+  EXPECT_FALSE(skinny_transposed_applies(false, false, 32, 1024, 1024));  // B not transposed
+  EXPECT_FALSE(skinny_transposed_applies(true, true, 32, 1024, 1024));
+
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal;
+  for (const Case& c : {Case{17, 1031, 515, 0.5f, 0.f}, Case{64, 1024, 600, 1.f, -2.f}, Case{33, 700, 800, 2.f, 1.f}}) {
+    SCOPED_TRACE(::testing::Message() << "M " << c.M << " N " << c.N << " K " << c.K << " beta " << c.beta);
+    ASSERT_TRUE(skinny_transposed_applies(false, true, c.M, c.N, c.K));
+    const std::int64_t lda = c.K + 5, ldb = c.K + 2, ldc = c.N + 3;
+    std::vector<float> A(static_cast<std::size_t>(c.M * lda)), B(static_cast<std::size_t>(c.N * ldb)),
+        C(static_cast<std::size_t>(c.M * ldc));
+    for (float& v : A) v = normal(rng);
+    for (float& v : B) v = normal(rng);
+    // β = 0 must not read C; the other βs are powers of two, so that β·C is exact, fused or not
+    for (float& v : C) v = c.beta == 0.f ? std::nanf("") : normal(rng);
+    const std::vector<float> C0 = C;
+    sgemm(false, true, c.M, c.N, c.K, c.alpha, A.data(), lda, B.data(), ldb, c.beta, C.data(), ldc);
+
+    std::vector<float> At(static_cast<std::size_t>(skinny_packed_floats(c.M, c.K)));
+    pack_skinny_b(c.M, c.K, A.data(), lda, At.data());
+    std::vector<float> Ct(static_cast<std::size_t>(c.N * c.M));
+    skinny_gemm(c.N, c.M, c.K, c.alpha, B.data(), ldb, At.data(), 0.f, Ct.data(), c.M);
+    for (std::int64_t m = 0; m < c.M; ++m) {
+      for (std::int64_t n = 0; n < ldc; ++n) {
+        const std::size_t at = static_cast<std::size_t>(m * ldc + n);
+        if (n >= c.N) {
+          ASSERT_TRUE(std::isnan(C[at]) ? std::isnan(C0[at]) : C[at] == C0[at]) << "padding, row " << m << " column " << n;
+          continue;
+        }
+        const float product = Ct[static_cast<std::size_t>(n * c.M + m)];
+        ASSERT_EQ(C[at], c.beta == 0.f ? product : product + c.beta * C0[at]) << "row " << m << " column " << n;
+        if (n % 97 == m % 97) {  // and a sample against the double sum
+          double sum = 0;
+          for (std::int64_t k = 0; k < c.K; ++k)
+            sum += double(A[static_cast<std::size_t>(m * lda + k)]) * B[static_cast<std::size_t>(n * ldb + k)];
+          const double want = c.alpha * sum + (c.beta == 0.f ? 0.0 : c.beta * double(C0[at]));
+          ASSERT_NEAR(C[at], want, 1e-5 * std::sqrt(double(c.K)) * (1 + std::fabs(want))) << "row " << m << " column " << n;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace

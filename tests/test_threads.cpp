@@ -80,7 +80,7 @@ TEST_F(ThreadCount, ProductsOfAwkwardShapesAreBitIdenticalOnOneTwoAndThreeThread
       {false, false, 131, 1021, 99}, {false, true, 2053, 11, 383},
       // a few rows, or fewer rows than columns: cut into tiles of columns
       {false, true, 59, 2927, 700}, {true, false, 100, 1021, 300}, {false, true, 2, 2469, 2469},  {false, false, 3, 4001, 1001}, {true, false, 5, 3001, 800},
-      {true, true, 13, 997, 1025},
+      {true, true, 13, 997, 1025}, {false, true, 17, 1031, 515},
       // much deeper than wide or tall (a layer's weight gradient over many rows): cut along k
       {true, false, 37, 262, 20011}, {false, true, 29, 31, 10007}, {false, false, 45, 17, 30011},
       {true, true, 23, 129, 40009},

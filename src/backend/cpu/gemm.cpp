@@ -31,7 +31,8 @@
 //     (stop 41);
 //   - and ann's own kernel, skinny_gemm.h, for A·Bᵀ with at most 64 columns and an A of tens of
 //     megabytes (a layer of many inputs and few outputs on many rows), where oneDNN runs at a
-//     third to a half of the FMA peak.
+//     third to a half of the FMA peak; and, transposed, for A·Bᵀ with 16 to 64 rows and a B of
+//     megabytes (a wide layer's forward on a mini-batch), where oneDNN packs B on every call.
 // oneDNN's and ann's own products read and make subnormal floats as zeros (subnormals.h): they
 // promise no bits against PyTorch's library, and a net trained close to a zero loss (subnormal
 // gradients) spent most of its products in microcode assists: 30-256-256-2 on the breast-cancer
@@ -135,6 +136,32 @@ void tiled_gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std:
         const SubnormalsAsZero as_zeros;  // (see the top of this file)
         const std::int64_t first = begin(t, tiles.row_parts, M), count = begin(t + 1, tiles.row_parts, M) - first;
         skinny_gemm(count, N, K, alpha, A + first * lda, lda, Bt, beta, C + first * ldc, ldc);
+      });
+      return;
+    }
+    if (skinny_transposed_applies(trans_a, trans_b, M, N, K)) {
+      // Cᵀ = B·Aᵀ by skinny_gemm into `transposed` ([N, M], contiguous: written into C's columns
+      // directly, its stores a row of C apart met in a few cache sets), B's rows cut into parts,
+      // each part then copied into its columns of C.
+      thread_local std::vector<float> packed, transposed;
+      packed.resize(static_cast<std::size_t>(skinny_packed_floats(M, K)));
+      transposed.resize(static_cast<std::size_t>(N * M));
+      const float* At = packed.data();  // (the workers' own vectors are others)
+      float* const Ct = transposed.data();
+      pack_skinny_b(M, K, A, lda, packed.data());
+      const std::int64_t parts = part_count(N, M * N * K, kMinTileWork, 16);
+      run_parts(parts, [&](std::int64_t t) {
+        const SubnormalsAsZero as_zeros;  // (see the top of this file)
+        const std::int64_t first = begin(t, parts, N), last = begin(t + 1, parts, N);
+        skinny_gemm(last - first, M, K, alpha, B + first * ldb, ldb, At, 0.f, Ct + first * M, M);
+        for (std::int64_t i = 0; i < M; ++i) {
+          float* c = C + i * ldc;
+          if (beta == 0.f) {  // never reads C (BLAS)
+            for (std::int64_t j = first; j < last; ++j) c[j] = Ct[j * M + i];
+          } else {
+            for (std::int64_t j = first; j < last; ++j) c[j] = Ct[j * M + i] + beta * c[j];
+          }
+        }
       });
       return;
     }

@@ -13,6 +13,12 @@ constexpr std::int64_t kSkinnyMaxColumns = 64;
 /// (measured; gemm.cpp's top). A function of the shape alone.
 bool skinny_gemm_applies(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K);
 
+/// Whether sgemm runs C = α·op(A)·op(B) + β·C of this shape as Cᵀ = op(B)ᵀ·op(A)ᵀ with
+/// skinny_gemm, A packed as its B: op(A) = A of 16 to kSkinnyMaxColumns rows (a mini-batch),
+/// op(B) = Bᵀ of megabytes (a wide layer's weights). A function of the shape alone (measured;
+/// skinny_gemm.cpp).
+bool skinny_transposed_applies(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K);
+
 /// The floats skinny_gemm's packed B takes (pack_skinny_b's output).
 std::int64_t skinny_packed_floats(std::int64_t N, std::int64_t K);
 /// B [N, K] (leading dimension ldb) as Bt [K][N rounded up to 16], zero-padded.
@@ -22,5 +28,6 @@ void pack_skinny_b(std::int64_t N, std::int64_t K, const float* B, std::int64_t 
 /// same values.
 void skinny_gemm(std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A, std::int64_t lda,
                  const float* Bt, float beta, float* C, std::int64_t ldc);
+
 
 }  // namespace ann::backend::cpu
