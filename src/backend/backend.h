@@ -65,6 +65,11 @@ constexpr bool derivative_from_output(const Squash& f) {
   return !f.applies || f.op == UnaryOp::Relu || f.op == UnaryOp::Tanh || f.op == UnaryOp::Sigmoid ||
          ((f.op == UnaryOp::LeakyRelu || f.op == UnaryOp::Elu) && f.p0 >= 0);
 }
+/// Whether the chain (MlpChain), where it keeps z beside h, keeps σ(z) in z's place instead:
+/// SiLU, whose slope σ + h(1 − σ) then takes no exponential and no division (cpu/activations.h).
+/// (The affine layer's epilogue keeps z: its h is the caller's tensor, which torch leaves free
+/// for in-place ops after silu, and which a kept alias would lock.)
+constexpr bool keeps_sigmoid(const Squash& f) { return f.applies && f.op == UnaryOp::Silu; }
 
 /// The fused entries a back end may offer beyond its core (Backend::has).
 enum class Fused {

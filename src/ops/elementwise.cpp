@@ -121,9 +121,9 @@ Tensor unary_derivative(UnaryOp op, const Tensor& x, const Tensor& y, const Tens
       const Tensor pdf = exp(x * x * -0.5) * (M_2_SQRTPI * M_SQRT1_2 * 0.5);
       return dy * (cdf + x * pdf);
     }
-    case UnaryOp::Silu: {                                                     // σ(x) (1 + x (1 − σ(x)))
+    case UnaryOp::Silu: {                                                     // σ + y (1 − σ), y = x σ(x)
       const Tensor s = sigmoid(x);
-      return dy * s * (x * (1.f - s) + 1.f);
+      return dy * (s + x * s * (1.f - s));
     }
     case UnaryOp::Softplus: {                                                 // σ(βx), 1 past the threshold
       const Tensor linear = mask(x * p0 > number(p1));

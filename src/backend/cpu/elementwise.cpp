@@ -165,7 +165,7 @@ __attribute__((always_inline)) inline void unary_typed(UnaryOp op, const T* x, T
         map([one](T v) { return v * T(0.5) * (one + M::erf(v * static_cast<T>(M_SQRT1_2))); });
       }
       break;
-    case UnaryOp::Silu: map([one](T v) { return v / (one + M::exp(-v)); }); break;
+    case UnaryOp::Silu: map([](T v) { return v * M::sigmoid(v); }); break;  // x σ(x) (activations.h)
     case UnaryOp::Softplus:  // log(1 + e^(βx))/β, and x itself once βx passes the threshold
       // β = 1 (torch's default) without its multiply and division, which change no bit there:
       // 10 % less time (BM_activation, softplus forward: 1.31–1.36 → 1.17–1.21 ns a value)
@@ -224,6 +224,20 @@ ANN_KERNEL void output_derivative_kernel_body(UnaryOp f, const float* y, const f
 }
 ANN_DISPATCH(output_derivative_kernel)
 
+// SiLU's h = z σ(z) with σ(z) kept in z's place (backend.h's keeps_sigmoid), and its dz from them.
+ANN_KERNEL void silu_keeping_sigmoid_kernel_body(float* z, float* h, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float s = sigmoid_of(z[i]);
+    h[i] = z[i] * s;
+    z[i] = s;
+  }
+}
+ANN_DISPATCH(silu_keeping_sigmoid_kernel)
+ANN_KERNEL void silu_derivative_kernel_body(const float* s, const float* h, const float* dy, float* dz, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) dz[i] = silu_grad(s[i], h[i], dy[i]);
+}
+ANN_DISPATCH(silu_derivative_kernel)
+
 // db = Σ_rows dz, in double, rows in order, as sum_rows.
 ANN_KERNEL void bias_gradient_kernel_body(const float* dz, float* db, int64_t m, int64_t n) {
   std::vector<double> acc(static_cast<std::size_t>(n), 0.0);
@@ -257,10 +271,10 @@ ANN_KERNEL void unary_derivative_kernel_body(UnaryOp op, const float* x, const f
       }, dx);
       break;
     }
-    case UnaryOp::Silu:                                                    // σ(x) (1 + x (1 − σ(x)))
+    case UnaryOp::Silu:                                                    // σ + y (1 − σ), y = x σ
       map([](float v, float g) {
         const float s = sigmoid_of(v);
-        return g * s * (v * (1.f - s) + 1.f);
+        return silu_grad(s, v * s, g);
       });
       break;
     case UnaryOp::Softplus:                                                // σ(βx), 1 past the threshold
@@ -283,8 +297,19 @@ void unary_float_here(UnaryOp op, const float* x, float* y, int64_t n, double p0
 // From the output for ReLU, Tanh, Sigmoid and ELU with α >= 0, and for LeakyReLU with a slope
 // >= 0, whose unary derivative reads only the sign of its input, which the output keeps; from z
 // for the others. Each is the kernel the unfused op's backward runs, so both round alike.
-void squash_derivative_here(const Squash& f, const float* kept, const float* dy, float* dz, int64_t n) {
-  if (f.op == UnaryOp::Relu || f.op == UnaryOp::Tanh || f.op == UnaryOp::Sigmoid ||
+void squash_keeping_here(const Squash& f, float* z, float* h, int64_t n) {
+  if (keeps_sigmoid(f) && z != h) {
+    silu_keeping_sigmoid_kernel(z, h, n);
+  } else {
+    unary_kernel(f.op, DType::Float32, z, h, n, f.p0, f.p1);
+  }
+}
+
+void squash_derivative_here(const Squash& f, const float* kept, const float* h, const float* dy, float* dz,
+                            int64_t n) {
+  if (keeps_sigmoid(f) && h) {
+    silu_derivative_kernel(kept, h, dy, dz, n);
+  } else if (f.op == UnaryOp::Relu || f.op == UnaryOp::Tanh || f.op == UnaryOp::Sigmoid ||
       (f.op == UnaryOp::Elu && f.p0 >= 0)) {
     output_derivative_kernel(f.op, kept, dy, dz, n, static_cast<float>(f.p0));
   } else {
@@ -335,7 +360,7 @@ void activation_backward_bias(const float* kept, const float* dy, float* dz, flo
                               const Squash& f) {
   if (f.applies) {
     parallel_for(m * n, [&](int64_t begin, int64_t end) {
-      squash_derivative_here(f, kept + begin, dy + begin, dz + begin, end - begin);
+      squash_derivative_here(f, kept + begin, nullptr, dy + begin, dz + begin, end - begin);
     });
   }
   if (db) bias_gradient_kernel(f.applies ? dz : dy, db, m, n);

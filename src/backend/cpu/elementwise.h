@@ -16,9 +16,14 @@ void binary_contiguous(BinaryOp op, DType dtype, const void* a, const void* b, v
 /// unary of float32 on the calling thread alone, for kernels that share out their work
 /// themselves (the chain kernel, mlp_chain.cpp).
 void unary_float_here(UnaryOp op, const float* x, float* y, std::int64_t n, double p0, double p1);
-/// dz = dy ⊙ f'(·) from what the layer keeps (Backend::activation_backward_bias) on the calling
-/// thread alone; dz may be dy.
-void squash_derivative_here(const Squash& f, const float* kept, const float* dy, float* dz, std::int64_t n);
+/// h = f(z) for a chain layer that keeps z beside h, z becoming σ(z) where keeps_sigmoid(f) (h is
+/// not z), on the calling thread alone.
+void squash_keeping_here(const Squash& f, float* z, float* h, std::int64_t n);
+/// dz = dy ⊙ f'(·) from what the layer keeps (Backend::activation_backward_bias), on the calling
+/// thread alone: with h null, as that entry says; with h (the chain's kept output), kept is σ(z)
+/// where keeps_sigmoid(f). dz may be dy.
+void squash_derivative_here(const Squash& f, const float* kept, const float* h, const float* dy, float* dz,
+                            std::int64_t n);
 void bias_activation(float* z, float* h, const float* b, std::int64_t m, std::int64_t n, const Squash& f);
 void activation_backward_bias(const float* kept, const float* dy, float* dz, float* db, std::int64_t m,
                               std::int64_t n, const Squash& f);

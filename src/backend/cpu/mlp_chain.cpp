@@ -439,9 +439,9 @@ ANN_KERNEL void forward_chunks_body(const MlpChain& p, const float* x, float* y,
       if (!L.f.applies) continue;
       if (!keep || derivative_from_output(L.f)) {
         cpu::unary_float_here(L.f.op, z, z, L.out * R, L.f.p0, L.f.p1);
-      } else {  // z and h kept
+      } else {  // z (or σ(z): keeps_sigmoid) and h kept
         float* h = z + L.out * R;
-        cpu::unary_float_here(L.f.op, z, h, L.out * R, L.f.p0, L.f.p1);
+        cpu::squash_keeping_here(L.f, z, h, L.out * R);
         cur = h;
       }
     }
@@ -466,7 +466,8 @@ ANN_KERNEL void backward_chunks_body(const MlpChain& p, const float* x, const fl
       layer_sums -= sums_floats(L);
       if (L.f.applies) {  // g becomes dz
         const float* k = kept + layer_kept + kept_chunk(p, l, c);
-        cpu::squash_derivative_here(L.f, k, g, g, L.out * R);
+        const float* h = derivative_from_output(L.f) ? nullptr : k + L.out * R;
+        cpu::squash_derivative_here(L.f, k, h, g, g, L.out * R);
       }
       // the chunk's sums: into the gradients (the first part) or the part's own
       float* dW = into_grads ? grads.dW[l] : buf.sums + layer_sums;
