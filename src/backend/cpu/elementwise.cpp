@@ -165,7 +165,7 @@ __attribute__((always_inline)) inline void unary_typed(UnaryOp op, const T* x, T
         map([one](T v) { return v * T(0.5) * (one + M::erf(v * static_cast<T>(M_SQRT1_2))); });
       }
       break;
-    case UnaryOp::Silu: map([](T v) { return v * M::sigmoid(v); }); break;  // x σ(x) (activations.h)
+    case UnaryOp::Silu: map([](T v) { return v * M::sigmoid(v); }); break;  // x σ(x): activations.h's silu_grad
     case UnaryOp::Softplus:  // log(1 + e^(βx))/β, and x itself once βx passes the threshold
       // β = 1 (torch's default) without its multiply and division, which change no bit there:
       // 10 % less time (BM_activation, softplus forward: 1.31–1.36 → 1.17–1.21 ns a value)
@@ -296,7 +296,8 @@ void unary_float_here(UnaryOp op, const float* x, float* y, int64_t n, double p0
 
 // From the output for ReLU, Tanh, Sigmoid and ELU with α >= 0, and for LeakyReLU with a slope
 // >= 0, whose unary derivative reads only the sign of its input, which the output keeps; from z
-// for the others. Each is the kernel the unfused op's backward runs, so both round alike.
+// for the others, but from σ(z) and h for the chain's SiLU (h given). Each rounds as the kernel
+// the unfused op's backward runs.
 void squash_keeping_here(const Squash& f, float* z, float* h, int64_t n) {
   if (keeps_sigmoid(f) && z != h) {
     silu_keeping_sigmoid_kernel(z, h, n);

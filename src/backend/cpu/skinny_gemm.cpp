@@ -100,9 +100,9 @@ bool skinny_gemm_applies(bool trans_a, bool trans_b, std::int64_t M, std::int64_
 // oneDNN packs W's panels on every call, a pass over megabytes for a product of a few rows.
 // Measured on this project's AMD EPYC (Zen 5; bench/README.md, stop 43), sgemm before → after,
 // GFLOP/s, one thread, best of 3 runs of 10 calls after 10 warm-up calls:
-//   rows × N × K    16×1024×1024  32×1024×1024  59×2927×2927  32×4096×4096  48×256×1024  64×1024×784
-//   oneDNN                61           128           120           100            63           206
-//   transposed            86           195           196           173           160           228
+//   rows × N × K    16×1024×1024  32×1024×1024  59×2927×2927  32×4096×4096  17×4096×1024  64×1024×784
+//   oneDNN                61           128           120           100            76           206
+//   transposed            86           195           196           173           117           228
 // Of 16 shapes of 16–64 rows with W of at least 2¹⁹ floats (twice L2) and K of at least 512, none
 // lost (1.01–1.74×). With W of 2¹⁸ to 2¹⁹ floats 5 of 9 lost or drew (0.89–0.99×; the others
 // 1.19–2.55×), with K of 128 to 384 all 6 drew (0.97–1.05×), and under 16 rows, where most of a

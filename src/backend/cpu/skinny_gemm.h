@@ -29,5 +29,4 @@ void pack_skinny_b(std::int64_t N, std::int64_t K, const float* B, std::int64_t 
 void skinny_gemm(std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A, std::int64_t lda,
                  const float* Bt, float beta, float* C, std::int64_t ldc);
 
-
 }  // namespace ann::backend::cpu
