@@ -299,7 +299,7 @@ void unary_float_here(UnaryOp op, const float* x, float* y, int64_t n, double p0
 // for the others, but from σ(z) and h for the chain's SiLU (h given). Each rounds as the kernel
 // the unfused op's backward runs.
 void squash_keeping_here(const Squash& f, float* z, float* h, int64_t n) {
-  if (keeps_sigmoid(f) && z != h) {
+  if (keeps_sigmoid(f)) {
     silu_keeping_sigmoid_kernel(z, h, n);
   } else {
     unary_kernel(f.op, DType::Float32, z, h, n, f.p0, f.p1);

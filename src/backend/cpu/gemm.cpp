@@ -111,6 +111,15 @@ void gemm_call(std::int64_t, bool trans_a, bool trans_b, std::int64_t M, std::in
               static_cast<blasint>(lda), B, static_cast<blasint>(ldb), beta, C, static_cast<blasint>(ldc));
 }
 
+// B [N, K] packed for skinny_gemm in the calling thread's buffer, kept from call to call (no
+// allocation; the workers' own buffers are others).
+const float* packed_for_skinny(std::int64_t N, std::int64_t K, const float* B, std::int64_t ldb) {
+  thread_local std::vector<float> packed;
+  packed.resize(static_cast<std::size_t>(skinny_packed_floats(N, K)));
+  pack_skinny_b(N, K, B, ldb, packed.data());
+  return packed.data();
+}
+
 // The tiled product of sgemm and dgemm (see the top of this file): tiles of rows, or, when the
 // rows make one tile (a batch of a few rows), tiles of columns. C[:, c0:c1] = op(A) op(B)[:, c0:c1],
 // whose B starts c0 columns across B, or c0 rows down B when op(B) = Bᵀ.
@@ -128,10 +137,7 @@ void tiled_gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std:
       return;
     }
     if (skinny_gemm_applies(trans_a, trans_b, M, N, K)) {  // (M > N: tiles of rows)
-      thread_local std::vector<float> packed;
-      packed.resize(static_cast<std::size_t>(skinny_packed_floats(N, K)));
-      const float* Bt = packed.data();  // (the workers' own `packed` are other vectors)
-      pack_skinny_b(N, K, B, ldb, packed.data());
+      const float* Bt = packed_for_skinny(N, K, B, ldb);
       run_parts(tiles.row_parts, [&](std::int64_t t) {
         const SubnormalsAsZero as_zeros;  // (see the top of this file)
         const std::int64_t first = begin(t, tiles.row_parts, M), count = begin(t + 1, tiles.row_parts, M) - first;
@@ -143,12 +149,10 @@ void tiled_gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std:
       // Cᵀ = B·Aᵀ by skinny_gemm into `transposed` ([N, M], contiguous: written into C's columns
       // directly, its stores a row of C apart met in a few cache sets), B's rows cut into parts,
       // each part then copied into its columns of C.
-      thread_local std::vector<float> packed, transposed;
-      packed.resize(static_cast<std::size_t>(skinny_packed_floats(M, K)));
+      const float* At = packed_for_skinny(M, K, A, lda);
+      thread_local std::vector<float> transposed;
       transposed.resize(static_cast<std::size_t>(N * M));
-      const float* At = packed.data();  // (the workers' own vectors are others)
-      float* const Ct = transposed.data();
-      pack_skinny_b(M, K, A, lda, packed.data());
+      float* const Ct = transposed.data();  // (the workers' own `transposed` are other vectors)
       const std::int64_t parts = part_count(N, M * N * K, kMinTileWork, 16);
       run_parts(parts, [&](std::int64_t t) {
         const SubnormalsAsZero as_zeros;  // (see the top of this file)
