@@ -148,4 +148,74 @@ TEST(SkinnyGemm, SgemmRunsItTransposedForAMiniBatchThroughLargeWeights) {
   }
 }
 
+// pack_skinny_b is B's transpose, each row of Bt zero-padded to a multiple of 16: over the row
+// and column counts around its 16 × 16 blocks and the few columns it moves one by one.
+TEST(SkinnyGemm, PackingIsTheTransposeZeroPadded) {
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal;
+  for (std::int64_t N : {1, 3, 15, 16, 17, 37, 64, 100})
+    for (std::int64_t K : {1, 2, 7, 8, 15, 16, 17, 23, 40, 300}) {
+      SCOPED_TRACE(::testing::Message() << "N " << N << " K " << K);
+      const std::int64_t ldb = K + 5, Np = (N + 15) / 16 * 16;
+      std::vector<float> B(static_cast<std::size_t>(N * ldb));
+      for (float& v : B) v = normal(rng);
+      std::vector<float> Bt(static_cast<std::size_t>(skinny_packed_floats(N, K)), std::nanf(""));
+      ASSERT_EQ(static_cast<std::int64_t>(Bt.size()), K * Np);
+      pack_skinny_b(N, K, B.data(), ldb, Bt.data());
+      for (std::int64_t k = 0; k < K; ++k)
+        for (std::int64_t n = 0; n < Np; ++n)
+          ASSERT_EQ(Bt[static_cast<std::size_t>(k * Np + n)], n < N ? B[static_cast<std::size_t>(n * ldb + k)] : 0.f)
+              << "k " << k << " n " << n;
+    }
+}
+
+// A·Bᵀ of 512 rows or more: sgemm transposes B and runs the product of B as it lies, so C has
+// exactly the bits of sgemm(A, Bᵀ as a matrix), α, β and the strides as given; and the values of
+// the product, against double sums.
+TEST(SkinnyGemm, SgemmRunsABtOfManyRowsOnBTransposed) {
+  EXPECT_TRUE(sgemm_transposes_b(false, true, 512, 16, 16));
+  EXPECT_TRUE(sgemm_transposes_b(false, true, 1811, 574, 574));
+  EXPECT_FALSE(sgemm_transposes_b(false, true, 511, 574, 574));  // the transposition does not pay
+  EXPECT_FALSE(sgemm_transposes_b(false, true, 3626, 5, 347));   // a few columns of C
+  EXPECT_FALSE(sgemm_transposes_b(false, true, 3626, 1709, 3));  // short rows of B
+  EXPECT_FALSE(sgemm_transposes_b(false, false, 1811, 574, 574));
+  EXPECT_FALSE(sgemm_transposes_b(true, true, 1811, 574, 574));
+
+  std::mt19937 rng(13);
+  std::normal_distribution<float> normal;
+  for (const Case& c : {Case{613, 37, 129, 1.f, 0.f}, Case{1031, 100, 70, 0.5f, 2.f}, Case{700, 301, 513, 1.f, -1.f}}) {
+    SCOPED_TRACE(::testing::Message() << "M " << c.M << " N " << c.N << " K " << c.K << " beta " << c.beta);
+    ASSERT_TRUE(sgemm_transposes_b(false, true, c.M, c.N, c.K));
+    const std::int64_t lda = c.K + 3, ldb = c.K + 1, ldc = c.N + 2;
+    std::vector<float> A(static_cast<std::size_t>(c.M * lda)), B(static_cast<std::size_t>(c.N * ldb)),
+        C(static_cast<std::size_t>(c.M * ldc));
+    for (float& v : A) v = normal(rng);
+    for (float& v : B) v = normal(rng);
+    for (float& v : C) v = c.beta == 0.f ? std::nanf("") : normal(rng);  // β = 0 must not read C
+    std::vector<float> as_lying = C;
+    const std::vector<float> C0 = C;
+    sgemm(false, true, c.M, c.N, c.K, c.alpha, A.data(), lda, B.data(), ldb, c.beta, C.data(), ldc);
+    std::vector<float> Bt(static_cast<std::size_t>(c.K * c.N));  // Bᵀ [K, N], a matrix of its own
+    for (std::int64_t n = 0; n < c.N; ++n)
+      for (std::int64_t k = 0; k < c.K; ++k) Bt[static_cast<std::size_t>(k * c.N + n)] = B[static_cast<std::size_t>(n * ldb + k)];
+    sgemm(false, false, c.M, c.N, c.K, c.alpha, A.data(), lda, Bt.data(), c.N, c.beta, as_lying.data(), ldc);
+    for (std::size_t i = 0; i < C.size(); ++i) {
+      if (std::isnan(C0[i]) && static_cast<std::int64_t>(i) % ldc >= c.N) {
+        ASSERT_TRUE(std::isnan(C[i])) << "padding " << i;  // C's padding untouched
+        continue;
+      }
+      ASSERT_EQ(C[i], as_lying[i]) << i;
+    }
+    for (std::int64_t m = 0; m < c.M; m += 37)
+      for (std::int64_t n = 0; n < c.N; n += 7) {
+        double sum = 0;
+        for (std::int64_t k = 0; k < c.K; ++k)
+          sum += double(A[static_cast<std::size_t>(m * lda + k)]) * B[static_cast<std::size_t>(n * ldb + k)];
+        const std::size_t at = static_cast<std::size_t>(m * ldc + n);
+        const double want = c.alpha * sum + (c.beta == 0.f ? 0.0 : c.beta * double(C0[at]));
+        ASSERT_NEAR(C[at], want, 1e-5 * std::sqrt(double(c.K)) * (1 + std::fabs(want))) << "row " << m << " column " << n;
+      }
+  }
+}
+
 }  // namespace

@@ -32,7 +32,9 @@
 //   - and ann's own kernel, skinny_gemm.h, for A·Bᵀ with at most 64 columns and an A of tens of
 //     megabytes (a layer of many inputs and few outputs on many rows), where oneDNN runs at a
 //     third to a half of the FMA peak; and, transposed, for A·Bᵀ with 16 to 64 rows and a B of
-//     megabytes (a wide layer's forward on a mini-batch), where oneDNN packs B on every call.
+//     megabytes (a wide layer's forward on a mini-batch), where oneDNN packs B on every call;
+//   - and A·Bᵀ of 512 rows or more (a layer's forward on a large batch) runs oneDNN on B
+//     transposed first, whose kernels for B as it lies are the faster (sgemm_transposes_b).
 // oneDNN's and ann's own products read and make subnormal floats as zeros (subnormals.h): they
 // promise no bits against PyTorch's library, and a net trained close to a zero loss (subnormal
 // gradients) spent most of its products in microcode assists: 30-256-256-2 on the breast-cancer
@@ -170,6 +172,13 @@ void tiled_gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std:
       return;
     }
   }
+  if constexpr (std::is_same_v<T, float>) {
+    if (sgemm_transposes_b(trans_a, trans_b, M, N, K)) {  // B packed as Bᵀ: the product runs A·Bᵀ as A·(Bᵀ)
+      const float* Bt = packed_for_skinny(N, K, B, ldb);  // [K][N rounded up to 16]
+      tiled_gemm(false, false, M, N, K, alpha, A, lda, Bt, skinny_packed_floats(N, 1), beta, C, ldc);
+      return;
+    }
+  }
   if (tiles.depth_parts > 1) {
     // Slices of k, each summed by one library call into a partial C of its own; then C =
     // alpha·Σ partials + beta·C, the partials added in slice order.
@@ -237,6 +246,16 @@ SgemmTiles sgemm_tiles(std::int64_t M, std::int64_t N, std::int64_t K) {
   tiles.depth_parts = K < 8 * std::max(M, N) ? 1 : part_count(K, work, kMinTileWork, 16);
   return tiles;
 }
+// A·Bᵀ of many rows runs as A·(Bᵀ), B transposed into a buffer first (pack_skinny_b's layout):
+// oneDNN's kernels for op(B) = Bᵀ ran 5–20 % slower than for B as it lies (1811 × 574 × 574:
+// 193 against 233 GFLOP/s alone, 170 against 227 inside a training step, its forward's products
+// against its backward's), and the transposition, a pass over B, costs a few percent of a
+// product of 512 rows or more (bench/README.md, stop 44). The library's other kernels round
+// alike on most shapes (the same bits on 15 of 16 measured; 1000³ differed by 4e-5).
+bool sgemm_transposes_b(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K) {
+  return !trans_a && trans_b && M >= 512 && N >= 16 && K >= 16;
+}
+
 void set_threads(int count) {
   configure_once();
   threads_wanted = count;

@@ -36,4 +36,8 @@ struct SgemmTiles {
 };
 SgemmTiles sgemm_tiles(std::int64_t M, std::int64_t N, std::int64_t K);
 
+/// Whether sgemm runs A·Bᵀ (op(A) = A, op(B) = Bᵀ) as A times B transposed into a buffer, with
+/// the tiles of that product: many rows of A (measured; gemm.cpp). A function of the shape alone.
+bool sgemm_transposes_b(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K);
+
 }  // namespace ann::backend::cpu

@@ -80,6 +80,14 @@ ANN_KERNEL void skinny_gemm_kernel_body(std::int64_t M, std::int64_t N, std::int
 }
 ANN_DISPATCH(skinny_gemm_kernel)
 
+// B's N rows, K long, as the K rows of Bt, Np long (the rows' 16 lanes at a time, by 16 × 16
+// transposes; rows past N as zeros): 0.05–0.4 ns a float where one at a time took 1.8.
+ANN_KERNEL void pack_kernel_body(const float* B, std::int64_t ldb, std::int64_t N, std::int64_t K, float* Bt,
+                                 std::int64_t Np) {
+  vec16::to_lanes(B, ldb, N, K, Bt, Np);
+}
+ANN_DISPATCH(pack_kernel)
+
 }  // namespace
 
 // Where it runs, by measurement against oneDNN's sgemm through the same tiles (one thread, this
@@ -114,12 +122,7 @@ bool skinny_transposed_applies(bool trans_a, bool trans_b, std::int64_t M, std::
 std::int64_t skinny_packed_floats(std::int64_t N, std::int64_t K) { return K * ((N + kLanes - 1) / kLanes * kLanes); }
 
 void pack_skinny_b(std::int64_t N, std::int64_t K, const float* B, std::int64_t ldb, float* Bt) {
-  const std::int64_t Np = (N + kLanes - 1) / kLanes * kLanes;
-  for (std::int64_t k = 0; k < K; ++k) {
-    float* row = Bt + k * Np;
-    for (std::int64_t n = 0; n < N; ++n) row[n] = B[n * ldb + k];
-    std::fill(row + N, row + Np, 0.f);
-  }
+  pack_kernel(B, ldb, N, K, Bt, (N + kLanes - 1) / kLanes * kLanes);
 }
 
 void skinny_gemm(std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A, std::int64_t lda,
