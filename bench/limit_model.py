@@ -91,7 +91,8 @@ def step_limit(shape, m, machine):
 
 
 def batches(shape, steps):
-    """The batch sizes of the timed steps: consecutive row ranges, cycled, after one warm-up."""
+    """The batch sizes of the timed steps: consecutive row ranges, cycled, after one warm-up step
+    (the warm-up on the shorter last batch, bench/workloads.py, does not move the cycle)."""
     rows, batch = shape["rows"], shape["batch"]
     sizes, start = [], 0
     for _ in range(steps + 1):

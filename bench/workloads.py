@@ -135,7 +135,7 @@ def table(file, target):
 
 # The shape sweep of bench/compare --sweep, as bench/workloads.cpp's mlp(): one fully connected
 # network, a loss, an optimizer, mini-batches of consecutive rows, cycled; the time of `steps`
-# steps after one warm-up step.
+# steps after the warm-up (one step, and one on the cycle's shorter last batch if any).
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "leaky_relu": nn.LeakyReLU, "elu": nn.ELU,
                "gelu": nn.GELU, "silu": nn.SiLU, "softplus": nn.Softplus}
 LOSSES = {"cross_entropy": nn.CrossEntropyLoss, "mse": nn.MSELoss, "l1": nn.L1Loss, "huber": nn.HuberLoss,
@@ -170,19 +170,27 @@ def mlp(spec):
     optimizer = OPTIMIZERS[spec["opt"]](model.parameters())
     next_row = 0
 
-    def step():
-        nonlocal next_row
-        n = min(batch, rows - next_row)
-        xb, yb = X[next_row:next_row + n], y[next_row:next_row + n]
-        next_row = 0 if next_row + n == rows else next_row + n
+    def train_on(first, n):
+        xb, yb = X[first:first + n], y[first:first + n]
         loss = criterion(model(xb), yb)
         optimizer.zero_grad(set_to_none=True)  # PyTorch 2's default, and ann's: the same work
         loss.backward()
         optimizer.step()
         return loss
 
+    def step():
+        nonlocal next_row
+        first = next_row
+        n = min(batch, rows - first)
+        next_row = 0 if first + n == rows else first + n
+        return train_on(first, n)
+
     # the 10th timed step's loss (the last's, if fewer) and the last's, as ann_workload mlp keeps them
     early = last = step().detach()
+    # and a warm-up step on the cycle's shorter last batch, as ann_workload mlp
+    tail = rows % batch
+    if tail and rows > batch:
+        train_on(rows - tail, tail)
     early_step = min(steps, 10) - 1
     t0 = time.perf_counter()
     for s in range(steps):
