@@ -116,9 +116,10 @@ Tensor unary_derivative(UnaryOp op, const Tensor& x, const Tensor& y, const Tens
       const Tensor positive = mask(x > number(0.0));  // eˣ of min(x, 0): no inf · 0 where x is large
       return dy * (positive + (1.f - positive) * (exp(clamp(x, -DBL_MAX, 0.0)) * p0));
     }
-    case UnaryOp::Gelu: {                                                     // Φ(x) + x φ(x)
-      const Tensor cdf = (erf(x * M_SQRT1_2) + 1.0) * 0.5;
-      const Tensor pdf = exp(x * x * -0.5) * (M_2_SQRTPI * M_SQRT1_2 * 0.5);
+    case UnaryOp::Gelu: {                            // Φ(x) + x φ(x), φ(x) = e^(−a²)/√(2π), a = x/√2
+      const Tensor a = x * M_SQRT1_2;
+      const Tensor cdf = (erf(a) + 1.0) * 0.5;
+      const Tensor pdf = exp(-(a * a)) * (M_2_SQRTPI * M_SQRT1_2 * 0.5);
       return dy * (cdf + x * pdf);
     }
     case UnaryOp::Silu: {                                                     // σ + y (1 − σ), y = x σ(x)

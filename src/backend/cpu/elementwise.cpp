@@ -108,25 +108,33 @@ struct Float64Math {
 // freshly initialised layer are; a vectorised loop computes both pieces for every lane. So
 // GELU goes by chunks of 64 values, and a chunk whose arguments all lie below 1 takes
 // vmath::erf_near_zero (the same values, a third of erf's work), the others erf.
-// `value(i, erf(x[i]/√2))` is the activation's formula for element i.
-template <class Value>
+// `value(i, erf(a))` is the activation's formula for element i, a = x[i]/√2; with kGaussian,
+// `value(i, erf(a), e^(−a²))` (the slope's): the exponential erf's second piece computes, or
+// computed alone in a chunk near zero.
+template <bool kGaussian = false, class Value>
 ANN_KERNEL void map_gelu_chunks(const float* x, int64_t n, Value value, float* out) {
   constexpr float root_half = static_cast<float>(M_SQRT1_2);
   constexpr int64_t kChunk = 64;
   for (int64_t i = 0; i < n; i += kChunk) {
     const int64_t length = std::min(kChunk, n - i);
-    float arg[kChunk], erf[kChunk];  // local: nothing aliases them (out may be x)
+    float arg[kChunk], erf[kChunk], gaussian[kChunk];  // local: nothing aliases them (out may be x)
     int far = 0;
     for (int64_t j = 0; j < length; ++j) {
       arg[j] = x[i + j] * root_half;
       far |= !(std::fabs(arg[j]) < 1.f);  // NaN too
     }
     if (far) {
-      for (int64_t j = 0; j < length; ++j) erf[j] = vmath::erf(arg[j]);
+      for (int64_t j = 0; j < length; ++j) erf[j] = vmath::erf_with_gaussian(arg[j], gaussian[j]);
     } else {
       for (int64_t j = 0; j < length; ++j) erf[j] = vmath::erf_near_zero(arg[j]);
+      if constexpr (kGaussian)
+        for (int64_t j = 0; j < length; ++j) gaussian[j] = vmath::exp(-(arg[j] * arg[j]));
     }
-    for (int64_t j = 0; j < length; ++j) out[i + j] = value(i + j, erf[j]);
+    if constexpr (kGaussian) {
+      for (int64_t j = 0; j < length; ++j) out[i + j] = value(i + j, erf[j], gaussian[j]);
+    } else {
+      for (int64_t j = 0; j < length; ++j) out[i + j] = value(i + j, erf[j]);
+    }
   }
 }
 
@@ -261,13 +269,11 @@ ANN_KERNEL void unary_derivative_kernel_body(UnaryOp op, const float* x, const f
     case UnaryOp::Elu:                                                     // 1, else α eˣ (α < 0)
       map([p0](float v, float g) { return v > 0.f ? g : g * (vmath::exp(std::min(v, 0.f)) * p0); });
       break;
-    case UnaryOp::Gelu: {                                                  // Φ(x) + x φ(x)
+    case UnaryOp::Gelu: {  // Φ(x) + x φ(x), φ(x) = e^(−a²)/√(2π) with a = x/√2 rounded, erf's own
       constexpr float pdf_scale = static_cast<float>(M_2_SQRTPI * M_SQRT1_2 * 0.5);  // 1/√(2π)
-      map_gelu_chunks(x, n, [x, dy](int64_t i, float erf) {
-        const float v = x[i];
+      map_gelu_chunks<true>(x, n, [x, dy](int64_t i, float erf, float gaussian) {
         const float cdf = (erf + 1.f) * 0.5f;
-        const float pdf = vmath::exp(v * v * -0.5f) * pdf_scale;
-        return dy[i] * (cdf + v * pdf);
+        return dy[i] * (cdf + x[i] * (gaussian * pdf_scale));
       }, dx);
       break;
     }

@@ -185,9 +185,12 @@ ANN_VMATH float erf_first_piece(float a, float s) {  // a·P(s) for a = |x| < 1,
   p = madd(p, s, 1.1283791658483509f);
   return a * p;
 }
-ANN_VMATH float erf(float x) {
+/// erf x, and e^(−x²) (x² rounded) in `gaussian`: the exponential the second piece takes, which
+/// GELU's slope needs too (every lane computes it; elementwise.cpp).
+ANN_VMATH float erf_with_gaussian(float x, float& gaussian) {
   const float a = std::bit_cast<float>(std::bit_cast<std::uint32_t>(x) & 0x7fffffffu);
   const float s = a * a;
+  gaussian = exp(-s);
   const float u = (a - 2.46f) * 0.684931506849315f;
   float q = 1.076764605222396e-05f;
   q = madd(q, u, -3.02965942975352e-05f);
@@ -202,9 +205,13 @@ ANN_VMATH float erf(float x) {
   q = madd(q, u, 5.525607014621613e-02f);
   q = madd(q, u, -0.11151688344487926f);
   q = madd(q, u, 0.21382067722012252f);
-  float magnitude = a < 1.f ? erf_first_piece(a, s) : 1.f - exp(-s) * q;
+  float magnitude = a < 1.f ? erf_first_piece(a, s) : 1.f - gaussian * q;
   magnitude = a >= 3.92f ? 1.f : magnitude;  // ±∞ too
   return x == x ? with_sign_of(magnitude, x) : x;
+}
+ANN_VMATH float erf(float x) {
+  float gaussian;
+  return erf_with_gaussian(x, gaussian);
 }
 
 /// erf x for |x| < 1 only, where it is erf's first piece: the same value as erf(x), in a third
