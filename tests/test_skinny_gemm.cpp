@@ -19,9 +19,40 @@ struct Case {
   float alpha, beta;
 };
 
+// A [M, K], B [N, K] and C [M, N] with leading dimensions beyond their rows, normal values, C
+// NaN where β = 0, which must not read it (the other βs are powers of two, so that β·C is exact,
+// fused or not); and an element of α·A·Bᵀ + β·C summed in double.
+struct Operands {
+  std::int64_t lda, ldb, ldc;
+  std::vector<float> A, B, C;
+
+  Operands(const Case& c, std::mt19937& rng)
+      : lda(c.K + 3), ldb(c.K + 1), ldc(c.N + 2), A(static_cast<std::size_t>(c.M * lda)),
+        B(static_cast<std::size_t>(c.N * ldb)), C(static_cast<std::size_t>(c.M * ldc)) {
+    std::normal_distribution<float> normal;
+    for (float& v : A) v = normal(rng);
+    for (float& v : B) v = normal(rng);
+    for (float& v : C) v = c.beta == 0.f ? std::nanf("") : normal(rng);
+  }
+  // with C0 the C before the product
+  double want(const Case& c, const std::vector<float>& C0, std::int64_t m, std::int64_t n) const {
+    double sum = 0;
+    for (std::int64_t k = 0; k < c.K; ++k)
+      sum += double(A[static_cast<std::size_t>(m * lda + k)]) * B[static_cast<std::size_t>(n * ldb + k)];
+    return c.alpha * sum + (c.beta == 0.f ? 0.0 : c.beta * double(C0[static_cast<std::size_t>(m * ldc + n)]));
+  }
+  // C's padding between rows as it was
+  bool padding_kept(const std::vector<float>& C0, std::int64_t N) const {
+    for (std::size_t i = 0; i < C.size(); ++i)
+      if (static_cast<std::int64_t>(i) % ldc >= N && !(C[i] == C0[i] || (std::isnan(C[i]) && std::isnan(C0[i]))))
+        return false;
+    return true;
+  }
+};
+double tolerance(const Case& c, double want) { return 1e-5 * std::sqrt(double(c.K)) * (1 + std::fabs(want)); }
+
 TEST(SkinnyGemm, MatchesDoubleSumsForEveryWidthAndRemainder) {
   std::mt19937 rng(3);
-  std::normal_distribution<float> normal;
   std::vector<Case> cases;
   for (std::int64_t N : {1, 5, 15, 16, 17, 31, 32, 37, 48, 63, 64})
     for (std::int64_t M : {1, 5, 6, 7, 8, 12, 13, 16, 17, 40})
@@ -31,31 +62,17 @@ TEST(SkinnyGemm, MatchesDoubleSumsForEveryWidthAndRemainder) {
   for (const Case& c : cases) {
     SCOPED_TRACE(::testing::Message() << "M " << c.M << " N " << c.N << " K " << c.K << " alpha " << c.alpha
                                       << " beta " << c.beta);
-    // strided A and C (leading dimensions beyond the row), B [N, K] with ldb > K
-    const std::int64_t lda = c.K + 3, ldb = c.K + 1, ldc = c.N + 2;
-    std::vector<float> A(static_cast<std::size_t>(c.M * lda)), B(static_cast<std::size_t>(c.N * ldb)),
-        C(static_cast<std::size_t>(c.M * ldc));
-    for (float& v : A) v = normal(rng);
-    for (float& v : B) v = normal(rng);
-    for (float& v : C) v = normal(rng);
-    const std::vector<float> C0 = C;
+    Operands o(c, rng);
+    const std::vector<float> C0 = o.C;
     std::vector<float> Bt(static_cast<std::size_t>(skinny_packed_floats(c.N, c.K)), -1.f);
-    pack_skinny_b(c.N, c.K, B.data(), ldb, Bt.data());
-    skinny_gemm(c.M, c.N, c.K, c.alpha, A.data(), lda, Bt.data(), c.beta, C.data(), ldc);
-    for (std::int64_t m = 0; m < c.M; ++m) {
-      for (std::int64_t n = 0; n < ldc; ++n) {
-        const std::size_t at = static_cast<std::size_t>(m * ldc + n);
-        if (n >= c.N) {  // the padding between rows of C is not written
-          ASSERT_EQ(C[at], C0[at]) << "row " << m << " column " << n;
-          continue;
-        }
-        double sum = 0;
-        for (std::int64_t k = 0; k < c.K; ++k)
-          sum += double(A[static_cast<std::size_t>(m * lda + k)]) * B[static_cast<std::size_t>(n * ldb + k)];
-        const double want = c.alpha * sum + (c.beta == 0.f ? 0.0 : c.beta * double(C0[at]));
-        ASSERT_NEAR(C[at], want, 1e-5 * std::sqrt(double(c.K)) * (1 + std::fabs(want))) << "row " << m << " column " << n;
+    pack_skinny_b(c.N, c.K, o.B.data(), o.ldb, Bt.data());
+    skinny_gemm(c.M, c.N, c.K, c.alpha, o.A.data(), o.lda, Bt.data(), c.beta, o.C.data(), o.ldc);
+    ASSERT_TRUE(o.padding_kept(C0, c.N));
+    for (std::int64_t m = 0; m < c.M; ++m)
+      for (std::int64_t n = 0; n < c.N; ++n) {
+        const double want = o.want(c, C0, m, n);
+        ASSERT_NEAR(o.C[static_cast<std::size_t>(m * o.ldc + n)], want, tolerance(c, want)) << "row " << m << " column " << n;
       }
-    }
   }
 }
 
@@ -109,39 +126,26 @@ TEST(SkinnyGemm, SgemmRunsItTransposedForAMiniBatchThroughLargeWeights) {
   EXPECT_FALSE(skinny_transposed_applies(true, true, 32, 1024, 1024));
 
   std::mt19937 rng(7);
-  std::normal_distribution<float> normal;
   for (const Case& c : {Case{17, 1031, 515, 0.5f, 0.f}, Case{64, 1024, 600, 1.f, -2.f}, Case{33, 700, 800, 2.f, 1.f}}) {
     SCOPED_TRACE(::testing::Message() << "M " << c.M << " N " << c.N << " K " << c.K << " beta " << c.beta);
     ASSERT_TRUE(skinny_transposed_applies(false, true, c.M, c.N, c.K));
-    const std::int64_t lda = c.K + 5, ldb = c.K + 2, ldc = c.N + 3;
-    std::vector<float> A(static_cast<std::size_t>(c.M * lda)), B(static_cast<std::size_t>(c.N * ldb)),
-        C(static_cast<std::size_t>(c.M * ldc));
-    for (float& v : A) v = normal(rng);
-    for (float& v : B) v = normal(rng);
-    // β = 0 must not read C; the other βs are powers of two, so that β·C is exact, fused or not
-    for (float& v : C) v = c.beta == 0.f ? std::nanf("") : normal(rng);
-    const std::vector<float> C0 = C;
-    sgemm(false, true, c.M, c.N, c.K, c.alpha, A.data(), lda, B.data(), ldb, c.beta, C.data(), ldc);
+    Operands o(c, rng);
+    const std::vector<float> C0 = o.C;
+    sgemm(false, true, c.M, c.N, c.K, c.alpha, o.A.data(), o.lda, o.B.data(), o.ldb, c.beta, o.C.data(), o.ldc);
 
     std::vector<float> At(static_cast<std::size_t>(skinny_packed_floats(c.M, c.K)));
-    pack_skinny_b(c.M, c.K, A.data(), lda, At.data());
+    pack_skinny_b(c.M, c.K, o.A.data(), o.lda, At.data());
     std::vector<float> Ct(static_cast<std::size_t>(c.N * c.M));
-    skinny_gemm(c.N, c.M, c.K, c.alpha, B.data(), ldb, At.data(), 0.f, Ct.data(), c.M);
+    skinny_gemm(c.N, c.M, c.K, c.alpha, o.B.data(), o.ldb, At.data(), 0.f, Ct.data(), c.M);
+    ASSERT_TRUE(o.padding_kept(C0, c.N));
     for (std::int64_t m = 0; m < c.M; ++m) {
-      for (std::int64_t n = 0; n < ldc; ++n) {
-        const std::size_t at = static_cast<std::size_t>(m * ldc + n);
-        if (n >= c.N) {
-          ASSERT_TRUE(std::isnan(C[at]) ? std::isnan(C0[at]) : C[at] == C0[at]) << "padding, row " << m << " column " << n;
-          continue;
-        }
+      for (std::int64_t n = 0; n < c.N; ++n) {
+        const std::size_t at = static_cast<std::size_t>(m * o.ldc + n);
         const float product = Ct[static_cast<std::size_t>(n * c.M + m)];
-        ASSERT_EQ(C[at], c.beta == 0.f ? product : product + c.beta * C0[at]) << "row " << m << " column " << n;
+        ASSERT_EQ(o.C[at], c.beta == 0.f ? product : product + c.beta * C0[at]) << "row " << m << " column " << n;
         if (n % 97 == m % 97) {  // and a sample against the double sum
-          double sum = 0;
-          for (std::int64_t k = 0; k < c.K; ++k)
-            sum += double(A[static_cast<std::size_t>(m * lda + k)]) * B[static_cast<std::size_t>(n * ldb + k)];
-          const double want = c.alpha * sum + (c.beta == 0.f ? 0.0 : c.beta * double(C0[at]));
-          ASSERT_NEAR(C[at], want, 1e-5 * std::sqrt(double(c.K)) * (1 + std::fabs(want))) << "row " << m << " column " << n;
+          const double want = o.want(c, C0, m, n);
+          ASSERT_NEAR(o.C[at], want, tolerance(c, want)) << "row " << m << " column " << n;
         }
       }
     }
@@ -182,38 +186,26 @@ TEST(SkinnyGemm, SgemmRunsABtOfManyRowsOnBTransposed) {
   EXPECT_FALSE(sgemm_transposes_b(true, true, 1811, 574, 574));
 
   std::mt19937 rng(13);
-  std::normal_distribution<float> normal;
   for (const Case& c : {Case{613, 37, 129, 1.f, 0.f}, Case{1031, 100, 70, 0.5f, 2.f}, Case{700, 301, 513, 1.f, -1.f}}) {
     SCOPED_TRACE(::testing::Message() << "M " << c.M << " N " << c.N << " K " << c.K << " beta " << c.beta);
     ASSERT_TRUE(sgemm_transposes_b(false, true, c.M, c.N, c.K));
-    const std::int64_t lda = c.K + 3, ldb = c.K + 1, ldc = c.N + 2;
-    std::vector<float> A(static_cast<std::size_t>(c.M * lda)), B(static_cast<std::size_t>(c.N * ldb)),
-        C(static_cast<std::size_t>(c.M * ldc));
-    for (float& v : A) v = normal(rng);
-    for (float& v : B) v = normal(rng);
-    for (float& v : C) v = c.beta == 0.f ? std::nanf("") : normal(rng);  // β = 0 must not read C
-    std::vector<float> as_lying = C;
-    const std::vector<float> C0 = C;
-    sgemm(false, true, c.M, c.N, c.K, c.alpha, A.data(), lda, B.data(), ldb, c.beta, C.data(), ldc);
+    Operands o(c, rng);
+    const std::vector<float> C0 = o.C;
+    sgemm(false, true, c.M, c.N, c.K, c.alpha, o.A.data(), o.lda, o.B.data(), o.ldb, c.beta, o.C.data(), o.ldc);
     std::vector<float> Bt(static_cast<std::size_t>(c.K * c.N));  // Bᵀ [K, N], a matrix of its own
     for (std::int64_t n = 0; n < c.N; ++n)
-      for (std::int64_t k = 0; k < c.K; ++k) Bt[static_cast<std::size_t>(k * c.N + n)] = B[static_cast<std::size_t>(n * ldb + k)];
-    sgemm(false, false, c.M, c.N, c.K, c.alpha, A.data(), lda, Bt.data(), c.N, c.beta, as_lying.data(), ldc);
-    for (std::size_t i = 0; i < C.size(); ++i) {
-      if (std::isnan(C0[i]) && static_cast<std::int64_t>(i) % ldc >= c.N) {
-        ASSERT_TRUE(std::isnan(C[i])) << "padding " << i;  // C's padding untouched
-        continue;
-      }
-      ASSERT_EQ(C[i], as_lying[i]) << i;
-    }
-    for (std::int64_t m = 0; m < c.M; m += 37)
-      for (std::int64_t n = 0; n < c.N; n += 7) {
-        double sum = 0;
-        for (std::int64_t k = 0; k < c.K; ++k)
-          sum += double(A[static_cast<std::size_t>(m * lda + k)]) * B[static_cast<std::size_t>(n * ldb + k)];
-        const std::size_t at = static_cast<std::size_t>(m * ldc + n);
-        const double want = c.alpha * sum + (c.beta == 0.f ? 0.0 : c.beta * double(C0[at]));
-        ASSERT_NEAR(C[at], want, 1e-5 * std::sqrt(double(c.K)) * (1 + std::fabs(want))) << "row " << m << " column " << n;
+      for (std::int64_t k = 0; k < c.K; ++k) Bt[static_cast<std::size_t>(k * c.N + n)] = o.B[static_cast<std::size_t>(n * o.ldb + k)];
+    std::vector<float> as_lying = C0;
+    sgemm(false, false, c.M, c.N, c.K, c.alpha, o.A.data(), o.lda, Bt.data(), c.N, c.beta, as_lying.data(), o.ldc);
+    ASSERT_TRUE(o.padding_kept(C0, c.N));
+    for (std::int64_t m = 0; m < c.M; ++m)
+      for (std::int64_t n = 0; n < c.N; ++n) {
+        const std::size_t at = static_cast<std::size_t>(m * o.ldc + n);
+        ASSERT_EQ(o.C[at], as_lying[at]) << "row " << m << " column " << n;
+        if ((m * 7 + n) % 53 == 0) {  // and a sample against the double sum
+          const double want = o.want(c, C0, m, n);
+          ASSERT_NEAR(o.C[at], want, tolerance(c, want)) << "row " << m << " column " << n;
+        }
       }
   }
 }
