@@ -129,11 +129,11 @@ double table(const std::string& file, const std::string& target) {
 // One fully connected network trained for `steps` steps, as a user writes it: Sequential of
 // Linear (with or without bias) and one activation, a loss, an optimizer, and mini-batches
 // that are consecutive row ranges of X (batch = rows: full batch), cycled. The time is that of
-// the steps after the warm-up: one step, and one on the cycle's shorter last batch if any. bench/workloads.py's mlp() is the same in PyTorch; the
-// spec's keys are bench/compare's (`in`, `widths`, `out`, `act`, `bias`, `loss`, `opt`, `rows`,
-// `batch`, `steps`), and `step`: train_step (the default; ann::TrainStep, as `ann train` runs
-// its steps) or five_steps (forward, loss, zero_grad, backward, step written out), the same
-// numbers either way.
+// the steps after the warm-up: one step, and one on the cycle's shorter last batch if any.
+// bench/workloads.py's mlp() is the same in PyTorch; the spec's keys are bench/compare's (`in`,
+// `widths`, `out`, `act`, `bias`, `loss`, `opt`, `rows`, `batch`, `steps`), and `step`:
+// train_step (the default; ann::TrainStep, as `ann train` runs its steps) or five_steps
+// (forward, loss, zero_grad, backward, step written out), the same numbers either way.
 using Spec = std::map<std::string, std::string>;
 
 std::int64_t spec_int(const Spec& spec, const std::string& key) { return std::stoll(spec.at(key)); }
@@ -202,7 +202,8 @@ double mlp(const Spec& spec) {
   Tensor early = step().detach(), last = early;
   // and a warm-up step on the cycle's shorter last batch, where there is one: a step of another
   // batch size makes tensors of other sizes, whose memory its first step allocates and touches
-  // (a 514-353×8-26 net's batch of 840 rows after 1502-row ones took 1.6 ms more a product then)
+  // (514-353×8-26's forward products on its 840-row batch averaged 1.6 ms over 20 steps, the
+  // backward's of that size 1.0)
   if (const std::int64_t tail = rows % batch; tail != 0 && rows > batch) train_on(rows - tail, tail);
   const std::int64_t early_step = std::min<std::int64_t>(steps, 10) - 1;
   const auto t0 = Clock::now();

@@ -123,8 +123,10 @@ ANN_KERNEL void map_gelu_chunks(const float* x, int64_t n, Value value, float* o
       arg[j] = x[i + j] * root_half;
       far |= !(std::fabs(arg[j]) < 1.f);  // NaN too
     }
-    if (far) {
+    if (far && kGaussian) {
       for (int64_t j = 0; j < length; ++j) erf[j] = vmath::erf_with_gaussian(arg[j], gaussian[j]);
+    } else if (far) {
+      for (int64_t j = 0; j < length; ++j) erf[j] = vmath::erf(arg[j]);
     } else {
       for (int64_t j = 0; j < length; ++j) erf[j] = vmath::erf_near_zero(arg[j]);
       if constexpr (kGaussian)

@@ -174,8 +174,8 @@ void tiled_gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std:
   }
   if constexpr (std::is_same_v<T, float>) {
     if (sgemm_transposes_b(trans_a, trans_b, M, N, K)) {  // B packed as Bᵀ: the product runs A·Bᵀ as A·(Bᵀ)
-      const float* Bt = packed_for_skinny(N, K, B, ldb);  // [K][N rounded up to 16]
-      tiled_gemm(false, false, M, N, K, alpha, A, lda, Bt, skinny_packed_floats(N, 1), beta, C, ldc);
+      const float* Bt = packed_for_skinny(N, K, B, ldb);
+      tiled_gemm(false, false, M, N, K, alpha, A, lda, Bt, skinny_packed_row(N), beta, C, ldc);
       return;
     }
   }

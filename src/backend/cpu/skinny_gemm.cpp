@@ -119,10 +119,11 @@ bool skinny_transposed_applies(bool trans_a, bool trans_b, std::int64_t M, std::
   return !trans_a && trans_b && M >= 16 && M <= kSkinnyMaxColumns && K >= 512 && N * K >= (std::int64_t{1} << 19);
 }
 
-std::int64_t skinny_packed_floats(std::int64_t N, std::int64_t K) { return K * ((N + kLanes - 1) / kLanes * kLanes); }
+std::int64_t skinny_packed_row(std::int64_t N) { return (N + kLanes - 1) / kLanes * kLanes; }
+std::int64_t skinny_packed_floats(std::int64_t N, std::int64_t K) { return K * skinny_packed_row(N); }
 
 void pack_skinny_b(std::int64_t N, std::int64_t K, const float* B, std::int64_t ldb, float* Bt) {
-  pack_kernel(B, ldb, N, K, Bt, (N + kLanes - 1) / kLanes * kLanes);
+  pack_kernel(B, ldb, N, K, Bt, skinny_packed_row(N));
 }
 
 void skinny_gemm(std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A, std::int64_t lda,

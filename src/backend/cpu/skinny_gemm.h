@@ -19,9 +19,11 @@ bool skinny_gemm_applies(bool trans_a, bool trans_b, std::int64_t M, std::int64_
 /// skinny_gemm.cpp).
 bool skinny_transposed_applies(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K);
 
-/// The floats skinny_gemm's packed B takes (pack_skinny_b's output).
+/// The length of a row of skinny_gemm's packed B: N rounded up to 16.
+std::int64_t skinny_packed_row(std::int64_t N);
+/// The floats skinny_gemm's packed B takes (pack_skinny_b's output): K rows of skinny_packed_row(N).
 std::int64_t skinny_packed_floats(std::int64_t N, std::int64_t K);
-/// B [N, K] (leading dimension ldb) as Bt [K][N rounded up to 16], zero-padded.
+/// B [N, K] (leading dimension ldb) as Bt [K][skinny_packed_row(N)], zero-padded.
 void pack_skinny_b(std::int64_t N, std::int64_t K, const float* B, std::int64_t ldb, float* Bt);
 /// Rows [0, M) of C = α·A·Bᵀ + β·C from the packed B, on the calling thread (β = 0: C is not
 /// read). Each element sums its K products in order, whatever M: rows cut anywhere give the
