@@ -29,6 +29,11 @@ void Backend::activation_backward_bias(const float*, const float*, float*, float
                                        const Squash&) const {
   missing("activation_backward_bias", "LinearEpilogue");
 }
+bool Backend::has_first_layer_backward(std::int64_t, std::int64_t, std::int64_t) const { return false; }
+void Backend::first_layer_backward(const float*, const float*, const float*, float*, bool, float*, std::int64_t,
+                                   std::int64_t, std::int64_t, const Squash&) const {
+  missing("first_layer_backward", "LinearEpilogue");
+}
 void Backend::narrow_mlp_forward(const NarrowMlp&, const float*, float*, float*) const {
   missing("narrow_mlp_forward", "NarrowMlp");
 }

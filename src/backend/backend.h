@@ -73,7 +73,7 @@ constexpr bool keeps_sigmoid(const Squash& f) { return f.applies && f.op == Unar
 
 /// The fused entries a back end may offer beyond its core (Backend::has).
 enum class Fused {
-  LinearEpilogue,  // bias_activation, activation_backward_bias
+  LinearEpilogue,  // bias_activation, activation_backward_bias, first_layer_backward
   NarrowMlp,       // narrow_mlp_forward, narrow_mlp_backward
   MlpChain,        // mlp_chain_forward, mlp_chain_backward
   CrossEntropy,    // cross_entropy, cross_entropy_backward
@@ -324,6 +324,16 @@ class Backend {
   /// is not null).
   virtual void activation_backward_bias(const float* kept, const float* dy, float* dz, float* db, std::int64_t m,
                                         std::int64_t n, const Squash& f) const;
+  /// Whether first_layer_backward takes a layer of k inputs, n outputs on m rows (false where
+  /// the back end has no such kernel).
+  virtual bool has_first_layer_backward(std::int64_t m, std::int64_t n, std::int64_t k) const;
+  /// The backward of a layer whose input's gradient nobody needs (a first layer, x the data), x
+  /// [m, k]: dW = dzᵀ·x (added into dW where `accumulate`) and db = Σ_rows dz (where db is not
+  /// null), dz = dy ⊙ f'(kept) as activation_backward_bias makes it — made a block of rows at a
+  /// time and never stored whole. dW's elements are those of the back end's product dzᵀ·x; db's
+  /// may differ from activation_backward_bias's in the last bits (another order of the sums).
+  virtual void first_layer_backward(const float* x, const float* kept, const float* dy, float* dW, bool accumulate,
+                                    float* db, std::int64_t m, std::int64_t n, std::int64_t k, const Squash& f) const;
 
   // ---- Fused::NarrowMlp: two-layer perceptron with narrow ends (see NarrowMlp) ------------
   /// y [m, out]; h (narrow_mlp_hidden_floats; null when no backward follows or when

@@ -268,13 +268,25 @@ std::vector<Tensor> LinearPass::gradients(const Tensor& dy, const std::vector<bo
                                           const Tensor* input_grad) const {
   const bool need_dx = need[0], need_dw = need[1], need_db = need[2];
   const Tensor dyc = dy.contiguous();
+  const backend::Backend& device = ops::backend_of(dyc);
+  const std::int64_t m = dyc.size(0), n = dyc.size(1), k = x_.size(1);
+  if (!need_dx && need_dw && device.has_first_layer_backward(m, n, k)) {
+    // a first layer: dz is only summed, a block of rows at a time, never stored whole
+    const Tensor x = x_.contiguous();
+    Tensor db = need_db ? make_tensor({n}, DType::Float32, dyc.device()) : Tensor();
+    const bool into_grad = autograd::can_add_into(weight_grad, {&x_, &w_, &dyc, &db, input_grad});
+    Tensor dw = into_grad ? Tensor() : make_tensor({n, k}, DType::Float32, dyc.device());
+    device.first_layer_backward(x.data<float>(), kept_.data<float>(), dyc.data<float>(),
+                                (into_grad ? *weight_grad : dw).data<float>(), into_grad,
+                                need_db ? db.data<float>() : nullptr, m, n, k, f_);
+    return {Tensor(), dw, db};
+  }
   // without an activation dz is dy itself: no copy
   Tensor dz = !f_.applies ? dyc : make_tensor(dyc.sizes(), DType::Float32, dyc.device());
   Tensor db = need_db ? make_tensor({dyc.size(1)}, DType::Float32, dyc.device()) : Tensor();
   if (f_.applies || need_db) {
-    ops::backend_of(dyc).activation_backward_bias(kept_.data<float>(), dyc.data<float>(),
-                                                  f_.applies ? dz.data<float>() : nullptr,
-                                                  need_db ? db.data<float>() : nullptr, dyc.size(0), dyc.size(1), f_);
+    device.activation_backward_bias(kept_.data<float>(), dyc.data<float>(), f_.applies ? dz.data<float>() : nullptr,
+                                    need_db ? db.data<float>() : nullptr, m, n, f_);
   }
   // W's gradient goes straight into W.grad where it has one (the same sums: after zero_grad it
   // holds zeros, and the library adds each product into C)

@@ -14,6 +14,7 @@
 #include "backend/cpu/block_cache.h"
 #include "backend/cpu/cross_entropy.h"
 #include "backend/cpu/elementwise.h"
+#include "backend/cpu/few_inputs_gradient.h"
 #include "backend/cpu/mlp_chain.h"
 #include "backend/cpu/narrow_mlp.h"
 #include "backend/cpu/optimizer_steps.h"
@@ -100,6 +101,13 @@ class CpuBackend final : public Backend {
   void activation_backward_bias(const float* kept, const float* dy, float* dz, float* db, int64_t m, int64_t n,
                                 const Squash& f) const override {
     cpu::activation_backward_bias(kept, dy, dz, db, m, n, f);
+  }
+  bool has_first_layer_backward(int64_t m, int64_t n, int64_t k) const override {
+    return cpu::sgemm_sums_few_inputs(true, false, n, k, m);
+  }
+  void first_layer_backward(const float* x, const float* kept, const float* dy, float* dW, bool accumulate, float* db,
+                            int64_t m, int64_t n, int64_t k, const Squash& f) const override {
+    cpu::first_layer_backward(x, kept, dy, dW, accumulate, db, m, n, k, f);
   }
 
   // A kernel's scratch block, from the block cache: malloc serves blocks this size from its

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "backend/cpu/sgemm.h"
+#include "backend/cpu/few_inputs_gradient.h"
 #include "backend/cpu/few_rows_gemm.h"
 #include "backend/cpu/parallel.h"
 #include "backend/cpu/skinny_gemm.h"
@@ -34,7 +35,9 @@
 //     third to a half of the FMA peak; and, transposed, for A·Bᵀ with 16 to 64 rows and a B of
 //     megabytes (a wide layer's forward on a mini-batch), where oneDNN packs B on every call;
 //   - and A·Bᵀ of 512 rows or more (a layer's forward on a large batch) runs oneDNN on B
-//     transposed first, whose kernels for B as it lies are the faster (sgemm_transposes_b).
+//     transposed first, whose kernels for B as it lies are the faster (sgemm_transposes_b);
+//   - and Aᵀ·B with B of at most 8 columns (a layer of few inputs' weight gradient over a batch)
+//     runs ann's own sums, few_inputs_gradient.h: the libraries read A at 9–20 GB/s there.
 // oneDNN's and ann's own products read and make subnormal floats as zeros (subnormals.h): they
 // promise no bits against PyTorch's library, and a net trained close to a zero loss (subnormal
 // gradients) spent most of its products in microcode assists: 30-256-256-2 on the breast-cancer
@@ -136,6 +139,15 @@ void tiled_gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std:
   if constexpr (std::is_same_v<T, float>) {
     if (few_rows_gemm_applies(trans_a, trans_b, M, N, K, kOneDnnMinWork)) {  // (one tile: its work is small)
       few_rows_gemm(trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+      return;
+    }
+    if (sgemm_sums_few_inputs(trans_a, trans_b, M, N, K)) {
+      // C's rows (dz's columns) cut among the threads; each element sums all of k in order
+      const std::int64_t parts = part_count(M, M * N * K, kMinTileWork, 16);
+      run_parts(parts, [&](std::int64_t t) {
+        const std::int64_t first = begin(t, parts, M), count = begin(t + 1, parts, M) - first;
+        few_inputs_gradient(count, N, K, alpha, A + first, lda, B, ldb, beta, C + first * ldc, ldc);
+      });
       return;
     }
     if (skinny_gemm_applies(trans_a, trans_b, M, N, K)) {  // (M > N: tiles of rows)
@@ -254,6 +266,10 @@ SgemmTiles sgemm_tiles(std::int64_t M, std::int64_t N, std::int64_t K) {
 // alike on most shapes (the same bits on 15 of 16 measured; 1000³ differed by 4e-5).
 bool sgemm_transposes_b(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K) {
   return !trans_a && trans_b && M >= 512 && N >= 16 && K >= 16;
+}
+
+bool sgemm_sums_few_inputs(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K) {
+  return few_inputs_gradient_applies(trans_a, trans_b, M, N, K, kOneDnnMinWork);
 }
 
 void set_threads(int count) {

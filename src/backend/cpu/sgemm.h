@@ -40,4 +40,9 @@ SgemmTiles sgemm_tiles(std::int64_t M, std::int64_t N, std::int64_t K);
 /// the tiles of that product: many rows of A (measured; gemm.cpp). A function of the shape alone.
 bool sgemm_transposes_b(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K);
 
+/// Whether sgemm runs Aᵀ·B with few_inputs_gradient.h's sums: B of 1 to kFewInputsMax columns (a
+/// layer of few inputs' weight gradient), a product the libraries would run (not a tiny one). A
+/// function of the shape alone.
+bool sgemm_sums_few_inputs(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K);
+
 }  // namespace ann::backend::cpu
