@@ -248,14 +248,13 @@ ANN_KERNEL void silu_derivative_kernel_body(const float* s, const float* h, cons
 }
 ANN_DISPATCH(silu_derivative_kernel)
 
-// db = Σ_rows dz, in double, rows in order, as sum_rows.
-ANN_KERNEL void bias_gradient_kernel_body(const float* dz, float* db, int64_t m, int64_t n) {
-  std::vector<double> acc(static_cast<std::size_t>(n), 0.0);
-  for (int64_t r = 0; r < m; ++r) {
-    const float* row = dz + r * n;
-    for (int64_t i = 0; i < n; ++i) acc[static_cast<std::size_t>(i)] += row[i];
+// sums[i] += Σ_rows dz[r, i] for `rows` rows of `width` columns (leading dimension ld), in
+// double, rows in order, as sum_rows: db's sums, a block of rows at a time.
+ANN_KERNEL void bias_gradient_kernel_body(const float* dz, int64_t ld, int64_t rows, int64_t width, double* sums) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* row = dz + r * ld;
+    for (int64_t i = 0; i < width; ++i) sums[i] += row[i];
   }
-  for (std::size_t i = 0; i < acc.size(); ++i) db[i] = static_cast<float>(acc[i]);
 }
 ANN_DISPATCH(bias_gradient_kernel)
 
@@ -296,7 +295,7 @@ ANN_DISPATCH_FLATTENED(unary_derivative_kernel)
 }  // namespace
 
 // The entries below split their elements among the threads (parallel.h): each element is
-// computed alone, so any split gives the same values. The bias's column sums are not split.
+// computed alone, so any split gives the same values; the bias's column sums are split by columns.
 
 void unary_float_here(UnaryOp op, const float* x, float* y, int64_t n, double p0, double p1) {
   unary_kernel(op, DType::Float32, x, y, n, p0, p1);
@@ -365,14 +364,51 @@ void bias_activation(float* z, float* h, const float* b, int64_t m, int64_t n, c
   });
 }
 
+namespace {
+// db[i] = Σ_rows source[r, i] for the columns [first, first + width), rows [0, m), in blocks of
+// `block` rows; where `make_dz`, each block of dz is made first (the derivative of those rows'
+// columns), then summed while in cache.
+void bias_gradient_of_columns(const float* kept, const float* dy, float* dz, float* db, int64_t m, int64_t n,
+                              const Squash& f, int64_t first, int64_t width, int64_t block, bool make_dz) {
+  thread_local std::vector<double> sums;  // (each worker's own)
+  sums.assign(static_cast<std::size_t>(width), 0.0);
+  const float* const source = f.applies ? dz : dy;
+  for (int64_t r0 = 0; r0 < m; r0 += block) {
+    const int64_t rows = std::min(block, m - r0);
+    if (make_dz && width == n) {
+      squash_derivative_here(f, kept + r0 * n, nullptr, dy + r0 * n, dz + r0 * n, rows * n);
+    } else if (make_dz) {
+      for (int64_t r = r0; r < r0 + rows; ++r)
+        squash_derivative_here(f, kept + r * n + first, nullptr, dy + r * n + first, dz + r * n + first, width);
+    }
+    bias_gradient_kernel(source + r0 * n + first, n, rows, width, sums.data());
+  }
+  for (int64_t i = 0; i < width; ++i) db[first + i] = static_cast<float>(sums[static_cast<std::size_t>(i)]);
+}
+}  // namespace
+
 void activation_backward_bias(const float* kept, const float* dy, float* dz, float* db, int64_t m, int64_t n,
                               const Squash& f) {
-  if (f.applies) {
-    parallel_for(m * n, [&](int64_t begin, int64_t end) {
-      squash_derivative_here(f, kept + begin, nullptr, dy + begin, dz + begin, end - begin);
-    });
+  // dz and db in one pass over dy and kept: a block of rows (about 64 KiB of dz) made, then summed
+  // while in cache, instead of a second pass over all of dz (3626 × 1709, ReLU, one thread: 1.2×).
+  // Columns cut among the threads, no more parts than threads; each db[i] sums its column's rows
+  // in order whatever the cut. Where a part's rows would be short (a call of the derivative each)
+  // the derivative runs over all elements first, and the sums on one thread after.
+  const int64_t parts = std::min<int64_t>(threads(), part_count(n, m * n, kMinParallelElements, 16));
+  if (!db || (parts > 1 && n / parts < 256)) {
+    if (f.applies) {
+      parallel_for(m * n, [&](int64_t begin, int64_t end) {
+        squash_derivative_here(f, kept + begin, nullptr, dy + begin, dz + begin, end - begin);
+      });
+    }
+    if (db) bias_gradient_of_columns(kept, dy, dz, db, m, n, f, 0, n, std::max<int64_t>(m, 1), false);
+    return;
   }
-  if (db) bias_gradient_kernel(f.applies ? dz : dy, db, m, n);
+  run_parts(parts, [&](int64_t p) {
+    const int64_t first = part_begin(p, parts, n, 16), width = part_begin(p + 1, parts, n, 16) - first;
+    const int64_t block = std::clamp<int64_t>((int64_t{16} << 10) / std::max<int64_t>(width, 1), 1, 256);
+    bias_gradient_of_columns(kept, dy, dz, db, m, n, f, first, width, block, f.applies);
+  });
 }
 
 }  // namespace ann::backend::cpu
