@@ -10,8 +10,8 @@
 // Here dz is read in groups of 16 rows, 16 columns at a time across the group, each row a stream
 // the prefetcher follows. Each strip's k (+1) sums over the group are float multiply-adds, rows
 // in order, then added to the strip's running sums in double. So each element is a sum of float
-// sums of 16 rows, added in double: a weight gradient over 60 000 rows keeps the accuracy of a
-// 16-term float sum, where one float sum of 60 000 terms would lose about 12 bits more. The
+// sums of 16 rows, added in double: over 60 000 rows its rounding error is bounded as a 16-term
+// float sum's, where one float sum's bound grows with all 60 000 terms (12 bits more). The
 // groups start at row 0, every 16 rows, whatever blocks a caller adds (multiples of 16 rows) and
 // however the columns are cut among threads: the same bits in sgemm's product and in the
 // layer's fused backward (first_layer_backward), on any number of threads.
