@@ -250,7 +250,8 @@ ANN_DISPATCH(silu_derivative_kernel)
 
 // sums[i] += Σ_rows dz[r, i] for `rows` rows of `width` columns (leading dimension ld), in
 // double, rows in order, as sum_rows: db's sums, a block of rows at a time.
-ANN_KERNEL void bias_gradient_kernel_body(const float* dz, int64_t ld, int64_t rows, int64_t width, double* sums) {
+ANN_KERNEL void bias_gradient_kernel_body(const float* __restrict dz, int64_t ld, int64_t rows, int64_t width,
+                                          double* __restrict sums) {
   for (int64_t r = 0; r < rows; ++r) {
     const float* row = dz + r * ld;
     for (int64_t i = 0; i < width; ++i) sums[i] += row[i];
