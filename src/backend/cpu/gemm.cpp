@@ -142,8 +142,9 @@ void tiled_gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std:
       return;
     }
     if (sgemm_sums_few_inputs(trans_a, trans_b, M, N, K)) {
-      // C's rows (dz's columns) cut among the threads; each element sums all of k in order
-      const std::int64_t parts = part_count(M, M * N * K, kMinTileWork, 16);
+      // C's rows (dz's columns) cut among the threads, no more parts than threads (each part reads
+      // a strip of every row of A); an element's sums do not depend on the cut
+      const std::int64_t parts = std::min<std::int64_t>(threads(), part_count(M, M * N * K, kMinTileWork, 16));
       run_parts(parts, [&](std::int64_t t) {
         const std::int64_t first = begin(t, parts, M), count = begin(t + 1, parts, M) - first;
         few_inputs_gradient(count, N, K, alpha, A + first, lda, B, ldb, beta, C + first * ldc, ldc);
