@@ -183,13 +183,17 @@ constexpr TransposeStages transpose_stages() {
   }
   return t;
 }
+// Unrolled by order: inlined into a large kernel (cross-entropy of any class count), GCC kept
+// the loops and the 16 vectors on the stack, and 10 classes took 1.43 ns a logit (1.15 now).
 ANN_INLINE void transpose16(Vec* v) {
   static constexpr TransposeStages t = transpose_stages();
+#pragma GCC unroll 4
   for (int s = 0; s < 4; ++s) {
     const int bit = 1 << s;
     Mask low, high;
     std::memcpy(&low, t.low[s], sizeof low);
     std::memcpy(&high, t.high[s], sizeof high);
+#pragma GCC unroll 16
     for (int r = 0; r < kLanes; ++r) {
       if (r & bit) continue;
       const Vec a = v[r], b = v[r | bit];
