@@ -35,6 +35,12 @@ ANN_INLINE void tile(std::int64_t rows, std::int64_t N, std::int64_t K, float al
                      const float* Bt, float beta, float* C, std::int64_t ldc) {
   Vec acc[R][V] = {};
   for (std::int64_t k = 0; k < K; ++k) {
+    // The next tile's rows, a cache line of each every 16 k: A comes from memory (it is tens of
+    // megabytes here), and its R rows read side by side were too many streams for the hardware
+    // prefetcher (53254×37×262 90 → 106 GFLOP/s, 60000×16×784 68 → 95). A prefetch past A's end
+    // reads nothing.
+    if (k % 16 == 0)
+      for (int r = 0; r < R; ++r) __builtin_prefetch(A + (r + R) * lda + k);
     Vec b[V];
     for (int v = 0; v < V; ++v) b[v] = load(Bt + k * V * kLanes + v * kLanes);
     for (int r = 0; r < R; ++r) {
