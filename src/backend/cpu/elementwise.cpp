@@ -354,14 +354,20 @@ void binary_contiguous(BinaryOp op, DType dtype, const void* a, const void* b, v
 }
 
 void bias_activation(float* z, float* h, const float* b, int64_t m, int64_t n, const Squash& f) {
-  // whole rows per part: row parts of about kMinParallelElements values or more, multiples of 16 rows;
-  // f runs on each part while its sums are in cache
+  // whole rows per part: row parts of about kMinParallelElements values or more, multiples of 16
+  // rows; within a part, blocks of about 64 KiB of rows, f on each block right after its bias,
+  // while it is in cache. (A part is megabytes where z is: on a VM of 12 GB/s, the bias and f
+  // as two passes over each part took a third of 3-1709-46-347-5's step.)
   if (m <= 0 || n <= 0) return;
   const int64_t parts = part_count(m, m * n, kMinParallelElements, 16);
+  const int64_t block = std::max<int64_t>((int64_t{16} << 10) / n, 1);
   run_parts(parts, [&](int64_t p) {
-    const int64_t first = part_begin(p, parts, m, 16), count = part_begin(p + 1, parts, m, 16) - first;
-    if (b) add_bias_kernel(z + first * n, b, count, n);
-    if (f.applies) unary_kernel(f.op, DType::Float32, z + first * n, h + first * n, count * n, f.p0, f.p1);
+    const int64_t first = part_begin(p, parts, m, 16), end = part_begin(p + 1, parts, m, 16);
+    for (int64_t r0 = first; r0 < end; r0 += block) {
+      const int64_t count = std::min(block, end - r0);
+      if (b) add_bias_kernel(z + r0 * n, b, count, n);
+      if (f.applies) unary_kernel(f.op, DType::Float32, z + r0 * n, h + r0 * n, count * n, f.p0, f.p1);
+    }
   });
 }
 
