@@ -326,6 +326,18 @@ void squash_derivative_here(const Squash& f, const float* kept, const float* h, 
   }
 }
 
+void squash_derivative_block(const Squash& f, const float* kept, const float* dy, int64_t n, int64_t r0, int64_t rows,
+                             int64_t first, int64_t width, float* dz, int64_t ldz) {
+  if (width == n && ldz == n) {
+    squash_derivative_here(f, kept + r0 * n, nullptr, dy + r0 * n, dz, rows * n);
+    return;
+  }
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t at = (r0 + r) * n + first;
+    squash_derivative_here(f, kept + at, nullptr, dy + at, dz + r * ldz, width);
+  }
+}
+
 void unary(UnaryOp op, DType dtype, const void* x, void* y, int64_t n, double p0, double p1) {
   const std::size_t size = element_size(dtype);
   parallel_for(n, [&](int64_t begin, int64_t end) {
@@ -360,7 +372,7 @@ void bias_activation(float* z, float* h, const float* b, int64_t m, int64_t n, c
   // as two passes over each part took a third of 3-1709-46-347-5's step.)
   if (m <= 0 || n <= 0) return;
   const int64_t parts = part_count(m, m * n, kMinParallelElements, 16);
-  const int64_t block = std::max<int64_t>((int64_t{16} << 10) / n, 1);
+  const int64_t block = rows_per_cache_block(n);
   run_parts(parts, [&](int64_t p) {
     const int64_t first = part_begin(p, parts, m, 16), end = part_begin(p + 1, parts, m, 16);
     for (int64_t r0 = first; r0 < end; r0 += block) {
@@ -382,12 +394,7 @@ void bias_gradient_of_columns(const float* kept, const float* dy, float* dz, flo
   const float* const source = f.applies ? dz : dy;
   for (int64_t r0 = 0; r0 < m; r0 += block) {
     const int64_t rows = std::min(block, m - r0);
-    if (make_dz && width == n) {
-      squash_derivative_here(f, kept + r0 * n, nullptr, dy + r0 * n, dz + r0 * n, rows * n);
-    } else if (make_dz) {
-      for (int64_t r = r0; r < r0 + rows; ++r)
-        squash_derivative_here(f, kept + r * n + first, nullptr, dy + r * n + first, dz + r * n + first, width);
-    }
+    if (make_dz) squash_derivative_block(f, kept, dy, n, r0, rows, first, width, dz + r0 * n + first, n);
     bias_gradient_kernel(source + r0 * n + first, n, rows, width, sums.data());
   }
   for (int64_t i = 0; i < width; ++i) db[first + i] = static_cast<float>(sums[static_cast<std::size_t>(i)]);
@@ -413,7 +420,7 @@ void activation_backward_bias(const float* kept, const float* dy, float* dz, flo
   }
   run_parts(parts, [&](int64_t p) {
     const int64_t first = part_begin(p, parts, n, 16), width = part_begin(p + 1, parts, n, 16) - first;
-    const int64_t block = std::clamp<int64_t>((int64_t{16} << 10) / std::max<int64_t>(width, 1), 1, 256);
+    const int64_t block = std::min<int64_t>(rows_per_cache_block(width), 256);
     bias_gradient_of_columns(kept, dy, dz, db, m, n, f, first, width, block, f.applies);
   });
 }

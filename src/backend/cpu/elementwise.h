@@ -1,6 +1,7 @@
 #pragma once
 // The CPU back end's elementwise kernels (src/backend/cpu/elementwise.cpp); Backend's entries
 // of the same names (src/backend/backend.h) say what each computes.
+#include <algorithm>
 #include <cstdint>
 
 #include "ann/dtype.h"
@@ -24,6 +25,16 @@ void squash_keeping_here(const Squash& f, float* z, float* h, std::int64_t n);
 /// where keeps_sigmoid(f). dz may be dy.
 void squash_derivative_here(const Squash& f, const float* kept, const float* h, const float* dy, float* dz,
                             std::int64_t n);
+/// squash_derivative_here (h null) for rows [r0, r0 + rows) and columns [first, first + width)
+/// of kept and dy ([*, n], row-major), into dz (leading dimension ldz, its first row and column
+/// at dz): one call where the block is whole rows, else a call a row.
+void squash_derivative_block(const Squash& f, const float* kept, const float* dy, std::int64_t n, std::int64_t r0,
+                             std::int64_t rows, std::int64_t first, std::int64_t width, float* dz, std::int64_t ldz);
+/// Rows of `width` floats in a block of about 64 KiB (at least 1): what a pass that makes a
+/// block and the pass that reads it back (sums, f after the bias) keep in L1 or L2 between them.
+constexpr std::int64_t rows_per_cache_block(std::int64_t width) {
+  return std::max<std::int64_t>((std::int64_t{16} << 10) / std::max<std::int64_t>(width, 1), 1);
+}
 void bias_activation(float* z, float* h, const float* b, std::int64_t m, std::int64_t n, const Squash& f);
 void activation_backward_bias(const float* kept, const float* dy, float* dz, float* db, std::int64_t m,
                               std::int64_t n, const Squash& f);

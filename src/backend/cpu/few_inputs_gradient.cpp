@@ -151,7 +151,7 @@ void OuterSums::store_bias_gradient(float* db) const {
 // About 64 KiB of rows (16 to 256 of them, a multiple of 16), which stay in L1 or L2 between
 // the pass that writes them and the sums that read them.
 int64_t OuterSums::rows_per_block(int64_t columns) {
-  return std::clamp<int64_t>((int64_t{16} << 10) / std::max<int64_t>(columns, 1), 16, 256) / kGroupRows * kGroupRows;
+  return std::clamp<int64_t>(rows_per_cache_block(columns), 16, 256) / kGroupRows * kGroupRows;
 }
 
 void few_inputs_gradient(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const float* B,
@@ -179,14 +179,7 @@ void first_layer_backward(const float* x, const float* kept, const float* dy, fl
       scratch.resize(static_cast<std::size_t>(block * width));
       for (int64_t r0 = 0; r0 < m; r0 += block) {
         const int64_t rows = std::min(block, m - r0);
-        if (width == n) {
-          squash_derivative_here(f, kept + r0 * n, nullptr, dy + r0 * n, scratch.data(), rows * n);
-        } else {
-          for (int64_t r = 0; r < rows; ++r) {
-            const int64_t at = (r0 + r) * n + first;
-            squash_derivative_here(f, kept + at, nullptr, dy + at, scratch.data() + r * width, width);
-          }
-        }
+        squash_derivative_block(f, kept, dy, n, r0, rows, first, width, scratch.data(), width);
         sums.add(rows, scratch.data(), width, x + r0 * k, k);
       }
     }
