@@ -58,9 +58,6 @@ using vec16::transpose16;
 using vec16::Vec;
 
 constexpr std::int64_t kChunk = kMlpChainRows;
-// Chunks of at least this many rows sum the weights' gradient across lanes, fewer along lanes
-// (weight_grad_*): where the sums across lanes cost less than the idle lanes and transposes.
-constexpr std::int64_t kAcrossLanesRows = 64;
 
 constexpr std::int64_t padded(std::int64_t rows) { return (rows + kLanes - 1) / kLanes * kLanes; }
 constexpr std::int64_t aligned(std::int64_t floats) { return (floats + 15) / 16 * 16; }  // 64-byte steps
@@ -343,6 +340,25 @@ ANN_INLINE void weight_grad_along_lanes(const float* dz, std::int64_t R, const f
     }
   }
 }
+// Which of the two a chunk of R rows takes for a layer of N units and K inputs. Across lanes
+// pays its sums across lanes once per 16 (unit, input) pairs, whatever R; along lanes pays
+// the transposition of h into rows (about 4 shuffles for every 16 values), lanes idle past K,
+// and waits on its few accumulators where N is small. So along lanes pays on short chunks of
+// wide layers: measured (AVX-512, one thread, aligned buffers; along's time over across's for N
+// and K each of 4-128), N, K >= 48: 0.41-0.46 at 16 rows, 0.53-0.58 at 32, 0.61-0.71 at 48,
+// 0.70-0.78 at 64, 0.80-0.95 at 128, 0.91-1.07 at 256; K = 4: 2-12 at any R. The first layer's
+// inputs are x's rows (x_rows), which along lanes copies and across lanes must transpose: there
+// along lanes pays from K = 32 on (0.67-0.89 at 64-256 rows without the transposition), or 16
+// on up to 64 rows; and always where the forward read x's rows too (first_layer_from_rows).
+bool weight_grad_along_lanes_pays(std::int64_t N, std::int64_t K, std::int64_t R, bool x_rows) {
+  if (x_rows) return K >= 32 || (K >= kLanes && R <= 64);
+  if (R <= 16) return N >= 9 && K >= 16;
+  if (R <= 32) return N >= 16 && K >= 16;
+  if (R <= 48) return N >= 16 && K >= 32;
+  if (R <= 96) return N >= 23 && K >= 44;
+  if (R <= 160) return N >= 44 && K >= 48;
+  return false;
+}
 // hr [R][ldh] (row-major, ldh = K rounded up to 16, the columns past K zero) from h [K][R]
 // (lanes-major).
 ANN_INLINE void lanes_to_rows(const float* h, std::int64_t K, std::int64_t R, float* hr, std::int64_t ldh) {
@@ -475,7 +491,7 @@ ANN_KERNEL void backward_chunks_body(const MlpChain& p, const float* x, const fl
       const bool add = c != first;
       if (grads.dW[l]) {  // from the layer's input h_{l−1}: x, or kept
         const float* h = buf.x;
-        const bool across = R >= kAcrossLanesRows && !(l == 0 && first_from_rows);
+        const bool across = !(l == 0 && first_from_rows) && !weight_grad_along_lanes_pays(L.out, L.in, R, l == 0);
         if (l == 0) {
           if (across) to_lanes(x + r0 * in, in, rows, in, buf.x, R);
         } else {
