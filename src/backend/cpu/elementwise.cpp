@@ -166,7 +166,7 @@ __attribute__((always_inline)) inline void unary_typed(UnaryOp op, const T* x, T
     case UnaryOp::Clamp: map([p0, p1](T v) { return std::min(std::max(v, p0), p1); }); break;
     case UnaryOp::Scale: map([p0](T v) { return v * p0; }); break;
     // the activations as torch's CPU kernels write them
-    case UnaryOp::LeakyRelu: map([p0, zero](T v) { return v > zero ? v : v * p0; }); break;
+    case UnaryOp::LeakyRelu: map([p0](T v) { return leaky_relu_of(v, p0); }); break;
     case UnaryOp::Elu: map([p0, zero, one](T v) { return v > zero ? v : (M::exp(v) - one) * p0; }); break;
     case UnaryOp::Gelu:  // x/2 · (1 + erf(x/√2)), the exact form
       if constexpr (std::is_same_v<T, float>) {

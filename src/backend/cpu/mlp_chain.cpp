@@ -38,6 +38,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "backend/cpu/activations.h"
 #include "backend/cpu/elementwise.h"
 #include "backend/cpu/parallel.h"
 #include "backend/cpu/simd.h"
@@ -67,9 +68,23 @@ constexpr std::int64_t aligned(std::int64_t floats) { return (floats + 15) / 16 
 // accumulators, and per k RB loads of rows and UN broadcast weights. W's strides make the
 // forward (W [N, K]: ws_out = K, ws_in = 1) and the backward's Wᵀ (ws_out = 1, ws_in = N) one
 // kernel.
-template <int UN, int RB>
+//
+// The forward's tiles may apply the layer's f to the sums before they store them (Epilogue): a
+// ReLU or LeakyReLU, whose pass of its own over the layer's values, from L2 once a chunk's layer
+// outgrows L1, took more time than the function (activations.h's, lane for lane the same bits).
+struct NoEpilogue {
+  ANN_INLINE Vec operator()(Vec v) const { return v; }
+};
+struct ReluEpilogue {
+  ANN_INLINE Vec operator()(Vec v) const { return relu_of(v); }
+};
+struct LeakyReluEpilogue {
+  float slope;
+  ANN_INLINE Vec operator()(Vec v) const { return leaky_relu_of(v, slope); }
+};
+template <int UN, int RB, class Epilogue>
 ANN_INLINE void product_tile(const float* W, std::int64_t ws_out, std::int64_t ws_in, const float* bias,
-                             const float* in, std::int64_t K, std::int64_t R, float* out) {
+                             const float* in, std::int64_t K, std::int64_t R, float* out, Epilogue epilogue) {
   Vec acc[UN][RB];
   for (int i = 0; i < UN; ++i) {
     const float b = bias ? bias[i] : 0.f;
@@ -84,7 +99,7 @@ ANN_INLINE void product_tile(const float* W, std::int64_t ws_out, std::int64_t w
     }
   }
   for (int i = 0; i < UN; ++i)
-    for (int j = 0; j < RB; ++j) store(out + i * R + j * kLanes, acc[i][j]);
+    for (int j = 0; j < RB; ++j) store(out + i * R + j * kLanes, epilogue(acc[i][j]));
 }
 // Memory the backward reads next (the layer below's kept values), brought toward the core a few
 // cache lines before each tile of a product: once a batch's kept values outgrow the caches, the
@@ -121,20 +136,21 @@ struct Prefetch {
   }
 };
 
-template <int UN>
+template <int UN, class Epilogue>
 ANN_INLINE void product_blocks(const float* W, std::int64_t ws_out, std::int64_t ws_in, const float* bias,
-                               const float* in, std::int64_t K, std::int64_t R, float* out, Prefetch* ahead) {
+                               const float* in, std::int64_t K, std::int64_t R, float* out, Prefetch* ahead,
+                               Epilogue e) {
   const std::int64_t B = R / kLanes;
   std::int64_t b0 = 0;
   for (; b0 + 4 <= B; b0 += 4) {
     if (ahead) ahead->lines();
-    product_tile<UN, 4>(W, ws_out, ws_in, bias, in + b0 * kLanes, K, R, out + b0 * kLanes);
+    product_tile<UN, 4>(W, ws_out, ws_in, bias, in + b0 * kLanes, K, R, out + b0 * kLanes, e);
   }
   if (ahead && b0 < B) ahead->lines();
   switch (B - b0) {
-    case 3: product_tile<UN, 3>(W, ws_out, ws_in, bias, in + b0 * kLanes, K, R, out + b0 * kLanes); break;
-    case 2: product_tile<UN, 2>(W, ws_out, ws_in, bias, in + b0 * kLanes, K, R, out + b0 * kLanes); break;
-    case 1: product_tile<UN, 1>(W, ws_out, ws_in, bias, in + b0 * kLanes, K, R, out + b0 * kLanes); break;
+    case 3: product_tile<UN, 3>(W, ws_out, ws_in, bias, in + b0 * kLanes, K, R, out + b0 * kLanes, e); break;
+    case 2: product_tile<UN, 2>(W, ws_out, ws_in, bias, in + b0 * kLanes, K, R, out + b0 * kLanes, e); break;
+    case 1: product_tile<UN, 1>(W, ws_out, ws_in, bias, in + b0 * kLanes, K, R, out + b0 * kLanes, e); break;
     default: break;
   }
 }
@@ -150,8 +166,10 @@ constexpr std::int64_t unit_tile(std::int64_t left) {
 }
 // out [N][R] from in [K][R]: every unit, every block of the chunk; `ahead` (if any) prefetched
 // along the way.
+template <class Epilogue = NoEpilogue>
 ANN_INLINE void product(const float* W, std::int64_t ws_out, std::int64_t ws_in, const float* bias, const float* in,
-                        std::int64_t K, std::int64_t N, std::int64_t R, float* out, Prefetch* ahead = nullptr) {
+                        std::int64_t K, std::int64_t N, std::int64_t R, float* out, Prefetch* ahead = nullptr,
+                        Epilogue e = {}) {
   if (ahead) {
     std::int64_t unit_tiles = 0;
     for (std::int64_t n0 = 0; n0 < N; n0 += unit_tile(N - n0)) ++unit_tiles;
@@ -163,15 +181,25 @@ ANN_INLINE void product(const float* W, std::int64_t ws_out, std::int64_t ws_in,
     const float* b = bias ? bias + n0 : nullptr;
     float* o = out + n0 * R;
     switch (units) {
-      case 6: product_blocks<6>(w, ws_out, ws_in, b, in, K, R, o, ahead); break;
-      case 5: product_blocks<5>(w, ws_out, ws_in, b, in, K, R, o, ahead); break;
-      case 4: product_blocks<4>(w, ws_out, ws_in, b, in, K, R, o, ahead); break;
-      case 3: product_blocks<3>(w, ws_out, ws_in, b, in, K, R, o, ahead); break;
-      case 2: product_blocks<2>(w, ws_out, ws_in, b, in, K, R, o, ahead); break;
-      default: product_blocks<1>(w, ws_out, ws_in, b, in, K, R, o, ahead); break;
+      case 6: product_blocks<6>(w, ws_out, ws_in, b, in, K, R, o, ahead, e); break;
+      case 5: product_blocks<5>(w, ws_out, ws_in, b, in, K, R, o, ahead, e); break;
+      case 4: product_blocks<4>(w, ws_out, ws_in, b, in, K, R, o, ahead, e); break;
+      case 3: product_blocks<3>(w, ws_out, ws_in, b, in, K, R, o, ahead, e); break;
+      case 2: product_blocks<2>(w, ws_out, ws_in, b, in, K, R, o, ahead, e); break;
+      default: product_blocks<1>(w, ws_out, ws_in, b, in, K, R, o, ahead, e); break;
     }
     n0 += units;
   }
+}
+
+// A layer's z [out][R] from its inputs [in][R], and f on it in the product's epilogue where f is
+// a ReLU or a LeakyReLU and z becomes h in place; returns whether f was applied.
+ANN_INLINE bool forward_product(const ChainLayer& L, const float* in, std::int64_t R, float* z, bool in_place) {
+  const bool fused = L.f.applies && in_place && (L.f.op == UnaryOp::Relu || L.f.op == UnaryOp::LeakyRelu);
+  if (!fused) product(L.W, L.in, 1, L.b, in, L.in, L.out, R, z);
+  else if (L.f.op == UnaryOp::Relu) product(L.W, L.in, 1, L.b, in, L.in, L.out, R, z, nullptr, ReluEpilogue{});
+  else product(L.W, L.in, 1, L.b, in, L.in, L.out, R, z, nullptr, LeakyReluEpilogue{static_cast<float>(L.f.p0)});
+  return fused;
 }
 
 // ---- a narrow first layer, from the rows of x -----------------------------------------------
@@ -449,11 +477,13 @@ ANN_KERNEL void forward_chunks_body(const MlpChain& p, const float* x, float* y,
       const bool keep = kept && chain_keeps(p, l);
       float* z = keep ? kept + layer_kept + kept_chunk(p, l, c) : spare[next];
       if (!keep) next ^= 1;
+      const bool in_place = !keep || derivative_from_output(L.f);  // h where z was
+      bool squashed = false;
       if (l == 0 && from_rows) product_from_rows(L.W, L.b, x + r0 * in, in, rows, L.in, L.out, R, z);
-      else product(L.W, L.in, 1, L.b, cur, L.in, L.out, R, z);
+      else squashed = forward_product(L, cur, R, z, in_place);
       cur = z;
-      if (!L.f.applies) continue;
-      if (!keep || derivative_from_output(L.f)) {
+      if (!L.f.applies || squashed) continue;
+      if (in_place) {
         cpu::unary_float_here(L.f.op, z, z, L.out * R, L.f.p0, L.f.p1);
       } else {  // z (or σ(z): keeps_sigmoid) and h kept
         float* h = z + L.out * R;

@@ -52,15 +52,6 @@ using vec16::store;
 using vec16::store_columns;
 using vec16::Vec;
 
-// relu_of (activations.h) for 16 lanes, written on the bits so that GCC emits the integer max
-// (off the multiply-add pipes): the float select a > 0 ? a : 0 compiled to a compare into a
-// mask register and a masked move, which took a multiply-add's slot (the spiral's forward 14 %
-// slower).
-ANN_INLINE Vec relu(Vec a) {
-  const auto bits = std::bit_cast<vec16::Mask>(a);
-  return std::bit_cast<Vec>(bits > 0 ? bits : vec16::Mask{});
-}
-
 // g f'(·) from the activation's output h, as activations.h's *_grad (relu as a vector select).
 ANN_INLINE Vec activation_grad(Activation act, Vec h, Vec g) {
   const Vec zero = {};

@@ -168,7 +168,7 @@ ANN_INLINE void forward_blocks(const NarrowMlp& p, const float* x, const float* 
       const float* w1 = W1 + j * IN;
       Vec a = xs[0] * w1[0] + b1[j];  // the bias rides on the first multiply-add
       for (int i = 1; i < IN; ++i) a += xs[i] * w1[i];
-      if constexpr (kWhen != ActivationPass::InAPassOfItsOwn) a = relu(a);
+      if constexpr (kWhen != ActivationPass::InAPassOfItsOwn) a = relu_of(a);
       if (h_block) store(h_block + j * kLanes, a);
       return a;
     };
