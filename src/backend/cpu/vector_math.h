@@ -84,13 +84,16 @@ ANN_VMATH float divide_by(float x, float c, float r) {
 }
 
 /// e^x. Cody–Waite: x = n·ln2 + r with |r| <= ln2/2, e^r by its Taylor series to r⁷
-/// (truncation < 1e-8 relative), times 2^n in two factors, 2^(n ∓ 64) and 2^(±64) (− for x < 0),
-/// both normal floats for every n of the clamped x, in [-150, 128]: the first product is exact,
-/// the second rounds once, to a subnormal below 2^-126, to +∞ past the largest float, to 0
-/// below half the smallest subnormal (x < −103.97), as the correctly scaled result rounds. So no
-/// select mends the ends, and a NaN stays NaN through the clamp (the comparisons are false) and
-/// the arithmetic. (It took 2^(n/2) · 2^(n − n/2) and three selects before: the same value for
-/// every float, 1.45 times the time; bench/README.md, stop 44.)
+/// (truncation < 1e-8 relative), times 2^n in two factors, 2^⌊n/2⌋ and 2^(n − ⌊n/2⌋), both normal
+/// floats for every n of the clamped x, in [-150, 128]: the first product is exact, the second
+/// rounds once, to a subnormal below 2^-126, to +∞ past the largest float, to 0 below half the
+/// smallest subnormal (x < −103.97), as the correctly scaled result rounds. So no select mends
+/// the ends, and a NaN stays NaN through the clamp (the comparisons are false) and the
+/// arithmetic. The halves are integer arithmetic on n's bits. (The factors were 2^(n ∓ 64) and
+/// 2^(±64) by x's sign, the same value for every float: GCC carried that select down through the
+/// caller's arithmetic, and a sigmoid 1/(1 + e^−x) took two vector divisions, one per sign, 1.25
+/// times the time; bench/README.md, stop 48. Before that, 2^(n/2) · 2^(n − n/2) with three
+/// selects, 1.45 times; stop 44.)
 ANN_VMATH float exp(float x) {
   const float clamped = x > 88.8f ? 88.8f : (x < -104.f ? -104.f : x);
   const auto [n, r, shifted] = reduce_by_ln2(clamped);
@@ -102,9 +105,11 @@ ANN_VMATH float exp(float x) {
   p = madd(p, r, 0.5f);
   p = madd(p, r, 1.f);
   p = madd(p, r, 1.f);
-  const bool negative = clamped < 0.f;
-  const float scaled = p * pow2_of_shifted(shifted - (negative ? -64.f : 64.f));
-  return scaled * (negative ? 0x1p-64f : 0x1p64f);
+  // n from the low bits of `shifted` (kShifter's bits are 0x4b400000), halved by an arithmetic shift
+  const auto n_bits = static_cast<std::int32_t>(std::bit_cast<std::uint32_t>(shifted) - 0x4b400000u);
+  const std::int32_t half = n_bits >> 1;
+  const auto pow2 = [](std::int32_t e) { return std::bit_cast<float>(static_cast<std::uint32_t>(e + 127) << 23); };
+  return (p * pow2(half)) * pow2(n_bits - half);
 }
 
 /// ln x. x = 2^e·m with m in [√½, √2), ln m = 2 atanh(s) with s = (m − 1)/(m + 1), |s| < 0.172,
