@@ -76,6 +76,7 @@ std::vector<NamedActivation> every_activation() {
           {std::make_shared<nn::LeakyReLU>(0.2), "linear_leaky_relu"},
           {std::make_shared<nn::LeakyReLU>(-0.5), "linear_leaky_relu"},
           {std::make_shared<nn::ELU>(0.7), "linear_elu"},
+          {std::make_shared<nn::ELU>(-0.4), "linear_elu"},  // its slope kept, as GELU's
           {std::make_shared<nn::GELU>(), "linear_gelu"},
           {std::make_shared<nn::SiLU>(), "linear_silu"},
           {std::make_shared<nn::Softplus>(2.0, 3.0), "linear_softplus"}};

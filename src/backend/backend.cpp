@@ -25,7 +25,7 @@ namespace {
 void Backend::bias_activation(float*, float*, const float*, std::int64_t, std::int64_t, const Squash&) const {
   missing("bias_activation", "LinearEpilogue");
 }
-void Backend::activation_backward_bias(const float*, const float*, float*, float*, std::int64_t, std::int64_t,
+void Backend::activation_backward_bias(const float*, Kept, const float*, float*, float*, std::int64_t, std::int64_t,
                                        const Squash&) const {
   missing("activation_backward_bias", "LinearEpilogue");
 }

@@ -59,17 +59,23 @@ constexpr bool is_squash(UnaryOp op) {
 }
 /// Whether f's derivative is a function of its output h (ReLU, Tanh, Sigmoid; LeakyReLU with a
 /// slope >= 0 and ELU with α >= 0, whose h keeps z's sign; none): the fused kernels then keep h
-/// alone for the backward, and z too for the others (GELU, SiLU, Softplus, and LeakyReLU and ELU
-/// with a negative parameter).
+/// alone for the backward, and f's slope f'(z) too for the others (GELU, SiLU, Softplus, and
+/// LeakyReLU and ELU with a negative parameter): Kept::Slope.
 constexpr bool derivative_from_output(const Squash& f) {
   return !f.applies || f.op == UnaryOp::Relu || f.op == UnaryOp::Tanh || f.op == UnaryOp::Sigmoid ||
          ((f.op == UnaryOp::LeakyRelu || f.op == UnaryOp::Elu) && f.p0 >= 0);
 }
-/// Whether the chain (MlpChain), where it keeps z beside h, keeps σ(z) in z's place instead:
-/// SiLU, whose slope σ + h(1 − σ) then takes no exponential and no division (cpu/activations.h).
-/// (The affine layer's epilogue keeps z: its h is the caller's tensor, which torch leaves free
-/// for in-place ops after silu, and which a kept alias would lock.)
-constexpr bool keeps_sigmoid(const Squash& f) { return f.applies && f.op == UnaryOp::Silu; }
+/// What an activation's backward reads beside dy (Backend::activation_backward_bias): f's
+/// output h, its input z (the activation ops of ann/ops.h, whose node keeps its input), or its
+/// slope f'(z), which the fused layers compute beside h in the forward and keep in z's place
+/// where the derivative is no function of h (bias_activation, the chain). Then the backward is
+/// one multiply, dz = dy · f'(z), with the same bits as from z: GELU's erf and exponential,
+/// SiLU's sigmoid (an exponential and a division) are computed once, in the forward, where the
+/// backward computed them again (its share of a step, GELU: ~80 multiply-add lane slots a value,
+/// as much as a layer 27 wide's products).
+enum class Kept { Output, Input, Slope };
+/// What the fused layers keep of f for its backward.
+constexpr Kept kept_by_layers(const Squash& f) { return derivative_from_output(f) ? Kept::Output : Kept::Slope; }
 
 /// The fused entries a back end may offer beyond its core (Backend::has).
 enum class Fused {
@@ -208,7 +214,7 @@ struct MlpChainGrads {
 constexpr std::int64_t kMlpChainMaxWidth = 128;
 /// Rows a chain kernel carries through all layers at once (a multiple of 16).
 constexpr std::int64_t kMlpChainRows = 256;
-/// The values a chain keeps of layer l per row: out, or 2·out with z (derivative_from_output).
+/// The values a chain keeps of layer l per row: out, or 2·out with f'(z) (Kept::Slope).
 constexpr std::int64_t chain_kept_per_row(const ChainLayer& l) { return l.out * (derivative_from_output(l.f) ? 1 : 2); }
 /// Whether the chain's backward needs layer i's kept values: every layer's but the last's, which
 /// only an activation's derivative needs.
@@ -315,21 +321,22 @@ class Backend {
 
   // ---- Fused::LinearEpilogue (y [m, n] contiguous, b [n] or null) -------------------------
   /// z ← z + b, then h = f(z) (h [m, n], or z itself: in place), row by row; f rounds as unary
-  /// computes it.
+  /// computes it. Where h is not z, f's derivative must be no function of h, and z becomes f'(z)
+  /// (Kept::Slope), rounded as unary's derivative rounds it.
   virtual void bias_activation(float* z, float* h, const float* b, std::int64_t m, std::int64_t n,
                                const Squash& f) const;
-  /// dz = dy ⊙ f'(·), from `kept`: the layer's output h where derivative_from_output(f), else
-  /// its z (rounded as unary's derivative); when f does not apply dz is neither read nor written,
-  /// and may be null: dy is the gradient itself. And db = Σ_rows dz (summed in double, when db
-  /// is not null).
-  virtual void activation_backward_bias(const float* kept, const float* dy, float* dz, float* db, std::int64_t m,
-                                        std::int64_t n, const Squash& f) const;
+  /// dz = dy ⊙ f'(·), from `kept`, which holds what `what` says (h, z or f'(z)), rounded as
+  /// unary's derivative; when f does not apply dz is neither read nor written, and may be null:
+  /// dy is the gradient itself. And db = Σ_rows dz (summed in double, when db is not null).
+  virtual void activation_backward_bias(const float* kept, Kept what, const float* dy, float* dz, float* db,
+                                        std::int64_t m, std::int64_t n, const Squash& f) const;
   /// Whether first_layer_backward takes a layer of k inputs, n outputs on m rows (false where
   /// the back end has no such kernel).
   virtual bool has_first_layer_backward(std::int64_t m, std::int64_t n, std::int64_t k) const;
   /// The backward of a layer whose input's gradient nobody needs (a first layer, x the data), x
   /// [m, k]: dW = dzᵀ·x (added into dW where `accumulate`) and db = Σ_rows dz (where db is not
-  /// null), dz = dy ⊙ f'(kept) as activation_backward_bias makes it — made a block of rows at a
+  /// null), dz = dy ⊙ f'(·) as activation_backward_bias makes it from kept, Kept as
+  /// kept_by_layers(f) says (bias_activation's) — made a block of rows at a
   /// time and never stored whole. dW's elements are those of the back end's product dzᵀ·x; db's
   /// may differ from activation_backward_bias's in the last bits (another order of the sums).
   virtual void first_layer_backward(const float* x, const float* kept, const float* dy, float* dW, bool accumulate,

@@ -75,16 +75,18 @@ Tensor unary_derivative(UnaryOp op, const Tensor& x, const Tensor& y, const Tens
   // instead of several), from y for ReLU, Tanh, Sigmoid and ELU (α >= 0) and from x for the
   // others; the compositions below are what it computes. Fused kernels are not recorded: a pass
   // with create_graph (grad mode on) composes instead.
-  const Tensor& from = op == UnaryOp::Relu || op == UnaryOp::Tanh || op == UnaryOp::Sigmoid || elu_from_output(op, p0)
-                           ? y
-                           : x;
+  const bool from_output =
+      op == UnaryOp::Relu || op == UnaryOp::Tanh || op == UnaryOp::Sigmoid || elu_from_output(op, p0);
+  const Tensor& from = from_output ? y : x;
   if (!is_grad_enabled() && backend::is_squash(op) && from.dtype() == DType::Float32 &&
       dy.dtype() == DType::Float32 && ops::backend_of(from).has(backend::Fused::LinearEpilogue) &&
       dy.device() == from.device()) {
     const Tensor fc = from.contiguous(), dyc = dy.contiguous();
     Tensor dx = make_tensor(from.sizes(), DType::Float32, from.device());
-    ops::backend_of(from).activation_backward_bias(fc.data<float>(), dyc.data<float>(), dx.data<float>(), nullptr, 1,
-                                                   from.numel(), backend::Squash{true, op, p0, p1});
+    ops::backend_of(from).activation_backward_bias(fc.data<float>(),
+                                                   from_output ? backend::Kept::Output : backend::Kept::Input,
+                                                   dyc.data<float>(), dx.data<float>(), nullptr, 1, from.numel(),
+                                                   backend::Squash{true, op, p0, p1});
     return dx;
   }
   const Tensor& kept = x.defined() ? x : y;

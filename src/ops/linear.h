@@ -38,7 +38,7 @@ class LinearPass {
                                 const Tensor* input_grad) const;
 
  private:
-  Tensor x_, w_, kept_, h_;  // x, W, and z or h (backend::derivative_from_output), detached
+  Tensor x_, w_, kept_, h_;  // x, W, and h or f'(z) (backend::kept_by_layers), detached
   backend::Squash f_;
 };
 

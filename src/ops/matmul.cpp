@@ -190,7 +190,8 @@ const char* linear_name(const backend::Squash& f) {
 }  // namespace
 
 // h = f(z), z = x Wᵀ + b      dz = dy ⊙ f'(z), from h where f' is a function of it (ReLU, Tanh,
-//                             Sigmoid, LeakyReLU with a slope >= 0), else from the kept z
+//                             Sigmoid, LeakyReLU with a slope >= 0), else from f'(z), which the
+//                             forward computes beside h and keeps
 //                             dx = dz W, dW = dzᵀ x, db = Σ_rows dz   (x [m,in], W [out,in], dy [m,out])
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, const backend::Squash& f) {
   ops::check_floating(x, "linear");
@@ -252,15 +253,15 @@ LinearPass::LinearPass(const Tensor& x, const Tensor& weight, const Tensor& bias
     : f_(f) {
   const Tensor b = bias.defined() ? bias.contiguous() : Tensor();
   Tensor z = mm_kernel(x, weight.t());
-  // z is kept apart from h only where the backward needs it
-  const bool keep_z = keep && !backend::derivative_from_output(f);
-  h_ = keep_z ? make_tensor(z.sizes(), DType::Float32, z.device()) : z;
+  // z's buffer becomes f'(z), apart from h, only where the backward needs it (Kept::Slope)
+  const bool keep_slope = keep && backend::kept_by_layers(f) == backend::Kept::Slope;
+  h_ = keep_slope ? make_tensor(z.sizes(), DType::Float32, z.device()) : z;
   ops::backend_of(x).bias_activation(z.data<float>(), h_.data<float>(), b.defined() ? b.data<float>() : nullptr,
                                      x.size(0), weight.size(0), f);
   if (keep) {  // detached: a node that holds the pass holds no cycle through h
     x_ = x.detach();
     w_ = weight.detach();
-    kept_ = (keep_z ? z : h_).detach();
+    kept_ = z.detach();  // f'(z), or h itself
   }
 }
 
@@ -285,7 +286,8 @@ std::vector<Tensor> LinearPass::gradients(const Tensor& dy, const std::vector<bo
   Tensor dz = !f_.applies ? dyc : make_tensor(dyc.sizes(), DType::Float32, dyc.device());
   Tensor db = need_db ? make_tensor({dyc.size(1)}, DType::Float32, dyc.device()) : Tensor();
   if (f_.applies || need_db) {
-    device.activation_backward_bias(kept_.data<float>(), dyc.data<float>(), f_.applies ? dz.data<float>() : nullptr,
+    device.activation_backward_bias(kept_.data<float>(), backend::kept_by_layers(f_), dyc.data<float>(),
+                                    f_.applies ? dz.data<float>() : nullptr,
                                     need_db ? db.data<float>() : nullptr, m, n, f_);
   }
   // W's gradient goes straight into W.grad where it has one (the same sums: after zero_grad it

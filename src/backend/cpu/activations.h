@@ -46,8 +46,7 @@ inline float sigmoid_grad(float y, float g) { return g * y * (1.f - y); }  // y 
 // torch's in-place elu_ takes it from its result). Needs α >= 0, for which y > 0 exactly where
 // z > 0. y + α cancels as y nears −α, but its error stays under an ulp of α: at most ~1e-7·α.
 inline float elu_grad(float y, float g, float alpha) { return y > 0.f ? g : g * (y + alpha); }
-// SiLU, h = z σ(z): its slope σ(1 + z(1 − σ)) is σ + h(1 − σ), from σ and h, which the chain
-// keeps (backend.h's keeps_sigmoid): no exponential and no division again.
-inline float silu_grad(float s, float h, float g) { return g * (s + h * (1.f - s)); }
+// SiLU, h = z σ(z): its slope σ(1 + z(1 − σ)) is σ + h(1 − σ), from σ and h.
+inline float silu_slope(float s, float h) { return s + h * (1.f - s); }
 
 }  // namespace ann::backend

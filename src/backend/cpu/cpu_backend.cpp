@@ -98,9 +98,9 @@ class CpuBackend final : public Backend {
     cpu::bias_activation(z, h, b, m, n, f);
   }
 
-  void activation_backward_bias(const float* kept, const float* dy, float* dz, float* db, int64_t m, int64_t n,
-                                const Squash& f) const override {
-    cpu::activation_backward_bias(kept, dy, dz, db, m, n, f);
+  void activation_backward_bias(const float* kept, Kept what, const float* dy, float* dz, float* db, int64_t m,
+                                int64_t n, const Squash& f) const override {
+    cpu::activation_backward_bias(kept, what, dy, dz, db, m, n, f);
   }
   bool has_first_layer_backward(int64_t m, int64_t n, int64_t k) const override {
     return cpu::sgemm_sums_few_inputs(true, false, n, k, m);

@@ -2,8 +2,9 @@
 //   binary_typed         a op b over runs of a strided walk, for each op and element type
 //   binary, binary_contiguous   a op b broadcast (strided), and for one contiguous shape
 //   unary                y = f(x) for each UnaryOp (derivatives: src/ops/elementwise.cpp)
-//   bias_activation, activation_backward_bias   an affine layer's epilogue: h = f(z + b), and
-//                               dz = dy ⊙ f'(·) with db = Σ_rows dz
+//   bias_activation, activation_backward_bias   an affine layer's epilogue: h = f(z + b) (with
+//                               f'(z + b) kept, backend.h's Kept::Slope), and dz = dy ⊙ f'(·)
+//                               with db = Σ_rows dz
 #include "backend/cpu/elementwise.h"
 
 #include <algorithm>
@@ -112,7 +113,7 @@ struct Float64Math {
 // `value(i, erf(a), e^(−a²))` (the slope's): the exponential erf's second piece computes, or
 // computed alone in a chunk near zero.
 template <bool kGaussian = false, class Value>
-ANN_KERNEL void map_gelu_chunks(const float* x, int64_t n, Value value, float* out) {
+ANN_KERNEL void map_gelu_chunks(const float* x, int64_t n, Value value) {
   constexpr float root_half = static_cast<float>(M_SQRT1_2);
   constexpr int64_t kChunk = 64;
   for (int64_t i = 0; i < n; i += kChunk) {
@@ -133,9 +134,9 @@ ANN_KERNEL void map_gelu_chunks(const float* x, int64_t n, Value value, float* o
         for (int64_t j = 0; j < length; ++j) gaussian[j] = vmath::exp(-(arg[j] * arg[j]));
     }
     if constexpr (kGaussian) {
-      for (int64_t j = 0; j < length; ++j) out[i + j] = value(i + j, erf[j], gaussian[j]);
+      for (int64_t j = 0; j < length; ++j) value(i + j, erf[j], gaussian[j]);
     } else {
-      for (int64_t j = 0; j < length; ++j) out[i + j] = value(i + j, erf[j]);
+      for (int64_t j = 0; j < length; ++j) value(i + j, erf[j]);
     }
   }
 }
@@ -170,12 +171,12 @@ __attribute__((always_inline)) inline void unary_typed(UnaryOp op, const T* x, T
     case UnaryOp::Elu: map([p0, zero, one](T v) { return v > zero ? v : (M::exp(v) - one) * p0; }); break;
     case UnaryOp::Gelu:  // x/2 · (1 + erf(x/√2)), the exact form
       if constexpr (std::is_same_v<T, float>) {
-        map_gelu_chunks(x, n, [x, one](int64_t i, T erf) { return x[i] * T(0.5) * (one + erf); }, y);
+        map_gelu_chunks(x, n, [x, y, one](int64_t i, T erf) { y[i] = x[i] * T(0.5) * (one + erf); });
       } else {
         map([one](T v) { return v * T(0.5) * (one + M::erf(v * static_cast<T>(M_SQRT1_2))); });
       }
       break;
-    case UnaryOp::Silu: map([](T v) { return v * M::sigmoid(v); }); break;  // x σ(x): activations.h's silu_grad
+    case UnaryOp::Silu: map([](T v) { return v * M::sigmoid(v); }); break;  // x σ(x): activations.h's silu_slope
     case UnaryOp::Softplus:  // log(1 + e^(βx))/β, and x itself once βx passes the threshold
       // β = 1 (torch's default) without its multiply and division, which change no bit there:
       // 10 % less time (BM_activation, softplus forward: 1.31–1.36 → 1.17–1.21 ns a value)
@@ -234,20 +235,6 @@ ANN_KERNEL void output_derivative_kernel_body(UnaryOp f, const float* y, const f
 }
 ANN_DISPATCH(output_derivative_kernel)
 
-// SiLU's h = z σ(z) with σ(z) kept in z's place (backend.h's keeps_sigmoid), and its dz from them.
-ANN_KERNEL void silu_keeping_sigmoid_kernel_body(float* z, float* h, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) {
-    const float s = sigmoid_of(z[i]);
-    h[i] = z[i] * s;
-    z[i] = s;
-  }
-}
-ANN_DISPATCH(silu_keeping_sigmoid_kernel)
-ANN_KERNEL void silu_derivative_kernel_body(const float* s, const float* h, const float* dy, float* dz, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) dz[i] = silu_grad(s[i], h[i], dy[i]);
-}
-ANN_DISPATCH(silu_derivative_kernel)
-
 // sums[i] += Σ_rows dz[r, i] for `rows` rows of `width` columns (leading dimension ld), in
 // double, rows in order, as sum_rows: db's sums, a block of rows at a time.
 ANN_KERNEL void bias_gradient_kernel_body(const float* __restrict dz, int64_t ld, int64_t rows, int64_t width,
@@ -259,39 +246,74 @@ ANN_KERNEL void bias_gradient_kernel_body(const float* __restrict dz, int64_t ld
 }
 ANN_DISPATCH(bias_gradient_kernel)
 
-// dx = dy · f'(x), each line the composition of src/ops/elementwise.cpp's unary_derivative in
-// its order, so that both round alike (the 0/1 masks there multiply to exactly dy or drop out).
-ANN_KERNEL void unary_derivative_kernel_body(UnaryOp op, const float* x, const float* dy, float* dx, int64_t n,
-                                             float p0, float p1) {
+// f'(x) of the activations whose derivative is no function of their output (and LeakyReLU's),
+// each the composition of src/ops/elementwise.cpp's unary_derivative in its order (whose 0/1
+// masks multiply to exactly dy or drop out, as the slope 1 here): `out(i, f'(x_i), f(x_i))` for
+// each i, f(x_i) rounded as unary computes it, from the work they share, where kValue (else 0).
+template <bool kValue, class Out>
+ANN_KERNEL void map_slopes(UnaryOp op, const float* x, int64_t n, float p0, float p1, Out out) {
   auto map = [&](auto&& f) {
-    for (int64_t i = 0; i < n; ++i) dx[i] = f(x[i], dy[i]);
+    for (int64_t i = 0; i < n; ++i) f(i, x[i]);
   };
   switch (op) {
-    case UnaryOp::LeakyRelu: map([p0](float v, float g) { return v > 0.f ? g : g * p0; }); break;  // 1, else slope
-    case UnaryOp::Elu:                                                     // 1, else α eˣ (α < 0)
-      map([p0](float v, float g) { return v > 0.f ? g : g * (vmath::exp(std::min(v, 0.f)) * p0); });
+    case UnaryOp::LeakyRelu:  // 1, else the slope
+      map([&](int64_t i, float v) { out(i, v > 0.f ? 1.f : p0, kValue ? leaky_relu_of(v, p0) : 0.f); });
+      break;
+    case UnaryOp::Elu:  // 1, else α eˣ (α < 0); eˣ as unary's where x <= 0
+      map([&](int64_t i, float v) {
+        const float e = vmath::exp(std::min(v, 0.f));
+        out(i, v > 0.f ? 1.f : e * p0, kValue ? (v > 0.f ? v : (e - 1.f) * p0) : 0.f);
+      });
       break;
     case UnaryOp::Gelu: {  // Φ(x) + x φ(x), φ(x) = e^(−a²)/√(2π) with a = x/√2 rounded, erf's own
       constexpr float pdf_scale = static_cast<float>(M_2_SQRTPI * M_SQRT1_2 * 0.5);  // 1/√(2π)
-      map_gelu_chunks<true>(x, n, [x, dy](int64_t i, float erf, float gaussian) {
+      map_gelu_chunks<true>(x, n, [x, &out](int64_t i, float erf, float gaussian) {
         const float cdf = (erf + 1.f) * 0.5f;
-        return dy[i] * (cdf + x[i] * (gaussian * pdf_scale));
-      }, dx);
-      break;
-    }
-    case UnaryOp::Silu:                                                    // σ + y (1 − σ), y = x σ
-      map([](float v, float g) {
-        const float s = sigmoid_of(v);
-        return silu_grad(s, v * s, g);
+        out(i, cdf + x[i] * (gaussian * pdf_scale), kValue ? x[i] * 0.5f * (1.f + erf) : 0.f);
       });
       break;
-    case UnaryOp::Softplus:                                                // σ(βx), 1 past the threshold
-      map([p0, p1](float v, float g) { return v * p0 > p1 ? g : g * sigmoid_of(v * p0); });
+    }
+    case UnaryOp::Silu:  // σ + y (1 − σ), y = x σ
+      map([&](int64_t i, float v) {
+        const float s = sigmoid_of(v), y = v * s;
+        out(i, silu_slope(s, y), y);
+      });
+      break;
+    case UnaryOp::Softplus:  // σ(βx), 1 past the threshold; the value as unary's, β = 1 apart
+      if (kValue && p0 == 1.f) {
+        map([&](int64_t i, float v) { out(i, v > p1 ? 1.f : sigmoid_of(v), v > p1 ? v : vmath::softplus(v)); });
+      } else {
+        map([&](int64_t i, float v) {
+          const float scaled = v * p0;
+          out(i, scaled > p1 ? 1.f : sigmoid_of(scaled), kValue ? (scaled > p1 ? v : vmath::softplus(scaled) / p0) : 0.f);
+        });
+      }
       break;
     default: break;
   }
 }
+
+// dx = dy · f'(x), from x.
+ANN_KERNEL void unary_derivative_kernel_body(UnaryOp op, const float* x, const float* dy, float* dx, int64_t n,
+                                             float p0, float p1) {
+  map_slopes<false>(op, x, n, p0, p1, [dy, dx](int64_t i, float slope, float) { dx[i] = dy[i] * slope; });
+}
 ANN_DISPATCH_FLATTENED(unary_derivative_kernel)
+
+// h = f(z) and z ← f'(z), what a fused layer keeps (backend.h's Kept::Slope).
+ANN_KERNEL void slope_keeping_kernel_body(UnaryOp op, float* z, float* h, int64_t n, float p0, float p1) {
+  map_slopes<true>(op, z, n, p0, p1, [z, h](int64_t i, float slope, float value) {
+    h[i] = value;
+    z[i] = slope;
+  });
+}
+ANN_DISPATCH_FLATTENED(slope_keeping_kernel)
+
+// dz = dy ⊙ f'(z) from the slope kept: unary_derivative_kernel's last multiply.
+ANN_KERNEL void slope_product_kernel_body(const float* slope, const float* dy, float* dz, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) dz[i] = dy[i] * slope[i];
+}
+ANN_DISPATCH(slope_product_kernel)
 
 }  // namespace
 
@@ -302,39 +324,33 @@ void unary_float_here(UnaryOp op, const float* x, float* y, int64_t n, double p0
   unary_kernel(op, DType::Float32, x, y, n, p0, p1);
 }
 
-// From the output for ReLU, Tanh, Sigmoid and ELU with α >= 0, and for LeakyReLU with a slope
-// >= 0, whose unary derivative reads only the sign of its input, which the output keeps; from z
-// for the others, but from σ(z) and h for the chain's SiLU (h given). Each rounds as the kernel
-// the unfused op's backward runs.
 void squash_keeping_here(const Squash& f, float* z, float* h, int64_t n) {
-  if (keeps_sigmoid(f)) {
-    silu_keeping_sigmoid_kernel(z, h, n);
-  } else {
-    unary_kernel(f.op, DType::Float32, z, h, n, f.p0, f.p1);
-  }
+  slope_keeping_kernel(f.op, z, h, n, static_cast<float>(f.p0), static_cast<float>(f.p1));
 }
 
-void squash_derivative_here(const Squash& f, const float* kept, const float* h, const float* dy, float* dz,
-                            int64_t n) {
-  if (keeps_sigmoid(f) && h) {
-    silu_derivative_kernel(kept, h, dy, dz, n);
+// From the slope kept, else by f: from the output for ReLU, Tanh, Sigmoid and ELU with α >= 0
+// (Kept::Output), from z for the others, and for LeakyReLU from either: its derivative reads only
+// its input's sign, which a slope >= 0 keeps in h. Each rounds as unary's derivative.
+void squash_derivative_here(const Squash& f, Kept what, const float* kept, const float* dy, float* dz, int64_t n) {
+  if (what == Kept::Slope) {
+    slope_product_kernel(kept, dy, dz, n);
   } else if (f.op == UnaryOp::Relu || f.op == UnaryOp::Tanh || f.op == UnaryOp::Sigmoid ||
-      (f.op == UnaryOp::Elu && f.p0 >= 0)) {
+             (f.op == UnaryOp::Elu && f.p0 >= 0)) {
     output_derivative_kernel(f.op, kept, dy, dz, n, static_cast<float>(f.p0));
   } else {
     unary_derivative_kernel(f.op, kept, dy, dz, n, static_cast<float>(f.p0), static_cast<float>(f.p1));
   }
 }
 
-void squash_derivative_block(const Squash& f, const float* kept, const float* dy, int64_t n, int64_t r0, int64_t rows,
-                             int64_t first, int64_t width, float* dz, int64_t ldz) {
+void squash_derivative_block(const Squash& f, Kept what, const float* kept, const float* dy, int64_t n, int64_t r0,
+                             int64_t rows, int64_t first, int64_t width, float* dz, int64_t ldz) {
   if (width == n && ldz == n) {
-    squash_derivative_here(f, kept + r0 * n, nullptr, dy + r0 * n, dz, rows * n);
+    squash_derivative_here(f, what, kept + r0 * n, dy + r0 * n, dz, rows * n);
     return;
   }
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t at = (r0 + r) * n + first;
-    squash_derivative_here(f, kept + at, nullptr, dy + at, dz + r * ldz, width);
+    squash_derivative_here(f, what, kept + at, dy + at, dz + r * ldz, width);
   }
 }
 
@@ -378,7 +394,9 @@ void bias_activation(float* z, float* h, const float* b, int64_t m, int64_t n, c
     for (int64_t r0 = first; r0 < end; r0 += block) {
       const int64_t count = std::min(block, end - r0);
       if (b) add_bias_kernel(z + r0 * n, b, count, n);
-      if (f.applies) unary_kernel(f.op, DType::Float32, z + r0 * n, h + r0 * n, count * n, f.p0, f.p1);
+      if (!f.applies) continue;
+      if (h == z) unary_kernel(f.op, DType::Float32, z + r0 * n, z + r0 * n, count * n, f.p0, f.p1);
+      else squash_keeping_here(f, z + r0 * n, h + r0 * n, count * n);
     }
   });
 }
@@ -387,21 +405,21 @@ namespace {
 // db[i] = Σ_rows source[r, i] for the columns [first, first + width), rows [0, m), in blocks of
 // `block` rows; where `make_dz`, each block of dz is made first (the derivative of those rows'
 // columns), then summed while in cache.
-void bias_gradient_of_columns(const float* kept, const float* dy, float* dz, float* db, int64_t m, int64_t n,
+void bias_gradient_of_columns(const float* kept, Kept what, const float* dy, float* dz, float* db, int64_t m, int64_t n,
                               const Squash& f, int64_t first, int64_t width, int64_t block, bool make_dz) {
   thread_local std::vector<double> sums;  // (each worker's own)
   sums.assign(static_cast<std::size_t>(width), 0.0);
   const float* const source = f.applies ? dz : dy;
   for (int64_t r0 = 0; r0 < m; r0 += block) {
     const int64_t rows = std::min(block, m - r0);
-    if (make_dz) squash_derivative_block(f, kept, dy, n, r0, rows, first, width, dz + r0 * n + first, n);
+    if (make_dz) squash_derivative_block(f, what, kept, dy, n, r0, rows, first, width, dz + r0 * n + first, n);
     bias_gradient_kernel(source + r0 * n + first, n, rows, width, sums.data());
   }
   for (int64_t i = 0; i < width; ++i) db[first + i] = static_cast<float>(sums[static_cast<std::size_t>(i)]);
 }
 }  // namespace
 
-void activation_backward_bias(const float* kept, const float* dy, float* dz, float* db, int64_t m, int64_t n,
+void activation_backward_bias(const float* kept, Kept what, const float* dy, float* dz, float* db, int64_t m, int64_t n,
                               const Squash& f) {
   // dz and db in one pass over dy and kept: a block of rows (about 64 KiB of dz) made, then summed
   // while in cache, instead of a second pass over all of dz (3626 × 1709, ReLU, one thread: 1.2×).
@@ -412,16 +430,16 @@ void activation_backward_bias(const float* kept, const float* dy, float* dz, flo
   if (!db || (parts > 1 && n / parts < 256)) {
     if (f.applies) {
       parallel_for(m * n, [&](int64_t begin, int64_t end) {
-        squash_derivative_here(f, kept + begin, nullptr, dy + begin, dz + begin, end - begin);
+        squash_derivative_here(f, what, kept + begin, dy + begin, dz + begin, end - begin);
       });
     }
-    if (db) bias_gradient_of_columns(kept, dy, dz, db, m, n, f, 0, n, std::max<int64_t>(m, 1), false);
+    if (db) bias_gradient_of_columns(kept, what, dy, dz, db, m, n, f, 0, n, std::max<int64_t>(m, 1), false);
     return;
   }
   run_parts(parts, [&](int64_t p) {
     const int64_t first = part_begin(p, parts, n, 16), width = part_begin(p + 1, parts, n, 16) - first;
     const int64_t block = std::min<int64_t>(rows_per_cache_block(width), 256);
-    bias_gradient_of_columns(kept, dy, dz, db, m, n, f, first, width, block, f.applies);
+    bias_gradient_of_columns(kept, what, dy, dz, db, m, n, f, first, width, block, f.applies);
   });
 }
 

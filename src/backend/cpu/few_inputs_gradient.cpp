@@ -179,7 +179,7 @@ void first_layer_backward(const float* x, const float* kept, const float* dy, fl
       scratch.resize(static_cast<std::size_t>(block * width));
       for (int64_t r0 = 0; r0 < m; r0 += block) {
         const int64_t rows = std::min(block, m - r0);
-        squash_derivative_block(f, kept, dy, n, r0, rows, first, width, scratch.data(), width);
+        squash_derivative_block(f, kept_by_layers(f), kept, dy, n, r0, rows, first, width, scratch.data(), width);
         sums.add(rows, scratch.data(), width, x + r0 * k, k);
       }
     }

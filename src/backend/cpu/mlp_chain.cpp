@@ -9,7 +9,8 @@
 // Forward, layer l (h₀ = x):
 //     z_l[n] = b[n] + Σ_k W[n,k] h_{l−1}[k]          h_l = f(z_l)
 // Backward, from g = ∂L/∂y:
-//     dz_l = g ⊙ f'(z_l)           (from h_l for ReLU, tanh, sigmoid: [h > 0], 1 − h², h(1 − h))
+//     dz_l = g ⊙ f'(z_l)           (from h_l for ReLU, tanh, sigmoid: [h > 0], 1 − h², h(1 − h);
+//                                   else f'(z_l) itself, kept by the forward)
 //     dW[n,k] += Σ_rows dz_l[n] h_{l−1}[k]          db[n] += Σ_rows dz_l[n]
 //     g ← Σ_n W[n,k] dz_l[n]       (for the layer below, and dx)
 // The row sums of the weights' gradients are taken per chunk (weight_grad_*), and added over
@@ -29,8 +30,9 @@
 // (optimizer_steps.cpp says why).
 //
 // What the forward keeps for the backward (backend.h's chain_keeps): per layer, its output h,
-// and z too where the derivative is not a function of h (GELU, SiLU, ...: recomputing h from z
-// in the backward measured slower than keeping it, the kept values being in cache). The
+// and f'(z) too where the derivative is not a function of h (GELU, SiLU, ...: Kept::Slope;
+// the forward computes it from the same erf or sigmoid as h, where the backward computed them
+// again from z). The
 // activations themselves are the unary kernels' (elementwise.cpp), so a layer here rounds them
 // as the layer-by-layer op does; the products sum in another order than a BLAS library.
 #include "backend/cpu/mlp_chain.h"
@@ -485,7 +487,7 @@ ANN_KERNEL void forward_chunks_body(const MlpChain& p, const float* x, float* y,
       if (!L.f.applies || squashed) continue;
       if (in_place) {
         cpu::unary_float_here(L.f.op, z, z, L.out * R, L.f.p0, L.f.p1);
-      } else {  // z (or σ(z): keeps_sigmoid) and h kept
+      } else {  // f'(z) in z's place and h kept (Kept::Slope)
         float* h = z + L.out * R;
         cpu::squash_keeping_here(L.f, z, h, L.out * R);
         cur = h;
@@ -511,9 +513,7 @@ ANN_KERNEL void backward_chunks_body(const MlpChain& p, const float* x, const fl
       layer_kept -= chain_layer_kept_floats(p, l);  // now where layer l's kept values start
       layer_sums -= sums_floats(L);
       if (L.f.applies) {  // g becomes dz
-        const float* k = kept + layer_kept + kept_chunk(p, l, c);
-        const float* h = derivative_from_output(L.f) ? nullptr : k + L.out * R;
-        cpu::squash_derivative_here(L.f, k, h, g, g, L.out * R);
+        cpu::squash_derivative_here(L.f, kept_by_layers(L.f), kept + layer_kept + kept_chunk(p, l, c), g, g, L.out * R);
       }
       // the chunk's sums: into the gradients (the first part) or the part's own
       float* dW = into_grads ? grads.dW[l] : buf.sums + layer_sums;
