@@ -128,9 +128,11 @@ Tensor unary_derivative(UnaryOp op, const Tensor& x, const Tensor& y, const Tens
       const Tensor s = sigmoid(x);
       return dy * (s + x * s * (1.f - s));
     }
-    case UnaryOp::Softplus: {                                                 // σ(βx), 1 past the threshold
-      const Tensor linear = mask(x * p0 > number(p1));
-      return dy * (linear + (1.f - linear) * sigmoid(x * p0));
+    case UnaryOp::Softplus: {  // σ(βx), 1 past the threshold: (βx >= 0 ? 1 : s)/(1 + s), s = e^(−|βx|)
+      const Tensor scaled = x * p0;
+      const Tensor linear = mask(scaled > number(p1)), positive = mask(scaled >= number(0.0));
+      const Tensor s = exp(-abs(scaled));
+      return dy * (linear + (1.f - linear) * ((positive + (1.f - positive) * s) / (s + 1.f)));
     }
     case UnaryOp::Erf: return dy * exp(x * x * -1.0) * M_2_SQRTPI;  // 2/√π e^(−x²)
     case UnaryOp::Log1p: return dy / (x + 1.0);                        // 1/(1 + x)

@@ -279,16 +279,27 @@ ANN_KERNEL void map_slopes(UnaryOp op, const float* x, int64_t n, float p0, floa
         out(i, silu_slope(s, y), y);
       });
       break;
-    case UnaryOp::Softplus:  // σ(βx), 1 past the threshold; the value as unary's, β = 1 apart
-      if (kValue && p0 == 1.f) {
-        map([&](int64_t i, float v) { out(i, v > p1 ? 1.f : sigmoid_of(v), v > p1 ? v : vmath::softplus(v)); });
+    case UnaryOp::Softplus: {
+      // σ(βx), 1 past the threshold, from softplus's own s = e^(−|βx|): 1/(1 + s) for βx >= 0 (as
+      // 1/(1 + e^(−βx))), s/(1 + s) below (torch's z/(z + 1) with z = e^(βx)); no exponential of
+      // its own. The value as unary's, β = 1 without its multiply and division.
+      const auto slope = [p1](float scaled, float s) { return scaled > p1 ? 1.f : (scaled >= 0.f ? 1.f : s) / (1.f + s); };
+      if (p0 == 1.f) {
+        map([&](int64_t i, float v) {
+          float s;
+          const float value = vmath::softplus_with_exp(v, s);
+          out(i, slope(v, s), v > p1 ? v : value);
+        });
       } else {
         map([&](int64_t i, float v) {
           const float scaled = v * p0;
-          out(i, scaled > p1 ? 1.f : sigmoid_of(scaled), kValue ? (scaled > p1 ? v : vmath::softplus(scaled) / p0) : 0.f);
+          float s;
+          const float value = vmath::softplus_with_exp(scaled, s);
+          out(i, slope(scaled, s), kValue ? (scaled > p1 ? v : value / p0) : 0.f);
         });
       }
       break;
+    }
     default: break;
   }
 }

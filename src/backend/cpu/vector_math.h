@@ -157,9 +157,10 @@ ANN_VMATH float log1p(float x) {
 /// u = 2s − 1 ∈ [−1, 1] (tools/fit_softplus_poly.py; error 5.2e-9, under a tenth of an ulp of
 /// P's values in [ln 2, 1]). log1p(exp(x)) took two divisions (log's and log1p's) and three
 /// times as long, and was within 3.6 ulp; this is within 2.5 (tests/test_vector_math.cpp),
-/// exp's error in s being most of it. +∞ gives +∞, −∞ 0, NaN NaN.
-ANN_VMATH float softplus(float x) {
-  const float s = exp(-std::bit_cast<float>(std::bit_cast<std::uint32_t>(x) & 0x7fffffffu));
+/// exp's error in s being most of it. +∞ gives +∞, −∞ 0, NaN NaN. `s` is set to e^(−|x|), which
+/// softplus's slope takes too (elementwise.cpp).
+ANN_VMATH float softplus_with_exp(float x, float& s) {
+  s = exp(-std::bit_cast<float>(std::bit_cast<std::uint32_t>(x) & 0x7fffffffu));
   const float u = madd(s, 2.f, -1.f);
   float p = -6.2032363641249213e-06f;
   p = madd(p, u, 2.0508869836212042e-05f);
@@ -172,6 +173,10 @@ ANN_VMATH float softplus(float x) {
   p = madd(p, u, -0.14426355068598968f);
   p = madd(p, u, 0.81093021991324264f);
   return (x > 0.f ? x : 0.f) + s * p;
+}
+ANN_VMATH float softplus(float x) {
+  float s;
+  return softplus_with_exp(x, s);
 }
 
 /// erf x, odd, in two pieces (tools/fit_erf_polys.py; within 3 ulp, tests/test_vector_math.cpp):
