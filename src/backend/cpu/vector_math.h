@@ -11,6 +11,7 @@
 // tanh_small where it has bounded the arguments inside (−1, 1)), so their values may differ
 // from the layer-by-layer ops' in the last bits, each within 2 ulp (tests/test_vector_math.cpp
 // checks the build without contraction; the bounds were checked over every float with both).
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <limits>
@@ -88,14 +89,21 @@ ANN_VMATH float divide_by(float x, float c, float r) {
 /// floats for every n of the clamped x, in [-150, 128]: the first product is exact, the second
 /// rounds once, to a subnormal below 2^-126, to +∞ past the largest float, to 0 below half the
 /// smallest subnormal (x < −103.97), as the correctly scaled result rounds. So no select mends
-/// the ends, and a NaN stays NaN through the clamp (the comparisons are false) and the
-/// arithmetic. The halves are integer arithmetic on n's bits. (The factors were 2^(n ∓ 64) and
-/// 2^(±64) by x's sign, the same value for every float: GCC carried that select down through the
-/// caller's arithmetic, and a sigmoid 1/(1 + e^−x) took two vector divisions, one per sign, 1.25
-/// times the time; bench/README.md, stop 48. Before that, 2^(n/2) · 2^(n − n/2) with three
-/// selects, 1.45 times; stop 44.)
+/// the ends, but one for NaN, which the clamp on x's bits may make a number. The clamp and the
+/// halves of n are integer arithmetic on the bits: as selects on floats (the clamp, and before
+/// stop 48 the factors 2^(n ∓ 64) · 2^(±64) by x's sign) they compiled to comparisons and blends,
+/// and GCC carried the sign's select down through a caller's arithmetic (a sigmoid took two vector
+/// divisions, one per sign): exp alone took 1.18 times the time, a sigmoid 1.3 times (the same
+/// values for every float; bench/README.md, stop 48).
 ANN_VMATH float exp(float x) {
-  const float clamped = x > 88.8f ? 88.8f : (x < -104.f ? -104.f : x);
+  // x clamped to [−104, 88.8] by its bits: as signed integers every float up to 88.8 orders
+  // below it (the negative ones as negative integers), and as unsigned ones the negative floats
+  // order by magnitude above the positive ones
+  const std::uint32_t bits = std::bit_cast<std::uint32_t>(x);
+  constexpr std::int32_t max_bits = 0x42b1999a;    // 88.8f
+  constexpr std::uint32_t min_bits = 0xc2d00000u;  // −104.f
+  const auto below_max = static_cast<std::uint32_t>(std::min(static_cast<std::int32_t>(bits), max_bits));
+  const float clamped = std::bit_cast<float>(std::min(below_max, min_bits));
   const auto [n, r, shifted] = reduce_by_ln2(clamped);
   float p = 1.f / 5040;
   p = madd(p, r, 1.f / 720);
@@ -109,7 +117,8 @@ ANN_VMATH float exp(float x) {
   const auto n_bits = static_cast<std::int32_t>(std::bit_cast<std::uint32_t>(shifted) - 0x4b400000u);
   const std::int32_t half = n_bits >> 1;
   const auto pow2 = [](std::int32_t e) { return std::bit_cast<float>(static_cast<std::uint32_t>(e + 127) << 23); };
-  return (p * pow2(half)) * pow2(n_bits - half);
+  const float result = (p * pow2(half)) * pow2(n_bits - half);
+  return x == x ? result : x;
 }
 
 /// ln x. x = 2^e·m with m in [√½, √2), ln m = 2 atanh(s) with s = (m − 1)/(m + 1), |s| < 0.172,
