@@ -86,6 +86,7 @@ ANN_DISPATCH_FLATTENED(binary_contiguous_kernel)
 // log1p, erf and tanh (vector_math.h), float64 the C library's, as torch's double kernels compute them.
 struct Float32Math {
   ANN_KERNEL static float exp(float v) { return vmath::exp(v); }
+  ANN_KERNEL static float expm1_nonpositive(float v) { return vmath::expm1_nonpositive(v); }
   ANN_KERNEL static float log(float v) { return vmath::log(v); }
   ANN_KERNEL static float log1p(float v) { return vmath::log1p(v); }
   ANN_KERNEL static float softplus(float v) { return vmath::softplus(v); }
@@ -96,6 +97,7 @@ struct Float32Math {
 };
 struct Float64Math {
   ANN_KERNEL static double exp(double v) { return std::exp(v); }
+  ANN_KERNEL static double expm1_nonpositive(double v) { return std::exp(v) - 1.0; }  // as it ever was
   ANN_KERNEL static double log(double v) { return std::log(v); }
   ANN_KERNEL static double log1p(double v) { return std::log1p(v); }
   ANN_KERNEL static double softplus(double v) { return std::log1p(std::exp(v)); }
@@ -168,7 +170,7 @@ __attribute__((always_inline)) inline void unary_typed(UnaryOp op, const T* x, T
     case UnaryOp::Scale: map([p0](T v) { return v * p0; }); break;
     // the activations as torch's CPU kernels write them
     case UnaryOp::LeakyRelu: map([p0](T v) { return leaky_relu_of(v, p0); }); break;
-    case UnaryOp::Elu: map([p0, zero, one](T v) { return v > zero ? v : (M::exp(v) - one) * p0; }); break;
+    case UnaryOp::Elu: map([p0, zero](T v) { return v > zero ? v : M::expm1_nonpositive(v) * p0; }); break;
     case UnaryOp::Gelu:  // x/2 · (1 + erf(x/√2)), the exact form
       if constexpr (std::is_same_v<T, float>) {
         map_gelu_chunks(x, n, [x, y, one](int64_t i, T erf) { y[i] = x[i] * T(0.5) * (one + erf); });
