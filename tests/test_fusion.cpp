@@ -52,8 +52,8 @@ TEST_P(FusedLinear, BitIdenticalToLinearThenActivation) {
 INSTANTIATE_TEST_SUITE_P(Activations, FusedLinear,
                          ::testing::Values(Activation::None, Activation::ReLU, Activation::Tanh, Activation::Sigmoid));
 
-// Every activation ann has, with scalars other than the defaults (a negative LeakyReLU slope
-// keeps z for the backward, as ELU, GELU, SiLU and Softplus do), as the module that follows a
+// Every activation ann has, with scalars other than the defaults (with a negative slope or α,
+// LeakyReLU and ELU keep f'(z) for the backward, as GELU, SiLU and Softplus do), as the module that follows a
 // Linear: the node is the fused layer, and it gives the two modules' bits. 150 units: wider than
 // the chain kernel's layers, as a single layer is anyway.
 std::vector<std::vector<float>> outcome(nn::Sequential& model, const Tensor& x_in, bool fused);
