@@ -71,8 +71,8 @@ constexpr bool derivative_from_output(const Squash& f) {
 /// where the derivative is no function of h (bias_activation, the chain). Then the backward is
 /// one multiply, dz = dy · f'(z), with the same bits as from z: GELU's erf and exponential,
 /// SiLU's sigmoid (an exponential and a division) are computed once, in the forward, where the
-/// backward computed them again (its share of a step, GELU: ~80 multiply-add lane slots a value,
-/// as much as a layer 27 wide's products).
+/// backward computed them again (GELU's derivative from z took ~80 multiply-add lane slots a
+/// value, as many as the products of a layer 27 wide; bench/README.md, stop 48).
 enum class Kept { Output, Input, Slope };
 /// What the fused layers keep of f for its backward.
 constexpr Kept kept_by_layers(const Squash& f) { return derivative_from_output(f) ? Kept::Output : Kept::Slope; }

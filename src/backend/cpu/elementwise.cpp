@@ -285,7 +285,9 @@ ANN_KERNEL void map_slopes(UnaryOp op, const float* x, int64_t n, float p0, floa
       // σ(βx), 1 past the threshold, from softplus's own s = e^(−|βx|): 1/(1 + s) for βx >= 0 (as
       // 1/(1 + e^(−βx))), s/(1 + s) below (torch's z/(z + 1) with z = e^(βx)); no exponential of
       // its own. The value as unary's, β = 1 without its multiply and division.
-      const auto slope = [p1](float scaled, float s) { return scaled > p1 ? 1.f : (scaled >= 0.f ? 1.f : s) / (1.f + s); };
+      const auto slope = [p1](float scaled, float s) {
+        return scaled > p1 ? 1.f : (scaled >= 0.f ? 1.f : s) / (1.f + s);
+      };
       if (p0 == 1.f) {
         map([&](int64_t i, float v) {
           float s;
