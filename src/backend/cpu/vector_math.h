@@ -84,9 +84,22 @@ ANN_VMATH float divide_by(float x, float c, float r) {
   return finite ? corrected : q;
 }
 
-/// e^x. Cody–Waite: x = n·ln2 + r with |r| <= ln2/2, e^r by its Taylor series to r⁷
-/// (truncation < 1e-8 relative), times 2^n in two factors, 2^⌊n/2⌋ and 2^(n − ⌊n/2⌋), both normal
-/// floats for every n of the clamped x, in [-150, 128]: the first product is exact, the second
+/// e^r for |r| <= ln2/2 (exp's reduced argument), by its Taylor series to r⁷ (truncation < 1e-8
+/// relative).
+ANN_VMATH float exp_near_zero(float r) {
+  float p = 1.f / 5040;
+  p = madd(p, r, 1.f / 720);
+  p = madd(p, r, 1.f / 120);
+  p = madd(p, r, 1.f / 24);
+  p = madd(p, r, 1.f / 6);
+  p = madd(p, r, 0.5f);
+  p = madd(p, r, 1.f);
+  return madd(p, r, 1.f);
+}
+
+/// e^x. Cody–Waite: x = n·ln2 + r with |r| <= ln2/2, e^r (exp_near_zero) times 2^n in two
+/// factors, 2^⌊n/2⌋ and 2^(n − ⌊n/2⌋), both normal floats for every n of the clamped x, in
+/// [-150, 128]: the first product is exact, the second
 /// rounds once, to a subnormal below 2^-126, to +∞ past the largest float, to 0 below half the
 /// smallest subnormal (x < −103.97), as the correctly scaled result rounds. So no select mends
 /// the ends, but one for NaN, which the clamp on x's bits may make a number. The clamp and the
@@ -105,14 +118,7 @@ ANN_VMATH float exp(float x) {
   const auto below_max = static_cast<std::uint32_t>(std::min(static_cast<std::int32_t>(bits), max_bits));
   const float clamped = std::bit_cast<float>(std::min(below_max, min_bits));
   const auto [n, r, shifted] = reduce_by_ln2(clamped);
-  float p = 1.f / 5040;
-  p = madd(p, r, 1.f / 720);
-  p = madd(p, r, 1.f / 120);
-  p = madd(p, r, 1.f / 24);
-  p = madd(p, r, 1.f / 6);
-  p = madd(p, r, 0.5f);
-  p = madd(p, r, 1.f);
-  p = madd(p, r, 1.f);
+  const float p = exp_near_zero(r);
   // n from the low bits of `shifted` (kShifter's bits are 0x4b400000), halved by an arithmetic shift
   const auto n_bits = static_cast<std::int32_t>(std::bit_cast<std::uint32_t>(shifted) - 0x4b400000u);
   const std::int32_t half = n_bits >> 1;
@@ -132,14 +138,7 @@ ANN_VMATH float expm1_nonpositive(float x) {
   const auto nonpositive = static_cast<std::uint32_t>(std::min(bits, 0));
   const float clamped = std::bit_cast<float>(std::min(nonpositive, 0xc1900000u));
   const auto [n, r, shifted] = reduce_by_ln2(clamped);
-  float p = 1.f / 5040;
-  p = madd(p, r, 1.f / 720);
-  p = madd(p, r, 1.f / 120);
-  p = madd(p, r, 1.f / 24);
-  p = madd(p, r, 1.f / 6);
-  p = madd(p, r, 0.5f);
-  p = madd(p, r, 1.f);
-  p = madd(p, r, 1.f);
+  const float p = exp_near_zero(r);
   const float result = p * pow2_of_shifted(shifted) - 1.f;
   return x == x ? result : x;
 }
