@@ -793,6 +793,21 @@ TEST(AutogradGrad, HessianVectorProductsMatchFiniteDifferences) {
   }
 }
 
+// At exactly 0, where the composition of softplus's slope switches its masks (βx >= 0), its
+// derivative is the function's own second derivative: β σ(βx)(1 − σ(βx)) = β/4 (an abs there, whose
+// derivative at 0 is 0, made it 0).
+TEST(AutogradGrad, SoftplusSecondDerivativeAtZero) {
+  for (const double beta : {1.0, 2.0}) {
+    for (const DTypeName dtype : {kFloat64, kFloat32}) {
+      SCOPED_TRACE("beta " + std::to_string(beta));
+      Tensor x = tensor({0.0, -0.0}, TensorOptions().dtype(dtype)).requires_grad_();
+      const Tensor g = autograd::grad({softplus(x, beta, 20.0).sum()}, {x}, {}, std::nullopt, true)[0];
+      const Tensor second = autograd::grad({g.sum()}, {x})[0];
+      for (const double v : second.to(kFloat64).to_vector<double>()) EXPECT_NEAR(v, beta / 4, 1e-6);
+    }
+  }
+}
+
 // A gradient penalty through ann's fused float32 layers: the fused affine layer, the two-layer
 // kernel of nn::Sequential and the fused losses are differentiated again through their
 // compositions, and give the composed net's numbers.

@@ -325,7 +325,8 @@ class Backend {
   /// (Kept::Slope), rounded as unary's derivative rounds it.
   virtual void bias_activation(float* z, float* h, const float* b, std::int64_t m, std::int64_t n,
                                const Squash& f) const;
-  /// dz = dy ⊙ f'(·), from `kept`, which holds what `what` says (h, z or f'(z)), rounded as
+  /// dz = dy ⊙ f'(·), from `kept`, which holds what `what` says: f'(z), or h where
+  /// derivative_from_output(f) allows it, or z for the others (LeakyReLU either), rounded as
   /// unary's derivative; when f does not apply dz is neither read nor written, and may be null:
   /// dy is the gradient itself. And db = Σ_rows dz (summed in double, when db is not null).
   virtual void activation_backward_bias(const float* kept, Kept what, const float* dy, float* dz, float* db,

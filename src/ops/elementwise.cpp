@@ -131,7 +131,9 @@ Tensor unary_derivative(UnaryOp op, const Tensor& x, const Tensor& y, const Tens
     case UnaryOp::Softplus: {  // σ(βx), 1 past the threshold: (βx >= 0 ? 1 : s)/(1 + s), s = e^(−|βx|)
       const Tensor scaled = x * p0;
       const Tensor linear = mask(scaled > number(p1)), positive = mask(scaled >= number(0.0));
-      const Tensor s = exp(-abs(scaled));
+      // e^(−|βx|) with βx's sign as a factor ±1: abs's derivative at 0 is 0, which would make the
+      // slope's own derivative 0 at x = 0 (β/4 there)
+      const Tensor s = exp(scaled * (1.f - 2.f * positive));
       return dy * (linear + (1.f - linear) * ((positive + (1.f - positive) * s) / (s + 1.f)));
     }
     case UnaryOp::Erf: return dy * exp(x * x * -1.0) * M_2_SQRTPI;  // 2/√π e^(−x²)

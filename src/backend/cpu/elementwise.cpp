@@ -111,16 +111,16 @@ struct Float64Math {
 // freshly initialised layer are; a vectorised loop computes both pieces for every lane. So
 // GELU goes by chunks of 64 values, and a chunk whose arguments all lie below 1 takes
 // vmath::erf_near_zero (the same values, a third of erf's work), the others erf.
-// `value(i, erf(a))` is the activation's formula for element i, a = x[i]/√2; with kGaussian,
-// `value(i, erf(a), e^(−a²))` (the slope's): the exponential erf's second piece computes, or
-// computed alone in a chunk near zero.
+// `value(i, erf(a))` is called for each element i, a = x[i]/√2, to write the activation's
+// formula; with kGaussian, `value(i, erf(a), e^(−a²))` (the slope's): the exponential erf's
+// second piece computes, or computed alone in a chunk near zero.
 template <bool kGaussian = false, class Value>
 ANN_KERNEL void map_gelu_chunks(const float* x, int64_t n, Value value) {
   constexpr float root_half = static_cast<float>(M_SQRT1_2);
   constexpr int64_t kChunk = 64;
   for (int64_t i = 0; i < n; i += kChunk) {
     const int64_t length = std::min(kChunk, n - i);
-    float arg[kChunk], erf[kChunk], gaussian[kChunk];  // local: nothing aliases them (out may be x)
+    float arg[kChunk], erf[kChunk], gaussian[kChunk];  // local: nothing aliases them (value may write x)
     int far = 0;
     for (int64_t j = 0; j < length; ++j) {
       arg[j] = x[i + j] * root_half;

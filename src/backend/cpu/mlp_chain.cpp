@@ -424,7 +424,7 @@ ANN_INLINE void bias_grad(const float* dz, std::int64_t N, std::int64_t R, float
 
 // ---- where things are ----------------------------------------------------------------------
 // The kept values, layer after layer: each kept layer's m rows (padded to 16), chunk after
-// chunk; in a chunk of R rows its output, or z and its output out·R further. The passes walk
+// chunk; in a chunk of R rows its output, or f'(z) and its output out·R further. The passes walk
 // the layers with a running offset (backend.h's chain_layer_kept_floats on from the one below).
 std::int64_t kept_chunk(const MlpChain& p, int l, std::int64_t c) {
   return c * kChunk * chain_kept_per_row(p.layers[l]);
