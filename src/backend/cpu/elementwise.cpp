@@ -224,7 +224,8 @@ ANN_KERNEL void add_bias_kernel_body(float* z, const float* b, int64_t m, int64_
 ANN_DISPATCH(add_bias_kernel)
 
 // dz = dy ⊙ f'(y) from the output y, for the activations whose derivative activations.h writes
-// so (the derivative of unary's ReLU, Tanh, Sigmoid and ELU ops too).
+// so (the derivative of unary's ReLU, Tanh, Sigmoid and ELU ops too), and LeakyReLU with a slope
+// >= 0, whose y keeps x's sign: the same values as its derivative from x.
 ANN_KERNEL void output_derivative_kernel_body(UnaryOp f, const float* y, const float* dy, float* dz, int64_t n,
                                               float p0) {
   switch (f) {
@@ -232,6 +233,7 @@ ANN_KERNEL void output_derivative_kernel_body(UnaryOp f, const float* y, const f
     case UnaryOp::Tanh: for (int64_t i = 0; i < n; ++i) dz[i] = tanh_grad(y[i], dy[i]); break;
     case UnaryOp::Sigmoid: for (int64_t i = 0; i < n; ++i) dz[i] = sigmoid_grad(y[i], dy[i]); break;
     case UnaryOp::Elu: for (int64_t i = 0; i < n; ++i) dz[i] = elu_grad(y[i], dy[i], p0); break;
+    case UnaryOp::LeakyRelu: for (int64_t i = 0; i < n; ++i) dz[i] = y[i] > 0.f ? dy[i] : dy[i] * p0; break;
     default: break;
   }
 }
@@ -343,17 +345,15 @@ void squash_keeping_here(const Squash& f, float* z, float* h, int64_t n) {
   slope_keeping_kernel(f.op, z, h, n, static_cast<float>(f.p0), static_cast<float>(f.p1));
 }
 
-// From the slope kept, else by f: from the output for ReLU, Tanh, Sigmoid and ELU with α >= 0
-// (Kept::Output), from z for the others, and for LeakyReLU from either: its derivative reads only
-// its input's sign, which a slope >= 0 keeps in h. Each rounds as unary's derivative.
+// By what is kept, each rounding as unary's derivative: the slope (one multiply), the output
+// (output_derivative_kernel: backend.h's derivative_from_output says for which f), or the input.
 void squash_derivative_here(const Squash& f, Kept what, const float* kept, const float* dy, float* dz, int64_t n) {
-  if (what == Kept::Slope) {
-    slope_product_kernel(kept, dy, dz, n);
-  } else if (f.op == UnaryOp::Relu || f.op == UnaryOp::Tanh || f.op == UnaryOp::Sigmoid ||
-             (f.op == UnaryOp::Elu && f.p0 >= 0)) {
-    output_derivative_kernel(f.op, kept, dy, dz, n, static_cast<float>(f.p0));
-  } else {
-    unary_derivative_kernel(f.op, kept, dy, dz, n, static_cast<float>(f.p0), static_cast<float>(f.p1));
+  switch (what) {
+    case Kept::Slope: slope_product_kernel(kept, dy, dz, n); break;
+    case Kept::Output: output_derivative_kernel(f.op, kept, dy, dz, n, static_cast<float>(f.p0)); break;
+    case Kept::Input:
+      unary_derivative_kernel(f.op, kept, dy, dz, n, static_cast<float>(f.p0), static_cast<float>(f.p1));
+      break;
   }
 }
 
