@@ -135,9 +135,9 @@ TEST(FusedLinear, SecondDerivativesThroughEveryActivation) {
 
 TEST(FusedLinear, SequentialFusesAndNamesTheNode) {
   manual_seed(1);
-  // (200 hidden units and 5 outputs: narrower nets fuse further, see test_narrow_mlp.cpp and
+  // (1100 hidden units and 5 outputs: narrower nets fuse further, see test_narrow_mlp.cpp and
   // test_mlp_chain.cpp)
-  nn::Sequential model{nn::Linear(2, 200), nn::Tanh(), nn::Linear(200, 5)};
+  nn::Sequential model{nn::Linear(2, 1100), nn::Tanh(), nn::Linear(1100, 5)};
   Tensor x = randn({6, 2});
   EXPECT_EQ(model(x).grad_fn_name(), "linear");
   nn::Sequential hidden{nn::Linear(2, 4), nn::Tanh()};

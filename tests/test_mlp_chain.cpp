@@ -98,6 +98,19 @@ void expect_same_as_layers(nn::Sequential& net, const Tensor& x, const std::stri
     EXPECT_TRUE(close(fused.grads[i], layers.grads[i], what + " parameter " + std::to_string(i)));
 }
 
+// A layer up to 1024 wide between narrow ones joins the chain (mlp_chain_takes): its chunk's
+// values fill several tiles of each product, both ways.
+TEST(mlp_chain, WideLayersBetweenNarrowOnesAsTheLayers) {
+  if (!randn({1}).device().is_cpu()) GTEST_SKIP() << "the chain kernel is the CPU's";
+  manual_seed(5);
+  for (const std::string f : {"elu", "gelu", "tanh"}) {
+    nn::Sequential net = make_net({11, 593, 2}, f);
+    expect_same_as_layers(net, randn({300, 11}), "11-593-2 " + f);
+  }
+  nn::Sequential both = make_net({3, detail::kMlpChainMaxThinWidth, 5, 129, 4}, "silu", false);
+  expect_same_as_layers(both, randn({70, 3}), "3-1024-5-129-4 silu without bias");
+}
+
 TEST(mlp_chain, EveryActivationAsTheLayers) {
   if (!randn({1}).device().is_cpu()) GTEST_SKIP() << "the chain kernel is the CPU's";
   manual_seed(3);
@@ -269,11 +282,16 @@ TEST(mlp_chain, SubnormalsAreZerosInsideOnlyAndChangeNothingBeyondThem) {
 TEST(mlp_chain, AppliesOnlyToNarrowFloatChains) {
   if (!randn({1}).device().is_cpu()) GTEST_SKIP() << "the chain kernel is the CPU's";
   manual_seed(8);
-  // a layer wider than the kernel's 128 ends the chain: the layers before it are one, it runs alone
-  const std::int64_t too_wide = backend::kMlpChainMaxWidth + 1;
+  // a layer wider than 1024 ends the chain, as does one wider than 128 next to another: the
+  // layers before it are one, it runs alone
+  const std::int64_t too_wide = detail::kMlpChainMaxThinWidth + 1, wide_pair = backend::kMlpChainMaxWidth + 1;
   nn::Sequential wide = make_net({4, too_wide, 3}, "relu");
   EXPECT_NE(wide(randn({10, 4})).grad_fn_name(), "mlp_chain");
-  nn::Sequential tail = make_net({4, too_wide, 9, 9, 2}, "elu");  // Linear(4, 129) alone, then a chain of 3
+  nn::Sequential pair = make_net({4, wide_pair, wide_pair, 3}, "relu");
+  EXPECT_NE(pair(randn({40, 4})).grad_fn_name(), "mlp_chain");
+  nn::Sequential last = make_net({4, 9, wide_pair}, "relu");  // a wide layer nothing narrow follows
+  EXPECT_NE(last(randn({40, 4})).grad_fn_name(), "mlp_chain");
+  nn::Sequential tail = make_net({4, too_wide, 9, 9, 2}, "elu");  // Linear(4, 1025) alone, then a chain of 3
   expect_same_as_layers(tail, randn({50, 4}), "a chain after a wide layer");
   // one layer is not a chain (Linear's own fused epilogue takes it)
   nn::Sequential single = make_net({4, 3}, "relu", true, "relu");

@@ -40,8 +40,8 @@ bool as_lesson_activation(const backend::Squash& f, Activation& a) {
   return true;
 }
 
-// The longest run of modules from i that the chain kernel can take: Linear layers at most
-// kMlpChainMaxWidth wide, each maybe followed by an activation. Returns the stages and sets
+// The longest run of modules from i that the chain kernel can take: Linear layers that
+// mlp_chain_takes, each maybe followed by an activation. Returns the stages and sets
 // `covered` to the modules they stand for, and `layers` (where given) to the Linear modules.
 std::vector<detail::ChainStage> chain_from(Modules modules, std::size_t i, std::size_t& covered,
                                            std::vector<const Linear*>* layers = nullptr) {
@@ -49,8 +49,11 @@ std::vector<detail::ChainStage> chain_from(Modules modules, std::size_t i, std::
   std::size_t j = i;
   while (j < modules.size()) {
     auto* layer = dynamic_cast<Linear*>(modules[j].get());
-    if (!layer || layer->out_features() > backend::kMlpChainMaxWidth) break;
+    if (!layer) break;
     const backend::Squash f = j + 1 < modules.size() ? activation_of(*modules[j + 1]) : backend::Squash{};
+    const std::size_t after = j + (f.applies ? 2 : 1);
+    auto* next = after < modules.size() ? dynamic_cast<Linear*>(modules[after].get()) : nullptr;
+    if (!detail::mlp_chain_takes(layer->in_features(), layer->out_features(), next ? next->out_features() : 0)) break;
     stages.push_back({layer->weight, layer->bias, f});
     if (layers) layers->push_back(layer);
     j += f.applies ? 2 : 1;

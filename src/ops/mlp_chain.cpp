@@ -39,9 +39,11 @@ bool mlp_chain_applies(const Tensor& x, const std::vector<ChainStage>& stages) {
   if (!ops::backend_of(x).has(backend::Fused::MlpChain)) return false;
   std::int64_t in = x.size(1);
   if (in < 1 || (in > backend::kMlpChainMaxWidth && x.size(0) >= kMlpChainWideInputRows)) return false;
-  for (const ChainStage& s : stages) {
+  for (std::size_t i = 0; i < stages.size(); ++i) {
+    const ChainStage& s = stages[i];
     if (!is_matrix_on(s.W, x) || !is_bias_of(s.b, s.W, x) || s.W.size(1) != in) return false;
-    if (s.W.size(0) < 1 || s.W.size(0) > backend::kMlpChainMaxWidth) return false;
+    const std::int64_t next_out = i + 1 < stages.size() && stages[i + 1].W.dim() == 2 ? stages[i + 1].W.size(0) : 0;
+    if (!mlp_chain_takes(in, s.W.size(0), next_out)) return false;
     if (s.f.applies && !backend::is_squash(s.f.op)) return false;
     in = s.W.size(0);
   }
@@ -95,7 +97,8 @@ Tensor mlp_chain(const Tensor& x, const std::vector<ChainStage>& stages) {
     }
     throw ShapeError("mlp_chain: input " + (x.defined() ? to_string(x.sizes()) : std::string("(none)")) +
                      " and weights" + shapes + " are not a chain of at least 2 float32 layers, each at most " +
-                     std::to_string(backend::kMlpChainMaxWidth) + " wide, on a device with the chain kernel");
+                     std::to_string(backend::kMlpChainMaxWidth) + " wide (or " + std::to_string(kMlpChainMaxThinWidth) +
+                     " between such layers), on a device with the chain kernel");
   }
   std::vector<Tensor> inputs{x};  // x, W_1, b_1, …, W_L, b_L
   inputs.reserve(1 + 2 * stages.size());
