@@ -303,6 +303,9 @@ TEST(mlp_chain, AppliesOnlyToNarrowFloatChains) {
   // the op itself says why it refuses
   const std::vector<detail::ChainStage> one_stage{{randn({3, 4}), Tensor(), {}}};
   EXPECT_THROW(detail::mlp_chain(randn({2, 4}), one_stage), ShapeError);
+  // a wide stage whose next has no weights: refused by name, not read
+  const std::vector<detail::ChainStage> no_next{{randn({200, 4}), Tensor(), {}}, {Tensor(), Tensor(), {}}};
+  EXPECT_THROW(detail::mlp_chain(randn({2, 4}), no_next), ShapeError);
 }
 
 }  // namespace

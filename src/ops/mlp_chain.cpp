@@ -42,7 +42,8 @@ bool mlp_chain_applies(const Tensor& x, const std::vector<ChainStage>& stages) {
   for (std::size_t i = 0; i < stages.size(); ++i) {
     const ChainStage& s = stages[i];
     if (!is_matrix_on(s.W, x) || !is_bias_of(s.b, s.W, x) || s.W.size(1) != in) return false;
-    const std::int64_t next_out = i + 1 < stages.size() && stages[i + 1].W.dim() == 2 ? stages[i + 1].W.size(0) : 0;
+    const Tensor* next = i + 1 < stages.size() ? &stages[i + 1].W : nullptr;
+    const std::int64_t next_out = next && next->defined() && next->dim() == 2 ? next->size(0) : 0;
     if (!mlp_chain_takes(in, s.W.size(0), next_out)) return false;
     if (s.f.applies && !backend::is_squash(s.f.op)) return false;
     in = s.W.size(0);
