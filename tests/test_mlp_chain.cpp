@@ -282,8 +282,8 @@ TEST(mlp_chain, SubnormalsAreZerosInsideOnlyAndChangeNothingBeyondThem) {
 TEST(mlp_chain, AppliesOnlyToNarrowFloatChains) {
   if (!randn({1}).device().is_cpu()) GTEST_SKIP() << "the chain kernel is the CPU's";
   manual_seed(8);
-  // a layer wider than 1024 ends the chain, as does one wider than 128 next to another: the
-  // layers before it are one, it runs alone
+  // a layer wider than 1024 ends the chain, as does one wider than 128 whose inputs and next
+  // layer's units are more than 64: the layers before it are one, it runs alone
   const std::int64_t too_wide = detail::kMlpChainMaxThinWidth + 1, wide_pair = backend::kMlpChainMaxWidth + 1;
   nn::Sequential wide = make_net({4, too_wide, 3}, "relu");
   EXPECT_NE(wide(randn({10, 4})).grad_fn_name(), "mlp_chain");
@@ -291,6 +291,10 @@ TEST(mlp_chain, AppliesOnlyToNarrowFloatChains) {
   EXPECT_NE(pair(randn({40, 4})).grad_fn_name(), "mlp_chain");
   nn::Sequential last = make_net({4, 9, wide_pair}, "relu");  // a wide layer nothing narrow follows
   EXPECT_NE(last(randn({40, 4})).grad_fn_name(), "mlp_chain");
+  nn::Sequential thick = make_net({40, 300, 25}, "relu");  // 40 + 25 > 64
+  EXPECT_NE(thick(randn({40, 40})).grad_fn_name(), "mlp_chain");
+  nn::Sequential thin = make_net({40, 300, 24}, "relu");  // 40 + 24 = 64
+  expect_same_as_layers(thin, randn({40, 40}), "40-300-24");
   nn::Sequential tail = make_net({4, too_wide, 9, 9, 2}, "elu");  // Linear(4, 1025) alone, then a chain of 3
   expect_same_as_layers(tail, randn({50, 4}), "a chain after a wide layer");
   // one layer is not a chain (Linear's own fused epilogue takes it)

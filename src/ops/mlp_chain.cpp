@@ -99,7 +99,8 @@ Tensor mlp_chain(const Tensor& x, const std::vector<ChainStage>& stages) {
     throw ShapeError("mlp_chain: input " + (x.defined() ? to_string(x.sizes()) : std::string("(none)")) +
                      " and weights" + shapes + " are not a chain of at least 2 float32 layers, each at most " +
                      std::to_string(backend::kMlpChainMaxWidth) + " wide (or " + std::to_string(kMlpChainMaxThinWidth) +
-                     " between such layers), on a device with the chain kernel");
+                     " with at most " + std::to_string(kMlpChainThinSides) +
+                     " inputs and next units together), on a device with the chain kernel");
   }
   std::vector<Tensor> inputs{x};  // x, W_1, b_1, …, W_L, b_L
   inputs.reserve(1 + 2 * stages.size());

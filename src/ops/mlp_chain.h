@@ -17,22 +17,26 @@ struct ChainStage {
   backend::Squash f;
 };
 
-/// Layers up to this wide join a chain between two narrow ones (mlp_chain_takes): both of their
-/// products are thin (few inputs, or few outputs after them), so the layer by layer path spends
-/// its time writing and reading their values, which stay in a chunk here (measured, one thread,
-/// bench/README.md stop 49: 11-593-2 ELU 1.35× at 64 rows, 2.1-2.7× from 1024; 22-979-63 SiLU
-/// 0.95-1.17×). Wider ones put a chunk's values (256 rows) past half of L2: 3-2876-36 ran
-/// 0.75-0.95× in the chain from 256 rows; and a wide layer after a wide one is a square product,
-/// which the library runs faster (2927 wide 0.71×, 187 wide 0.93×).
+/// Layers up to this wide join a chain between narrow ones (mlp_chain_takes): both of their
+/// products are thin, so the layer by layer path spends its time writing and reading their
+/// values, which stay in a chunk here (measured, one thread, bench/README.md stop 49: 11-593-2
+/// ELU 1.35× at 64 rows, 2.1-2.7× from 1024; 8-1000-1 Sigmoid 1.85×). Wider ones put a chunk's
+/// values (256 rows) past half of L2: 3-2876-36 ran 0.75-0.95× in the chain from 256 rows; and a
+/// wide layer after a wide one is a square product, which the library runs faster (2927 wide
+/// 0.71×, 187 wide 0.93×).
 constexpr std::int64_t kMlpChainMaxThinWidth = 1024;
+/// The most inputs and next layer's units together that such a wide layer has: its multiply-adds
+/// per unit and row, which its values' traffic outweighs in the layer by layer path at few
+/// (30-700-30 GELU 1.14× in the chain, 5-200-10-500-3 SiLU 1.53×) and no longer at more
+/// (22-979-63 SiLU on 26 rows 0.94×, 100-800-10 ReLU 1.02×, 64-512-64 ReLU 1.09×).
+constexpr std::int64_t kMlpChainThinSides = 64;
 
 /// Whether the chain takes a layer of `out` units on `in` inputs, which a layer of `next_out`
 /// units follows (0: none): at most backend::kMlpChainMaxWidth, or up to kMlpChainMaxThinWidth
-/// between layers at most kMlpChainMaxWidth wide.
+/// where in + next_out is at most kMlpChainThinSides.
 constexpr bool mlp_chain_takes(std::int64_t in, std::int64_t out, std::int64_t next_out) {
   if (out <= backend::kMlpChainMaxWidth) return out >= 1;
-  return out <= kMlpChainMaxThinWidth && in <= backend::kMlpChainMaxWidth && next_out >= 1 &&
-         next_out <= backend::kMlpChainMaxWidth;
+  return out <= kMlpChainMaxThinWidth && next_out >= 1 && in + next_out <= kMlpChainThinSides;
 }
 
 /// Whether mlp_chain computes the stages on x: x a 2-D float32 tensor on a device whose back
