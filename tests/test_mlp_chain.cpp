@@ -1,9 +1,9 @@
 // The fused stack of narrow layers (src/ops/mlp_chain.h) that nn::Sequential runs for
-// Linear – f – Linear – f – … with every layer at most 128 wide: the same values and gradients as
-// the layers one by one (up to float rounding) for every activation, depths, widths and row
-// counts around the kernel's 16-row blocks and 256-row chunks, shapes drawn at random, layers
-// without bias, x's own gradient, second derivatives, the same bits on any thread count, and
-// where it must not apply.
+// Linear – f – Linear – f – … with every layer at most 128 wide (or 1024 between thin sides):
+// the same values and gradients as the layers one by one (up to float rounding) for every
+// activation, depths, widths and row counts around the kernel's 16-row blocks and 256-row
+// chunks, shapes drawn at random, layers without bias, x's own gradient, second derivatives,
+// the same bits on any thread count, and where it must not apply.
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -208,7 +208,8 @@ struct MlpChainGrads {
   float* const* dW;
   float* const* db;
 };
-/// Every layer's out of an MlpChain is at most this (its first in is free): wider layers are
+/// The chain takes any layer up to this wide (ops/mlp_chain.h's mlp_chain_takes; wider ones only
+/// between thin sides, and the kernel itself any width): wider layers next to wide ones are
 /// matrix products that the per-layer path runs near the core's peak (measured, one thread:
 /// the chain 12-13 % faster at widths 80-100, even at 120-128).
 constexpr std::int64_t kMlpChainMaxWidth = 128;

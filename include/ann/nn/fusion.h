@@ -11,7 +11,8 @@
 //      layers within float rounding (the kernel sums in its own order, with fused
 //      multiply-adds). Not when a longer chain (2.) starts at the same Linear.
 //   2. Linear – [f] – Linear – [f] – …: two or more Linear layers, each at most
-//      backend::kMlpChainMaxWidth (128) wide, with any of ann's activations (ReLU, Tanh,
+//      backend::kMlpChainMaxWidth (128) wide, or up to 1024 where its inputs and the next
+//      layer's units are 64 or fewer together, with any of ann's activations (ReLU, Tanh,
 //      Sigmoid, LeakyReLU, ELU, GELU, SiLU, Softplus) or none after each: one node and one
 //      kernel that carries chunks of rows through every layer in cache (src/ops/mlp_chain.h).
 //      Inputs wider than 128 only in batches under 64 rows. Same values as the layers within
